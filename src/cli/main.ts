@@ -1,0 +1,16 @@
+#!/usr/bin/env node
+import { runCli } from './run-cli.js';
+
+const controller = new AbortController();
+let interrupted = 0;
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    interrupted += 1;
+    // A second Ctrl-C means "now": leave without waiting for cleanup.
+    if (interrupted > 1) process.exit(130);
+    controller.abort(new Error(`interrupted by ${sig}`));
+  });
+}
+
+const code = await runCli(process.argv.slice(2), { signal: controller.signal });
+process.exitCode = code;

@@ -1,0 +1,87 @@
+import { systemClock } from '../core/clock.js';
+import { InternalError, UsageError, WorkFailedError } from '../core/errors.js';
+import { ExitCode } from '../core/exit-codes.js';
+import { commands } from './commands.js';
+import type { CliContext } from './context.js';
+
+export const VERSION = '0.1.0';
+
+function mainHelp(): string {
+  const width = Math.max(...Object.keys(commands).map((n) => n.length));
+  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return [
+    'Usage: conveyor <command> [options]',
+    '',
+    'Commands:',
+    ...lines,
+    '',
+    'Global options: --help, --version, --debug (show stacks of internal errors)',
+    'Exit codes: 0 success, 1 the work failed, 2 usage or configuration error.',
+    '',
+  ].join('\n');
+}
+
+/**
+ * Runs the CLI in-process and returns the exit code. `bin` and the tests both call this.
+ * Errors are mapped to exit codes here, once: users never see a stack trace for bad input.
+ */
+export async function runCli(argv: string[], partial: Partial<CliContext> = {}): Promise<number> {
+  const ctx: CliContext = {
+    stdout: partial.stdout ?? process.stdout,
+    stderr: partial.stderr ?? process.stderr,
+    env: partial.env ?? process.env,
+    cwd: partial.cwd ?? process.cwd(),
+    clock: partial.clock ?? systemClock,
+    signal: partial.signal ?? new AbortController().signal,
+    debug: partial.debug ?? false,
+  };
+  const args = argv.filter((a) => {
+    if (a === '--debug') {
+      ctx.debug = true;
+      return false;
+    }
+    return true;
+  });
+  const [name, ...rest] = args;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    ctx.stdout.write(mainHelp());
+    return name === undefined ? ExitCode.Usage : ExitCode.Ok;
+  }
+  if (name === '--version' || name === '-v') {
+    ctx.stdout.write(`${VERSION}\n`);
+    return ExitCode.Ok;
+  }
+  const entry = commands[name];
+  if (!entry) {
+    ctx.stderr.write(`conveyor: unknown command '${name}'. Run 'conveyor --help' for the list.\n`);
+    return ExitCode.Usage;
+  }
+  try {
+    const { default: command } = await entry.load();
+    if (rest.includes('--help') || rest.includes('-h')) {
+      ctx.stdout.write(command.usage.endsWith('\n') ? command.usage : `${command.usage}\n`);
+      return ExitCode.Ok;
+    }
+    return await command.run(rest, ctx);
+  } catch (err) {
+    return reportError(err, name, ctx);
+  }
+}
+
+function reportError(err: unknown, command: string, ctx: CliContext): number {
+  if (err instanceof UsageError) {
+    ctx.stderr.write(`conveyor ${command}: ${err.message}\n`);
+    if (err.hint) ctx.stderr.write(`  hint: ${err.hint}\n`);
+    return ExitCode.Usage;
+  }
+  if (err instanceof WorkFailedError) {
+    ctx.stderr.write(`conveyor ${command}: ${err.message}\n`);
+    return ExitCode.Failed;
+  }
+  const e = err instanceof Error ? err : new InternalError(String(err));
+  ctx.stderr.write(`conveyor ${command}: internal error: ${e.message}\n`);
+  ctx.stderr.write(
+    ctx.debug ? `${e.stack ?? ''}\n` : 'This is a bug in Conveyor. Run again with --debug for details.\n',
+  );
+  return ExitCode.Failed;
+}
