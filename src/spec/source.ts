@@ -269,11 +269,16 @@ export function parseSource(text: string, file: string): ParsedSource {
       const severity = isJson && jsonOk && e.code === 'DUPLICATE_KEY' ? 'warning' : 'error';
       if (isJson && jsonOk && e.code !== 'DUPLICATE_KEY') continue; // strict JSON already accepted it
       const first = e.message.split('\n')[0] ?? e.message;
+      const keyText = (/^[^:\r\n]{1,80}/.exec(text.slice(e.pos[0], e.pos[0] + 200))?.[0] ?? '').trim();
+      const message =
+        e.code === 'DUPLICATE_KEY'
+          ? `key \`${keyText}\` is repeated in the same mapping; YAML forbids it and AWS keeps only one of the values`
+          : (known?.message ?? `YAML syntax error: ${first.charAt(0).toLowerCase()}${first.slice(1)}`);
       diagnostics.push(
         diagnostic(
           file,
           known?.ruleId ?? 'source/yaml-syntax',
-          known?.message ?? `YAML syntax error: ${first.charAt(0).toLowerCase()}${first.slice(1)}`,
+          message,
           { ...start, endLine: end.line, endCol: end.col },
           severity,
           known?.hint,
@@ -298,7 +303,8 @@ export function parseSource(text: string, file: string): ParsedSource {
 
   let value: unknown;
   try {
-    value = isJson && jsonOk ? jsonValue : doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    // A .json file that is not JSON has no value: AWS would not read it either.
+    value = isJson ? (jsonOk ? jsonValue : undefined) : doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (err) {
     if (err instanceof ReferenceError || /alias/i.test(String(err))) {
       const alias = firstAliasOffset(doc);

@@ -15,6 +15,11 @@ const PLATFORM_NAMES: Record<ComputePlatform, string> = {
   ecs: 'ECS',
   lambda: 'Lambda',
 };
+const A_PLATFORM: Record<ComputePlatform, string> = {
+  ec2: 'an EC2/on-premises',
+  ecs: 'an ECS',
+  lambda: 'a Lambda',
+};
 
 /** The version rule replaces the schema's union message: "version is 1.0; the only AppSpec version is 0.0". */
 export function checkVersion(
@@ -58,12 +63,12 @@ function hookListCheck(
 ): boolean {
   const allowed = HOOKS_BY_PLATFORM[platform];
   if (allowed.includes(name)) return true;
-  const where = PLATFORM_NAMES[platform];
+  const where = A_PLATFORM[platform];
   if (RESERVED_HOOKS[platform].includes(name)) {
     ctx.reporter.report(
       'appspec/reserved-hook',
       path,
-      `\`${name}\` is run by CodeDeploy itself and cannot have hooks; an ${where} AppSpec may hook: ${allowed.join(', ')}`,
+      `\`${name}\` is run by CodeDeploy itself and cannot have hooks; ${where} AppSpec may hook: ${allowed.join(', ')}`,
       {
         part: 'key',
       },
@@ -78,11 +83,11 @@ function hookListCheck(
     'appspec/hook-name',
     path,
     other
-      ? `\`${name}\` is an ${PLATFORM_NAMES[other]} lifecycle event; an ${where} AppSpec may hook: ${allowed.join(', ')}`
-      : `unknown lifecycle event \`${name}\`; an ${where} AppSpec may hook: ${allowed.join(', ')}`,
+      ? `\`${name}\` is ${A_PLATFORM[other]} lifecycle event; ${where} AppSpec may hook: ${allowed.join(', ')}`
+      : `unknown lifecycle event \`${name}\`; ${where} AppSpec may hook: ${allowed.join(', ')}`,
     {
       part: 'key',
-      ...(guess ? { hint: `did you mean \`${guess}\`? (event names are case-sensitive)` } : {}),
+      ...(guess ? { hint: `did you mean \`${guess}\`?` } : {}),
     },
   );
   return false;
