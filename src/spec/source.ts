@@ -81,6 +81,20 @@ function lineColOf(text: string, offset: number): { line: number; col: number } 
   return { line, col: end - lineStart + 1 };
 }
 
+/**
+ * Block nesting a line opens: its indentation (two spaces a level) plus compact `- ` sequence markers.
+ * The YAML parser's cost grows quickly with block depth, so `- - - - …` is refused before parsing.
+ */
+function blockDepthExceeds(text: string, limit: number): number | undefined {
+  const line = /^([ ]*)((?:-[ ]+)*)/gm;
+  for (let m = line.exec(text); m !== null; m = line.exec(text)) {
+    const dashes = m[2] ? m[2].split('-').length - 1 : 0;
+    if (m[1]!.length / 2 + dashes > limit) return m.index;
+    if (m[0].length === 0) line.lastIndex++;
+  }
+  return undefined;
+}
+
 /** Deepest `[`/`{` nesting outside quoted strings and comments, stopping early once over the limit. */
 function flowDepthExceeds(text: string, limit: number): number | undefined {
   let depth = 0;
@@ -213,7 +227,7 @@ export function parseSource(text: string, file: string): ParsedSource {
       }),
     );
   }
-  const deep = flowDepthExceeds(text, MAX_NESTING);
+  const deep = flowDepthExceeds(text, MAX_NESTING) ?? blockDepthExceeds(text, MAX_NESTING);
   if (deep !== undefined) {
     return failed(
       diagnostic(

@@ -10,11 +10,6 @@ import {
   RESERVED_HOOKS,
 } from './types.js';
 
-const PLATFORM_NAMES: Record<ComputePlatform, string> = {
-  ec2: 'EC2/on-premises',
-  ecs: 'ECS',
-  lambda: 'Lambda',
-};
 const A_PLATFORM: Record<ComputePlatform, string> = {
   ec2: 'an EC2/on-premises',
   ecs: 'an ECS',
