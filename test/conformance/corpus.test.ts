@@ -34,7 +34,9 @@ const rows: Row[] = existsSync(manifest)
       .filter((l) => l.trim() !== '')
       .map((l) => {
         const [file, , , kind, expected, reason] = l.split('\t');
-        return { file: file!, kind: kind!, expected: expected as Row['expected'], reason: reason ?? '' };
+        // TSV fields holding quotes are written CSV-style: "…""…"
+        const unquoted = (reason ?? '').replace(/^"(.*)"$/s, '$1').replace(/""/g, '"');
+        return { file: file!, kind: kind!, expected: expected as Row['expected'], reason: unquoted };
       })
   : [];
 

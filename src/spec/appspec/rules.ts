@@ -33,7 +33,19 @@ export function checkVersion(
   }
   const v = doc[key];
   const written = ctx.source.scalarStyle([key])?.text ?? describeValue(v);
-  if (v === 0) return;
+  if (v === 0) {
+    if (written !== '0.0') {
+      ctx.reporter.report(
+        'appspec/version-format',
+        [key],
+        `version is written \`${written}\`; the AppSpec version is written 0.0`,
+        {
+          hint: 'write `version: 0.0` (equal in value, but tools that compare text or types may reject other spellings)',
+        },
+      );
+    }
+    return;
+  }
   if (v === '0.0' || (typeof v === 'string' && v.trim() === '0.0')) {
     if (platform === 'ec2') {
       ctx.reporter.report(
@@ -153,6 +165,7 @@ function checkEc2Hooks(ctx: KindContext, hooks: Record<string, unknown>, os: unk
         }
         total += seconds;
       }
+      checkYaml11Boolean(ctx, 'appspec/yaml11-boolean', [...p, 'runas']);
       if (os === 'windows' && script.runas !== undefined) {
         ctx.reporter.report(
           'appspec/runas-windows',
@@ -246,6 +259,7 @@ function checkFiles(ctx: KindContext, files: unknown[], os: unknown): void {
 const ACL_PERMS = /^([0-7]|[rwx-]{1,3})$/;
 
 function checkPermission(ctx: KindContext, perm: Record<string, unknown>, p: PathSegment[]): void {
+  for (const key of ['owner', 'group']) checkYaml11Boolean(ctx, 'appspec/yaml11-boolean', [...p, key]);
   const mode = perm.mode;
   if (mode !== undefined) {
     const style = ctx.source.scalarStyle([...p, 'mode']);

@@ -15,9 +15,12 @@ function goldenLines(): { fixture: string; line: string }[] {
   const out: { fixture: string; line: string }[] = [];
   for (const kind of readdirSync(fixtures).sort())
     for (const verdict of ['ok', 'err'])
-      for (const f of readdirSync(join(fixtures, kind, verdict)).filter((x) => x.endsWith('.out')).sort()) {
+      for (const f of readdirSync(join(fixtures, kind, verdict))
+        .filter((x) => x.endsWith('.out'))
+        .sort()) {
         const fixture = `test/fixtures/${kind}/${verdict}/${f}`;
-        for (const line of readFileSync(join(root, fixture), 'utf8').split('\n')) if (line) out.push({ fixture, line });
+        for (const line of readFileSync(join(root, fixture), 'utf8').split('\n'))
+          if (line) out.push({ fixture, line });
       }
   return out;
 }
@@ -53,7 +56,15 @@ export function renderRulesDoc(): string {
       const info = rules[id as keyof typeof rules];
       out.push(`### ${id}`, '', `**${info.severity}** — ${info.description}`, '');
       const example = lines.find((l) => l.line.includes(` ${info.severity} ${id} `));
-      if (example) out.push(`Example (\`${example.fixture.replace(/\.out$/, '')}\`):`, '', '```', example.line, '```', '');
+      if (example)
+        out.push(
+          `Example (\`${example.fixture.replace(/\.out$/, '')}\`):`,
+          '',
+          '```',
+          example.line,
+          '```',
+          '',
+        );
     }
   }
   return `${out.join('\n').trimEnd()}\n`;
@@ -76,7 +87,10 @@ describe('docs/rules.md', () => {
         if (e.isDirectory()) {
           if (e.name !== 'generated') walk(p);
         } else if (e.name.endsWith('.ts'))
-          for (const m of readFileSync(p, 'utf8').matchAll(/'((?:source|buildspec|appspec|pipeline|cross|internal)\/[a-z0-9-]+)'/g)) used.add(m[1]!);
+          for (const m of readFileSync(p, 'utf8').matchAll(
+            /'((?:source|buildspec|appspec|pipeline|cross|internal)\/[a-z0-9-]+)'/g,
+          ))
+            used.add(m[1]!);
       }
     };
     walk(join(root, 'src/spec'));
