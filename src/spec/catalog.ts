@@ -180,6 +180,9 @@ export const rules = {
   'cross/codedeploy-appspec': e(
     'a CodeDeploy action whose input artifact cannot carry appspec.yml at its root',
   ),
+  'cross/ecs-template-artifact': e(
+    'a CodeDeployToECS action whose template artifact (built by a buildspec) does not include taskdef.json / appspec.yaml',
+  ),
 } as const satisfies Record<string, RuleInfo>;
 
 export type RuleId = keyof typeof rules;
