@@ -65,6 +65,9 @@ export const rules = {
   ),
   'buildspec/phases-required': e('no `phases` (only a batch-only buildspec may leave them out)'),
   'buildspec/phase-commands': e('a pre_build, build or post_build phase without `commands`'),
+  'buildspec/non-string-command': w(
+    'a command YAML reads as a number or boolean (e.g. `- true`); CodeBuild runs its text',
+  ),
   'buildspec/empty-phase': w('a phase key with no content'),
   'buildspec/version-key': w(
     'a key of the other buildspec version (0.1 `environment_variables` in a 0.2 file)',

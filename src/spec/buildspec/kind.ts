@@ -35,6 +35,16 @@ function explainUnknownKey(path: readonly PathSegment[], key: string) {
   return undefined;
 }
 
+/**
+ * A number or boolean where CodeBuild takes a command: CodeBuild reads any scalar as its text, so the
+ * schema error gives way to the `buildspec/non-string-command` warning.
+ */
+function isScalarCommand(path: readonly PathSegment[], e: { keyword: string; data?: unknown }): boolean {
+  if (path[0] !== 'phases' || (path[2] !== 'commands' && path[2] !== 'finally')) return false;
+  if (e.keyword !== 'type' && e.keyword !== 'anyOf') return false;
+  return typeof e.data === 'number' || typeof e.data === 'boolean';
+}
+
 function detect(value: unknown): number {
   if (!isRecord(value)) return 0;
   let score = 0;
@@ -51,7 +61,11 @@ function detect(value: unknown): number {
 function check(ctx: KindContext): void {
   const v = getValidator('buildspec');
   if (!v(ctx.value))
-    reportSchemaErrors(v.errors ?? [], ctx.reporter, { prefix: 'buildspec', explainUnknownKey });
+    reportSchemaErrors(v.errors ?? [], ctx.reporter, {
+      prefix: 'buildspec',
+      explainUnknownKey,
+      skip: isScalarCommand,
+    });
   checkBuildspecRules(ctx);
 }
 
