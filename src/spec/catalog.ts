@@ -64,7 +64,9 @@ export const rules = {
     '`version` is a quoted string in a batch buildspec; batch builds need the number 0.2',
   ),
   'buildspec/phases-required': e('no `phases` (only a batch-only buildspec may leave them out)'),
-  'buildspec/phase-commands': e('a pre_build, build or post_build phase without `commands`'),
+  'buildspec/phase-commands': w(
+    'a pre_build, build or post_build phase without `commands` (the reference requires them; real buildspecs with only `finally` exist, so this warns)',
+  ),
   'buildspec/non-string-command': w(
     'a command YAML reads as a number or boolean (e.g. `- true`); CodeBuild runs its text',
   ),

@@ -23,6 +23,18 @@ function explainUnknownKey(path: readonly PathSegment[], key: string) {
     if (key === 'hooks' || key === 'os' || key === 'files')
       return { message: `\`${key}\` is an AppSpec key, not a buildspec key; CodeBuild ignores it` };
   }
+  if (path.length === 3 && path[0] === 'phases') {
+    if (PHASE_NAMES.has(key))
+      return {
+        message: `phase \`${key}\` is indented inside \`${String(path[1])}\`, where CodeBuild ignores it (its commands never run)`,
+        hint: 'outdent it to sit directly under `phases:`',
+      };
+    if (['artifacts', 'reports', 'cache', 'env'].includes(key))
+      return {
+        message: `\`${key}\` is indented inside phase \`${String(path[1])}\`, where CodeBuild ignores it; it is a top-level key`,
+        hint: 'outdent it to the top level',
+      };
+  }
   if (path.length === 2 && path[0] === 'phases') {
     const guess = [...PHASE_NAMES].find(
       (p) => p.replace('_', '') === key.replace(/[-_ ]/g, '').toLowerCase(),

@@ -78,7 +78,7 @@ export function checkBuildspecRules(ctx: KindContext): void {
         r.report(
           'buildspec/phase-commands',
           ['phases', name],
-          `phase \`${name}\` has no \`commands\`; a ${name} phase needs a commands list`,
+          `phase \`${name}\` has no \`commands\`; the buildspec reference requires a commands list in a ${name} phase`,
         );
       }
     }
