@@ -644,6 +644,7 @@ export class RouterServer {
     const ring = this.rings[ex.setIndex as 0 | 1 | 2];
     ring.inFlight--;
     ring.record(this.now(), performance.now() - ex.startedAt, ex.isError || !finished);
+    if (this.closing) this.maybeExitAfterDrain();
   }
 
   // ---------------------------------------------------------------- health
