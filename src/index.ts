@@ -3,3 +3,4 @@
 export { runCli } from './cli/run-cli.js';
 export type { Diagnostic, Severity } from './spec/diagnostics.js';
 export { formatDiagnostic, formatDiagnostics, sortDiagnostics } from './spec/diagnostics.js';
+export * from './deploy/lifecycle-events.js';
