@@ -1,6 +1,6 @@
 /** Public library API of Conveyor. Each area adds its exports here. */
 
 export { runCli } from './cli/run-cli.js';
+export * from './deploy/lifecycle-events.js';
 export type { Diagnostic, Severity } from './spec/diagnostics.js';
 export { formatDiagnostic, formatDiagnostics, sortDiagnostics } from './spec/diagnostics.js';
-export * from './deploy/lifecycle-events.js';
