@@ -238,6 +238,16 @@ export async function runInstanceLifecycle(req: InstanceLifecycleRequest): Promi
     req.onEvent?.({ instance: req.instance.id, ...progress });
   const currentArchive = archiveDirFor(root, req.deployment.id);
   await mkdir(agentStateDir(root), { recursive: true });
+  // Each revision's appspec is read once per run, not once per event.
+  const appspecs = new Map<string, Promise<AgentAppspec>>();
+  const load: AppspecLoader = (dir) => {
+    let loaded = appspecs.get(dir);
+    if (!loaded) {
+      loaded = loadAgentAppspec(dir);
+      appspecs.set(dir, loaded);
+    }
+    return loaded;
+  };
 
   const fail = (
     result: InstanceEventResult,
@@ -276,7 +286,7 @@ export async function runInstanceLifecycle(req: InstanceLifecycleRequest): Promi
 
     if (isReservedEvent(event)) {
       try {
-        const outcome = await runReservedEvent(req, event, currentArchive);
+        const outcome = await runReservedEvent(req, event, currentArchive, load);
         const durationMs = elapsed();
         report({
           event,
@@ -300,7 +310,7 @@ export async function runInstanceLifecycle(req: InstanceLifecycleRequest): Promi
     });
     let revision: { dir: string; appspec: AgentAppspec } | undefined;
     try {
-      revision = await revisionForEvent(req, source, currentArchive);
+      revision = await revisionForEvent(req, source, currentArchive, load);
     } catch (err) {
       const message = `${event} failed: ${(err as Error).message}`;
       report({ event, status: 'failed', durationMs: elapsed(), message });
@@ -403,12 +413,15 @@ async function stopLeftoversIfNeeded(
   return `stopped processes left running by ${what}`;
 }
 
+type AppspecLoader = (dir: string) => Promise<AgentAppspec>;
+
 async function revisionForEvent(
   req: InstanceLifecycleRequest,
   source: AppspecSource,
   currentArchive: string,
+  load: AppspecLoader,
 ): Promise<{ dir: string; appspec: AgentAppspec } | undefined> {
-  const newAppspec = async (dir: string) => req.newRevision.appspec ?? (await loadAgentAppspec(dir));
+  const newAppspec = async (dir: string) => req.newRevision.appspec ?? (await load(dir));
   // Like the agent: once this deployment's bundle is on the instance, every event reads it.
   if (await isDirectory(currentArchive))
     return { dir: currentArchive, appspec: await newAppspec(currentArchive) };
@@ -416,7 +429,7 @@ async function revisionForEvent(
   if (source === 'last-successful' && req.lastRevision) {
     return {
       dir: req.lastRevision.dir,
-      appspec: req.lastRevision.appspec ?? (await loadAgentAppspec(req.lastRevision.dir)),
+      appspec: req.lastRevision.appspec ?? (await load(req.lastRevision.dir)),
     };
   }
   const record = await readRecord(
@@ -424,13 +437,14 @@ async function revisionForEvent(
     source === 'most-recent' ? 'most-recent' : 'last-successful',
   );
   if (!record) return undefined;
-  return { dir: record.archiveDir, appspec: await loadAgentAppspec(record.archiveDir) };
+  return { dir: record.archiveDir, appspec: await load(record.archiveDir) };
 }
 
 async function runReservedEvent(
   req: InstanceLifecycleRequest,
   event: LifecycleEvent,
   currentArchive: string,
+  load: AppspecLoader,
 ): Promise<Pick<InstanceEventResult, 'message' | 'warnings' | 'revisionDir'>> {
   const root = req.instance.root;
   switch (event) {
@@ -449,7 +463,7 @@ async function runReservedEvent(
     }
     case 'Install': {
       const dir = (await isDirectory(currentArchive)) ? currentArchive : req.newRevision.dir;
-      const appspec = req.newRevision.appspec ?? (await loadAgentAppspec(dir));
+      const appspec = req.newRevision.appspec ?? (await load(dir));
       const installed = await installFiles({
         files: appspec.files,
         fileExistsBehavior: appspec.file_exists_behavior ?? req.fileExistsBehavior ?? 'DISALLOW',
