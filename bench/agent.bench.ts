@@ -88,7 +88,7 @@ export default async function bench(): Promise<void> {
     console.log(
       `in-place lifecycle, 13 events (9 no-op hooks, 20 files) on ${instances} instances in parallel: ` +
         `${lifecycleMs.toFixed(0)} ms wall (median of 4 after a warm-up), ` +
-        `${(lifecycleMs / 9).toFixed(1)} ms per hook event`,
+        `${(lifecycleMs / 13).toFixed(1)} ms per event on average`,
     );
   } finally {
     await rm(dir, { recursive: true, force: true });

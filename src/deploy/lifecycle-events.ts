@@ -178,3 +178,41 @@ export function describeEvent(event: LifecycleEvent): string {
     }
   }
 }
+
+/** One line of a dry-run plan: what an event will do on an instance. */
+export interface PlannedEvent {
+  event: LifecycleEvent;
+  reserved: boolean;
+  /** Scripted events: whose appspec is read. */
+  source?: AppspecSource;
+  /** Script locations that will run, in order (empty: the event is skipped). */
+  scripts: string[];
+}
+
+type HooksLike =
+  | Readonly<Record<string, readonly { location: string }[] | null | undefined>>
+  | null
+  | undefined;
+
+/**
+ * The hooks each event will run, for `deploy --dry-run`: scripted events list the scripts of the revision
+ * they read (`lastHooks` undefined means no previous successful revision, so those events are skipped).
+ */
+export function planInstanceEvents(
+  events: readonly LifecycleEvent[],
+  hooks: { newHooks: HooksLike; lastHooks?: HooksLike; mostRecentHooks?: HooksLike },
+  options: AppspecSourceOptions = {},
+): PlannedEvent[] {
+  return events.map((event) => {
+    if (isReservedEvent(event)) return { event, reserved: true, scripts: [] };
+    const source = appspecSourceFor(event, options);
+    const chosen =
+      source === 'new'
+        ? hooks.newHooks
+        : source === 'last-successful'
+          ? hooks.lastHooks
+          : hooks.mostRecentHooks;
+    const scripts = (chosen?.[event] ?? []).map((s) => s.location.trim());
+    return { event, reserved: false, source, scripts };
+  });
+}

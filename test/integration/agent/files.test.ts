@@ -367,3 +367,20 @@ describe('permission rules', () => {
     expect(matchesSimpleGlob('axb', 'a.b')).toBe(false);
   });
 });
+
+describe('the instance root as destination', () => {
+  it("refuses to copy a revision's .conveyor folder over the agent's own state", async () => {
+    const root = await sandbox.instanceRoot();
+    const revision = await revisionWith({ 'index.html': 'i', '.conveyor/evil.txt': 'x' });
+    await expect(
+      installFiles({ files: [{ source: '/', destination: '/' }], revisionDir: revision, instanceRoot: root }),
+    ).rejects.toThrow('would be installed into .conveyor/');
+    const plain = await revisionWith({ 'index.html': 'i' });
+    await installFiles({
+      files: [{ source: '/', destination: '/' }],
+      revisionDir: plain,
+      instanceRoot: root,
+    });
+    expect(read(root, 'index.html')).toBe('i');
+  });
+});

@@ -288,6 +288,22 @@ describe('runHookScripts', () => {
       expect(result.error).toContain('runas: deployer needs the runner to be root');
     });
 
+    it('treats sudo: true as root, refused when the runner is not root', async () => {
+      const { revision, request } = await setup();
+      await writeScript(revision, 'who.sh', 'exit 0');
+      const result = await runHookScripts(
+        request({
+          scripts: [{ location: 'who.sh', sudo: true }],
+          identity: {
+            currentUid: () => 1000,
+            currentUserName: () => 'alice',
+            lookupUser: async () => ({ uid: 0, gid: 0, home: '/root' }),
+          },
+        }),
+      );
+      expect(result.error).toContain('runas: root needs the runner to be root');
+    });
+
     it.runIf(process.getuid?.() === 0)('switches to the runas user when root', async () => {
       const { revision, instanceRoot, request } = await setup();
       // mkdtemp folders are 0700: let the other user reach the script and write its answer.

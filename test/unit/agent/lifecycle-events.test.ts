@@ -5,6 +5,7 @@ import {
   isReservedEvent,
   LIFECYCLE_EVENTS,
   lifecycleSequence,
+  planInstanceEvents,
   SCRIPTABLE_EVENTS,
 } from '../../../src/deploy/lifecycle-events.js';
 
@@ -153,5 +154,30 @@ describe('appspecSourceFor', () => {
       'ApplicationStop: run hook scripts from the last successful revision',
     );
     expect(describeEvent('AllowTraffic')).toContain('router');
+  });
+});
+
+describe('planInstanceEvents', () => {
+  it('lists the scripts each event runs and from which revision', () => {
+    const plan = planInstanceEvents(lifecycleSequence({ deploymentType: 'in-place', withTraffic: false }), {
+      newHooks: { ApplicationStart: [{ location: ' scripts/start.sh ' }], BeforeInstall: null },
+      lastHooks: { ApplicationStop: [{ location: 'scripts/stop.sh' }] },
+    });
+    expect(plan.map((p) => [p.event, p.source ?? 'agent', p.scripts.join(',')])).toEqual([
+      ['ApplicationStop', 'last-successful', 'scripts/stop.sh'],
+      ['DownloadBundle', 'agent', ''],
+      ['BeforeInstall', 'new', ''],
+      ['Install', 'agent', ''],
+      ['AfterInstall', 'new', ''],
+      ['ApplicationStart', 'new', 'scripts/start.sh'],
+      ['ValidateService', 'new', ''],
+    ]);
+  });
+
+  it('skips previous-revision hooks on a first deployment', () => {
+    const plan = planInstanceEvents(['ApplicationStop'], {
+      newHooks: { ApplicationStop: [{ location: 'x.sh' }] },
+    });
+    expect(plan[0]!.scripts).toEqual([]);
   });
 });

@@ -135,7 +135,18 @@ class InstallPlan {
     return instancePathOf(this.instanceRoot, local);
   }
 
-  mkdir(path: string): void {
+  /** A `files` entry copying into the instance root must not write into Conveyor's own folder. */
+  private guardOwnFolder(path: string, label: string): void {
+    const own = join(this.instanceRoot, CONVEYOR_DIR);
+    if (path === own || isInside(own, path)) {
+      throw new InstallError(
+        `files: ${label} would be installed into ${CONVEYOR_DIR}/, which the local agent keeps for itself`,
+      );
+    }
+  }
+
+  mkdir(path: string, label = this.show(path)): void {
+    this.guardOwnFolder(path, label);
     if (this.copyTargets.has(path)) {
       throw new InstallError(
         `files: ${this.show(path)} is both a directory to create and the destination of ${this.copyTargets.get(path)}`,
@@ -146,6 +157,7 @@ class InstallPlan {
   }
 
   async copy(source: string, path: string, sourceLabel: string, link: boolean): Promise<void> {
+    this.guardOwnFolder(path, sourceLabel);
     const existing = await lstat(path).catch(() => undefined);
     if (existing) {
       if (this.behavior === 'DISALLOW') {
@@ -221,7 +233,7 @@ async function planDirectoryCopy(
   if (info && !info.isDirectory()) {
     throw new InstallError(`files: ${label} is a directory, but ${plan.show(destination)} is a file`);
   }
-  if (!info) plan.mkdir(destination);
+  if (!info) plan.mkdir(destination, label);
   const entries = (await readdir(source, { withFileTypes: true })).sort((a, b) =>
     a.name.localeCompare(b.name),
   );

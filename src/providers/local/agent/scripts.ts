@@ -31,6 +31,8 @@ export interface HookScript {
   location: string;
   timeout?: number | string | null;
   runas?: string | null;
+  /** Undocumented agent key: `sudo <path>` on EC2. Locally it means "as root", so it needs Conveyor to be root. */
+  sudo?: boolean | null;
 }
 
 export interface HookDeploymentInfo {
@@ -293,7 +295,10 @@ async function runOneScript(req: HookRunRequest, script: HookScript): Promise<Sc
   if ('error' in resolved) return failed(resolved.failure, resolved.error);
   const notExecutable = await ensureExecutable(resolved.path, location);
   if (notExecutable) return failed('not-executable', notExecutable);
-  const runAs = await decideRunAs(script.runas, req.identity ?? systemIdentity);
+  const runAs = await decideRunAs(
+    script.runas?.trim() || (script.sudo ? 'root' : undefined),
+    req.identity ?? systemIdentity,
+  );
   if (runAs.kind === 'error') return failed('runas', `${errorPrefix(script)} cannot run: ${runAs.message}`);
 
   const tag = newProcessGroupTag();
