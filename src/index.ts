@@ -10,6 +10,7 @@ export type {
 } from './deploy/analysis.js';
 export { describeVerdict, evaluateAnalysis, initialAnalysisState } from './deploy/analysis.js';
 export { runAnalysis, takeMeasurement } from './deploy/health.js';
+export * from './deploy/lifecycle-events.js';
 export type * from './router/api.js';
 export { RouterClient, RouterRequestError, RouterUnavailableError } from './router/client.js';
 export { ensureRouter, stopRouter } from './router/launch.js';
