@@ -92,6 +92,6 @@ export interface DeployProvider {
   resetMetrics(): Promise<void>;
   /** Stops the processes of these instances (after traffic left them). */
   stopInstances(instances: string[]): Promise<void>;
-  /** Stops everything this provider started for the group. */
-  down(): Promise<void>;
+  /** Stops everything this provider started for the group; says what it stopped. */
+  down(): Promise<{ stopped: string[] }>;
 }

@@ -123,6 +123,7 @@ export class FakeProvider implements DeployProvider {
 
   async down() {
     this.traffic = undefined;
+    return { stopped: ['router'] };
   }
 
   /** Which revision serves each weighted share now. */
