@@ -68,6 +68,8 @@ export function createProgress(out: OutputStream, json: boolean): Progress {
     return {
       onEvent(e, d) {
         if (e.type === 'hook' && e.status === 'started') return;
+        // Events without scripts are noise in a log; they stay in the ledger and in --json.
+        if (e.type === 'hook' && e.status === 'skipped' && /^no /.test(e.message ?? '')) return;
         out.write(`${clock(e.at)} ${e.deploymentId} ${formatEvent(e, d)}\n`);
       },
       finish: () => {},

@@ -2,7 +2,7 @@
  * One deployment per group: an exclusive lock file naming the holder's pid and deployment.
  * A lock whose pid is dead (the runner was SIGKILLed) is stale and may be taken over.
  */
-import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface LockInfo {
@@ -45,6 +45,7 @@ export function readLock(groupDir: string): LockInfo | undefined {
 
 export function acquireLock(groupDir: string, info: LockInfo): LockResult {
   const file = lockPath(groupDir);
+  mkdirSync(groupDir, { recursive: true });
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       writeFileSync(file, JSON.stringify(info), { flag: 'wx' });

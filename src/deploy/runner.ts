@@ -355,7 +355,11 @@ export class Runner {
   }
 
   private recordHook(p: LifecycleProgress): void {
-    this.record({ type: 'hook', ...p });
+    this.record({
+      type: 'hook',
+      ...p,
+      ...(p.durationMs !== undefined ? { durationMs: Math.round(p.durationMs) } : {}),
+    });
   }
 
   /** Serialized: instances of a batch run in parallel, but routing changes apply one at a time. */
@@ -448,8 +452,8 @@ export class Runner {
         return { kind: 'ok' };
       }
       const now = this.clock.now();
-      if (until !== undefined && now >= until) {
-        if (d.status === 'Paused') this.record({ type: 'resumed', index, by: 'timeout' });
+      // A deployment paused by an inconclusive gate holds past its bake deadline until a human decides.
+      if (until !== undefined && now >= until && d.status !== 'Paused') {
         if (purpose === 'analysis' && gatesOn && lastResult !== 'pass') {
           return {
             kind: 'fail',

@@ -231,6 +231,9 @@ describe('Runner in fake time', () => {
     const run = t.start('v2', Strategies.canary(10, 5));
     const d = await t.until(run.id, (x) => x.status === 'Paused');
     expect(d.pausedReason).toMatch(/analysis inconclusive: only 3 requests on the new revision \(need 20\)/);
+    // The bake deadline passes, but an inconclusive analysis waits for a human.
+    await t.clock.advance(10_000);
+    expect(reduce(t.ledger.read().events).active?.status).toBe('Paused');
     t.request(run.id, { type: 'promote-requested', full: false });
     expect((await t.drive(run.done)).status).toBe('Succeeded');
   });

@@ -14,7 +14,7 @@ const server = http.createServer((req, res) => {
     return res.end('ok\n');
   }
   served += 1;
-  if (errorRate > 0 && (served % Math.round(1 / errorRate) === 0)) {
+  if (errorRate > 0 && served % Math.round(1 / errorRate) === 0) {
     res.writeHead(500, { 'content-type': 'text/plain', 'x-revision': version });
     return res.end(`hello-web ${version}: something broke\n`);
   }
