@@ -40,12 +40,8 @@ export function describeLedgerProblems(ctx: GroupContext, problems: LedgerProble
 export async function providerFor(ctx: GroupContext): Promise<DeployProvider> {
   const kind = ctx.loaded.group.provider ?? 'local';
   if (kind === 'local') {
-    // TEMPORARY until the router and agent land on main: the local provider module is loaded by path.
-    const modulePath = '../providers/local/provider.js';
-    const mod = (await import(modulePath)) as {
-      LocalProvider: new (o: { group: unknown; groupDir: string }) => DeployProvider;
-    };
-    return new mod.LocalProvider({ group: ctx.loaded.group, groupDir: ctx.groupDir });
+    const { LocalProvider } = await import('../providers/local/provider.js');
+    return new LocalProvider({ group: ctx.loaded.group, groupDir: ctx.groupDir });
   }
   throw new UsageError(
     `provider '${kind}' is not available in this build`,

@@ -9,7 +9,7 @@ import { errorMessage } from '../core/errors.js';
 import type { DeployProvider, LifecycleProgress, Revision } from '../providers/provider.js';
 import type { AnalysisSpec, DeploymentGroup } from '../spec/deployment-group/schema.js';
 import type { DeploymentOptions, LedgerEvent, LedgerEventBody, RevisionRef, TrafficTable } from './events.js';
-import { defaultGateEvaluator, type GateEvaluator, type GateState } from './gates.js';
+import { defaultGateEvaluator, type GateEvaluator, type GateMeasurement, type GateState } from './gates.js';
 import type { Ledger } from './ledger.js';
 import type { NotificationKind, Notifier } from './notify.js';
 import { silentNotifier } from './notify.js';
@@ -504,40 +504,27 @@ export class Runner {
     analysis: AnalysisSpec,
     windowMs: number,
   ): Promise<StepOutcome | undefined> {
-    let snapshot: Awaited<ReturnType<DeployProvider['metrics']>>;
+    let measurement: GateMeasurement;
     try {
-      snapshot = await this.deps.provider.metrics(windowMs);
+      measurement = await this.deps.provider.metrics(windowMs);
     } catch (err) {
-      // A metric read that fails is inconclusive, never a crash and never a pass.
-      this.record({
-        type: 'verdict',
-        index,
-        result: 'inconclusive',
-        reasons: [`metrics unavailable: ${errorMessage(err)}`],
-        measured: {},
-        thresholds: {},
-      });
-      return undefined;
+      // A metric read that fails is evidence of nothing: the evaluator counts it, never as a pass.
+      measurement = { error: `metrics unavailable: ${errorMessage(err)}` };
     }
-    const { state, verdict } = this.evaluateGate(this.gateState, snapshot, analysis);
+    const { state, verdict } = this.evaluateGate(this.gateState, measurement, analysis);
     this.gateState = state;
-    const d = this.record({ type: 'verdict', index, ...verdict });
-    if (verdict.result === 'fail') {
+    const { action, ...record } = verdict;
+    const d = this.record({ type: 'verdict', index, ...record });
+    if (action === 'rollback' || verdict.result === 'fail') {
       return { kind: 'fail', reason: `gate breached: ${verdict.reasons.join('; ')}`, trigger: 'gate' };
     }
-    if (
-      verdict.result === 'inconclusive' &&
-      (analysis.noDataPolicy ?? 'pause') === 'pause' &&
-      d.status !== 'Paused'
-    ) {
-      if (verdict.reasons.some((r) => r.includes('requests on the new revision'))) {
-        const paused = this.record({
-          type: 'paused',
-          index,
-          reason: `analysis inconclusive: ${verdict.reasons[0]}`,
-        });
-        this.notify('paused', paused, { step: index });
-      }
+    if (action === 'pause' && d.status !== 'Paused') {
+      const paused = this.record({
+        type: 'paused',
+        index,
+        reason: `analysis inconclusive: ${verdict.reasons.join('; ')}`,
+      });
+      this.notify('paused', paused, { step: index });
     }
     return undefined;
   }

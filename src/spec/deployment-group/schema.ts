@@ -107,8 +107,21 @@ export const AnalysisSpecSchema = Type.Object(
     noDataPolicy: Type.Optional(
       Type.Union([Type.Literal('pause'), Type.Literal('fail'), Type.Literal('pass')]),
     ),
-    /** Consecutive failing evaluations before the gate breaches (default 1). */
+    /** Failing evaluations before the gate breaches (default 1). */
     failureLimit: Type.Optional(Type.Integer({ minimum: 1 })),
+    failureLimitMode: Type.Optional(Type.Union([Type.Literal('consecutive'), Type.Literal('total')])),
+    /** Consecutive failed metric reads before the analysis fails (default 3). */
+    measurementErrorLimit: Type.Optional(Type.Integer({ minimum: 1 })),
+    /** Judge the new revision against the stable one over the same window. */
+    compareWithStable: Type.Optional(
+      Type.Object(
+        {
+          maxErrorRateIncrease: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+          maxP99LatencyRatio: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );

@@ -124,7 +124,7 @@ describe('Runner in fake time', () => {
     t.provider.canaryMetrics = { requests: 50, errors: 20 };
     const d = await t.deploy('v3', Strategies.canary(20, 30));
     expect(d.status).toBe('RolledBack');
-    expect(d.reason).toMatch(/gate breached: error rate 0.4 exceeds 0.05 \(20\/50\)/);
+    expect(d.reason).toMatch(/gate breached: error rate 40.0% \(20\/50\) > max 5.0%/);
     expect(d.rollback).toMatchObject({ ok: true, trigger: 'gate' });
     expect(d.rollback?.trafficRestoredMs).toBe(0);
     const last = t.provider.routes.at(-1)!.route;
@@ -230,7 +230,9 @@ describe('Runner in fake time', () => {
     t.provider.canaryMetrics = { requests: 3, errors: 0 };
     const run = t.start('v2', Strategies.canary(10, 5));
     const d = await t.until(run.id, (x) => x.status === 'Paused');
-    expect(d.pausedReason).toMatch(/analysis inconclusive: only 3 requests on the new revision \(need 20\)/);
+    expect(d.pausedReason).toMatch(
+      /analysis inconclusive: only 3 request\(s\) reached the canary revision .*minRequests 20/,
+    );
     // The bake deadline passes, but an inconclusive analysis waits for a human.
     await t.clock.advance(10_000);
     expect(reduce(t.ledger.read().events).active?.status).toBe('Paused');
