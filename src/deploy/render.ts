@@ -60,7 +60,7 @@ export function formatEvent(e: LedgerEvent, d?: DeploymentState): string {
     case 'health':
       return `health ${e.ok ? 'ok' : 'FAILED'}: ${e.details.join('; ')}`;
     case 'verdict':
-      return `gate ${e.result}: ${numbers(e.measured)} | limits ${numbers(e.thresholds)} | ${e.reasons.join('; ')}`;
+      return `gate ${e.result}: ${e.reasons.join('; ')}`;
     case 'override':
       return `override: ${e.what} — ${e.note}`;
     case 'rollback-started':

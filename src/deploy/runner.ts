@@ -518,6 +518,15 @@ export class Runner {
     if (action === 'rollback' || verdict.result === 'fail') {
       return { kind: 'fail', reason: `gate breached: ${verdict.reasons.join('; ')}`, trigger: 'gate' };
     }
+    if (
+      verdict.result === 'pass' &&
+      d.status === 'Paused' &&
+      d.pausedReason?.startsWith('analysis inconclusive')
+    ) {
+      // Evidence arrived: a pause that only waited for data ends by itself.
+      this.record({ type: 'resumed', index, by: 'gate' });
+      return undefined;
+    }
     if (action === 'pause' && d.status !== 'Paused') {
       const paused = this.record({
         type: 'paused',

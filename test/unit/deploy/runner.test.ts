@@ -240,6 +240,20 @@ describe('Runner in fake time', () => {
     expect((await t.drive(run.done)).status).toBe('Succeeded');
   });
 
+  it('a pause that only waited for data ends by itself once traffic arrives', async () => {
+    const t = setup({
+      analysis: { intervalSeconds: 1, maxErrorRate: 0.05, minRequests: 20, noDataPolicy: 'pause' },
+    });
+    await t.deploy('v1', Strategies.allAtOnce());
+    t.provider.canaryMetrics = { requests: 0, errors: 0 };
+    const run = t.start('v2', Strategies.canary(10, 5));
+    await t.until(run.id, (x) => x.status === 'Paused');
+    t.provider.canaryMetrics = { requests: 60, errors: 0 };
+    const d = await t.drive(run.done);
+    expect(d.status).toBe('Succeeded');
+    expect(t.events(run.id).some((e) => e.type === 'resumed' && e.by === 'gate')).toBe(true);
+  });
+
   it('an instance that dies during the bake triggers a health rollback', async () => {
     const t = setup();
     await t.deploy('v1', Strategies.allAtOnce());
