@@ -725,9 +725,11 @@ export class Runner {
       what: 'ignoreApplicationStopFailures',
       note: 'rollback ignores ApplicationStop failures of the failed revision',
     });
+    // CodeDeploy rolls back as a new deployment with its own id; instances keep one archive per id.
+    const rollbackId = `${d.id}-rollback`;
     const run = async (events: string[]) =>
       this.deps.provider.runLifecycle({
-        deploymentId: d.id,
+        deploymentId: rollbackId,
         instances: targets,
         role: 'in-place',
         events,
