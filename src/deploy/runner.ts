@@ -200,6 +200,14 @@ export class Runner {
     }
     try {
       await this.deps.provider.prepare();
+    } catch (err) {
+      // Nothing was changed yet: the deployment fails without a rollback, and says why.
+      const failed = this.record({ type: 'finished', status: 'Failed', reason: errorMessage(err) });
+      this.notify('failed', failed, { reason: errorMessage(err) });
+      await this.notifier.flush();
+      return failed;
+    }
+    try {
       // After a crash the router is the truth for what serves; re-apply the ledger's table only if it drifted.
       if (d.traffic) await this.reconcileTraffic(d.traffic, d.trafficRevisions ?? {});
       if (d.pendingAbort !== undefined || d.rollback) {
