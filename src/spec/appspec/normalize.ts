@@ -93,7 +93,9 @@ export function writtenServiceKeys(value: unknown): WrittenKey[] {
   const out: WrittenKey[] = [];
   const visit = (v: unknown, path: (string | number)[], skipNames: boolean) => {
     if (Array.isArray(v)) {
-      v.forEach((x, i) => visit(x, [...path, i], skipNames));
+      v.forEach((x, i) => {
+        visit(x, [...path, i], skipNames);
+      });
       return;
     }
     if (!isRecord(v)) return;
