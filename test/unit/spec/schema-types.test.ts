@@ -187,6 +187,23 @@ describe('schemas and types stay in step', () => {
     >();
   });
 
+  it('the schema enums are exactly the AWS model enums', () => {
+    type Stage = PipelineDeclaration['stages'][number];
+    type Action = Stage['actions'][number];
+    type Pull = NonNullable<
+      NonNullable<PipelineDeclaration['triggers']>[number]['gitConfiguration']['pullRequest']
+    >[number];
+    expectTypeOf<Action['actionTypeId']['category']>().toEqualTypeOf<Sdk.ActionCategory>();
+    expectTypeOf<Action['actionTypeId']['owner']>().toEqualTypeOf<Sdk.ActionOwner>();
+    expectTypeOf<NonNullable<PipelineDeclaration['executionMode']>>().toEqualTypeOf<Sdk.ExecutionMode>();
+    expectTypeOf<NonNullable<PipelineDeclaration['pipelineType']>>().toEqualTypeOf<Sdk.PipelineType>();
+    expectTypeOf<NonNullable<NonNullable<Stage['onFailure']>['result']>>().toEqualTypeOf<Sdk.Result>();
+    expectTypeOf<NonNullable<Pull['events']>[number]>().toEqualTypeOf<Sdk.GitPullRequestEventType>();
+    expectTypeOf<
+      NonNullable<NonNullable<Action['environmentVariables']>[number]['type']>
+    >().toEqualTypeOf<Sdk.EnvironmentVariableType>();
+  });
+
   it('every pipeline the schema types allow is a valid AWS SDK PipelineDeclaration', () => {
     expectTypeOf<PipelineDeclaration>().toMatchTypeOf<Sdk.PipelineDeclaration>();
   });
