@@ -70,6 +70,9 @@ export const rules = {
   'buildspec/non-string-command': w(
     'a command YAML reads as a number or boolean (e.g. `- true`); CodeBuild runs its text',
   ),
+  'buildspec/runtime-version-number': w(
+    'a runtime version YAML reads as a different number (`python: 3.10` is 3.1)',
+  ),
   'buildspec/empty-phase': w('a phase key with no content'),
   'buildspec/version-key': w(
     'a key of the other buildspec version (0.1 `environment_variables` in a 0.2 file)',

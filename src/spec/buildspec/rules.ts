@@ -97,9 +97,29 @@ export function checkBuildspecRules(ctx: KindContext): void {
     );
   }
 
+  checkRuntimeVersions(ctx, doc);
   checkVariables(ctx, doc);
   if (batch) checkBatch(ctx, batch);
   checkReports(ctx, doc);
+}
+
+/** `python: 3.10` is the number 3.1 to YAML: the runtime version the author meant is lost. */
+function checkRuntimeVersions(ctx: KindContext, doc: Record<string, unknown>): void {
+  const install = isRecord(doc.phases) && isRecord(doc.phases.install) ? doc.phases.install : undefined;
+  const versions = install && isRecord(install['runtime-versions']) ? install['runtime-versions'] : undefined;
+  if (!versions) return;
+  for (const [runtime, v] of Object.entries(versions)) {
+    if (typeof v !== 'number') continue;
+    const path = ['phases', 'install', 'runtime-versions', runtime];
+    const style = ctx.source.scalarStyle(path);
+    if (style?.type !== 'PLAIN' || style.text === String(v)) continue;
+    ctx.reporter.report(
+      'buildspec/runtime-version-number',
+      path,
+      `${runtime} version \`${style.text}\` is read by YAML as the number ${v}, not the text "${style.text}"`,
+      { hint: `quote it: "${style.text}"` },
+    );
+  }
 }
 
 function checkVariables(ctx: KindContext, doc: Record<string, unknown>): void {
