@@ -643,7 +643,8 @@ export class RouterServer {
     }
     const ring = this.rings[ex.setIndex as 0 | 1 | 2];
     ring.inFlight--;
-    ring.record(this.now(), performance.now() - ex.startedAt, ex.isError || !finished);
+    // A client that hangs up early is not the revision's fault: only 5xx and upstream failures count.
+    ring.record(this.now(), performance.now() - ex.startedAt, ex.isError);
     if (this.closing) this.maybeExitAfterDrain();
   }
 
