@@ -171,9 +171,11 @@ function runChild(cpu: string, cmd: string, args: string[], timeoutMs = 60_000):
     child.stderr!.on('data', (d: Buffer) => {
       err += d.toString();
     });
-    child.once('exit', (code) =>
-      code === 0 ? resolve(out) : reject(new Error(`${cmd} exited ${code}: ${err}`)),
-    );
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(out);
+      else reject(new Error(`${cmd} exited ${code}: ${err}`));
+    });
   });
 }
 
@@ -411,12 +413,7 @@ export default async function routerBench(): Promise<void> {
         `router p50 ${routerRate.p50.toFixed(2)} p99 ${routerRate.p99.toFixed(2)} ms; added p99 ${added.toFixed(2)} ms ` +
         `(target < 2 ms) ${added < 2 ? 'OK' : 'MISSED'}; errors ${directRate.errors + routerRate.errors}`,
     );
-    const acDirect = await autocannon(`http://127.0.0.1:${upA.port}/`, DURATION_S, [
-      '-R',
-      String(RATE),
-      '-c',
-      '10',
-    ]);
+    const acDirect = await autocannon(`http://127.0.0.1:${upA.port}/`, DURATION_S, RATE);
     const acRouter = await autocannon(routerUrl, DURATION_S, RATE);
     console.log(
       `autocannon overallRate ${RATE} (1 ms resolution, includes its own batching): direct p99 ${acDirect.p99} ms, ` +
