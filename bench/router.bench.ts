@@ -88,6 +88,9 @@ interface Figures {
   p50: number;
   p99: number;
   errors: number;
+  total: number;
+  /** CPU the process under test spent per request, in microseconds (robust to a noisy neighbour). */
+  cpuUsPerRequest?: number;
 }
 
 const children: ChildProcess[] = [];
@@ -179,6 +182,33 @@ function runChild(cpu: string, cmd: string, args: string[], timeoutMs = 60_000):
   });
 }
 
+/** CPU time (user + system) of processes, in ms, from /proc (0 where unavailable). */
+function cpuMs(pids: number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // not on Linux, or gone
+    }
+  }
+  return ticks * 10; // USER_HZ is 100 on Linux
+}
+
+function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
 const autocannonBin = join(packageRoot, 'node_modules', 'autocannon', 'autocannon.js');
 
 async function autocannon(url: string, seconds: number, rate?: number): Promise<Figures> {
@@ -186,17 +216,27 @@ async function autocannon(url: string, seconds: number, rate?: number): Promise<
   if (rate) args.push('-R', String(rate));
   const out = await runChild(CPU_LOAD, process.execPath, [...args, url]);
   const j = JSON.parse(out) as {
-    requests: { average: number };
+    requests: { average: number; total: number };
     latency: { p50: number; p99: number };
     errors: number;
     non2xx: number;
   };
-  return { rps: j.requests.average, p50: j.latency.p50, p99: j.latency.p99, errors: j.errors + j.non2xx };
+  return {
+    rps: j.requests.average,
+    p50: j.latency.p50,
+    p99: j.latency.p99,
+    errors: j.errors + j.non2xx,
+    total: j.requests.total,
+  };
 }
 
-async function measure(url: string): Promise<Figures> {
+async function measure(url: string, pids: number[]): Promise<Figures> {
   await autocannon(url, 1); // warm-up: JIT, connection pools
-  return autocannon(url, DURATION_S);
+  const before = cpuMs(pids);
+  const f = await autocannon(url, DURATION_S);
+  const spent = cpuMs(pids) - before;
+  if (spent > 0 && f.total > 0) f.cpuUsPerRequest = (spent * 1000) / f.total;
+  return f;
 }
 
 async function fixedRate(dir: string, url: string) {
@@ -219,7 +259,7 @@ async function fixedRate(dir: string, url: string) {
   };
 }
 
-async function startRouterProcess(dir: string): Promise<{ client: RouterClient; port: number }> {
+async function startRouterProcess(dir: string): Promise<{ client: RouterClient; port: number; pid: number }> {
   const stateDir = join(dir, 'router');
   const child = pinned(CPU_PROXY, process.execPath, [
     join(packageRoot, 'dist', 'router', 'main.js'),
@@ -235,7 +275,7 @@ async function startRouterProcess(dir: string): Promise<{ client: RouterClient; 
     await new Promise((r) => setTimeout(r, 20));
   }
   const info = JSON.parse(readFileSync(pidFile, 'utf8')) as { port: number };
-  return { client: new RouterClient(join(stateDir, 'router.sock')), port: info.port };
+  return { client: new RouterClient(join(stateDir, 'router.sock')), port: info.port, pid: child.pid! };
 }
 
 async function startNginx(
@@ -328,6 +368,7 @@ function row(name: string, f: Figures, direct: Figures, nginx: Figures | undefin
   return (
     `${name.padEnd(30)} ${Math.round(f.rps).toString().padStart(8)} req/s  p50 ${f.p50.toFixed(1).padStart(5)} ms` +
     `  p99 ${f.p99.toFixed(1).padStart(5)} ms  x${vsDirect} direct  x${vsNginx} nginx` +
+    (f.cpuUsPerRequest ? `  cpu ${f.cpuUsPerRequest.toFixed(1)} us/req` : '') +
     (f.errors ? `  errors ${f.errors}` : '')
   );
 }
@@ -343,7 +384,7 @@ export default async function routerBench(): Promise<void> {
   try {
     // Direct: the upstream gets the proxy's core.
     const directUp = await startNodeScript(dir, 'upstream.cjs', UPSTREAM_JS, CPU_PROXY);
-    const direct = await measure(`http://127.0.0.1:${directUp.port}/`);
+    const direct = await measure(`http://127.0.0.1:${directUp.port}/`, [directUp.child.pid!]);
     directUp.child.kill('SIGKILL');
 
     const upA = await startNodeScript(dir, 'upstream.cjs', UPSTREAM_JS, CPU_LOAD);
@@ -352,7 +393,7 @@ export default async function routerBench(): Promise<void> {
     let nginx: Figures | undefined;
     if (hasNginx) {
       const ng = await startNginx(dir, upA.port);
-      nginx = await measure(`http://127.0.0.1:${ng.port}/`);
+      nginx = await measure(`http://127.0.0.1:${ng.port}/`, [ng.master.pid!, ...childPids(ng.master.pid!)]);
       // SIGTERM lets the master take its worker down; a killed master would orphan it.
       const master = ng.master;
       const gone = new Promise((r) => master.once('exit', r));
@@ -367,20 +408,20 @@ export default async function routerBench(): Promise<void> {
     const plain = await startNodeScript(dir, 'plain-proxy.cjs', PLAIN_PROXY_JS, CPU_PROXY, [
       `127.0.0.1:${upA.port}`,
     ]);
-    const plainFigures = await measure(`http://127.0.0.1:${plain.port}/`);
+    const plainFigures = await measure(`http://127.0.0.1:${plain.port}/`, [plain.child.pid!]);
     plain.child.kill('SIGKILL');
 
     const router = await startRouterProcess(dir);
     const up = (id: string, port: number) => ({ id, host: '127.0.0.1', port });
     await router.client.setRouting({ stable: [up('a', upA.port)], canary: [], canaryWeight: 0 });
     const routerUrl = `http://127.0.0.1:${router.port}/`;
-    const stableOnly = await measure(routerUrl);
+    const stableOnly = await measure(routerUrl, [router.pid]);
     await router.client.setRouting({
       stable: [up('a', upA.port)],
       canary: [up('b', upB.port)],
       canaryWeight: 50,
     });
-    const split = await measure(routerUrl);
+    const split = await measure(routerUrl, [router.pid]);
     const m = await router.client.metrics(60_000);
     await router.client.setRouting({ stable: [up('a', upA.port)], canary: [], canaryWeight: 0 });
 
@@ -403,6 +444,17 @@ export default async function routerBench(): Promise<void> {
       `router/plain-proxy throughput: ${(stableOnly.rps / plainFigures.rps).toFixed(2)}; ` +
         `router/direct: ${(stableOnly.rps / direct.rps).toFixed(2)}`,
     );
+    const cpu = (f: Figures | undefined) => f?.cpuUsPerRequest;
+    if (cpu(stableOnly) && cpu(plainFigures)) {
+      const r = cpu(stableOnly)!;
+      const parts = [`router ${r.toFixed(1)} us`, `plain proxy ${cpu(plainFigures)!.toFixed(1)} us`];
+      if (cpu(nginx)) parts.push(`nginx ${cpu(nginx)!.toFixed(1)} us`);
+      console.log(
+        `proxy CPU per request (busy-machine-proof): ${parts.join(', ')}; ` +
+          `router/plain-proxy efficiency ${(cpu(plainFigures)! / r).toFixed(2)}` +
+          (cpu(nginx) ? `, router/nginx efficiency ${(cpu(nginx)! / r).toFixed(2)} (target >= 0.40)` : ''),
+      );
+    }
 
     // Added latency at a fixed 1,000 req/s: same upstream (cpu 0), direct vs through the router (cpu 1).
     const directRate = await fixedRate(dir, `http://127.0.0.1:${upA.port}/`);
