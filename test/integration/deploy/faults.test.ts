@@ -60,7 +60,7 @@ describe('bad revisions are refused before anything is touched', () => {
     const r = await f.cli(['deploy', '--revision', f.rev('v1')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(
-      /group\.yml:\d+:\d+ error deployment-group\/schema-maximum strategy\.steps\.0\.setWeight must be <= 100/,
+      /group\.yml:20:18 error deployment-group\/invalid-value `strategy\.steps\[0\]\.setWeight` is the number 300; allowed: 0 to 100/,
     );
   });
 });
