@@ -1,0 +1,24 @@
+import { brand, type DeploymentConfigDefinition, type DeploymentGroupDefinition } from '../definition.js';
+import type { DeploymentGroupDocument } from '../documents.js';
+
+export type DeploymentGroupProps = DeploymentGroupDocument & {
+  /**
+   * A custom CodeDeploy deployment configuration this group uses (see `defineDeploymentConfig`).
+   * Synth emits it next to the group and sets `codedeploy.deploymentConfigName` to its name.
+   */
+  deploymentConfig?: DeploymentConfigDefinition;
+};
+
+/**
+ * A deployment group file for `conveyor deploy --config` (local fleet or CodeDeploy). Synth emits
+ * `deployment-groups/<application>.<deploymentGroup>.yml`.
+ */
+export function defineDeploymentGroup(props: DeploymentGroupProps): DeploymentGroupDefinition {
+  const { deploymentConfig, ...document } = props;
+  const name = `${document.application}.${document.deploymentGroup}`;
+  if (deploymentConfig) {
+    const codedeploy = (document.codedeploy ?? {}) as Record<string, unknown>;
+    document.codedeploy = { ...codedeploy, deploymentConfigName: deploymentConfig.name };
+  }
+  return brand({ kind: 'deployment-group' as const, name, document, deploymentConfig });
+}
