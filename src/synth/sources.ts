@@ -69,13 +69,17 @@ interface TsLoader {
  * registration per load gives each run fresh module instances (a re-run sees edited sources).
  */
 async function createTsLoader(): Promise<TsLoader> {
-  const { register } = await import('tsx/esm/api');
-  const api = register({
-    namespace: `conveyor-synth-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`,
-  });
+  const [esm, cjs] = await Promise.all([import('tsx/esm/api'), import('tsx/cjs/api')]);
+  const namespace = `conveyor-synth-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+  // Both hooks: a .ts file in a package without "type": "module" is CommonJS and goes through require.
+  const cjsApi = cjs.register({ namespace });
+  const esmApi = esm.register({ namespace });
   return {
-    load: (url) => api.import(url, import.meta.url) as Promise<Record<string, unknown>>,
-    close: () => api.unregister(),
+    load: (url) => esmApi.import(url, import.meta.url) as Promise<Record<string, unknown>>,
+    close: async () => {
+      await esmApi.unregister();
+      cjsApi.unregister();
+    },
   };
 }
 
@@ -129,6 +133,7 @@ async function loadTsSource(
   } catch (err) {
     return problem(file, `failed to load: ${describeError(err)}`);
   }
+  mod = moduleExports(mod);
   const definitions: LoadedDefinition[] = [];
   const wrong: string[] = [];
   // Sorted export names: the output never depends on how a module orders its exports.
@@ -164,6 +169,27 @@ async function loadTsSource(
     );
   }
   return { source: { file, format: 'ts', definitions } };
+}
+
+/**
+ * A TS source in a CommonJS package reaches us through Node's CJS interop: the namespace's
+ * `default` is the whole `module.exports` (marked `__esModule` by the compiler). Unwrap it so both
+ * module systems follow the same export rule.
+ */
+function moduleExports(mod: Record<string, unknown>): Record<string, unknown> {
+  const inner = mod.default as Record<string, unknown> | undefined;
+  if (
+    inner &&
+    typeof inner === 'object' &&
+    !Array.isArray(inner) &&
+    !isDefinition(inner) &&
+    inner.__esModule === true
+  ) {
+    const { __esModule: _marker, ...rest } = inner;
+    return rest;
+  }
+  const { 'module.exports': _cjs, ...rest } = mod;
+  return rest;
 }
 
 function describeValue(value: unknown): string {
