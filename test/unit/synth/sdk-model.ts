@@ -58,7 +58,7 @@ export function walkModel(
     const base = s & 63;
     if (s & 64) {
       if (!Array.isArray(value)) issues.push({ path: at, message: 'expected a list' });
-      else value.forEach((v, i) => walkModel(v, base, `${path}[${i}]`, issues));
+      else for (const [i, v] of value.entries()) walkModel(v, base, `${path}[${i}]`, issues);
       return issues;
     }
     if (s & 128) {
@@ -80,7 +80,7 @@ export function walkModel(
   if (kind === 0) return walkModel(value, s[4], path, issues);
   if (kind === 1) {
     if (!Array.isArray(value)) issues.push({ path: at, message: 'expected a list' });
-    else value.forEach((v, i) => walkModel(v, s[4], `${path}[${i}]`, issues));
+    else for (const [i, v] of value.entries()) walkModel(v, s[4], `${path}[${i}]`, issues);
     return issues;
   }
   if (kind === 2) {
