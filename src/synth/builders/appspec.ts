@@ -117,6 +117,11 @@ export interface LambdaAppspecProps {
   platform: 'lambda';
   /** The function whose alias shifts traffic. */
   functionName: string;
+  /**
+   * Key of the function's entry under `Resources`.
+   * @default functionName
+   */
+  logicalId?: string;
   alias: string;
   /** Version the alias points at now (a positive integer, as text). */
   currentVersion: string | number;
@@ -231,7 +236,7 @@ function lambda(p: LambdaAppspecProps): LambdaAppSpec {
     version: 0 as const,
     Resources: [
       {
-        [p.functionName]: {
+        [p.logicalId ?? p.functionName]: {
           Type: 'AWS::Lambda::Function' as const,
           Properties: {
             Name: p.functionName,
