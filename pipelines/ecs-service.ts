@@ -10,7 +10,6 @@ import {
   defineBuildspec,
   defineDeploymentGroup,
   definePipeline,
-  EcsDeploymentConfig,
   rollbackOnFailure,
   stage,
   Trigger,
@@ -52,21 +51,10 @@ export const deploymentGroup = defineDeploymentGroup({
   application: 'ecs-service',
   deploymentGroup: 'production',
   provider: 'codedeploy',
-  codedeploy: {
-    region: target,
-    deploymentConfigName: EcsDeploymentConfig.ALL_AT_ONCE,
-    ecsService: { cluster: 'production', service: 'ecs-service' },
-    loadBalancer: {
-      productionListenerArn: `arn:aws:elasticloadbalancing:${target}:${account}:listener/app/web/1a2b3c4d5e6f7a8b/0a1b2c3d4e5f6a7b`,
-      testListenerArn: `arn:aws:elasticloadbalancing:${target}:${account}:listener/app/web/1a2b3c4d5e6f7a8b/9f8e7d6c5b4a3f2e`,
-      targetGroups: ['ecs-service-blue', 'ecs-service-green'],
-    },
-  },
-  strategy: {
-    type: 'blue-green',
-    readyWait: { seconds: 1800, actionOnTimeout: 'stop' },
-    terminateBlueAfterSeconds: 3600,
-  },
+  // The CodeDeploy group (created outside conveyor) pairs the production listener with a test
+  // listener; AfterAllowTestTraffic above runs against the test listener before production moves.
+  strategy: { type: 'blue-green' },
+  healthCheck: { path: '/health', intervalSeconds: 5, unhealthyThreshold: 2 },
   rollback: { onFailure: true },
 });
 

@@ -57,13 +57,9 @@ export const deploymentGroup = defineDeploymentGroup({
   application: 'orders-api',
   deploymentGroup: 'live',
   provider: 'codedeploy',
-  codedeploy: {
-    region,
-    computePlatform: 'Lambda',
-    alarms: ['orders-api-errors', 'orders-api-p99-latency'],
-    autoRollback: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_ALARM'],
-  },
-  strategy: { type: 'canary', percent: 25, intervalSeconds: 600 },
+  // The local provider runs the same canary as steps: 25 % for ten minutes, then everything.
+  strategy: { type: 'canary', steps: [{ setWeight: 25 }, { pause: { seconds: 600 } }, { setWeight: 100 }] },
+  analysis: { intervalSeconds: 10, maxErrorRate: 0.01, maxP99LatencyMs: 800 },
   rollback: { onFailure: true, onGateBreach: true },
   deploymentConfig: canary,
 });

@@ -73,7 +73,8 @@ export const deploymentGroup = defineDeploymentGroup({
   provider: 'local',
   local: { instances: 4, routerPort: 18080 },
   healthCheck: { path: '/health', intervalSeconds: 1, unhealthyThreshold: 2 },
-  strategy: { type: 'rolling', minimumHealthyHosts: { percent: 75 } },
+  strategy: { type: 'one-at-a-time' },
+  analysis: { intervalSeconds: 1, maxErrorRate: 0.05, minRequests: 20 },
   rollback: { onFailure: true },
   deploymentConfig: threeQuarters,
 });

@@ -1,63 +1,26 @@
 /**
- * The document types the builders produce. Pipeline and deployment-config shapes are AWS's own
- * API input types (from the SDK models), so an emitted file is exactly what create-pipeline and
- * create-deployment-config accept. Buildspec, appspec and deployment-group types are re-exported
- * from src/spec, where the validator's schemas live (one source for schema and type).
+ * The document types the builders produce, taken from src/spec where the validator's schemas live
+ * (TypeBox: one source for the JSON Schema and the TS type), so whatever type-checks is what the
+ * validator checks. The deployment-config input has no validator kind: it is AWS's own SDK type
+ * (CreateDeploymentConfigInput), checked against the service model by synth.
  */
-import type { CreateDeploymentConfigInput } from '@aws-sdk/client-codedeploy';
-import type { ActionDeclaration, PipelineDeclaration, StageDeclaration } from '@aws-sdk/client-codepipeline';
+export type { CreateDeploymentConfigInput } from '@aws-sdk/client-codedeploy';
+export type { AppSpec, Ec2AppSpec, Ec2HookScript, EcsAppSpec, LambdaAppSpec } from '../spec/appspec/types.js';
+export type { Buildspec } from '../spec/buildspec/types.js';
+export type { DeploymentGroup as DeploymentGroupDocument } from '../spec/deployment-group/schema.js';
+export type {
+  ActionDeclaration,
+  ConditionRule,
+  PipelineDeclaration,
+  PipelineDocument,
+  PipelineTrigger,
+  PipelineVariable,
+  StageCondition,
+  StageDeclaration,
+  StageFailureConditions,
+} from '../spec/pipeline/types.js';
 
-export type { ActionDeclaration, CreateDeploymentConfigInput, PipelineDeclaration, StageDeclaration };
-
-/** Provisional buildspec document (kebab-case keys exactly as in buildspec.yml). */
-export interface Buildspec {
-  version: 0.2 | 0.1;
-  'run-as'?: string;
-  env?: {
-    shell?: string;
-    variables?: Record<string, string>;
-    'parameter-store'?: Record<string, string>;
-    'secrets-manager'?: Record<string, string>;
-    'exported-variables'?: string[];
-    'git-credential-helper'?: 'yes' | 'no';
-  };
-  proxy?: { 'upload-artifacts'?: 'yes' | 'no'; logs?: 'yes' | 'no' };
-  batch?: Record<string, unknown>;
-  phases: Partial<Record<'install' | 'pre_build' | 'build' | 'post_build', BuildspecPhase>>;
-  reports?: Record<string, BuildspecReport>;
-  artifacts?: BuildspecArtifacts;
-  cache?: { key?: string; 'fallback-keys'?: string[]; action?: string; paths?: string[] };
-}
-
-export interface BuildspecPhase {
-  'run-as'?: string;
-  'on-failure'?: string;
-  'runtime-versions'?: Record<string, string | number>;
-  commands?: string[];
-  finally?: string[];
-}
-
-export interface BuildspecReport {
-  files: string[];
-  'base-directory'?: string;
-  'discard-paths'?: 'yes' | 'no';
-  'file-format'?: string;
-}
-
-export interface BuildspecArtifactSet {
-  files: string[];
-  name?: string;
-  'discard-paths'?: 'yes' | 'no';
-  'base-directory'?: string;
-  'exclude-paths'?: string[];
-  'enable-symlinks'?: 'yes' | 'no';
-  's3-prefix'?: string;
-}
-
-export interface BuildspecArtifacts extends BuildspecArtifactSet {
-  'secondary-artifacts'?: Record<string, BuildspecArtifactSet>;
-}
-
+/** EC2/on-premises lifecycle events that take scripts. */
 export type Ec2LifecycleEvent =
   | 'ApplicationStop'
   | 'BeforeBlockTraffic'
@@ -69,31 +32,6 @@ export type Ec2LifecycleEvent =
   | 'BeforeAllowTraffic'
   | 'AfterAllowTraffic';
 
-export interface Ec2HookScript {
-  location: string;
-  timeout?: number;
-  runas?: string;
-}
-
-export interface Ec2AppSpec {
-  version: 0;
-  os: 'linux' | 'windows';
-  files?: { source: string; destination: string }[];
-  file_exists_behavior?: 'DISALLOW' | 'OVERWRITE' | 'RETAIN';
-  permissions?: {
-    object: string;
-    pattern?: string;
-    except?: string[];
-    owner?: string;
-    group?: string;
-    mode?: string;
-    acls?: string[];
-    context?: { name?: string; type: string; range?: string };
-    type?: ('file' | 'directory')[];
-  }[];
-  hooks?: Partial<Record<Ec2LifecycleEvent, Ec2HookScript[]>>;
-}
-
 export type EcsLifecycleEvent =
   | 'BeforeInstall'
   | 'AfterInstall'
@@ -101,49 +39,4 @@ export type EcsLifecycleEvent =
   | 'BeforeAllowTraffic'
   | 'AfterAllowTraffic';
 
-export interface EcsAppSpec {
-  version: 0;
-  Resources: {
-    TargetService: {
-      Type: 'AWS::ECS::Service';
-      Properties: {
-        TaskDefinition: string;
-        LoadBalancerInfo: { ContainerName: string; ContainerPort: number };
-        PlatformVersion?: string;
-        NetworkConfiguration?: {
-          AwsvpcConfiguration: {
-            Subnets: string[];
-            SecurityGroups: string[];
-            AssignPublicIp: 'ENABLED' | 'DISABLED';
-          };
-        };
-        CapacityProviderStrategy?: { Base?: number; CapacityProvider: string; Weight?: number }[];
-      };
-    };
-  }[];
-  Hooks?: Partial<Record<EcsLifecycleEvent, string>>[];
-}
-
 export type LambdaLifecycleEvent = 'BeforeAllowTraffic' | 'AfterAllowTraffic';
-
-export interface LambdaAppSpec {
-  version: 0;
-  Resources: Record<
-    string,
-    {
-      Type: 'AWS::Lambda::Function';
-      Properties: { Name: string; Alias: string; CurrentVersion: string; TargetVersion: string };
-    }
-  >[];
-  Hooks?: Partial<Record<LambdaLifecycleEvent, string>>[];
-}
-
-export type AppSpec = Ec2AppSpec | EcsAppSpec | LambdaAppSpec;
-
-/** Provisional deployment-group file (see DESIGN.md "Deployment group file"). */
-export interface DeploymentGroupDocument {
-  application: string;
-  deploymentGroup: string;
-  provider: 'local' | 'codedeploy';
-  [key: string]: unknown;
-}

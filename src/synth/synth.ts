@@ -179,11 +179,7 @@ async function checkFile(
   // mapped back to the source (a document source is validated in place, so its positions are its own).
   const validated =
     source.format === 'document' && source.text !== undefined && file.kind !== 'deployment-config';
-  const diagnostics = await validateEmitted(
-    validated ? (source.text as string) : file.text,
-    file.path,
-    file.kind,
-  );
+  const diagnostics = validateEmitted(validated ? (source.text as string) : file.text, file.path, file.kind);
   for (const d of diagnostics) {
     if (validated) {
       out.push({

@@ -1,36 +1,13 @@
 /**
- * Runs `conveyor validate`'s checks over an emitted file. The validator (src/spec/validate.ts) is
- * built on another branch; until it is merged this resolves it at run time and, when it is absent,
- * applies no extra rules (the AWS shape checks in synth still run).
+ * Runs `conveyor validate`'s checks (schema, semantic rules, YAML-typing lints) over one emitted
+ * document. Deployment configs have no validator kind; synth checks them against the CodeDeploy
+ * model itself (aws-shapes.ts, deployment-config-rules.ts).
  */
 import type { Diagnostic } from '../spec/diagnostics.js';
+import { validateText } from '../spec/validate.js';
 import type { OutputKind } from './emit/outputs.js';
 
-type ValidateText = (
-  text: string,
-  file: string,
-  options: { kind: string },
-) => readonly Diagnostic[] | Promise<readonly Diagnostic[]>;
-
-let validator: Promise<ValidateText | undefined> | undefined;
-
-async function loadValidator(): Promise<ValidateText | undefined> {
-  const specifier = '../spec/validate.js';
-  try {
-    const mod = (await import(specifier)) as { validateText?: ValidateText };
-    return mod.validateText;
-  } catch {
-    return undefined;
-  }
-}
-
-export async function validateEmitted(
-  text: string,
-  file: string,
-  kind: OutputKind,
-): Promise<readonly Diagnostic[]> {
+export function validateEmitted(text: string, file: string, kind: OutputKind): readonly Diagnostic[] {
   if (kind === 'deployment-config') return [];
-  validator ??= loadValidator();
-  const validate = await validator;
-  return validate ? await validate(text, file, { kind }) : [];
+  return validateText(text, file, { kind }).diagnostics;
 }

@@ -4,7 +4,7 @@ import type { DeploymentGroupDocument } from '../documents.js';
 export type DeploymentGroupProps = DeploymentGroupDocument & {
   /**
    * A custom CodeDeploy deployment configuration this group uses (see `defineDeploymentConfig`).
-   * Synth emits it next to the group and sets `codedeploy.deploymentConfigName` to its name.
+   * Synth emits it next to the group as `deployment-configs/<name>.json`.
    */
   deploymentConfig?: DeploymentConfigDefinition;
 };
@@ -16,9 +16,5 @@ export type DeploymentGroupProps = DeploymentGroupDocument & {
 export function defineDeploymentGroup(props: DeploymentGroupProps): DeploymentGroupDefinition {
   const { deploymentConfig, ...document } = props;
   const name = `${document.application}.${document.deploymentGroup}`;
-  if (deploymentConfig) {
-    const codedeploy = (document.codedeploy ?? {}) as Record<string, unknown>;
-    document.codedeploy = { ...codedeploy, deploymentConfigName: deploymentConfig.name };
-  }
   return brand({ kind: 'deployment-group' as const, name, document, deploymentConfig });
 }

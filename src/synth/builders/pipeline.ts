@@ -1,11 +1,13 @@
-import type {
-  Condition,
-  FailureConditions,
-  PipelineTriggerDeclaration,
-  RuleDeclaration,
-} from '@aws-sdk/client-codepipeline';
 import { brand, compact, type PipelineDefinition } from '../definition.js';
-import type { ActionDeclaration, PipelineDeclaration, StageDeclaration } from '../documents.js';
+import type {
+  ActionDeclaration,
+  StageCondition as Condition,
+  StageFailureConditions as FailureConditions,
+  PipelineDeclaration,
+  PipelineTrigger as PipelineTriggerDeclaration,
+  ConditionRule as RuleDeclaration,
+  StageDeclaration,
+} from '../documents.js';
 import type { Duration } from '../duration.js';
 
 /** Where CodePipeline keeps artifacts: an S3 bucket, optionally encrypted with a KMS key. */

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { validateText } from '../../../src/spec/validate.js';
 import {
   checkShape,
   createDeploymentConfigShape,
@@ -59,6 +60,16 @@ describe('repo examples', () => {
     expect(buildspec).toMatch(/^version: 0\.2$/m);
     const pipeline = JSON.parse(readFileSync(join(repoRoot, 'conveyor.out/pipelines/web-app.json'), 'utf8'));
     expect(Object.keys(pipeline)).toEqual(['pipeline']);
+  });
+
+  it('every emitted appspec, buildspec, pipeline and deployment group passes conveyor validate with no findings', () => {
+    const validated = plan.files.filter((f) => f.kind !== 'deployment-config');
+    expect(validated.length).toBe(12);
+    for (const file of validated) {
+      const text = readFileSync(join(repoRoot, 'conveyor.out', file.path), 'utf8');
+      const result = validateText(text, file.path, { kind: file.kind as 'appspec' });
+      expect(result.diagnostics, file.path).toEqual([]);
+    }
   });
 
   const pipelineModel = loadSdkSchemas('@aws-sdk/client-codepipeline');

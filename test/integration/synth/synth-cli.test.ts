@@ -202,6 +202,36 @@ describe('conveyor synth with bad input: a clear error naming the source, nothin
     await expectNothingWritten(root);
   });
 
+  it('validator rules apply to TS sources, reported at a logical path', async () => {
+    const root = project({
+      'appspec/web.ts': `import { defineAppspec, Duration, hook } from ${builders};
+export default defineAppspec({
+  name: 'web',
+  platform: 'server',
+  hooks: { AfterInstall: [hook('a.sh', { timeout: Duration.minutes(40) }), hook('b.sh', { timeout: Duration.minutes(30) })] },
+});
+`,
+      'pipelines/release.ts': pipelineSource().replace("inputs: ['Src']", "inputs: ['Missing']"),
+    });
+    const r = await synth(root);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /appspec\/web\.ts › default › hooks\.AfterInstall\S* error appspec\/hook-timeout-total /,
+    );
+    expect(r.stderr).toMatch(
+      /pipelines\/release\.ts › default › stages\[1\]\.actions\[0\]\S* error pipeline\/artifact-not-produced /,
+    );
+    await expectNothingWritten(root);
+  });
+
+  it('validator rules apply to YAML sources, at their own line and column', async () => {
+    const root = project({ 'appspec/web.yml': 'version: 0.0\nos: Linux\n' });
+    const r = await synth(root);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^appspec\/web\.yml:2:5 error /m);
+    await expectNothingWritten(root);
+  });
+
   it('two sources that emit the same file', async () => {
     const root = project({
       'pipelines/a.ts': pipelineSource('same'),
