@@ -5,10 +5,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { glob } from 'tinyglobby';
 import { isMap, LineCounter, parseDocument } from 'yaml';
 import { brand, type Definition, type DefinitionKind, isDefinition } from './definition.js';
+import { loadTsModules, type TsLoadResult } from './ts-loader.js';
 
 export const SOURCE_FOLDERS = ['pipelines', 'appspec', 'buildspec'] as const;
 export type SourceFolder = (typeof SOURCE_FOLDERS)[number];
@@ -59,30 +59,6 @@ export async function findSources(
   return files.filter((f) => !basename(f).startsWith('_') && !/\.(test|spec)\.m?ts$/.test(f)).sort();
 }
 
-interface TsLoader {
-  load(url: string): Promise<Record<string, unknown>>;
-  close(): Promise<void>;
-}
-
-/**
- * tsx compiles TS sources in memory; it is imported only when a TS source exists. One namespaced
- * registration per load gives each run fresh module instances (a re-run sees edited sources).
- */
-async function createTsLoader(): Promise<TsLoader> {
-  const [esm, cjs] = await Promise.all([import('tsx/esm/api'), import('tsx/cjs/api')]);
-  const namespace = `conveyor-synth-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`;
-  // Both hooks: a .ts file in a package without "type": "module" is CommonJS and goes through require.
-  const cjsApi = cjs.register({ namespace });
-  const esmApi = esm.register({ namespace });
-  return {
-    load: (url) => esmApi.import(url, import.meta.url) as Promise<Record<string, unknown>>,
-    close: async () => {
-      await esmApi.unregister();
-      cjsApi.unregister();
-    },
-  };
-}
-
 export interface LoadResult {
   sources: Source[];
   problems: SourceProblem[];
@@ -91,24 +67,26 @@ export interface LoadResult {
 export async function loadSources(root: string, files: readonly string[]): Promise<LoadResult> {
   const sources: Source[] = [];
   const problems: SourceProblem[] = [];
-  let ts: TsLoader | undefined;
-  try {
-    for (const file of files) {
-      const folder = file.split('/')[0] as SourceFolder;
-      const ext = extname(file);
-      if (TS_EXTENSIONS.has(ext)) {
-        ts ??= await createTsLoader();
-        const result = await loadTsSource(ts, root, file, folder);
-        if ('problem' in result) problems.push(result.problem);
-        else sources.push(result.source);
-      } else if (DOC_EXTENSIONS.has(ext)) {
-        const result = await loadDocumentSource(root, file, folder);
-        if ('problem' in result) problems.push(result.problem);
-        else sources.push(result.source);
-      }
+  const tsFiles = files.filter((f) => TS_EXTENSIONS.has(extname(f)));
+  // esbuild is imported only when there is a TS source.
+  const modules = tsFiles.length ? await loadTsModules(root, tsFiles) : new Map<string, TsLoadResult>();
+  for (const file of files) {
+    const folder = file.split('/')[0] as SourceFolder;
+    const ext = extname(file);
+    let result: { source: Source } | { problem: SourceProblem } | undefined;
+    if (TS_EXTENSIONS.has(ext)) {
+      const loaded = modules.get(file);
+      result = !loaded
+        ? problem(file, 'was not loaded (internal error)')
+        : 'module' in loaded
+          ? tsSource(loaded.module, file, folder)
+          : problem(file, loaded.message, loaded.line, loaded.col);
+    } else if (DOC_EXTENSIONS.has(ext)) {
+      result = await loadDocumentSource(root, file, folder);
     }
-  } finally {
-    await ts?.close();
+    if (!result) continue;
+    if ('problem' in result) problems.push(result.problem);
+    else sources.push(result.source);
   }
   return { sources, problems };
 }
@@ -121,19 +99,12 @@ function allowedKinds(folder: SourceFolder): readonly DefinitionKind[] {
   return FOLDER_KINDS[folder] ?? FOLDER_KINDS.pipelines;
 }
 
-async function loadTsSource(
-  ts: TsLoader,
-  root: string,
+function tsSource(
+  loaded: Record<string, unknown>,
   file: string,
   folder: SourceFolder,
-): Promise<{ source: Source } | { problem: SourceProblem }> {
-  let mod: Record<string, unknown>;
-  try {
-    mod = await ts.load(pathToFileURL(join(root, file)).href);
-  } catch (err) {
-    return problem(file, `failed to load: ${describeError(err)}`);
-  }
-  mod = moduleExports(mod);
+): { source: Source } | { problem: SourceProblem } {
+  const mod = moduleExports(loaded);
   const definitions: LoadedDefinition[] = [];
   const wrong: string[] = [];
   // Sorted export names: the output never depends on how a module orders its exports.
@@ -198,14 +169,6 @@ function describeValue(value: unknown): string {
   if (typeof value === 'function') return 'a function';
   if (Array.isArray(value)) return 'an array';
   return typeof value === 'object' ? 'a plain object' : `a ${typeof value}`;
-}
-
-function describeError(err: unknown): string {
-  if (err instanceof Error) {
-    const where = /\((?:file:\/\/)?([^()]+:\d+:\d+)\)/.exec(err.stack ?? '')?.[1];
-    return `${err.message}${where && !where.includes('node_modules') && !where.startsWith('node:') ? ` (at ${where})` : ''}`;
-  }
-  return String(err);
 }
 
 /** The name a document source emits under: its stem, or its folder when the stem is the kind's own file name. */

@@ -93,6 +93,21 @@ describe('conveyor synth', () => {
     expect(body).toMatchObject({ ok: false, written: false, added: ['pipelines/release.json'], removed: [] });
   });
 
+  it('sources may share TS helpers in files starting with _, and leave no scratch files behind', async () => {
+    const root = project({
+      'pipelines/_shared.ts': `export const roleArn = 'arn:aws:iam::123456789012:role/shared';\n`,
+      'pipelines/release.ts': pipelineSource()
+        .replace("roleArn: 'arn:aws:iam::123456789012:role/p',", 'roleArn,')
+        .replace('export default', "import { roleArn } from './_shared.js';\nexport default"),
+    });
+    const r = await synth(root);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(readFileSync(join(root, 'conveyor.out/pipelines/release.json'), 'utf8'));
+    expect(doc.pipeline.roleArn).toBe('arn:aws:iam::123456789012:role/shared');
+    expect(existsSync(join(root, '.conveyor'))).toBe(false);
+  });
+
   it('--out chooses the folder', async () => {
     const root = project({ 'pipelines/release.ts': pipelineSource() });
     expect((await synth(root, ['--out', 'build/aws'])).code).toBe(0);
@@ -112,9 +127,19 @@ describe('conveyor synth with bad input: a clear error naming the source, nothin
     });
     const r = await synth(root);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('pipelines/broken.ts:0:0 error synth/source failed to load: missing ROLE_ARN');
+    expect(r.stderr).toContain('pipelines/broken.ts:1:7 error synth/source failed to load: missing ROLE_ARN');
     expect(r.stderr).toContain('nothing written');
     expect(r.stderr).not.toMatch(/^\s+at /m);
+    await expectNothingWritten(root);
+  });
+
+  it('a TS source that does not compile, at its line and column', async () => {
+    const root = project({ 'pipelines/typo.ts': `export default {\n  name: 'x',,\n};\n` });
+    const r = await synth(root);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(
+      'pipelines/typo.ts:2:13 error synth/source cannot compile: Expected identifier but found ","',
+    );
     await expectNothingWritten(root);
   });
 
