@@ -76,9 +76,15 @@ export default async function bench(): Promise<void> {
     const s = median(synthMs);
     const v = median(validateMs);
     console.log(`sources: ${SOURCES} TS pipelines (${ROUNDS} rounds, median; each a fresh CLI process)`);
-    console.log(`synth (bundle+load TS, emit, validate, write): ${s.toFixed(0)} ms wall, ${(s / SOURCES).toFixed(2)} ms/source  [rounds: ${synthMs.map((x) => x.toFixed(0)).join(', ')}]`);
-    console.log(`validate of the emitted files (reference): ${v.toFixed(0)} ms wall, ${(v / SOURCES).toFixed(2)} ms/file  [rounds: ${validateMs.map((x) => x.toFixed(0)).join(', ')}]`);
-    console.log(`ratio synth/validate: ${(s / v).toFixed(2)}x (target <= 2x): ${s / v <= 2 ? 'met' : 'NOT met'}`);
+    console.log(
+      `synth (bundle+load TS, emit, validate, write): ${s.toFixed(0)} ms wall, ${(s / SOURCES).toFixed(2)} ms/source  [rounds: ${synthMs.map((x) => x.toFixed(0)).join(', ')}]`,
+    );
+    console.log(
+      `validate of the emitted files (reference): ${v.toFixed(0)} ms wall, ${(v / SOURCES).toFixed(2)} ms/file  [rounds: ${validateMs.map((x) => x.toFixed(0)).join(', ')}]`,
+    );
+    console.log(
+      `ratio synth/validate: ${(s / v).toFixed(2)}x (target <= 2x): ${s / v <= 2 ? 'met' : 'NOT met'}`,
+    );
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

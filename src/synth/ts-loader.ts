@@ -90,7 +90,7 @@ export async function loadTsModules(
       // One broken source fails the batch: build them one by one to pin each error to its source.
     }
     const ok: number[] = [];
-    if (built) files.forEach((_f, i) => ok.push(i));
+    if (built) for (const i of files.keys()) ok.push(i);
     else {
       for (const [i, file] of files.entries()) {
         try {

@@ -80,7 +80,7 @@ describe('repo examples', () => {
     expect(pipelines.length).toBe(3);
     for (const file of pipelines) {
       const input = file.document as { pipeline: unknown };
-      expect(walkModel(input, pipelineModel['CreatePipelineInput$']), file.path).toEqual([]);
+      expect(walkModel(input, pipelineModel.CreatePipelineInput$), file.path).toEqual([]);
       expect(checkShape(input.pipeline, pipelineDeclarationShape), file.path).toEqual([]);
     }
   });
@@ -89,7 +89,7 @@ describe('repo examples', () => {
     const configs = plan.files.filter((f) => f.kind === 'deployment-config');
     expect(configs.length).toBe(2);
     for (const file of configs) {
-      expect(walkModel(file.document, deployModel['CreateDeploymentConfigInput$']), file.path).toEqual([]);
+      expect(walkModel(file.document, deployModel.CreateDeploymentConfigInput$), file.path).toEqual([]);
       expect(checkShape(file.document, createDeploymentConfigShape), file.path).toEqual([]);
     }
   });

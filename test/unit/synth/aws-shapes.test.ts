@@ -108,7 +108,7 @@ describe('checkShape', () => {
 
   it('accepts a minimal declaration, which the SDK model also accepts', () => {
     expect(checkShape(minimal, pipelineDeclarationShape)).toEqual([]);
-    expect(walkModel(minimal, pipelineModel['PipelineDeclaration$'])).toEqual([]);
+    expect(walkModel(minimal, pipelineModel.PipelineDeclaration$)).toEqual([]);
   });
 
   it('reports each violation with its path: enum, pattern, range, length, required, unknown member', () => {
