@@ -6,7 +6,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { glob } from 'tinyglobby';
+import { type CheckedDocument, checkCrossFile } from '../spec/cross-file.js';
 import type { Severity } from '../spec/diagnostics.js';
+import { parseSource } from '../spec/source.js';
 import {
   checkShape,
   createDeploymentConfigShape,
@@ -102,6 +104,7 @@ export async function planSynth(options: PlanOptions): Promise<SynthPlan> {
       }
     }
   }
+  diagnostics.push(...crossFileChecks(planned, sources));
   planned.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return { files: planned, diagnostics: sortSynthDiagnostics(diagnostics), sourceCount: files.length };
 }
@@ -191,6 +194,38 @@ async function checkFile(
         message: d.message,
       });
     } else {
+      const segments = d.line > 0 ? pathAt(file.text, d.line, d.col) : [];
+      out.push({
+        ruleId: d.ruleId,
+        severity: d.severity,
+        file: source.file,
+        ...locate(source, file, exportName, segments),
+        message: d.message,
+      });
+    }
+  }
+  return out;
+}
+
+/**
+ * The validator's cross-file rules (a CodeBuild action's outputs against its buildspec, a CodeDeploy
+ * input that must carry appspec.yml), run over the files one source defines together.
+ */
+function crossFileChecks(planned: PlannedFile[], sources: Source[]): SynthDiagnostic[] {
+  const out: SynthDiagnostic[] = [];
+  for (const source of sources) {
+    const files = planned.filter(
+      (f) => f.source === source.file && (f.kind === 'pipeline' || f.kind === 'buildspec'),
+    );
+    if (!files.some((f) => f.kind === 'pipeline') || !files.some((f) => f.kind === 'buildspec')) continue;
+    const docs: CheckedDocument[] = files.map((f) => {
+      const parsed = parseSource(f.text, f.path);
+      return { file: f.path, kind: f.kind as 'pipeline' | 'buildspec', value: parsed.value, source: parsed };
+    });
+    for (const d of checkCrossFile(docs)) {
+      const file = files.find((f) => f.path === d.file);
+      if (!file) continue;
+      const exportName = source.definitions.find((x) => x.definition === file.definition)?.exportName;
       const segments = d.line > 0 ? pathAt(file.text, d.line, d.col) : [];
       out.push({
         ruleId: d.ruleId,

@@ -249,6 +249,30 @@ export default defineAppspec({
     await expectNothingWritten(root);
   });
 
+  it('cross-file rules apply to the documents one source defines together', async () => {
+    const root = project({
+      'pipelines/web.ts': `import { Action, defineBuildspec, definePipeline, stage } from ${builders};
+export const buildspec = defineBuildspec({ name: 'web', phases: { build: { commands: ['make'] } }, artifacts: { files: ['dist/**/*'] } });
+export const pipeline = definePipeline({
+  name: 'web',
+  roleArn: 'arn:aws:iam::123456789012:role/p',
+  artifactStore: { bucket: 'artifacts-bucket' },
+  stages: [
+    stage('Source', [Action.s3Source({ name: 'Source', bucket: 'src-bucket', key: 'app.zip', output: 'Src' })]),
+    stage('Build', [Action.codeBuild({ name: 'Build', project: 'web', inputs: ['Src'], outputs: ['Out'] })]),
+    stage('Deploy', [Action.codeDeploy({ name: 'Deploy', application: 'web', deploymentGroup: 'prod', input: 'Out' })]),
+  ],
+});
+`,
+    });
+    const r = await synth(root);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /pipelines\/web\.ts › pipeline › stages\[2\]\.actions\[0\]\.inputArtifacts\[0\]\S* error cross\/codedeploy-appspec Deploy\/Deploy deploys artifact `Out`/,
+    );
+    await expectNothingWritten(root);
+  });
+
   it('validator rules apply to YAML sources, at their own line and column', async () => {
     const root = project({ 'appspec/web.yml': 'version: 0.0\nos: Linux\n' });
     const r = await synth(root);
