@@ -28,7 +28,7 @@ export const buildspec = defineBuildspec({
       commands: [
         // The task definition template keeps <IMAGE1_NAME>; CodeDeployToECS substitutes the ECR image.
         'sed -e "s|@CONTAINER_NAME@|$CONTAINER_NAME|" deploy/taskdef.template.json > taskdef.json',
-        'cp deploy/appspec.yaml appspec.yaml',
+        'cp conveyor.out/apps/ecs-service/appspec.yaml appspec.yaml',
       ],
     },
   },

@@ -26,7 +26,10 @@ export const buildspec = defineBuildspec({
   env: { variables: { NODE_ENV: 'production' }, 'exported-variables': ['APP_VERSION'] },
   phases: {
     install: { 'runtime-versions': { nodejs: 20 }, commands: ['npm ci'] },
-    pre_build: { commands: ['npm test'] },
+    pre_build: {
+      // The revision needs appspec.yml at its root: take the one conveyor synth emitted.
+      commands: ['npm test', 'cp conveyor.out/apps/web-app/appspec.yml appspec.yml'],
+    },
     build: {
       commands: ['npm run build', 'export APP_VERSION=$(node -p "require(\'./package.json\').version")'],
     },

@@ -62,6 +62,9 @@ export interface PlanOptions {
   files?: readonly string[];
 }
 
+/** Output paths stay inside the output folder and portable across file systems. */
+const SAFE_PATH = /^[A-Za-z0-9._@-]+(\/[A-Za-z0-9._@-]+)*$/;
+
 export async function planSynth(options: PlanOptions): Promise<SynthPlan> {
   const files = options.files ?? (await findSources(options.root));
   const { sources, problems } = await loadSources(options.root, files);
@@ -87,6 +90,17 @@ export async function planSynth(options: PlanOptions): Promise<SynthPlan> {
         continue;
       }
       for (const file of emitted) {
+        if (!SAFE_PATH.test(file.path) || file.path.split('/').some((seg) => seg === '.' || seg === '..')) {
+          diagnostics.push(
+            sourceDiagnostic(
+              source,
+              exportName,
+              'synth/emit',
+              `${file.kind} name '${file.definition.name}' cannot name an output file (use letters, digits, '.', '_', '-', '@')`,
+            ),
+          );
+          continue;
+        }
         const existing = owners.get(file.path);
         if (existing) {
           // The same custom deployment config reached through two groups is one file, not a clash.

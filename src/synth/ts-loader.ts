@@ -2,7 +2,7 @@
  * Loads TS definition sources without a compile step the user runs: esbuild bundles every source
  * in one call (in memory, then to a scratch folder inside the project so package imports such as
  * 'conveyor' resolve as they would for the source), and Node imports the bundles. One batch costs
- * about as much as a handful of per-file loads (tsx took 7-20 ms per source; see docs/synth.md).
+ * a fraction of loading each source through tsx (200 sources: 0.6-1.1 s against 1.4-4.7 s).
  *
  * What a bundle keeps external: packages (bare specifiers) and plain .js/.mjs/.cjs files, which are
  * imported natively by absolute URL, so a library is loaded once and shared by all sources.

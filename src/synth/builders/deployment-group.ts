@@ -1,5 +1,6 @@
 import { brand, type DeploymentConfigDefinition, type DeploymentGroupDefinition } from '../definition.js';
 import type { DeploymentGroupDocument } from '../documents.js';
+import { assertName } from './names.js';
 
 export type DeploymentGroupProps = DeploymentGroupDocument & {
   /**
@@ -15,6 +16,8 @@ export type DeploymentGroupProps = DeploymentGroupDocument & {
  */
 export function defineDeploymentGroup(props: DeploymentGroupProps): DeploymentGroupDefinition {
   const { deploymentConfig, ...document } = props;
+  assertName('defineDeploymentGroup (application)', document.application);
+  assertName('defineDeploymentGroup (deploymentGroup)', document.deploymentGroup);
   const name = `${document.application}.${document.deploymentGroup}`;
   return brand({ kind: 'deployment-group' as const, name, document, deploymentConfig });
 }
