@@ -281,6 +281,25 @@ export const pipeline = definePipeline({
     await expectNothingWritten(root);
   });
 
+  it('a name that cannot be a file name, with --json diagnostics', async () => {
+    const root = project({
+      'pipelines/evil.yml':
+        'deploymentConfigName: "../evil"\ncomputePlatform: Server\nminimumHealthyHosts: { type: HOST_COUNT, value: 1 }\n',
+    });
+    const r = await synth(root, ['--json']);
+    expect(r.code).toBe(2);
+    const body = JSON.parse(r.stdout);
+    expect(body).toMatchObject({ ok: false, written: false });
+    expect(body.diagnostics).toEqual([
+      expect.objectContaining({
+        file: 'pipelines/evil.yml',
+        ruleId: 'synth/emit',
+        message: expect.stringContaining("'../evil' cannot name an output file"),
+      }),
+    ]);
+    await expectNothingWritten(root);
+  });
+
   it('two sources that emit the same file', async () => {
     const root = project({
       'pipelines/a.ts': pipelineSource('same'),
