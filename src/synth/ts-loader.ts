@@ -14,6 +14,10 @@ import { join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Message, Plugin } from 'esbuild';
 
+/** Conveyor's own code (a builder that threw): the user's frame is the interesting one. */
+const PACKAGE_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const OWN_CODE = [join(PACKAGE_ROOT, 'dist') + sep, join(PACKAGE_ROOT, 'src') + sep];
+
 export type TsLoadResult =
   | { module: Record<string, unknown> }
   | { line: number; col: number; message: string };
@@ -131,7 +135,15 @@ function describeError(
     .split('\n')
     .slice(1)
     .map((l) => /\(?((?:file:\/\/)?\/[^():]+):(\d+):(\d+)\)?$/.exec(l.trim()))
-    .find((m) => m && !m[1]?.includes('node_modules') && !m[1]?.includes(`${sep}.conveyor${sep}`));
+    .find((m) => {
+      const path = m?.[1]?.startsWith('file:') ? fileURLToPath(m[1]) : m?.[1];
+      return (
+        path &&
+        !path.includes('node_modules') &&
+        !path.includes(`${sep}.conveyor${sep}`) &&
+        !OWN_CODE.some((d) => path.startsWith(d))
+      );
+    });
   if (!frame?.[1]) return { line: 0, col: 0, message: `failed to load: ${err.message}` };
   const where = relative(root, frame[1].startsWith('file:') ? fileURLToPath(frame[1]) : frame[1])
     .split(sep)

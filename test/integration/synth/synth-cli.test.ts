@@ -150,7 +150,9 @@ describe('conveyor synth with bad input: a clear error naming the source, nothin
     const r = await synth(root);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('pipelines/bad.ts');
-    expect(r.stderr).toContain('Action.codeBuild: inputs must have 1-5 entries, got 0');
+    expect(r.stderr).toContain(
+      'pipelines/bad.ts:2:23 error synth/source failed to load: Action.codeBuild: inputs must have 1-5 entries, got 0',
+    );
     await expectNothingWritten(root);
   });
 
