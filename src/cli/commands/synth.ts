@@ -62,6 +62,13 @@ const command: Command = {
     const outLabel = relativeOut(root, outDir);
 
     const plan = await planSynth({ root });
+    if (plan.sourceCount === 0) {
+      // Without sources synth would empty the output folder; far more likely the wrong directory.
+      throw new UsageError(
+        `no definition sources found under pipelines/, appspec/ or buildspec/ in ${root}`,
+        'run conveyor synth at the project root, or add a source such as pipelines/release.ts',
+      );
+    }
     const errors = plan.diagnostics.filter((d) => d.severity === 'error');
     const printDiagnostics = () => {
       for (const d of plan.diagnostics) ctx.stderr.write(`${formatSynthDiagnostic(d)}\n`);

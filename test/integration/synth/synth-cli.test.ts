@@ -120,6 +120,14 @@ describe('conveyor synth with bad input: a clear error naming the source, nothin
     expect(existsSync(join(root, 'conveyor.out'))).toBe(false);
   }
 
+  it('no sources at all: refuses rather than emptying the output folder', async () => {
+    const root = project({ 'conveyor.out/pipelines/keep.json': '{}\n' });
+    const r = await synth(root);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('no definition sources found under pipelines/, appspec/ or buildspec/');
+    expect(readFileSync(join(root, 'conveyor.out/pipelines/keep.json'), 'utf8')).toBe('{}\n');
+  });
+
   it('a TS source that throws', async () => {
     const root = project({
       'pipelines/good.ts': pipelineSource('good'),
