@@ -57,10 +57,15 @@ export const deploymentGroup = defineDeploymentGroup({
   application: 'orders-api',
   deploymentGroup: 'live',
   provider: 'codedeploy',
-  // The local provider runs the same canary as steps: 25 % for ten minutes, then everything.
-  strategy: { type: 'canary', steps: [{ setWeight: 25 }, { pause: { seconds: 600 } }, { setWeight: 100 }] },
+  // CodeDeploy settings of the group: the alarms that stop and roll back a deployment.
+  codedeploy: {
+    computePlatform: 'Lambda',
+    alarms: ['orders-api-errors', 'orders-api-p99-latency'],
+    autoRollback: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_ALARM'],
+  },
   analysis: { intervalSeconds: 10, maxErrorRate: 0.01, maxP99LatencyMs: 800 },
   rollback: { onFailure: true, onGateBreach: true },
+  // Strategy derived from the custom config: canary, 25 %, 600 s.
   deploymentConfig: canary,
 });
 

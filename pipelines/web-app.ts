@@ -76,9 +76,9 @@ export const deploymentGroup = defineDeploymentGroup({
   provider: 'local',
   local: { instances: 4, routerPort: 18080 },
   healthCheck: { path: '/health', intervalSeconds: 1, unhealthyThreshold: 2 },
-  strategy: { type: 'one-at-a-time' },
   analysis: { intervalSeconds: 1, maxErrorRate: 0.05, minRequests: 20 },
   rollback: { onFailure: true },
+  // No explicit strategy: a rolling update that keeps 75 % healthy, derived from the CodeDeploy config.
   deploymentConfig: threeQuarters,
 });
 

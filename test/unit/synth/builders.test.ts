@@ -1,6 +1,7 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { Buildspec } from '../../../src/spec/buildspec/types.js';
 import type { PipelineDeclaration } from '../../../src/spec/pipeline/types.js';
+import { strategyFor } from '../../../src/synth/builders/deployment-group.js';
 import {
   Action,
   alarmRule,
@@ -9,12 +10,15 @@ import {
   defineAppspec,
   defineBuildspec,
   defineDeploymentConfig,
+  defineDeploymentGroup,
   definePipeline,
+  EcsDeploymentConfig,
   hook,
   LambdaDeploymentConfig,
   MinimumHealthyHosts,
   retryOnFailure,
   rollbackOnFailure,
+  ServerDeploymentConfig,
   stage,
   TrafficRouting,
   Trigger,
@@ -311,5 +315,44 @@ describe('deployment configurations', () => {
         minimumHealthyHosts: MinimumHealthyHosts.count(1),
       }),
     ).toThrow("may not start with 'CodeDeployDefault.'");
+  });
+});
+
+describe('defineDeploymentGroup', () => {
+  const group = { application: 'web', deploymentGroup: 'prod', provider: 'local' as const };
+
+  it('derives the strategy from a custom or predefined CodeDeploy configuration', () => {
+    const canary = defineDeploymentConfig({
+      name: 'c',
+      computePlatform: 'Lambda',
+      trafficRouting: TrafficRouting.timeBasedCanary({ percentage: 25, interval: Duration.minutes(10) }),
+    });
+    const a = defineDeploymentGroup({ ...group, deploymentConfig: canary });
+    expect(a.document.strategy).toEqual({ type: 'canary', percent: 25, intervalSeconds: 600 });
+    expect(a.deploymentConfig).toBe(canary);
+    const b = defineDeploymentGroup({ ...group, deploymentConfig: ServerDeploymentConfig.HALF_AT_A_TIME });
+    expect(b.document.strategy).toEqual({ type: 'half-at-a-time', config: 'CodeDeployDefault.HalfAtATime' });
+    expect(b.deploymentConfig).toBeUndefined();
+    const floor = defineDeploymentConfig({
+      name: 'f',
+      computePlatform: 'Server',
+      minimumHealthyHosts: MinimumHealthyHosts.count(3),
+    });
+    expect(strategyFor(floor)).toEqual({ type: 'rolling', minimumHealthyHosts: { count: 3 } });
+  });
+
+  it('keeps an explicit strategy', () => {
+    const g = defineDeploymentGroup({
+      ...group,
+      strategy: { type: 'blue-green' },
+      deploymentConfig: EcsDeploymentConfig.ALL_AT_ONCE,
+    });
+    expect(g.document.strategy).toEqual({ type: 'blue-green' });
+  });
+
+  it('names must be usable in a file name', () => {
+    expect(() => defineDeploymentGroup({ ...group, deploymentGroup: '../prod' })).toThrow(
+      'defineDeploymentGroup (deploymentGroup)',
+    );
   });
 });
