@@ -97,7 +97,9 @@ function asList(v: unknown): unknown {
 }
 
 function importBuildspec(doc: Record<string, unknown>, name: string, module: string): ImportResult {
-  const { version: _version, ...rest } = doc;
+  const { version, ...rest } = doc;
+  // 0.2 is the builder's default; anything else (legacy 0.1) is kept so the build behaves the same.
+  const keepVersion = version === 0.1 || version === '0.1' ? { version: 0.1 } : {};
   // CodeBuild reads a string where a list is expected as a one-item list; the builders take lists.
   const body: Record<string, unknown> = structuredClone(rest);
   const phases = body.phases as Record<string, Record<string, unknown> | null> | undefined;
@@ -113,7 +115,7 @@ function importBuildspec(doc: Record<string, unknown>, name: string, module: str
   if (artifacts && 'files' in artifacts) artifacts.files = asList(artifacts.files);
   const cache = body.cache as Record<string, unknown> | undefined;
   if (cache && 'paths' in cache) cache.paths = asList(cache.paths);
-  const source = `${header('buildspec', ['defineBuildspec'], module, [])}\nexport default ${print(call('defineBuildspec', { name, ...body }), 0)};\n`;
+  const source = `${header('buildspec', ['defineBuildspec'], module, [])}\nexport default ${print(call('defineBuildspec', { name, ...keepVersion, ...body }), 0)};\n`;
   return { kind: 'buildspec', name, source, notes: [] };
 }
 

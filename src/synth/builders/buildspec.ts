@@ -9,10 +9,11 @@ export type BuildspecProps = Omit<Buildspec, 'version'> & {
   name: string;
   /**
    * Buildspec version. Emitted as an unquoted YAML number (batch builds reject the string "0.2").
+   * 0.1 is legacy (each command runs in its own shell) and kept only for imported buildspecs.
    * @default 0.2
    * @see https://docs.aws.amazon.com/codebuild/latest/userguide/build-spec-ref.html
    */
-  version?: 0.2;
+  version?: 0.2 | 0.1;
 };
 
 /**
