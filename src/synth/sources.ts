@@ -45,7 +45,7 @@ export interface SourceProblem {
   message: string;
 }
 
-/** Every source file under the folders, sorted. Files starting with `_` are helpers, not sources. */
+/** Every source file under the folders, sorted. Files and folders starting with `_` are helpers, not sources. */
 export async function findSources(
   root: string,
   folders: readonly string[] = SOURCE_FOLDERS,
@@ -56,7 +56,11 @@ export async function findSources(
     onlyFiles: true,
     ignore: ['**/node_modules/**', '**/*.d.ts'],
   });
-  return files.filter((f) => !basename(f).startsWith('_') && !/\.(test|spec)\.m?ts$/.test(f)).sort();
+  return files
+    .filter(
+      (f) => !f.split('/').some((segment) => segment.startsWith('_')) && !/\.(test|spec)\.m?ts$/.test(f),
+    )
+    .sort();
 }
 
 export interface LoadResult {
