@@ -10,7 +10,9 @@ import { runCli } from '../../../src/cli/run-cli.js';
 import { importDocument, normalizeAction } from '../../../src/synth/import.js';
 import { listFiles, repoRoot, synth, tempProject } from './helpers.js';
 
-const fixtures = join(repoRoot, 'test/fixtures/synth/import');
+/** Documents that import and round-trip (ok/) and documents import must refuse (err/). */
+const fixtures = join(repoRoot, 'test/fixtures/synth/ok');
+const badFixtures = join(repoRoot, 'test/fixtures/synth/err');
 const builderModule = join(repoRoot, 'src/synth/index.ts');
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -109,7 +111,10 @@ describe('conveyor import CLI', () => {
   });
 
   it('fails clearly on a file it cannot read or recognise', async () => {
-    const p = tempProject({ 'notes.yml': 'title: hello\n', 'broken.json': '{"pipeline": [' });
+    const p = tempProject({
+      'notes.yml': readFileSync(join(badFixtures, 'notes.yml'), 'utf8'),
+      'broken.json': readFileSync(join(badFixtures, 'broken.json'), 'utf8'),
+    });
     cleanups.push(p.cleanup);
     expect((await run(['missing.json'], p.root)).code).toBe(2);
     const unknown = await run(['notes.yml'], p.root);
