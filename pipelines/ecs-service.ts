@@ -51,15 +51,10 @@ export const deploymentGroup = defineDeploymentGroup({
   application: 'ecs-service',
   deploymentGroup: 'production',
   provider: 'codedeploy',
-  // CodeDeploy settings of the group: production and test listeners in front of two target groups.
-  // AfterAllowTestTraffic (appspec above) checks the test listener before production traffic moves.
-  codedeploy: {
-    deploymentStyle: 'BLUE_GREEN',
-    productionListenerArn: `arn:aws:elasticloadbalancing:${target}:${account}:listener/app/web/1a2b3c4d5e6f7a8b/0a1b2c3d4e5f6a7b`,
-    testListenerArn: `arn:aws:elasticloadbalancing:${target}:${account}:listener/app/web/1a2b3c4d5e6f7a8b/9f8e7d6c5b4a3f2e`,
-    targetGroups: ['ecs-service-blue', 'ecs-service-green'],
-    terminateBlueAfterMinutes: 60,
-  },
+  // The CodeDeploy deployment group itself (created outside conveyor) pairs the production listener
+  // with a test listener in front of two target groups; AfterAllowTestTraffic (appspec above) checks
+  // the test listener before production traffic moves.
+  codedeploy: { region: target, computePlatform: 'ECS' },
   strategy: { type: 'blue-green' },
   healthCheck: { path: '/health', intervalSeconds: 5, unhealthyThreshold: 2 },
   rollback: { onFailure: true },

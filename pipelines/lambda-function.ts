@@ -57,12 +57,9 @@ export const deploymentGroup = defineDeploymentGroup({
   application: 'orders-api',
   deploymentGroup: 'live',
   provider: 'codedeploy',
-  // CodeDeploy settings of the group: the alarms that stop and roll back a deployment.
-  codedeploy: {
-    computePlatform: 'Lambda',
-    alarms: ['orders-api-errors', 'orders-api-p99-latency'],
-    autoRollback: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_ALARM'],
-  },
+  // The CodeDeploy group carries the alarms (orders-api-errors, orders-api-p99-latency) that stop and
+  // roll back a deployment; the pipeline's Deploy stage watches the same error alarm afterwards.
+  codedeploy: { region, computePlatform: 'Lambda' },
   analysis: { intervalSeconds: 10, maxErrorRate: 0.01, maxP99LatencyMs: 800 },
   rollback: { onFailure: true, onGateBreach: true },
   // Strategy derived from the custom config: canary, 25 %, 600 s.
