@@ -44,3 +44,5 @@ export type { PipelineDeclaration, PipelineDocument } from './spec/pipeline/type
 export type { ParsedSource, PathSegment, SourcePosition } from './spec/source.js';
 export { parseSource } from './spec/source.js';
 export { detectKind, validatePaths, validateText } from './spec/validate.js';
+// Typed definitions (conveyor synth): builders, helpers, Duration.
+export * from './synth/index.js';
