@@ -465,6 +465,8 @@ async function runAttempt(ctx: AttemptContext): Promise<AttemptOutcome> {
     clearTimeout(timer);
     options.signal?.removeEventListener('abort', onAbort);
     await session.kill(200);
+    // The driver and command files are scratch: every command is in the log.
+    await rm(join(ctx.runDir, 'shell'), { recursive: true, force: true });
   }
   if (interrupted) {
     return {

@@ -7,6 +7,26 @@ export interface GitResult {
   code: number;
 }
 
+/**
+ * The environment for git commands we run: without the GIT_DIR / GIT_WORK_TREE / ... a git hook sets for its own
+ * repository, which would otherwise redirect every git call made from inside a hook.
+ */
+export function cleanGitEnv(env: Record<string, string | undefined> = process.env): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(env)) {
+    if (v === undefined) continue;
+    if (
+      /^GIT_(DIR|WORK_TREE|INDEX_FILE|OBJECT_DIRECTORY|ALTERNATE_OBJECT_DIRECTORIES|QUARANTINE_PATH|PREFIX|COMMON_DIR)$/.test(
+        k,
+      )
+    ) {
+      continue;
+    }
+    out[k] = v;
+  }
+  return out;
+}
+
 /** Runs git with arguments (never through a shell); a failure is data, not an exception. */
 export function git(
   args: string[],
@@ -17,7 +37,7 @@ export function git(
     execFile(
       'git',
       args,
-      { cwd, env: env ? (env as NodeJS.ProcessEnv) : process.env, maxBuffer: 64 * 1024 * 1024 },
+      { cwd, env: cleanGitEnv(env ?? process.env), maxBuffer: 64 * 1024 * 1024 },
       (err, stdout, stderr) => {
         const code = err
           ? typeof (err as { code?: unknown }).code === 'number'

@@ -100,6 +100,9 @@ export function renderRun(r: RunRecord): string {
         `    ${a.runOrder}. ${a.name} (${a.category}/${a.provider}): ${a.status}${a.durationMs !== undefined ? ` in ${formatMs(a.durationMs)}` : ''}${a.message ? `  ${a.message}` : ''}`,
       );
       if (a.buildRunId) lines.push(`       build run: ${a.buildRunId}`);
+      const vars = Object.entries(a.outputVariables ?? {});
+      if (vars.length)
+        lines.push(`       variables: ${vars.map(([k, v]) => `${k}=${v.split('\n')[0]}`).join(' ')}`);
       if (a.logPath) lines.push(`       log: ${a.logPath}`);
     }
   }
