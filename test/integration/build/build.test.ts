@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import yauzl from 'yauzl';
+import { processAlive } from '../../../src/build/lock.js';
 import type { RunRecord } from '../../../src/build/run-store.js';
 import { cli, gitInit, lastEvent, tempDir, write } from './helpers.js';
 
@@ -242,7 +243,9 @@ phases:
     expect(existsSync(join(dir, 'posted'))).toBe(false);
     for (const f of ['bg.pid', 'shell.pid']) {
       const pid = Number(readFileSync(join(dir, f), 'utf8'));
-      expect(() => process.kill(pid, 0)).toThrow();
+      // SIGKILL lands asynchronously; an unreaped zombie counts as gone.
+      for (let i = 0; i < 40 && processAlive(pid); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(processAlive(pid)).toBe(false);
     }
   });
 });
