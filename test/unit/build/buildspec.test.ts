@@ -68,7 +68,7 @@ describe('secrets and variables', () => {
   });
 
   it('resolves #{ns.var} references and lists the missing ones', () => {
-    const scope = new Map([
+    const scope = new Map<string, Record<string, string>>([
       ['variables', { Env: 'prod' }],
       ['Build', { Version: '1.2' }],
     ]);
