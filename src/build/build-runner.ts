@@ -3,9 +3,8 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import type { Clock } from '../core/clock.js';
-import { ArtifactError, type CollectedArtifact, collectArtifact, collectReport } from './artifacts.js';
+import type { CollectedArtifact } from './artifacts.js';
 import type { ArtifactSpec, BuildPlan, OnFailure, PhaseName } from './buildspec.js';
-import { cacheEntries, restoreCache, saveCache } from './cache.js';
 import { git, headCommit } from './git.js';
 import {
   newRunId,
@@ -107,7 +106,11 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
   const buildNumber = await nextBuildNumber(root, project);
   const uuid = randomUUID();
   const buildId = `${project}:${uuid}`;
-  const commit = options.sourceVersion ?? (await headCommit(srcDir));
+  const [headOfSrc, repoUrl] = await Promise.all([
+    options.sourceVersion ? Promise.resolve(options.sourceVersion) : headCommit(srcDir),
+    sourceRepoUrl(srcDir),
+  ]);
+  const commit = headOfSrc;
   const record: RunRecord = {
     id: runId,
     kind: 'build',
@@ -139,7 +142,7 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
     CODEBUILD_LOG_PATH: uuid,
     CODEBUILD_PROJECT_NAME: project,
     CODEBUILD_RESOLVED_SOURCE_VERSION: commit ?? '',
-    CODEBUILD_SOURCE_REPO_URL: await sourceRepoUrl(srcDir),
+    CODEBUILD_SOURCE_REPO_URL: repoUrl,
     CODEBUILD_SOURCE_VERSION: commit ?? '',
     CODEBUILD_SRC_DIR: srcDir,
     CODEBUILD_START_TIME: String(startedAt),
@@ -278,9 +281,13 @@ async function runAttempt(ctx: AttemptContext): Promise<AttemptOutcome> {
     return { ...outcome, status: 'Failed', message: secrets.message };
   }
   Object.assign(env, secrets.values, options.envOverrides ?? {});
-  const cache = cacheEntries(plan.cachePaths, srcDir, join(ctx.root, '.conveyor', 'cache', ctx.project));
+  // Artifact and cache code (zip, globbing) is loaded only by builds that use it: start-up time is build overhead.
+  const cacheModule = plan.cachePaths.length > 0 ? await import('./cache.js') : undefined;
+  const cache =
+    cacheModule?.cacheEntries(plan.cachePaths, srcDir, join(ctx.root, '.conveyor', 'cache', ctx.project)) ??
+    [];
   try {
-    const restored = await restoreCache(cache);
+    const restored = cacheModule ? await cacheModule.restoreCache(cache) : [];
     if (restored.length) write(`Restored cache: ${restored.join(', ')}`);
   } catch (err) {
     write(`Cache restore skipped: ${(err as Error).message}`);
@@ -420,6 +427,7 @@ async function runAttempt(ctx: AttemptContext): Promise<AttemptOutcome> {
     if (!interrupted && !skipUpload && (artifactSpecs.length > 0 || plan.cachePaths.length > 0)) {
       currentPhaseName = 'UPLOAD_ARTIFACTS';
       begin('UPLOAD_ARTIFACTS');
+      const { ArtifactError, collectArtifact } = await import('./artifacts.js');
       try {
         await rm(ctx.outDir, { recursive: true, force: true });
         for (const spec of artifactSpecs) {
@@ -429,7 +437,7 @@ async function runAttempt(ctx: AttemptContext): Promise<AttemptOutcome> {
           write(`Artifact ${spec.identifier}: ${collected.files.length} file(s) -> ${collected.zip}`);
           outcome.artifacts.push(collected);
         }
-        const saved = await saveCache(cache);
+        const saved = cacheModule ? await cacheModule.saveCache(cache) : [];
         if (saved.length) write(`Saved cache: ${saved.join(', ')}`);
         end('UPLOAD_ARTIFACTS', 'SUCCEEDED');
       } catch (err) {
@@ -445,6 +453,7 @@ async function runAttempt(ctx: AttemptContext): Promise<AttemptOutcome> {
     }
     if (!interrupted && plan.reports.length > 0) {
       // Test reports are wanted most when tests fail: collected whatever the build's status.
+      const { collectReport } = await import('./artifacts.js');
       for (const spec of plan.reports) {
         try {
           const r = await collectReport(spec, srcDir, ctx.outDir);
