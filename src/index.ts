@@ -1,5 +1,18 @@
 /** Public library API of Conveyor. Each area adds its exports here. */
 
 export { runCli } from './cli/run-cli.js';
+export type {
+  AnalysisConfig,
+  AnalysisState,
+  AnalysisVerdict,
+  Measurement,
+  MeasurementFailure,
+} from './deploy/analysis.js';
+export { describeVerdict, evaluateAnalysis, initialAnalysisState } from './deploy/analysis.js';
+export { runAnalysis, takeMeasurement } from './deploy/health.js';
+export * from './deploy/lifecycle-events.js';
+export type * from './router/api.js';
+export { RouterClient, RouterRequestError, RouterUnavailableError } from './router/client.js';
+export { ensureRouter, stopRouter } from './router/launch.js';
 export type { Diagnostic, Severity } from './spec/diagnostics.js';
 export { formatDiagnostic, formatDiagnostics, sortDiagnostics } from './spec/diagnostics.js';
