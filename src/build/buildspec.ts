@@ -1,4 +1,8 @@
-import { readFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { existsSync, statSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { LineCounter, parseDocument } from 'yaml';
 import type { Diagnostic } from '../spec/diagnostics.js';
 
@@ -63,7 +67,11 @@ export interface LoadedBuildspec {
 }
 
 /** Parses and checks a buildspec file; returns diagnostics (never throws for bad input). */
-export async function loadBuildspecFile(file: string, displayName = file): Promise<LoadedBuildspec> {
+export async function loadBuildspecFile(
+  file: string,
+  displayName = file,
+  options: ParseOptions = {},
+): Promise<LoadedBuildspec> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -81,18 +89,52 @@ export async function loadBuildspecFile(file: string, displayName = file): Promi
       ],
     };
   }
-  return parseBuildspec(text, displayName);
+  return parseBuildspec(text, displayName, options);
 }
 
-/** Parses buildspec text (YAML or JSON). */
-export async function parseBuildspec(text: string, file: string): Promise<LoadedBuildspec> {
+export interface ParseOptions {
+  /**
+   * Folder remembering buildspecs the shared validator already passed (by content hash and validator build), so
+   * repeated local builds of an unchanged buildspec do not pay the validator's start-up again.
+   */
+  validatedCacheDir?: string;
+}
+
+/**
+ * Parses buildspec text (YAML or JSON). The project's validator (the one `conveyor validate` uses) checks it first
+ * when it is available, so a build refuses exactly what validation refuses; then it is normalized into a BuildPlan.
+ */
+export async function parseBuildspec(
+  text: string,
+  file: string,
+  options: ParseOptions = {},
+): Promise<LoadedBuildspec> {
+  const local = parseLocally(text, file);
+  const stamp = options.validatedCacheDir ? validatedStamp(text) : undefined;
+  if (local.plan && stamp && existsSync(join(options.validatedCacheDir!, stamp))) return local;
   const shared = await sharedValidator();
-  if (shared) {
-    const { value, diagnostics } = shared(text, file);
-    if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
-    const normalized = normalizeBuildspec(value, file, () => [0, 0]);
-    return { plan: normalized.plan, diagnostics: [...diagnostics, ...normalized.diagnostics] };
+  if (!shared) return local;
+  const { diagnostics } = shared(text, file);
+  if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
+  if (!local.plan) return local;
+  if (stamp) {
+    await mkdir(options.validatedCacheDir!, { recursive: true });
+    await writeFile(join(options.validatedCacheDir!, stamp), '');
   }
+  return { plan: local.plan, diagnostics: [...diagnostics, ...local.diagnostics] };
+}
+
+function validatedStamp(text: string): string | undefined {
+  let validatorBuild = 'none';
+  try {
+    validatorBuild = String(statSync(fileURLToPath(new URL('../spec/validate.js', import.meta.url))).mtimeMs);
+  } catch {
+    return undefined;
+  }
+  return createHash('sha256').update(validatorBuild).update('\0').update(text).digest('hex');
+}
+
+function parseLocally(text: string, file: string): LoadedBuildspec {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   if (doc.errors.length > 0) {
@@ -217,11 +259,17 @@ export function normalizeBuildspec(
   } else {
     for (const key of Object.keys(phasesValue)) {
       if (!(phaseNames as readonly string[]).includes(key)) {
-        error(
-          ['phases', key],
-          'buildspec/unknown-phase',
-          `unknown phase '${key}'; allowed: ${phaseNames.join(', ')}`,
-        );
+        const [line, col] = locate(['phases', key]);
+        diagnostics.push({
+          ...diag(
+            file,
+            line,
+            col,
+            'buildspec/unknown-key',
+            `unknown phase '${key}' (CodeBuild ignores it); phases are ${phaseNames.join(', ')}`,
+          ),
+          severity: 'warning',
+        });
       }
     }
     for (const name of phaseNames) {
@@ -311,7 +359,7 @@ export function normalizeBuildspec(
     reports,
     cachePaths: stringList(cache.paths, ['cache', 'paths']),
   };
-  return diagnostics.length > 0 ? { diagnostics } : { plan, diagnostics };
+  return diagnostics.some((d) => d.severity === 'error') ? { diagnostics } : { plan, diagnostics };
 }
 
 export function parseOnFailure(v: unknown): OnFailure | undefined {

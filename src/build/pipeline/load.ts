@@ -50,7 +50,15 @@ export function listPipelineFiles(root: string): string[] {
   return out;
 }
 
-export async function loadPipelineFile(file: string, display = file): Promise<LoadedPipeline> {
+/**
+ * Reads a pipeline definition. With `validate`, the project's validator (as `conveyor validate`) checks it too;
+ * errors about what only AWS needs (an artifact store, a service role) become warnings for a local run.
+ */
+export async function loadPipelineFile(
+  file: string,
+  display = file,
+  options: { validate?: boolean } = {},
+): Promise<LoadedPipeline> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -68,7 +76,36 @@ export async function loadPipelineFile(file: string, display = file): Promise<Lo
       ],
     };
   }
-  return parsePipeline(text, display, file);
+  const parsed = parsePipeline(text, display, file);
+  if (!parsed.pipeline || !options.validate) return parsed;
+  const validateText = await sharedValidator();
+  if (!validateText) return parsed;
+  const diagnostics = validateText(text, display, { kind: 'pipeline' }).diagnostics.map((d) =>
+    d.severity === 'error' && awsOnly(d)
+      ? { ...d, severity: 'warning' as const, message: `${d.message} (needed on AWS, not for a local run)` }
+      : d,
+  );
+  if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
+  return { ...parsed, diagnostics };
+}
+
+function awsOnly(d: Diagnostic): boolean {
+  return (
+    d.ruleId === 'pipeline/artifact-store' ||
+    (d.ruleId === 'pipeline/missing-key' && d.message.includes('`roleArn`'))
+  );
+}
+
+type ValidateText = (text: string, file: string, options: { kind: string }) => { diagnostics: Diagnostic[] };
+
+async function sharedValidator(): Promise<ValidateText | undefined> {
+  try {
+    const modulePath = '../../spec/validate.js';
+    const mod = (await import(modulePath)) as { validateText?: ValidateText };
+    return mod.validateText;
+  } catch {
+    return undefined;
+  }
 }
 
 export function parsePipeline(text: string, display: string, file?: string): LoadedPipeline {

@@ -641,6 +641,7 @@ async function runBuildLike(
     const loaded = await loadBuildspecFile(
       file,
       file.startsWith(srcDir) ? `${primary}::${file.slice(srcDir.length + 1)}` : file,
+      { validatedCacheDir: join(options.root, '.conveyor', 'cache', 'validated') },
     );
     if (!loaded.plan) {
       return {

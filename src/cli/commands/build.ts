@@ -66,7 +66,9 @@ const command: Command = {
       throw new UsageError((err as Error).message);
     }
     const project = values.project ?? basename(srcDir);
-    const loaded = await loadBuildspecFile(buildspecPath, display);
+    const loaded = await loadBuildspecFile(buildspecPath, display, {
+      validatedCacheDir: join(root, '.conveyor', 'cache', 'validated'),
+    });
     const json = values.json === true;
     if (!loaded.plan) {
       const message = `YAML_FILE_ERROR: ${display} is not a valid buildspec`;

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { approveLocalAction, pendingApprovals } from '../../build/approvals.js';
 import { formatMs, parseDuration } from '../../build/build-runner.js';
-import { findPipelineFile, loadPipelineFile } from '../../build/pipeline/load.js';
+import { displayPath, findPipelineFile, loadPipelineFile } from '../../build/pipeline/load.js';
 import { loadLocalConfig } from '../../build/pipeline/local-config.js';
 import { preflight } from '../../build/pipeline/plan.js';
 import { type PipelineEvent, runPipeline } from '../../build/pipeline/runner.js';
@@ -74,7 +74,9 @@ const command: Command = {
     }
     const json = values.json === true;
     const trigger: RunTrigger = parseTrigger(values.trigger, values.ref);
-    const loaded = await loadPipelineFile(file, name.includes('.') ? name : file);
+    const loaded = await loadPipelineFile(file, name.includes('.') ? name : displayPath(root, file), {
+      validate: true,
+    });
     if (!loaded.pipeline) {
       const record: RunRecord = {
         id: values['run-id'] ?? newRunId('pipeline', ctx.clock.now()),
@@ -95,6 +97,11 @@ const command: Command = {
       return ExitCode.Failed;
     }
     const pipeline = loaded.pipeline;
+    for (const d of loaded.diagnostics) {
+      const line = `${d.file}:${d.line}:${d.col} ${d.severity} ${d.ruleId} ${d.message}`;
+      if (json) ctx.stdout.write(`${JSON.stringify({ type: 'warning', message: line })}\n`);
+      else ctx.stderr.write(`${line}\n`);
+    }
     const variables: Record<string, string> = {};
     const declared = new Set((pipeline.variables ?? []).map((v) => v.name));
     for (const pair of values.variable ?? []) {

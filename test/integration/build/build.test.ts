@@ -101,7 +101,7 @@ phases:
     const r = await cli(['build'], dir);
     expect(r.code).toBe(1);
     // file:line:col positions; the exact rule ids come from the shared buildspec validator.
-    expect(r.stderr).toMatch(/buildspec\.yml:\d+:\d+ error \S+ .*deploy/);
+    expect(r.stderr).toMatch(/buildspec\.yml:\d+:\d+ error \S+ .*commands/);
     expect(r.stderr).toContain('YAML_FILE_ERROR');
     const runs = await cli(['runs', '--json'], dir);
     const list = JSON.parse(runs.stdout) as RunRecord[];
@@ -150,7 +150,7 @@ artifacts:
     const dir = project(`version: 0.2
 phases:
   install:
-    commands: [false]
+    commands: ['false']
   build:
     commands: [touch built]
   post_build:
@@ -171,7 +171,7 @@ artifacts:
 phases:
   install:
     on-failure: CONTINUE
-    commands: [false]
+    commands: ['false']
   build:
     commands: [touch built]
 `);
@@ -184,7 +184,7 @@ phases:
 phases:
   build:
     on-failure: ABORT
-    commands: [false]
+    commands: ['false']
   post_build:
     commands: [touch posted]
 `);

@@ -38,12 +38,20 @@ const codebuild = (name: string, extra: Record<string, unknown> = {}) => ({
   namespace: 'BuildVariables',
   ...extra,
 });
-const mapped = (name: string, provider = 'S3', extra: Record<string, unknown> = {}) => ({
+const mapped = (
+  name: string,
+  provider = 'S3',
+  extra: { configuration?: Record<string, string>; inputArtifacts?: { name: string }[] } = {},
+) => ({
   name,
   actionTypeId: { category: 'Deploy', owner: 'AWS', provider, version: '1' },
-  configuration: { BucketName: 'site', Extract: 'true' },
-  inputArtifacts: [{ name: 'Built' }],
-  ...extra,
+  configuration: {
+    ...(provider === 'ECS'
+      ? { ClusterName: 'c', ServiceName: 's' }
+      : { BucketName: 'site', Extract: 'true' }),
+    ...extra.configuration,
+  },
+  inputArtifacts: extra.inputArtifacts ?? [{ name: 'Built' }],
 });
 const manual = (name: string) => ({
   name,
@@ -172,7 +180,12 @@ describe('conveyor run', () => {
   });
 
   it('lists actions that cannot run locally before starting anything (exit 2)', async () => {
-    const { dir } = repo({ stages: [source, { name: 'Deploy', actions: [mapped('ToEcs', 'ECS')] }] });
+    const { dir } = repo({
+      stages: [
+        source,
+        { name: 'Deploy', actions: [mapped('ToEcs', 'ECS', { inputArtifacts: [{ name: 'Src' }] })] },
+      ],
+    });
     const r = await cli(['run', 'release'], dir);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('Deploy/ToEcs (AWS/Deploy/ECS) cannot run locally');
@@ -199,7 +212,9 @@ describe('conveyor run', () => {
           { name: 'Build', actions: [codebuild('Compile')] },
           {
             name: 'Deploy',
-            actions: [mapped('Publish', 'S3', { configuration: { ObjectKey: '#{Nobody.Thing}' } })],
+            actions: [
+              mapped('Publish', 'S3', { configuration: { ObjectKey: '#{BuildVariables.NOT_EXPORTED}' } }),
+            ],
           },
           { name: 'After', actions: [mapped('Later', 'S3')] },
         ],
@@ -209,7 +224,7 @@ describe('conveyor run', () => {
     const { code, record } = await run(dir);
     expect(code).toBe(1);
     expect(stage(record, 'Deploy').actions[0]!.message).toContain(
-      'unresolved variable reference #{Nobody.Thing}',
+      'unresolved variable reference #{BuildVariables.NOT_EXPORTED}',
     );
     expect(stage(record, 'After').status).toBe('Skipped');
   });
