@@ -28,7 +28,13 @@ const cases: Case[] = [
     phases: {
       install: ['export NAME=app', 'mkdir -p dist'],
       pre_build: ['sleep 0.2', 'for i in $(seq 1 200); do echo $i; done > dist/list.txt'],
-      build: ['sleep 0.5', 'cd dist', 'sort -n list.txt > sorted.txt', 'cd ..', 'sha256sum dist/sorted.txt > dist/sum.txt'],
+      build: [
+        'sleep 0.5',
+        'cd dist',
+        'sort -n list.txt > sorted.txt',
+        'cd ..',
+        'sha256sum dist/sorted.txt > dist/sum.txt',
+      ],
       post_build: ['sleep 0.3', 'echo "$NAME done"', 'ls dist > /dev/null'],
     },
   },
@@ -50,7 +56,9 @@ export default async function bench(): Promise<void> {
   const cli = distEntry('cli/main.js');
   const rounds = 5;
   console.log(`conveyor build vs plain shell script (median of ${rounds}, wall time, compiled CLI)`);
-  console.log(`${'case'.padEnd(40)}${'shell'.padStart(10)}${'conveyor'.padStart(11)}${'overhead'.padStart(11)}${'ratio'.padStart(8)}  target`);
+  console.log(
+    `${'case'.padEnd(40)}${'shell'.padStart(10)}${'conveyor'.padStart(11)}${'overhead'.padStart(11)}${'ratio'.padStart(8)}  target`,
+  );
   for (const c of cases) {
     const dir = mkdtempSync(join(tmpdir(), 'conveyor-bench-'));
     try {
