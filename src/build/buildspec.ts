@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
-import { existsSync, statSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { statSync } from 'node:fs';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LineCounter, parseDocument } from 'yaml';
 import type { Diagnostic } from '../spec/diagnostics.js';
 
 /**
@@ -109,19 +108,29 @@ export async function parseBuildspec(
   file: string,
   options: ParseOptions = {},
 ): Promise<LoadedBuildspec> {
-  const local = parseLocally(text, file);
   const stamp = options.validatedCacheDir ? validatedStamp(text) : undefined;
-  if (local.plan && stamp && existsSync(join(options.validatedCacheDir!, stamp))) return local;
+  const cached = stamp
+    ? await readFile(join(options.validatedCacheDir!, `${stamp}.json`), 'utf8').catch(() => undefined)
+    : undefined;
+  if (cached) {
+    // Parsed and validated before: no YAML parser or validator to load (start-up time is build overhead).
+    const { plan, diagnostics } = JSON.parse(cached) as { plan: BuildPlan; diagnostics: Diagnostic[] };
+    return { plan, diagnostics: diagnostics.map((d) => ({ ...d, file })) };
+  }
+  const local = await parseLocally(text, file);
   const shared = await sharedValidator();
   if (!shared) return local;
   const { diagnostics } = shared(text, file);
   if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
   if (!local.plan) return local;
+  const result = { plan: local.plan, diagnostics: [...diagnostics, ...local.diagnostics] };
   if (stamp) {
     await mkdir(options.validatedCacheDir!, { recursive: true });
-    await writeFile(join(options.validatedCacheDir!, stamp), '');
+    const tmp = join(options.validatedCacheDir!, `${stamp}.${process.pid}.tmp`);
+    await writeFile(tmp, JSON.stringify(result));
+    await rename(tmp, join(options.validatedCacheDir!, `${stamp}.json`));
   }
-  return { plan: local.plan, diagnostics: [...diagnostics, ...local.diagnostics] };
+  return result;
 }
 
 function validatedStamp(text: string): string | undefined {
@@ -134,7 +143,8 @@ function validatedStamp(text: string): string | undefined {
   return createHash('sha256').update(validatorBuild).update('\0').update(text).digest('hex');
 }
 
-function parseLocally(text: string, file: string): LoadedBuildspec {
+async function parseLocally(text: string, file: string): Promise<LoadedBuildspec> {
+  const { LineCounter, parseDocument } = await import('yaml');
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   if (doc.errors.length > 0) {
