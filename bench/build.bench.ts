@@ -59,6 +59,11 @@ export default async function bench(): Promise<void> {
   console.log(
     `${'case'.padEnd(40)}${'shell'.padStart(10)}${'conveyor'.padStart(11)}${'overhead'.padStart(11)}${'ratio'.padStart(8)}  target`,
   );
+  const nodeStart: number[] = [];
+  for (let i = 0; i < rounds; i++) nodeStart.push(time(process.execPath, ['-e', ''], tmpdir()));
+  console.log(
+    `${'(node start-up alone: node -e "")'.padEnd(40)}${''.padStart(10)}${`${median(nodeStart).toFixed(0)} ms`.padStart(11)}`,
+  );
   for (const c of cases) {
     const dir = mkdtempSync(join(tmpdir(), 'conveyor-bench-'));
     try {

@@ -197,6 +197,12 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
 }
 
 async function sourceRepoUrl(srcDir: string): Promise<string> {
+  // Most builds run at a repository's top: read its config instead of starting git.
+  const config = await readFile(join(srcDir, '.git', 'config'), 'utf8').catch(() => undefined);
+  if (config !== undefined) {
+    const url = /\[remote "origin"\][^[]*?\n\s*url\s*=\s*(\S+)/.exec(config)?.[1];
+    return url ?? `file://${srcDir}`;
+  }
   const r = await git(['config', '--get', 'remote.origin.url'], srcDir);
   return r.ok && r.stdout.trim() ? r.stdout.trim() : `file://${srcDir}`;
 }
