@@ -126,6 +126,11 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
     phases: recordedPhases.map((name) => ({ name, status: 'SKIPPED' })),
   };
   await writeRun(root, record);
+  let saving = Promise.resolve();
+  const save = (r: RunRecord) => {
+    saving = saving.then(() => writeRun(root, r)).catch(() => {});
+    return saving;
+  };
   const emit = (e: BuildEvent) => options.onEvent?.(e);
   const region = options.baseEnv.AWS_REGION ?? options.baseEnv.AWS_DEFAULT_REGION ?? 'us-east-1';
   const env: Record<string, string> = {};
@@ -157,7 +162,19 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
   const retriesByPhase = new Map<string, number>();
   for (;;) {
     emit({ type: 'build-start', runId, buildId, project, logPath, attempt });
-    outcome = await runAttempt({ options, env, srcDir, root, project, runDir, outDir, log, emit, record });
+    outcome = await runAttempt({
+      options,
+      env,
+      srcDir,
+      root,
+      project,
+      runDir,
+      outDir,
+      log,
+      emit,
+      record,
+      save,
+    });
     const retry = outcome.retry;
     if (!retry || outcome.status !== 'Failed') break;
     const key = String(retry.onFailure.pattern ?? '') + retry.onFailure.count;
@@ -191,7 +208,8 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
     `\n[Container] ${stamp(endedAt)} Build ${record.status.toUpperCase()}${record.message ? `: ${record.message}` : ''}\n`,
   );
   await new Promise<void>((r) => log.end(r));
-  await writeRun(root, record);
+  // Progress writes are chained: the final record is always the last one written.
+  await save(record);
   emit({ type: 'build-end', record });
   return { record, artifacts: outcome.artifacts, runDir };
 }
@@ -233,6 +251,7 @@ interface AttemptContext {
   log: WriteStream;
   emit: (e: BuildEvent) => void;
   record: RunRecord;
+  save: (record: RunRecord) => Promise<void>;
 }
 
 async function runAttempt(ctx: AttemptContext): Promise<AttemptOutcome> {
@@ -252,7 +271,7 @@ async function runAttempt(ctx: AttemptContext): Promise<AttemptOutcome> {
     p.startedAt = new Date(clock.now()).toISOString();
     write(`Entering phase ${name}`);
     emit({ type: 'phase-start', phase: name });
-    void writeRun(ctx.root, { ...ctx.record, phases });
+    ctx.save({ ...ctx.record, phases });
   };
   const end = (name: string, status: PhaseRecord['status'], message?: string) => {
     const p = phaseRecord(name);

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
@@ -131,7 +131,8 @@ export class ShellSession {
       await this.start();
     }
     const file = join(this.options.workDir, `command-${++this.counter}.sh`);
-    await writeFile(file, `${command}\n`);
+    // Synchronous: a few bytes, and no thread-pool round trip per command.
+    writeFileSync(file, `${command}\n`);
     const child = this.child!;
     return new Promise<CommandResult>((resolve) => {
       this.pending = { resolve };

@@ -368,3 +368,38 @@ phases:
     expect(phase(record, 'BUILD').status).toBe('SKIPPED');
   });
 });
+
+describe('conveyor build: progress and history output', () => {
+  it('redraws phase lines on a terminal, prints plain lines otherwise, and shows the run in history', async () => {
+    const dir = project(`version: 0.2
+phases:
+  build:
+    commands:
+      - echo compiling
+      - 'false'
+`);
+    const { runCli } = await import('../../../src/cli/run-cli.js');
+    let tty = '';
+    const code = await runCli(['build'], {
+      cwd: dir,
+      stdout: { write: (s: string) => (tty += s), isTTY: true },
+      stderr: { write: () => {} },
+    });
+    expect(code).toBe(1);
+    expect(tty).toContain('\x1b[2K');
+    expect(tty).toMatch(/BUILD\s+FAILED/);
+    expect(tty).toContain('Output of the failing command');
+    expect(tty).toContain('compiling');
+    const plain = await cli(['build'], dir);
+    expect(plain.stdout).not.toContain('\x1b[');
+    expect(plain.stdout).toContain('[BUILD] $ false');
+    expect(plain.stdout).toMatch(/PHASE\s+STATUS\s+DURATION/);
+    const list = await cli(['runs'], dir);
+    expect(list.stdout.split('\n').filter((l) => l.includes('Failed'))).toHaveLength(2);
+    const id = /^(b-\S+)/m.exec(list.stdout.split('\n')[1]!)![1]!;
+    const shown = await cli(['runs', 'show', id.slice(-6)], dir);
+    expect(shown.stdout).toContain(`${id}  build`);
+    expect(shown.stdout).toMatch(/BUILD\s+FAILED.*COMMAND_EXECUTION_ERROR/);
+    expect((await cli(['runs', 'show', 'nope'], dir)).code).toBe(2);
+  });
+});
