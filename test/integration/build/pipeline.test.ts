@@ -410,3 +410,64 @@ describe('local pipeline runs: execution modes and the deploy lock', () => {
     expect(deployed).toEqual(['app one\n']);
   });
 });
+
+describe('local pipeline runs: stage conditions', () => {
+  it('evaluates beforeEntry VariableCheck rules and retries a failed stage once (onFailure RETRY)', async () => {
+    const { dir } = repo({ stages: [source] });
+    const check = (value: string, result: string) => ({
+      conditions: [
+        {
+          result,
+          rules: [
+            {
+              name: 'OnMain',
+              ruleTypeId: { category: 'Rule', owner: 'AWS', provider: 'VariableCheck', version: '1' },
+              configuration: { Variable: '#{SourceVariables.BranchName}', Value: value, Operator: 'EQ' },
+            },
+          ],
+        },
+      ],
+    });
+    const pipeline = {
+      name: 'release',
+      stages: [
+        source,
+        {
+          name: 'OnlyDev',
+          beforeEntry: check('dev', 'SKIP'),
+          actions: [mapped('Skipped', 'S3', { inputArtifacts: [{ name: 'Src' }] })],
+        },
+        {
+          name: 'Flaky',
+          beforeEntry: check('main', 'FAIL'),
+          onFailure: { result: 'RETRY', retryConfiguration: { retryMode: 'FAILED_ACTIONS' } },
+          actions: [mapped('Twice', 'S3', { inputArtifacts: [{ name: 'Src' }] })],
+        },
+      ],
+    } as unknown as PipelineDeclaration;
+    const marker = join(dir, 'attempts');
+    const config = {
+      codebuild: {},
+      codedeploy: {},
+      actions: { Skipped: 'exit 1', Twice: `echo x >> ${marker}; test $(wc -l < ${marker}) -ge 2` },
+    };
+    const report = preflight(pipeline, config, dir);
+    const record = await runPipeline({
+      pipeline,
+      root: dir,
+      repoDir: dir,
+      config,
+      executors: report.executors,
+      baseEnv: process.env,
+      secrets: { parameterStore: {}, secretsManager: {} },
+      clock: systemClock,
+    });
+    expect(record.status).toBe('Succeeded');
+    expect(stage(record, 'OnlyDev')).toMatchObject({
+      status: 'Skipped',
+      message: expect.stringContaining("is 'main', expected EQ 'dev'"),
+    });
+    expect(stage(record, 'Flaky').status).toBe('Succeeded');
+    expect(readFileSync(marker, 'utf8').trim().split('\n')).toHaveLength(2);
+  });
+});
