@@ -6,7 +6,7 @@ import { displayPath, findPipelineFile, loadPipelineFile } from '../../build/pip
 import { loadLocalConfig } from '../../build/pipeline/local-config.js';
 import { preflight } from '../../build/pipeline/plan.js';
 import { type PipelineEvent, runPipeline } from '../../build/pipeline/runner.js';
-import { newRunId, type RunRecord, type RunTrigger, writeRun } from '../../build/run-store.js';
+import { newRunId, type RunRecord, type RunTrigger, readRun, writeRun } from '../../build/run-store.js';
 import { loadSecretsFile } from '../../build/secrets.js';
 import { UsageError } from '../../core/errors.js';
 import { ExitCode } from '../../core/exit-codes.js';
@@ -43,150 +43,173 @@ const command: Command = {
   async run(args: string[], ctx: CliContext): Promise<number> {
     if (args[0] === 'approve') return approve(args.slice(1), ctx);
     if (args[0] === 'approvals') return listApprovals(args.slice(1), ctx);
-    const { values, positionals } = parseCommandArgs({
-      args,
-      options: {
-        variable: { type: 'string', multiple: true },
-        commit: { type: 'string' },
-        ref: { type: 'string' },
-        repo: { type: 'string' },
-        'auto-approve': { type: 'boolean' },
-        'approval-timeout': { type: 'string' },
-        'build-timeout': { type: 'string' },
-        'lock-timeout': { type: 'string' },
-        secrets: { type: 'string' },
-        trigger: { type: 'string' },
-        'run-id': { type: 'string' },
-        json: { type: 'boolean' },
-      },
-      allowPositionals: true,
-    });
-    if (positionals.length !== 1)
-      throw new UsageError('give one pipeline (a file or a name)', usage.split('\n')[0]);
-    const name = positionals[0]!;
-    const root = ctx.cwd;
-    const file = await findPipelineFile(root, name);
-    if (!file) {
-      throw new UsageError(
-        `pipeline '${name}' not found`,
-        'give a .json/.yml file, or a name under pipelines/ or dist/pipelines/',
-      );
-    }
-    const json = values.json === true;
-    const trigger: RunTrigger = parseTrigger(values.trigger, values.ref);
-    const loaded = await loadPipelineFile(file, name.includes('.') ? name : displayPath(root, file), {
-      validate: true,
-    });
-    if (!loaded.pipeline) {
-      const record: RunRecord = {
-        id: values['run-id'] ?? newRunId('pipeline', ctx.clock.now()),
-        kind: 'pipeline',
-        status: 'Failed',
-        trigger,
-        startedAt: new Date(ctx.clock.now()).toISOString(),
-        durationMs: 0,
-        pid: process.pid,
-        pipeline: name,
-        message: `${name} is not a valid pipeline definition`,
-        diagnostics: loaded.diagnostics,
-      };
-      await writeRun(root, record);
-      if (json) ctx.stdout.write(`${JSON.stringify({ type: 'run-end', record })}\n`);
-      else
-        ctx.stderr.write(`${formatDiagnostics(loaded.diagnostics)}\n${record.message} (run ${record.id})\n`);
-      return ExitCode.Failed;
-    }
-    const pipeline = loaded.pipeline;
-    for (const d of loaded.diagnostics) {
-      const line = `${d.file}:${d.line}:${d.col} ${d.severity} ${d.ruleId} ${d.message}`;
-      if (json) ctx.stdout.write(`${JSON.stringify({ type: 'warning', message: line })}\n`);
-      else ctx.stderr.write(`${line}\n`);
-    }
-    const variables: Record<string, string> = {};
-    const declared = new Set((pipeline.variables ?? []).map((v) => v.name));
-    for (const pair of values.variable ?? []) {
-      const eq = pair.indexOf('=');
-      if (eq <= 0) throw new UsageError(`--variable '${pair}' must be NAME=VALUE`);
-      const key = pair.slice(0, eq);
-      if (!declared.has(key)) {
-        throw new UsageError(
-          `pipeline ${pipeline.name} declares no variable '${key}'`,
-          declared.size ? `declared: ${[...declared].join(', ')}` : 'it declares no variables',
-        );
-      }
-      variables[key] = pair.slice(eq + 1);
-    }
-    for (const v of pipeline.variables ?? []) {
-      if (v.defaultValue === undefined && variables[v.name] === undefined) {
-        throw new UsageError(
-          `pipeline variable '${v.name}' has no default value; pass --variable ${v.name}=VALUE`,
-        );
-      }
-    }
-    const durations: Record<string, number | undefined> = {};
-    for (const key of ['approval-timeout', 'build-timeout', 'lock-timeout'] as const) {
-      const text = values[key];
-      if (text === undefined) continue;
-      const ms = parseDuration(text);
-      if (ms === undefined)
-        throw new UsageError(`--${key} '${text}' is not a duration (minutes, or 30s / 5m / 1h)`);
-      durations[key] = ms;
-    }
-    let config: Awaited<ReturnType<typeof loadLocalConfig>>;
-    let secrets: Awaited<ReturnType<typeof loadSecretsFile>>;
     try {
-      config = await loadLocalConfig(root);
-      secrets = await loadSecretsFile(
-        resolve(root, values.secrets ?? join('.conveyor', 'secrets.json')),
-        values.secrets !== undefined,
-      );
+      return await runCommand(args, ctx);
     } catch (err) {
-      throw new UsageError((err as Error).message);
+      // A run started by a git hook was already recorded as Queued: say why it never started.
+      const runIdAt = args.indexOf('--run-id');
+      const runId = runIdAt >= 0 ? args[runIdAt + 1] : undefined;
+      if (runId && err instanceof UsageError) {
+        const queued = await readRun(ctx.cwd, runId);
+        if (queued && (queued.status === 'Queued' || queued.status === 'Abandoned')) {
+          await writeRun(ctx.cwd, {
+            ...queued,
+            status: 'Failed',
+            pid: process.pid,
+            endedAt: new Date(ctx.clock.now()).toISOString(),
+            durationMs: 0,
+            message: `not started: ${err.message}`,
+          });
+        }
+      }
+      throw err;
     }
-    const repoDir = resolve(root, values.repo ?? '.');
-    if (!existsSync(repoDir)) throw new UsageError(`--repo ${values.repo}: no such folder`);
-    const report = preflight(pipeline, config, root);
-    if (report.problems.length > 0) {
-      const message = `${report.problems.length} action(s) of ${pipeline.name} cannot run locally; nothing was started:\n${report.problems.map((p) => `  - ${p}`).join('\n')}`;
-      if (json)
-        ctx.stdout.write(
-          `${JSON.stringify({ type: 'preflight', problems: report.problems, warnings: report.warnings })}\n`,
-        );
-      throw new UsageError(message);
-    }
-    for (const w of report.warnings) {
-      if (json) ctx.stdout.write(`${JSON.stringify({ type: 'warning', message: w })}\n`);
-      else ctx.stderr.write(`warning: ${w}\n`);
-    }
-    const onEvent = pipelineReporter(ctx.stdout, json);
-    const record = await runPipeline({
-      pipeline,
-      root,
-      repoDir,
-      ...(values.commit ? { commit: values.commit } : {}),
-      ...(values.ref ? { ref: values.ref } : {}),
-      variables,
-      trigger,
-      config,
-      executors: report.executors,
-      baseEnv: ctx.env,
-      secrets,
-      clock: ctx.clock,
-      signal: ctx.signal,
-      onEvent,
-      autoApprove: values['auto-approve'] === true,
-      ...(durations['approval-timeout'] !== undefined
-        ? { approvalTimeoutMs: durations['approval-timeout'] }
-        : {}),
-      ...(durations['build-timeout'] !== undefined ? { buildTimeoutMs: durations['build-timeout'] } : {}),
-      ...(durations['lock-timeout'] !== undefined ? { deployLockTimeoutMs: durations['lock-timeout'] } : {}),
-      ...(values['run-id'] ? { runId: values['run-id'] } : {}),
-    });
-    if (!json) ctx.stdout.write(pipelineSummary(record));
-    return record.status === 'Succeeded' ? ExitCode.Ok : ExitCode.Failed;
   },
 };
 export default command;
+
+async function runCommand(args: string[], ctx: CliContext): Promise<number> {
+  const { values, positionals } = parseCommandArgs({
+    args,
+    options: {
+      variable: { type: 'string', multiple: true },
+      commit: { type: 'string' },
+      ref: { type: 'string' },
+      repo: { type: 'string' },
+      'auto-approve': { type: 'boolean' },
+      'approval-timeout': { type: 'string' },
+      'build-timeout': { type: 'string' },
+      'lock-timeout': { type: 'string' },
+      secrets: { type: 'string' },
+      trigger: { type: 'string' },
+      'run-id': { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    allowPositionals: true,
+  });
+  if (positionals.length !== 1)
+    throw new UsageError('give one pipeline (a file or a name)', usage.split('\n')[0]);
+  const name = positionals[0]!;
+  const root = ctx.cwd;
+  const file = await findPipelineFile(root, name);
+  if (!file) {
+    throw new UsageError(
+      `pipeline '${name}' not found`,
+      'give a .json/.yml file, or a name under pipelines/ or dist/pipelines/',
+    );
+  }
+  const json = values.json === true;
+  const trigger: RunTrigger = parseTrigger(values.trigger, values.ref);
+  const loaded = await loadPipelineFile(file, name.includes('.') ? name : displayPath(root, file), {
+    validate: true,
+  });
+  if (!loaded.pipeline) {
+    const record: RunRecord = {
+      id: values['run-id'] ?? newRunId('pipeline', ctx.clock.now()),
+      kind: 'pipeline',
+      status: 'Failed',
+      trigger,
+      startedAt: new Date(ctx.clock.now()).toISOString(),
+      durationMs: 0,
+      pid: process.pid,
+      pipeline: name,
+      message: `${name} is not a valid pipeline definition`,
+      diagnostics: loaded.diagnostics,
+    };
+    await writeRun(root, record);
+    if (json) ctx.stdout.write(`${JSON.stringify({ type: 'run-end', record })}\n`);
+    else ctx.stderr.write(`${formatDiagnostics(loaded.diagnostics)}\n${record.message} (run ${record.id})\n`);
+    return ExitCode.Failed;
+  }
+  const pipeline = loaded.pipeline;
+  for (const d of loaded.diagnostics) {
+    const line = `${d.file}:${d.line}:${d.col} ${d.severity} ${d.ruleId} ${d.message}`;
+    if (json) ctx.stdout.write(`${JSON.stringify({ type: 'warning', message: line })}\n`);
+    else ctx.stderr.write(`${line}\n`);
+  }
+  const variables: Record<string, string> = {};
+  const declared = new Set((pipeline.variables ?? []).map((v) => v.name));
+  for (const pair of values.variable ?? []) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--variable '${pair}' must be NAME=VALUE`);
+    const key = pair.slice(0, eq);
+    if (!declared.has(key)) {
+      throw new UsageError(
+        `pipeline ${pipeline.name} declares no variable '${key}'`,
+        declared.size ? `declared: ${[...declared].join(', ')}` : 'it declares no variables',
+      );
+    }
+    variables[key] = pair.slice(eq + 1);
+  }
+  for (const v of pipeline.variables ?? []) {
+    if (v.defaultValue === undefined && variables[v.name] === undefined) {
+      throw new UsageError(
+        `pipeline variable '${v.name}' has no default value; pass --variable ${v.name}=VALUE`,
+      );
+    }
+  }
+  const durations: Record<string, number | undefined> = {};
+  for (const key of ['approval-timeout', 'build-timeout', 'lock-timeout'] as const) {
+    const text = values[key];
+    if (text === undefined) continue;
+    const ms = parseDuration(text);
+    if (ms === undefined)
+      throw new UsageError(`--${key} '${text}' is not a duration (minutes, or 30s / 5m / 1h)`);
+    durations[key] = ms;
+  }
+  let config: Awaited<ReturnType<typeof loadLocalConfig>>;
+  let secrets: Awaited<ReturnType<typeof loadSecretsFile>>;
+  try {
+    config = await loadLocalConfig(root);
+    secrets = await loadSecretsFile(
+      resolve(root, values.secrets ?? join('.conveyor', 'secrets.json')),
+      values.secrets !== undefined,
+    );
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const repoDir = resolve(root, values.repo ?? '.');
+  if (!existsSync(repoDir)) throw new UsageError(`--repo ${values.repo}: no such folder`);
+  const report = preflight(pipeline, config, root);
+  if (report.problems.length > 0) {
+    const message = `${report.problems.length} action(s) of ${pipeline.name} cannot run locally; nothing was started:\n${report.problems.map((p) => `  - ${p}`).join('\n')}`;
+    if (json)
+      ctx.stdout.write(
+        `${JSON.stringify({ type: 'preflight', problems: report.problems, warnings: report.warnings })}\n`,
+      );
+    throw new UsageError(message);
+  }
+  for (const w of report.warnings) {
+    if (json) ctx.stdout.write(`${JSON.stringify({ type: 'warning', message: w })}\n`);
+    else ctx.stderr.write(`warning: ${w}\n`);
+  }
+  const onEvent = pipelineReporter(ctx.stdout, json);
+  const record = await runPipeline({
+    pipeline,
+    root,
+    repoDir,
+    ...(values.commit ? { commit: values.commit } : {}),
+    ...(values.ref ? { ref: values.ref } : {}),
+    variables,
+    trigger,
+    config,
+    executors: report.executors,
+    baseEnv: ctx.env,
+    secrets,
+    clock: ctx.clock,
+    signal: ctx.signal,
+    onEvent,
+    autoApprove: values['auto-approve'] === true,
+    ...(durations['approval-timeout'] !== undefined
+      ? { approvalTimeoutMs: durations['approval-timeout'] }
+      : {}),
+    ...(durations['build-timeout'] !== undefined ? { buildTimeoutMs: durations['build-timeout'] } : {}),
+    ...(durations['lock-timeout'] !== undefined ? { deployLockTimeoutMs: durations['lock-timeout'] } : {}),
+    ...(values['run-id'] ? { runId: values['run-id'] } : {}),
+  });
+  if (!json) ctx.stdout.write(pipelineSummary(record));
+  return record.status === 'Succeeded' ? ExitCode.Ok : ExitCode.Failed;
+}
 
 function parseTrigger(text: string | undefined, ref: string | undefined): RunTrigger {
   if (text === undefined || text === 'manual') return { type: 'manual', ...(ref ? { ref } : {}) };

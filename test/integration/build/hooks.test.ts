@@ -215,6 +215,26 @@ describe('conveyor hooks', () => {
     expect(existsSync(join(work, '.git', 'hooks', 'pre-push'))).toBe(false);
   });
 
+  it('records why a pushed run could not start (an action with no local runner)', async () => {
+    const ecs = JSON.parse(pipeline('ecs', 'PARALLEL', [{ branches: { includes: ['main'] } }])) as {
+      pipeline: { stages: { actions: Record<string, unknown>[] }[] };
+    };
+    ecs.pipeline.stages[1]!.actions[0] = {
+      name: 'ToEcs',
+      actionTypeId: { category: 'Deploy', owner: 'AWS', provider: 'ECS', version: '1' },
+      configuration: { ClusterName: 'c', ServiceName: 's' },
+      inputArtifacts: [{ name: 'Code' }],
+    };
+    const { project, origin, work } = setup({ 'ecs.json': JSON.stringify(ecs) });
+    await cli(['hooks', 'install', '--bare-repo', origin], project);
+    commit(work, { 'src/app.txt': 'v1\n' }, 'one');
+    expect(pushWithOutput(work, '-q', 'origin', 'main')).toMatch(/started run p-\S+ of ecs/);
+    const [run] = await waitForRuns(project, 1);
+    expect(run).toMatchObject({ status: 'Failed', trigger: { type: 'push' } });
+    expect(run?.message).toContain('not started: 1 action(s) of ecs cannot run locally');
+    expect(run?.message).toContain('Build/ToEcs (AWS/Deploy/ECS)');
+  });
+
   it('refuses to install without a target', async () => {
     const { project } = setup({});
     const r = await cli(['hooks', 'install'], project);
