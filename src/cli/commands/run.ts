@@ -4,6 +4,7 @@ import { approveLocalAction, pendingApprovals } from '../../build/approvals.js';
 import { formatMs, parseDuration } from '../../build/build-runner.js';
 import { displayPath, findPipelineFile, loadPipelineFile } from '../../build/pipeline/load.js';
 import { loadLocalConfig } from '../../build/pipeline/local-config.js';
+import type { PipelineDeclaration } from '../../build/pipeline/model.js';
 import { preflight } from '../../build/pipeline/plan.js';
 import { type PipelineEvent, runPipeline } from '../../build/pipeline/runner.js';
 import { newRunId, type RunRecord, type RunTrigger, readRun, writeRun } from '../../build/run-store.js';
@@ -183,7 +184,11 @@ async function runCommand(args: string[], ctx: CliContext): Promise<number> {
     if (json) ctx.stdout.write(`${JSON.stringify({ type: 'warning', message: w })}\n`);
     else ctx.stderr.write(`warning: ${w}\n`);
   }
-  const onEvent = pipelineReporter(ctx.stdout, json);
+  const live =
+    !json && ctx.stdout.isTTY === true
+      ? pipelineLiveView(ctx.stdout, pipeline, () => ctx.clock.now())
+      : undefined;
+  const onEvent = live?.onEvent ?? pipelineReporter(ctx.stdout, json);
   const record = await runPipeline({
     pipeline,
     root,
@@ -207,6 +212,7 @@ async function runCommand(args: string[], ctx: CliContext): Promise<number> {
     ...(durations['lock-timeout'] !== undefined ? { deployLockTimeoutMs: durations['lock-timeout'] } : {}),
     ...(values['run-id'] ? { runId: values['run-id'] } : {}),
   });
+  live?.close();
   if (!json) ctx.stdout.write(pipelineSummary(record));
   return record.status === 'Succeeded' ? ExitCode.Ok : ExitCode.Failed;
 }
@@ -249,6 +255,87 @@ function pipelineReporter(out: OutputStream, json: boolean): (e: PipelineEvent) 
       case 'run-end':
         break;
     }
+  };
+}
+
+/** On a terminal: one line per stage and action, redrawn in place, with the approval command when one waits. */
+function pipelineLiveView(
+  out: OutputStream,
+  pipeline: PipelineDeclaration,
+  now: () => number,
+): { onEvent: (e: PipelineEvent) => void; close: () => void } {
+  interface Row {
+    label: string;
+    status: string;
+    startedAt?: number;
+    durationMs?: number;
+    note?: string;
+  }
+  const rows = new Map<string, Row>();
+  for (const stage of pipeline.stages) {
+    rows.set(stage.name, { label: stage.name, status: 'Pending' });
+    for (const a of stage.actions) {
+      rows.set(`${stage.name}/${a.name}`, { label: `  ${a.runOrder ?? 1}. ${a.name}`, status: 'Pending' });
+    }
+  }
+  let header = '';
+  let waiting = '';
+  let drawn = 0;
+  let frame = 0;
+  const spinner = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+  const icons: Record<string, string> = { Succeeded: '✓', Pending: ' ', Skipped: '-' };
+  const draw = () => {
+    const lines = [`${header}${waiting}`];
+    for (const row of rows.values()) {
+      const active = row.status === 'InProgress' || row.status === 'Waiting';
+      const icon = active ? spinner[frame % spinner.length] : (icons[row.status] ?? '✗');
+      const time =
+        row.durationMs !== undefined
+          ? formatMs(row.durationMs)
+          : row.startedAt !== undefined
+            ? formatMs(now() - row.startedAt)
+            : '';
+      lines.push(
+        `${icon} ${row.label.padEnd(34)}${row.status.padEnd(12)}${time.padStart(9)}${row.note ? `  ${row.note}` : ''}`,
+      );
+    }
+    out.write(`${drawn ? `\x1b[${drawn}A` : ''}${lines.map((l) => `\x1b[2K${l}`).join('\n')}\n`);
+    drawn = lines.length;
+  };
+  const timer = setInterval(() => {
+    frame += 1;
+    draw();
+  }, 120);
+  timer.unref();
+  const update = (key: string, change: Partial<Row>) => {
+    const row = rows.get(key);
+    if (row) rows.set(key, { ...row, ...change });
+  };
+  return {
+    onEvent: (e) => {
+      if (e.type === 'run-start') {
+        header = `run ${e.runId} of ${e.pipeline} (${e.executionMode})${e.commit ? ` at ${e.commit.slice(0, 12)}` : ''}`;
+      } else if (e.type === 'waiting') waiting = `  waiting for ${e.what}${e.holder ? ` (${e.holder})` : ''}`;
+      else if (e.type === 'stage-start') {
+        waiting = '';
+        update(e.stage, { status: 'InProgress', startedAt: now() });
+      } else if (e.type === 'action-start')
+        update(`${e.stage}/${e.action}`, { status: 'InProgress', startedAt: now() });
+      else if (e.type === 'approval-waiting')
+        update(`${e.stage}/${e.action}`, { status: 'Waiting', note: e.hint });
+      else if (e.type === 'action-end') {
+        update(`${e.stage}/${e.action}`, {
+          status: e.status,
+          durationMs: e.durationMs,
+          note: e.message ? e.message.split('\n')[0]!.slice(0, 80) : '',
+        });
+      } else if (e.type === 'stage-end') update(e.stage, { status: e.status, durationMs: e.durationMs });
+      draw();
+    },
+    close: () => {
+      clearInterval(timer);
+      draw();
+    },
   };
 }
 
