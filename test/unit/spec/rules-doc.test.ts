@@ -35,7 +35,7 @@ const SECTIONS: [string, string][] = [
   ['cross', 'Across files (a pipeline with the buildspec and appspec it uses)'],
 ];
 
-export function renderRulesDoc(): string {
+function renderRulesDoc(): string {
   const lines = goldenLines();
   const out: string[] = [
     '# Validation rules',
