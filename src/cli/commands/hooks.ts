@@ -15,6 +15,7 @@ import { parseCommandArgs } from '../args.js';
 import type { CliContext, Command } from '../context.js';
 
 const usage = `Usage: conveyor hooks install --bare-repo DIR      post-receive in a bare repository you push to
+                                                  (--repo DIR naming a bare repository does the same)
        conveyor hooks install --pre-push [--repo DIR]  pre-push in a working repository (default: here)
        conveyor hooks uninstall [--repo DIR]           remove what was installed, restore chained hooks
        conveyor hooks list [--json]
@@ -59,6 +60,18 @@ async function install(args: string[], ctx: CliContext): Promise<number> {
     targets.push({ repo, kind: 'post-receive' });
   }
   if (values['pre-push']) targets.push({ repo: resolve(ctx.cwd, values.repo ?? '.'), kind: 'pre-push' });
+  else if (values.repo !== undefined && values['bare-repo'] === undefined) {
+    // --repo naming a bare repository means the push target.
+    const repo = resolve(ctx.cwd, values.repo);
+    if (!existsSync(repo)) throw new UsageError(`--repo ${values.repo}: no such folder`);
+    if (!(await isBareRepo(repo))) {
+      throw new UsageError(
+        `--repo ${values.repo} is a working repository`,
+        'add --pre-push to trigger runs from pushes made there',
+      );
+    }
+    targets.push({ repo, kind: 'post-receive' });
+  }
   if (targets.length === 0)
     throw new UsageError('choose --bare-repo DIR (a push target) and/or --pre-push', usage.split('\n')[0]);
   const installed = [];
