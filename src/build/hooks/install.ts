@@ -21,7 +21,14 @@ export interface InstalledHook {
   installedAt: string;
 }
 
-export function hookScript(options: { kind: HookKind; project: string; node: string; cli: string }): string {
+export function hookScript(options: {
+  kind: HookKind;
+  project: string;
+  node: string;
+  cli: string;
+  /** pre-push only: run the pipelines before the push goes out, and stop the push if one fails. */
+  wait?: boolean;
+}): string {
   const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
   return [
     '#!/bin/sh',
@@ -32,9 +39,9 @@ export function hookScript(options: { kind: HookKind; project: string; node: str
     'if [ -x "$user_hook" ]; then',
     '  printf \'%s\\n\' "$input" | "$user_hook" "$@" || exit $?',
     'fi',
-    `printf '%s\\n' "$input" | ${q(options.node)} ${q(options.cli)} hooks on-push --hook ${options.kind} --project ${q(options.project)} --repo "$(pwd)"`,
-    // A pipeline that fails to start never blocks the push: the outcome is in the run record.
-    'exit 0',
+    `printf '%s\\n' "$input" | ${q(options.node)} ${q(options.cli)} hooks on-push --hook ${options.kind} --project ${q(options.project)} --repo "$(pwd)"${options.wait ? ' --wait' : ''}`,
+    // Without --wait a pipeline never blocks the push (its outcome is in the run record); with it, a failure does.
+    options.wait ? 'exit $?' : 'exit 0',
     '',
   ].join('\n');
 }
@@ -73,6 +80,7 @@ export async function installHook(options: {
   kind: HookKind;
   node: string;
   cli: string;
+  wait?: boolean;
 }): Promise<InstalledHook> {
   const dir = await hooksDir(options.repo);
   await mkdir(dir, { recursive: true });
@@ -91,7 +99,13 @@ export async function installHook(options: {
   }
   await writeFile(
     path,
-    hookScript({ kind: options.kind, project: options.project, node: options.node, cli: options.cli }),
+    hookScript({
+      kind: options.kind,
+      project: options.project,
+      node: options.node,
+      cli: options.cli,
+      wait: options.wait === true,
+    }),
   );
   await chmod(path, 0o755);
   const hook: InstalledHook = {

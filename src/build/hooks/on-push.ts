@@ -15,6 +15,8 @@ export interface PushOutcome {
   started: boolean;
   runId?: string;
   reason: string;
+  /** With `wait`: the run's exit code (0 succeeded). */
+  exitCode?: number;
 }
 
 /** post-receive: `<old> <new> <ref>`; pre-push: `<local ref> <local sha> <remote ref> <remote sha>`. */
@@ -54,6 +56,8 @@ export async function handlePush(options: {
   cli: string;
   env: Record<string, string | undefined>;
   now: () => number;
+  /** Run in the foreground and wait for the results (a blocking pre-push). */
+  wait?: boolean;
 }): Promise<PushOutcome[]> {
   const updates = parseHookInput(options.kind, options.input);
   const outcomes: PushOutcome[] = [];
@@ -112,17 +116,20 @@ export async function handlePush(options: {
           ],
           {
             cwd: options.project,
-            detached: true,
+            detached: !options.wait,
             stdio: ['ignore', log, log],
             env: cleanGitEnv(options.env),
           },
         );
-        child.on('error', () => {});
-        child.unref();
+        const exited = new Promise<number>((resolveExit) => {
+          child.on('error', () => resolveExit(127));
+          child.on('close', (code) => resolveExit(code ?? 1));
+        });
+        if (!options.wait) child.unref();
         if (child.pid === undefined) throw new Error('spawn failed');
         // The run process rewrites this record within moments; until then it is Queued under the run's own pid.
         await writeRun(options.project, { ...queued, pid: child.pid });
-        outcomes.push({ ...base, started: true, runId });
+        outcomes.push({ ...base, started: true, runId, ...(options.wait ? { exitCode: await exited } : {}) });
       } catch (err) {
         await writeRun(options.project, {
           ...queued,

@@ -16,7 +16,9 @@ import type { CliContext, Command } from '../context.js';
 
 const usage = `Usage: conveyor hooks install --bare-repo DIR      post-receive in a bare repository you push to
                                                   (--repo DIR naming a bare repository does the same)
-       conveyor hooks install --pre-push [--repo DIR]  pre-push in a working repository (default: here)
+       conveyor hooks install --pre-push [--wait] [--repo DIR]
+                                                  pre-push in a working repository (default: here);
+                                                  --wait runs the pipelines first and stops a push that fails them
        conveyor hooks uninstall [--repo DIR]           remove what was installed, restore chained hooks
        conveyor hooks list [--json]
 
@@ -49,9 +51,13 @@ async function install(args: string[], ctx: CliContext): Promise<number> {
       repo: { type: 'string' },
       'bare-repo': { type: 'string' },
       'pre-push': { type: 'boolean' },
+      wait: { type: 'boolean' },
       json: { type: 'boolean' },
     },
   });
+  if (values.wait && !values['pre-push']) {
+    throw new UsageError('--wait applies to --pre-push only (a post-receive hook cannot stop a push)');
+  }
   const targets: { repo: string; kind: HookKind }[] = [];
   if (values['bare-repo'] !== undefined) {
     const repo = resolve(ctx.cwd, values['bare-repo']);
@@ -79,6 +85,7 @@ async function install(args: string[], ctx: CliContext): Promise<number> {
     try {
       installed.push(
         await installHook({
+          wait: t.kind === 'pre-push' && values.wait === true,
           project: ctx.cwd,
           repo: t.repo,
           kind: t.kind,
@@ -137,6 +144,7 @@ async function onPush(args: string[], ctx: CliContext): Promise<number> {
       hook: { type: 'string' },
       project: { type: 'string' },
       repo: { type: 'string' },
+      wait: { type: 'boolean' },
       json: { type: 'boolean' },
     },
   });
@@ -155,14 +163,26 @@ async function onPush(args: string[], ctx: CliContext): Promise<number> {
     cli: distEntry('cli/main.js'),
     env: ctx.env,
     now: () => ctx.clock.now(),
+    wait: values.wait === true,
   });
   if (values.json) ctx.stdout.write(`${JSON.stringify(outcomes, null, 2)}\n`);
   for (const o of outcomes) {
+    if (o.started && o.exitCode !== undefined) {
+      ctx.stderr.write(
+        `conveyor: run ${o.runId} of ${o.pipeline} for ${o.ref} ${o.exitCode === 0 ? 'succeeded' : 'FAILED'}; details: conveyor runs show ${o.runId}\n`,
+      );
+      continue;
+    }
     ctx.stderr.write(
       o.started
         ? `conveyor: started run ${o.runId} of ${o.pipeline} for ${o.ref} at ${o.commit.slice(0, 12)} (${o.reason}); follow it with 'conveyor runs show ${o.runId}'\n`
         : `conveyor: ${o.pipeline} not started for ${o.ref}: ${o.reason}\n`,
     );
+  }
+  const failed = outcomes.filter((o) => o.exitCode !== undefined && o.exitCode !== 0);
+  if (failed.length > 0) {
+    ctx.stderr.write(`conveyor: push stopped: ${failed.map((o) => o.pipeline).join(', ')} failed\n`);
+    return ExitCode.Failed;
   }
   return ExitCode.Ok;
 }

@@ -235,6 +235,35 @@ describe('conveyor hooks', () => {
     expect(run?.message).toContain('Build/ToEcs (AWS/Deploy/ECS)');
   });
 
+  it('pre-push --wait runs the pipeline first and stops a push that fails it', async () => {
+    const { project, origin, work } = setup({
+      'web.json': pipeline(
+        'web',
+        'PARALLEL',
+        [{ branches: { includes: ['main'] } }],
+        'grep -q good src/app.txt',
+      ),
+    });
+    expect((await cli(['hooks', 'install', '--pre-push', '--wait', '--repo', work], project)).code).toBe(0);
+    commit(work, { 'src/app.txt': 'bad\n' }, 'bad');
+    const refused = spawnSync('git', ['push', '-q', 'origin', 'main'], {
+      cwd: work,
+      env: gitEnv,
+      encoding: 'utf8',
+    });
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toMatch(/run p-\S+ of web for refs\/heads\/main FAILED/);
+    expect(refused.stderr).toContain('push stopped: web failed');
+    expect(git(origin, 'branch', '--list', 'main').trim()).toBe('');
+    commit(work, { 'src/app.txt': 'good\n' }, 'good');
+    expect(pushWithOutput(work, '-q', 'origin', 'main')).toMatch(
+      /run p-\S+ of web for refs\/heads\/main succeeded/,
+    );
+    expect(git(origin, 'rev-parse', 'main').trim()).toBe(git(work, 'rev-parse', 'HEAD').trim());
+    const runs = await waitForRuns(project, 2);
+    expect(runs.map((r) => r.status)).toEqual(['Succeeded', 'Failed']);
+  });
+
   it('refuses to install without a target', async () => {
     const { project } = setup({});
     const r = await cli(['hooks', 'install'], project);
