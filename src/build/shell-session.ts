@@ -46,6 +46,18 @@ export function resolveShell(requested: string | undefined, env: Record<string, 
   return '/bin/sh';
 }
 
+/** Process groups of live sessions: killed if this process exits without closing them (e.g. a second Ctrl-C). */
+const liveGroups = new Set<number>();
+let exitHookInstalled = false;
+function trackGroup(pid: number): void {
+  liveGroups.add(pid);
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const group of liveGroups) killGroup(group, 'SIGKILL');
+  });
+}
+
 export class ShellSession {
   private child: ChildProcess | undefined;
   private readonly nonce = `__CONVEYOR_${randomBytes(8).toString('hex')}__`;
@@ -90,6 +102,7 @@ export class ShellSession {
       detached: true,
     });
     this.child = child;
+    if (child.pid !== undefined) trackGroup(child.pid);
     child.stdout?.on('data', (chunk: Buffer) => this.onData(this.decoder.write(chunk)));
     child.stderr?.on('data', (chunk: Buffer) => this.options.onOutput(chunk.toString('utf8')));
     this.exitPromise = new Promise<void>((resolve) => {
@@ -103,7 +116,10 @@ export class ShellSession {
       child.on('exit', () => {
         if (child.pid !== undefined) {
           const pid = child.pid;
-          setTimeout(() => killGroup(pid, 'SIGKILL'), 300).unref();
+          setTimeout(() => {
+            killGroup(pid, 'SIGKILL');
+            liveGroups.delete(pid);
+          }, 300).unref();
         }
       });
       child.on('close', (code, signal) => {
@@ -196,6 +212,7 @@ export class ShellSession {
     clearTimeout(timer);
     // Background processes that ignored SIGTERM or outlived the shell.
     killGroup(pid, 'SIGKILL');
+    liveGroups.delete(pid);
   }
 
   /** Ends the session: the driver loop stops, and anything the commands left running in the group is killed. */
@@ -208,6 +225,7 @@ export class ShellSession {
     await this.exitPromise;
     clearTimeout(timer);
     killGroup(pid, 'SIGKILL');
+    liveGroups.delete(pid);
   }
 }
 

@@ -403,3 +403,33 @@ phases:
     expect((await cli(['runs', 'show', 'nope'], dir)).code).toBe(2);
   });
 });
+
+describe('conveyor build: interrupted', () => {
+  it('stops on SIGINT: the run is recorded Stopped and the commands are killed', async () => {
+    const dir = project(`version: 0.2
+phases:
+  build:
+    commands:
+      - echo $$ > shell.pid; sleep 30
+`);
+    const { spawn } = await import('node:child_process');
+    const { distEntry } = await import('../../../src/core/paths.js');
+    const child = spawn(process.execPath, [distEntry('cli/main.js'), 'build', '--json'], {
+      cwd: dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    for (let i = 0; i < 100 && !existsSync(join(dir, 'shell.pid')); i++)
+      await new Promise((r) => setTimeout(r, 50));
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((r) => child.on('close', r));
+    expect(code).toBe(1);
+    const record = (lastEvent(out) as { record: RunRecord }).record;
+    expect(record.status).toBe('Stopped');
+    expect(phase(record, 'BUILD').status).toBe('STOPPED');
+    const pid = Number(readFileSync(join(dir, 'shell.pid'), 'utf8'));
+    for (let i = 0; i < 40 && processAlive(pid); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(processAlive(pid)).toBe(false);
+  });
+});
