@@ -44,5 +44,11 @@ export async function loadLocalConfig(
     if (typeof v !== 'object' || Array.isArray(v)) throw new Error(`${file}: '${key}' must be a map`);
     return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, String(x)]));
   };
-  return { codebuild: map('codebuild'), codedeploy: map('codedeploy'), actions: map('actions'), file };
+  // `localBuildspec` is accepted as another name for `codebuild`.
+  return {
+    codebuild: { ...map('localBuildspec'), ...map('codebuild') },
+    codedeploy: map('codedeploy'),
+    actions: map('actions'),
+    file,
+  };
 }
