@@ -81,7 +81,10 @@ function repo(
   mkdirSync(join(t.dir, 'pipelines'));
   write(t.dir, 'buildspec.yml', buildspec);
   write(t.dir, 'app.txt', 'app one\n');
-  for (const [k, v] of Object.entries(files)) write(t.dir, k, v);
+  for (const [k, v] of Object.entries(files)) {
+    mkdirSync(join(t.dir, k, '..'), { recursive: true });
+    write(t.dir, k, v);
+  }
   write(
     join(t.dir, 'pipelines'),
     'release.json',
@@ -307,6 +310,67 @@ describe('conveyor run', () => {
     const rollbackAction = deploy.actions.find((a) => a.name === 'Ship (rollback)')!;
     expect(rollbackAction.status).toBe('Succeeded');
     expect(rollbackAction.outputVariables).toEqual({ SHIPPED: 'app one' });
+  });
+});
+
+describe('conveyor run: CodeBuild inputs and outputs', () => {
+  it('maps the project to a buildspec, mounts secondary inputs, and routes secondary artifacts by output name', async () => {
+    const second = {
+      ...source.actions[0]!,
+      name: 'Config',
+      outputArtifacts: [{ name: 'Cfg' }],
+      namespace: 'ConfigVariables',
+    };
+    const { dir } = repo(
+      {
+        stages: [
+          { name: 'Source', actions: [source.actions[0]!, second] },
+          {
+            name: 'Build',
+            actions: [
+              codebuild('Multi', {
+                configuration: {
+                  ProjectName: 'multi',
+                  PrimarySource: 'Src',
+                  EnvironmentVariables: JSON.stringify([
+                    { name: 'FLAVOR', value: 'blue', type: 'PLAINTEXT' },
+                  ]),
+                },
+                inputArtifacts: [{ name: 'Src' }, { name: 'Cfg' }],
+                outputArtifacts: [{ name: 'Web' }, { name: 'Docs' }],
+              }),
+            ],
+          },
+          { name: 'Check', actions: [mapped('Verify', 'S3', { inputArtifacts: [{ name: 'Docs' }] })] },
+        ],
+      },
+      'localBuildspec:\n  multi: ci/multi.yml\nactions:\n  Verify: grep -q "docs blue" index.md\n',
+      {
+        'ci/multi.yml': `version: 0.2
+phases:
+  build:
+    commands:
+      - test -f "$CODEBUILD_SRC_DIR_Cfg/app.txt"
+      - mkdir -p web docs && cp app.txt web/ && echo "docs $FLAVOR" > docs/index.md
+artifacts:
+  files: ['**/*']
+  secondary-artifacts:
+    Web:
+      files: ['**/*']
+      base-directory: web
+    Docs:
+      files: ['**/*']
+      base-directory: docs
+`,
+      },
+    );
+    const { code, record } = await run(dir);
+    const failure = record.stages!.flatMap((s) => s.actions).find((a) => a.status === 'Failed');
+    expect(code, failure?.message).toBe(0);
+    expect(stage(record, 'Check').actions[0]!.status).toBe('Succeeded');
+    expect(
+      readFileSync(join(dir, '.conveyor', 'runs', record.id, 'artifacts', 'Web', 'app.txt'), 'utf8'),
+    ).toBe('app one\n');
   });
 });
 
