@@ -1,5 +1,10 @@
 /** Public library API of Conveyor. Each area adds its exports here. */
 
+export { approveLocalAction, pendingApprovals } from './build/approvals.js';
+export { runBuild } from './build/build-runner.js';
+export { runPipeline } from './build/pipeline/runner.js';
+export type { RunRecord } from './build/run-store.js';
+export { listRuns, readRun } from './build/run-store.js';
 export { runCli } from './cli/run-cli.js';
 export type {
   AnalysisConfig,
