@@ -31,3 +31,31 @@ export function awsContext(extra: Partial<CliContext> = {}) {
   };
   return { ctx, out, err, cleanup: () => rmSync(home, { recursive: true, force: true }) };
 }
+
+/**
+ * Lets the work run and, whenever it sleeps on the fake clock, jumps time forward by `stepMs`.
+ * Real I/O (module loading) is awaited in real time; a loop that never ends fails after `maxSteps` jumps.
+ */
+export async function settleInFakeTime<T>(
+  promise: Promise<T>,
+  clock: FakeClock,
+  stepMs = 1000,
+  maxSteps = 100_000,
+) {
+  let done = false;
+  const tracked = promise.finally(() => {
+    done = true;
+  });
+  let steps = 0;
+  const deadline = Date.now() + 20_000;
+  while (!done && steps < maxSteps && Date.now() < deadline) {
+    if (clock.pending > 0) {
+      await clock.advance(stepMs);
+      steps++;
+    } else {
+      await new Promise((r) => setTimeout(r, 1));
+    }
+  }
+  if (!done) throw new Error(`still running after ${steps} fake steps`);
+  return tracked;
+}
