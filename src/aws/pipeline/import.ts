@@ -16,8 +16,9 @@ export interface PipelineDocument {
 
 function collectMasked(value: unknown, path: string, out: string[]): void {
   if (value === MASKED) out.push(path);
-  else if (Array.isArray(value)) value.forEach((v, i) => collectMasked(v, `${path}[${i}]`, out));
-  else if (typeof value === 'object' && value !== null) {
+  else if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) collectMasked(value[i], `${path}[${i}]`, out);
+  } else if (typeof value === 'object' && value !== null) {
     for (const [k, v] of Object.entries(value)) collectMasked(v, path ? `${path}.${k}` : k, out);
   }
 }

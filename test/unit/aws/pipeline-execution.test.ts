@@ -1,9 +1,13 @@
 import {
+  type ActionExecutionDetail,
+  type ActionExecutionStatus,
   CodePipelineClient,
   GetPipelineExecutionCommand,
   GetPipelineStateCommand,
   ListActionExecutionsCommand,
   PutApprovalResultCommand,
+  type StageExecutionStatus,
+  type StageState,
   StartPipelineExecutionCommand,
 } from '@aws-sdk/client-codepipeline';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -25,9 +29,9 @@ afterEach(() => env.cleanup());
 
 const stageState = (
   stageName: string,
-  status: string,
-  actions: { actionName: string; status?: string; token?: string }[] = [],
-) => ({
+  status: StageExecutionStatus,
+  actions: { actionName: string; status?: ActionExecutionStatus; token?: string }[] = [],
+): StageState => ({
   stageName,
   latestExecution: { pipelineExecutionId: EXEC, status },
   actionStates: actions.map((a) => ({
@@ -39,10 +43,10 @@ const stageState = (
 const actionDetail = (
   stageName: string,
   actionName: string,
-  status: string,
+  status: ActionExecutionStatus,
   start: number,
   summary?: string,
-) => ({
+): ActionExecutionDetail => ({
   pipelineExecutionId: EXEC,
   actionExecutionId: `${stageName}-${actionName}`,
   stageName,
