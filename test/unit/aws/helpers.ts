@@ -16,7 +16,9 @@ export function awsContext(extra: Partial<CliContext> = {}) {
   const out = capture();
   const err = capture();
   const home = mkdtempSync(join(tmpdir(), 'conveyor-aws-home-'));
-  const ctx: Partial<CliContext> = {
+  const ctx: CliContext = {
+    signal: new AbortController().signal,
+    debug: false,
     stdout: out.stream,
     stderr: err.stream,
     env: {
