@@ -3,13 +3,14 @@
  * matches, else a custom one (CreateDeploymentConfig input with a deterministic name). Where CodeDeploy cannot
  * do what the strategy asks, a UsageError says so before anything starts — the strategy is never changed.
  */
+
+import { createHash } from 'node:crypto';
 import type {
   AutoRollbackConfiguration,
   AutoRollbackEvent,
   CreateDeploymentConfigInput,
   RevisionLocation,
 } from '@aws-sdk/client-codedeploy';
-import { createHash } from 'node:crypto';
 import { UsageError } from '../../core/errors.js';
 import type { ComputePlatform, RevisionSource, RollbackSettings, Strategy, TrafficStep } from './types.js';
 
@@ -23,7 +24,10 @@ export interface DeploymentConfigChoice {
 
 /** Predefined traffic-shifting configs, as CodeDeploy names them (note ECS's plural "1Minutes"). */
 const PREDEFINED_CANARY: Record<'ECS' | 'Lambda', Record<string, string>> = {
-  ECS: { '10/5': 'CodeDeployDefault.ECSCanary10Percent5Minutes', '10/15': 'CodeDeployDefault.ECSCanary10Percent15Minutes' },
+  ECS: {
+    '10/5': 'CodeDeployDefault.ECSCanary10Percent5Minutes',
+    '10/15': 'CodeDeployDefault.ECSCanary10Percent15Minutes',
+  },
   Lambda: {
     '10/5': 'CodeDeployDefault.LambdaCanary10Percent5Minutes',
     '10/10': 'CodeDeployDefault.LambdaCanary10Percent10Minutes',
@@ -75,7 +79,10 @@ function wholeMinutes(seconds: number, what: string, steps: TrafficStep[]): numb
 /** Recognises the two traffic shapes CodeDeploy has: a two-step canary and a uniform linear shift. */
 export function trafficShape(
   steps: TrafficStep[],
-): { type: 'canary'; percent: number; seconds: number } | { type: 'linear'; percent: number; seconds: number } | undefined {
+):
+  | { type: 'canary'; percent: number; seconds: number }
+  | { type: 'linear'; percent: number; seconds: number }
+  | undefined {
   if (steps.some((s) => s.kind !== 'setWeight' && s.kind !== 'pause')) return undefined;
   if (steps.length === 0 || steps.length % 2 !== 0) return undefined;
   const pairs: { percent: number; seconds: number | undefined }[] = [];
@@ -89,7 +96,9 @@ export function trafficShape(
   const first = pairs[0]!;
   if (pairs.length === 1) return { type: 'canary', percent: first.percent, seconds: first.seconds! };
   const step = first.percent;
-  const uniform = pairs.every((p, i) => Math.abs(p.percent - step * (i + 1)) < 1e-9 && p.seconds === first.seconds);
+  const uniform = pairs.every(
+    (p, i) => Math.abs(p.percent - step * (i + 1)) < 1e-9 && p.seconds === first.seconds,
+  );
   // The last explicit weight is the last multiple below 100; CodeDeploy then finishes at 100 %.
   if (uniform && step * pairs.length < 100 && step * (pairs.length + 1) >= 100) {
     return { type: 'linear', percent: step, seconds: first.seconds! };
@@ -99,7 +108,9 @@ export function trafficShape(
 
 function percentValue(percent: number, what: string): number {
   if (!Number.isInteger(percent) || percent < 1 || percent > 99) {
-    throw new UsageError(`CodeDeploy cannot run this strategy: ${what} ${percent}% must be a whole percent from 1 to 99`);
+    throw new UsageError(
+      `CodeDeploy cannot run this strategy: ${what} ${percent}% must be a whole percent from 1 to 99`,
+    );
   }
   return percent;
 }
@@ -110,7 +121,11 @@ export function deploymentConfigFor(strategy: Strategy, platform: ComputePlatfor
   switch (strategy.kind) {
     case 'in-place': {
       if (platform !== 'Server') {
-        if (strategy.minimumHealthyHosts && 'count' in strategy.minimumHealthyHosts && strategy.minimumHealthyHosts.count === 0) {
+        if (
+          strategy.minimumHealthyHosts &&
+          'count' in strategy.minimumHealthyHosts &&
+          strategy.minimumHealthyHosts.count === 0
+        ) {
           return { name: ALL_AT_ONCE[platform], description: 'all traffic at once' };
         }
         throw new UsageError(
@@ -118,10 +133,13 @@ export function deploymentConfigFor(strategy: Strategy, platform: ComputePlatfor
           'use all-at-once, canary or linear for ECS and Lambda',
         );
       }
-      if (strategy.preset === 'one') return { name: 'CodeDeployDefault.OneAtATime', description: 'one instance at a time' };
-      if (strategy.preset === 'half') return { name: 'CodeDeployDefault.HalfAtATime', description: 'half of the fleet at a time' };
+      if (strategy.preset === 'one')
+        return { name: 'CodeDeployDefault.OneAtATime', description: 'one instance at a time' };
+      if (strategy.preset === 'half')
+        return { name: 'CodeDeployDefault.HalfAtATime', description: 'half of the fleet at a time' };
       const floor = strategy.minimumHealthyHosts;
-      if ('count' in floor && floor.count === 0) return { name: ALL_AT_ONCE.Server, description: 'all instances at once' };
+      if ('count' in floor && floor.count === 0)
+        return { name: ALL_AT_ONCE.Server, description: 'all instances at once' };
       if ('count' in floor) {
         return {
           name: `conveyor-server-min-healthy-${floor.count}-hosts`,
@@ -134,7 +152,9 @@ export function deploymentConfigFor(strategy: Strategy, platform: ComputePlatfor
         };
       }
       if (!Number.isInteger(floor.percent) || floor.percent < 0 || floor.percent >= 100) {
-        throw new UsageError(`CodeDeploy minimum healthy hosts must be a whole percent below 100, got ${floor.percent}%`);
+        throw new UsageError(
+          `CodeDeploy minimum healthy hosts must be a whole percent below 100, got ${floor.percent}%`,
+        );
       }
       return {
         name: `conveyor-server-min-healthy-${floor.percent}-percent`,
@@ -177,8 +197,15 @@ export function deploymentConfigFor(strategy: Strategy, platform: ComputePlatfor
           'use strategy canary (percent + intervalSeconds) or linear (stepPercent + intervalSeconds), or the local provider',
         );
       }
-      const percent = percentValue(shape.percent, shape.type === 'canary' ? 'canary percentage' : 'linear step');
-      const minutes = wholeMinutes(shape.seconds, shape.type === 'canary' ? 'the canary interval' : 'the linear interval', strategy.steps);
+      const percent = percentValue(
+        shape.percent,
+        shape.type === 'canary' ? 'canary percentage' : 'linear step',
+      );
+      const minutes = wholeMinutes(
+        shape.seconds,
+        shape.type === 'canary' ? 'the canary interval' : 'the linear interval',
+        strategy.steps,
+      );
       const key = `${percent}/${minutes}`;
       if (shape.type === 'canary') {
         const predefined = PREDEFINED_CANARY[platform][key];
@@ -191,7 +218,10 @@ export function deploymentConfigFor(strategy: Strategy, platform: ComputePlatfor
           create: {
             deploymentConfigName: name,
             computePlatform: platform,
-            trafficRoutingConfig: { type: 'TimeBasedCanary', timeBasedCanary: { canaryPercentage: percent, canaryInterval: minutes } },
+            trafficRoutingConfig: {
+              type: 'TimeBasedCanary',
+              timeBasedCanary: { canaryPercentage: percent, canaryInterval: minutes },
+            },
           },
         };
       }
@@ -205,7 +235,10 @@ export function deploymentConfigFor(strategy: Strategy, platform: ComputePlatfor
         create: {
           deploymentConfigName: name,
           computePlatform: platform,
-          trafficRoutingConfig: { type: 'TimeBasedLinear', timeBasedLinear: { linearPercentage: percent, linearInterval: minutes } },
+          trafficRoutingConfig: {
+            type: 'TimeBasedLinear',
+            timeBasedLinear: { linearPercentage: percent, linearInterval: minutes },
+          },
         },
       };
     }

@@ -51,7 +51,12 @@ export function sdkCodeDeployPort(client: CodeDeployClient): CodeDeployPort {
     async createDeploymentConfig(input) {
       const { CreateDeploymentConfigCommand } = await sdk;
       try {
-        await awsCall('CodeDeploy', client, new CreateDeploymentConfigCommand(input), `config ${input.deploymentConfigName}`);
+        await awsCall(
+          'CodeDeploy',
+          client,
+          new CreateDeploymentConfigCommand(input),
+          `config ${input.deploymentConfigName}`,
+        );
         return true;
       } catch (err) {
         // Names encode every setting, so an existing config of that name is the one we need.
@@ -72,7 +77,12 @@ export function sdkCodeDeployPort(client: CodeDeployClient): CodeDeployPort {
     },
     async getDeployment(deploymentId) {
       const { GetDeploymentCommand } = await sdk;
-      const out = await awsCall<GetDeploymentOutput>('CodeDeploy', client, new GetDeploymentCommand({ deploymentId }), deploymentId);
+      const out = await awsCall<GetDeploymentOutput>(
+        'CodeDeploy',
+        client,
+        new GetDeploymentCommand({ deploymentId }),
+        deploymentId,
+      );
       return out.deploymentInfo ?? {};
     },
     async deploymentTargets(deploymentId) {

@@ -18,7 +18,12 @@ import type {
 import { isThrottling } from '../../aws/errors.js';
 import type { Clock } from '../../core/clock.js';
 import { UsageError } from '../../core/errors.js';
-import { autoRollbackFor, type DeploymentConfigChoice, deploymentConfigFor, revisionLocationFor } from './config.js';
+import {
+  autoRollbackFor,
+  type DeploymentConfigChoice,
+  deploymentConfigFor,
+  revisionLocationFor,
+} from './config.js';
 import type { CodeDeployPort } from './port.js';
 import type {
   CodeDeployEvent,
@@ -141,12 +146,15 @@ export class CodeDeployProvider {
       throw new UsageError(`fileExistsBehavior applies to EC2/on-premises deployments only, not ${platform}`);
     }
     if (platform !== 'Server' && request.ignoreApplicationStopFailures) {
-      throw new UsageError(`ignoreApplicationStopFailures applies to EC2/on-premises deployments only, not ${platform}`);
+      throw new UsageError(
+        `ignoreApplicationStopFailures applies to EC2/on-premises deployments only, not ${platform}`,
+      );
     }
     let source: RevisionSource | undefined = settings.revision;
     if (!source && platform !== 'Server' && request.revisionDir) {
       const content = readAppspec(request.revisionDir);
-      if (!content) throw new UsageError(`no appspec.yaml, appspec.yml or appspec.json in ${request.revisionDir}`);
+      if (!content)
+        throw new UsageError(`no appspec.yaml, appspec.yml or appspec.json in ${request.revisionDir}`);
       source = { appSpecContent: content };
     }
     if (!source) {
@@ -161,9 +169,13 @@ export class CodeDeployProvider {
       deploymentGroupName,
       revision: revisionLocationFor(source, platform),
       deploymentConfigName: config.name,
-      description: settings.description ?? `Conveyor${request.revisionLabel ? ` ${request.revisionLabel}` : ''}: ${config.description}`,
+      description:
+        settings.description ??
+        `Conveyor${request.revisionLabel ? ` ${request.revisionLabel}` : ''}: ${config.description}`,
       autoRollbackConfiguration: autoRollbackFor(request.rollback),
-      ...(platform === 'Server' && request.fileExistsBehavior ? { fileExistsBehavior: request.fileExistsBehavior } : {}),
+      ...(platform === 'Server' && request.fileExistsBehavior
+        ? { fileExistsBehavior: request.fileExistsBehavior }
+        : {}),
       ...(platform === 'Server' && request.ignoreApplicationStopFailures !== undefined
         ? { ignoreApplicationStopFailures: request.ignoreApplicationStopFailures }
         : {}),
@@ -171,7 +183,12 @@ export class CodeDeployProvider {
     return { platform, config, input, group };
   }
 
-  private checkGroupStyle(strategy: Strategy, group: DeploymentGroupInfo, platform: ComputePlatform, where: string) {
+  private checkGroupStyle(
+    strategy: Strategy,
+    group: DeploymentGroupInfo,
+    platform: ComputePlatform,
+    where: string,
+  ) {
     const style = group.deploymentStyle?.deploymentType ?? 'IN_PLACE';
     if (platform === 'Server') {
       if (strategy.kind === 'blue-green' && style !== 'BLUE_GREEN') {
@@ -181,19 +198,24 @@ export class CodeDeployProvider {
         );
       }
       if (strategy.kind !== 'blue-green' && style === 'BLUE_GREEN') {
-        throw new UsageError(`deployment group ${where} is blue/green, but the strategy deploys in place`, 'use strategy blue-green');
+        throw new UsageError(
+          `deployment group ${where} is blue/green, but the strategy deploys in place`,
+          'use strategy blue-green',
+        );
       }
     }
     const ready = readyWaitOf(group);
     const groupWaits = ready?.actionOnTimeout === 'STOP_DEPLOYMENT';
     const wantsWait = strategy.kind === 'blue-green' && strategy.readyWait !== undefined;
     if (wantsWait && platform === 'Lambda') {
-      throw new UsageError('CodeDeploy has no ready wait for Lambda deployments; remove readyWait from the strategy');
+      throw new UsageError(
+        'CodeDeploy has no ready wait for Lambda deployments; remove readyWait from the strategy',
+      );
     }
     if (wantsWait && !groupWaits) {
       throw new UsageError(
         `the strategy waits for \`conveyor promote\` before switching traffic, but ${where} reroutes traffic without waiting`,
-        'set the group\'s deploymentReadyOption to STOP_DEPLOYMENT with a wait time (CodeDeploy cannot change it per deployment)',
+        "set the group's deploymentReadyOption to STOP_DEPLOYMENT with a wait time (CodeDeploy cannot change it per deployment)",
       );
     }
     if (!wantsWait && groupWaits && (strategy.kind === 'blue-green' || platform === 'ECS')) {
@@ -249,18 +271,29 @@ export class CodeDeployProvider {
    * Follows a deployment until it ends — and, when CodeDeploy rolls it back, the rollback deployment too —
    * reporting lifecycle events, traffic weights, the ready wait and the outcome as engine events.
    */
-  async follow(deploymentId: string, onEvent: (e: CodeDeployEvent) => void, signal?: AbortSignal): Promise<FollowResult> {
+  async follow(
+    deploymentId: string,
+    onEvent: (e: CodeDeployEvent) => void,
+    signal?: AbortSignal,
+  ): Promise<FollowResult> {
     const seen = new Map<string, string>();
     const first = await this.followOne(deploymentId, onEvent, seen, signal, 'main');
     if (first.status === 'Succeeded') {
-      onEvent({ type: 'step', index: 0, phase: 'completed', description: `CodeDeploy deployment ${deploymentId}` });
+      onEvent({
+        type: 'step',
+        index: 0,
+        phase: 'completed',
+        description: `CodeDeploy deployment ${deploymentId}`,
+      });
       onEvent({ type: 'finished', status: 'Succeeded' });
       return { status: 'Succeeded', deploymentId };
     }
     const reason = first.info.errorInformation?.message ?? first.info.rollbackInfo?.rollbackMessage;
     let info = first.info;
     let rollbackId = info.rollbackInfo?.rollbackDeploymentId;
-    const events = info.autoRollbackConfiguration?.enabled ? (info.autoRollbackConfiguration.events ?? []) : [];
+    const events = info.autoRollbackConfiguration?.enabled
+      ? (info.autoRollbackConfiguration.events ?? [])
+      : [];
     const expectsRollback =
       events.length > 0 &&
       (first.status === 'Stopped'
@@ -287,7 +320,9 @@ export class CodeDeployProvider {
     });
     const rollback = await this.followOne(rollbackId, onEvent, seen, signal, 'rollback');
     const ok = rollback.status === 'Succeeded';
-    const message = ok ? undefined : (rollback.info.errorInformation?.message ?? `rollback ${rollback.status.toLowerCase()}`);
+    const message = ok
+      ? undefined
+      : (rollback.info.errorInformation?.message ?? `rollback ${rollback.status.toLowerCase()}`);
     onEvent({ type: 'rollback-finished', ok, ...(message ? { message } : {}) });
     const status: DeploymentStatus = ok ? 'RolledBack' : 'Failed';
     onEvent({ type: 'finished', status, ...(reason ? { reason } : {}) });
@@ -320,7 +355,8 @@ export class CodeDeployProvider {
           onEvent({
             type: 'paused',
             index: 0,
-            reason: 'CodeDeploy waits before rerouting traffic to the replacement: run `conveyor promote` (ContinueDeployment READY_WAIT)',
+            reason:
+              'CodeDeploy waits before rerouting traffic to the replacement: run `conveyor promote` (ContinueDeployment READY_WAIT)',
           });
         } else if (lastStatus === 'Ready') {
           onEvent({ type: 'resumed', index: 0, by: 'promote' });
@@ -362,7 +398,9 @@ export class CodeDeployProvider {
         event: name,
         status,
         ...(d?.scriptName ? { script: d.scriptName } : {}),
-        ...(event.startTime && event.endTime ? { durationMs: event.endTime.getTime() - event.startTime.getTime() } : {}),
+        ...(event.startTime && event.endTime
+          ? { durationMs: event.endTime.getTime() - event.startTime.getTime() }
+          : {}),
         ...(message ? { message } : {}),
         ...(status === 'failed' && d?.logTail ? { output: d.logTail } : {}),
       });
@@ -386,7 +424,9 @@ function hookStatus(event: LifecycleEvent): 'started' | 'succeeded' | 'failed' |
 }
 
 /** Traffic split of an ECS (task sets) or Lambda (alias weights) deployment; undefined for EC2. */
-function trafficOf(targets: DeploymentTarget[]): { stable: string[]; canary: string[]; canaryWeight: number } | undefined {
+function trafficOf(
+  targets: DeploymentTarget[],
+): { stable: string[]; canary: string[]; canaryWeight: number } | undefined {
   for (const target of targets) {
     const sets = target.ecsTarget?.taskSetsInfo;
     if (sets?.length) {

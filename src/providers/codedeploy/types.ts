@@ -22,7 +22,14 @@ export type Strategy =
     }
   | { kind: 'traffic'; name: 'canary' | 'linear' | 'steps'; steps: TrafficStep[] };
 
-export type DeploymentStatus = 'Created' | 'InProgress' | 'Paused' | 'Succeeded' | 'Failed' | 'RolledBack' | 'Stopped';
+export type DeploymentStatus =
+  | 'Created'
+  | 'InProgress'
+  | 'Paused'
+  | 'Succeeded'
+  | 'Failed'
+  | 'RolledBack'
+  | 'Stopped';
 
 export type ComputePlatform = 'Server' | 'ECS' | 'Lambda';
 

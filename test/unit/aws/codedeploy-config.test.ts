@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { autoRollbackFor, deploymentConfigFor, revisionLocationFor, trafficShape } from '../../../src/providers/codedeploy/config.js';
+import {
+  autoRollbackFor,
+  deploymentConfigFor,
+  revisionLocationFor,
+  trafficShape,
+} from '../../../src/providers/codedeploy/config.js';
 import type { Strategy, TrafficStep } from '../../../src/providers/codedeploy/types.js';
 
 const canary = (percent: number, seconds: number): Strategy => ({
@@ -12,22 +17,38 @@ const canary = (percent: number, seconds: number): Strategy => ({
 });
 const linear = (step: number, seconds: number): Strategy => {
   const steps: TrafficStep[] = [];
-  for (let w = step; w < 100; w += step) steps.push({ kind: 'setWeight', percent: w }, { kind: 'pause', seconds });
+  for (let w = step; w < 100; w += step)
+    steps.push({ kind: 'setWeight', percent: w }, { kind: 'pause', seconds });
   return { kind: 'traffic', name: 'linear', steps };
 };
-const oneAtATime: Strategy = { kind: 'in-place', name: 'one-at-a-time', minimumHealthyHosts: { percent: 99 }, preset: 'one' };
-const halfAtATime: Strategy = { kind: 'in-place', name: 'half-at-a-time', minimumHealthyHosts: { percent: 50 }, preset: 'half' };
+const oneAtATime: Strategy = {
+  kind: 'in-place',
+  name: 'one-at-a-time',
+  minimumHealthyHosts: { percent: 99 },
+  preset: 'one',
+};
+const halfAtATime: Strategy = {
+  kind: 'in-place',
+  name: 'half-at-a-time',
+  minimumHealthyHosts: { percent: 50 },
+  preset: 'half',
+};
 const allAtOnce: Strategy = { kind: 'in-place', name: 'all-at-once', minimumHealthyHosts: { count: 0 } };
 
 describe('deployment config per strategy and compute platform', () => {
   it('uses the predefined EC2 configs', () => {
-    expect(deploymentConfigFor(allAtOnce, 'Server')).toEqual({ name: 'CodeDeployDefault.AllAtOnce', description: 'all instances at once' });
+    expect(deploymentConfigFor(allAtOnce, 'Server')).toEqual({
+      name: 'CodeDeployDefault.AllAtOnce',
+      description: 'all instances at once',
+    });
     expect(deploymentConfigFor(oneAtATime, 'Server').name).toBe('CodeDeployDefault.OneAtATime');
     expect(deploymentConfigFor(halfAtATime, 'Server').name).toBe('CodeDeployDefault.HalfAtATime');
   });
 
   it('defines custom minimum-healthy-hosts configs (HOST_COUNT, FLEET_PERCENT) for Server', () => {
-    expect(deploymentConfigFor({ kind: 'in-place', name: 'rolling', minimumHealthyHosts: { count: 2 } }, 'Server')).toEqual({
+    expect(
+      deploymentConfigFor({ kind: 'in-place', name: 'rolling', minimumHealthyHosts: { count: 2 } }, 'Server'),
+    ).toEqual({
       name: 'conveyor-server-min-healthy-2-hosts',
       description: 'keep at least 2 hosts healthy',
       create: {
@@ -36,7 +57,12 @@ describe('deployment config per strategy and compute platform', () => {
         minimumHealthyHosts: { type: 'HOST_COUNT', value: 2 },
       },
     });
-    expect(deploymentConfigFor({ kind: 'in-place', name: 'rolling', minimumHealthyHosts: { percent: 75 } }, 'Server').create).toEqual({
+    expect(
+      deploymentConfigFor(
+        { kind: 'in-place', name: 'rolling', minimumHealthyHosts: { percent: 75 } },
+        'Server',
+      ).create,
+    ).toEqual({
       deploymentConfigName: 'conveyor-server-min-healthy-75-percent',
       computePlatform: 'Server',
       minimumHealthyHosts: { type: 'FLEET_PERCENT', value: 75 },
@@ -44,12 +70,24 @@ describe('deployment config per strategy and compute platform', () => {
   });
 
   it('uses the predefined ECS and Lambda canary/linear names (ECS plural "1Minutes")', () => {
-    expect(deploymentConfigFor(canary(10, 300), 'ECS').name).toBe('CodeDeployDefault.ECSCanary10Percent5Minutes');
-    expect(deploymentConfigFor(canary(10, 900), 'ECS').name).toBe('CodeDeployDefault.ECSCanary10Percent15Minutes');
-    expect(deploymentConfigFor(linear(10, 60), 'ECS').name).toBe('CodeDeployDefault.ECSLinear10PercentEvery1Minutes');
-    expect(deploymentConfigFor(canary(10, 1800), 'Lambda').name).toBe('CodeDeployDefault.LambdaCanary10Percent30Minutes');
-    expect(deploymentConfigFor(linear(10, 60), 'Lambda').name).toBe('CodeDeployDefault.LambdaLinear10PercentEvery1Minute');
-    expect(deploymentConfigFor(linear(10, 600), 'Lambda').name).toBe('CodeDeployDefault.LambdaLinear10PercentEvery10Minutes');
+    expect(deploymentConfigFor(canary(10, 300), 'ECS').name).toBe(
+      'CodeDeployDefault.ECSCanary10Percent5Minutes',
+    );
+    expect(deploymentConfigFor(canary(10, 900), 'ECS').name).toBe(
+      'CodeDeployDefault.ECSCanary10Percent15Minutes',
+    );
+    expect(deploymentConfigFor(linear(10, 60), 'ECS').name).toBe(
+      'CodeDeployDefault.ECSLinear10PercentEvery1Minutes',
+    );
+    expect(deploymentConfigFor(canary(10, 1800), 'Lambda').name).toBe(
+      'CodeDeployDefault.LambdaCanary10Percent30Minutes',
+    );
+    expect(deploymentConfigFor(linear(10, 60), 'Lambda').name).toBe(
+      'CodeDeployDefault.LambdaLinear10PercentEvery1Minute',
+    );
+    expect(deploymentConfigFor(linear(10, 600), 'Lambda').name).toBe(
+      'CodeDeployDefault.LambdaLinear10PercentEvery10Minutes',
+    );
     expect(deploymentConfigFor(allAtOnce, 'Lambda').name).toBe('CodeDeployDefault.LambdaAllAtOnce');
     expect(deploymentConfigFor({ kind: 'blue-green', terminateBlueAfterSeconds: 0 }, 'ECS').name).toBe(
       'CodeDeployDefault.ECSAllAtOnce',
@@ -63,13 +101,19 @@ describe('deployment config per strategy and compute platform', () => {
       create: {
         deploymentConfigName: 'conveyor-ecs-canary-25pct-10min',
         computePlatform: 'ECS',
-        trafficRoutingConfig: { type: 'TimeBasedCanary', timeBasedCanary: { canaryPercentage: 25, canaryInterval: 10 } },
+        trafficRoutingConfig: {
+          type: 'TimeBasedCanary',
+          timeBasedCanary: { canaryPercentage: 25, canaryInterval: 10 },
+        },
       },
     });
     expect(deploymentConfigFor(linear(20, 120), 'Lambda').create).toEqual({
       deploymentConfigName: 'conveyor-lambda-linear-20pct-every-2min',
       computePlatform: 'Lambda',
-      trafficRoutingConfig: { type: 'TimeBasedLinear', timeBasedLinear: { linearPercentage: 20, linearInterval: 2 } },
+      trafficRoutingConfig: {
+        type: 'TimeBasedLinear',
+        timeBasedLinear: { linearPercentage: 20, linearInterval: 2 },
+      },
     });
   });
 
@@ -111,21 +155,34 @@ describe('deployment config per strategy and compute platform', () => {
       name: 'steps',
       steps: [{ kind: 'setWeight', percent: 10 }, { kind: 'pause' }],
     };
-    expect(() => deploymentConfigFor(manual, 'Server')).toThrow('CodeDeploy cannot pause a steps deployment until promote');
-    expect(() => deploymentConfigFor(manual, 'Lambda')).toThrow('CodeDeploy cannot pause a steps deployment until promote');
+    expect(() => deploymentConfigFor(manual, 'Server')).toThrow(
+      'CodeDeploy cannot pause a steps deployment until promote',
+    );
+    expect(() => deploymentConfigFor(manual, 'Lambda')).toThrow(
+      'CodeDeploy cannot pause a steps deployment until promote',
+    );
     const gated: Strategy = {
       kind: 'traffic',
       name: 'canary',
-      steps: [{ kind: 'setWeight', percent: 10 }, { kind: 'analysis', seconds: 60 }],
+      steps: [
+        { kind: 'setWeight', percent: 10 },
+        { kind: 'analysis', seconds: 60 },
+      ],
     };
-    expect(() => deploymentConfigFor(gated, 'ECS')).toThrow("CodeDeploy cannot run analysis steps");
+    expect(() => deploymentConfigFor(gated, 'ECS')).toThrow('CodeDeploy cannot run analysis steps');
     expect(() => deploymentConfigFor(canary(10, 90), 'Lambda')).toThrow('is not a whole number of minutes');
-    expect(() => deploymentConfigFor(canary(12.5, 60), 'Lambda')).toThrow('must be a whole percent from 1 to 99');
-    expect(() => deploymentConfigFor(oneAtATime, 'ECS')).toThrow("CodeDeploy cannot run strategy 'one-at-a-time' on the ECS compute platform");
-    expect(() => deploymentConfigFor({ kind: 'immutable' }, 'Server')).toThrow('CodeDeploy has no immutable strategy');
-    expect(() => deploymentConfigFor({ kind: 'rolling-with-additional-batch', batchSize: 2 }, 'Server')).toThrow(
-      'rolling-with-additional-batch',
+    expect(() => deploymentConfigFor(canary(12.5, 60), 'Lambda')).toThrow(
+      'must be a whole percent from 1 to 99',
     );
+    expect(() => deploymentConfigFor(oneAtATime, 'ECS')).toThrow(
+      "CodeDeploy cannot run strategy 'one-at-a-time' on the ECS compute platform",
+    );
+    expect(() => deploymentConfigFor({ kind: 'immutable' }, 'Server')).toThrow(
+      'CodeDeploy has no immutable strategy',
+    );
+    expect(() =>
+      deploymentConfigFor({ kind: 'rolling-with-additional-batch', batchSize: 2 }, 'Server'),
+    ).toThrow('rolling-with-additional-batch');
   });
 });
 
@@ -142,11 +199,15 @@ describe('rollback and revision mapping', () => {
   });
 
   it('builds S3, GitHub and inline appspec revisions', () => {
-    expect(revisionLocationFor({ s3: { bucket: 'b', key: 'k.zip', bundleType: 'zip', eTag: 'e1' } }, 'Server')).toEqual({
+    expect(
+      revisionLocationFor({ s3: { bucket: 'b', key: 'k.zip', bundleType: 'zip', eTag: 'e1' } }, 'Server'),
+    ).toEqual({
       revisionType: 'S3',
       s3Location: { bucket: 'b', key: 'k.zip', bundleType: 'zip', eTag: 'e1' },
     });
-    expect(revisionLocationFor({ github: { repository: 'acme/hello', commitId: 'a'.repeat(40) } }, 'Server')).toEqual({
+    expect(
+      revisionLocationFor({ github: { repository: 'acme/hello', commitId: 'a'.repeat(40) } }, 'Server'),
+    ).toEqual({
       revisionType: 'GitHub',
       gitHubLocation: { repository: 'acme/hello', commitId: 'a'.repeat(40) },
     });
@@ -157,6 +218,8 @@ describe('rollback and revision mapping', () => {
         sha256: '6a41e44aabcfd2527a82894a58f037eb82f3ccca36a3dd2fa70f7ee7a182cd56',
       },
     });
-    expect(() => revisionLocationFor({ appSpecContent: 'x' }, 'Server')).toThrow('EC2/on-premises needs a bundle');
+    expect(() => revisionLocationFor({ appSpecContent: 'x' }, 'Server')).toThrow(
+      'EC2/on-premises needs a bundle',
+    );
   });
 });
