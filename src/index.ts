@@ -1,5 +1,16 @@
 /** Public library API of Conveyor. Each area adds its exports here. */
 
+export type {
+  PipelinePolicyOptions,
+  PipelinePolicyResult,
+  PolicyDocument,
+  PolicyStatement,
+} from './aws/iam/pipeline-policy.js';
+export { pipelinePolicy, pipelinePolicyWithNotes } from './aws/iam/pipeline-policy.js';
+export { diffPipelines } from './aws/pipeline/diff.js';
+export type { PipelineDocument } from './aws/pipeline/import.js';
+export { fetchPipelineForImport, maskedPathsOf } from './aws/pipeline/import.js';
 export { runCli } from './cli/run-cli.js';
+export { CodeDeployProvider, createCodeDeployProvider } from './providers/codedeploy/index.js';
 export type { Diagnostic, Severity } from './spec/diagnostics.js';
 export { formatDiagnostic, formatDiagnostics, sortDiagnostics } from './spec/diagnostics.js';

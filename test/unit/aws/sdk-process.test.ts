@@ -109,3 +109,55 @@ describe('conveyor binary with the AWS SDK loaded', () => {
     expect(result.stderr).toContain('pass --region, set AWS_REGION');
   });
 });
+
+describe('lazy SDK loading', () => {
+  const loadedSdkModules = (setup: string) => {
+    const script = [
+      "import { createRequire } from 'node:module';",
+      setup,
+      'const cache = createRequire(import.meta.url).cache;',
+      "console.log(Object.keys(cache).filter((k) => k.includes('@aws-sdk')).length);",
+    ].join('\n');
+    const out = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: packageRoot,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '' },
+    });
+    expect(out.stderr).toBe('');
+    return Number(out.stdout.trim());
+  };
+
+  it('importing the library and running local commands loads no @aws-sdk module', () => {
+    expect(
+      loadedSdkModules(
+        "await import('./dist/index.js'); const { runCli } = await import('./dist/cli/run-cli.js'); await runCli(['validate', '--help'], { stdout: { write() {} }, stderr: { write() {} } });",
+      ),
+    ).toBe(0);
+  });
+
+  it('an AWS command does load it (the check above can fail)', () => {
+    expect(
+      loadedSdkModules(
+        "const m = await import('./dist/aws/clients.js'); await m.createCodeDeployClient({ env: { AWS_REGION: 'eu-west-1' } });",
+      ),
+    ).toBeGreaterThan(0);
+  });
+
+  it('no source file imports SDK values statically', async () => {
+    const { readdirSync, readFileSync: read } = await import('node:fs');
+    const offenders: string[] = [];
+    const walk = (dir: string) => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) walk(path);
+        else if (path.endsWith('.ts')) {
+          const text = read(path, 'utf8');
+          for (const m of text.matchAll(/^import\s+(?!type\b)[^;]*from\s+'@aws-sdk\/[^']+';/gms))
+            offenders.push(`${path}: ${m[0]}`);
+        }
+      }
+    };
+    walk(join(packageRoot, 'src'));
+    expect(offenders).toEqual([]);
+  });
+});
