@@ -11,6 +11,19 @@ export { diffPipelines } from './aws/pipeline/diff.js';
 export type { PipelineDocument } from './aws/pipeline/import.js';
 export { fetchPipelineForImport, maskedPathsOf } from './aws/pipeline/import.js';
 export { runCli } from './cli/run-cli.js';
+export type {
+  AnalysisConfig,
+  AnalysisState,
+  AnalysisVerdict,
+  Measurement,
+  MeasurementFailure,
+} from './deploy/analysis.js';
+export { describeVerdict, evaluateAnalysis, initialAnalysisState } from './deploy/analysis.js';
+export { runAnalysis, takeMeasurement } from './deploy/health.js';
+export * from './deploy/lifecycle-events.js';
 export { CodeDeployProvider, createCodeDeployProvider } from './providers/codedeploy/index.js';
+export type * from './router/api.js';
+export { RouterClient, RouterRequestError, RouterUnavailableError } from './router/client.js';
+export { ensureRouter, stopRouter } from './router/launch.js';
 export type { Diagnostic, Severity } from './spec/diagnostics.js';
 export { formatDiagnostic, formatDiagnostics, sortDiagnostics } from './spec/diagnostics.js';

@@ -28,7 +28,35 @@ export interface RoutingTable {
   sticky?: boolean;
   /** How long an upstream removed from the table keeps its in-flight requests before they are cut. */
   drainTimeoutMs?: number;
+  /** Replaces the health check the router was launched with (omit to keep the current one). */
+  healthCheck?: HealthCheckConfig;
 }
+
+/**
+ * Active health check of every upstream. With a `path` the router sends `GET path` and wants a 2xx/3xx;
+ * without one it only opens a TCP connection. An upstream leaves rotation after `unhealthyThreshold`
+ * consecutive failures and comes back after `healthyThreshold` consecutive successes.
+ */
+export interface HealthCheckConfig {
+  path?: string;
+  /** @default 1000 */
+  intervalMs?: number;
+  /** @default 1000 */
+  timeoutMs?: number;
+  /** @default 2 */
+  unhealthyThreshold?: number;
+  /** @default 1 */
+  healthyThreshold?: number;
+}
+
+/** Request header that forces a set: `1`/`canary` forces the canary, `0`/`stable` forces stable. */
+export const FORCE_SET_HEADER = 'x-conveyor-canary';
+/** Cookie that pins a client to a set while `sticky` is on. */
+export const STICKY_COOKIE = 'conveyor-set';
+/** Response header naming why the router itself answered with an error (502/503/504). */
+export const ERROR_HEADER = 'x-conveyor-error';
+/** Response header naming the set and upstream that served a request (`canary/i-3`). */
+export const UPSTREAM_HEADER = 'x-conveyor-upstream';
 
 /** The four golden signals for one set over a window. */
 export interface SetMetrics {
@@ -48,6 +76,11 @@ export interface UpstreamState extends Upstream {
   set: TargetSetName | 'draining';
   healthy: boolean;
   inFlight: number;
+  /** Requests sent to this upstream since it joined the table, and how many failed (5xx or connection). */
+  requests?: number;
+  errors?: number;
+  /** The last health probe: when, whether it passed, and what was seen. */
+  lastCheck?: { at: number; ok: boolean; detail: string };
 }
 
 export interface RouterState {
@@ -58,6 +91,18 @@ export interface RouterState {
   generation: number;
   table: RoutingTable;
   upstreams: UpstreamState[];
+  /** The canary share actually applied: differs from table.canaryWeight when a set has no healthy upstream. */
+  effectiveCanaryWeight?: number;
+  /** Why effectiveCanaryWeight differs from the table, or why nothing can be served. */
+  fallback?: string;
+  healthCheck?: HealthCheckConfig;
+  startedAt?: number;
+}
+
+/** Answer of `GET /drained`. */
+export interface DrainedResult {
+  drained: boolean;
+  inFlight: number;
 }
 
 /**
@@ -66,7 +111,8 @@ export interface RouterState {
  * - `PUT /routing` body RoutingTable → RouterState (applied atomically; removed upstreams start draining)
  * - `GET /metrics?windowMs=N` → { stable: SetMetrics, canary: SetMetrics, total: SetMetrics }
  * - `POST /metrics/reset` → resets the windows (used when a new analysis starts)
- * - `GET /drained?ids=a,b` → { drained: boolean, inFlight: number } (true when none of the ids has in-flight requests)
+ * - `GET /drained?ids=a,b[&waitMs=N]` → DrainedResult (true when none of the ids has in-flight requests;
+ *   with waitMs the answer is held until drained or the wait is over)
  * - `POST /shutdown` → stops accepting, drains, exits
  * Errors: a JSON body `{ error: string }` with 400/404/500.
  */

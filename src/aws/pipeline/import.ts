@@ -2,17 +2,14 @@
  * `conveyor import --from-aws NAME`: the live pipeline as an editable document. The synth helper turns a
  * PipelineDocument into a TS source; this module only fetches and cleans it.
  */
-import type { PipelineDeclaration } from '@aws-sdk/client-codepipeline';
 import { UsageError } from '../../core/errors.js';
+import type { PipelineDocument } from '../../spec/pipeline/types.js';
 import { type AwsSettings, createCodePipelineClient } from '../clients.js';
 import type { Sender } from '../errors.js';
 import { MASKED } from './diff.js';
 import { getLivePipeline } from './plan.js';
 
-/** The create-pipeline JSON shape (`{"pipeline": {...}}`), as written to and read from emitted files. */
-export interface PipelineDocument {
-  pipeline: PipelineDeclaration;
-}
+export type { PipelineDocument };
 
 function collectMasked(value: unknown, path: string, out: string[]): void {
   if (value === MASKED) out.push(path);
@@ -42,5 +39,6 @@ export async function fetchPipelineForImport(
   const live = await getLivePipeline(client as never, name);
   if (!live?.pipeline) throw new UsageError(`pipeline '${name}' does not exist in this account and region`);
   const { version: _version, ...pipeline } = live.pipeline;
-  return { pipeline };
+  // GetPipeline returns AWS's own declaration shape, which the pipeline schema is written against.
+  return { pipeline } as unknown as PipelineDocument;
 }

@@ -9,7 +9,9 @@ import type {
   GetPipelineOutput,
   PipelineDeclaration,
 } from '@aws-sdk/client-codepipeline';
-import { UsageError } from '../../core/errors.js';
+import { UsageError, WorkFailedError } from '../../core/errors.js';
+import { type Diagnostic, formatDiagnostics } from '../../spec/diagnostics.js';
+import { validateText } from '../../spec/validate.js';
 import { loadCodePipeline } from '../clients.js';
 import { awsCall, errorName } from '../errors.js';
 import { diffPipelines, MASKED, type PipelineChange } from './diff.js';
@@ -36,17 +38,33 @@ function isPipelineShape(v: unknown): v is PipelineDeclaration {
   return typeof p === 'object' && p !== null && typeof p.name === 'string' && Array.isArray(p.stages);
 }
 
-/** Reads one file: a bare pipeline declaration or the create/get-pipeline shape `{"pipeline": {...}}`. */
-export function readPipelineFile(path: string, cwd: string): PipelineFile | undefined {
+/**
+ * Reads one pipeline file (the create-pipeline shape `{"pipeline": {...}}`) and validates it with the
+ * pipeline rules, so nothing invalid reaches AWS. Error diagnostics are added to `problems`.
+ * Returns undefined for JSON that is not a pipeline at all.
+ */
+export function readPipelineFile(
+  path: string,
+  cwd: string,
+  problems: Diagnostic[] = [],
+): PipelineFile | undefined {
   const file = relative(cwd, path) || path;
+  const text = readFileSync(path, 'utf8');
   let data: unknown;
   try {
-    data = JSON.parse(readFileSync(path, 'utf8'));
+    data = JSON.parse(text);
   } catch (err) {
     throw new UsageError(`${file}: not readable JSON (${(err as Error).message})`);
   }
   const candidate = (data as { pipeline?: unknown })?.pipeline ?? data;
   if (!isPipelineShape(candidate)) return undefined;
+  const errors = validateText(text, file, { kind: 'pipeline' }).diagnostics.filter(
+    (d) => d.severity === 'error',
+  );
+  if (errors.length) {
+    problems.push(...errors);
+    return undefined;
+  }
   const masked = findMasked(candidate);
   if (masked) {
     throw new UsageError(
@@ -94,11 +112,19 @@ export function loadPipelineFiles(cwd: string, paths: string[], dir?: string): P
       .map((f) => join(folder, f));
   }
   const out: PipelineFile[] = [];
+  const problems: Diagnostic[] = [];
   for (const f of files) {
-    const loaded = readPipelineFile(f, cwd);
+    const before = problems.length;
+    const loaded = readPipelineFile(f, cwd, problems);
     if (loaded) out.push(loaded);
-    else if (explicit)
+    else if (explicit && problems.length === before) {
       throw new UsageError(`${relative(cwd, f)}: not a pipeline declaration (needs "name" and "stages")`);
+    }
+  }
+  if (problems.length) {
+    throw new WorkFailedError(
+      `invalid pipeline definition; nothing was sent to AWS:\n${formatDiagnostics(problems)}`,
+    );
   }
   const seen = new Map<string, string>();
   for (const { file, pipeline } of out) {

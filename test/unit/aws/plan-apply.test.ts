@@ -17,7 +17,7 @@ import { awsContext, FIXTURES } from './helpers.js';
 
 const cp = mockClient(CodePipelineClient);
 const readJson = (rel: string) => JSON.parse(readFileSync(join(FIXTURES, rel), 'utf8'));
-const desiredLegacy = (): PipelineDeclaration => readJson('pipelines/legacy.json');
+const desiredLegacy = (): PipelineDeclaration => readJson('pipelines/legacy.json').pipeline;
 const liveLegacy = () => readJson('live/legacy.get-pipeline.json');
 const notFound = (name: string) =>
   new PipelineNotFoundException({
@@ -218,5 +218,25 @@ describe('conveyor apply', () => {
     expect(code).toBe(1);
     expect(env.err.text()).toContain('version conflict on codepipeline:UpdatePipeline (pipeline legacy)');
     expect(env.err.text()).toContain('run `conveyor plan` and try again');
+  });
+});
+
+describe('validation before AWS', () => {
+  it('refuses an invalid pipeline with positioned diagnostics, exit 1, and no AWS call', async () => {
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'conveyor-plan-invalid-'));
+    try {
+      const doc = readJson('pipelines/legacy.json');
+      doc.pipeline.stages[1].actions[0].inputArtifacts = [{ name: 'Nowhere' }];
+      writeFileSync(join(dir, 'legacy.json'), JSON.stringify(doc, null, 2));
+      const code = await runCli(['plan', '--dir', dir], env.ctx);
+      expect(code).toBe(1);
+      expect(env.err.text()).toContain('invalid pipeline definition; nothing was sent to AWS:');
+      expect(env.err.text()).toMatch(/legacy\.json:\d+:\d+ error pipeline\/[a-z-]+ .*Nowhere/);
+      expect(cp.calls()).toHaveLength(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

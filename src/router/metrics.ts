@@ -1,0 +1,112 @@
+/**
+ * Golden-signal metrics for one target set, cheap enough for the proxy hot path:
+ * a ring of per-second slots, each a fixed-bucket latency histogram plus request and error counts.
+ * Recording is a few array writes; no allocation per request. Windows are summed at query time.
+ */
+import type { SetMetrics } from './api.js';
+
+/** Smallest latency bucket edge, in ms. */
+const MIN_MS = 0.05;
+/** Each bucket is 10% wider than the previous one: percentiles are within about 5%. */
+const GROWTH = 1.1;
+const LOG_GROWTH = Math.log(GROWTH);
+/** 0.05 ms .. ~60 s. */
+export const BUCKETS = 150;
+/** Slot layout: [requests, errors, bucket 0 .. bucket N-1]. */
+const SLOT_WIDTH = BUCKETS + 2;
+/** Longest window that can be asked for, in seconds. */
+export const MAX_WINDOW_SECONDS = 600;
+
+export function bucketOf(ms: number): number {
+  if (ms <= MIN_MS) return 0;
+  const i = Math.floor(Math.log(ms / MIN_MS) / LOG_GROWTH) + 1;
+  return i >= BUCKETS ? BUCKETS - 1 : i;
+}
+
+/** A representative value (geometric middle) of a bucket, in ms. */
+export function bucketValue(i: number): number {
+  if (i === 0) return MIN_MS;
+  return MIN_MS * GROWTH ** (i - 0.5);
+}
+
+export class SetMetricsRing {
+  private readonly slots = new Uint32Array(MAX_WINDOW_SECONDS * SLOT_WIDTH);
+  /** The epoch second each slot currently holds; -1 for empty. */
+  private readonly slotSecond = new Float64Array(MAX_WINDOW_SECONDS).fill(-1);
+  private resetAt: number;
+  inFlight = 0;
+
+  constructor(now: number) {
+    this.resetAt = now;
+  }
+
+  record(nowMs: number, latencyMs: number, isError: boolean): void {
+    const second = Math.floor(nowMs / 1000);
+    const slot = second % MAX_WINDOW_SECONDS;
+    const base = slot * SLOT_WIDTH;
+    const slots = this.slots;
+    if (this.slotSecond[slot] !== second) {
+      slots.fill(0, base, base + SLOT_WIDTH);
+      this.slotSecond[slot] = second;
+    }
+    slots[base] = slots[base]! + 1;
+    if (isError) slots[base + 1] = slots[base + 1]! + 1;
+    const b = base + 2 + bucketOf(latencyMs);
+    slots[b] = slots[b]! + 1;
+  }
+
+  reset(nowMs: number): void {
+    this.slots.fill(0);
+    this.slotSecond.fill(-1);
+    this.resetAt = nowMs;
+  }
+
+  /** Adds the slots inside the window into `into` (length SLOT_WIDTH); returns the covered time in ms. */
+  accumulate(nowMs: number, windowMs: number, into: Float64Array): number {
+    const seconds = Math.min(MAX_WINDOW_SECONDS, Math.max(1, Math.ceil(windowMs / 1000)));
+    const nowSecond = Math.floor(nowMs / 1000);
+    const firstSecond = nowSecond - seconds + 1;
+    for (let s = firstSecond; s <= nowSecond; s++) {
+      const slot = s % MAX_WINDOW_SECONDS;
+      if (this.slotSecond[slot] !== s) continue;
+      const base = slot * SLOT_WIDTH;
+      for (let k = 0; k < SLOT_WIDTH; k++) into[k] = into[k]! + this.slots[base + k]!;
+    }
+    const start = Math.max(firstSecond * 1000, this.resetAt);
+    return Math.max(1, nowMs - start);
+  }
+}
+
+export function emptyAccumulator(): Float64Array {
+  return new Float64Array(SLOT_WIDTH);
+}
+
+/** Turns accumulated slots into the public figures. */
+export function summarize(acc: Float64Array, coveredMs: number, inFlight: number): SetMetrics {
+  const requests = acc[0]!;
+  const errors = acc[1]!;
+  return {
+    requests,
+    errors,
+    errorRate: requests === 0 ? 0 : errors / requests,
+    requestsPerSecond: requests / (coveredMs / 1000),
+    latencyMs: {
+      p50: percentile(acc, requests, 0.5),
+      p90: percentile(acc, requests, 0.9),
+      p99: percentile(acc, requests, 0.99),
+    },
+    inFlight,
+    windowMs: Math.round(coveredMs),
+  };
+}
+
+function percentile(acc: Float64Array, total: number, q: number): number {
+  if (total === 0) return 0;
+  const rank = Math.ceil(total * q);
+  let seen = 0;
+  for (let i = 0; i < BUCKETS; i++) {
+    seen += acc[2 + i]!;
+    if (seen >= rank) return Math.round(bucketValue(i) * 1000) / 1000;
+  }
+  return Math.round(bucketValue(BUCKETS - 1) * 1000) / 1000;
+}

@@ -1,0 +1,162 @@
+import { basename } from 'node:path';
+import picomatch from 'picomatch';
+import { rules } from './catalog.js';
+import type { Diagnostic } from './diagnostics.js';
+import type { DocumentKind } from './kind.js';
+import { type ActionInfo, collectActions } from './pipeline/rules.js';
+import { isRecord } from './report.js';
+import type { ParsedSource, PathSegment } from './source.js';
+
+export interface CheckedDocument {
+  file: string;
+  kind: DocumentKind;
+  value: unknown;
+  source: ParsedSource;
+}
+
+type CrossRule = 'cross/codebuild-secondary-artifacts' | 'cross/codedeploy-appspec';
+
+function at(
+  doc: CheckedDocument,
+  ruleId: CrossRule,
+  path: PathSegment[],
+  message: string,
+  hint?: string,
+): Diagnostic {
+  const pos = doc.source.locate(path);
+  return {
+    ruleId,
+    severity: rules[ruleId].severity,
+    file: doc.file,
+    line: pos.line,
+    col: pos.col,
+    endLine: pos.endLine,
+    endCol: pos.endCol,
+    message,
+    ...(hint ? { hint } : {}),
+  };
+}
+
+/** The buildspec a CodeBuild action runs: the only one checked, or the one named like the project. */
+function buildspecFor(action: ActionInfo, buildspecs: CheckedDocument[]): CheckedDocument | undefined {
+  if (buildspecs.length === 1) return buildspecs[0];
+  const project =
+    typeof action.configuration.ProjectName === 'string'
+      ? action.configuration.ProjectName.toLowerCase()
+      : '';
+  if (!project) return undefined;
+  const named = buildspecs.filter((b) => {
+    const name = basename(b.file)
+      .toLowerCase()
+      .replace(/\.(ya?ml|json)$/, '');
+    return (
+      name.includes(project) ||
+      (name.replace(/^buildspec[-_.]?/, '') !== '' && project.includes(name.replace(/^buildspec[-_.]?/, '')))
+    );
+  });
+  return named.length === 1 ? named[0] : undefined;
+}
+
+function asList(v: unknown): string[] {
+  if (typeof v === 'string') return [v];
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+}
+
+/** Whether an artifact definition (`files`, `base-directory`, `discard-paths`) can put appspec.yml at its root. */
+export function artifactCarriesRootFile(
+  artifact: Record<string, unknown>,
+  names: readonly string[],
+): boolean {
+  const discard = artifact['discard-paths'] === true || artifact['discard-paths'] === 'yes';
+  for (const raw of asList(artifact.files)) {
+    const pattern = raw.replace(/^\.\//, '');
+    const match = picomatch(pattern, { dot: true });
+    for (const name of names) {
+      if (match(name)) return true;
+      if (discard && (match(`any/${name}`) || match(`any/dir/${name}`))) return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * Rules across files of one run: a pipeline's CodeBuild actions against the buildspec they run, and its
+ * CodeDeploy actions against the artifact that must carry appspec.yml.
+ */
+export function checkCrossFile(docs: CheckedDocument[]): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const buildspecs = docs.filter((d) => d.kind === 'buildspec' && isRecord(d.value));
+  if (buildspecs.length === 0) return out;
+  for (const doc of docs) {
+    if (doc.kind !== 'pipeline' || !isRecord(doc.value) || !isRecord(doc.value.pipeline)) continue;
+    const actions = collectActions(doc.value.pipeline, ['pipeline']);
+    const builtBy = new Map<string, { action: ActionInfo; buildspec: CheckedDocument }>();
+    for (const a of actions) {
+      if (a.provider !== 'CodeBuild') continue;
+      const spec = buildspecFor(a, buildspecs);
+      if (!spec || !isRecord(spec.value)) continue;
+      for (const o of a.outputs) builtBy.set(o, { action: a, buildspec: spec });
+      if (a.outputs.length <= 1) continue;
+      const artifacts = isRecord(spec.value.artifacts) ? spec.value.artifacts : {};
+      const secondary = isRecord(artifacts['secondary-artifacts'])
+        ? Object.keys(artifacts['secondary-artifacts'])
+        : [];
+      a.outputs.forEach((name, i) => {
+        if (secondary.includes(name)) return;
+        out.push(
+          at(
+            doc,
+            'cross/codebuild-secondary-artifacts',
+            [...a.path, 'outputArtifacts', i, 'name'],
+            `output artifact \`${name}\` of ${a.stageName}/${a.name} is not a secondary-artifacts identifier in ${spec.file} (has: ${secondary.join(', ') || 'none'}); with more than one output, CodeBuild matches outputs to secondary artifacts by name`,
+          ),
+        );
+      });
+    }
+    for (const a of actions) {
+      if (!(a.provider === 'CodeDeploy' && a.category === 'Deploy')) continue;
+      a.inputs.forEach((input, i) => {
+        const producer = builtBy.get(input);
+        if (!producer || !isRecord(producer.buildspec.value)) return;
+        const artifacts = isRecord(producer.buildspec.value.artifacts)
+          ? producer.buildspec.value.artifacts
+          : undefined;
+        let definition: Record<string, unknown> | undefined = artifacts;
+        let which = 'artifacts';
+        if (producer.action.outputs.length > 1 && artifacts && isRecord(artifacts['secondary-artifacts'])) {
+          const sec = artifacts['secondary-artifacts'][input];
+          definition = isRecord(sec) ? sec : undefined;
+          which = `secondary-artifacts.${input}`;
+        }
+        if (!definition) {
+          out.push(
+            at(
+              doc,
+              'cross/codedeploy-appspec',
+              [...a.path, 'inputArtifacts', i, 'name'],
+              `${a.stageName}/${a.name} deploys artifact \`${input}\`, but ${producer.buildspec.file} defines no ${which} for it, so it cannot carry appspec.yml`,
+            ),
+          );
+          return;
+        }
+        if (!artifactCarriesRootFile(definition, ['appspec.yml', 'appspec.yaml'])) {
+          const files = asList(definition.files).join(', ') || 'none';
+          const baseDir =
+            typeof definition['base-directory'] === 'string'
+              ? ` under base-directory ${definition['base-directory']}`
+              : '';
+          out.push(
+            at(
+              doc,
+              'cross/codedeploy-appspec',
+              [...a.path, 'inputArtifacts', i, 'name'],
+              `${a.stageName}/${a.name} deploys artifact \`${input}\`, whose ${which} in ${producer.buildspec.file} (files: ${files}${baseDir}) does not put appspec.yml at the root; CodeDeploy needs it there`,
+              `add appspec.yml to ${which}.files`,
+            ),
+          );
+        }
+      });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,92 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { systemClock } from '../../../src/core/clock.js';
+import type { AnalysisConfig } from '../../../src/deploy/analysis.js';
+import { runAnalysis } from '../../../src/deploy/health.js';
+import {
+  startLoad,
+  startRouter,
+  startUpstream,
+  stopAllRouters,
+  type TestUpstream,
+  table,
+} from './helpers.js';
+
+const upstreams: TestUpstream[] = [];
+afterEach(async () => {
+  await stopAllRouters();
+  while (upstreams.length > 0) await upstreams.pop()!.close();
+});
+
+const config: AnalysisConfig = {
+  intervalSeconds: 0.5,
+  maxErrorRate: 0.05,
+  maxP99LatencyMs: 500,
+  minRequests: 20,
+  failureLimit: 1,
+};
+
+describe('analysis over live router metrics', () => {
+  it('detects a canary failing 30% of its requests within two intervals, and the rollback stops the failures', async () => {
+    const stable = await startUpstream('stable', { delayMs: 2 });
+    const canary = await startUpstream('canary', { delayMs: 2, failShare: 0.3 });
+    upstreams.push(stable, canary);
+    const router = await startRouter();
+    await router.client.setRouting(table([stable.upstream()], [canary.upstream()], 50));
+    const load = startLoad(router.url(), 6, 10_000);
+    const started = Date.now();
+    const run = await runAnalysis({ source: router.client, config, clock: systemClock, maxIntervals: 4 });
+    // What the runner does on 'fail': all traffic back to stable.
+    await router.client.setRouting(table([stable.upstream()], [canary.upstream()], 0));
+    const detectedMs = Date.now() - started;
+    // Requests already on the canary when the weight changed may still fail; let them land.
+    await new Promise((r) => setTimeout(r, 100));
+    const failedAtRollback = load.result.failed;
+    await new Promise((r) => setTimeout(r, 300));
+    const result = await load.stop();
+
+    expect(run.last?.result).toBe('fail');
+    expect(run.verdicts.length).toBeLessThanOrEqual(2);
+    expect(run.last?.reasons[0]).toMatch(/^error rate \d+\.\d% \(\d+\/\d+\) > max 5\.0%$/);
+    expect(run.last?.measured.errorRate).toBeGreaterThan(0.2);
+    expect(detectedMs).toBeLessThan(2 * 500 + 800);
+    // After the rollback no request fails any more.
+    expect(result.failed).toBe(failedAtRollback);
+    // The share of user requests that failed over the whole run, as the deploy engine reports it.
+    const failedShare = result.failed / result.sent;
+    expect(failedShare).toBeGreaterThan(0);
+    expect(failedShare).toBeLessThan(0.16);
+  });
+
+  it('a healthy canary passes every interval', async () => {
+    const stable = await startUpstream('stable');
+    const canary = await startUpstream('canary');
+    upstreams.push(stable, canary);
+    const router = await startRouter();
+    await router.client.setRouting(table([stable.upstream()], [canary.upstream()], 50));
+    const load = startLoad(router.url(), 4, 10_000);
+    const run = await runAnalysis({ source: router.client, config, clock: systemClock, maxIntervals: 2 });
+    await load.stop();
+    expect(run.verdicts.map((v) => v.result)).toEqual(['pass', 'pass']);
+    expect(run.verdicts[0]!.measured.requests).toBeGreaterThanOrEqual(20);
+  });
+
+  it('a canary with no traffic is inconclusive and pauses, and a dead router is never a pass', async () => {
+    const stable = await startUpstream('stable');
+    const canary = await startUpstream('canary');
+    upstreams.push(stable, canary);
+    const router = await startRouter();
+    await router.client.setRouting(table([stable.upstream()], [canary.upstream()], 0));
+    const quiet = await runAnalysis({ source: router.client, config, clock: systemClock, maxIntervals: 2 });
+    expect(quiet.verdicts.map((v) => [v.result, v.action])).toEqual([['inconclusive', 'pause']]);
+
+    await router.stop();
+    const dead = await runAnalysis({
+      source: router.client,
+      config: { ...config, intervalSeconds: 0.05, measurementErrorLimit: 2 },
+      clock: systemClock,
+      maxIntervals: 3,
+    });
+    expect(dead.verdicts.map((v) => v.result)).toEqual(['inconclusive', 'fail']);
+    expect(dead.verdicts[0]!.reasons[0]).toContain('metrics could not be read');
+  });
+});
