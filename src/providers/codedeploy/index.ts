@@ -17,3 +17,23 @@ export async function createCodeDeployProvider(
   const client = await createCodeDeployClient(settings);
   return new CodeDeployProvider(sdkCodeDeployPort(client), options);
 }
+
+export type { CodeDeploySettingsSpec, GroupFileForCodeDeploy } from './settings.js';
+export { CodeDeploySettingsSchema, codeDeployRequestFromGroup, parseCodeDeploySettings } from './settings.js';
+
+/**
+ * One whole deployment on CodeDeploy: check (before anything starts), create, follow to the end.
+ * `onStarted` receives CodeDeploy's deployment id as soon as it exists, so the caller can record it
+ * (promote and abort from another process need it).
+ */
+export async function deployWithCodeDeploy(
+  provider: CodeDeployProvider,
+  request: import('./provider.js').CodeDeployDeploymentRequest,
+  onEvent: (event: import('./types.js').CodeDeployEvent) => void,
+  options: { signal?: AbortSignal; onStarted?: (deploymentId: string) => void } = {},
+): Promise<import('./provider.js').FollowResult> {
+  const prepared = await provider.prepare(request);
+  const deploymentId = await provider.start(prepared);
+  options.onStarted?.(deploymentId);
+  return provider.follow(deploymentId, onEvent, options.signal);
+}
