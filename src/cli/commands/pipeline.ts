@@ -64,12 +64,13 @@ async function follow(
   return result.status === 'Succeeded' ? ExitCode.Ok : ExitCode.Failed;
 }
 
-type ApproveLocal = (options: {
+/** The local pipeline runner's `approveLocalAction` (src/build/approvals.ts): true when a local run was waiting. */
+export type ApproveLocal = (options: {
   cwd: string;
   pipeline: string;
   stage: string;
   action: string;
-  decision: 'approve' | 'reject';
+  decision: 'Approved' | 'Rejected';
   summary?: string;
 }) => Promise<boolean>;
 
@@ -92,90 +93,97 @@ async function loadLocalApprover(): Promise<ApproveLocal | undefined> {
   }
 }
 
-const command: Command = {
-  summary: 'Start and follow a pipeline execution on AWS; answer approvals',
-  usage: USAGE,
-  async run(args, ctx) {
-    const [sub, ...rest] = args;
-    const { values, positionals } = parseCommandArgs({
-      args: rest,
-      options: {
-        ...awsOptions,
-        variable: { type: 'string', multiple: true, default: [] },
-        watch: { type: 'boolean', default: false },
-        reject: { type: 'boolean', default: false },
-        summary: { type: 'string' },
-        interval: { type: 'string', default: '5' },
-      },
-      allowPositionals: true,
-    });
-    const interval = Number(values.interval);
-    if (!Number.isFinite(interval) || interval <= 0)
-      throw new UsageError(`--interval must be a positive number of seconds`);
-    const need = (count: number, names: string) => {
-      if (positionals.length !== count)
-        throw new UsageError(`pipeline ${sub} needs ${names}`, USAGE.split('\n')[1]);
-    };
-    switch (sub) {
-      case 'start': {
-        need(1, 'NAME');
-        const name = positionals[0]!;
-        const variables = parseVariables(values.variable ?? []);
-        const client = await createCodePipelineClient(awsSettings(values, ctx));
-        const executionId = await startPipelineExecution(client, name, variables);
-        if (!values.watch) {
-          if (values.json) writeJson(ctx, { pipeline: name, executionId });
-          else ctx.stdout.write(`Started ${name} execution ${executionId}\n`);
+export function createPipelineCommand(
+  localApprover: () => Promise<ApproveLocal | undefined> = loadLocalApprover,
+): Command {
+  return {
+    summary: 'Start and follow a pipeline execution on AWS; answer approvals',
+    usage: USAGE,
+    async run(args, ctx) {
+      const [sub, ...rest] = args;
+      const { values, positionals } = parseCommandArgs({
+        args: rest,
+        options: {
+          ...awsOptions,
+          variable: { type: 'string', multiple: true, default: [] },
+          watch: { type: 'boolean', default: false },
+          reject: { type: 'boolean', default: false },
+          summary: { type: 'string' },
+          interval: { type: 'string', default: '5' },
+        },
+        allowPositionals: true,
+      });
+      const interval = Number(values.interval);
+      if (!Number.isFinite(interval) || interval <= 0)
+        throw new UsageError(`--interval must be a positive number of seconds`);
+      const need = (count: number, names: string) => {
+        if (positionals.length !== count)
+          throw new UsageError(`pipeline ${sub} needs ${names}`, USAGE.split('\n')[1]);
+      };
+      switch (sub) {
+        case 'start': {
+          need(1, 'NAME');
+          const name = positionals[0]!;
+          const variables = parseVariables(values.variable ?? []);
+          const client = await createCodePipelineClient(awsSettings(values, ctx));
+          const executionId = await startPipelineExecution(client, name, variables);
+          if (!values.watch) {
+            if (values.json) writeJson(ctx, { pipeline: name, executionId });
+            else ctx.stdout.write(`Started ${name} execution ${executionId}\n`);
+            return ExitCode.Ok;
+          }
+          const started: PipelineEvent = { type: 'started', pipeline: name, executionId };
+          ctx.stdout.write(values.json ? `${JSON.stringify(started)}\n` : `${renderEvent(started, name)}\n`);
+          return follow(ctx, client, name, executionId, values.json ?? false, interval);
+        }
+        case 'watch': {
+          need(2, 'NAME EXECUTION_ID');
+          const client = await createCodePipelineClient(awsSettings(values, ctx));
+          return follow(ctx, client, positionals[0]!, positionals[1]!, values.json ?? false, interval);
+        }
+        case 'approve': {
+          need(3, 'NAME STAGE ACTION');
+          const [pipeline, stage, action] = positionals as [string, string, string];
+          const decision = values.reject ? 'reject' : 'approve';
+          const summary =
+            values.summary ?? `${decision === 'approve' ? 'Approved' : 'Rejected'} with conveyor`;
+          const local = await localApprover();
+          let where: 'local' | 'aws' = 'aws';
+          const status = decision === 'approve' ? 'Approved' : 'Rejected';
+          if (local && (await local({ cwd: ctx.cwd, pipeline, stage, action, decision: status, summary }))) {
+            where = 'local';
+          } else {
+            const client = await createCodePipelineClient(awsSettings(values, ctx));
+            await putApproval(client, pipeline, stage, action, decision, summary);
+          }
+          const verb = decision === 'approve' ? 'approved' : 'rejected';
+          if (values.json) writeJson(ctx, { pipeline, stage, action, decision, where, summary });
+          else
+            ctx.stdout.write(
+              `${verb} ${pipeline}/${stage}/${action} (${where === 'local' ? 'local run' : 'AWS'})\n`,
+            );
           return ExitCode.Ok;
         }
-        const started: PipelineEvent = { type: 'started', pipeline: name, executionId };
-        ctx.stdout.write(values.json ? `${JSON.stringify(started)}\n` : `${renderEvent(started, name)}\n`);
-        return follow(ctx, client, name, executionId, values.json ?? false, interval);
-      }
-      case 'watch': {
-        need(2, 'NAME EXECUTION_ID');
-        const client = await createCodePipelineClient(awsSettings(values, ctx));
-        return follow(ctx, client, positionals[0]!, positionals[1]!, values.json ?? false, interval);
-      }
-      case 'approve': {
-        need(3, 'NAME STAGE ACTION');
-        const [pipeline, stage, action] = positionals as [string, string, string];
-        const decision = values.reject ? 'reject' : 'approve';
-        const summary = values.summary ?? `${decision === 'approve' ? 'Approved' : 'Rejected'} with conveyor`;
-        const local = await loadLocalApprover();
-        let where: 'local' | 'aws' = 'aws';
-        if (local && (await local({ cwd: ctx.cwd, pipeline, stage, action, decision, summary })))
-          where = 'local';
-        else {
-          const client = await createCodePipelineClient(awsSettings(values, ctx));
-          await putApproval(client, pipeline, stage, action, decision, summary);
+        case 'get': {
+          need(1, 'NAME');
+          const document = await fetchPipelineForImport(positionals[0]!, awsSettings(values, ctx));
+          writeJson(ctx, document);
+          const masked = maskedPathsOf(document);
+          if (masked.length) {
+            ctx.stderr.write(
+              `note: AWS masks these values; supply them before applying: ${masked.join(', ')}\n`,
+            );
+          }
+          return ExitCode.Ok;
         }
-        const verb = decision === 'approve' ? 'approved' : 'rejected';
-        if (values.json) writeJson(ctx, { pipeline, stage, action, decision, where, summary });
-        else
-          ctx.stdout.write(
-            `${verb} ${pipeline}/${stage}/${action} (${where === 'local' ? 'local run' : 'AWS'})\n`,
+        default:
+          throw new UsageError(
+            sub ? `unknown pipeline subcommand '${sub}'` : 'pipeline needs a subcommand',
+            'start, watch, approve or get',
           );
-        return ExitCode.Ok;
       }
-      case 'get': {
-        need(1, 'NAME');
-        const document = await fetchPipelineForImport(positionals[0]!, awsSettings(values, ctx));
-        writeJson(ctx, document);
-        const masked = maskedPathsOf(document);
-        if (masked.length) {
-          ctx.stderr.write(
-            `note: AWS masks these values; supply them before applying: ${masked.join(', ')}\n`,
-          );
-        }
-        return ExitCode.Ok;
-      }
-      default:
-        throw new UsageError(
-          sub ? `unknown pipeline subcommand '${sub}'` : 'pipeline needs a subcommand',
-          'start, watch, approve or get',
-        );
-    }
-  },
-};
-export default command;
+    },
+  };
+}
+
+export default createPipelineCommand();

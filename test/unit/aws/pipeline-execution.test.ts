@@ -277,3 +277,47 @@ describe('conveyor pipeline get', () => {
     );
   });
 });
+
+describe('approve: local runs first', () => {
+  it('answers a waiting local run without calling AWS', async () => {
+    const { createPipelineCommand } = await import('../../../src/cli/commands/pipeline.js');
+    const seen: unknown[] = [];
+    const command = createPipelineCommand(async () => async (options) => {
+      seen.push(options);
+      return true;
+    });
+    expect(
+      await command.run(['approve', 'release', 'Deploy', 'Approve', '--summary', 'ship it'], env.ctx),
+    ).toBe(0);
+    expect(seen).toEqual([
+      {
+        cwd: env.ctx.cwd,
+        pipeline: 'release',
+        stage: 'Deploy',
+        action: 'Approve',
+        decision: 'Approved',
+        summary: 'ship it',
+      },
+    ]);
+    expect(cp.calls()).toHaveLength(0);
+    expect(env.out.text()).toBe('approved release/Deploy/Approve (local run)\n');
+  });
+
+  it('falls back to AWS when no local run waits, or the local runner is not installed', async () => {
+    const { createPipelineCommand } = await import('../../../src/cli/commands/pipeline.js');
+    cp.on(GetPipelineStateCommand).resolves({
+      stageStates: [
+        stageState('Deploy', 'InProgress', [{ actionName: 'Approve', status: 'InProgress', token: 'tok-1' }]),
+      ],
+    });
+    cp.on(PutApprovalResultCommand).resolves({});
+    const notWaiting = createPipelineCommand(async () => async () => false);
+    expect(await notWaiting.run(['approve', 'release', 'Deploy', 'Approve'], env.ctx)).toBe(0);
+    const absent = createPipelineCommand(async () => undefined);
+    expect(await absent.run(['approve', 'release', 'Deploy', 'Approve', '--json'], env.ctx)).toBe(0);
+    expect(cp.commandCalls(PutApprovalResultCommand).map((c) => c.args[0].input.result)).toEqual([
+      { summary: 'Approved with conveyor', status: 'Approved' },
+      { summary: 'Approved with conveyor', status: 'Approved' },
+    ]);
+  });
+});
