@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { parseCommandArgs } from '../../cli/args.js';
 import type { Command } from '../../cli/context.js';
-import { UsageError } from '../../core/errors.js';
+import { UsageError, WorkFailedError } from '../../core/errors.js';
 import { ExitCode } from '../../core/exit-codes.js';
 import { AWS_OPTIONS_USAGE, awsOptions, awsSettings } from '../cli-options.js';
 import { createCodeBuildClient } from '../clients.js';
@@ -97,12 +97,20 @@ const command: Command = {
       buildId: build.id!,
       ...(build.buildNumber !== undefined ? { buildNumber: build.buildNumber } : {}),
     });
-    const status = await followRemoteBuild(client, build.id!, {
-      clock: ctx.clock,
-      signal: ctx.signal,
-      intervalMs: interval * 1000,
-      onEvent: emit,
-    });
+    let status: string;
+    try {
+      status = await followRemoteBuild(client, build.id!, {
+        clock: ctx.clock,
+        signal: ctx.signal,
+        intervalMs: interval * 1000,
+        onEvent: emit,
+      });
+    } catch (err) {
+      // Ctrl-C stops the following, not the build.
+      if (ctx.signal.aborted)
+        throw new WorkFailedError(`stopped following; build ${build.id} goes on in CodeBuild`);
+      throw err;
+    }
     return status === 'SUCCEEDED' ? ExitCode.Ok : ExitCode.Failed;
   },
 };

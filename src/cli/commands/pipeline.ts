@@ -8,7 +8,7 @@ import {
   watchPipelineExecution,
 } from '../../aws/pipeline/execution.js';
 import { fetchPipelineForImport, maskedPathsOf } from '../../aws/pipeline/import.js';
-import { UsageError } from '../../core/errors.js';
+import { UsageError, WorkFailedError } from '../../core/errors.js';
 import { ExitCode } from '../../core/exit-codes.js';
 import { parseCommandArgs } from '../args.js';
 import type { CliContext, Command } from '../context.js';
@@ -55,13 +55,23 @@ async function follow(
 ): Promise<number> {
   const emit = (event: PipelineEvent) =>
     ctx.stdout.write(json ? `${JSON.stringify(event)}\n` : `${renderEvent(event, name)}\n`);
-  const result = await watchPipelineExecution(client, name, executionId, {
-    clock: ctx.clock,
-    signal: ctx.signal,
-    intervalMs: intervalSeconds * 1000,
-    onEvent: emit,
-  });
-  return result.status === 'Succeeded' ? ExitCode.Ok : ExitCode.Failed;
+  try {
+    const result = await watchPipelineExecution(client, name, executionId, {
+      clock: ctx.clock,
+      signal: ctx.signal,
+      intervalMs: intervalSeconds * 1000,
+      onEvent: emit,
+    });
+    return result.status === 'Succeeded' ? ExitCode.Ok : ExitCode.Failed;
+  } catch (err) {
+    // Ctrl-C stops the watching, not the execution: say how to pick it up again.
+    if (ctx.signal.aborted) {
+      throw new WorkFailedError(
+        `stopped following; execution ${executionId} goes on in AWS — conveyor pipeline watch ${name} ${executionId}`,
+      );
+    }
+    throw err;
+  }
 }
 
 /** The local pipeline runner's `approveLocalAction` (src/build/approvals.ts): true when a local run was waiting. */

@@ -321,3 +321,26 @@ describe('approve: local runs first', () => {
     ]);
   });
 });
+
+describe('interrupting a watch', () => {
+  it('Ctrl-C stops following with a hint to resume, exit 1', async () => {
+    cp.on(StartPipelineExecutionCommand).resolves({ pipelineExecutionId: EXEC });
+    cp.on(GetPipelineExecutionCommand).resolves({
+      pipelineExecution: { pipelineExecutionId: EXEC, status: 'InProgress' },
+    });
+    cp.on(GetPipelineStateCommand).resolves({ stageStates: [] });
+    cp.on(ListActionExecutionsCommand).resolves({ actionExecutionDetails: [] });
+    const controller = new AbortController();
+    const run = runCli(['pipeline', 'start', 'release', '--watch'], {
+      ...env.ctx,
+      signal: controller.signal,
+    });
+    const clock = env.ctx.clock as FakeClock;
+    while (clock.pending === 0) await new Promise((r) => setTimeout(r, 1));
+    controller.abort();
+    expect(await run).toBe(1);
+    expect(env.err.text()).toBe(
+      `conveyor pipeline: stopped following; execution ${EXEC} goes on in AWS — conveyor pipeline watch release ${EXEC}\n`,
+    );
+  });
+});
