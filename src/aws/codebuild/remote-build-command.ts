@@ -10,6 +10,7 @@ import { UsageError, WorkFailedError } from '../../core/errors.js';
 import { ExitCode } from '../../core/exit-codes.js';
 import { AWS_OPTIONS_USAGE, awsOptions, awsSettings } from '../cli-options.js';
 import { createCodeBuildClient } from '../clients.js';
+import { ProgressView } from '../progress.js';
 import { followRemoteBuild, parseEnvPairs, type RemoteBuildEvent, startRemoteBuild } from './remote-build.js';
 
 const USAGE = [
@@ -81,9 +82,14 @@ const command: Command = {
     const buildspecText = readFileSync(buildspecPath, 'utf8');
     const env = parseEnvPairs(values.env ?? []);
     const client = await createCodeBuildClient(awsSettings(values, ctx));
+    const view = new ProgressView(ctx.stdout, ctx.clock, !values.json);
     const emit = (event: RemoteBuildEvent) => {
       if (event.type === 'logs' && !values.logs) return;
-      ctx.stdout.write(values.json ? `${JSON.stringify(event)}\n` : `${render(event)}\n`);
+      if (values.json) ctx.stdout.write(`${JSON.stringify(event)}\n`);
+      else {
+        if (event.type === 'finished') view.done();
+        view.line(render(event));
+      }
     };
     const build = await startRemoteBuild(client, {
       project: values.remote,
@@ -104,8 +110,11 @@ const command: Command = {
         signal: ctx.signal,
         intervalMs: interval * 1000,
         onEvent: emit,
+        onPoll: ({ currentPhase }) => view.update(`${values.remote} ${currentPhase ?? 'starting'}`),
       });
+      view.done();
     } catch (err) {
+      view.done();
       // Ctrl-C stops the following, not the build.
       if (ctx.signal.aborted)
         throw new WorkFailedError(`stopped following; build ${build.id} goes on in CodeBuild`);

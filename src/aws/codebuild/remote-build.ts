@@ -68,6 +68,8 @@ export interface FollowBuildOptions {
   signal?: AbortSignal;
   intervalMs?: number;
   onEvent: (event: RemoteBuildEvent) => void;
+  /** After every poll: the phase running now (for a live status line). */
+  onPoll?: (snapshot: { currentPhase?: string }) => void;
 }
 
 /** Polls until the build completes; returns its final status (SUCCEEDED, FAILED, FAULT, TIMED_OUT, STOPPED). */
@@ -111,6 +113,8 @@ export async function followRemoteBuild(
           ...(message ? { message } : {}),
         });
       }
+      if (!build.buildComplete)
+        options.onPoll?.({ ...(build.currentPhase ? { currentPhase: build.currentPhase } : {}) });
       if (build.buildComplete) {
         const status = build.buildStatus ?? 'UNKNOWN';
         options.onEvent({ type: 'finished', buildId, status });

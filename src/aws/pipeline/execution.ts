@@ -70,6 +70,8 @@ export interface WatchOptions {
   /** Poll interval; doubled (up to 60 s) while AWS throttles. */
   intervalMs?: number;
   onEvent: (event: PipelineEvent) => void;
+  /** After every poll: the execution status and the actions running now (for a live status line). */
+  onPoll?: (snapshot: { status: string; running: string[] }) => void;
 }
 
 async function listActions(client: CodePipelineClient, pipelineName: string, executionId: string) {
@@ -153,6 +155,10 @@ export async function watchPipelineExecution(
         });
       }
       const status = exec.pipelineExecution?.status ?? 'Unknown';
+      options.onPoll?.({
+        status,
+        running: [...actionSeen].filter(([, s]) => s === 'InProgress').map(([key]) => key),
+      });
       if ((TERMINAL_EXECUTION_STATUSES as readonly string[]).includes(status)) {
         const summary = exec.pipelineExecution?.statusSummary ?? failedActionSummary(actions);
         options.onEvent({ type: 'finished', executionId, status, ...(summary ? { summary } : {}) });

@@ -8,6 +8,7 @@ import {
   watchPipelineExecution,
 } from '../../aws/pipeline/execution.js';
 import { fetchPipelineForImport, maskedPathsOf } from '../../aws/pipeline/import.js';
+import { ProgressView } from '../../aws/progress.js';
 import { UsageError, WorkFailedError } from '../../core/errors.js';
 import { ExitCode } from '../../core/exit-codes.js';
 import { parseCommandArgs } from '../args.js';
@@ -53,17 +54,27 @@ async function follow(
   json: boolean,
   intervalSeconds: number,
 ): Promise<number> {
-  const emit = (event: PipelineEvent) =>
-    ctx.stdout.write(json ? `${JSON.stringify(event)}\n` : `${renderEvent(event, name)}\n`);
+  const view = new ProgressView(ctx.stdout, ctx.clock, !json);
+  const emit = (event: PipelineEvent) => {
+    if (json) ctx.stdout.write(`${JSON.stringify(event)}\n`);
+    else {
+      if (event.type === 'finished') view.done();
+      view.line(renderEvent(event, name));
+    }
+  };
   try {
     const result = await watchPipelineExecution(client, name, executionId, {
       clock: ctx.clock,
       signal: ctx.signal,
       intervalMs: intervalSeconds * 1000,
       onEvent: emit,
+      onPoll: ({ status, running }) =>
+        view.update(`${name} ${status}${running.length ? `: ${running.join(', ')}` : ''}`),
     });
+    view.done();
     return result.status === 'Succeeded' ? ExitCode.Ok : ExitCode.Failed;
   } catch (err) {
+    view.done();
     // Ctrl-C stops the watching, not the execution: say how to pick it up again.
     if (ctx.signal.aborted) {
       throw new WorkFailedError(

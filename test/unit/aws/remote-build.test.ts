@@ -217,3 +217,41 @@ describe('conveyor build --remote', () => {
     );
   });
 });
+
+describe('progress on a terminal', () => {
+  it('redraws one status line in place with the running phase and elapsed time; plain streams get none', async () => {
+    const { awsContext: makeContext, capture } = await import('./helpers.js');
+    const tty = capture(true);
+    const local = makeContext({ cwd: join(FIXTURES, 'build'), stdout: tty.stream });
+    try {
+      cb.on(StartBuildCommand).resolves({ build: build({}) });
+      cb.on(BatchGetBuildsCommand)
+        .resolvesOnce({
+          builds: [build({ currentPhase: 'BUILD', phases: [done('SUBMITTED', 0, 1), running('BUILD', 1)] })],
+        })
+        .resolves({
+          builds: [
+            build({
+              buildComplete: true,
+              buildStatus: 'SUCCEEDED',
+              phases: [done('SUBMITTED', 0, 1), done('BUILD', 1, 9)],
+            }),
+          ],
+        });
+      const code = await settleInFakeTime(
+        command.run(['--remote', 'hello-build'], local.ctx),
+        local.ctx.clock as FakeClock,
+        5000,
+      );
+      expect(code).toBe(0);
+      const text = tty.text();
+      expect(text).toContain('\r\x1b[2Khello-build BUILD · 0s');
+      expect(text.match(/\x1b\[2K/g)!.length).toBeGreaterThanOrEqual(3);
+      // Permanent lines stay whole, and the status line is cleared at the end.
+      expect(text).toContain('  BUILD             SUCCEEDED 9s\n');
+      expect(text.endsWith(`Build ${ID} SUCCEEDED\n`)).toBe(true);
+    } finally {
+      local.cleanup();
+    }
+  });
+});
