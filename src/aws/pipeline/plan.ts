@@ -31,6 +31,8 @@ export interface PipelinePlan {
   /** Live version (from GetPipeline) an update is based on. */
   liveVersion?: number;
   changes: PipelineChange[];
+  /** Updated although no difference is visible (`apply --force`, e.g. to rotate a masked secret). */
+  forced?: boolean;
 }
 
 function isPipelineShape(v: unknown): v is PipelineDeclaration {
@@ -167,6 +169,11 @@ export async function planPipeline(client: CodePipelineClient, desired: Pipeline
     ...(live.pipeline.version !== undefined ? { liveVersion: live.pipeline.version } : {}),
     changes,
   };
+}
+
+/** `apply --force`: pipelines that exist are updated even when nothing differs visibly (masked secrets). */
+export function forcePlan(plan: PipelinePlan): PipelinePlan {
+  return plan.action === 'none' ? { ...plan, action: 'update', forced: true } : plan;
 }
 
 /** Strips what AWS manages itself from an emitted declaration before sending it. */

@@ -5,6 +5,7 @@ import {
   type ApplyResult,
   applyPipelinePlan,
   DEFAULT_PIPELINE_DIR,
+  forcePlan,
   loadPipelineFiles,
   type PipelinePlan,
   planPipeline,
@@ -35,11 +36,13 @@ export function createApplyCommand(confirm: Confirm = terminalConfirm): Command 
   return {
     summary: 'Create or update pipelines on AWS',
     usage: [
-      'Usage: conveyor apply [FILE...] [--dir DIR] [--yes] [--json] [--region R] [--profile P]',
+      'Usage: conveyor apply [FILE...] [--dir DIR] [--yes] [--force] [--json] [--region R] [--profile P]',
       '',
       `Plans like \`conveyor plan\` (default folder ${DEFAULT_PIPELINE_DIR}), asks for confirmation, then calls`,
       'CreatePipeline or UpdatePipeline (with the live version). Pipelines without changes are not touched.',
       '  --yes             do not ask (required when not running in a terminal)',
+      "  --force           update existing pipelines even without a visible change (AWS masks secrets as '****',",
+      '                    so a changed token is invisible to the diff)',
       AWS_OPTIONS_USAGE,
     ].join('\n'),
     async run(args, ctx) {
@@ -49,13 +52,17 @@ export function createApplyCommand(confirm: Confirm = terminalConfirm): Command 
           ...awsOptions,
           dir: { type: 'string' },
           yes: { type: 'boolean', short: 'y', default: false },
+          force: { type: 'boolean', default: false },
         },
         allowPositionals: true,
       });
       const files = loadPipelineFiles(ctx.cwd, positionals, values.dir);
       const client = await createCodePipelineClient(awsSettings(values, ctx));
       const plans: PipelinePlan[] = [];
-      for (const f of files) plans.push(await planPipeline(client, f));
+      for (const f of files) {
+        const plan = await planPipeline(client, f);
+        plans.push(values.force ? forcePlan(plan) : plan);
+      }
       const pending = plans.filter((p) => p.action !== 'none');
       if (!values.json) ctx.stdout.write(renderPlan(plans));
       if (pending.length > 0 && !values.yes) {

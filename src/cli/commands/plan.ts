@@ -17,7 +17,11 @@ export function renderPlan(plans: PipelinePlan[]): string {
     if (p.action === 'create') lines.push(`+ ${p.name} (${p.file}): create`);
     else if (p.action === 'none')
       lines.push(`  ${p.name} (${p.file}): no changes (live version ${p.liveVersion ?? '?'})`);
-    else {
+    else if (p.forced) {
+      lines.push(
+        `~ ${p.name} (${p.file}): update live version ${p.liveVersion ?? '?'} (forced: no visible change)`,
+      );
+    } else {
       lines.push(
         `~ ${p.name} (${p.file}): update live version ${p.liveVersion ?? '?'}, ${p.changes.length} change${p.changes.length === 1 ? '' : 's'}`,
       );

@@ -240,3 +240,19 @@ describe('validation before AWS', () => {
     }
   });
 });
+
+describe('apply --force', () => {
+  it('updates a pipeline whose only difference could hide behind a masked secret', async () => {
+    cp.on(GetPipelineCommand).resolves(liveLegacy());
+    cp.on(UpdatePipelineCommand).resolves({ pipeline: { ...desiredLegacy(), version: 8 } });
+    const code = await runCli(['apply', 'pipelines/legacy.json', '--yes', '--force'], env.ctx);
+    expect(code).toBe(0);
+    expect(env.out.text()).toContain(
+      '~ legacy (pipelines/legacy.json): update live version 7 (forced: no visible change)',
+    );
+    expect(
+      cp.commandCalls(UpdatePipelineCommand)[0]!.args[0].input.pipeline?.stages?.[0]?.actions?.[0]
+        ?.configuration?.OAuthToken,
+    ).toBe('ghp_realtoken123');
+  });
+});
