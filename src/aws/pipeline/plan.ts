@@ -16,8 +16,8 @@ import { loadCodePipeline } from '../clients.js';
 import { awsCall, errorName } from '../errors.js';
 import { diffPipelines, MASKED, type PipelineChange } from './diff.js';
 
-/** Where `conveyor synth` writes pipeline JSON by default, relative to the project. */
-export const DEFAULT_PIPELINE_DIR = join('dist', 'pipelines');
+/** Where `conveyor synth` writes pipeline JSON by default (its `conveyor.out/`), relative to the project. */
+export const DEFAULT_PIPELINE_DIR = join('conveyor.out', 'pipelines');
 
 export interface PipelineFile {
   file: string;

@@ -134,7 +134,7 @@ describe('conveyor plan', () => {
   it('explains a missing folder with exit 2', async () => {
     const code = await runCli(['plan'], env.ctx);
     expect(code).toBe(2);
-    expect(env.err.text()).toContain('no pipeline folder at dist/pipelines');
+    expect(env.err.text()).toContain('no pipeline folder at conveyor.out/pipelines');
   });
 });
 
