@@ -43,6 +43,12 @@ const THROTTLING = new Set([
   'ThrottledException',
   'LimitExceededException',
 ]);
+const STRUCTURE = new Set([
+  'InvalidStructureException',
+  'InvalidActionDeclarationException',
+  'InvalidStageDeclarationException',
+  'InvalidBlockerDeclarationException',
+]);
 const CONFLICT = new Set([
   'InvalidStructureException',
   'ConcurrentModificationException',
@@ -77,6 +83,15 @@ export function mapAwsError(err: unknown, service: AwsService, commandName: stri
     return new UsageError(
       `no AWS credentials found for ${action}${about}`,
       'set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, choose a profile with AWS_PROFILE or --profile, or sign in with `aws sso login`',
+    );
+  }
+  if (STRUCTURE.has(name) && !/version|concurren/i.test(message)) {
+    // CodePipeline checks the declaration (and whether it may assume the roles in it) on create/update.
+    const role = /not authorized to perform:? AssumeRole on role (\S+)/i.exec(message)?.[1];
+    return new WorkFailedError(
+      role
+        ? `CodePipeline may not assume ${role}${about}: ${message}`
+        : `AWS rejected the pipeline definition${about}: ${name}: ${message}`,
     );
   }
   if (ACCESS_DENIED.has(name) || /not authorized to perform/i.test(message)) {
@@ -125,6 +140,19 @@ export function mapAwsError(err: unknown, service: AwsService, commandName: stri
 export interface Sender {
   // biome-ignore lint/suspicious/noExplicitAny: the SDK's overloaded send() cannot be named more narrowly here
   send(command: any, options?: any): Promise<any>;
+}
+
+/**
+ * A role created moments ago is not yet usable everywhere (IAM is eventually consistent), and CodePipeline
+ * reports it as InvalidStructureException "... not authorized to perform AssumeRole on role ...".
+ */
+export function isRolePropagationDelay(err: unknown): boolean {
+  const e = (err as { awsError?: SdkErrorLike } & SdkErrorLike) ?? {};
+  const source = e.awsError ?? e;
+  return (
+    source.name === 'InvalidStructureException' &&
+    /not authorized to perform:? AssumeRole on role/i.test(source.message ?? '')
+  );
 }
 
 /** Sends one command and maps a failure to a clear Conveyor error. */

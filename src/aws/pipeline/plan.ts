@@ -9,11 +9,12 @@ import type {
   GetPipelineOutput,
   PipelineDeclaration,
 } from '@aws-sdk/client-codepipeline';
+import type { Clock } from '../../core/clock.js';
 import { UsageError, WorkFailedError } from '../../core/errors.js';
 import { type Diagnostic, formatDiagnostics } from '../../spec/diagnostics.js';
 import { validateText } from '../../spec/validate.js';
 import { loadCodePipeline } from '../clients.js';
-import { awsCall, errorName } from '../errors.js';
+import { awsCall, errorName, isRolePropagationDelay } from '../errors.js';
 import { diffPipelines, MASKED, type PipelineChange } from './diff.js';
 
 /** Where `conveyor synth` writes pipeline JSON by default (its `conveyor.out/`), relative to the project. */
@@ -189,8 +190,33 @@ export interface ApplyResult {
   version?: number;
 }
 
+export interface ApplyOptions {
+  /** Used to wait between retries while a new service role propagates through IAM. */
+  clock?: Clock;
+  /** Waits (ms) before each retry of a role-propagation failure; default 10 s, 20 s, 30 s. */
+  roleRetryDelays?: number[];
+}
+
 /** Executes one plan entry. A plan with no changes makes no call at all. */
 export async function applyPipelinePlan(
+  client: CodePipelineClient,
+  plan: PipelinePlan,
+  desired: PipelineFile,
+  options: ApplyOptions = {},
+): Promise<ApplyResult> {
+  const delays = options.clock ? (options.roleRetryDelays ?? [10_000, 20_000, 30_000]) : [];
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await applyOnce(client, plan, desired);
+    } catch (err) {
+      const delay = delays[attempt];
+      if (delay === undefined || !isRolePropagationDelay(err)) throw err;
+      await options.clock!.sleep(delay);
+    }
+  }
+}
+
+async function applyOnce(
   client: CodePipelineClient,
   plan: PipelinePlan,
   desired: PipelineFile,

@@ -83,7 +83,7 @@ export function createApplyCommand(confirm: Confirm = terminalConfirm): Command 
       for (const plan of plans) {
         const file = files.find((f) => f.pipeline.name === plan.name)!;
         try {
-          const result = await applyPipelinePlan(client, plan, file);
+          const result = await applyPipelinePlan(client, plan, file, { clock: ctx.clock });
           results.push(result);
           if (!values.json && result.action !== 'none') {
             ctx.stdout.write(

@@ -256,3 +256,66 @@ describe('apply --force', () => {
     ).toBe('ghp_realtoken123');
   });
 });
+
+describe('apply right after the service role was created', () => {
+  const propagation = () =>
+    Object.assign(
+      new Error(
+        'CodePipeline is not authorized to perform AssumeRole on role arn:aws:iam::111122223333:role/conveyor-release-pipeline',
+      ),
+      { name: 'InvalidStructureException' },
+    );
+
+  it('retries while IAM propagates the role, then creates', async () => {
+    const { settleInFakeTime } = await import('./helpers.js');
+    const { FakeClock } = await import('../../../src/core/clock.js');
+    cp.on(GetPipelineCommand).rejects(notFound('release'));
+    cp.on(CreatePipelineCommand)
+      .rejectsOnce(propagation())
+      .resolves({ pipeline: { name: 'release', version: 1 } as never });
+    const code = await settleInFakeTime(
+      runCli(['apply', 'pipelines/release.json', '--yes'], env.ctx),
+      env.ctx.clock as InstanceType<typeof FakeClock>,
+      10_000,
+    );
+    expect(env.err.text()).toBe('');
+    expect(code).toBe(0);
+    expect(cp.commandCalls(CreatePipelineCommand)).toHaveLength(2);
+  });
+
+  it('gives up with a message naming the role (exit 1)', async () => {
+    const { settleInFakeTime } = await import('./helpers.js');
+    const { FakeClock } = await import('../../../src/core/clock.js');
+    cp.on(GetPipelineCommand).rejects(notFound('release'));
+    cp.on(CreatePipelineCommand).rejects(propagation());
+    const code = await settleInFakeTime(
+      runCli(['apply', 'pipelines/release.json', '--yes'], env.ctx),
+      env.ctx.clock as InstanceType<typeof FakeClock>,
+      10_000,
+    );
+    expect(code).toBe(1);
+    expect(cp.commandCalls(CreatePipelineCommand)).toHaveLength(4);
+    expect(env.err.text()).toContain(
+      'conveyor apply: CodePipeline may not assume arn:aws:iam::111122223333:role/conveyor-release-pipeline (pipeline release)',
+    );
+  });
+
+  it('an invalid declaration AWS rejects is a failed apply, not a usage error', async () => {
+    cp.on(GetPipelineCommand).rejects(notFound('release'));
+    cp.on(CreatePipelineCommand).rejects(
+      Object.assign(
+        new Error(
+          'ActionConfiguration Map value must satisfy constraint: [Member must have length less than or equal to 1000]',
+        ),
+        {
+          name: 'InvalidStructureException',
+        },
+      ),
+    );
+    expect(await runCli(['apply', 'pipelines/release.json', '--yes'], env.ctx)).toBe(1);
+    expect(env.err.text()).toContain(
+      'AWS rejected the pipeline definition (pipeline release): InvalidStructureException',
+    );
+    expect(cp.commandCalls(CreatePipelineCommand)).toHaveLength(1);
+  });
+});
