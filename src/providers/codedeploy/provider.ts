@@ -65,6 +65,22 @@ export interface FollowResult {
   reason?: string;
 }
 
+/** A deployment as `conveyor status` shows it, in the engine's status vocabulary. */
+export interface CodeDeploySnapshot {
+  deploymentId: string;
+  status: DeploymentStatus;
+  /** CodeDeploy's own status (Created, Queued, InProgress, Baking, Ready, Succeeded, Failed, Stopped). */
+  codedeployStatus: string;
+  config?: string;
+  /** Targets per state: Pending, InProgress, Succeeded, Failed, Skipped, Ready. */
+  overview: Record<string, number>;
+  error?: string;
+  rollbackDeploymentId?: string;
+  /** Set on a rollback deployment: the deployment it undoes. */
+  rollbackOf?: string;
+  creator?: string;
+}
+
 export interface CodeDeployProviderOptions {
   clock: Clock;
   /** Poll interval (default 15 s, as the SDK waiter). Doubled up to 2 min while AWS throttles. */
@@ -247,6 +263,30 @@ export class CodeDeployProvider {
       `deployment ${deploymentId} is ${info.status ?? 'unknown'}: CodeDeploy waits for promotion only in a blue/green ready wait`,
       full ? undefined : 'use --full to skip the wait before the original fleet is terminated',
     );
+  }
+
+  /** One GetDeployment, mapped for `conveyor status`. */
+  async describe(deploymentId: string): Promise<CodeDeploySnapshot> {
+    const info = await this.port.getDeployment(deploymentId);
+    const overview: Record<string, number> = {};
+    for (const [k, v] of Object.entries(info.deploymentOverview ?? {}))
+      if (typeof v === 'number') overview[k] = v;
+    const error = info.errorInformation?.message;
+    return {
+      deploymentId,
+      status: conveyorStatus(info.status),
+      codedeployStatus: info.status ?? 'Unknown',
+      ...(info.deploymentConfigName ? { config: info.deploymentConfigName } : {}),
+      overview,
+      ...(error ? { error } : {}),
+      ...(info.rollbackInfo?.rollbackDeploymentId
+        ? { rollbackDeploymentId: info.rollbackInfo.rollbackDeploymentId }
+        : {}),
+      ...(info.rollbackInfo?.rollbackTriggeringDeploymentId
+        ? { rollbackOf: info.rollbackInfo.rollbackTriggeringDeploymentId }
+        : {}),
+      ...(info.creator ? { creator: info.creator } : {}),
+    };
   }
 
   /** Abort: StopDeployment with rollback, so CodeDeploy redeploys the last good revision. */

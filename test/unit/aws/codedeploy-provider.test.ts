@@ -851,3 +851,35 @@ describe('CodeDeploy provider on Lambda', () => {
     ).toEqual([10, 20, 30, 40, 50, 60, 70, 80, 90, 100]);
   });
 });
+
+describe('CodeDeploy deployment snapshot', () => {
+  it('maps Ready to Paused and keeps the target counts and rollback links', async () => {
+    mockDeployment('d-SNAP00001', [
+      {
+        status: 'Ready',
+        deploymentConfigName: 'CodeDeployDefault.ECSAllAtOnce',
+        deploymentOverview: { Pending: 0, InProgress: 0, Succeeded: 0, Failed: 0, Skipped: 0, Ready: 1 },
+        creator: 'user',
+      },
+    ]);
+    expect(await provider.describe('d-SNAP00001')).toEqual({
+      deploymentId: 'd-SNAP00001',
+      status: 'Paused',
+      codedeployStatus: 'Ready',
+      config: 'CodeDeployDefault.ECSAllAtOnce',
+      overview: { Pending: 0, InProgress: 0, Succeeded: 0, Failed: 0, Skipped: 0, Ready: 1 },
+      creator: 'user',
+    });
+    mockDeployment('d-ROLLBK003', [
+      {
+        status: 'Baking',
+        creator: 'codeDeployRollback',
+        rollbackInfo: { rollbackTriggeringDeploymentId: 'd-SNAP00001' },
+      },
+    ]);
+    expect(await provider.describe('d-ROLLBK003')).toMatchObject({
+      status: 'InProgress',
+      rollbackOf: 'd-SNAP00001',
+    });
+  });
+});
