@@ -20,7 +20,7 @@ import {
   type CodeDeployDeploymentRequest,
   CodeDeployProvider,
 } from '../../../src/providers/codedeploy/provider.js';
-import type { CodeDeployEvent, Strategy } from '../../../src/providers/codedeploy/types.js';
+import type { CodeDeployEvent, Strategy, TrafficStep } from '../../../src/providers/codedeploy/types.js';
 import { settleInFakeTime } from './helpers.js';
 
 const cd = mockClient(CodeDeployClient);
@@ -880,6 +880,186 @@ describe('CodeDeploy deployment snapshot', () => {
     expect(await provider.describe('d-ROLLBK003')).toMatchObject({
       status: 'InProgress',
       rollbackOf: 'd-SNAP00001',
+    });
+  });
+});
+
+describe('exact CreateDeployment per strategy and compute platform', () => {
+  const linear = (step: number, seconds: number): Strategy => {
+    const steps: TrafficStep[] = [];
+    for (let w = step; w < 100; w += step)
+      steps.push({ kind: 'setWeight', percent: w }, { kind: 'pause', seconds });
+    return { kind: 'traffic', name: 'linear', steps };
+  };
+  const canary = (percent: number, seconds: number): Strategy => ({
+    kind: 'traffic',
+    name: 'canary',
+    steps: [
+      { kind: 'setWeight', percent },
+      { kind: 'pause', seconds },
+    ],
+  });
+  const groups = {
+    Server: serverGroup,
+    ECS: {
+      deploymentGroupInfo: {
+        computePlatform: 'ECS' as const,
+        deploymentStyle: {
+          deploymentType: 'BLUE_GREEN' as const,
+          deploymentOption: 'WITH_TRAFFIC_CONTROL' as const,
+        },
+        blueGreenDeploymentConfiguration: {
+          deploymentReadyOption: { actionOnTimeout: 'CONTINUE_DEPLOYMENT' as const },
+        },
+      },
+    },
+    Lambda: {
+      deploymentGroupInfo: {
+        computePlatform: 'Lambda' as const,
+        deploymentStyle: {
+          deploymentType: 'BLUE_GREEN' as const,
+          deploymentOption: 'WITH_TRAFFIC_CONTROL' as const,
+        },
+      },
+    },
+  };
+  const cases: [keyof typeof groups, string, Strategy, string, object | undefined][] = [
+    [
+      'Server',
+      'all-at-once',
+      { kind: 'in-place', name: 'all-at-once', minimumHealthyHosts: { count: 0 } },
+      'CodeDeployDefault.AllAtOnce',
+      undefined,
+    ],
+    [
+      'Server',
+      'half-at-a-time',
+      { kind: 'in-place', name: 'half-at-a-time', minimumHealthyHosts: { percent: 50 }, preset: 'half' },
+      'CodeDeployDefault.HalfAtATime',
+      undefined,
+    ],
+    ['Server', 'one-at-a-time', oneAtATime, 'CodeDeployDefault.OneAtATime', undefined],
+    [
+      'Server',
+      'rolling 40%',
+      { kind: 'in-place', name: 'rolling', minimumHealthyHosts: { percent: 40 } },
+      'conveyor-server-min-healthy-40-percent',
+      {
+        deploymentConfigName: 'conveyor-server-min-healthy-40-percent',
+        computePlatform: 'Server',
+        minimumHealthyHosts: { type: 'FLEET_PERCENT', value: 40 },
+      },
+    ],
+    [
+      'ECS',
+      'all-at-once',
+      { kind: 'in-place', name: 'all-at-once', minimumHealthyHosts: { count: 0 } },
+      'CodeDeployDefault.ECSAllAtOnce',
+      undefined,
+    ],
+    [
+      'ECS',
+      'Canary10Percent15Minutes',
+      canary(10, 900),
+      'CodeDeployDefault.ECSCanary10Percent15Minutes',
+      undefined,
+    ],
+    [
+      'ECS',
+      'Linear10PercentEvery3Minutes',
+      linear(10, 180),
+      'CodeDeployDefault.ECSLinear10PercentEvery3Minutes',
+      undefined,
+    ],
+    [
+      'ECS',
+      'linear 25% every 4 min',
+      linear(25, 240),
+      'conveyor-ecs-linear-25pct-every-4min',
+      {
+        deploymentConfigName: 'conveyor-ecs-linear-25pct-every-4min',
+        computePlatform: 'ECS',
+        trafficRoutingConfig: {
+          type: 'TimeBasedLinear',
+          timeBasedLinear: { linearPercentage: 25, linearInterval: 4 },
+        },
+      },
+    ],
+    [
+      'Lambda',
+      'all-at-once',
+      { kind: 'in-place', name: 'all-at-once', minimumHealthyHosts: { count: 0 } },
+      'CodeDeployDefault.LambdaAllAtOnce',
+      undefined,
+    ],
+    [
+      'Lambda',
+      'Canary10Percent30Minutes',
+      canary(10, 1800),
+      'CodeDeployDefault.LambdaCanary10Percent30Minutes',
+      undefined,
+    ],
+    [
+      'Lambda',
+      'Linear10PercentEvery2Minutes',
+      linear(10, 120),
+      'CodeDeployDefault.LambdaLinear10PercentEvery2Minutes',
+      undefined,
+    ],
+    [
+      'Lambda',
+      'canary 5% for 1 min',
+      canary(5, 60),
+      'conveyor-lambda-canary-5pct-1min',
+      {
+        deploymentConfigName: 'conveyor-lambda-canary-5pct-1min',
+        computePlatform: 'Lambda',
+        trafficRoutingConfig: {
+          type: 'TimeBasedCanary',
+          timeBasedCanary: { canaryPercentage: 5, canaryInterval: 1 },
+        },
+      },
+    ],
+  ];
+
+  it.each(cases)('%s %s', async (platform, _name, strategy, configName, customConfig) => {
+    cd.on(GetDeploymentGroupCommand).resolves(groups[platform]);
+    cd.on(CreateDeploymentConfigCommand).resolves({
+      deploymentConfigId: 'c0ffee00-0000-0000-0000-000000000000',
+    });
+    cd.on(CreateDeploymentCommand).resolves({ deploymentId: 'd-EACH00001' });
+    const revision = platform === 'Server' ? S3_REVISION : { appSpecContent: 'version: 0.0\n' };
+    await provider.start(
+      await provider.prepare({
+        application: 'app',
+        deploymentGroup: 'grp',
+        strategy,
+        codedeploy: { revision },
+      }),
+    );
+    expect(cd.commandCalls(CreateDeploymentConfigCommand).map((c) => c.args[0].input)).toEqual(
+      customConfig ? [customConfig] : [],
+    );
+    const input = cd.commandCalls(CreateDeploymentCommand)[0]!.args[0].input;
+    expect(input).toEqual({
+      applicationName: 'app',
+      deploymentGroupName: 'grp',
+      revision:
+        platform === 'Server'
+          ? { revisionType: 'S3', s3Location: { ...S3_REVISION.s3 } }
+          : {
+              revisionType: 'AppSpecContent',
+              appSpecContent: {
+                content: 'version: 0.0\n',
+                sha256: '6a41e44aabcfd2527a82894a58f037eb82f3ccca36a3dd2fa70f7ee7a182cd56',
+              },
+            },
+      deploymentConfigName: configName,
+      description: expect.stringMatching(/^Conveyor: /),
+      autoRollbackConfiguration: {
+        enabled: true,
+        events: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_ALARM', 'DEPLOYMENT_STOP_ON_REQUEST'],
+      },
     });
   });
 });
