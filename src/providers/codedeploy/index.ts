@@ -37,3 +37,21 @@ export async function deployWithCodeDeploy(
   options.onStarted?.(deploymentId);
   return provider.follow(deploymentId, onEvent, options.signal);
 }
+
+/**
+ * A provider for one deployment group file: its `codedeploy.region` (over the environment's) and
+ * `codedeploy.pollSeconds` apply.
+ */
+export async function createCodeDeployProviderForGroup(
+  env: AwsSettings['env'],
+  group: import('./settings.js').GroupFileForCodeDeploy,
+  clock: import('../../core/clock.js').Clock,
+  file?: string,
+): Promise<CodeDeployProvider> {
+  const { parseCodeDeploySettings } = await import('./settings.js');
+  const settings = parseCodeDeploySettings(group.codedeploy, file);
+  return createCodeDeployProvider(
+    { env, ...(settings.region ? { region: settings.region } : {}) },
+    { clock, ...(settings.pollSeconds ? { pollMs: settings.pollSeconds * 1000 } : {}) },
+  );
+}

@@ -49,3 +49,30 @@ describe('codedeploy: section of a deployment group', () => {
     });
   });
 });
+
+describe('provider for a group file', () => {
+  it('uses codedeploy.region over the environment and codedeploy.pollSeconds', async () => {
+    const { createCodeDeployProviderForGroup } = await import('../../../src/providers/codedeploy/index.js');
+    const { FakeClock } = await import('../../../src/core/clock.js');
+    const { CodeDeployClient, GetDeploymentCommand } = await import('@aws-sdk/client-codedeploy');
+    const { mockClient } = await import('aws-sdk-client-mock');
+    const cd = mockClient(CodeDeployClient);
+    try {
+      let region = '';
+      cd.on(GetDeploymentCommand).callsFake(async (_input, getClient) => {
+        region = await getClient().config.region();
+        return { deploymentInfo: { status: 'Succeeded' } };
+      });
+      const clock = new FakeClock(0);
+      const provider = await createCodeDeployProviderForGroup(
+        { AWS_REGION: 'us-east-1' },
+        { application: 'a', deploymentGroup: 'g', codedeploy: { region: 'ap-northeast-1', pollSeconds: 30 } },
+        clock,
+      );
+      expect((await provider.describe('d-X')).status).toBe('Succeeded');
+      expect(region).toBe('ap-northeast-1');
+    } finally {
+      cd.restore();
+    }
+  });
+});
