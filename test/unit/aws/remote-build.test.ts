@@ -255,3 +255,88 @@ describe('progress on a terminal', () => {
     }
   });
 });
+
+describe('over the wire', () => {
+  it('StartBuild and BatchGetBuilds through the real client against a loopback CodeBuild', async () => {
+    // The real send() for this last test of the file: the client talks HTTP to a loopback stand-in.
+    cb.restore();
+    const { startFakeAws } = await import('./fake-aws-server.js');
+    let polls = 0;
+    const fake = await startFakeAws((req) => {
+      if (req.target.endsWith('.StartBuild')) {
+        return {
+          status: 200,
+          body: {
+            build: {
+              id: ID,
+              buildNumber: 43,
+              projectName: 'hello-build',
+              buildStatus: 'IN_PROGRESS',
+              startTime: 1795262400.0,
+            },
+          },
+        };
+      }
+      polls++;
+      return {
+        status: 200,
+        body: {
+          builds: [
+            {
+              id: ID,
+              buildComplete: polls > 1,
+              buildStatus: polls > 1 ? 'SUCCEEDED' : 'IN_PROGRESS',
+              currentPhase: polls > 1 ? 'COMPLETED' : 'BUILD',
+              logs: { deepLink: DEEP_LINK },
+              phases: [
+                {
+                  phaseType: 'SUBMITTED',
+                  phaseStatus: 'SUCCEEDED',
+                  startTime: 1795262400.0,
+                  endTime: 1795262401.0,
+                  durationInSeconds: 1,
+                },
+                ...(polls > 1
+                  ? [{ phaseType: 'BUILD', phaseStatus: 'SUCCEEDED', durationInSeconds: 12 }]
+                  : [{ phaseType: 'BUILD' }]),
+              ],
+            },
+          ],
+        },
+      };
+    });
+    const local = awsContext({
+      cwd: join(FIXTURES, 'build'),
+      env: {
+        AWS_REGION: 'eu-west-1',
+        AWS_ENDPOINT_URL_CODEBUILD: fake.url,
+        AWS_ACCESS_KEY_ID: 'AKIDTEST',
+        AWS_SECRET_ACCESS_KEY: 'secret',
+      },
+    });
+    try {
+      const code = await settleInFakeTime(
+        command.run(['--remote', 'hello-build', '--env', 'STAGE=ci', '--logs'], local.ctx),
+        local.ctx.clock as FakeClock,
+        5000,
+      );
+      expect(code).toBe(0);
+      expect(fake.requests.map((r) => r.target)).toEqual([
+        'CodeBuild_20161006.StartBuild',
+        'CodeBuild_20161006.BatchGetBuilds',
+        'CodeBuild_20161006.BatchGetBuilds',
+      ]);
+      expect(fake.requests[0]!.body).toEqual({
+        projectName: 'hello-build',
+        buildspecOverride: readFileSync(join(FIXTURES, 'build', 'buildspec.yml'), 'utf8'),
+        environmentVariablesOverride: [{ name: 'STAGE', value: 'ci', type: 'PLAINTEXT' }],
+      });
+      expect(fake.requests[1]!.body).toEqual({ ids: [ID] });
+      expect(local.out.text()).toContain(`Logs: ${DEEP_LINK}`);
+      expect(local.out.text()).toContain('  BUILD             SUCCEEDED 12s');
+    } finally {
+      local.cleanup();
+      await fake.close();
+    }
+  });
+});
