@@ -33,6 +33,7 @@ import type {
   RevisionSource,
   RollbackSettings,
   Strategy,
+  WholeDeploymentProvider,
 } from './types.js';
 
 export interface CodeDeployDeploymentRequest {
@@ -122,8 +123,11 @@ export function conveyorStatus(status: string | undefined): DeploymentStatus {
   }
 }
 
-export class CodeDeployProvider {
+export class CodeDeployProvider
+  implements WholeDeploymentProvider<CodeDeployDeploymentRequest, PreparedDeployment, FollowResult>
+{
   readonly name = 'codedeploy';
+  readonly mode = 'whole-deployment' as const;
   private readonly pollMs: number;
   private readonly rollbackGraceMs: number;
 

@@ -93,3 +93,25 @@ export type CodeDeployEvent =
   | { type: 'rollback-started'; reason: string; trigger: 'failure' | 'gate' | 'health' | 'abort' | 'manual' }
   | { type: 'rollback-finished'; ok: boolean; message?: string }
   | { type: 'finished'; status: DeploymentStatus; reason?: string };
+
+/**
+ * A provider that runs a whole deployment itself (CodeDeploy does: it batches hosts, runs the lifecycle,
+ * shifts traffic and rolls back on its own), as opposed to the engine's step-by-step DeployProvider, whose
+ * runner executes each planned step. The runner delegates to it and records the events it reports.
+ */
+export interface WholeDeploymentProvider<Request, Prepared, Result> {
+  readonly name: string;
+  readonly mode: 'whole-deployment';
+  /** Every check that can fail before anything starts; reads only. */
+  prepare(request: Request): Promise<Prepared>;
+  /** Starts the deployment; returns the provider's deployment id. */
+  start(prepared: Prepared): Promise<string>;
+  /** Follows to the end (rollback included), reporting engine events. */
+  follow(
+    deploymentId: string,
+    onEvent: (event: CodeDeployEvent) => void,
+    signal?: AbortSignal,
+  ): Promise<Result>;
+  promote(deploymentId: string, full?: boolean): Promise<unknown>;
+  abort(deploymentId: string): Promise<unknown>;
+}
