@@ -125,9 +125,30 @@ function show(value: unknown): string {
   return text.length > 160 ? `${text.slice(0, 157)}...` : text;
 }
 
+/** A short description of an added or removed stage or action, instead of its whole canonical tree. */
+function summarize(path: string, value: unknown): string | undefined {
+  if (!isObject(value)) return undefined;
+  if (/^stages\.[^.]+$/.test(path)) {
+    const actions = isObject(value.actions) ? String(value.actions.order ?? '') : '';
+    return `stage (actions: ${actions || 'none'})`;
+  }
+  if (/^stages\.[^.]+\.actions\.[^.]+$/.test(path)) {
+    const t = isObject(value.actionTypeId) ? value.actionTypeId : {};
+    return `action ${t.category}/${t.owner}/${t.provider} v${t.version}, runOrder ${value.runOrder ?? 1}`;
+  }
+  if (/^variables\.[^.]+$/.test(path))
+    return `variable${value.defaultValue !== undefined ? ` (default ${JSON.stringify(value.defaultValue)})` : ''}`;
+  return undefined;
+}
+
 /** One line per change: `~ path: before → after`, `+ path: value`, `- path: value`. */
 export function renderChanges(changes: PipelineChange[], indent = '  '): string[] {
   return changes.map((c) => {
+    const summary = summarize(c.path, c.kind === 'remove' ? c.before : c.after);
+    if (summary && c.kind === 'add') return `${indent}+ ${c.path}: ${summary}`;
+    if (summary && c.kind === 'remove') return `${indent}- ${c.path}: ${summary}`;
+    if (c.path.endsWith('.order') || c.path === 'order')
+      return `${indent}~ ${c.path}: ${c.before} → ${c.after}`;
     if (c.kind === 'add') return `${indent}+ ${c.path}: ${show(c.after)}`;
     if (c.kind === 'remove') return `${indent}- ${c.path}: ${show(c.before)}`;
     return `${indent}~ ${c.path}: ${show(c.before)} → ${show(c.after)}`;

@@ -319,3 +319,46 @@ describe('apply right after the service role was created', () => {
     expect(cp.commandCalls(CreatePipelineCommand)).toHaveLength(1);
   });
 });
+
+describe('plan text', () => {
+  it('names added stages and actions instead of dumping them, and shows order changes plainly', async () => {
+    const live = liveLegacy();
+    live.pipeline.stages[1].actions.push({
+      name: 'Lint',
+      actionTypeId: { category: 'Test', owner: 'AWS', provider: 'CodeBuild', version: '1' },
+      runOrder: 2,
+      configuration: { ProjectName: 'lint' },
+    });
+    cp.on(GetPipelineCommand).resolves(live);
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'conveyor-plan-text-'));
+    try {
+      const doc = readJson('pipelines/legacy.json');
+      doc.pipeline.stages.push({
+        name: 'Approve',
+        actions: [
+          {
+            name: 'Gate',
+            actionTypeId: { category: 'Approval', owner: 'AWS', provider: 'Manual', version: '1' },
+          },
+        ],
+      });
+      writeFileSync(join(dir, 'legacy.json'), JSON.stringify(doc));
+      expect(await runCli(['plan', join(dir, 'legacy.json')], { ...env.ctx, cwd: dir })).toBe(0);
+      expect(env.out.text()).toBe(
+        [
+          '~ legacy (legacy.json): update live version 7, 4 changes',
+          '    ~ stages.order: Source, Build → Source, Build, Approve',
+          '    ~ stages.Build.actions.order: Make, Lint → Make',
+          '    - stages.Build.actions.Lint: action Test/AWS/CodeBuild v1, runOrder 2',
+          '    + stages.Approve: stage (actions: Gate)',
+          'Plan: 0 to create, 1 to update, 0 unchanged.',
+          '',
+        ].join('\n'),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
