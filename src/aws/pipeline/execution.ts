@@ -108,6 +108,7 @@ export async function watchPipelineExecution(
   let interval = base;
   const stageSeen = new Map<string, string>();
   const actionSeen = new Map<string, string>();
+  const approvalsReported = new Set<string>();
   for (;;) {
     try {
       const exec = await awsCall<GetPipelineExecutionOutput>(
@@ -140,8 +141,12 @@ export async function watchPipelineExecution(
       for (const a of actions) {
         const key = `${a.stageName}/${a.actionName}`;
         const status = a.status ?? 'Unknown';
-        if (actionSeen.get(key) === status) continue;
+        const waiting = approvalTokens.has(key) && status === 'InProgress';
+        // The approval token can show up a poll after the action started: report the wait once it does.
+        const newWait = waiting && !approvalsReported.has(key);
+        if (actionSeen.get(key) === status && !newWait) continue;
         actionSeen.set(key, status);
+        if (waiting) approvalsReported.add(key);
         const summary = a.output?.executionResult?.externalExecutionSummary;
         const url = a.output?.executionResult?.externalExecutionUrl;
         options.onEvent({
@@ -151,7 +156,7 @@ export async function watchPipelineExecution(
           status,
           ...(summary ? { summary } : {}),
           ...(url ? { url } : {}),
-          ...(approvalTokens.has(key) ? { awaitingApproval: true } : {}),
+          ...(waiting ? { awaitingApproval: true } : {}),
         });
       }
       const status = exec.pipelineExecution?.status ?? 'Unknown';

@@ -344,3 +344,48 @@ describe('interrupting a watch', () => {
     );
   });
 });
+
+describe('manual approval while watching', () => {
+  it('reports the wait (with the approve command) even when the token appears a poll after the action started', async () => {
+    cp.on(StartPipelineExecutionCommand).resolves({ pipelineExecutionId: EXEC });
+    cp.on(GetPipelineExecutionCommand)
+      .resolvesOnce({ pipelineExecution: { pipelineExecutionId: EXEC, status: 'InProgress' } })
+      .resolvesOnce({ pipelineExecution: { pipelineExecutionId: EXEC, status: 'InProgress' } })
+      .resolves({ pipelineExecution: { pipelineExecutionId: EXEC, status: 'Succeeded' } });
+    cp.on(GetPipelineStateCommand)
+      .resolvesOnce({
+        stageStates: [stageState('Deploy', 'InProgress', [{ actionName: 'Approve', status: 'InProgress' }])],
+      })
+      .resolvesOnce({
+        stageStates: [
+          stageState('Deploy', 'InProgress', [
+            { actionName: 'Approve', status: 'InProgress', token: 'tok-9' },
+          ]),
+        ],
+      })
+      .resolves({
+        stageStates: [stageState('Deploy', 'Succeeded', [{ actionName: 'Approve', status: 'Succeeded' }])],
+      });
+    cp.on(ListActionExecutionsCommand)
+      .resolvesOnce({ actionExecutionDetails: [actionDetail('Deploy', 'Approve', 'InProgress', 1)] })
+      .resolvesOnce({ actionExecutionDetails: [actionDetail('Deploy', 'Approve', 'InProgress', 1)] })
+      .resolves({ actionExecutionDetails: [actionDetail('Deploy', 'Approve', 'Succeeded', 1)] });
+    const code = await settleInFakeTime(
+      runCli(['pipeline', 'start', 'release', '--watch'], env.ctx),
+      env.ctx.clock as FakeClock,
+    );
+    expect(code).toBe(0);
+    expect(env.out.text()).toBe(
+      [
+        `Started release execution ${EXEC}`,
+        '[Deploy] InProgress',
+        '  Deploy/Approve: InProgress',
+        '  Deploy/Approve: waiting for approval — conveyor pipeline approve release Deploy Approve',
+        '[Deploy] Succeeded',
+        '  Deploy/Approve: Succeeded',
+        `Execution ${EXEC} Succeeded`,
+        '',
+      ].join('\n'),
+    );
+  });
+});
