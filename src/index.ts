@@ -25,5 +25,13 @@ export { CodeDeployProvider, createCodeDeployProvider } from './providers/codede
 export type * from './router/api.js';
 export { RouterClient, RouterRequestError, RouterUnavailableError } from './router/client.js';
 export { ensureRouter, stopRouter } from './router/launch.js';
+export type { AppSpec, AppSpecHook, Ec2AppSpec, EcsAppSpec, LambdaAppSpec } from './spec/appspec/types.js';
+export type { Buildspec } from './spec/buildspec/types.js';
+export { rules as ruleCatalog } from './spec/catalog.js';
 export type { Diagnostic, Severity } from './spec/diagnostics.js';
 export { formatDiagnostic, formatDiagnostics, sortDiagnostics } from './spec/diagnostics.js';
+export type { DocumentKind } from './spec/kind.js';
+export type { PipelineDeclaration, PipelineDocument } from './spec/pipeline/types.js';
+export type { ParsedSource, PathSegment, SourcePosition } from './spec/source.js';
+export { parseSource } from './spec/source.js';
+export { detectKind, validatePaths, validateText } from './spec/validate.js';

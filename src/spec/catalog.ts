@@ -89,6 +89,7 @@ export const rules = {
   // ------------------------------------------------------------------ appspec
   ...schemaRules('appspec', 'warning'),
   'appspec/version': e('`version` missing or not 0.0'),
+  'appspec/version-format': w('`version` is 0 in value but not written 0.0 (e.g. the JSON integer 0)'),
   'appspec/quoted-version': w(
     'EC2/on-premises `version` written as the string "0.0"; the agent wants the number',
   ),

@@ -1,5 +1,4 @@
 import { basename } from 'node:path';
-import picomatch from 'picomatch';
 import { rules } from './catalog.js';
 import type { Diagnostic } from './diagnostics.js';
 import type { DocumentKind } from './kind.js';
@@ -62,6 +61,28 @@ function asList(v: unknown): string[] {
   return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
 }
 
+/**
+ * A CodeBuild artifact glob (`**`, `*`, `?`) as a RegExp. Written here rather than importing a glob
+ * library so `conveyor validate` starts fast.
+ */
+export function globToRegExp(glob: string): RegExp {
+  let re = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i]!;
+    if (c === '*') {
+      if (glob[i + 1] === '*') {
+        i++;
+        if (glob[i + 1] === '/') {
+          i++;
+          re += '(?:.*/)?';
+        } else re += '.*';
+      } else re += '[^/]*';
+    } else if (c === '?') re += '[^/]';
+    else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`);
+}
+
 /** Whether an artifact definition (`files`, `base-directory`, `discard-paths`) can put appspec.yml at its root. */
 export function artifactCarriesRootFile(
   artifact: Record<string, unknown>,
@@ -70,7 +91,8 @@ export function artifactCarriesRootFile(
   const discard = artifact['discard-paths'] === true || artifact['discard-paths'] === 'yes';
   for (const raw of asList(artifact.files)) {
     const pattern = raw.replace(/^\.\//, '');
-    const match = picomatch(pattern, { dot: true });
+    const re = globToRegExp(pattern);
+    const match = (path: string) => re.test(path);
     for (const name of names) {
       if (match(name)) return true;
       if (discard && (match(`any/${name}`) || match(`any/dir/${name}`))) return true;

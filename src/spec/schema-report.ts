@@ -142,6 +142,9 @@ function reportOne(e: ErrorObject, path: PathSegment[], reporter: Reporter, opts
       if (data !== null && typeof data === 'object' && !Array.isArray(data) && params.type === 'string') {
         hint = 'an unquoted `: ` makes YAML read text as a key and value: quote the whole string';
       }
+      if ((typeof data === 'boolean' || typeof data === 'number') && params.type === 'string') {
+        hint = `quote it: "${String(data)}"`;
+      }
       if (data === null && params.type === 'string' && typeof path[path.length - 1] === 'number') {
         hint = 'a `- ` entry with nothing after it, or only a comment, is empty: remove it';
       }
@@ -157,12 +160,13 @@ function reportOne(e: ErrorObject, path: PathSegment[], reporter: Reporter, opts
     case 'oneOf': {
       const branches = (Array.isArray(e.schema) ? e.schema : []) as Record<string, unknown>[];
       if (branches.length > 0 && branches.every((b) => b && b.const !== undefined)) {
-        reportOne(
-          { ...e, keyword: 'enum', params: { allowedValues: branches.map((b) => b.const) } },
-          path,
-          reporter,
-          opts,
-        );
+        if (typeof parent.description === 'string') {
+          const message = `${where(path)} is ${describeValue(data)}; allowed: ${parent.description}`;
+          reporter.report(`${p}/invalid-value` as RuleId, path, message);
+          return;
+        }
+        const allowedValues = [...new Set(branches.map((b) => b.const))];
+        reportOne({ ...e, keyword: 'enum', params: { allowedValues } }, path, reporter, opts);
         return;
       }
       const expected =
@@ -211,7 +215,7 @@ function reportOne(e: ErrorObject, path: PathSegment[], reporter: Reporter, opts
       reporter.report(
         `${p}/invalid-value` as RuleId,
         path,
-        `${where(path)} is ${len} characters long; allowed: ${rangeText(parent.minLength, parent.maxLength, ' characters')}`,
+        `${where(path)} is ${len} character${len === 1 ? '' : 's'} long; allowed: ${rangeText(parent.minLength, parent.maxLength, ' characters')}`,
       );
       return;
     }

@@ -11,7 +11,7 @@ import {
   parseDocument,
 } from 'yaml';
 import type { Diagnostic } from './diagnostics.js';
-import { findJsonSyntaxError } from './json-syntax.js';
+import { findDuplicateJsonKeys, findJsonSyntaxError } from './json-syntax.js';
 
 export type PathSegment = string | number;
 
@@ -79,6 +79,20 @@ function lineColOf(text: string, offset: number): { line: number; col: number } 
     }
   }
   return { line, col: end - lineStart + 1 };
+}
+
+/**
+ * Block nesting a line opens: its indentation (two spaces a level) plus compact `- ` sequence markers.
+ * The YAML parser's cost grows quickly with block depth, so `- - - - …` is refused before parsing.
+ */
+function blockDepthExceeds(text: string, limit: number): number | undefined {
+  const line = /^([ ]*)((?:-[ ]+)*)/gm;
+  for (let m = line.exec(text); m !== null; m = line.exec(text)) {
+    const dashes = m[2] ? m[2].split('-').length - 1 : 0;
+    if (m[1]!.length / 2 + dashes > limit) return m.index;
+    if (m[0].length === 0) line.lastIndex++;
+  }
+  return undefined;
 }
 
 /** Deepest `[`/`{` nesting outside quoted strings and comments, stopping early once over the limit. */
@@ -213,7 +227,7 @@ export function parseSource(text: string, file: string): ParsedSource {
       }),
     );
   }
-  const deep = flowDepthExceeds(text, MAX_NESTING);
+  const deep = flowDepthExceeds(text, MAX_NESTING) ?? blockDepthExceeds(text, MAX_NESTING);
   if (deep !== undefined) {
     return failed(
       diagnostic(
@@ -226,36 +240,43 @@ export function parseSource(text: string, file: string): ParsedSource {
   }
 
   const isJson = /\.json$/i.test(file);
-  let jsonValue: unknown;
-  let jsonOk = false;
-  if (isJson) {
-    try {
-      jsonValue = JSON.parse(text);
-      jsonOk = true;
-    } catch (err) {
-      diagnostics.push(jsonSyntaxDiagnostic(file, text, err));
-    }
-  }
-
   const lineCounter = new LineCounter();
-  let doc: Document.Parsed;
-  try {
-    doc = parseDocument(text, {
-      lineCounter,
-      prettyErrors: false,
-      uniqueKeys: true,
-      keepSourceTokens: false,
-    });
-  } catch (err) {
-    return failed(unreadable(file, err));
-  }
-
   const pos = (offset: number) => {
     const p = lineCounter.linePos(offset);
     return { line: p.line, col: p.col };
   };
+  const parseYaml = () =>
+    parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, keepSourceTokens: false });
 
-  if (!(isJson && diagnostics.length > 0)) {
+  let doc: Document.Parsed | undefined;
+  let value: unknown;
+  if (isJson) {
+    // Strict JSON first (YAML would forgive trailing commas); the YAML document, only needed for
+    // positions, is built lazily the first time a diagnostic needs one.
+    try {
+      value = JSON.parse(text);
+    } catch (err) {
+      return failed(jsonSyntaxDiagnostic(file, text, err));
+    }
+    for (const offset of findDuplicateJsonKeys(text)) {
+      const keyText = /^"((?:[^"\\]|\\.)*)"/.exec(text.slice(offset, offset + 200))?.[1] ?? '';
+      diagnostics.push(
+        diagnostic(
+          file,
+          'source/duplicate-key',
+          `key \`${keyText}\` is repeated in the same object; JSON readers keep only the last value`,
+          lineColOf(text, offset),
+          'warning',
+          'merge the two entries',
+        ),
+      );
+    }
+  } else {
+    try {
+      doc = parseYaml();
+    } catch (err) {
+      return failed(unreadable(file, err));
+    }
     let reportedSyntax = false;
     for (const e of doc.errors) {
       // After the first syntax error the rest usually cascade from it; duplicate keys are independent.
@@ -266,16 +287,19 @@ export function parseSource(text: string, file: string): ParsedSource {
       const known = YAML_RULES[e.code];
       const start = pos(e.pos[0]);
       const end = pos(e.pos[1]);
-      const severity = isJson && jsonOk && e.code === 'DUPLICATE_KEY' ? 'warning' : 'error';
-      if (isJson && jsonOk && e.code !== 'DUPLICATE_KEY') continue; // strict JSON already accepted it
       const first = e.message.split('\n')[0] ?? e.message;
+      const keyText = (/^[^:\r\n]{1,80}/.exec(text.slice(e.pos[0], e.pos[0] + 200))?.[0] ?? '').trim();
+      const message =
+        e.code === 'DUPLICATE_KEY'
+          ? `key \`${keyText}\` is repeated in the same mapping; YAML forbids it and AWS keeps only one of the values`
+          : (known?.message ?? `YAML syntax error: ${first.charAt(0).toLowerCase()}${first.slice(1)}`);
       diagnostics.push(
         diagnostic(
           file,
           known?.ruleId ?? 'source/yaml-syntax',
-          known?.message ?? `YAML syntax error: ${first.charAt(0).toLowerCase()}${first.slice(1)}`,
+          message,
           { ...start, endLine: end.line, endCol: end.col },
-          severity,
+          'error',
           known?.hint,
         ),
       );
@@ -294,29 +318,31 @@ export function parseSource(text: string, file: string): ParsedSource {
         ),
       );
     }
-  }
-
-  let value: unknown;
-  try {
-    value = isJson && jsonOk ? jsonValue : doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
-  } catch (err) {
-    if (err instanceof ReferenceError || /alias/i.test(String(err))) {
-      const alias = firstAliasOffset(doc);
-      diagnostics.push(
-        diagnostic(
-          file,
-          'source/alias-limit',
-          `YAML aliases expand to too many nodes (more than ${MAX_ALIAS_COUNT} alias uses): refusing to expand a possible "billion laughs" document`,
-          alias === undefined ? { line: 1, col: 1 } : pos(alias),
-        ),
-      );
-    } else {
-      diagnostics.push(unreadable(file, err));
+    try {
+      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (err) {
+      if (err instanceof ReferenceError || /alias/i.test(String(err))) {
+        const alias = firstAliasOffset(doc);
+        diagnostics.push(
+          diagnostic(
+            file,
+            'source/alias-limit',
+            `YAML aliases expand to too many nodes (more than ${MAX_ALIAS_COUNT} alias uses): refusing to expand a possible "billion laughs" document`,
+            alias === undefined ? { line: 1, col: 1 } : pos(alias),
+          ),
+        );
+      } else {
+        diagnostics.push(unreadable(file, err));
+      }
+      value = undefined;
     }
-    value = undefined;
   }
 
-  const walk = (path: readonly PathSegment[]) => walkPath(doc, path);
+  const getDoc = (): Document.Parsed => {
+    doc ??= parseYaml();
+    return doc;
+  };
+  const walk = (path: readonly PathSegment[]) => walkPath(getDoc(), path);
   const rangePos = (
     range: readonly [number, number, number] | null | undefined,
   ): SourcePosition | undefined => {
@@ -350,7 +376,8 @@ export function parseSource(text: string, file: string): ParsedSource {
           const nodePos = w.node ? rangePos(w.node.range) : undefined;
           if (nodePos) return nodePos;
         }
-        const contentPos = isNodeLike(doc.contents) ? rangePos(doc.contents.range) : undefined;
+        const contents = getDoc().contents;
+        const contentPos = isNodeLike(contents) ? rangePos(contents.range) : undefined;
         return contentPos ? { ...contentPos, endLine: contentPos.line, endCol: contentPos.col } : START;
       } catch {
         return START;

@@ -211,30 +211,3 @@ export const LambdaAppSpecSchema = Type.Object(
   },
   { ...closed, $id: 'appspec-lambda' },
 );
-
-/** Keys CodeDeploy reads case-insensitively in ECS/Lambda AppSpecs, in their canonical spelling. */
-export const CANONICAL_SERVICE_KEYS = [
-  'version',
-  'Resources',
-  'Hooks',
-  'Type',
-  'Properties',
-  'TaskDefinition',
-  'LoadBalancerInfo',
-  'ContainerName',
-  'ContainerPort',
-  'PlatformVersion',
-  'NetworkConfiguration',
-  'AwsvpcConfiguration',
-  'Subnets',
-  'SecurityGroups',
-  'AssignPublicIp',
-  'CapacityProviderStrategy',
-  'Base',
-  'CapacityProvider',
-  'Weight',
-  'Name',
-  'Alias',
-  'CurrentVersion',
-  'TargetVersion',
-] as const;
