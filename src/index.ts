@@ -8,7 +8,6 @@ export type {
 } from './aws/iam/pipeline-policy.js';
 export { pipelinePolicy, pipelinePolicyWithNotes } from './aws/iam/pipeline-policy.js';
 export { diffPipelines } from './aws/pipeline/diff.js';
-export type { PipelineDocument } from './aws/pipeline/import.js';
 export { fetchPipelineForImport, maskedPathsOf } from './aws/pipeline/import.js';
 export { runCli } from './cli/run-cli.js';
 export type {

@@ -1,35 +1,11 @@
 /**
- * Types the CodeDeploy provider shares with the deploy engine. `Strategy`, `TrafficStep`, the statuses and
- * the event bodies mirror src/deploy (deploy helper's branch) structurally, so its runner and CLI can hand
- * their values over unchanged; once that branch is on main these become `import type` re-exports.
+ * Types of the CodeDeploy provider. Strategies, statuses and events are the deploy engine's own
+ * (src/deploy), so the runner and the CLI hand their values over unchanged.
  */
+import type { DeploymentStatus, LedgerEventBody } from '../../deploy/events.js';
+import type { MinimumHealthyHosts, Strategy, TrafficStep } from '../../deploy/strategies/strategy.js';
 
-export type MinimumHealthyHosts = { count: number } | { percent: number };
-
-export type TrafficStep =
-  | { kind: 'setWeight'; percent: number }
-  | { kind: 'pause'; seconds?: number }
-  | { kind: 'analysis'; seconds?: number };
-
-export type Strategy =
-  | { kind: 'in-place'; name: string; minimumHealthyHosts: MinimumHealthyHosts; preset?: 'one' | 'half' }
-  | { kind: 'rolling-with-additional-batch'; batchSize: number }
-  | { kind: 'immutable' }
-  | {
-      kind: 'blue-green';
-      readyWait?: { seconds?: number; actionOnTimeout: 'continue' | 'stop' };
-      terminateBlueAfterSeconds: number;
-    }
-  | { kind: 'traffic'; name: 'canary' | 'linear' | 'steps'; steps: TrafficStep[] };
-
-export type DeploymentStatus =
-  | 'Created'
-  | 'InProgress'
-  | 'Paused'
-  | 'Succeeded'
-  | 'Failed'
-  | 'RolledBack'
-  | 'Stopped';
+export type { DeploymentStatus, MinimumHealthyHosts, Strategy, TrafficStep };
 
 export type ComputePlatform = 'Server' | 'ECS' | 'Lambda';
 
@@ -70,29 +46,21 @@ export interface CodeDeploySettings {
   pollSeconds?: number;
 }
 
-/** Events in the deploy engine's ledger vocabulary (a subset of its LedgerEventBody). */
-export type CodeDeployEvent =
-  | { type: 'step'; index: number; phase: 'started' | 'completed'; description: string }
-  | {
-      type: 'hook';
-      instance: string;
-      event: string;
-      status: 'started' | 'succeeded' | 'failed' | 'skipped';
-      script?: string;
-      durationMs?: number;
-      message?: string;
-      output?: string;
-    }
-  | {
-      type: 'traffic';
-      table: { stable: string[]; canary: string[]; canaryWeight: number };
-      revisions: { stable?: string; canary?: string };
-    }
-  | { type: 'paused'; index: number; reason: string }
-  | { type: 'resumed'; index: number; by: 'promote' | 'timeout' | 'gate' }
-  | { type: 'rollback-started'; reason: string; trigger: 'failure' | 'gate' | 'health' | 'abort' | 'manual' }
-  | { type: 'rollback-finished'; ok: boolean; message?: string }
-  | { type: 'finished'; status: DeploymentStatus; reason?: string };
+/** The ledger events the CodeDeploy provider reports (a subset of the engine's LedgerEventBody). */
+export type CodeDeployEvent = Extract<
+  LedgerEventBody,
+  {
+    type:
+      | 'step'
+      | 'hook'
+      | 'traffic'
+      | 'paused'
+      | 'resumed'
+      | 'rollback-started'
+      | 'rollback-finished'
+      | 'finished';
+  }
+>;
 
 /**
  * A provider that runs a whole deployment itself (CodeDeploy does: it batches hosts, runs the lifecycle,
