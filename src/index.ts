@@ -1,18 +1,28 @@
 /** Public library API of Conveyor. Each area adds its exports here. */
 
+export type {
+  PipelinePolicyOptions,
+  PipelinePolicyResult,
+  PolicyDocument,
+  PolicyStatement,
+} from './aws/iam/pipeline-policy.js';
+export { pipelinePolicy, pipelinePolicyWithNotes } from './aws/iam/pipeline-policy.js';
+export { diffPipelines } from './aws/pipeline/diff.js';
+export { fetchPipelineForImport, maskedPathsOf } from './aws/pipeline/import.js';
 export { approveLocalAction, pendingApprovals } from './build/approvals.js';
 export { runBuild } from './build/build-runner.js';
 export { runPipeline } from './build/pipeline/runner.js';
 export type { RunRecord } from './build/run-store.js';
 export { listRuns, readRun } from './build/run-store.js';
 export { runCli } from './cli/run-cli.js';
-export type {
+
   AnalysisConfig,
   AnalysisState,
   AnalysisVerdict,
   Measurement,
   MeasurementFailure,
 } from './deploy/analysis.js';
+
 export { describeVerdict, evaluateAnalysis, initialAnalysisState } from './deploy/analysis.js';
 export type { DeploymentStatus, LedgerEvent, RevisionRef, TrafficTable } from './deploy/events.js';
 export { runAnalysis, takeMeasurement } from './deploy/health.js';
@@ -32,6 +42,7 @@ export {
   resolveStrategy,
   Strategies,
 } from './deploy/strategies/strategy.js';
+export { CodeDeployProvider, createCodeDeployProvider } from './providers/codedeploy/index.js';
 export { LocalProvider } from './providers/local/provider.js';
 export type { DeployProvider } from './providers/provider.js';
 export type * from './router/api.js';
