@@ -15,7 +15,7 @@ export { runPipeline } from './build/pipeline/runner.js';
 export type { RunRecord } from './build/run-store.js';
 export { listRuns, readRun } from './build/run-store.js';
 export { runCli } from './cli/run-cli.js';
-
+export type {
   AnalysisConfig,
   AnalysisState,
   AnalysisVerdict,
