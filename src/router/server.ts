@@ -401,7 +401,13 @@ export class RouterServer {
         case 10: {
           const lower = name.toLowerCase();
           if (lower === 'connection') {
-            connectionTokens = connectionTokens ? `${connectionTokens},${value}` : value;
+            // The usual values name no extra hop-by-hop header: nothing to strip.
+            if (
+              value.length > 10 ||
+              (value !== 'keep-alive' && value !== 'close' && value !== 'Keep-Alive')
+            ) {
+              connectionTokens = connectionTokens ? `${connectionTokens},${value}` : value;
+            }
             continue;
           }
           if (lower === 'keep-alive') continue;
