@@ -1,11 +1,129 @@
 import { WorkFailedError } from '../../core/errors.js';
+import { ExitCode } from '../../core/exit-codes.js';
+import {
+  createUnderLock,
+  prepareDeployment,
+  resume,
+  runHeld,
+  spawnDetachedRunner,
+} from '../../deploy/engine.js';
+import { formatPlan } from '../../deploy/render.js';
+import type { DeploymentState } from '../../deploy/state.js';
+import { parseCommandArgs } from '../args.js';
 import type { Command } from '../context.js';
+import { createProgress, groupOptions, hooksOfRevision, openGroupFromArgs } from '../deploy-progress.js';
+
+const usage = `Usage: conveyor deploy --config FILE --revision DIR [options]
+
+Deploys a revision (a folder with appspec.yml at its root) to a deployment group, step by step.
+
+Options:
+  -c, --config FILE                      the deployment group file
+  -r, --revision DIR                     the revision folder
+      --strategy S                       override the group's strategy (all-at-once, one-at-a-time, half-at-a-time,
+                                         blue-green, immutable, canary, linear, or a CodeDeploy config name)
+      --dry-run                          print the plan (steps, hooks per instance, expected durations); touch nothing
+      --detach                           run in the background; prints the deployment id
+      --resume                           continue the group's unfinished deployment after its runner died
+      --ignore-application-stop-failures go on when the previous revision's ApplicationStop fails (recorded)
+      --skip-analysis                    emergency override: do not evaluate gates (recorded)
+      --state-dir DIR                    where group state lives (default: .conveyor next to the group file)
+      --json                             NDJSON events (or the plan as JSON with --dry-run)
+Exit codes: 0 succeeded, 1 failed or rolled back, 2 usage or configuration error.`;
+
+function exitFor(d: DeploymentState): number {
+  return d.status === 'Succeeded' ? ExitCode.Ok : ExitCode.Failed;
+}
 
 const command: Command = {
-  summary: 'deploy',
-  usage: 'Usage: conveyor deploy (not implemented yet)',
-  async run() {
-    throw new WorkFailedError("'conveyor deploy' is not implemented yet");
+  summary: 'Deploy a revision to a deployment group',
+  usage,
+  async run(args, ctx) {
+    const { values } = parseCommandArgs({
+      args,
+      options: {
+        ...groupOptions,
+        revision: { type: 'string', short: 'r' },
+        strategy: { type: 'string' },
+        'dry-run': { type: 'boolean' },
+        detach: { type: 'boolean' },
+        resume: { type: 'boolean' },
+        'ignore-application-stop-failures': { type: 'boolean' },
+        'skip-analysis': { type: 'boolean' },
+      },
+      allowPositionals: false,
+    });
+    const group = openGroupFromArgs(values, ctx, 'deploy');
+    const json = values.json === true;
+    const progress = createProgress(ctx.stdout, json);
+    const runOpts = { clock: ctx.clock, signal: ctx.signal, onEvent: progress.onEvent };
+    if (values.resume) {
+      const d = await resume(group, runOpts);
+      progress.finish();
+      return report(d);
+    }
+    if (!values.revision) {
+      const { UsageError } = await import('../../core/errors.js');
+      throw new UsageError('--revision DIR is required', 'conveyor deploy --config FILE --revision DIR');
+    }
+    const planned = prepareDeployment(group, {
+      revisionDir: values.revision,
+      cwd: ctx.cwd,
+      ...(values.strategy ? { strategy: values.strategy } : {}),
+    });
+    if (values['dry-run']) {
+      if (json) {
+        ctx.stdout.write(
+          `${JSON.stringify({ revision: planned.revision.label, current: planned.current ?? null, plan: planned.plan }, null, 2)}\n`,
+        );
+      } else {
+        ctx.stdout.write(
+          `dry run: ${planned.revision.label} to ${group.loaded.group.application}/${group.loaded.group.deploymentGroup}` +
+            ` (now serving: ${planned.current?.revision ?? 'nothing'})\n`,
+        );
+        const previous = planned.previous?.revision;
+        const hooks = {
+          newHooks: hooksOfRevision(planned.revision.dir),
+          newLabel: planned.revision.label,
+          ...(previous ? { lastHooks: hooksOfRevision(previous.dir), lastLabel: previous.label } : {}),
+        };
+        ctx.stdout.write(`${formatPlan(planned.plan, hooks)}\n`);
+      }
+      return ExitCode.Ok;
+    }
+    const id = createUnderLock(
+      group,
+      planned,
+      {
+        ignoreApplicationStopFailures:
+          values['ignore-application-stop-failures'] === true ||
+          group.loaded.group.ignoreApplicationStopFailures === true,
+        skipAnalysis: values['skip-analysis'] === true,
+      },
+      ctx.clock,
+    );
+    if (values.detach) {
+      const pid = spawnDetachedRunner(group, id, values['state-dir']);
+      ctx.stdout.write(json ? `${JSON.stringify({ deploymentId: id, pid })}\n` : `${id}\n`);
+      return ExitCode.Ok;
+    }
+    const d = await runHeld(group, id, runOpts);
+    progress.finish();
+    return report(d);
+
+    function report(d: DeploymentState): number {
+      if (ctx.signal.aborted && !['Succeeded', 'Failed', 'RolledBack', 'Stopped'].includes(d.status)) {
+        ctx.stderr.write(
+          `interrupted: ${d.id} stays ${d.status} with traffic as it is; resume with 'conveyor deploy --resume --config ${values.config}' or undo with 'conveyor rollback --config ${values.config}'\n`,
+        );
+        return ExitCode.Failed;
+      }
+      if (!json) ctx.stdout.write(`${d.id} ${d.status}${d.reason ? `: ${d.reason}` : ''}\n`);
+      if (d.status !== 'Succeeded' && !json) {
+        throw new WorkFailedError(`deployment ${d.id} ${d.status}`);
+      }
+      return exitFor(d);
+    }
   },
 };
 export default command;

@@ -1,11 +1,34 @@
-import { WorkFailedError } from '../../core/errors.js';
+import { UsageError } from '../../core/errors.js';
+import { ExitCode } from '../../core/exit-codes.js';
+import { runnerAlive } from '../../deploy/engine.js';
+import { providerFor, readGroupState } from '../../deploy/group.js';
+import { parseCommandArgs } from '../args.js';
 import type { Command } from '../context.js';
+import { groupOptions, openGroupFromArgs } from '../deploy-progress.js';
 
 const command: Command = {
-  summary: 'down',
-  usage: 'Usage: conveyor down (not implemented yet)',
-  async run() {
-    throw new WorkFailedError("'conveyor down' is not implemented yet");
+  summary: 'Stop the local router and instances of a group',
+  usage: `Usage: conveyor down --config FILE [--force] [--json]
+
+Stops the group's router and every instance process it started. Refuses while a deployment runs, unless --force.`,
+  async run(args, ctx) {
+    const { values } = parseCommandArgs({
+      args,
+      options: { ...groupOptions, force: { type: 'boolean' } },
+      allowPositionals: false,
+    });
+    const group = openGroupFromArgs(values, ctx, 'down');
+    const { state } = readGroupState(group);
+    if (state.active && runnerAlive(group, state.active).alive && !values.force) {
+      throw new UsageError(
+        `deployment ${state.active.id} is running on this group`,
+        `abort it first ('conveyor abort --config ${values.config}') or pass --force`,
+      );
+    }
+    const { stopped } = await (await providerFor(group)).down();
+    if (values.json) ctx.stdout.write(`${JSON.stringify({ stopped })}\n`);
+    else ctx.stdout.write(stopped.length ? `stopped ${stopped.join(', ')}\n` : 'nothing was running\n');
+    return ExitCode.Ok;
   },
 };
 export default command;

@@ -1,11 +1,71 @@
-import { WorkFailedError } from '../../core/errors.js';
+import { UsageError } from '../../core/errors.js';
+import { ExitCode } from '../../core/exit-codes.js';
+import { formatDiagnostic, hasErrors } from '../../spec/diagnostics.js';
+import { DOCUMENT_KINDS, type DocumentKind } from '../../spec/kind.js';
+import { validatePaths } from '../../spec/validate.js';
+import { parseCommandArgs } from '../args.js';
 import type { Command } from '../context.js';
 
+export const DEFAULT_PATHS = ['appspec', 'buildspec', 'pipelines'];
+
+const usage = `Usage: conveyor validate [PATH...] [--kind KIND] [--revision DIR] [--json]
+
+Validate buildspec, appspec, pipeline and deployment-group files. Folders are walked; each file's
+kind is detected from its name and content. Default paths: ${DEFAULT_PATHS.join('/ ')}/
+
+Options:
+  --kind KIND       treat every file as KIND: ${DOCUMENT_KINDS.join(' | ')}
+  --revision DIR    check AppSpec files sources and hook scripts exist in this revision folder
+  --json            print {files, diagnostics, summary} as JSON
+
+Output: one line per problem, \`file:line:col severity rule-id message\`, sorted.
+Exit codes: 0 valid (warnings allowed), 1 errors found, 2 usage error (bad option, missing path,
+no documents found).`;
+
 const command: Command = {
-  summary: 'validate',
-  usage: 'Usage: conveyor validate (not implemented yet)',
-  async run() {
-    throw new WorkFailedError("'conveyor validate' is not implemented yet");
+  summary: 'Validate buildspec, appspec, pipeline and deployment-group files',
+  usage,
+  async run(args, ctx) {
+    const { values, positionals } = parseCommandArgs({
+      args,
+      options: {
+        kind: { type: 'string' },
+        revision: { type: 'string' },
+        json: { type: 'boolean', default: false },
+      },
+      allowPositionals: true,
+    });
+    const kind = values.kind as string | undefined;
+    if (kind !== undefined && !(DOCUMENT_KINDS as readonly string[]).includes(kind)) {
+      throw new UsageError(`unknown kind '${kind}'; allowed: ${DOCUMENT_KINDS.join(', ')}`);
+    }
+    const useDefaults = positionals.length === 0;
+    const result = await validatePaths(useDefaults ? DEFAULT_PATHS : positionals, {
+      cwd: ctx.cwd,
+      ...(kind ? { kind: kind as DocumentKind } : {}),
+      ...(values.revision ? { revisionDir: values.revision as string } : {}),
+      optional: useDefaults,
+    });
+    const count = (s: string) => result.diagnostics.filter((d) => d.severity === s).length;
+    const summary = {
+      files: result.files.length,
+      errors: count('error'),
+      warnings: count('warning'),
+      infos: count('info'),
+      valid: !hasErrors(result.diagnostics),
+    };
+    if (values.json) {
+      ctx.stdout.write(
+        `${JSON.stringify({ files: result.files, diagnostics: result.diagnostics, summary }, null, 2)}\n`,
+      );
+    } else {
+      for (const d of result.diagnostics) ctx.stdout.write(`${formatDiagnostic(d)}\n`);
+      const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
+      ctx.stderr.write(
+        `${plural(summary.files, 'file')} checked: ${plural(summary.errors, 'error')}, ${plural(summary.warnings, 'warning')}\n`,
+      );
+    }
+    return summary.valid ? ExitCode.Ok : ExitCode.Failed;
   },
 };
 export default command;

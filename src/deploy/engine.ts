@@ -1,0 +1,247 @@
+/**
+ * What the commands call: plan a deployment (no side effects), create it under the group's lock,
+ * run it (in this process or a detached one), resume it, request promote/abort, roll back.
+ */
+import { spawn } from 'node:child_process';
+import type { Clock } from '../core/clock.js';
+import { UsageError, WorkFailedError } from '../core/errors.js';
+import { distEntry } from '../core/paths.js';
+import type { DeployProvider } from '../providers/provider.js';
+import type { DeploymentOptions, LedgerEvent, RevisionRef } from './events.js';
+import type { GateEvaluator } from './gates.js';
+import { type GroupContext, providerFor, readGroupState } from './group.js';
+import { acquireLock, isProcessAlive, type LockInfo, readLock, releaseLock, transferLock } from './lock.js';
+import { createNotifier } from './notify.js';
+import { checkRevision, storeRevision } from './revision.js';
+import { createDeployment, newDeploymentId, Runner } from './runner.js';
+import { type DeploymentState, findDeployment, type GroupState, isTerminal } from './state.js';
+import { type CurrentFleet, type Plan, planDeployment } from './strategies/plan.js';
+import { resolveStrategy, Strategies, type Strategy } from './strategies/strategy.js';
+
+export interface PlannedDeployment {
+  plan: Plan;
+  strategy: Strategy;
+  revision: { dir: string; label: string };
+  current?: CurrentFleet;
+  previous?: { slot: 'a' | 'b'; revision: RevisionRef };
+}
+
+export function fleetSize(ctx: GroupContext): number {
+  return ctx.loaded.group.local?.instances ?? 1;
+}
+
+/** Pure with respect to the group: reads the ledger, writes nothing. Used by --dry-run too. */
+export function prepareDeployment(
+  ctx: GroupContext,
+  input: { revisionDir: string; strategy?: string; cwd: string },
+): PlannedDeployment {
+  const revision = checkRevision(input.revisionDir, input.cwd);
+  const strategy = resolveStrategy(input.strategy ?? ctx.loaded.group.strategy);
+  const { state } = readGroupState(ctx);
+  const current = state.fleet ? { slot: state.fleet.slot, revision: state.fleet.revision.label } : undefined;
+  const plan = planDeployment(fleetSize(ctx), current, strategy);
+  return {
+    plan,
+    strategy,
+    revision,
+    ...(current ? { current } : {}),
+    ...(state.fleet ? { previous: { slot: state.fleet.slot, revision: state.fleet.revision } } : {}),
+  };
+}
+
+function refusal(holder: LockInfo, state: GroupState): UsageError {
+  const d = state.deployments.find((x) => x.id === holder.deploymentId);
+  const what = d ? `${d.id} (${d.revision.label}, ${d.status})` : holder.deploymentId;
+  return new UsageError(
+    `deployment ${what} is already running on this group (pid ${holder.pid}); one deployment per group at a time`,
+    `follow it with 'conveyor status ${holder.deploymentId} --watch', or stop it with 'conveyor abort ${holder.deploymentId}'`,
+  );
+}
+
+/** Takes the group lock and writes the deployment's `created` event. Refuses while another one runs. */
+export function createUnderLock(
+  ctx: GroupContext,
+  planned: PlannedDeployment,
+  options: Omit<DeploymentOptions, 'creator'> & { creator?: DeploymentOptions['creator'] },
+  clock: Clock,
+): string {
+  const id = newDeploymentId();
+  const { state } = readGroupState(ctx);
+  const lock = acquireLock(ctx.groupDir, { pid: process.pid, deploymentId: id, since: clock.now() });
+  if (!lock.ok) throw refusal(lock.holder, state);
+  if (state.active) {
+    releaseLock(ctx.groupDir);
+    throw new UsageError(
+      `deployment ${state.active.id} (${state.active.revision.label}) did not finish: its runner stopped while ${state.active.status}`,
+      `resume it with 'conveyor deploy --resume --config ${ctx.loaded.file}' or undo it with 'conveyor rollback --config ${ctx.loaded.file}'`,
+    );
+  }
+  try {
+    const revision = storeRevision(ctx.groupDir, id, planned.revision);
+    createDeployment(ctx.ledger, clock, {
+      id,
+      revision,
+      plan: planned.plan,
+      options: { creator: 'user', ...options },
+      ...(planned.previous ? { previous: planned.previous } : {}),
+    });
+    return id;
+  } catch (err) {
+    releaseLock(ctx.groupDir);
+    throw err;
+  }
+}
+
+export interface RunOptions {
+  clock: Clock;
+  signal: AbortSignal;
+  onEvent?: (event: LedgerEvent, deployment: DeploymentState) => void;
+  provider?: DeployProvider;
+  evaluateGate?: GateEvaluator;
+  pollMs?: number;
+}
+
+function makeRunner(ctx: GroupContext, id: string, provider: DeployProvider, opts: RunOptions): Runner {
+  const notifier = createNotifier(ctx.loaded.group.notifications ?? [], {
+    cwd: ctx.loaded.dir,
+    onFailure: (target, message) => {
+      const event: LedgerEvent = {
+        type: 'notification-failed',
+        target,
+        message,
+        at: opts.clock.now(),
+        deploymentId: id,
+      };
+      ctx.ledger.append(event);
+      const d = findDeployment(readGroupState(ctx).state, id);
+      if (d) opts.onEvent?.(event, d);
+    },
+  });
+  return new Runner(
+    {
+      ledger: ctx.ledger,
+      provider,
+      clock: opts.clock,
+      group: ctx.loaded.group,
+      configDir: ctx.loaded.dir,
+      notifier,
+      signal: opts.signal,
+      ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
+      ...(opts.evaluateGate ? { evaluateGate: opts.evaluateGate } : {}),
+      ...(opts.pollMs ? { pollMs: opts.pollMs } : {}),
+    },
+    id,
+  );
+}
+
+/** Runs (or resumes) a deployment this process holds the lock for; releases the lock when it ends. */
+export async function runHeld(ctx: GroupContext, id: string, opts: RunOptions): Promise<DeploymentState> {
+  try {
+    const provider = opts.provider ?? (await providerFor(ctx));
+    return await makeRunner(ctx, id, provider, opts).run();
+  } finally {
+    releaseLock(ctx.groupDir);
+  }
+}
+
+/** Starts the runner as a detached process and hands it the lock; returns its pid. */
+export function spawnDetachedRunner(ctx: GroupContext, id: string, stateDirArg: string | undefined): number {
+  const args = [distEntry('deploy/runner-main.js'), '--config', ctx.loaded.file, '--id', id];
+  if (stateDirArg) args.push('--state-dir', ctx.stateDir);
+  const child = spawn(process.execPath, args, { detached: true, stdio: 'ignore' });
+  child.unref();
+  if (!child.pid) throw new WorkFailedError('could not start the detached runner');
+  transferLock(ctx.groupDir, { pid: child.pid, deploymentId: id, since: Date.now() });
+  return child.pid;
+}
+
+export function runnerAlive(ctx: GroupContext, d: DeploymentState): { alive: boolean; pid?: number } {
+  const lock = readLock(ctx.groupDir);
+  if (lock && lock.deploymentId === d.id) return { alive: isProcessAlive(lock.pid), pid: lock.pid };
+  return { alive: false, ...(d.runnerPid ? { pid: d.runnerPid } : {}) };
+}
+
+/** Resume an unfinished deployment whose runner died. */
+export async function resume(ctx: GroupContext, opts: RunOptions): Promise<DeploymentState> {
+  const { state } = readGroupState(ctx);
+  const d = state.active;
+  if (!d) throw new UsageError('no unfinished deployment to resume on this group');
+  const lock = acquireLock(ctx.groupDir, { pid: process.pid, deploymentId: d.id, since: opts.clock.now() });
+  if (!lock.ok) throw refusal(lock.holder, state);
+  return runHeld(ctx, d.id, opts);
+}
+
+export function requestPromote(ctx: GroupContext, id: string | undefined, full: boolean, clock: Clock) {
+  const { state } = readGroupState(ctx);
+  const d = findDeployment(state, id);
+  if (!d) throw new UsageError(id ? `no deployment ${id} in this group` : 'no deployment in this group yet');
+  if (isTerminal(d.status))
+    throw new UsageError(`deployment ${d.id} is already ${d.status}; nothing to promote`);
+  ctx.ledger.append({ type: 'promote-requested', full, at: clock.now(), deploymentId: d.id });
+  return { deployment: d, runner: runnerAlive(ctx, d) };
+}
+
+export function requestAbort(
+  ctx: GroupContext,
+  id: string | undefined,
+  clock: Clock,
+  reason = 'aborted by user',
+) {
+  const { state } = readGroupState(ctx);
+  const d = findDeployment(state, id);
+  if (!d) throw new UsageError(id ? `no deployment ${id} in this group` : 'no deployment in this group yet');
+  if (isTerminal(d.status))
+    throw new UsageError(`deployment ${d.id} is already ${d.status}; nothing to abort`);
+  ctx.ledger.append({ type: 'abort-requested', reason, at: clock.now(), deploymentId: d.id });
+  return { deployment: d, runner: runnerAlive(ctx, d) };
+}
+
+/** Rolls back a deployment whose runner is gone: this process takes the lock and does it. */
+export async function rollbackOrphan(
+  ctx: GroupContext,
+  d: DeploymentState,
+  reason: string,
+  opts: RunOptions,
+): Promise<DeploymentState> {
+  const { state } = readGroupState(ctx);
+  const lock = acquireLock(ctx.groupDir, { pid: process.pid, deploymentId: d.id, since: opts.clock.now() });
+  if (!lock.ok) throw refusal(lock.holder, state);
+  try {
+    const provider = opts.provider ?? (await providerFor(ctx));
+    await provider.prepare();
+    return await makeRunner(ctx, d.id, provider, opts).rollback(reason, 'manual');
+  } finally {
+    releaseLock(ctx.groupDir);
+  }
+}
+
+/** `conveyor rollback` when nothing is running: redeploy the revision that was good before the current one. */
+export function planRedeployPrevious(ctx: GroupContext): {
+  planned: PlannedDeployment;
+  target: RevisionRef;
+  of: DeploymentState;
+} {
+  const { state } = readGroupState(ctx);
+  const succeeded = state.deployments.filter((d) => d.status === 'Succeeded');
+  const latest = succeeded[succeeded.length - 1];
+  const target = succeeded
+    .slice(0, -1)
+    .reverse()
+    .find((d) => d.revision.label !== latest?.revision.label)?.revision;
+  if (!latest || !target) {
+    throw new UsageError('no earlier successful revision to roll back to in this group');
+  }
+  const current = state.fleet ? { slot: state.fleet.slot, revision: state.fleet.revision.label } : undefined;
+  const strategy = Strategies.allAtOnce();
+  return {
+    planned: {
+      plan: planDeployment(fleetSize(ctx), current, strategy),
+      strategy,
+      revision: { dir: target.dir, label: target.label },
+      ...(current ? { current } : {}),
+      ...(state.fleet ? { previous: { slot: state.fleet.slot, revision: state.fleet.revision } } : {}),
+    },
+    target,
+    of: latest,
+  };
+}

@@ -1,0 +1,97 @@
+/**
+ * Notifications on deployment events, like CodeDeploy triggers: a command gets the event JSON on stdin,
+ * a webhook gets it as a POST body. A failing notification is reported, never fatal, and never blocks a step.
+ */
+import { spawn } from 'node:child_process';
+import type { NotificationSpec } from '../spec/deployment-group/schema.js';
+
+export type NotificationKind =
+  | 'started'
+  | 'step'
+  | 'paused'
+  | 'succeeded'
+  | 'failed'
+  | 'rolled-back'
+  | 'stopped';
+
+export interface NotificationEvent {
+  kind: NotificationKind;
+  application: string;
+  deploymentGroup: string;
+  deploymentId: string;
+  revision: string;
+  status: string;
+  at: string;
+  step?: { index: number; description: string };
+  reason?: string;
+}
+
+export interface Notifier {
+  notify(event: NotificationEvent): void;
+  /** Waits (bounded) for notifications still being delivered. */
+  flush(timeoutMs?: number): Promise<void>;
+}
+
+export const silentNotifier: Notifier = { notify: () => {}, flush: async () => {} };
+
+export function createNotifier(
+  specs: readonly NotificationSpec[],
+  options: { cwd: string; onFailure(target: string, message: string): void; timeoutMs?: number },
+): Notifier {
+  const inFlight = new Set<Promise<void>>();
+  const timeoutMs = options.timeoutMs ?? 5000;
+  const deliver = async (spec: NotificationSpec, body: string): Promise<void> => {
+    if ('webhook' in spec) {
+      const res = await fetch(spec.webhook, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      await res.arrayBuffer();
+      return;
+    }
+    const argv = Array.isArray(spec.command) ? spec.command : [spec.command];
+    const [file, ...args] = argv as [string, ...string[]];
+    await new Promise<void>((resolve, reject) => {
+      const child = spawn(file, args, {
+        cwd: options.cwd,
+        stdio: ['pipe', 'ignore', 'pipe'],
+        timeout: timeoutMs,
+      });
+      let stderr = '';
+      child.stderr.on('data', (c: Buffer) => {
+        stderr = (stderr + c.toString()).slice(-500);
+      });
+      child.on('error', reject);
+      child.on('close', (code, signal) => {
+        if (code === 0) resolve();
+        else reject(new Error(`exited ${code ?? signal}${stderr ? `: ${stderr.trim()}` : ''}`));
+      });
+      child.stdin.on('error', () => {});
+      child.stdin.end(body);
+    });
+  };
+  return {
+    notify(event) {
+      const body = JSON.stringify(event);
+      for (const spec of specs) {
+        if (spec.events && !spec.events.includes(event.kind)) continue;
+        const target = 'webhook' in spec ? spec.webhook : [spec.command].flat().join(' ');
+        const p = deliver(spec, body).catch((err: unknown) => {
+          options.onFailure(target, err instanceof Error ? err.message : String(err));
+        });
+        inFlight.add(p);
+        void p.finally(() => inFlight.delete(p));
+      }
+    },
+    async flush(timeout = timeoutMs) {
+      if (inFlight.size === 0) return;
+      await Promise.race([
+        Promise.allSettled([...inFlight]),
+        new Promise((r) => setTimeout(r, timeout).unref()),
+      ]);
+    },
+  };
+}

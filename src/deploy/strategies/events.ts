@@ -1,0 +1,37 @@
+/**
+ * Which lifecycle events each plan step runs, cut from the agent's CodeDeploy sequences
+ * (src/deploy/lifecycle-events.ts) at the points where the engine acts between them:
+ * Conveyor's HTTP health check runs after ValidateService, and for replacement fleets the
+ * traffic shift itself (setWeight steps) is the AllowTraffic event.
+ */
+import { lifecycleSequence } from '../lifecycle-events.js';
+import type { LifecycleEventName } from '../steps.js';
+
+function cut(
+  events: readonly string[],
+  from: string | undefined,
+  to: string | undefined,
+): LifecycleEventName[] {
+  const start = from ? events.indexOf(from) : 0;
+  const end = to ? events.indexOf(to) + 1 : events.length;
+  return events.slice(start, end) as LifecycleEventName[];
+}
+
+const inPlace = lifecycleSequence({ deploymentType: 'in-place', withTraffic: true });
+const replacement = lifecycleSequence({
+  deploymentType: 'blue-green',
+  role: 'replacement',
+  withTraffic: true,
+});
+
+/** In-place batch up to ValidateService; BlockTraffic takes the instance out of the router first. */
+export const IN_PLACE_INSTALL = cut(inPlace, undefined, 'ValidateService');
+export const ALLOW_TRAFFIC = cut(inPlace, 'BeforeAllowTraffic', undefined);
+export const BLOCK_TRAFFIC = lifecycleSequence({
+  deploymentType: 'blue-green',
+  role: 'original',
+  withTraffic: true,
+}) as LifecycleEventName[];
+/** Replacement fleet: install and validate, then BeforeAllowTraffic; AllowTraffic is the traffic shift itself. */
+export const REPLACEMENT_INSTALL = cut(replacement, undefined, 'BeforeAllowTraffic');
+export const REPLACEMENT_AFTER_ALLOW = cut(replacement, 'AfterAllowTraffic', undefined);

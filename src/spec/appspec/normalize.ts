@@ -1,0 +1,83 @@
+import { isRecord } from '../report.js';
+import { CANONICAL_SERVICE_KEYS, type ComputePlatform } from './types.js';
+
+const CANONICAL = new Map(CANONICAL_SERVICE_KEYS.map((k) => [k.toLowerCase(), k as string]));
+
+/**
+ * ECS/Lambda AppSpec keys are read case-insensitively by CodeDeploy (the docs show both `resources`
+ * and `Resources`), so known keys are rewritten to one spelling before the schema runs. Resource
+ * logical names and hook event names are left as written. Positions are still found because
+ * `locate` falls back to a case-insensitive key match.
+ */
+export function normalizeServiceAppSpec(value: unknown): unknown {
+  if (!isRecord(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    const key = CANONICAL.get(k.toLowerCase()) ?? k;
+    if (key === 'Resources' && Array.isArray(v)) {
+      out[key] = v.map((entry) =>
+        isRecord(entry)
+          ? Object.fromEntries(Object.entries(entry).map(([name, r]) => [name, canonicalDeep(r)]))
+          : entry,
+      );
+    } else if (!(key in out)) {
+      out[key] = v;
+    }
+  }
+  return out;
+}
+
+function canonicalDeep(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(canonicalDeep);
+  if (!isRecord(v)) return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, inner] of Object.entries(v)) {
+    const key = CANONICAL.get(k.toLowerCase()) ?? k;
+    if (!(key in out)) out[key] = canonicalDeep(inner);
+  }
+  return out;
+}
+
+function get(obj: Record<string, unknown>, key: string): unknown {
+  if (key in obj) return obj[key];
+  const lower = key.toLowerCase();
+  for (const [k, v] of Object.entries(obj)) if (k.toLowerCase() === lower) return v;
+  return undefined;
+}
+
+const SERVICE_HOOKS = new Set(['BeforeInstall', 'AfterInstall', 'AfterAllowTestTraffic']);
+
+/** Which compute platform an AppSpec is written for, from its content. */
+export function detectPlatform(value: unknown): ComputePlatform {
+  if (!isRecord(value)) return 'ec2';
+  if ('os' in value || 'files' in value || 'permissions' in value || 'file_exists_behavior' in value)
+    return 'ec2';
+  const hooks = get(value, 'hooks');
+  if (isRecord(hooks)) return 'ec2';
+  const resources = get(value, 'resources');
+  if (Array.isArray(resources)) {
+    for (const entry of resources) {
+      if (!isRecord(entry)) continue;
+      for (const r of Object.values(entry)) {
+        if (!isRecord(r)) continue;
+        const type = String(get(r, 'type') ?? '');
+        if (/lambda/i.test(type)) return 'lambda';
+        if (/ecs/i.test(type)) return 'ecs';
+        const props = get(r, 'properties');
+        if (isRecord(props)) {
+          if (get(props, 'taskdefinition') !== undefined || get(props, 'loadbalancerinfo') !== undefined)
+            return 'ecs';
+          if (get(props, 'alias') !== undefined || get(props, 'currentversion') !== undefined)
+            return 'lambda';
+        }
+      }
+    }
+  }
+  if (Array.isArray(hooks)) {
+    const names = hooks.flatMap((h) => (isRecord(h) ? Object.keys(h) : []));
+    if (names.some((n) => SERVICE_HOOKS.has(n))) return 'ecs';
+    if (names.length > 0) return 'lambda';
+  }
+  if (resources !== undefined) return 'ecs';
+  return 'ec2';
+}

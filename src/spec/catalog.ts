@@ -1,0 +1,193 @@
+/**
+ * Every rule Conveyor's validator reports: id, severity, one line of what it checks.
+ * docs/rules.md lists each of these (a test keeps them in step).
+ */
+import type { Severity } from './diagnostics.js';
+
+export interface RuleInfo {
+  severity: Severity;
+  description: string;
+}
+
+const e = (description: string): RuleInfo => ({ severity: 'error', description });
+const w = (description: string): RuleInfo => ({ severity: 'warning', description });
+
+type SchemaRuleId<K extends string> =
+  | `${K}/missing-key`
+  | `${K}/unknown-key`
+  | `${K}/invalid-type`
+  | `${K}/invalid-value`;
+
+const schemaRules = <K extends string>(
+  kind: K,
+  unknownKeySeverity: 'error' | 'warning',
+): Record<SchemaRuleId<K>, RuleInfo> =>
+  ({
+    [`${kind}/missing-key`]: e(`a key the ${kind} schema requires is missing (points at the parent mapping)`),
+    [`${kind}/unknown-key`]: {
+      severity: unknownKeySeverity,
+      description:
+        unknownKeySeverity === 'warning'
+          ? `a key the ${kind} format does not define; AWS ignores it, which usually means a typo or a misplaced block`
+          : `a key the ${kind} format does not define; the AWS CLI and SDK reject unknown parameters`,
+    },
+    [`${kind}/invalid-type`]: e(`a value of the wrong type (e.g. a mapping where ${kind} wants a string)`),
+    [`${kind}/invalid-value`]: e(
+      'a value outside what the schema allows: enum, pattern, length, range, list size',
+    ),
+  }) as Record<SchemaRuleId<K>, RuleInfo>;
+
+export const rules = {
+  // ------------------------------------------------------------------ reading the file
+  'source/yaml-syntax': e('the text is not valid YAML'),
+  'source/json-syntax': e('a .json file is not valid JSON (trailing comma, missing brace, ...)'),
+  'source/tab-indent': e(
+    'tabs used for indentation (YAML allows only spaces; CodeBuild fails with YAML_FILE_ERROR)',
+  ),
+  'source/duplicate-key': e(
+    'a key repeated in one mapping (YAML forbids it; AWS keeps only one, silently dropping the other)',
+  ),
+  'source/multiple-documents': e('more than one YAML document in the file'),
+  'source/unknown-tag': e('a YAML tag such as !Ref that plain YAML readers (AWS) do not know'),
+  'source/alias-limit': e('YAML aliases expand beyond the cap (a "billion laughs" document)'),
+  'source/too-large': e('the file is larger than any definition file (2 MB cap)'),
+  'source/too-deep': e('nesting deeper than any definition (128 levels)'),
+  'source/binary': e('the file is binary (contains NUL bytes)'),
+  'source/empty': e('the file is empty or holds only comments'),
+  'source/unreadable': e('the file cannot be read'),
+  'source/unknown-kind': e('the document kind cannot be told from the name or content (use --kind)'),
+  'internal/rule-crash': e('a rule crashed on this input: a bug in Conveyor, reported instead of lost'),
+
+  // ------------------------------------------------------------------ buildspec
+  ...schemaRules('buildspec', 'warning'),
+  'buildspec/quoted-version': w(
+    '`version` is a quoted string in a batch buildspec; batch builds need the number 0.2',
+  ),
+  'buildspec/phases-required': e('no `phases` (only a batch-only buildspec may leave them out)'),
+  'buildspec/phase-commands': w(
+    'a pre_build, build or post_build phase without `commands` (the reference requires them; real buildspecs with only `finally` exist, so this warns)',
+  ),
+  'buildspec/non-string-command': w(
+    'a command YAML reads as a number or boolean (e.g. `- true`); CodeBuild runs its text',
+  ),
+  'buildspec/empty-phase': w('a phase key with no content'),
+  'buildspec/version-key': w(
+    'a key of the other buildspec version (0.1 `environment_variables` in a 0.2 file)',
+  ),
+  'buildspec/reserved-variable': w('an env variable name with the reserved CODEBUILD_ prefix'),
+  'buildspec/plaintext-secret': w(
+    'a plain-text env variable that looks like a secret (use parameter-store or secrets-manager)',
+  ),
+  'buildspec/yaml11-boolean': w('an unquoted yes/no/on/off value that YAML 1.1 parsers read as a boolean'),
+  'buildspec/exported-variable-name': w(
+    'an exported variable starting with AWS_, which CodeBuild does not export',
+  ),
+  'buildspec/batch-kind': e(
+    'a batch with more than one of build-list, build-matrix, build-graph, build-fanout',
+  ),
+  'buildspec/batch-duplicate-identifier': e('two batch builds with the same identifier'),
+  'buildspec/batch-unknown-dependency': e('build-graph depend-on names an identifier that does not exist'),
+  'buildspec/batch-cycle': e('build-graph dependencies form a cycle (the whole cycle is printed)'),
+  'buildspec/report-file-format': e('a report group file-format CodeBuild does not know'),
+  'buildspec/report-group-limit': e('more report groups than a project may have (5)'),
+
+  // ------------------------------------------------------------------ appspec
+  ...schemaRules('appspec', 'warning'),
+  'appspec/version': e('`version` missing or not 0.0'),
+  'appspec/version-format': w('`version` is 0 in value but not written 0.0 (e.g. the JSON integer 0)'),
+  'appspec/quoted-version': w(
+    'EC2/on-premises `version` written as the string "0.0"; the agent wants the number',
+  ),
+  'appspec/hook-name': e('a lifecycle event name the compute platform does not have'),
+  'appspec/reserved-hook': e(
+    'a hook on an event CodeDeploy runs itself (DownloadBundle, Install, AllowTraffic, ...)',
+  ),
+  'appspec/hook-timeout-max': e('a hook script timeout above 3600 seconds (or below 1)'),
+  'appspec/hook-timeout-total': e('the timeouts of one lifecycle event add up to more than 3600 seconds'),
+  'appspec/quoted-timeout': w('a hook timeout written as a string'),
+  'appspec/runas-windows': w('`runas` on a Windows AppSpec (Linux only)'),
+  'appspec/file-source-url': e('a `files` source that is a URL instead of a path in the revision'),
+  'appspec/file-source-escapes': e('a `files` source or hook script path that leaves the revision folder'),
+  'appspec/file-source-missing': e(
+    'a `files` source that does not exist in the revision folder (with --revision)',
+  ),
+  'appspec/hook-script-missing': e(
+    'a hook script that does not exist in the revision folder (with --revision)',
+  ),
+  'appspec/file-destination-relative': w('a `files` destination that is not a fully qualified path'),
+  'appspec/permissions-windows': e('`permissions` in a Windows AppSpec (Linux only)'),
+  'appspec/octal-mode': w(
+    'an unquoted mode with a leading zero, read as octal by the agent (0644 becomes 420)',
+  ),
+  'appspec/permission-mode': e('a mode that is not 3-4 octal digits'),
+  'appspec/acl-entry': e('an acls entry that does not follow [d:]{u|g|m|o}:[name]:perms'),
+  'appspec/selinux-range': e(
+    'an SELinux context range that does not follow s<low>[-s<high>][:c<a>[.c<b>],...]',
+  ),
+  'appspec/ecs-task-definition': e('an ECS TaskDefinition that is neither an ARN nor <TASK_DEFINITION>'),
+  'appspec/container-port': w('an ECS ContainerPort given as a string, or outside 1-65535'),
+  'appspec/ecs-network-configuration': e(
+    'AwsvpcConfiguration with only some of Subnets, SecurityGroups, AssignPublicIp',
+  ),
+  'appspec/ecs-capacity-provider': e('CapacityProviderStrategy with more than one Base or no Weight above 0'),
+  'appspec/lambda-version': e('a Lambda CurrentVersion/TargetVersion that is not a positive whole number'),
+  'appspec/lambda-same-version': w('a Lambda TargetVersion equal to CurrentVersion'),
+  'appspec/yaml11-boolean': w('an unquoted yes/no/on/off value that YAML 1.1 parsers read as a boolean'),
+
+  // ------------------------------------------------------------------ pipeline
+  ...schemaRules('pipeline', 'error'),
+  'pipeline/min-stages': e('fewer than 2 stages'),
+  'pipeline/action-limit': e('more than 500 actions in the pipeline'),
+  'pipeline/artifact-store': e(
+    'not exactly one of artifactStore/artifactStores, or a cross-region action without a store for its region',
+  ),
+  'pipeline/duplicate-stage-name': e('two stages with the same name'),
+  'pipeline/duplicate-action-name': e('two actions with the same name in one stage'),
+  'pipeline/first-stage-source': e('the first stage is not made only of source actions'),
+  'pipeline/source-not-first': e('a source action outside the first stage'),
+  'pipeline/duplicate-output-artifact': e('two actions produce an output artifact of the same name'),
+  'pipeline/artifact-not-produced': e('an input artifact that no action produces'),
+  'pipeline/artifact-order': e('an input artifact consumed before (or while) the action producing it runs'),
+  'pipeline/clone-ref-consumer': e(
+    'a CODEBUILD_CLONE_REF source artifact consumed by a non-CodeBuild action',
+  ),
+  'pipeline/artifact-count': e('an action with more or fewer input/output artifacts than its provider takes'),
+  'pipeline/missing-configuration': e('a configuration key the action provider requires is missing'),
+  'pipeline/configuration-value': e(
+    'a configuration value the provider does not accept (not an input artifact, bad enum, bad JSON)',
+  ),
+  'pipeline/namespace-conflict': e('a namespace declared twice, reserved, or equal to an artifact name'),
+  'pipeline/unknown-variable': e(
+    'a #{namespace.variable} reference to a namespace or variable not declared before it',
+  ),
+  'pipeline/action-timeout': w('timeoutInMinutes on an action type that ignores it'),
+  'pipeline/v2-only': e(
+    'a V2-only feature (variables, triggers, QUEUED/PARALLEL, stage conditions, Commands) in a V1 pipeline',
+  ),
+  'pipeline/trigger-source-action': e(
+    'a trigger whose sourceActionName is not a CodeStarSourceConnection source action, or a second trigger for one',
+  ),
+  'pipeline/trigger-filter': e('a trigger filter combination CodePipeline does not take'),
+  'pipeline/condition-result': e(
+    'a stage condition result not allowed where it is (beforeEntry FAIL/SKIP, onSuccess ROLLBACK/FAIL, onFailure ROLLBACK/RETRY)',
+  ),
+  'pipeline/condition-rule': e(
+    'an unknown condition rule provider, or a rule a SKIP entry condition does not allow',
+  ),
+
+  // ------------------------------------------------------------------ deployment group
+  ...schemaRules('deployment-group', 'error'),
+
+  // ------------------------------------------------------------------ across files
+  'cross/codebuild-secondary-artifacts': e(
+    'a CodeBuild action with several outputs whose names are not secondary-artifacts identifiers of its buildspec',
+  ),
+  'cross/codedeploy-appspec': e(
+    'a CodeDeploy action whose input artifact cannot carry appspec.yml at its root',
+  ),
+  'cross/ecs-template-artifact': e(
+    'a CodeDeployToECS action whose template artifact (built by a buildspec) does not include taskdef.json / appspec.yaml',
+  ),
+} as const satisfies Record<string, RuleInfo>;
+
+export type RuleId = keyof typeof rules;

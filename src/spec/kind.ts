@@ -1,0 +1,35 @@
+import type { Reporter } from './report.js';
+import type { ParsedSource } from './source.js';
+
+export type DocumentKind = 'buildspec' | 'appspec' | 'pipeline' | 'deployment-group';
+export const DOCUMENT_KINDS: readonly DocumentKind[] = [
+  'buildspec',
+  'appspec',
+  'pipeline',
+  'deployment-group',
+];
+
+/** What a kind's checks may read: the parsed file, where to report, and (optionally) the revision folder. */
+export interface KindContext {
+  source: ParsedSource;
+  value: unknown;
+  reporter: Reporter;
+  /** When set, `files` sources and hook scripts are looked up in this folder. */
+  revisionDir?: string;
+  /** Injected so rules stay pure; defaults to node:fs existsSync. */
+  fileExists: (absolutePath: string) => boolean;
+}
+
+/**
+ * One document kind: how to recognise it from content, and how to check it (schema, then rules).
+ * Adding a kind means adding one of these to the registry in kinds.ts.
+ */
+export interface KindModule {
+  kind: DocumentKind;
+  /** 0 (certainly not) to 1 (certainly) from the parsed value alone. */
+  detect(value: unknown): number;
+  /** Schema, then semantic rules; reports through ctx.reporter and never throws for bad input. */
+  check(ctx: KindContext): void;
+  /** The value in its canonical form (e.g. ECS/Lambda AppSpec keys in PascalCase), when the kind has one. */
+  normalize?(value: unknown): unknown;
+}

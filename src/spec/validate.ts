@@ -1,0 +1,209 @@
+import { existsSync } from 'node:fs';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join, relative, resolve } from 'node:path';
+import { UsageError } from '../core/errors.js';
+import { type CheckedDocument, checkCrossFile } from './cross-file.js';
+import { detectKind, kindFromName } from './detect.js';
+import { type Diagnostic, sortDiagnostics } from './diagnostics.js';
+import type { DocumentKind } from './kind.js';
+import { KINDS } from './kinds.js';
+import { Reporter } from './report.js';
+import { type ParsedSource, parseSource } from './source.js';
+
+export { detectKind } from './detect.js';
+export type { DocumentKind } from './kind.js';
+
+export interface ValidateTextOptions {
+  /** Force the kind instead of detecting it. */
+  kind?: DocumentKind;
+  /** Revision folder: AppSpec `files` sources and hook scripts must exist in it. */
+  revisionDir?: string;
+  /** For tests; defaults to node:fs existsSync. */
+  fileExists?: (absolutePath: string) => boolean;
+}
+
+export interface ValidateTextResult {
+  kind?: DocumentKind;
+  /** The document (in canonical form for ECS/Lambda AppSpecs); undefined when the text could not be read. */
+  value?: unknown;
+  diagnostics: Diagnostic[];
+}
+
+/** Source problems after which the value is still the document the author wrote (so checks still run). */
+const RECOVERABLE = new Set(['source/duplicate-key', 'source/unknown-tag']);
+
+interface CheckedText extends ValidateTextResult {
+  source: ParsedSource;
+}
+
+function check(
+  text: string,
+  file: string,
+  opts: ValidateTextOptions,
+  requireKind: boolean,
+): CheckedText | undefined {
+  const source = parseSource(text, file);
+  const diagnostics = [...source.diagnostics];
+  const blocking = diagnostics.some((d) => d.severity === 'error' && !RECOVERABLE.has(d.ruleId));
+  if (blocking || source.value === undefined) {
+    const kind = opts.kind ?? kindFromName(file)?.kind;
+    if (!kind && !requireKind) return undefined;
+    return { ...(kind ? { kind } : {}), diagnostics, source };
+  }
+  const kind = opts.kind ?? detectKind(file, source.value);
+  if (!kind) {
+    if (!requireKind) return undefined;
+    diagnostics.push({
+      ruleId: 'source/unknown-kind',
+      severity: 'error',
+      file,
+      line: 1,
+      col: 1,
+      message: 'cannot tell whether this is a buildspec, appspec, pipeline or deployment-group file',
+      hint: 'name it buildspec.yml / appspec.yml / *pipeline*.json, or pass --kind',
+    });
+    return { diagnostics, source };
+  }
+  const mod = KINDS[kind];
+  const reporter = new Reporter(source);
+  try {
+    mod.check({
+      source,
+      value: source.value,
+      reporter,
+      ...(opts.revisionDir !== undefined ? { revisionDir: opts.revisionDir } : {}),
+      fileExists: opts.fileExists ?? existsSync,
+    });
+  } catch (err) {
+    // A rule crashing on odd input is our bug; report it as a diagnostic rather than losing the file.
+    const message = err instanceof Error ? err.message : String(err);
+    reporter.diagnostics.push({
+      ruleId: 'internal/rule-crash',
+      severity: 'error',
+      file,
+      line: 1,
+      col: 1,
+      message: `internal error while checking this file (a bug in Conveyor): ${message}`,
+    });
+  }
+  diagnostics.push(...reporter.diagnostics);
+  const value = mod.normalize ? mod.normalize(source.value) : source.value;
+  return { kind, value, diagnostics: sortDiagnostics(diagnostics), source };
+}
+
+/** Validates one document's text. Never throws for bad input. */
+export function validateText(text: string, file: string, opts: ValidateTextOptions = {}): ValidateTextResult {
+  const r = check(text, file, opts, true)!;
+  const out: ValidateTextResult = { diagnostics: sortDiagnostics(r.diagnostics) };
+  if (r.kind) out.kind = r.kind;
+  if (r.value !== undefined) out.value = r.value;
+  return out;
+}
+
+export interface ValidatePathsOptions {
+  kind?: DocumentKind;
+  cwd: string;
+  revisionDir?: string;
+  /** Paths that may be missing without an error (the default folders). */
+  optional?: boolean;
+}
+
+export interface ValidatePathsResult {
+  /** The files checked, as displayed in diagnostics. */
+  files: string[];
+  diagnostics: Diagnostic[];
+}
+
+const DOCUMENT_EXT = /\.(ya?ml|json)$/i;
+const SKIP_DIRS = new Set(['node_modules', '.git', 'dist', 'coverage', '.conveyor']);
+
+async function walk(dir: string, shown: string, out: { abs: string; shown: string }[]): Promise<void> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const e of entries) {
+    const abs = join(dir, e.name);
+    const display = shown === '.' ? e.name : `${shown.replace(/\/+$/, '')}/${e.name}`;
+    if (e.isDirectory()) {
+      if (SKIP_DIRS.has(e.name) || (e.name.startsWith('.') && e.name !== '.codebuild')) continue;
+      await walk(abs, display, out);
+    } else if (e.isFile() && DOCUMENT_EXT.test(e.name)) {
+      out.push({ abs, shown: display });
+    }
+  }
+}
+
+/**
+ * Validates files and folders (walked recursively; in folders, files that are none of our kinds are
+ * skipped). Throws UsageError for a path that does not exist or when no document is found.
+ * Cross-file rules run over all documents of the call.
+ */
+export async function validatePaths(
+  paths: string[],
+  opts: ValidatePathsOptions,
+): Promise<ValidatePathsResult> {
+  const explicit: { abs: string; shown: string }[] = [];
+  const walked: { abs: string; shown: string }[] = [];
+  const missing: string[] = [];
+  for (const p of paths) {
+    const abs = resolve(opts.cwd, p);
+    let st: Awaited<ReturnType<typeof stat>>;
+    try {
+      st = await stat(abs);
+    } catch {
+      missing.push(p);
+      continue;
+    }
+    if (st.isDirectory()) await walk(abs, p, walked);
+    else explicit.push({ abs, shown: p });
+  }
+  if (missing.length > 0 && !opts.optional) {
+    throw new UsageError(
+      `${missing.length === 1 ? 'path does not exist' : 'paths do not exist'}: ${missing.join(', ')}`,
+    );
+  }
+  const docs: CheckedDocument[] = [];
+  const diagnostics: Diagnostic[] = [];
+  const files: string[] = [];
+  const seen = new Set<string>();
+  const textOpts: ValidateTextOptions = {
+    ...(opts.kind ? { kind: opts.kind } : {}),
+    ...(opts.revisionDir ? { revisionDir: resolve(opts.cwd, opts.revisionDir) } : {}),
+  };
+  for (const [entry, isExplicit] of [
+    ...explicit.map((e) => [e, true] as const),
+    ...walked.map((e) => [e, false] as const),
+  ]) {
+    if (seen.has(entry.abs)) continue;
+    seen.add(entry.abs);
+    let text: string;
+    try {
+      text = await readFile(entry.abs, 'utf8');
+    } catch (err) {
+      files.push(entry.shown);
+      diagnostics.push({
+        ruleId: 'source/unreadable',
+        severity: 'error',
+        file: entry.shown,
+        line: 0,
+        col: 0,
+        message: `cannot read the file: ${err instanceof Error ? err.message : String(err)}`,
+      });
+      continue;
+    }
+    const r = check(text, entry.shown, textOpts, isExplicit);
+    if (!r) continue;
+    files.push(entry.shown);
+    diagnostics.push(...r.diagnostics);
+    if (r.kind && r.value !== undefined)
+      docs.push({ file: entry.shown, kind: r.kind, value: r.value, source: r.source });
+  }
+  if (files.length === 0) {
+    const where = paths.map((p) => relative(opts.cwd, resolve(opts.cwd, p)) || '.').join(', ');
+    throw new UsageError(
+      `no buildspec, appspec, pipeline or deployment-group documents found in ${where}`,
+      'pass files or folders holding .yml/.yaml/.json definitions, or --kind to force one',
+    );
+  }
+  diagnostics.push(...checkCrossFile(docs));
+  return { files, diagnostics: sortDiagnostics(diagnostics) };
+}

@@ -1,0 +1,77 @@
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Ledger } from '../../../src/deploy/ledger.js';
+import { reduce } from '../../../src/deploy/state.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+function ledger() {
+  const dir = mkdtempSync(join(tmpdir(), 'conveyor-ledger-'));
+  dirs.push(dir);
+  return new Ledger(join(dir, 'ledger.ndjson'));
+}
+
+describe('Ledger', () => {
+  it('round-trips events with a checksum on every line', () => {
+    const l = ledger();
+    l.append({ type: 'started', pid: 1, at: 1, deploymentId: 'd-1' });
+    l.append({ type: 'paused', index: 2, reason: 'x', at: 2, deploymentId: 'd-1' });
+    const text = readFileSync(l.file, 'utf8');
+    expect(
+      text
+        .split('\n')
+        .filter(Boolean)
+        .every((line) => /^[0-9a-f]{8} \{/.test(line)),
+    ).toBe(true);
+    expect(l.read()).toEqual({
+      events: [
+        { type: 'started', pid: 1, at: 1, deploymentId: 'd-1' },
+        { type: 'paused', index: 2, reason: 'x', at: 2, deploymentId: 'd-1' },
+      ],
+      problems: [],
+    });
+  });
+
+  it('reports an altered line by number and does not use it', () => {
+    const l = ledger();
+    l.append({ type: 'started', pid: 1, at: 1, deploymentId: 'd-1' });
+    l.append({ type: 'paused', index: 2, reason: 'x', at: 2, deploymentId: 'd-1' });
+    const lines = readFileSync(l.file, 'utf8').split('\n');
+    lines[1] = lines[1]!.replace('"index":2', '"index":7');
+    writeFileSync(l.file, lines.join('\n'));
+    const { events, problems } = l.read();
+    expect(events).toHaveLength(1);
+    expect(problems).toEqual([{ line: 2, reason: 'checksum mismatch (line altered or torn)' }]);
+  });
+
+  it('detects a torn last line and keeps later appends on their own line', () => {
+    const l = ledger();
+    l.append({ type: 'started', pid: 1, at: 1, deploymentId: 'd-1' });
+    appendFileSync(l.file, '1234abcd {"type":"pau');
+    expect(l.read().problems).toEqual([{ line: 2, reason: 'torn write (incomplete last line)' }]);
+    l.append({ type: 'resumed', index: 0, by: 'promote', at: 3, deploymentId: 'd-1' });
+    const { events, problems } = l.read();
+    expect(events.map((e) => e.type)).toEqual(['started', 'resumed']);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]!.line).toBe(2);
+  });
+
+  it('reduce ignores events of unknown deployments and finds the active one', () => {
+    const plan = { strategy: 'canary', steps: [], targetSlot: 'a' as const, replacement: true };
+    const options = { creator: 'user' as const, ignoreApplicationStopFailures: false, skipAnalysis: false };
+    const state = reduce([
+      { type: 'created', deploymentId: 'd-1', at: 1, revision: { label: 'v1', dir: '/r1' }, plan, options },
+      { type: 'finished', deploymentId: 'd-1', at: 2, status: 'Succeeded' },
+      { type: 'created', deploymentId: 'd-2', at: 3, revision: { label: 'v2', dir: '/r2' }, plan, options },
+      { type: 'started', deploymentId: 'd-2', at: 4, pid: 9 },
+      { type: 'paused', deploymentId: 'd-x', at: 5, index: 0, reason: 'ghost' },
+    ]);
+    expect(state.lastGood?.label).toBe('v1');
+    expect(state.active?.id).toBe('d-2');
+    expect(state.active?.status).toBe('InProgress');
+  });
+});
