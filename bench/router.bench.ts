@@ -54,31 +54,32 @@ s.keepAliveTimeout = 65000;
 s.listen(0, '127.0.0.1', () => console.log('PORT ' + s.address().port));
 `;
 
-// Open-loop client: sends at a fixed rate regardless of answers, times each request with hrtime.
+// Open-loop client: sends at a fixed rate regardless of answers, alternating between two URLs (direct and
+// through the router) so both see the same moments of a noisy machine; times each request with hrtime.
 const RATE_CLIENT_JS = `
 const http = require('node:http');
-const [url, rate, ms] = [process.argv[2], Number(process.argv[3]), Number(process.argv[4])];
-const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-const lat = []; let errors = 0; let sent = 0; let done = 0;
+const [urls, rate, ms] = [process.argv[2].split(','), Number(process.argv[3]), Number(process.argv[4])];
+const agents = urls.map(() => new http.Agent({ keepAlive: true, maxSockets: 64 }));
+const lat = urls.map(() => []); let errors = 0; let sent = 0; let done = 0;
 const start = performance.now();
-function one() {
+function one(i) {
   sent++;
   const t = performance.now();
-  http.get(url, { agent }, (res) => { res.resume(); res.on('end', () => { lat.push(performance.now() - t); done++; }); })
+  http.get(urls[i], { agent: agents[i] }, (res) => { res.resume(); res.on('end', () => { lat[i].push(performance.now() - t); done++; }); })
     .on('error', () => { errors++; done++; });
 }
 function tick() {
   const now = performance.now();
   const due = Math.min(Math.floor(((now - start) * rate) / 1000), Math.floor((ms * rate) / 1000));
-  while (sent < due) one();
+  while (sent < due) one(sent % urls.length);
   if (now - start < ms) setTimeout(tick, 1);
   else { const wait = () => (done >= sent ? report() : setTimeout(wait, 5)); wait(); }
 }
-function q(p) { return lat[Math.min(lat.length - 1, Math.floor(lat.length * p))]; }
+function q(l, p) { return l[Math.min(l.length - 1, Math.floor(l.length * p))]; }
 function report() {
-  lat.sort((a, b) => a - b);
-  console.log(JSON.stringify({ sent, errors, p50: q(0.5), p90: q(0.9), p99: q(0.99), max: lat[lat.length - 1] }));
-  agent.destroy();
+  const out = lat.map((l) => { l.sort((a, b) => a - b); return { n: l.length, p50: q(l, 0.5), p90: q(l, 0.9), p99: q(l, 0.99), max: l[l.length - 1] }; });
+  console.log(JSON.stringify({ sent, errors, results: out }));
+  agents.forEach((a) => a.destroy());
 }
 setTimeout(tick, 1);
 `;
@@ -239,24 +240,26 @@ async function measure(url: string, pids: number[]): Promise<Figures> {
   return f;
 }
 
-async function fixedRate(dir: string, url: string) {
+interface RateFigures {
+  n: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
+
+async function fixedRate(dir: string, urls: string[]) {
   const file = join(dir, 'rate-client.cjs');
   writeFileSync(file, RATE_CLIENT_JS);
-  await runChild(CPU_LOAD, process.execPath, [file, url, String(RATE), '1000']); // warm-up
+  const list = urls.join(',');
+  await runChild(CPU_LOAD, process.execPath, [file, list, String(RATE), '1000']); // warm-up
   const out = await runChild(CPU_LOAD, process.execPath, [
     file,
-    url,
+    list,
     String(RATE),
     String(DURATION_S * 1000),
   ]);
-  return JSON.parse(out) as {
-    sent: number;
-    errors: number;
-    p50: number;
-    p90: number;
-    p99: number;
-    max: number;
-  };
+  return JSON.parse(out) as { sent: number; errors: number; results: RateFigures[] };
 }
 
 async function startRouterProcess(dir: string): Promise<{ client: RouterClient; port: number; pid: number }> {
@@ -421,6 +424,7 @@ export default async function routerBench(): Promise<void> {
       canary: [up('b', upB.port)],
       canaryWeight: 50,
     });
+    await router.client.resetMetrics();
     const split = await measure(routerUrl, [router.pid]);
     const m = await router.client.metrics(60_000);
     await router.client.setRouting({ stable: [up('a', upA.port)], canary: [], canaryWeight: 0 });
@@ -432,7 +436,7 @@ export default async function routerBench(): Promise<void> {
     console.log(row('router, 50/50 stable/canary', split, direct, nginx));
     console.log(
       `router split check: canary share ${((m.canary.requests / Math.max(1, m.total.requests)) * 100).toFixed(1)}% of ` +
-        `${m.total.requests} requests in the last minute, errors ${m.total.errors}`,
+        `${m.total.requests} requests of the split run (warm-up included), errors ${m.total.errors}`,
     );
     if (nginx) {
       const ratio = stableOnly.rps / nginx.rps;
@@ -456,14 +460,17 @@ export default async function routerBench(): Promise<void> {
       );
     }
 
-    // Added latency at a fixed 1,000 req/s: same upstream (cpu 0), direct vs through the router (cpu 1).
-    const directRate = await fixedRate(dir, `http://127.0.0.1:${upA.port}/`);
-    const routerRate = await fixedRate(dir, routerUrl);
-    const added = routerRate.p99 - directRate.p99;
+    // Added latency at a fixed 1,000 req/s in total: requests alternate between the upstream (cpu 0)
+    // directly and the router (cpu 1) in front of the same upstream.
+    const rate = await fixedRate(dir, [`http://127.0.0.1:${upA.port}/`, routerUrl]);
+    const [d, r] = rate.results as [RateFigures, RateFigures];
+    const added = r.p99 - d.p99;
     console.log(
-      `fixed ${RATE} req/s (open loop, ${DURATION_S} s): direct p50 ${directRate.p50.toFixed(2)} p99 ${directRate.p99.toFixed(2)} ms; ` +
-        `router p50 ${routerRate.p50.toFixed(2)} p99 ${routerRate.p99.toFixed(2)} ms; added p99 ${added.toFixed(2)} ms ` +
-        `(target < 2 ms) ${added < 2 ? 'OK' : 'MISSED'}; errors ${directRate.errors + routerRate.errors}`,
+      `fixed ${RATE} req/s open loop (${DURATION_S} s, alternating direct/router): ` +
+        `direct p50 ${d.p50.toFixed(2)} p90 ${d.p90.toFixed(2)} p99 ${d.p99.toFixed(2)} ms; ` +
+        `router p50 ${r.p50.toFixed(2)} p90 ${r.p90.toFixed(2)} p99 ${r.p99.toFixed(2)} ms; ` +
+        `added p50 ${(r.p50 - d.p50).toFixed(2)} ms, added p99 ${added.toFixed(2)} ms (target < 2 ms) ` +
+        `${added < 2 ? 'OK' : 'MISSED'}; errors ${rate.errors}`,
     );
     const acDirect = await autocannon(`http://127.0.0.1:${upA.port}/`, DURATION_S, RATE);
     const acRouter = await autocannon(routerUrl, DURATION_S, RATE);
