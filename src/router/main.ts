@@ -91,8 +91,6 @@ async function main(): Promise<void> {
     if (n !== undefined) healthCheck[key] = n;
   }
 
-  let pendingTable: unknown;
-  let persistScheduled = false;
   const router = new RouterServer({
     host: values.host ?? '127.0.0.1',
     port,
@@ -102,17 +100,11 @@ async function main(): Promise<void> {
     upstreamTimeoutMs: num(values, 'upstream-timeout-ms'),
     log,
     onTableApplied(table) {
-      // Off the admin call's path (the table is already in force); only the latest table is written.
-      pendingTable = table;
-      if (persistScheduled) return;
-      persistScheduled = true;
-      setImmediate(() => {
-        persistScheduled = false;
-        // Written atomically so a crash never leaves half a table for the next start.
-        const tmp = `${files.tableFile}.${process.pid}.tmp`;
-        writeFileSync(tmp, JSON.stringify(pendingTable));
-        renameSync(tmp, files.tableFile);
-      });
+      // Written before the admin call is answered (the runner may count on a restart restoring it),
+      // after the new snapshot is already routing requests. Atomic: a crash never leaves half a table.
+      const tmp = `${files.tableFile}.${process.pid}.tmp`;
+      writeFileSync(tmp, JSON.stringify(table));
+      renameSync(tmp, files.tableFile);
     },
   });
 
