@@ -120,7 +120,7 @@ class Exchange implements ResponseHandler {
   isError = false;
   ended = false;
   stickyCookie: string | null = null;
-  private readonly resumeUpstream = () => this.conn?.resume();
+  private resumeUpstream: (() => void) | null = null;
 
   constructor(
     readonly router: RouterServer,
@@ -148,6 +148,8 @@ class Exchange implements ResponseHandler {
 
   onData(chunk: Buffer): boolean {
     if (this.res.write(chunk)) return true;
+    // Only slow clients pay for this closure.
+    this.resumeUpstream ??= () => this.conn?.resume();
     this.res.once('drain', this.resumeUpstream);
     return false;
   }
@@ -368,7 +370,7 @@ export class RouterServer {
     const startedAt = performance.now();
     const routing = this.routing;
     const raw = req.rawHeaders;
-    const headers: string[] = [];
+    let lines = `${req.method} ${req.url} HTTP/1.1\r\n`;
     let force = -1;
     let stickySet = -1;
     let host: string | undefined;
@@ -448,12 +450,10 @@ export class RouterServer {
           if (name.toLowerCase() === 'proxy-authorization') continue;
           break;
       }
-      headers.push(name, value);
+      lines += `${name}: ${value}\r\n`;
     }
-    if (connectionTokens) stripConnectionTokens(headers, connectionTokens);
+    let head = connectionTokens ? stripConnectionTokens(lines, connectionTokens) : lines;
     const ip = req.socket.remoteAddress ?? '';
-    let head = `${req.method} ${req.url} HTTP/1.1\r\n`;
-    for (let i = 0; i < headers.length; i += 2) head += `${headers[i]}: ${headers[i + 1]}\r\n`;
     head += `X-Forwarded-For: ${xff ? `${xff}, ${ip}` : ip}\r\n`;
     if (!hasProto) head += 'X-Forwarded-Proto: http\r\n';
     if (host === undefined) head += `Host: ${this.listenHost}:${this.listenPort}\r\n`;
@@ -815,18 +815,19 @@ function stickyFromCookie(cookie: string, current: number): number {
   return current;
 }
 
-/** Removes headers named in `Connection: a, b` (they are hop-by-hop for this hop only). */
-function stripConnectionTokens(headers: string[], tokens: string): void {
+/** Removes header lines named in `Connection: a, b` (they are hop-by-hop for this hop only). Rare path. */
+function stripConnectionTokens(lines: string, tokens: string): string {
   const names = new Set(
     tokens
       .split(',')
       .map((t) => t.trim().toLowerCase())
       .filter((t) => t !== '' && t !== 'close' && t !== 'keep-alive'),
   );
-  if (names.size === 0) return;
-  for (let i = headers.length - 2; i >= 0; i -= 2) {
-    if (names.has(headers[i]!.toLowerCase())) headers.splice(i, 2);
-  }
+  if (names.size === 0) return lines;
+  return lines
+    .split('\r\n')
+    .filter((line, i) => i === 0 || !names.has(line.slice(0, line.indexOf(':')).toLowerCase()))
+    .join('\r\n');
 }
 
 /** One health probe. Resolves with a short description, rejects with why it failed. */
