@@ -185,6 +185,9 @@ export class RouterServer {
   private healthCheck: HealthCheckConfig;
   private healthTimer: NodeJS.Timeout | undefined;
   private weightAccumulator = 0;
+  /** performance.now() of the last table change and of the first request routed after it (0 = none yet). */
+  private appliedAt = 0;
+  private firstRequestAt = 0;
   private roundRobin = 0;
   private readonly startedAt: number;
   private closing = false;
@@ -271,6 +274,8 @@ export class RouterServer {
     }
     this.routing = this.buildRouting(this.routing.generation + 1, table, stable, canary);
     this.weightAccumulator = 0;
+    this.appliedAt = performance.now();
+    this.firstRequestAt = 0;
     this.log(
       `table generation ${this.routing.generation}: stable [${table.stable.map((u) => u.id).join(', ')}], ` +
         `canary [${table.canary.map((u) => u.id).join(', ')}], canaryWeight ${table.canaryWeight}` +
@@ -369,6 +374,7 @@ export class RouterServer {
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     const startedAt = performance.now();
     const routing = this.routing;
+    if (this.firstRequestAt === 0) this.firstRequestAt = startedAt;
     const raw = req.rawHeaders;
     let lines = `${req.method} ${req.url} HTTP/1.1\r\n`;
     let force = -1;
@@ -738,6 +744,8 @@ export class RouterServer {
       effectiveCanaryWeight: r.canaryWeight,
       healthCheck: { ...DEFAULT_HEALTH_CHECK, ...this.healthCheck },
       startedAt: this.startedAt,
+      appliedAt: this.appliedAt === 0 ? 0 : performance.timeOrigin + this.appliedAt,
+      firstRequestAt: this.firstRequestAt === 0 ? 0 : performance.timeOrigin + this.firstRequestAt,
     };
     if (r.fallback) state.fallback = r.fallback;
     return state;
