@@ -9,7 +9,7 @@ import { distEntry } from '../core/paths.js';
 import type { DeployProvider } from '../providers/provider.js';
 import type { DeploymentOptions, LedgerEvent, RevisionRef } from './events.js';
 import type { GateEvaluator } from './gates.js';
-import { type GroupContext, providerFor, readGroupState } from './group.js';
+import { type GroupContext, providerFor, readGroupState, rememberGroupFile } from './group.js';
 import { acquireLock, isProcessAlive, type LockInfo, readLock, releaseLock, transferLock } from './lock.js';
 import { createNotifier } from './notify.js';
 import { checkRevision, storeRevision } from './revision.js';
@@ -77,6 +77,7 @@ export function createUnderLock(
     );
   }
   try {
+    rememberGroupFile(ctx);
     const revision = storeRevision(ctx.groupDir, id, planned.revision);
     createDeployment(ctx.ledger, clock, {
       id,

@@ -18,7 +18,7 @@ end. When its runner is gone (killed), abort does the rollback itself.`,
       options: { ...groupOptions, 'no-wait': { type: 'boolean' } },
       allowPositionals: true,
     });
-    const group = openGroupFromArgs(values, ctx, 'abort');
+    const group = openGroupFromArgs(values, ctx, 'abort', positionals[0]);
     const { deployment, runner } = requestAbort(group, positionals[0], ctx.clock);
     const json = values.json === true;
     let final = deployment;

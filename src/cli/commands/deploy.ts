@@ -11,7 +11,13 @@ import { formatPlan } from '../../deploy/render.js';
 import type { DeploymentState } from '../../deploy/state.js';
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../context.js';
-import { createProgress, groupOptions, hooksOfRevision, openGroupFromArgs } from '../deploy-progress.js';
+import {
+  configLabel,
+  createProgress,
+  groupOptions,
+  hooksOfRevision,
+  openGroupFromArgs,
+} from '../deploy-progress.js';
 
 const usage = `Usage: conveyor deploy --config FILE --revision DIR [options]
 
@@ -114,7 +120,7 @@ const command: Command = {
     function report(d: DeploymentState): number {
       if (ctx.signal.aborted && !['Succeeded', 'Failed', 'RolledBack', 'Stopped'].includes(d.status)) {
         ctx.stderr.write(
-          `interrupted: ${d.id} stays ${d.status} with traffic as it is; resume with 'conveyor deploy --resume --config ${values.config}' or undo with 'conveyor rollback --config ${values.config}'\n`,
+          `interrupted: ${d.id} stays ${d.status} with traffic as it is; resume with 'conveyor deploy --resume --config ${configLabel(group, ctx)}' or undo with 'conveyor rollback --config ${configLabel(group, ctx)}'\n`,
         );
         return ExitCode.Failed;
       }

@@ -4,7 +4,7 @@ import { runnerAlive } from '../../deploy/engine.js';
 import { providerFor, readGroupState } from '../../deploy/group.js';
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../context.js';
-import { groupOptions, openGroupFromArgs } from '../deploy-progress.js';
+import { configLabel, groupOptions, openGroupFromArgs } from '../deploy-progress.js';
 
 const command: Command = {
   summary: 'Stop the local router and instances of a group',
@@ -22,7 +22,7 @@ Stops the group's router and every instance process it started. Refuses while a 
     if (state.active && runnerAlive(group, state.active).alive && !values.force) {
       throw new UsageError(
         `deployment ${state.active.id} is running on this group`,
-        `abort it first ('conveyor abort --config ${values.config}') or pass --force`,
+        `abort it first ('conveyor abort --config ${configLabel(group, ctx)}') or pass --force`,
       );
     }
     const { stopped } = await (await providerFor(group)).down();
