@@ -193,6 +193,9 @@ export class Runner {
     let d = this.deployment();
     const pid = this.deps.pid ?? process.pid;
     if (d.status === 'Created') {
+      // Show what was recorded before the runner started (the plan's creation, overrides).
+      for (const e of this.deps.ledger.read().events)
+        if (e.deploymentId === this.deploymentId) this.deps.onEvent?.(e, d);
       d = this.record({ type: 'started', pid });
       this.notify('started', d);
     } else {
