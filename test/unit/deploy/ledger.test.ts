@@ -60,6 +60,19 @@ describe('Ledger', () => {
     expect(problems[0]!.line).toBe(2);
   });
 
+  it('a reader sees what other writers append, and starts over when the file is replaced', () => {
+    const writer = ledger();
+    const reader = new Ledger(writer.file);
+    writer.append({ type: 'started', pid: 1, at: 1, deploymentId: 'd-1' });
+    expect(reader.read().events).toHaveLength(1);
+    writer.append({ type: 'promote-requested', full: true, at: 2, deploymentId: 'd-1' });
+    expect(reader.read().events.map((e) => e.type)).toEqual(['started', 'promote-requested']);
+    writeFileSync(writer.file, '');
+    expect(reader.read()).toEqual({ events: [], problems: [] });
+    writer.append({ type: 'runner', pid: 2, note: 'x', at: 3, deploymentId: 'd-1' });
+    expect(reader.read().events.map((e) => e.type)).toEqual(['runner']);
+  });
+
   it('reduce ignores events of unknown deployments and finds the active one', () => {
     const plan = { strategy: 'canary', steps: [], targetSlot: 'a' as const, replacement: true };
     const options = { creator: 'user' as const, ignoreApplicationStopFailures: false, skipAnalysis: false };
