@@ -115,13 +115,7 @@ export function createProgress(out: OutputStream, json: boolean): Progress {
     const lines = [
       `  ${d.id} ${d.status}  step ${Math.min(d.step + 1, d.plan.steps.length)}/${d.plan.steps.length}: ${step ? describeStep(step) : ''}${remaining !== undefined ? ` (${remaining}s left)` : ''}`,
       `  traffic ${formatTraffic(d.traffic, d.trafficRevisions)}`,
-      `  gate    ${
-        d.lastVerdict
-          ? `${d.lastVerdict.result} ${Object.entries(d.lastVerdict.measured)
-              .map(([k, v]) => `${k}=${v}`)
-              .join(' ')}`
-          : '-'
-      }`,
+      `  gate    ${d.lastVerdict ? `${d.lastVerdict.result}: ${d.lastVerdict.reasons.join('; ')}` : '-'}`,
       `  hook    ${hook || '-'}`,
     ];
     out.write(`${lines.join('\n')}\n`);

@@ -66,4 +66,20 @@ describe('strategies on real processes', () => {
     expect(s.deployment.overrides).toContain('ignoreApplicationStopFailures');
     expect(await sample(f, 4)).toEqual({ v1: 4 });
   });
+
+  it('rollback with nothing running redeploys the revision that was good before the current one', async () => {
+    const f = makeGroup('strategy: canary\n', '');
+    fixtures.push(f);
+    expect((await f.cli(['deploy', '--revision', f.rev('v1'), '--strategy', 'all-at-once'])).code).toBe(0);
+    expect((await f.cli(['deploy', '--revision', f.rev('v2'), '--strategy', 'all-at-once'])).code).toBe(0);
+    const r = await f.cli(['rollback']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/rolling back v2 \(d-\w+\) to v1/);
+    expect(await sample(f, 4)).toEqual({ v1: 4 });
+    const history = JSON.parse((await f.cli(['history', '--json'])).stdout) as {
+      revision: string;
+      creator: string;
+    }[];
+    expect(history.map((h) => `${h.revision}:${h.creator}`)).toEqual(['v1:user', 'v2:user', 'v1:rollback']);
+  });
 });
