@@ -131,6 +131,13 @@ export function createProgress(out: OutputStream, json: boolean): Progress {
     (e.type === 'hook' && e.status === 'failed') ||
     (e.type === 'verdict' && e.result !== 'pass') ||
     (e.type === 'health' && !e.ok);
+  // Redraw once a second too, so a bake's countdown moves between events.
+  const ticker = setInterval(() => {
+    if (!last || ['Succeeded', 'Failed', 'RolledBack', 'Stopped'].includes(last.status)) return;
+    clear();
+    draw();
+  }, 1000);
+  ticker.unref();
   return {
     onEvent(e, d) {
       last = d;
@@ -140,6 +147,7 @@ export function createProgress(out: OutputStream, json: boolean): Progress {
       draw();
     },
     finish() {
+      clearInterval(ticker);
       clear();
     },
   };

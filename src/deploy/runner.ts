@@ -218,6 +218,8 @@ export class Runner {
       }
       while (d.step < d.plan.steps.length) {
         if (this.signal.aborted) return this.deployment();
+        // An abort written while a long step ran is honoured before the next step starts.
+        if (d.pendingAbort !== undefined) return await this.rollback(d.pendingAbort, 'abort');
         const index = d.step;
         const step = d.plan.steps[index] as Step;
         if (d.startedStep !== index) {

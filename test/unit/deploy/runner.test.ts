@@ -181,6 +181,19 @@ describe('Runner in fake time', () => {
     expect(t.provider.servingRevisions()).toEqual({ stable: ['v1'], canary: [], weight: 0 });
   });
 
+  it('an abort written during a long step is honoured before the next step', async () => {
+    const t = setup();
+    await t.deploy('v1', Strategies.allAtOnce());
+    const run = t.start('v2', Strategies.oneAtATime());
+    t.request(run.id, { type: 'abort-requested', reason: 'stop it' });
+    const d = await t.drive(run.done);
+    expect(d.status).toBe('RolledBack');
+    expect(d.rollback?.trigger).toBe('abort');
+    // Only the first batch was touched before the abort was seen.
+    expect(t.provider.lifecycleCalls.filter((c) => c.revision === 'v2').length).toBeLessThanOrEqual(1);
+    expect(t.provider.servingRevisions().stable).toEqual(['v1']);
+  });
+
   it('an in-place hook failure redeploys the last good revision through the full lifecycle', async () => {
     const t = setup();
     await t.deploy('v1', Strategies.allAtOnce());
