@@ -150,3 +150,34 @@ export function findJsonSyntaxError(text: string): JsonSyntaxError | undefined {
     return { offset: 0, message: String(err) };
   }
 }
+
+/**
+ * Offsets of object keys that repeat an earlier key of the same object (JSON.parse silently keeps the
+ * last). A single pass over valid JSON text.
+ */
+export function findDuplicateJsonKeys(text: string): number[] {
+  const found: number[] = [];
+  const stack: { keys: Set<string> | undefined; expectKey: boolean }[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34) {
+      const start = i;
+      i++;
+      while (i < text.length && text.charCodeAt(i) !== 34) i += text.charCodeAt(i) === 92 ? 2 : 1;
+      const top = stack[stack.length - 1];
+      if (top?.keys && top.expectKey) {
+        const key = text.slice(start + 1, i);
+        if (top.keys.has(key)) found.push(start);
+        else top.keys.add(key);
+        top.expectKey = false;
+      }
+    } else if (c === 123) stack.push({ keys: new Set(), expectKey: true });
+    else if (c === 91) stack.push({ keys: undefined, expectKey: false });
+    else if (c === 125 || c === 93) stack.pop();
+    else if (c === 44) {
+      const top = stack[stack.length - 1];
+      if (top?.keys) top.expectKey = true;
+    }
+  }
+  return found;
+}

@@ -86,12 +86,23 @@ export function reportSchemaErrors(
   const unions = errors.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf');
   const dropped = new Set<ErrorObject>();
   for (const u of unions) {
-    const branches = errors.filter((e) => e !== u && e.schemaPath.startsWith(`${u.schemaPath}/`));
-    const deeper = branches.filter((e) => e.instancePath.length > u.instancePath.length);
-    // Branch errors at the union's own path are type mismatches; keep them only if no branch got further.
-    if (deeper.length > 0) {
+    const prefix = `${u.schemaPath}/`;
+    const branches = errors.filter((e) => e !== u && e.schemaPath.startsWith(prefix));
+    const byBranch = new Map<string, ErrorObject[]>();
+    for (const b of branches) {
+      const index = b.schemaPath.slice(prefix.length).split('/')[0]!;
+      byBranch.set(index, [...(byBranch.get(index) ?? []), b]);
+    }
+    // A branch whose type matched the value (no type/const/enum error at the union's own path) says
+    // more than the union: keep its errors (unknown keys, deeper problems) and drop the rest.
+    const typeMiss = (e: ErrorObject) =>
+      e.instancePath === u.instancePath &&
+      (e.keyword === 'type' || e.keyword === 'const' || e.keyword === 'enum');
+    const matching = [...byBranch.values()].filter((errs) => !errs.some(typeMiss));
+    if (matching.length > 0) {
       dropped.add(u);
-      for (const b of branches) if (b.instancePath === u.instancePath) dropped.add(b);
+      const keep = new Set(matching.flat());
+      for (const b of branches) if (!keep.has(b)) dropped.add(b);
     } else {
       for (const b of branches) dropped.add(b);
     }
@@ -142,6 +153,9 @@ function reportOne(e: ErrorObject, path: PathSegment[], reporter: Reporter, opts
       if (data !== null && typeof data === 'object' && !Array.isArray(data) && params.type === 'string') {
         hint = 'an unquoted `: ` makes YAML read text as a key and value: quote the whole string';
       }
+      if ((typeof data === 'boolean' || typeof data === 'number') && params.type === 'string') {
+        hint = `quote it: "${String(data)}"`;
+      }
       if (data === null && params.type === 'string' && typeof path[path.length - 1] === 'number') {
         hint = 'a `- ` entry with nothing after it, or only a comment, is empty: remove it';
       }
@@ -157,12 +171,13 @@ function reportOne(e: ErrorObject, path: PathSegment[], reporter: Reporter, opts
     case 'oneOf': {
       const branches = (Array.isArray(e.schema) ? e.schema : []) as Record<string, unknown>[];
       if (branches.length > 0 && branches.every((b) => b && b.const !== undefined)) {
-        reportOne(
-          { ...e, keyword: 'enum', params: { allowedValues: branches.map((b) => b.const) } },
-          path,
-          reporter,
-          opts,
-        );
+        if (typeof parent.description === 'string') {
+          const message = `${where(path)} is ${describeValue(data)}; allowed: ${parent.description}`;
+          reporter.report(`${p}/invalid-value` as RuleId, path, message);
+          return;
+        }
+        const allowedValues = [...new Set(branches.map((b) => b.const))];
+        reportOne({ ...e, keyword: 'enum', params: { allowedValues } }, path, reporter, opts);
         return;
       }
       const expected =
@@ -211,7 +226,7 @@ function reportOne(e: ErrorObject, path: PathSegment[], reporter: Reporter, opts
       reporter.report(
         `${p}/invalid-value` as RuleId,
         path,
-        `${where(path)} is ${len} characters long; allowed: ${rangeText(parent.minLength, parent.maxLength, ' characters')}`,
+        `${where(path)} is ${len} character${len === 1 ? '' : 's'} long; allowed: ${rangeText(parent.minLength, parent.maxLength, ' characters')}`,
       );
       return;
     }

@@ -1,43 +1,27 @@
 /**
- * Compiled validators by schema name. Built once per process with ajv (strict, allErrors, verbose
- * for messages that quote the found value and the allowed keys).
+ * Compiled validators by schema name, loaded from the module precompiled at build time
+ * (scripts/gen-validators.ts), so validating needs neither ajv nor TypeBox at run time.
  */
-import { Ajv } from 'ajv';
-import { Ec2AppSpecSchema, EcsAppSpecSchema, LambdaAppSpecSchema } from './appspec/schema.js';
-import { BuildspecSchema } from './buildspec/schema.js';
-import { DeploymentGroupSchema } from './deployment-group/schema.js';
-import { PipelineDocumentSchema } from './pipeline/schema.js';
+import * as generated from './generated/validators.js';
 import type { CompiledValidator } from './schema-report.js';
 
-export const SCHEMAS = {
-  buildspec: BuildspecSchema,
-  'appspec-ec2': Ec2AppSpecSchema,
-  'appspec-ecs': EcsAppSpecSchema,
-  'appspec-lambda': LambdaAppSpecSchema,
-  pipeline: PipelineDocumentSchema,
-  'deployment-group': DeploymentGroupSchema,
-} as const;
-export type SchemaName = keyof typeof SCHEMAS;
+export type SchemaName =
+  | 'buildspec'
+  | 'appspec-ec2'
+  | 'appspec-ecs'
+  | 'appspec-lambda'
+  | 'pipeline'
+  | 'deployment-group';
 
-export function createAjv(): Ajv {
-  return new Ajv({
-    strict: true,
-    allErrors: true,
-    verbose: true,
-    allowUnionTypes: true,
-    code: { esm: true },
-  });
-}
-
-let ajv: Ajv | undefined;
-const cache = new Map<SchemaName, CompiledValidator>();
+const BY_NAME: Record<SchemaName, CompiledValidator> = {
+  buildspec: generated.buildspec,
+  'appspec-ec2': generated.appspec_ec2,
+  'appspec-ecs': generated.appspec_ecs,
+  'appspec-lambda': generated.appspec_lambda,
+  pipeline: generated.pipeline,
+  'deployment-group': generated.deployment_group,
+};
 
 export function getValidator(name: SchemaName): CompiledValidator {
-  let v = cache.get(name);
-  if (!v) {
-    ajv ??= createAjv();
-    v = ajv.compile(SCHEMAS[name]) as CompiledValidator;
-    cache.set(name, v);
-  }
-  return v;
+  return BY_NAME[name];
 }

@@ -1,6 +1,5 @@
 import { isRecord } from '../report.js';
-import { CANONICAL_SERVICE_KEYS } from './schema.js';
-import type { ComputePlatform } from './types.js';
+import { CANONICAL_SERVICE_KEYS, type ComputePlatform } from './types.js';
 
 const CANONICAL = new Map(CANONICAL_SERVICE_KEYS.map((k) => [k.toLowerCase(), k as string]));
 

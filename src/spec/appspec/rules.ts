@@ -10,10 +10,10 @@ import {
   RESERVED_HOOKS,
 } from './types.js';
 
-const PLATFORM_NAMES: Record<ComputePlatform, string> = {
-  ec2: 'EC2/on-premises',
-  ecs: 'ECS',
-  lambda: 'Lambda',
+const A_PLATFORM: Record<ComputePlatform, string> = {
+  ec2: 'an EC2/on-premises',
+  ecs: 'an ECS',
+  lambda: 'a Lambda',
 };
 
 /** The version rule replaces the schema's union message: "version is 1.0; the only AppSpec version is 0.0". */
@@ -33,7 +33,19 @@ export function checkVersion(
   }
   const v = doc[key];
   const written = ctx.source.scalarStyle([key])?.text ?? describeValue(v);
-  if (v === 0) return;
+  if (v === 0) {
+    if (written !== '0.0') {
+      ctx.reporter.report(
+        'appspec/version-format',
+        [key],
+        `version is written \`${written}\`; the AppSpec version is written 0.0`,
+        {
+          hint: 'write `version: 0.0` (equal in value, but tools that compare text or types may reject other spellings)',
+        },
+      );
+    }
+    return;
+  }
   if (v === '0.0' || (typeof v === 'string' && v.trim() === '0.0')) {
     if (platform === 'ec2') {
       ctx.reporter.report(
@@ -58,12 +70,12 @@ function hookListCheck(
 ): boolean {
   const allowed = HOOKS_BY_PLATFORM[platform];
   if (allowed.includes(name)) return true;
-  const where = PLATFORM_NAMES[platform];
+  const where = A_PLATFORM[platform];
   if (RESERVED_HOOKS[platform].includes(name)) {
     ctx.reporter.report(
       'appspec/reserved-hook',
       path,
-      `\`${name}\` is run by CodeDeploy itself and cannot have hooks; an ${where} AppSpec may hook: ${allowed.join(', ')}`,
+      `\`${name}\` is run by CodeDeploy itself and cannot have hooks; ${where} AppSpec may hook: ${allowed.join(', ')}`,
       {
         part: 'key',
       },
@@ -78,11 +90,11 @@ function hookListCheck(
     'appspec/hook-name',
     path,
     other
-      ? `\`${name}\` is an ${PLATFORM_NAMES[other]} lifecycle event; an ${where} AppSpec may hook: ${allowed.join(', ')}`
-      : `unknown lifecycle event \`${name}\`; an ${where} AppSpec may hook: ${allowed.join(', ')}`,
+      ? `\`${name}\` is ${A_PLATFORM[other]} lifecycle event; ${where} AppSpec may hook: ${allowed.join(', ')}`
+      : `unknown lifecycle event \`${name}\`; ${where} AppSpec may hook: ${allowed.join(', ')}`,
     {
       part: 'key',
-      ...(guess ? { hint: `did you mean \`${guess}\`? (event names are case-sensitive)` } : {}),
+      ...(guess ? { hint: `did you mean \`${guess}\`?` } : {}),
     },
   );
   return false;
@@ -153,6 +165,7 @@ function checkEc2Hooks(ctx: KindContext, hooks: Record<string, unknown>, os: unk
         }
         total += seconds;
       }
+      checkYaml11Boolean(ctx, 'appspec/yaml11-boolean', [...p, 'runas']);
       if (os === 'windows' && script.runas !== undefined) {
         ctx.reporter.report(
           'appspec/runas-windows',
@@ -246,6 +259,7 @@ function checkFiles(ctx: KindContext, files: unknown[], os: unknown): void {
 const ACL_PERMS = /^([0-7]|[rwx-]{1,3})$/;
 
 function checkPermission(ctx: KindContext, perm: Record<string, unknown>, p: PathSegment[]): void {
+  for (const key of ['owner', 'group']) checkYaml11Boolean(ctx, 'appspec/yaml11-boolean', [...p, key]);
   const mode = perm.mode;
   if (mode !== undefined) {
     const style = ctx.source.scalarStyle([...p, 'mode']);

@@ -57,9 +57,15 @@ export const Ec2HookScriptSchema = Type.Object(
     location: Type.String({ minLength: 1 }),
     /** Seconds, default 3600; the agent also accepts a numeric string. */
     timeout: Type.Optional(
-      Type.Union([Type.Integer({ minimum: 1 }), Type.String({ pattern: '^\\s*[0-9]+\\s*$' })], {
-        description: 'a whole number of seconds',
-      }),
+      Type.Union(
+        [
+          Type.Integer({ minimum: 1 }),
+          Type.String({ pattern: '^\\s*[0-9]+\\s*$', description: 'a whole number of seconds' }),
+        ],
+        {
+          description: 'a whole number of seconds',
+        },
+      ),
     ),
     runas: Type.Optional(Type.String()),
     /** Read by the agent though undocumented. */
@@ -116,9 +122,12 @@ export const EcsTargetServiceSchema = Type.Object(
         LoadBalancerInfo: Type.Object(
           {
             ContainerName: Type.String({ minLength: 1 }),
-            ContainerPort: Type.Union([Type.Integer(), Type.String({ pattern: '^[0-9]+$' })], {
-              description: 'a port number',
-            }),
+            ContainerPort: Type.Union(
+              [Type.Integer(), Type.String({ pattern: '^[0-9]+$', description: 'a port number' })],
+              {
+                description: 'a port number',
+              },
+            ),
           },
           closed,
         ),
@@ -211,30 +220,3 @@ export const LambdaAppSpecSchema = Type.Object(
   },
   { ...closed, $id: 'appspec-lambda' },
 );
-
-/** Keys CodeDeploy reads case-insensitively in ECS/Lambda AppSpecs, in their canonical spelling. */
-export const CANONICAL_SERVICE_KEYS = [
-  'version',
-  'Resources',
-  'Hooks',
-  'Type',
-  'Properties',
-  'TaskDefinition',
-  'LoadBalancerInfo',
-  'ContainerName',
-  'ContainerPort',
-  'PlatformVersion',
-  'NetworkConfiguration',
-  'AwsvpcConfiguration',
-  'Subnets',
-  'SecurityGroups',
-  'AssignPublicIp',
-  'CapacityProviderStrategy',
-  'Base',
-  'CapacityProvider',
-  'Weight',
-  'Name',
-  'Alias',
-  'CurrentVersion',
-  'TargetVersion',
-] as const;

@@ -69,3 +69,30 @@ export const HOOKS_BY_PLATFORM: Record<ComputePlatform, readonly string[]> = {
 
 /** Per-event limit for the sum of script timeouts (CodeDeploy quotas). */
 export const MAX_HOOK_TIMEOUT_SECONDS = 3600;
+
+/** Keys CodeDeploy reads case-insensitively in ECS/Lambda AppSpecs, in their canonical spelling. */
+export const CANONICAL_SERVICE_KEYS = [
+  'version',
+  'Resources',
+  'Hooks',
+  'Type',
+  'Properties',
+  'TaskDefinition',
+  'LoadBalancerInfo',
+  'ContainerName',
+  'ContainerPort',
+  'PlatformVersion',
+  'NetworkConfiguration',
+  'AwsvpcConfiguration',
+  'Subnets',
+  'SecurityGroups',
+  'AssignPublicIp',
+  'CapacityProviderStrategy',
+  'Base',
+  'CapacityProvider',
+  'Weight',
+  'Name',
+  'Alias',
+  'CurrentVersion',
+  'TargetVersion',
+] as const;

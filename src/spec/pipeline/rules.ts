@@ -670,7 +670,7 @@ function checkConditions(ctx: KindContext, stages: unknown[], base: PathSegment[
           r.report(
             'pipeline/condition-result',
             [...p, 'conditions', i, 'result'],
-            `a ${k} condition result is ${c.result}; allowed: ${allowed.join(', ')}`,
+            `${k === 'beforeEntry' ? 'a' : 'an'} ${k} condition result is ${c.result}; allowed: ${allowed.join(', ')}`,
           );
         }
         if (!Array.isArray(c.rules)) return;

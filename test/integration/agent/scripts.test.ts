@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { chmod, stat, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -153,11 +153,14 @@ describe('runHookScripts', () => {
     await writeScript(
       revision,
       'start.sh',
-      `(trap '' TERM; while :; do sleep 0.1; done) >/dev/null 2>&1 &\necho $! > "${pidFile}"`,
+      `(trap '' TERM; touch "${pidFile}.trapped"; while :; do sleep 0.1; done) >/dev/null 2>&1 &\necho $! > "${pidFile}"`,
     );
     const result = await runHookScripts(request({ scripts: [{ location: 'start.sh' }] }));
     expect(result.ok).toBe(true);
     sandbox.trackPgid(result.scripts[0]!.leftRunningPgid);
+    // On a loaded machine the background subshell may not have installed its trap yet; SIGTERM would then
+    // end it and the test would not exercise the SIGKILL escalation it is about.
+    expect(await waitFor(() => existsSync(`${pidFile}.trapped`))).toBe(true);
     const stopped = await stopInstanceProcesses(instanceRoot, { graceMs: 200 });
     expect(stopped.killed).toHaveLength(1);
     expect(await waitFor(() => !pidAlive(readPids(pidFile)[0]!))).toBe(true);

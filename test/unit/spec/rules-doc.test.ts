@@ -1,0 +1,102 @@
+/**
+ * docs/rules.md is generated from the rule catalog plus real output: each rule's example is a line the
+ * golden fixtures actually print (so the docs cannot show output the CLI no longer gives).
+ * UPDATE_DOCS=1 rewrites the file.
+ */
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { rules } from '../../../src/spec/catalog.js';
+
+const root = join(import.meta.dirname, '../../..');
+const fixtures = join(root, 'test/fixtures');
+
+function goldenLines(): { fixture: string; line: string }[] {
+  const out: { fixture: string; line: string }[] = [];
+  for (const kind of readdirSync(fixtures).sort())
+    for (const verdict of ['ok', 'err']) {
+      // Other areas keep fixtures of their own shape beside the golden validate pairs.
+      if (!existsSync(join(fixtures, kind, verdict))) continue;
+      for (const f of readdirSync(join(fixtures, kind, verdict))
+        .filter((x) => x.endsWith('.out'))
+        .sort()) {
+        const fixture = `test/fixtures/${kind}/${verdict}/${f}`;
+        for (const line of readFileSync(join(root, fixture), 'utf8').split('\n'))
+          if (line) out.push({ fixture, line });
+      }
+    }
+  return out;
+}
+
+const SECTIONS: [string, string][] = [
+  ['source', 'Reading the file (every kind)'],
+  ['internal', 'Internal'],
+  ['buildspec', 'buildspec (CodeBuild)'],
+  ['appspec', 'appspec (CodeDeploy: EC2/on-premises, ECS, Lambda)'],
+  ['pipeline', 'pipeline (CodePipeline create/update structure, V1 and V2)'],
+  ['deployment-group', 'deployment-group (Conveyor deployment group files)'],
+  ['cross', 'Across files (a pipeline with the buildspec and appspec it uses)'],
+];
+
+function renderRulesDoc(): string {
+  const lines = goldenLines();
+  const out: string[] = [
+    '# Validation rules',
+    '',
+    '<!-- Generated from src/spec/catalog.ts and the golden fixtures by test/unit/spec/rules-doc.test.ts (UPDATE_DOCS=1). -->',
+    '',
+    'Every problem `conveyor validate` reports carries one of these rule ids, printed as',
+    '`file:line:col severity rule-id message`. Errors make the command exit 1; warnings (keys AWS silently',
+    'ignores, YAML typing pitfalls, likely mistakes) are printed but the exit code stays 0.',
+    'Examples are real output of the fixtures named with them.',
+    '',
+  ];
+  for (const [prefix, title] of SECTIONS) {
+    const ids = Object.keys(rules).filter((id) => id.startsWith(`${prefix}/`));
+    if (ids.length === 0) continue;
+    out.push(`## ${title}`, '');
+    for (const id of ids) {
+      const info = rules[id as keyof typeof rules];
+      out.push(`### ${id}`, '', `**${info.severity}** — ${info.description}`, '');
+      const example = lines.find((l) => l.line.includes(` ${info.severity} ${id} `));
+      if (example)
+        out.push(
+          `Example (\`${example.fixture.replace(/\.out$/, '')}\`):`,
+          '',
+          '```',
+          example.line,
+          '```',
+          '',
+        );
+    }
+  }
+  return `${out.join('\n').trimEnd()}\n`;
+}
+
+describe('docs/rules.md', () => {
+  it('lists every rule id of the catalog, with examples taken from real output', () => {
+    const expected = renderRulesDoc();
+    if (process.env.UPDATE_DOCS) writeFileSync(join(root, 'docs/rules.md'), expected);
+    const doc = readFileSync(join(root, 'docs/rules.md'), 'utf8');
+    for (const id of Object.keys(rules)) expect(doc).toContain(`### ${id}\n`);
+    expect(doc).toBe(expected);
+  });
+
+  it('every rule id used in the sources is in the catalog', () => {
+    const used = new Set<string>();
+    const walk = (dir: string) => {
+      for (const e of readdirSync(dir, { withFileTypes: true })) {
+        const p = join(dir, e.name);
+        if (e.isDirectory()) {
+          if (e.name !== 'generated') walk(p);
+        } else if (e.name.endsWith('.ts'))
+          for (const m of readFileSync(p, 'utf8').matchAll(
+            /'((?:source|buildspec|appspec|pipeline|cross|internal)\/[a-z0-9-]+)'/g,
+          ))
+            used.add(m[1]!);
+      }
+    };
+    walk(join(root, 'src/spec'));
+    expect([...used].filter((id) => !(id in rules))).toEqual([]);
+  });
+});

@@ -1,0 +1,159 @@
+/**
+ * Schema, types and generated validators come from one TypeBox source; these checks fail where they can
+ * still drift: the committed build output, hand-kept key lists, and the AWS SDK's own pipeline types.
+ */
+
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { PipelineDeclaration as SdkPipelineDeclaration } from '@aws-sdk/client-codepipeline';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { Ec2AppSpecSchema, EcsAppSpecSchema, LambdaAppSpecSchema } from '../../../src/spec/appspec/schema.js';
+import {
+  CANONICAL_SERVICE_KEYS,
+  type Ec2AppSpec,
+  type EcsAppSpec,
+  type LambdaAppSpec,
+} from '../../../src/spec/appspec/types.js';
+import type { Buildspec } from '../../../src/spec/buildspec/types.js';
+import { compileValidator, generateValidatorsSource } from '../../../src/spec/generate-validators.js';
+import type { PipelineDeclaration, PipelineDocument } from '../../../src/spec/pipeline/types.js';
+import { SCHEMAS } from '../../../src/spec/schemas.js';
+import { validateText } from '../../../src/spec/validate.js';
+
+const root = join(import.meta.dirname, '../../..');
+
+/** Property names a schema defines (not the keys of free-form maps). */
+function propertyNames(schema: unknown, out = new Set<string>()): Set<string> {
+  if (Array.isArray(schema)) for (const s of schema) propertyNames(s, out);
+  else if (schema && typeof schema === 'object') {
+    const s = schema as Record<string, unknown>;
+    if (s.properties && typeof s.properties === 'object')
+      for (const k of Object.keys(s.properties)) out.add(k);
+    for (const v of Object.values(s)) propertyNames(v, out);
+  }
+  return out;
+}
+
+describe('schemas and types stay in step', () => {
+  it('the generated validators are up to date with the schemas (run `npm run build` if not)', () => {
+    const current = readFileSync(join(root, 'src/spec/generated/validators.js'), 'utf8');
+    expect(current === generateValidatorsSource()).toBe(true);
+  });
+
+  it('every schema compiles under ajv strict mode', () => {
+    for (const name of Object.keys(SCHEMAS) as (keyof typeof SCHEMAS)[])
+      expect(() => compileValidator(name)).not.toThrow();
+  });
+
+  it('the case-insensitive key table covers every ECS and Lambda key', () => {
+    const keys = new Set([...propertyNames(EcsAppSpecSchema), ...propertyNames(LambdaAppSpecSchema)]);
+    expect([...keys].filter((k) => !(CANONICAL_SERVICE_KEYS as readonly string[]).includes(k))).toEqual([]);
+    expect(propertyNames(Ec2AppSpecSchema).has('file_exists_behavior')).toBe(true);
+  });
+
+  it('types describe what users write, and such documents pass the schema', () => {
+    const buildspec: Buildspec = {
+      version: 0.2,
+      env: {
+        variables: { STAGE: 'prod', RETRIES: 3 },
+        'exported-variables': 'IMAGE_TAG',
+        'git-credential-helper': 'yes',
+      },
+      phases: {
+        install: { 'runtime-versions': { nodejs: 20 } },
+        build: { commands: 'make' },
+        post_build: { commands: ['make test'] },
+      },
+      artifacts: {
+        files: ['**/*'],
+        'discard-paths': true,
+        'secondary-artifacts': { Docs: { files: 'docs/**/*' } },
+      },
+      cache: { key: 'k', 'fallback-keys': ['a'], paths: '/root/.npm/**/*' },
+    };
+    const ec2: Ec2AppSpec = {
+      version: 0,
+      os: 'linux',
+      files: [{ source: '/', destination: '/srv/app' }],
+      permissions: [{ object: '/srv/app', mode: '0755', type: ['directory'], acls: ['u:app:rwx'] }],
+      hooks: {
+        AfterInstall: [{ location: 'scripts/a.sh', timeout: 300, runas: 'root' }],
+        ApplicationStop: null,
+      },
+    };
+    const ecs: EcsAppSpec = {
+      version: 0,
+      Resources: [
+        {
+          TargetService: {
+            Type: 'AWS::ECS::Service',
+            Properties: {
+              TaskDefinition: '<TASK_DEFINITION>',
+              LoadBalancerInfo: { ContainerName: 'web', ContainerPort: 80 },
+            },
+          },
+        },
+      ],
+      Hooks: [{ AfterAllowTestTraffic: 'Smoke' }],
+    };
+    const lambda: LambdaAppSpec = {
+      version: '0.0',
+      Resources: [
+        {
+          fn: {
+            Type: 'AWS::Lambda::Function',
+            Properties: { Name: 'f', Alias: 'live', CurrentVersion: '1', TargetVersion: 2 },
+          },
+        },
+      ],
+    };
+    const pipeline: PipelineDocument = {
+      pipeline: {
+        name: 'p',
+        roleArn: 'arn:aws:iam::123456789012:role/p',
+        artifactStore: { type: 'S3', location: 'bucket' },
+        stages: [
+          {
+            name: 'Source',
+            actions: [
+              {
+                name: 'S',
+                actionTypeId: { category: 'Source', owner: 'AWS', provider: 'S3', version: '1' },
+                configuration: { S3Bucket: 'b', S3ObjectKey: 'k' },
+                outputArtifacts: [{ name: 'Src' }],
+              },
+            ],
+          },
+          {
+            name: 'Approve',
+            actions: [
+              {
+                name: 'A',
+                actionTypeId: { category: 'Approval', owner: 'AWS', provider: 'Manual', version: '1' },
+              },
+            ],
+          },
+        ],
+      },
+    };
+    const docs: [unknown, 'buildspec' | 'appspec' | 'pipeline'][] = [
+      [buildspec, 'buildspec'],
+      [ec2, 'appspec'],
+      [ecs, 'appspec'],
+      [lambda, 'appspec'],
+      [pipeline, 'pipeline'],
+    ];
+    for (const [doc, kind] of docs) {
+      const { diagnostics } = validateText(JSON.stringify(doc, null, 2), 'doc.json', { kind });
+      expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    }
+    expectTypeOf<Buildspec['phases']>().toEqualTypeOf<Buildspec['phases']>();
+    expectTypeOf<{ commands: string }>().toMatchTypeOf<
+      NonNullable<NonNullable<Buildspec['phases']>['build']>
+    >();
+  });
+
+  it('every pipeline the schema types allow is a valid AWS SDK PipelineDeclaration', () => {
+    expectTypeOf<PipelineDeclaration>().toMatchTypeOf<SdkPipelineDeclaration>();
+  });
+});
