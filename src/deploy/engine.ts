@@ -26,6 +26,25 @@ export interface PlannedDeployment {
   previous?: { slot: 'a' | 'b'; revision: RevisionRef };
 }
 
+export function isCodeDeploy(ctx: GroupContext): boolean {
+  return ctx.loaded.group.provider === 'codedeploy';
+}
+
+/** Provider-specific checks before anything is recorded (CodeDeploy: the live group, the config, the revision). */
+export async function checkBeforeCreate(
+  ctx: GroupContext,
+  planned: PlannedDeployment,
+  opts: { clock: Clock; env: Record<string, string | undefined> },
+): Promise<void> {
+  if (!isCodeDeploy(ctx)) return;
+  const { checkCodeDeployDeployment } = await import('../providers/codedeploy/engine.js');
+  await checkCodeDeployDeployment(ctx, planned.revision, {
+    clock: opts.clock,
+    env: opts.env,
+    strategy: planned.strategy,
+  });
+}
+
 export function fleetSize(ctx: GroupContext): number {
   return ctx.loaded.group.local?.instances ?? 1;
 }
@@ -95,6 +114,8 @@ export function createUnderLock(
 
 export interface RunOptions {
   clock: Clock;
+  /** Environment for providers that read settings from it (AWS region, credentials). */
+  env?: Record<string, string | undefined>;
   signal: AbortSignal;
   onEvent?: (event: LedgerEvent, deployment: DeploymentState) => void;
   provider?: DeployProvider;
@@ -137,6 +158,11 @@ function makeRunner(ctx: GroupContext, id: string, provider: DeployProvider, opt
 
 /** Runs (or resumes) a deployment this process holds the lock for; releases the lock when it ends. */
 export async function runHeld(ctx: GroupContext, id: string, opts: RunOptions): Promise<DeploymentState> {
+  if (isCodeDeploy(ctx) && !opts.provider) {
+    // CodeDeploy runs the whole deployment itself; its runner records what CodeDeploy reports.
+    const { runCodeDeployHeld } = await import('../providers/codedeploy/engine.js');
+    return runCodeDeployHeld(ctx, id, opts);
+  }
   try {
     const provider = opts.provider ?? (await providerFor(ctx));
     return await makeRunner(ctx, id, provider, opts).run();
@@ -207,6 +233,11 @@ export async function rollbackOrphan(
   const { state } = readGroupState(ctx);
   const lock = acquireLock(ctx.groupDir, { pid: process.pid, deploymentId: d.id, since: opts.clock.now() });
   if (!lock.ok) throw refusal(lock.holder, state);
+  if (isCodeDeploy(ctx) && !opts.provider) {
+    // CodeDeploy rolls back itself: ask it to stop with rollback and follow the deployment to its end.
+    if (d.pendingAbort === undefined) requestAbort(ctx, d.id, opts.clock, reason);
+    return runHeld(ctx, d.id, opts);
+  }
   try {
     const provider = opts.provider ?? (await providerFor(ctx));
     await provider.prepare();

@@ -27,6 +27,7 @@ end. When its runner is gone (killed), abort does the rollback itself.`,
       final = await rollbackOrphan(group, deployment, 'aborted by user', {
         clock: ctx.clock,
         signal: ctx.signal,
+        env: ctx.env,
         onEvent: progress.onEvent,
       });
       progress.finish();

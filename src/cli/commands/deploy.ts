@@ -1,6 +1,7 @@
 import { WorkFailedError } from '../../core/errors.js';
 import { ExitCode } from '../../core/exit-codes.js';
 import {
+  checkBeforeCreate,
   createUnderLock,
   prepareDeployment,
   resume,
@@ -62,7 +63,7 @@ const command: Command = {
     const group = openGroupFromArgs(values, ctx, 'deploy');
     const json = values.json === true;
     const progress = createProgress(ctx.stdout, json);
-    const runOpts = { clock: ctx.clock, signal: ctx.signal, onEvent: progress.onEvent };
+    const runOpts = { clock: ctx.clock, signal: ctx.signal, env: ctx.env, onEvent: progress.onEvent };
     if (values.resume) {
       const d = await resume(group, runOpts);
       progress.finish();
@@ -97,6 +98,7 @@ const command: Command = {
       }
       return ExitCode.Ok;
     }
+    await checkBeforeCreate(group, planned, { clock: ctx.clock, env: ctx.env });
     const id = createUnderLock(
       group,
       planned,

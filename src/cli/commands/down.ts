@@ -25,6 +25,14 @@ Stops the group's router and every instance process it started. Refuses while a 
         `abort it first ('conveyor abort --config ${configLabel(group, ctx)}') or pass --force`,
       );
     }
+    if (group.loaded.group.provider === 'codedeploy') {
+      ctx.stdout.write(
+        values.json
+          ? `${JSON.stringify({ stopped: [] })}\n`
+          : 'nothing to stop: provider codedeploy runs on AWS\n',
+      );
+      return ExitCode.Ok;
+    }
     const { stopped } = await (await providerFor(group)).down();
     if (values.json) ctx.stdout.write(`${JSON.stringify({ stopped })}\n`);
     else ctx.stdout.write(stopped.length ? `stopped ${stopped.join(', ')}\n` : 'nothing was running\n');
