@@ -59,7 +59,9 @@ async function render(
     const extra: { runner?: string; observed?: string } = {};
     const r = runnerLine(d, runner, config);
     if (r) extra.runner = r;
-    extra.observed = observed ? formatTraffic(observed) : 'not running';
+    // The router line is the local data plane's truth; CodeDeploy's traffic is in the recorded events.
+    if (group.loaded.group.provider !== 'codedeploy')
+      extra.observed = observed ? formatTraffic(observed) : 'not running';
     ctx.stdout.write(`${formatStatus(d, extra)}\n`);
   }
   return d;
