@@ -227,7 +227,9 @@ export class Runner {
         }
         const outcome = await this.execute(index, step);
         d = this.deployment();
-        if (outcome.kind === 'interrupted') return d;
+        // Interrupted (Ctrl-C, SIGTERM): leave everything as it is for `deploy --resume` or `rollback`;
+        // a step cut short by the interruption is not a failure to roll back from.
+        if (outcome.kind === 'interrupted' || this.signal.aborted) return d;
         if (outcome.kind === 'fail') return await this.handleFailure(outcome.reason, outcome.trigger);
         if (outcome.kind === 'stop') return await this.stop(outcome.reason);
         this.record({ type: 'step', index, phase: 'completed', description: describeStep(step) });
@@ -676,6 +678,8 @@ export class Runner {
       ok = false;
       problems.push(errorMessage(err));
     }
+    // Interrupted mid-rollback: the recorded rollback-started makes a resumed runner finish the job.
+    if (this.signal.aborted) return this.deployment();
     const message = problems.length ? problems.join('; ') : undefined;
     this.record({
       type: 'rollback-finished',

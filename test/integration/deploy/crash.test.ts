@@ -1,7 +1,9 @@
+import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { distEntry } from '../../../src/core/paths.js';
 import { type GroupFixture, makeGroup, sample, waitFor } from './helpers.js';
 
 const fixtures: GroupFixture[] = [];
@@ -82,6 +84,35 @@ describe('the runner dies, the data plane does not', () => {
     // It finished soon after the recorded deadline, not a whole bake after the resume.
     expect(Date.now() - bakeUntil!).toBeLessThan(3000);
     expect(await sample(f, 6)).toEqual({ v2: 6 });
+  });
+
+  it('Ctrl-C on a foreground deploy leaves traffic as it is and says how to go on', async () => {
+    const f = group('strategy:\n  type: canary\n  steps:\n    - setWeight: 50\n    - pause: { seconds: 30 }');
+    expect((await f.cli(['deploy', '--revision', f.rev('v1')])).code).toBe(0);
+    const child = spawn(
+      process.execPath,
+      [distEntry('cli/main.js'), 'deploy', '--config', f.config, '--revision', f.rev('v2')],
+      {
+        cwd: f.dir,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    await waitFor('the bake', async () => ((await status(f)).deployment.bakeUntil ? true : undefined));
+    child.kill('SIGINT');
+    expect(await exited).toBe(1);
+    expect(stderr).toMatch(
+      /interrupted: d-\w+ stays InProgress with traffic as it is; resume with 'conveyor deploy --resume/,
+    );
+    const s = await status(f);
+    expect(s.deployment.status).toBe('InProgress');
+    expect(s.runner.alive).toBe(false);
+    expect(s.router?.canaryWeight).toBe(50);
+    const rb = await f.cli(['rollback']);
+    expect(rb.code, rb.stderr).toBe(0);
+    expect(await sample(f, 6)).toEqual({ v1: 6 });
   });
 
   it('a second deploy on the same group is refused, naming the running one', async () => {

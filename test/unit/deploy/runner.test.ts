@@ -235,6 +235,22 @@ describe('Runner in fake time', () => {
     expect(t.events(run.id).some((e) => e.type === 'runner' && e.pid === 777)).toBe(true);
   });
 
+  it('an interruption during a lifecycle step leaves the deployment for resume, without rolling back', async () => {
+    const t = setup();
+    await t.deploy('v1', Strategies.allAtOnce());
+    const run = t.start('v2', Strategies.canary(10, 5));
+    // The provider's lifecycle fails because the signal aborted it (as a killed hook would).
+    const original = t.provider.runLifecycle.bind(t.provider);
+    t.provider.runLifecycle = async (req) => {
+      run.controller.abort(new Error('SIGINT'));
+      const outcomes = await original(req);
+      return outcomes.map((o) => ({ ...o, ok: false, failedEvent: 'ApplicationStart', message: 'aborted' }));
+    };
+    const d = await t.drive(run.done);
+    expect(d.status).toBe('InProgress');
+    expect(d.rollback).toBeUndefined();
+  });
+
   it('no data with noDataPolicy pause pauses for a human instead of passing', async () => {
     const t = setup({
       analysis: { intervalSeconds: 1, maxErrorRate: 0.05, minRequests: 20, noDataPolicy: 'pause' },
