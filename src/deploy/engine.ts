@@ -12,7 +12,7 @@ import type { GateEvaluator } from './gates.js';
 import { type GroupContext, providerFor, readGroupState, rememberGroupFile } from './group.js';
 import { acquireLock, isProcessAlive, type LockInfo, readLock, releaseLock, transferLock } from './lock.js';
 import { createNotifier } from './notify.js';
-import { checkRevision, storeRevision } from './revision.js';
+import { checkRevision, pruneRevisions, storeRevision } from './revision.js';
 import { createDeployment, newDeploymentId, Runner } from './runner.js';
 import { type DeploymentState, findDeployment, type GroupState, isTerminal } from './state.js';
 import { type CurrentFleet, type Plan, planDeployment } from './strategies/plan.js';
@@ -97,6 +97,18 @@ export function createUnderLock(
   }
   try {
     rememberGroupFile(ctx);
+    pruneRevisions(
+      ctx.groupDir,
+      state.deployments.map((d) => d.id),
+      // The serving revision, and the good ones `conveyor rollback` may go back to.
+      [
+        state.fleet?.revision.dir,
+        ...state.deployments
+          .filter((d) => d.status === 'Succeeded')
+          .slice(-3)
+          .map((d) => d.revision.dir),
+      ].filter((d): d is string => d !== undefined),
+    );
     const revision = storeRevision(ctx.groupDir, id, planned.revision);
     createDeployment(ctx.ledger, clock, {
       id,

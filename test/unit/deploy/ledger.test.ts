@@ -88,3 +88,17 @@ describe('Ledger', () => {
     expect(state.active?.status).toBe('InProgress');
   });
 });
+
+describe('pruneRevisions', () => {
+  it('keeps the recent and the needed revision copies, removes the rest', async () => {
+    const { mkdirSync, readdirSync } = await import('node:fs');
+    const { pruneRevisions } = await import('../../../src/deploy/revision.js');
+    const dir = mkdtempSync(join(tmpdir(), 'conveyor-prune-'));
+    dirs.push(dir);
+    const ids = Array.from({ length: 8 }, (_, i) => `d-${i}`);
+    for (const id of ids) mkdirSync(join(dir, 'revisions', id), { recursive: true });
+    const removed = pruneRevisions(dir, ids, [join(dir, 'revisions', 'd-1')], 5);
+    expect(removed.sort()).toEqual(['d-0', 'd-2']);
+    expect(readdirSync(join(dir, 'revisions')).sort()).toEqual(['d-1', 'd-3', 'd-4', 'd-5', 'd-6', 'd-7']);
+  });
+});
