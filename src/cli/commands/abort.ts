@@ -8,7 +8,7 @@ import { createProgress, groupOptions, openGroupFromArgs } from '../deploy-progr
 
 const command: Command = {
   summary: 'Stop a deployment and roll it back',
-  usage: `Usage: conveyor abort [ID] --config FILE [--no-wait] [--json]
+  usage: `Usage: conveyor abort [ID] [--config FILE] [--no-wait] [--json]
 
 Asks the running deployment to roll back (traffic goes back to the stable revision first) and waits for it to
 end. When its runner is gone (killed), abort does the rollback itself.`,

@@ -6,7 +6,7 @@ import { configLabel, groupOptions, openGroupFromArgs } from '../deploy-progress
 
 const command: Command = {
   summary: 'Continue a paused deployment (or --full to finish it)',
-  usage: `Usage: conveyor promote [ID] --config FILE [--full] [--json]
+  usage: `Usage: conveyor promote [ID] [--config FILE] [--full] [--json]
 
 Continues past a manual pause (or the current bake) to the next step; with --full, skips every remaining
 weight and bake and switches all traffic to the new revision. Without ID: the group's active deployment.`,

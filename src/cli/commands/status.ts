@@ -8,10 +8,11 @@ import { parseCommandArgs } from '../args.js';
 import type { CliContext, Command } from '../context.js';
 import { configLabel, groupOptions, openGroupFromArgs } from '../deploy-progress.js';
 
-const usage = `Usage: conveyor status [ID] --config FILE [--watch] [--json]
+const usage = `Usage: conveyor status [ID] [--config FILE] [--watch] [--json]
 
 A deployment's status, current step, traffic split (as recorded and as the router has it), last gate
-reading and events. Without ID: the group's unfinished deployment, else the latest.
+reading and events. Without ID: the group's unfinished deployment, else the latest. Without --config: the
+group under ./.conveyor that holds ID (or the only one there).
 With --watch: follow until it ends; exit 0 if it succeeded, 1 otherwise.`;
 
 async function snapshot(group: GroupContext, id: string | undefined) {
