@@ -275,6 +275,37 @@ artifacts:
     expect(record.artifacts?.map((a) => a.identifier)).toEqual(['primary', 'Docs']);
   });
 
+  it('keeps symlinks with enable-symlinks, copies their targets otherwise, and refuses links leaving the source', async () => {
+    const spec = (symlinks: string) => `version: 0.2
+phases:
+  build:
+    commands:
+      - mkdir -p out && echo real > out/real.txt && ln -sf real.txt out/link.txt
+artifacts:
+  files: ['**/*']
+  base-directory: out
+  enable-symlinks: ${symlinks}
+`;
+    const linked = project(spec('yes'));
+    expect((await build(linked, '--out', 'a')).code).toBe(0);
+    const { lstatSync } = await import('node:fs');
+    expect(lstatSync(join(linked, 'a', 'primary', 'link.txt')).isSymbolicLink()).toBe(true);
+    const copied = project(spec('no'));
+    expect((await build(copied, '--out', 'a')).code).toBe(0);
+    expect(lstatSync(join(copied, 'a', 'primary', 'link.txt')).isSymbolicLink()).toBe(false);
+    expect(readFileSync(join(copied, 'a', 'primary', 'link.txt'), 'utf8')).toBe('real\n');
+    const escaping = project(`version: 0.2
+phases:
+  build:
+    commands: ['ln -sf /etc/hostname leak.txt']
+artifacts:
+  files: [leak.txt]
+`);
+    const r = await build(escaping);
+    expect(r.code).toBe(1);
+    expect(r.record.message).toContain('symlink leak.txt points outside the source directory');
+  });
+
   it('fails UPLOAD_ARTIFACTS when files match nothing, as CodeBuild does', async () => {
     const dir = project(`version: 0.2
 phases:
