@@ -325,6 +325,7 @@ async function runAttempt(ctx: AttemptContext): Promise<AttemptOutcome> {
     cwd: srcDir,
     env,
     workDir: join(ctx.runDir, 'shell'),
+    shellPerCommand: plan.version === '0.1',
     onOutput: (text) => {
       log.write(text);
       if (text) outputAtLineStart = text.endsWith('\n');

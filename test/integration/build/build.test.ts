@@ -89,6 +89,22 @@ phases:
     expect(second.record.buildNumber).toBe(2);
   });
 
+  it('version 0.1 runs each command in its own shell, with environment_variables.plaintext', async () => {
+    const dir = project(`version: 0.1
+environment_variables:
+  plaintext:
+    X: "from-0.1"
+phases:
+  build:
+    commands:
+      - export A=1; mkdir -p sub; cd sub
+      - echo "A=$A X=$X" > out.txt
+`);
+    const { code } = await build(dir);
+    expect(code).toBe(0);
+    expect(readFileSync(join(dir, 'out.txt'), 'utf8')).toBe('A= X=from-0.1\n');
+  });
+
   it('rejects an invalid buildspec with positions, exit 1, and records the run', async () => {
     const dir = project(`version: 0.2
 phases:
