@@ -465,8 +465,15 @@ describe('local pipeline runs: execution modes and the deploy lock', () => {
       /deploy lock of hello\/dev still held by p-holder .*nothing was deployed/,
     );
     expect(deployed).toEqual([]);
-    setTimeout(() => void holder!.release(), 400);
-    const waited = await runPipeline({ ...base, deployLockTimeoutMs: 10_000 });
+    // The holder lets go once the run says it is waiting for the lock (and not before: no race with load).
+    const waited = await runPipeline({
+      ...base,
+      deployLockTimeoutMs: 10_000,
+      onEvent: (e) => {
+        if (e.type === 'waiting' && e.what.startsWith('deploy lock'))
+          setTimeout(() => void holder!.release(), 200);
+      },
+    });
     expect(waited.status).toBe('Succeeded');
     expect(stage(waited, 'Deploy').actions[0]!.message).toMatch(
       /deployed with dev-group.yml \(waited \d+ s for the deploy lock held by p-holder\)/,
