@@ -814,7 +814,12 @@ async function runDeployAction(
   let held = await tryLock(lockDir, { runId: record.id, action: `${stage.name}/${action.name}` });
   while (!held) {
     const owner = await readLockOwner(lockDir);
-    const holder = typeof owner?.runId === 'string' ? owner.runId : `pid ${String(owner?.pid ?? '?')}`;
+    // No owner while the holder is just taking or releasing the lock: keep the last one we knew.
+    const holder = owner
+      ? typeof owner.runId === 'string'
+        ? owner.runId
+        : `pid ${String(owner.pid)}`
+      : (waitedFor ?? 'another run');
     if (waitedFor !== holder) {
       waitedFor = holder;
       actionRecord.message = `waiting for the deploy lock of ${config.ApplicationName}/${config.DeploymentGroupName}, held by ${holder}`;

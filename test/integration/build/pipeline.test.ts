@@ -391,7 +391,7 @@ describe('local pipeline runs: execution modes and the deploy lock', () => {
     await new Promise((r) => setTimeout(r, 150));
     const second = run(dir);
     const [a, b] = await Promise.all([first, second]);
-    expect([a.code, b.code]).toEqual([0, 0]);
+    expect([a.code, b.code], `${a.record.message} / ${b.record.message}`).toEqual([0, 0]);
     expect(Date.parse(stage(b.record, 'Source').startedAt!)).toBeGreaterThanOrEqual(
       Date.parse(a.record.endedAt!),
     );
