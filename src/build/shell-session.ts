@@ -105,6 +105,8 @@ export class ShellSession {
     });
     this.child = child;
     if (child.pid !== undefined) trackGroup(child.pid);
+    // A shell that dies makes writes to its fd 3 fail (EPIPE); the exit is handled below, the error is not news.
+    (child.stdio[3] as Writable | null)?.on('error', () => {});
     child.stdout?.on('data', (chunk: Buffer) => this.onData(this.decoder.write(chunk)));
     child.stderr?.on('data', (chunk: Buffer) => this.options.onOutput(chunk.toString('utf8')));
     this.exitPromise = new Promise<void>((resolve) => {
