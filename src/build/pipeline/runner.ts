@@ -579,6 +579,8 @@ function gitArchive(
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const tar = spawn('tar', ['-x', '-f', '-', '-C', dest], { stdio: ['pipe', 'ignore', 'pipe'] });
+    // tar ending early (bad archive, full disk) must fail this action, not crash the run with EPIPE.
+    tar.stdin.on('error', () => {});
     archive.stdout.pipe(tar.stdin);
     let errors = '';
     archive.stderr.on('data', (c: Buffer) => (errors += c.toString()));
