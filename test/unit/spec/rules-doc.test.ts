@@ -13,8 +13,8 @@ const fixtures = join(root, 'test/fixtures');
 
 function goldenLines(): { fixture: string; line: string }[] {
   const out: { fixture: string; line: string }[] = [];
+  // Only document-kind folders have ok/err goldens (test/fixtures/aws holds AWS responses).
   for (const kind of readdirSync(fixtures).sort())
-    // Only document-kind folders have ok/err goldens (test/fixtures/aws holds AWS responses).
     for (const verdict of ['ok', 'err'])
       for (const f of (existsSync(join(fixtures, kind, verdict))
         ? readdirSync(join(fixtures, kind, verdict))
