@@ -126,8 +126,16 @@ export async function runCodeDeployHeld(
             record({ type: 'promoted', index: 0, full: current.pendingPromote.full });
           }
         } catch (err) {
-          // CodeDeploy is not waiting (yet): the request stays pending until it does.
-          if (!(err instanceof UsageError)) throw err;
+          // Not waiting (yet): the promote request stays pending until CodeDeploy waits.
+          if (!(err instanceof UsageError)) {
+            // AWS failed to take the request: say so in the ledger and try again on the next poll.
+            if (current.pendingAbort !== undefined) abortSent = false;
+            record({
+              type: 'runner',
+              pid,
+              note: `request to CodeDeploy failed, retrying: ${errorMessage(err)}`,
+            });
+          }
         }
         await opts.clock.sleep(pollMs, stop.signal).catch(() => undefined);
       }

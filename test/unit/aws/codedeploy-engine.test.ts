@@ -198,3 +198,36 @@ describe('deploy engine with provider codedeploy', () => {
     expect(ctx.ledger.read().events).toEqual([]);
   });
 });
+
+describe('when AWS fails a request', () => {
+  it('notes the failure in the ledger and sends the stop again', async () => {
+    let stopCalls = 0;
+    cd.on(StopDeploymentCommand).callsFake(() => {
+      stopCalls++;
+      if (stopCalls === 1)
+        throw Object.assign(new Error('We encountered an internal error'), { name: 'InternalFailure' });
+      return { status: 'Pending' };
+    });
+    cd.on(GetDeploymentCommand, { deploymentId: 'd-ENGINE001' }).callsFake(() => ({
+      deploymentInfo:
+        stopCalls >= 2
+          ? {
+              deploymentId: 'd-ENGINE001',
+              status: 'Stopped',
+              errorInformation: { code: 'MANUAL_STOP', message: 'stopped' },
+            }
+          : { deploymentId: 'd-ENGINE001', status: 'InProgress' },
+    }));
+    const { ctx, id, run } = await start();
+    await runUntil(run, () => cd.commandCalls(GetDeploymentCommand).length > 0);
+    requestAbort(ctx, id, clock);
+    await runUntil(run, () => false);
+    const final = await run;
+    expect(stopCalls).toBe(2);
+    expect(final.status).toBe('Stopped');
+    const notes = ctx.ledger.read().events.flatMap((e) => (e.type === 'runner' ? [e.note] : []));
+    expect(notes).toContain(
+      'request to CodeDeploy failed, retrying: codedeploy:StopDeployment (d-ENGINE001) failed: InternalFailure: We encountered an internal error',
+    );
+  });
+});
