@@ -20,7 +20,13 @@ export type {
 export { describeVerdict, evaluateAnalysis, initialAnalysisState } from './deploy/analysis.js';
 export { runAnalysis, takeMeasurement } from './deploy/health.js';
 export * from './deploy/lifecycle-events.js';
-export { CodeDeployProvider, createCodeDeployProvider } from './providers/codedeploy/index.js';
+export { checkCodeDeployDeployment, runCodeDeployHeld } from './providers/codedeploy/engine.js';
+export {
+  CodeDeployProvider,
+  createCodeDeployProvider,
+  createCodeDeployProviderForGroup,
+  deployWithCodeDeploy,
+} from './providers/codedeploy/index.js';
 export type * from './router/api.js';
 export { RouterClient, RouterRequestError, RouterUnavailableError } from './router/client.js';
 export { ensureRouter, stopRouter } from './router/launch.js';
