@@ -38,17 +38,21 @@ export function openGroupFromArgs(
 }
 
 /** Scripts per lifecycle event in a revision's appspec (for --dry-run). */
-export function hooksOfRevision(dir: string): Record<string, string[]> {
+export function hooksOfRevision(dir: string): Record<string, { location: string }[] | null> {
   const file = appspecFile(dir);
   if (!file) return {};
-  const value = parseDocument(readFileSync(file, 'utf8')).toJS() as {
-    hooks?: Record<string, { location?: string }[] | null>;
-  };
-  const out: Record<string, string[]> = {};
-  for (const [event, scripts] of Object.entries(value?.hooks ?? {})) {
-    out[event] = (scripts ?? []).map((s) => s.location ?? '?');
+  try {
+    const value = parseDocument(readFileSync(file, 'utf8')).toJS() as {
+      hooks?: Record<string, { location?: string }[] | null>;
+    };
+    const out: Record<string, { location: string }[] | null> = {};
+    for (const [event, scripts] of Object.entries(value?.hooks ?? {})) {
+      out[event] = (scripts ?? []).map((s) => ({ location: String(s.location ?? '?') }));
+    }
+    return out;
+  } catch {
+    return {};
   }
-  return out;
 }
 
 function clock(at: number): string {

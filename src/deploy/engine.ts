@@ -104,14 +104,18 @@ export interface RunOptions {
 function makeRunner(ctx: GroupContext, id: string, provider: DeployProvider, opts: RunOptions): Runner {
   const notifier = createNotifier(ctx.loaded.group.notifications ?? [], {
     cwd: ctx.loaded.dir,
-    onFailure: (target, message) =>
-      ctx.ledger.append({
+    onFailure: (target, message) => {
+      const event: LedgerEvent = {
         type: 'notification-failed',
         target,
         message,
         at: opts.clock.now(),
         deploymentId: id,
-      }),
+      };
+      ctx.ledger.append(event);
+      const d = findDeployment(readGroupState(ctx).state, id);
+      if (d) opts.onEvent?.(event, d);
+    },
   });
   return new Runner(
     {

@@ -64,7 +64,12 @@ export const rules = {
     '`version` is a quoted string in a batch buildspec; batch builds need the number 0.2',
   ),
   'buildspec/phases-required': e('no `phases` (only a batch-only buildspec may leave them out)'),
-  'buildspec/phase-commands': e('a pre_build, build or post_build phase without `commands`'),
+  'buildspec/phase-commands': w(
+    'a pre_build, build or post_build phase without `commands` (the reference requires them; real buildspecs with only `finally` exist, so this warns)',
+  ),
+  'buildspec/non-string-command': w(
+    'a command YAML reads as a number or boolean (e.g. `- true`); CodeBuild runs its text',
+  ),
   'buildspec/empty-phase': w('a phase key with no content'),
   'buildspec/version-key': w(
     'a key of the other buildspec version (0.1 `environment_variables` in a 0.2 file)',
@@ -179,6 +184,9 @@ export const rules = {
   ),
   'cross/codedeploy-appspec': e(
     'a CodeDeploy action whose input artifact cannot carry appspec.yml at its root',
+  ),
+  'cross/ecs-template-artifact': e(
+    'a CodeDeployToECS action whose template artifact (built by a buildspec) does not include taskdef.json / appspec.yaml',
   ),
 } as const satisfies Record<string, RuleInfo>;
 

@@ -13,7 +13,10 @@ export interface CheckedDocument {
   source: ParsedSource;
 }
 
-type CrossRule = 'cross/codebuild-secondary-artifacts' | 'cross/codedeploy-appspec';
+type CrossRule =
+  | 'cross/codebuild-secondary-artifacts'
+  | 'cross/codedeploy-appspec'
+  | 'cross/ecs-template-artifact';
 
 function at(
   doc: CheckedDocument,
@@ -92,10 +95,11 @@ export function artifactCarriesRootFile(
   for (const raw of asList(artifact.files)) {
     const pattern = raw.replace(/^\.\//, '');
     const re = globToRegExp(pattern);
-    const match = (path: string) => re.test(path);
+    // With discard-paths, every matched file lands at the root: only the last path segment matters.
+    const last = globToRegExp(pattern.split('/').pop() ?? pattern);
     for (const name of names) {
-      if (match(name)) return true;
-      if (discard && (match(`any/${name}`) || match(`any/dir/${name}`))) return true;
+      if (re.test(name)) return true;
+      if (discard && last.test(name)) return true;
     }
   }
   return false;
@@ -136,6 +140,10 @@ export function checkCrossFile(docs: CheckedDocument[]): Diagnostic[] {
       });
     }
     for (const a of actions) {
+      if (a.provider === 'CodeDeployToECS' && a.category === 'Deploy') {
+        checkEcsTemplates(doc, a, builtBy, out);
+        continue;
+      }
       if (!(a.provider === 'CodeDeploy' && a.category === 'Deploy')) continue;
       a.inputs.forEach((input, i) => {
         const producer = builtBy.get(input);
@@ -181,4 +189,54 @@ export function checkCrossFile(docs: CheckedDocument[]): Diagnostic[] {
     }
   }
   return out;
+}
+
+/** The artifact definition (primary or secondary) a CodeBuild action produces under `name`. */
+function artifactDefinition(
+  name: string,
+  producer: { action: ActionInfo; buildspec: CheckedDocument },
+): { definition?: Record<string, unknown>; which: string } {
+  const spec = isRecord(producer.buildspec.value) ? producer.buildspec.value : {};
+  const artifacts = isRecord(spec.artifacts) ? spec.artifacts : undefined;
+  if (producer.action.outputs.length > 1) {
+    const sec =
+      artifacts && isRecord(artifacts['secondary-artifacts'])
+        ? artifacts['secondary-artifacts'][name]
+        : undefined;
+    return { ...(isRecord(sec) ? { definition: sec } : {}), which: `secondary-artifacts.${name}` };
+  }
+  return { ...(artifacts ? { definition: artifacts } : {}), which: 'artifacts' };
+}
+
+/** CodeDeployToECS reads taskdef.json and appspec.yaml (or the configured paths) from named input artifacts. */
+function checkEcsTemplates(
+  doc: CheckedDocument,
+  a: ActionInfo,
+  builtBy: Map<string, { action: ActionInfo; buildspec: CheckedDocument }>,
+  out: Diagnostic[],
+): void {
+  const pairs: [string, string, string][] = [
+    ['TaskDefinitionTemplateArtifact', 'TaskDefinitionTemplatePath', 'taskdef.json'],
+    ['AppSpecTemplateArtifact', 'AppSpecTemplatePath', 'appspec.yaml'],
+  ];
+  for (const [artifactKey, pathKey, defaultPath] of pairs) {
+    const artifact = a.configuration[artifactKey];
+    if (typeof artifact !== 'string') continue;
+    const producer = builtBy.get(artifact);
+    if (!producer) continue;
+    const configured = a.configuration[pathKey];
+    const path = typeof configured === 'string' ? configured : defaultPath;
+    const { definition, which } = artifactDefinition(artifact, producer);
+    if (definition && artifactCarriesRootFile(definition, [path])) continue;
+    const files = definition ? asList(definition.files).join(', ') || 'none' : 'no such artifact';
+    out.push(
+      at(
+        doc,
+        'cross/ecs-template-artifact',
+        [...a.path, 'configuration', artifactKey],
+        `${a.stageName}/${a.name} reads ${path} from artifact \`${artifact}\`, but ${which} in ${producer.buildspec.file} (files: ${files}) does not include it`,
+        `add ${path} to ${which}.files, or set ${pathKey}`,
+      ),
+    );
+  }
 }

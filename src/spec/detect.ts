@@ -31,7 +31,12 @@ export function detectKind(file: string, value: unknown): DocumentKind | undefin
   let best: DocumentKind | undefined;
   let bestScore = 0;
   for (const mod of Object.values(KINDS)) {
-    const score = mod.detect(value) + (hint?.kind === mod.kind ? 0.15 : 0);
+    let score = 0;
+    try {
+      score = mod.detect(value) + (hint?.kind === mod.kind ? 0.15 : 0);
+    } catch {
+      // A detector tripping over odd content (e.g. extreme nesting) just does not claim the file.
+    }
     if (score > bestScore) {
       bestScore = score;
       best = mod.kind;

@@ -86,12 +86,23 @@ export function reportSchemaErrors(
   const unions = errors.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf');
   const dropped = new Set<ErrorObject>();
   for (const u of unions) {
-    const branches = errors.filter((e) => e !== u && e.schemaPath.startsWith(`${u.schemaPath}/`));
-    const deeper = branches.filter((e) => e.instancePath.length > u.instancePath.length);
-    // Branch errors at the union's own path are type mismatches; keep them only if no branch got further.
-    if (deeper.length > 0) {
+    const prefix = `${u.schemaPath}/`;
+    const branches = errors.filter((e) => e !== u && e.schemaPath.startsWith(prefix));
+    const byBranch = new Map<string, ErrorObject[]>();
+    for (const b of branches) {
+      const index = b.schemaPath.slice(prefix.length).split('/')[0]!;
+      byBranch.set(index, [...(byBranch.get(index) ?? []), b]);
+    }
+    // A branch whose type matched the value (no type/const/enum error at the union's own path) says
+    // more than the union: keep its errors (unknown keys, deeper problems) and drop the rest.
+    const typeMiss = (e: ErrorObject) =>
+      e.instancePath === u.instancePath &&
+      (e.keyword === 'type' || e.keyword === 'const' || e.keyword === 'enum');
+    const matching = [...byBranch.values()].filter((errs) => !errs.some(typeMiss));
+    if (matching.length > 0) {
       dropped.add(u);
-      for (const b of branches) if (b.instancePath === u.instancePath) dropped.add(b);
+      const keep = new Set(matching.flat());
+      for (const b of branches) if (!keep.has(b)) dropped.add(b);
     } else {
       for (const b of branches) dropped.add(b);
     }

@@ -81,61 +81,95 @@ function lineColOf(text: string, offset: number): { line: number; col: number } 
   return { line, col: end - lineStart + 1 };
 }
 
-/**
- * Block nesting a line opens: its indentation (two spaces a level) plus compact `- ` sequence markers.
- * The YAML parser's cost grows quickly with block depth, so `- - - - …` is refused before parsing.
- */
-function blockDepthExceeds(text: string, limit: number): number | undefined {
-  const line = /^([ ]*)((?:-[ ]+)*)/gm;
-  for (let m = line.exec(text); m !== null; m = line.exec(text)) {
-    const dashes = m[2] ? m[2].split('-').length - 1 : 0;
-    if (m[1]!.length / 2 + dashes > limit) return m.index;
-    if (m[0].length === 0) line.lastIndex++;
-  }
-  return undefined;
+export interface TextScan {
+  /** Offset of the first NUL byte (binary content). */
+  nul?: number;
+  /** Offset where nesting first exceeds the limit. */
+  tooDeep?: number;
+  /** JSON only: how many object keys the text writes (compared with the parsed value to spot duplicates). */
+  jsonKeys: number;
 }
 
-/** Deepest `[`/`{` nesting outside quoted strings and comments, stopping early once over the limit. */
-function flowDepthExceeds(text: string, limit: number): number | undefined {
+const isBlank = (c: number) => c === 32 || c === 9 || c === 10 || c === 13;
+
+/**
+ * One pass over the text before parsing: finds NUL bytes, flow nesting (`[`/`{` outside strings and
+ * comments) and, for YAML, block nesting (indentation plus compact `- - -` markers) beyond `limit`,
+ * so hostile input is refused before the parser (whose cost grows with depth) sees it.
+ */
+export function scanText(text: string, isJson: boolean, limit: number): TextScan {
   let depth = 0;
   let quote = 0;
   let comment = false;
-  for (let i = 0; i < text.length; i++) {
+  let jsonKeys = 0;
+  let lineStart = true;
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
-    if (comment) {
-      if (c === 10) comment = false;
-      continue;
-    }
+    if (c === 0) return { nul: i, jsonKeys };
     if (quote) {
       if (c === 92 && quote === 34) i++;
-      else if (c === quote) quote = 0;
+      else if (c === quote) {
+        quote = 0;
+        if (isJson) {
+          let j = i + 1;
+          while (j < n && isBlank(text.charCodeAt(j))) j++;
+          if (text.charCodeAt(j) === 58) jsonKeys++;
+        }
+      }
       continue;
     }
-    if (c === 34 || c === 39) {
-      // A quote only opens a string at the start of a token; `it's` inside a plain scalar does not.
+    if (c === 10) {
+      comment = false;
+      lineStart = true;
+      continue;
+    }
+    if (comment) continue;
+    if (lineStart && !isJson) {
+      lineStart = false;
+      // Block depth of this line: two spaces of indentation a level, plus each compact `- ` marker.
+      let j = i;
+      while (j < n && text.charCodeAt(j) === 32) j++;
+      let level = (j - i) / 2;
+      while (j + 1 < n && text.charCodeAt(j) === 45 && text.charCodeAt(j + 1) === 32) {
+        level++;
+        j += 2;
+        while (j < n && text.charCodeAt(j) === 32) j++;
+      }
+      if (level > limit) return { tooDeep: i, jsonKeys };
+    }
+    lineStart = false;
+    if (c === 34 || (c === 39 && !isJson)) {
+      // A quote opens a string only at the start of a token; `it's` inside a plain scalar does not.
       const prev = i > 0 ? text.charCodeAt(i - 1) : 32;
-      if (
-        prev === 32 ||
-        prev === 9 ||
-        prev === 10 ||
-        prev === 13 ||
-        prev === 91 ||
-        prev === 123 ||
-        prev === 44 ||
-        prev === 58
-      )
-        quote = c;
-    } else if (c === 35) {
+      if (isJson || isBlank(prev) || prev === 91 || prev === 123 || prev === 44 || prev === 58) quote = c;
+    } else if (c === 35 && !isJson) {
       const prev = i > 0 ? text.charCodeAt(i - 1) : 32;
-      if (prev === 32 || prev === 9 || prev === 10) comment = true;
+      if (isBlank(prev)) comment = true;
     } else if (c === 91 || c === 123) {
       depth++;
-      if (depth > limit) return i;
-    } else if (c === 93 || c === 125) {
-      if (depth > 0) depth--;
-    }
+      if (depth > limit) return { tooDeep: i, jsonKeys };
+    } else if ((c === 93 || c === 125) && depth > 0) depth--;
   }
-  return undefined;
+  return { jsonKeys };
+}
+
+/** Object keys and nesting depth of a parsed JSON value (iterative, stops once too deep). */
+function measureValue(value: unknown, limit: number): { keys: number; tooDeep: boolean } {
+  let keys = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth > limit) return { keys, tooDeep: true };
+    if (Array.isArray(v)) for (const x of v) stack.push([x, depth + 1]);
+    else
+      for (const k in v) {
+        keys++;
+        stack.push([(v as Record<string, unknown>)[k], depth + 1]);
+      }
+  }
+  return { keys, tooDeep: false };
 }
 
 function jsonSyntaxDiagnostic(file: string, text: string, err: unknown): Diagnostic {
@@ -208,14 +242,16 @@ export function parseSource(text: string, file: string): ParsedSource {
     );
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  const nul = text.indexOf('\u0000');
-  if (nul !== -1) {
+  const isJson = /\.json$/i.test(file);
+  // JSON.parse rejects NUL bytes and is iterative, so JSON skips the pre-scan (depth is checked after).
+  const scan: TextScan = isJson ? { jsonKeys: 0 } : scanText(text, false, MAX_NESTING);
+  if (scan.nul !== undefined) {
     return failed(
       diagnostic(
         file,
         'source/binary',
         'file contains a NUL byte: it is binary, not YAML or JSON text',
-        lineColOf(text, nul),
+        lineColOf(text, scan.nul),
       ),
     );
   }
@@ -227,19 +263,17 @@ export function parseSource(text: string, file: string): ParsedSource {
       }),
     );
   }
-  const deep = flowDepthExceeds(text, MAX_NESTING) ?? blockDepthExceeds(text, MAX_NESTING);
-  if (deep !== undefined) {
+  if (scan.tooDeep !== undefined) {
     return failed(
       diagnostic(
         file,
         'source/too-deep',
         `nesting is deeper than ${MAX_NESTING} levels; no AWS definition nests this deep`,
-        lineColOf(text, deep),
+        lineColOf(text, scan.tooDeep),
       ),
     );
   }
 
-  const isJson = /\.json$/i.test(file);
   const lineCounter = new LineCounter();
   const pos = (offset: number) => {
     const p = lineCounter.linePos(offset);
@@ -258,7 +292,24 @@ export function parseSource(text: string, file: string): ParsedSource {
     } catch (err) {
       return failed(jsonSyntaxDiagnostic(file, text, err));
     }
-    for (const offset of findDuplicateJsonKeys(text)) {
+    const shape = measureValue(value, MAX_NESTING);
+    if (shape.tooDeep) {
+      return failed(
+        diagnostic(
+          file,
+          'source/too-deep',
+          `nesting is deeper than ${MAX_NESTING} levels; no AWS definition nests this deep`,
+          {
+            line: 1,
+            col: 1,
+          },
+        ),
+      );
+    }
+    // Counting keys is cheap; the scan that names the duplicates runs only when the counts differ.
+    const written = text.match(/(?<!\\)"\s*:/g)?.length ?? 0;
+    const duplicates = written === shape.keys ? [] : findDuplicateJsonKeys(text);
+    for (const offset of duplicates) {
       const keyText = /^"((?:[^"\\]|\\.)*)"/.exec(text.slice(offset, offset + 200))?.[1] ?? '';
       diagnostics.push(
         diagnostic(

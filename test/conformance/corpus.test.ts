@@ -50,7 +50,7 @@ const REASON_RULES: Record<string, string[]> = {
   'broken/appspec-ec2__version-1.0.yml': ['appspec/version'],
   'appspec-ecs/35middle__35middle-app__appspec.json': [
     'appspec/version',
-    'appspec/invalid-type',
+    'appspec/invalid-value',
     'appspec/ecs-task-definition',
   ],
   'appspec-ecs/MarcoBarbaroCorley__CodeDeployApp__appspec.json': ['source/json-syntax'],

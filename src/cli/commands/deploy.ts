@@ -81,9 +81,13 @@ const command: Command = {
           `dry run: ${planned.revision.label} to ${group.loaded.group.application}/${group.loaded.group.deploymentGroup}` +
             ` (now serving: ${planned.current?.revision ?? 'nothing'})\n`,
         );
-        ctx.stdout.write(
-          `${formatPlan(planned.plan, { hooksByEvent: hooksOfRevision(planned.revision.dir) })}\n`,
-        );
+        const previous = planned.previous?.revision;
+        const hooks = {
+          newHooks: hooksOfRevision(planned.revision.dir),
+          newLabel: planned.revision.label,
+          ...(previous ? { lastHooks: hooksOfRevision(previous.dir), lastLabel: previous.label } : {}),
+        };
+        ctx.stdout.write(`${formatPlan(planned.plan, hooks)}\n`);
       }
       return ExitCode.Ok;
     }

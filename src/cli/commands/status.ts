@@ -88,10 +88,14 @@ const command: Command = {
         if (!json) ctx.stdout.write('\n');
         d = await render(group, d.id, ctx, json, values.config!);
       }
-      if (!runnerAlive(group, next).alive && !isTerminal(next.status)) {
-        // Nobody will move it on: stop watching and say so (the last render told how to recover).
-        d = await render(group, d.id, ctx, json, values.config!);
-        return ExitCode.Failed;
+      if (!isTerminal(next.status) && !runnerAlive(group, next).alive) {
+        // The runner may have just finished and released its lock: look again before giving up.
+        const again = findDeployment(readGroupState(group).state, d.id)!;
+        if (!isTerminal(again.status)) {
+          // Nobody will move it on: stop watching and say so (the render tells how to recover).
+          d = await render(group, d.id, ctx, json, values.config!);
+          return ExitCode.Failed;
+        }
       }
     }
     return d.status === 'Succeeded' ? ExitCode.Ok : ExitCode.Failed;

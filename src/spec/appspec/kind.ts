@@ -41,6 +41,13 @@ function explainEc2UnknownKey(path: readonly PathSegment[], key: string) {
       hint: 'use the top-level `file_exists_behavior: OVERWRITE`',
     };
   }
+  if (path[0] === 'permissions' && path[2] === 'context' && path.length === 4 && key === 'user') {
+    return {
+      message:
+        '`user` is what the AppSpec docs show for an SELinux context, but the CodeDeploy agent reads `name`; `user` is ignored',
+      hint: 'write `name:` instead of `user:`',
+    };
+  }
   if (
     path[0] === 'hooks' &&
     path.length === 4 &&

@@ -57,9 +57,15 @@ export const Ec2HookScriptSchema = Type.Object(
     location: Type.String({ minLength: 1 }),
     /** Seconds, default 3600; the agent also accepts a numeric string. */
     timeout: Type.Optional(
-      Type.Union([Type.Integer({ minimum: 1 }), Type.String({ pattern: '^\\s*[0-9]+\\s*$' })], {
-        description: 'a whole number of seconds',
-      }),
+      Type.Union(
+        [
+          Type.Integer({ minimum: 1 }),
+          Type.String({ pattern: '^\\s*[0-9]+\\s*$', description: 'a whole number of seconds' }),
+        ],
+        {
+          description: 'a whole number of seconds',
+        },
+      ),
     ),
     runas: Type.Optional(Type.String()),
     /** Read by the agent though undocumented. */
@@ -116,9 +122,12 @@ export const EcsTargetServiceSchema = Type.Object(
         LoadBalancerInfo: Type.Object(
           {
             ContainerName: Type.String({ minLength: 1 }),
-            ContainerPort: Type.Union([Type.Integer(), Type.String({ pattern: '^[0-9]+$' })], {
-              description: 'a port number',
-            }),
+            ContainerPort: Type.Union(
+              [Type.Integer(), Type.String({ pattern: '^[0-9]+$', description: 'a port number' })],
+              {
+                description: 'a port number',
+              },
+            ),
           },
           closed,
         ),

@@ -23,6 +23,18 @@ function explainUnknownKey(path: readonly PathSegment[], key: string) {
     if (key === 'hooks' || key === 'os' || key === 'files')
       return { message: `\`${key}\` is an AppSpec key, not a buildspec key; CodeBuild ignores it` };
   }
+  if (path.length === 3 && path[0] === 'phases') {
+    if (PHASE_NAMES.has(key))
+      return {
+        message: `phase \`${key}\` is indented inside \`${String(path[1])}\`, where CodeBuild ignores it (its commands never run)`,
+        hint: 'outdent it to sit directly under `phases:`',
+      };
+    if (['artifacts', 'reports', 'cache', 'env'].includes(key))
+      return {
+        message: `\`${key}\` is indented inside phase \`${String(path[1])}\`, where CodeBuild ignores it; it is a top-level key`,
+        hint: 'outdent it to the top level',
+      };
+  }
   if (path.length === 2 && path[0] === 'phases') {
     const guess = [...PHASE_NAMES].find(
       (p) => p.replace('_', '') === key.replace(/[-_ ]/g, '').toLowerCase(),
@@ -33,6 +45,16 @@ function explainUnknownKey(path: readonly PathSegment[], key: string) {
     };
   }
   return undefined;
+}
+
+/**
+ * A number or boolean where CodeBuild takes a command: CodeBuild reads any scalar as its text, so the
+ * schema error gives way to the `buildspec/non-string-command` warning.
+ */
+function isScalarCommand(path: readonly PathSegment[], e: { keyword: string; data?: unknown }): boolean {
+  if (path[0] !== 'phases' || (path[2] !== 'commands' && path[2] !== 'finally')) return false;
+  if (e.keyword !== 'type' && e.keyword !== 'anyOf') return false;
+  return typeof e.data === 'number' || typeof e.data === 'boolean';
 }
 
 function detect(value: unknown): number {
@@ -51,7 +73,11 @@ function detect(value: unknown): number {
 function check(ctx: KindContext): void {
   const v = getValidator('buildspec');
   if (!v(ctx.value))
-    reportSchemaErrors(v.errors ?? [], ctx.reporter, { prefix: 'buildspec', explainUnknownKey });
+    reportSchemaErrors(v.errors ?? [], ctx.reporter, {
+      prefix: 'buildspec',
+      explainUnknownKey,
+      skip: isScalarCommand,
+    });
   checkBuildspecRules(ctx);
 }
 

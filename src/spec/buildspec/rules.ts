@@ -45,6 +45,27 @@ export function checkBuildspecRules(ctx: KindContext): void {
     );
   }
   if (isRecord(doc.phases)) {
+    for (const [name, phase] of Object.entries(doc.phases)) {
+      if (!isRecord(phase)) continue;
+      for (const key of ['commands', 'finally'] as const) {
+        const list = phase[key];
+        const items: [unknown, PathSegment[]][] = Array.isArray(list)
+          ? list.map((c, i): [unknown, PathSegment[]] => [c, ['phases', name, key, i]])
+          : [[list, ['phases', name, key]]];
+        for (const [c, path] of items) {
+          if (typeof c !== 'number' && typeof c !== 'boolean') continue;
+          const written = ctx.source.scalarStyle(path)?.text ?? String(c);
+          r.report(
+            'buildspec/non-string-command',
+            path,
+            `command \`${written}\` is read by YAML as ${typeof c === 'number' ? 'a number' : 'a boolean'}, not text; CodeBuild runs its text`,
+            {
+              hint: `quote it: "${written}"`,
+            },
+          );
+        }
+      }
+    }
     for (const name of PHASES_NEEDING_COMMANDS) {
       const phase = doc.phases[name];
       if (phase === null) {
@@ -57,7 +78,7 @@ export function checkBuildspecRules(ctx: KindContext): void {
         r.report(
           'buildspec/phase-commands',
           ['phases', name],
-          `phase \`${name}\` has no \`commands\`; a ${name} phase needs a commands list`,
+          `phase \`${name}\` has no \`commands\`; the buildspec reference requires a commands list in a ${name} phase`,
         );
       }
     }

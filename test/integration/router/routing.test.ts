@@ -151,6 +151,37 @@ describe('router: proxying', () => {
     expect(r.body).toBe(`a ${body.length}`);
   });
 
+  it('passes a chunked request body and HEAD answers through intact', async () => {
+    const a = await upstream('a');
+    const router = await startRouter();
+    await router.client.setRouting(table([a.upstream()]));
+    const chunked = await new Promise<string>((resolve, reject) => {
+      const req = http.request(router.url('/upload'), { method: 'POST', agent: false }, (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => {
+          body += c.toString();
+        });
+        res.on('end', () => resolve(body));
+      });
+      req.on('error', reject);
+      req.setHeader('transfer-encoding', 'chunked');
+      req.write(Buffer.alloc(1000, 1));
+      setTimeout(() => req.end(Buffer.alloc(2345, 2)), 20);
+    });
+    expect(chunked).toBe('a 3345');
+    const head = await request(router.url('/echo'), { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.body).toBe('');
+    expect(head.headers['content-type']).toBe('application/json');
+    // The connection stays usable after a body-less answer.
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    for (let i = 0; i < 3; i++) {
+      expect((await request(router.url('/echo'), { method: 'HEAD', agent })).status).toBe(200);
+      expect((await request(router.url(), { agent })).body).toBe('a');
+    }
+    agent.destroy();
+  });
+
   it('streams the response: the first bytes arrive before the upstream has finished', async () => {
     const slow = http.createServer((_req, res) => {
       res.write('first;');

@@ -59,7 +59,7 @@ describe('conveyor validate', () => {
     expect(lines.map((l) => l.split(' ').slice(0, 3).join(' '))).toEqual([
       'a/appspec.yml:1:10 error appspec/version',
       'a/appspec.yml:4:3 error appspec/reserved-hook',
-      'b/buildspec.yml:3:3 error buildspec/phase-commands',
+      'b/buildspec.yml:3:3 warning buildspec/phase-commands',
       'b/buildspec.yml:4:17 error buildspec/invalid-value',
     ]);
   });

@@ -323,6 +323,45 @@ describe('Runner in fake time', () => {
     expect(d.verdicts).toBe(0);
   });
 
+  it('immutable: a fresh fleet serves beside the old one, then replaces it', async () => {
+    const t = setup();
+    await t.deploy('v1', Strategies.allAtOnce());
+    t.provider.routes = [];
+    const d = await t.deploy('v2', Strategies.immutable());
+    expect(d.status).toBe('Succeeded');
+    expect(t.provider.routes.map((r) => r.route.canaryWeight)).toEqual([50, 0]);
+    expect(t.provider.routes[0]!.route).toMatchObject({
+      stable: ['a-1', 'a-2', 'a-3'],
+      canary: ['b-1', 'b-2', 'b-3'],
+    });
+    expect(t.provider.servingRevisions()).toEqual({ stable: ['v2'], canary: [], weight: 0 });
+    expect(t.provider.stopped).toEqual(['a-1', 'a-2', 'a-3']);
+  });
+
+  it('rolling with an additional batch never serves from fewer instances than the fleet size', async () => {
+    const t = setup();
+    await t.deploy('v1', Strategies.allAtOnce());
+    t.provider.routes = [];
+    const d = await t.deploy('v2', Strategies.rollingWithAdditionalBatch(1));
+    expect(d.status).toBe('Succeeded');
+    const sizes = t.provider.routes.map((r) => r.route.stable.length);
+    expect(Math.min(...sizes)).toBe(3);
+    expect(Math.max(...sizes)).toBe(4);
+    expect(t.provider.traffic?.stable).toEqual(['a-1', 'a-2', 'a-3']);
+    expect(t.provider.servingRevisions().stable).toEqual(['v2']);
+    expect(t.provider.stopped).toEqual(['b-1']);
+  });
+
+  it('rolling with an additional batch: a failure retires the extra batch and redeploys the last good revision', async () => {
+    const t = setup();
+    await t.deploy('v1', Strategies.allAtOnce());
+    t.provider.failures.set('v2:ValidateService', 'exit code 1');
+    const d = await t.deploy('v2', Strategies.rollingWithAdditionalBatch(1));
+    expect(d.status).toBe('RolledBack');
+    expect(t.provider.traffic?.stable).toEqual(['a-1', 'a-2', 'a-3']);
+    expect(t.provider.servingRevisions().stable).toEqual(['v1']);
+  });
+
   it('half-at-a-time keeps at least half the fleet serving during each batch', async () => {
     const t = setup();
     await t.deploy('v1', Strategies.allAtOnce());

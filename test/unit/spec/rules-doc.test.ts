@@ -13,19 +13,18 @@ const fixtures = join(root, 'test/fixtures');
 
 function goldenLines(): { fixture: string; line: string }[] {
   const out: { fixture: string; line: string }[] = [];
-  // Only document-kind folders have ok/err goldens (test/fixtures/aws holds AWS responses).
   for (const kind of readdirSync(fixtures).sort())
-    for (const verdict of ['ok', 'err'])
-      for (const f of (existsSync(join(fixtures, kind, verdict))
-        ? readdirSync(join(fixtures, kind, verdict))
-        : []
-      )
+    for (const verdict of ['ok', 'err']) {
+      // Other areas keep fixtures of their own shape beside the golden validate pairs.
+      if (!existsSync(join(fixtures, kind, verdict))) continue;
+      for (const f of readdirSync(join(fixtures, kind, verdict))
         .filter((x) => x.endsWith('.out'))
         .sort()) {
         const fixture = `test/fixtures/${kind}/${verdict}/${f}`;
         for (const line of readFileSync(join(root, fixture), 'utf8').split('\n'))
           if (line) out.push({ fixture, line });
       }
+    }
   return out;
 }
 

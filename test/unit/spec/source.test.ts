@@ -84,6 +84,15 @@ describe('parseSource', () => {
     expect(braces.diagnostics[0]!.hint).toContain('outer braces');
   });
 
+  it('warns about a repeated key in JSON, which JSON readers resolve by keeping the last', () => {
+    const parsed = parseSource('{\n  "a": 1,\n  "b": {"x": 1, "x": 2}\n}\n', 'pipeline.json');
+    expect(parsed.value).toEqual({ a: 1, b: { x: 2 } });
+    expect(parsed.diagnostics).toMatchObject([
+      { ruleId: 'source/duplicate-key', severity: 'warning', line: 3, col: 17 },
+    ]);
+    expect(parsed.diagnostics[0]!.message).toContain('`x`');
+  });
+
   it('flags YAML tags such as !Ref that AWS does not resolve', () => {
     const parsed = parseSource('name: !Ref Fn\n', 'appspec.yml');
     expect(parsed.diagnostics).toMatchObject([{ ruleId: 'source/unknown-tag', line: 1, col: 7 }]);
