@@ -231,3 +231,79 @@ describe('when AWS fails a request', () => {
     );
   });
 });
+
+describe('options recorded with the deployment', () => {
+  it('--skip-analysis becomes overrideAlarmConfiguration {enabled: false}; --ignore-application-stop-failures is sent', async () => {
+    writeFileSync(
+      join(dir, 'group.yml'),
+      GROUP.replace(
+        'strategy:\n  type: blue-green\n  readyWait: {}\n',
+        'strategy: one-at-a-time\nanalysis:\n  maxErrorRate: 0.05\n',
+      ),
+    );
+    cd.on(GetDeploymentGroupCommand).resolves({
+      deploymentGroupInfo: { computePlatform: 'Server', deploymentStyle: { deploymentType: 'IN_PLACE' } },
+    });
+    cd.on(GetDeploymentCommand).resolves({
+      deploymentInfo: { deploymentId: 'd-ENGINE001', status: 'Succeeded' },
+    });
+    const ctx = openGroup('group.yml', { cwd: dir });
+    const provider = new CodeDeployProvider(
+      sdkCodeDeployPort(new CodeDeployClient({ region: 'eu-west-1' })),
+      { clock },
+    );
+    const planned = prepareDeployment(ctx, { revisionDir: 'v2', cwd: dir });
+    // Without the override the analysis gates are refused before anything is recorded.
+    await expect(
+      checkCodeDeployDeployment(ctx, planned.revision, { clock, codeDeploy: provider }),
+    ).rejects.toThrow("CodeDeploy cannot evaluate the group's analysis gates");
+    await checkCodeDeployDeployment(ctx, planned.revision, {
+      clock,
+      codeDeploy: provider,
+      skipAnalysis: true,
+    });
+    const id = createUnderLock(
+      ctx,
+      planned,
+      { ignoreApplicationStopFailures: true, skipAnalysis: true },
+      clock,
+    );
+    const run = runCodeDeployHeld(ctx, id, {
+      clock,
+      signal: new AbortController().signal,
+      codeDeploy: provider,
+    });
+    await runUntil(run, () => false);
+    expect((await run).status).toBe('Succeeded');
+    expect(cd.commandCalls(CreateDeploymentCommand)[0]!.args[0].input).toMatchObject({
+      deploymentConfigName: 'CodeDeployDefault.OneAtATime',
+      ignoreApplicationStopFailures: true,
+      overrideAlarmConfiguration: { enabled: false },
+    });
+  });
+
+  it('refuses to run a strategy other than the planned one (a detached runner reads only the group file)', async () => {
+    const ctx = openGroup('group.yml', { cwd: dir });
+    const provider = new CodeDeployProvider(
+      sdkCodeDeployPort(new CodeDeployClient({ region: 'eu-west-1' })),
+      { clock },
+    );
+    const planned = prepareDeployment(ctx, { revisionDir: 'v2', cwd: dir, strategy: 'all-at-once' });
+    const id = createUnderLock(
+      ctx,
+      planned,
+      { ignoreApplicationStopFailures: false, skipAnalysis: false },
+      clock,
+    );
+    const final = await runCodeDeployHeld(ctx, id, {
+      clock,
+      signal: new AbortController().signal,
+      codeDeploy: provider,
+    });
+    expect(final.status).toBe('Failed');
+    expect(final.reason).toBe(
+      "the deployment was planned with strategy 'all-at-once' but the group file says 'blue-green'",
+    );
+    expect(cd.commandCalls(CreateDeploymentCommand)).toHaveLength(0);
+  });
+});
