@@ -1,5 +1,6 @@
 /** Text for humans: plans, event lines, status blocks. Pure functions of the state. */
 import type { LedgerEvent, TrafficTable } from './events.js';
+import { type LifecycleEvent, planInstanceEvents } from './lifecycle-events.js';
 import type { DeploymentState } from './state.js';
 import { configuredSeconds, describeStep, type Step } from './steps.js';
 import type { Plan } from './strategies/plan.js';
@@ -9,6 +10,9 @@ export function formatTraffic(
   revisions: { stable?: string; canary?: string } = {},
 ): string {
   if (!t) return 'no traffic routed yet';
+  if (t.stable.length === 0 && (t.canary.length === 0 || t.canaryWeight === 0)) {
+    return 'no instance in service (requests are refused until one is back)';
+  }
   const stable = `stable ${100 - (t.canary.length ? t.canaryWeight : 0)}% ${revisions.stable ?? ''} [${t.stable.join(', ')}]`;
   if (!t.canary.length) return stable.replace(/ {2}/g, ' ');
   return `${stable} · new ${t.canaryWeight}% ${revisions.canary ?? ''} [${t.canary.join(', ')}]`.replace(
@@ -76,20 +80,39 @@ export function formatEvent(e: LedgerEvent, d?: DeploymentState): string {
   }
 }
 
-export function formatPlan(plan: Plan, options: { hooksByEvent?: Record<string, string[]> } = {}): string {
+export interface PlanHooks {
+  /** Hooks of the revision being deployed, by event. */
+  newHooks: Record<string, { location: string }[] | null>;
+  newLabel: string;
+  /** Hooks of the revision serving now (ApplicationStop and block-traffic events read them). */
+  lastHooks?: Record<string, { location: string }[] | null>;
+  lastLabel?: string;
+}
+
+export function formatPlan(plan: Plan, hooks?: PlanHooks): string {
   const lines = [`strategy ${plan.strategy}: ${plan.steps.length} steps`];
   let total = 0;
   plan.steps.forEach((step: Step, i) => {
     total += configuredSeconds(step);
     lines.push(`  ${String(i + 1).padStart(2)}. ${describeStep(step)}`);
-    if (step.kind === 'lifecycle' && options.hooksByEvent) {
-      const scripted = step.events.filter((ev) => options.hooksByEvent?.[ev]?.length);
-      for (const ev of step.events) {
-        const scripts = options.hooksByEvent[ev];
-        if (scripts?.length) lines.push(`        ${ev}: ${scripts.join(', ')}`);
-      }
-      if (!scripted.length) lines.push('        (no scripts for these events)');
-    }
+    if (step.kind !== 'lifecycle' || !hooks) return;
+    // The originals' block-traffic hooks come from the revision they run, i.e. the last successful one.
+    const planned = planInstanceEvents(step.events as LifecycleEvent[], {
+      newHooks: step.role === 'original' ? hooks.lastHooks : hooks.newHooks,
+      // A replacement instance's ApplicationStop reads whatever it ran before (usually nothing): not shown.
+      ...(hooks.lastHooks && step.role !== 'replacement' ? { lastHooks: hooks.lastHooks } : {}),
+    });
+    const parts = planned.map((p) => {
+      if (p.reserved) return `${p.event} (Conveyor)`;
+      if (!p.scripts.length) return undefined;
+      const from =
+        p.source === 'new' && step.role !== 'original' ? hooks.newLabel : (hooks.lastLabel ?? 'previous');
+      return `${p.event}: ${p.scripts.join(', ')} (${from})`;
+    });
+    const shown = parts.filter((x): x is string => x !== undefined);
+    lines.push(
+      `        on each instance: ${shown.length ? shown.join('; ') : 'no scripts for these events'}`,
+    );
   });
   const waits = plan.steps.some(
     (s) => (s.kind === 'pause' || s.kind === 'waitReady') && s.seconds === undefined,

@@ -1,8 +1,9 @@
 /** Checking a revision folder before anything is touched, and keeping a copy of it in the group's state. */
-import { cpSync, existsSync, readFileSync, statSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { parseDocument } from 'yaml';
 import { UsageError } from '../core/errors.js';
+import { formatDiagnostics } from '../spec/diagnostics.js';
+import { validateText } from '../spec/validate.js';
 import type { RevisionRef } from './events.js';
 
 export function appspecFile(dir: string): string | undefined {
@@ -26,23 +27,14 @@ export function checkRevision(dirArg: string, cwd: string): { dir: string; label
       'a revision is a folder with appspec.yml at its top level, as CodeDeploy expects',
     );
   }
-  const doc = parseDocument(readFileSync(file, 'utf8'), { prettyErrors: false });
-  const problems: string[] = doc.errors.map((e) => `${basename(file)}: ${e.message.split('\n')[0]}`);
-  const value = problems.length ? undefined : (doc.toJS() as Record<string, unknown> | null);
-  if (!problems.length) {
-    if (!value || typeof value !== 'object') problems.push(`${basename(file)}: expected a mapping`);
-    else {
-      if (value.version === undefined) problems.push(`${basename(file)}: missing required key 'version'`);
-      if (value.os === undefined)
-        problems.push(`${basename(file)}: missing required key 'os' (linux or windows)`);
-      const hooks = value.hooks;
-      if (hooks !== undefined && hooks !== null && (typeof hooks !== 'object' || Array.isArray(hooks))) {
-        problems.push(`${basename(file)}: hooks must be a mapping of lifecycle event to scripts`);
-      }
-    }
-  }
-  if (problems.length) {
-    throw new UsageError(`revision ${dirArg} has an invalid appspec:\n  ${problems.join('\n  ')}`);
+  // The same checks as `conveyor validate --kind appspec`, with hook scripts and file sources looked up in the folder.
+  const { diagnostics } = validateText(readFileSync(file, 'utf8'), file, {
+    kind: 'appspec',
+    revisionDir: dir,
+  });
+  const errors = diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length) {
+    throw new UsageError(`revision ${dirArg} has an invalid appspec:\n${formatDiagnostics(errors)}`);
   }
   return { dir, label: basename(dir) };
 }
@@ -56,4 +48,28 @@ export function storeRevision(
   const target = join(groupDir, 'revisions', deploymentId);
   cpSync(source.dir, target, { recursive: true });
   return { label: source.label, dir: target };
+}
+
+/**
+ * Keeps the group's revision copies from piling up: those of the last `keep` deployments stay, and any
+ * revision still needed (the serving fleet's, the last good one) stays whatever its age.
+ */
+export function pruneRevisions(
+  groupDir: string,
+  deploymentIds: string[],
+  needed: string[],
+  keep = 5,
+): string[] {
+  const root = join(groupDir, 'revisions');
+  if (!existsSync(root)) return [];
+  const recent = new Set(deploymentIds.slice(-keep));
+  const neededDirs = new Set(needed.map((d) => resolve(d)));
+  const removed: string[] = [];
+  for (const name of readdirSync(root)) {
+    const dir = join(root, name);
+    if (recent.has(name) || neededDirs.has(resolve(dir))) continue;
+    rmSync(dir, { recursive: true, force: true });
+    removed.push(name);
+  }
+  return removed;
 }

@@ -22,6 +22,12 @@ import {
   type UpstreamState,
 } from './api.js';
 import { emptyAccumulator, SetMetricsRing, summarize } from './metrics.js';
+import {
+  type ResponseHandler,
+  type UpstreamConnection,
+  type UpstreamError,
+  UpstreamPool,
+} from './upstream-pool.js';
 
 export interface RouterServerOptions {
   host: string;
@@ -51,7 +57,7 @@ export const DEFAULT_HEALTH_CHECK: Required<Omit<HealthCheckConfig, 'path'>> = {
 export class UpstreamRuntime {
   readonly key: string;
   set: TargetSetName | 'draining';
-  readonly agent: http.Agent;
+  readonly pool: UpstreamPool;
   inFlight = 0;
   healthy = true;
   requests = 0;
@@ -69,16 +75,12 @@ export class UpstreamRuntime {
   constructor(
     readonly upstream: Upstream,
     set: TargetSetName,
+    timeouts: { connectTimeoutMs: number; responseTimeoutMs: number },
   ) {
     this.key = upstreamKey(upstream);
     this.set = set;
     this.label = `${set}/${upstream.id}`;
-    this.agent = new http.Agent({
-      keepAlive: true,
-      maxSockets: 256,
-      maxFreeSockets: 256,
-      scheduling: 'lifo',
-    });
+    this.pool = new UpstreamPool({ host: upstream.host, port: upstream.port, ...timeouts });
   }
 
   moveTo(set: TargetSetName | 'draining'): void {
@@ -108,24 +110,63 @@ const SET_STABLE = 0;
 const SET_CANARY = 1;
 const SET_NONE = 2;
 
-/** Per-request state, one small object instead of several closures' worth of captured variables. */
-class Exchange {
+/** Per-request state and the upstream response handler: one object instead of a handful of closures. */
+class Exchange implements ResponseHandler {
   upstream: UpstreamRuntime | null = null;
+  conn: UpstreamConnection | null = null;
   setIndex = SET_NONE;
   attempts = 0;
   done = false;
   isError = false;
-  headersSent = false;
-  upReq: http.ClientRequest | null = null;
+  ended = false;
   stickyCookie: string | null = null;
+  private resumeUpstream: (() => void) | null = null;
 
   constructor(
+    readonly router: RouterServer,
     readonly req: http.IncomingMessage,
     readonly res: http.ServerResponse,
     readonly startedAt: number,
-    readonly headers: string[],
+    /** Request line and headers, ready to write. */
+    readonly head: string,
     readonly hasBody: boolean,
+    readonly chunkedBody: boolean,
   ) {}
+
+  onHead(status: number, statusText: string, headers: string[], wholeBody: Buffer | null): void {
+    const res = this.res;
+    if (this.done || res.destroyed) return;
+    if (status >= 500) this.isError = true;
+    headers.push(UPSTREAM_HEADER, this.upstream!.label);
+    if (this.stickyCookie !== null) headers.push('Set-Cookie', this.stickyCookie);
+    res.writeHead(status, statusText, headers);
+    if (wholeBody !== null) {
+      this.ended = true;
+      res.end(wholeBody);
+    }
+  }
+
+  onData(chunk: Buffer): boolean {
+    if (this.res.write(chunk)) return true;
+    // Only slow clients pay for this closure.
+    this.resumeUpstream ??= () => this.conn?.resume();
+    this.res.once('drain', this.resumeUpstream);
+    return false;
+  }
+
+  onEnd(): void {
+    this.conn = null;
+    this.router.release(this);
+    if (!this.ended) {
+      this.ended = true;
+      this.res.end();
+    }
+  }
+
+  onError(err: UpstreamError): void {
+    this.conn = null;
+    this.router.onUpstreamError(this, err);
+  }
 }
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
@@ -138,13 +179,15 @@ export class RouterServer {
   private readonly rings: [SetMetricsRing, SetMetricsRing, SetMetricsRing];
   private readonly log: (line: string) => void;
   private readonly now: () => number;
-  private readonly connectTimeoutMs: number;
-  private readonly upstreamTimeoutMs: number;
+  private readonly timeouts: { connectTimeoutMs: number; responseTimeoutMs: number };
   private readonly defaultDrainMs: number;
   private readonly onTableApplied: ((table: RoutingTable) => void) | undefined;
   private healthCheck: HealthCheckConfig;
   private healthTimer: NodeJS.Timeout | undefined;
   private weightAccumulator = 0;
+  /** performance.now() of the last table change and of the first request routed after it (0 = none yet). */
+  private appliedAt = 0;
+  private firstRequestAt = 0;
   private roundRobin = 0;
   private readonly startedAt: number;
   private closing = false;
@@ -154,8 +197,10 @@ export class RouterServer {
   constructor(opts: RouterServerOptions) {
     this.log = opts.log ?? (() => {});
     this.now = opts.now ?? Date.now;
-    this.connectTimeoutMs = opts.connectTimeoutMs ?? 2000;
-    this.upstreamTimeoutMs = opts.upstreamTimeoutMs ?? 60_000;
+    this.timeouts = {
+      connectTimeoutMs: opts.connectTimeoutMs ?? 2000,
+      responseTimeoutMs: opts.upstreamTimeoutMs ?? 60_000,
+    };
     this.defaultDrainMs = opts.drainTimeoutMs ?? 30_000;
     this.healthCheck = opts.healthCheck ?? {};
     this.onTableApplied = opts.onTableApplied;
@@ -212,7 +257,7 @@ export class RouterServer {
           if (rt.drainTimer) clearTimeout(rt.drainTimer);
           rt.drainTimer = undefined;
         } else {
-          rt = new UpstreamRuntime(u, set);
+          rt = new UpstreamRuntime(u, set, this.timeouts);
           fresh.push(rt);
         }
         rt.moveTo(set);
@@ -229,6 +274,8 @@ export class RouterServer {
     }
     this.routing = this.buildRouting(this.routing.generation + 1, table, stable, canary);
     this.weightAccumulator = 0;
+    this.appliedAt = performance.now();
+    this.firstRequestAt = 0;
     this.log(
       `table generation ${this.routing.generation}: stable [${table.stable.map((u) => u.id).join(', ')}], ` +
         `canary [${table.canary.map((u) => u.id).join(', ')}], canaryWeight ${table.canaryWeight}` +
@@ -300,7 +347,7 @@ export class RouterServer {
     this.log(`draining ${rt.upstream.id}: ${rt.inFlight} in flight, deadline ${drainMs} ms`);
     rt.drainTimer = setTimeout(() => {
       this.log(`drain deadline reached for ${rt.upstream.id}: cutting ${rt.inFlight} in-flight request(s)`);
-      rt.agent.destroy();
+      rt.pool.destroy();
       this.draining.delete(rt.key);
     }, drainMs);
     rt.drainTimer.unref();
@@ -310,7 +357,7 @@ export class RouterServer {
     if (rt.drainTimer) clearTimeout(rt.drainTimer);
     rt.drainTimer = undefined;
     this.draining.delete(rt.key);
-    rt.agent.destroy();
+    rt.pool.destroy();
     this.log(`drained ${rt.upstream.id} (${why})`);
   }
 
@@ -327,8 +374,9 @@ export class RouterServer {
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     const startedAt = performance.now();
     const routing = this.routing;
+    if (this.firstRequestAt === 0) this.firstRequestAt = startedAt;
     const raw = req.rawHeaders;
-    const headers: string[] = [];
+    let lines = `${req.method} ${req.url} HTTP/1.1\r\n`;
     let force = -1;
     let stickySet = -1;
     let host: string | undefined;
@@ -336,6 +384,7 @@ export class RouterServer {
     let hasProto = false;
     let hasForwardedHost = false;
     let hasBody = false;
+    let hasLength = false;
     let connectionTokens: string | undefined;
     for (let i = 0; i < raw.length; i += 2) {
       const name = raw[i]!;
@@ -360,14 +409,23 @@ export class RouterServer {
         case 10: {
           const lower = name.toLowerCase();
           if (lower === 'connection') {
-            connectionTokens = connectionTokens ? `${connectionTokens},${value}` : value;
+            // The usual values name no extra hop-by-hop header: nothing to strip.
+            if (
+              value.length > 10 ||
+              (value !== 'keep-alive' && value !== 'close' && value !== 'Keep-Alive')
+            ) {
+              connectionTokens = connectionTokens ? `${connectionTokens},${value}` : value;
+            }
             continue;
           }
           if (lower === 'keep-alive') continue;
           break;
         }
         case 14:
-          if (value !== '0' && name.toLowerCase() === 'content-length') hasBody = true;
+          if (name.toLowerCase() === 'content-length') {
+            hasLength = true;
+            if (value !== '0') hasBody = true;
+          }
           break;
         case 15:
           if (name.toLowerCase() === 'x-forwarded-for') {
@@ -398,16 +456,18 @@ export class RouterServer {
           if (name.toLowerCase() === 'proxy-authorization') continue;
           break;
       }
-      headers.push(name, value);
+      lines += `${name}: ${value}\r\n`;
     }
-    if (connectionTokens) stripConnectionTokens(headers, connectionTokens);
+    let head = connectionTokens ? stripConnectionTokens(lines, connectionTokens) : lines;
     const ip = req.socket.remoteAddress ?? '';
-    headers.push('X-Forwarded-For', xff ? `${xff}, ${ip}` : ip);
-    if (!hasProto) headers.push('X-Forwarded-Proto', 'http');
-    if (!hasForwardedHost && host !== undefined) headers.push('X-Forwarded-Host', host);
+    head += `X-Forwarded-For: ${xff ? `${xff}, ${ip}` : ip}\r\n`;
+    if (!hasProto) head += 'X-Forwarded-Proto: http\r\n';
+    if (host === undefined) head += `Host: ${this.listenHost}:${this.listenPort}\r\n`;
+    else if (!hasForwardedHost) head += `X-Forwarded-Host: ${host}\r\n`;
+    const chunkedBody = hasBody && !hasLength;
+    head += chunkedBody ? 'Transfer-Encoding: chunked\r\n\r\n' : '\r\n';
 
-    const ex = new Exchange(req, res, startedAt, headers, hasBody);
-    if (host === undefined) headers.push('Host', `${this.listenHost}:${this.listenPort}`);
+    const ex = new Exchange(this, req, res, startedAt, head, hasBody, chunkedBody);
     res.once('close', () => this.onClientClose(ex));
 
     // Which set: forced by header, else sticky cookie, else the weight.
@@ -478,111 +538,52 @@ export class RouterServer {
     ex.attempts++;
     u.inFlight++;
     u.requests++;
-    const up = u.upstream;
-    const upReq = http.request({
-      agent: u.agent,
-      host: up.host,
-      port: up.port,
-      method: ex.req.method,
-      path: ex.req.url,
-      headers: ex.headers,
-      setHost: false,
-    });
-    ex.upReq = upReq;
-    upReq.setTimeout(this.upstreamTimeoutMs);
-    upReq.on('timeout', () => upReq.destroy(new UpstreamTimeout()));
-    upReq.on('socket', (socket: Socket) => {
-      if (!socket.connecting) return;
-      const timer = setTimeout(() => upReq.destroy(new ConnectTimeout()), this.connectTimeoutMs);
-      socket.once('connect', () => clearTimeout(timer));
-      socket.once('close', () => clearTimeout(timer));
-    });
-    upReq.on('response', (upRes) => this.onResponse(ex, u, upRes));
-    upReq.on('error', (err) => this.onUpstreamError(ex, u, upReq, err as NodeJS.ErrnoException));
-    if (ex.hasBody) ex.req.pipe(upReq);
-    else upReq.end();
+    const conn = u.pool.request(ex.head, ex, ex.req.method !== 'HEAD');
+    ex.conn = conn;
+    if (ex.hasBody) this.streamBody(ex, conn);
   }
 
-  private onResponse(ex: Exchange, u: UpstreamRuntime, upRes: http.IncomingMessage): void {
-    const res = ex.res;
-    if (ex.done || res.destroyed) {
-      upRes.resume();
-      return;
-    }
-    const status = upRes.statusCode ?? 502;
-    if (status >= 500) ex.isError = true;
-    const raw = upRes.rawHeaders;
-    const headers: string[] = [];
-    for (let i = 0; i < raw.length; i += 2) {
-      const name = raw[i]!;
-      switch (name.length) {
-        case 10: {
-          const lower = name.toLowerCase();
-          if (lower === 'connection' || lower === 'keep-alive') continue;
-          break;
-        }
-        case 17:
-          if (name.toLowerCase() === 'transfer-encoding') continue;
-          break;
-        case 7: {
-          const lower = name.toLowerCase();
-          if (lower === 'trailer' || lower === 'upgrade') continue;
-          break;
-        }
-        case 18:
-          if (name.toLowerCase() === 'proxy-authenticate') continue;
-          break;
-      }
-      headers.push(name, raw[i + 1]!);
-    }
-    headers.push(UPSTREAM_HEADER, u.label);
-    if (ex.stickyCookie !== null) headers.push('Set-Cookie', ex.stickyCookie);
-    ex.headersSent = true;
-    res.writeHead(status, upRes.statusMessage, headers);
-    upRes.on('data', (chunk: Buffer) => {
-      if (!res.write(chunk)) {
-        upRes.pause();
-        res.once('drain', () => upRes.resume());
+  /** Request body to the upstream as it arrives, with backpressure; re-chunked when the client sent chunks. */
+  private streamBody(ex: Exchange, conn: UpstreamConnection): void {
+    const req = ex.req;
+    const resume = () => req.resume();
+    req.on('data', (chunk: Buffer) => {
+      if (ex.conn !== conn) return;
+      let ok: boolean;
+      if (ex.chunkedBody) {
+        conn.write(`${chunk.length.toString(16)}\r\n`);
+        conn.write(chunk);
+        ok = conn.write('\r\n');
+      } else ok = conn.write(chunk);
+      if (!ok) {
+        req.pause();
+        conn.socket.once('drain', resume);
       }
     });
-    upRes.on('end', () => {
-      this.release(ex);
-      res.end();
-    });
-    // The upstream died mid-body (crash, drain deadline): the client's response is cut, never left hanging.
-    upRes.on('error', noop);
-    upRes.on('close', () => {
-      if (upRes.complete) return;
-      ex.isError = true;
-      this.release(ex);
-      res.destroy();
-    });
+    if (ex.chunkedBody) {
+      req.on('end', () => {
+        if (ex.conn === conn) conn.write('0\r\n\r\n');
+      });
+    }
   }
 
-  private onUpstreamError(
-    ex: Exchange,
-    u: UpstreamRuntime,
-    upReq: http.ClientRequest,
-    err: NodeJS.ErrnoException,
-  ): void {
-    if (ex.upReq !== upReq || ex.upstream !== u) return;
+  onUpstreamError(ex: Exchange, err: UpstreamError): void {
+    const u = ex.upstream;
+    if (u === null) return;
     this.release(ex);
     if (ex.done) return;
-    if (ex.headersSent) {
+    if (ex.res.headersSent) {
       ex.isError = true;
       ex.res.destroy();
       return;
     }
-    const code = err.code ?? '';
-    const refused = code === 'ECONNREFUSED';
-    if (refused) this.ejectPassively(u, code);
-    // Safe to resend: the request never reached the upstream (refused), or a reused keep-alive
-    // connection was closed under us before any answer (the classic idle race) and the method is idempotent.
-    const neverSent = refused || err instanceof ConnectTimeout;
+    const refused = err.kind === 'refused';
+    if (refused) this.ejectPassively(u, err.code);
+    // Safe to resend: the request never reached the upstream (refused, connect timeout), or a reused
+    // keep-alive connection was closed under us before any answer (the idle race) and the method is idempotent.
+    const neverSent = refused || err.kind === 'connect-timeout';
     const staleSocket =
-      (code === 'ECONNRESET' || err.message === 'socket hang up') &&
-      upReq.reusedSocket &&
-      IDEMPOTENT.has(ex.req.method ?? '');
+      err.kind === 'reset' && err.reused && !err.answered && IDEMPOTENT.has(ex.req.method ?? '');
     if (!ex.hasBody && ex.attempts < 3 && (neverSent || staleSocket)) {
       const pool = ex.setIndex === SET_CANARY ? this.routing.healthyCanary : this.routing.healthyStable;
       const next = staleSocket ? u : this.choose(pool, u);
@@ -591,19 +592,15 @@ export class RouterServer {
         return;
       }
     }
-    if (err instanceof UpstreamTimeout) {
-      this.fail(ex, 504, `upstream-timeout ${u.upstream.id}`);
-      return;
-    }
-    if (err instanceof ConnectTimeout) {
-      this.fail(ex, 502, `upstream-connect-timeout ${u.upstream.id}`);
-      return;
-    }
-    this.fail(ex, 502, `upstream-${refused ? 'refused' : 'failed'} ${u.upstream.id} ${code || err.message}`);
+    const id = u.upstream.id;
+    if (err.kind === 'timeout') this.fail(ex, 504, `upstream-timeout ${id}`);
+    else if (err.kind === 'connect-timeout') this.fail(ex, 502, `upstream-connect-timeout ${id}`);
+    else if (refused) this.fail(ex, 502, `upstream-refused ${id} ${err.code}`);
+    else this.fail(ex, 502, `upstream-failed ${id} ${err.code}`);
   }
 
   /** Marks one upstream attempt finished (in-flight bookkeeping, drain completion). */
-  private release(ex: Exchange): void {
+  release(ex: Exchange): void {
     const u = ex.upstream;
     if (u === null) return;
     ex.upstream = null;
@@ -636,14 +633,16 @@ export class RouterServer {
     if (ex.done) return;
     ex.done = true;
     const finished = ex.res.writableFinished;
-    if (!finished && ex.upReq && ex.upstream) {
+    if (!finished && ex.upstream) {
       // Client went away: stop the upstream work too.
-      ex.upReq.destroy();
+      ex.conn?.abort();
+      ex.conn = null;
       this.release(ex);
     }
     const ring = this.rings[ex.setIndex as 0 | 1 | 2];
     ring.inFlight--;
-    ring.record(this.now(), performance.now() - ex.startedAt, ex.isError || !finished);
+    // A client that hangs up early is not the revision's fault: only 5xx and upstream failures count.
+    ring.record(this.now(), performance.now() - ex.startedAt, ex.isError);
     if (this.closing) this.maybeExitAfterDrain();
   }
 
@@ -745,6 +744,8 @@ export class RouterServer {
       effectiveCanaryWeight: r.canaryWeight,
       healthCheck: { ...DEFAULT_HEALTH_CHECK, ...this.healthCheck },
       startedAt: this.startedAt,
+      appliedAt: this.appliedAt === 0 ? 0 : performance.timeOrigin + this.appliedAt,
+      firstRequestAt: this.firstRequestAt === 0 ? 0 : performance.timeOrigin + this.firstRequestAt,
     };
     if (r.fallback) state.fallback = r.fallback;
     return state;
@@ -785,8 +786,8 @@ export class RouterServer {
         this.closeResolve = undefined;
         clearTimeout(deadline);
         this.server.closeAllConnections();
-        for (const rt of this.upstreams.values()) rt.agent.destroy();
-        for (const rt of this.draining.values()) rt.agent.destroy();
+        for (const rt of this.upstreams.values()) rt.pool.destroy();
+        for (const rt of this.draining.values()) rt.pool.destroy();
         resolve();
       };
       const deadline = setTimeout(finish, drainMs);
@@ -803,8 +804,6 @@ export class RouterServer {
     if (r[0].inFlight + r[1].inFlight + r[2].inFlight === 0) this.closeResolve();
   }
 }
-
-function noop(): void {}
 
 /** A fresh read of the set: it may change while a probe is awaited. */
 function isDraining(rt: UpstreamRuntime): boolean {
@@ -824,29 +823,19 @@ function stickyFromCookie(cookie: string, current: number): number {
   return current;
 }
 
-/** Removes headers named in `Connection: a, b` (they are hop-by-hop for this hop only). */
-function stripConnectionTokens(headers: string[], tokens: string): void {
+/** Removes header lines named in `Connection: a, b` (they are hop-by-hop for this hop only). Rare path. */
+function stripConnectionTokens(lines: string, tokens: string): string {
   const names = new Set(
     tokens
       .split(',')
       .map((t) => t.trim().toLowerCase())
       .filter((t) => t !== '' && t !== 'close' && t !== 'keep-alive'),
   );
-  if (names.size === 0) return;
-  for (let i = headers.length - 2; i >= 0; i -= 2) {
-    if (names.has(headers[i]!.toLowerCase())) headers.splice(i, 2);
-  }
-}
-
-class UpstreamTimeout extends Error {
-  constructor() {
-    super('upstream sent nothing in time');
-  }
-}
-class ConnectTimeout extends Error {
-  constructor() {
-    super('upstream connect timed out');
-  }
+  if (names.size === 0) return lines;
+  return lines
+    .split('\r\n')
+    .filter((line, i) => i === 0 || !names.has(line.slice(0, line.indexOf(':')).toLowerCase()))
+    .join('\r\n');
 }
 
 /** One health probe. Resolves with a short description, rejects with why it failed. */

@@ -106,6 +106,8 @@ export interface ValidatePathsOptions {
   revisionDir?: string;
   /** Paths that may be missing without an error (the default folders). */
   optional?: boolean;
+  /** Finding no document is fine (the caller checks other sources, e.g. TS definitions). */
+  allowEmpty?: boolean;
 }
 
 export interface ValidatePathsResult {
@@ -211,7 +213,7 @@ export async function validatePaths(
     if (r.kind && r.value !== undefined)
       docs.push({ file: entry.shown, kind: r.kind, value: r.value, source: r.source });
   }
-  if (files.length === 0) {
+  if (files.length === 0 && !opts.allowEmpty) {
     const where = paths.map((p) => relative(opts.cwd, resolve(opts.cwd, p)) || '.').join(', ');
     throw new UsageError(
       `no buildspec, appspec, pipeline or deployment-group documents found in ${where}`,

@@ -1,11 +1,79 @@
-import { WorkFailedError } from '../../core/errors.js';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { errorMessage, UsageError, WorkFailedError } from '../../core/errors.js';
+import { ExitCode } from '../../core/exit-codes.js';
+import { ImportError, importDocument } from '../../synth/import.js';
+import { parseCommandArgs } from '../args.js';
 import type { Command } from '../context.js';
 
+const usage = `Usage: conveyor import FILE [--out FILE] [--force] [--name NAME] [--module SPEC] [--json]
+
+Turns an existing document into an editable TS source that uses the builders:
+  - a pipeline JSON as 'aws codepipeline get-pipeline' prints it (metadata is dropped)
+  - an appspec.yml (EC2/on-premises, ECS or Lambda)
+  - a buildspec.yml
+Run 'conveyor synth' on the result to get the same document back.
+
+Options:
+  --out FILE     write the source here (e.g. pipelines/release.ts); default: print it
+  --force        overwrite --out if it exists
+  --name NAME    output name for an appspec/buildspec (default: from the file name)
+  --module SPEC  module to import the builders from (default: conveyor)
+  --json         print {kind, name, out, notes, source} instead of the source`;
+
 const command: Command = {
-  summary: 'import',
-  usage: 'Usage: conveyor import (not implemented yet)',
-  async run() {
-    throw new WorkFailedError("'conveyor import' is not implemented yet");
+  summary: 'Turn an existing pipeline JSON, appspec or buildspec into a TS source',
+  usage,
+  async run(args, ctx) {
+    const { values, positionals } = parseCommandArgs({
+      args,
+      options: {
+        out: { type: 'string' },
+        force: { type: 'boolean', default: false },
+        name: { type: 'string' },
+        module: { type: 'string' },
+        json: { type: 'boolean', default: false },
+      },
+      allowPositionals: true,
+    });
+    const [file, extra] = positionals;
+    if (!file)
+      throw new UsageError('missing FILE', 'conveyor import pipeline.json --out pipelines/release.ts');
+    if (extra) throw new UsageError(`unexpected argument '${extra}' (import takes one FILE)`);
+    let text: string;
+    try {
+      text = await readFile(resolve(ctx.cwd, file), 'utf8');
+    } catch (err) {
+      throw new UsageError(`cannot read ${file}: ${errorMessage(err)}`);
+    }
+    let result: ReturnType<typeof importDocument>;
+    try {
+      result = importDocument(text, file, { module: values.module, name: values.name });
+    } catch (err) {
+      if (err instanceof ImportError) throw new WorkFailedError(err.message);
+      throw err;
+    }
+    if (values.out) {
+      const target = resolve(ctx.cwd, values.out);
+      if (existsSync(target) && !values.force) {
+        throw new UsageError(`${values.out} exists`, 'pass --force to overwrite it');
+      }
+      await mkdir(dirname(target), { recursive: true });
+      await writeFile(target, result.source);
+    }
+    if (values.json) {
+      ctx.stdout.write(
+        `${JSON.stringify({ kind: result.kind, name: result.name, out: values.out ?? null, notes: result.notes, source: result.source }, null, 2)}\n`,
+      );
+    } else if (values.out) {
+      ctx.stdout.write(`imported ${result.kind} '${result.name}' into ${values.out}\n`);
+      for (const note of result.notes) ctx.stdout.write(`  note: ${note}\n`);
+    } else {
+      ctx.stdout.write(result.source);
+      for (const note of result.notes) ctx.stderr.write(`note: ${note}\n`);
+    }
+    return ExitCode.Ok;
   },
 };
 export default command;

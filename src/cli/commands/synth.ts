@@ -1,11 +1,162 @@
-import { WorkFailedError } from '../../core/errors.js';
+import { isAbsolute, resolve } from 'node:path';
+import { errorMessage, UsageError } from '../../core/errors.js';
+import { ExitCode } from '../../core/exit-codes.js';
+import {
+  compareOutput,
+  formatSynthDiagnostic,
+  type OutputComparison,
+  planSynth,
+  relativeOut,
+  type SynthDiagnostic,
+  writeOutput,
+} from '../../synth/synth.js';
+import { parseCommandArgs } from '../args.js';
 import type { Command } from '../context.js';
 
+export const DEFAULT_OUT = 'conveyor.out';
+
+const usage = `Usage: conveyor synth [--out DIR] [--check] [--json]
+
+Loads every definition source under pipelines/, appspec/ and buildspec/ (TS modules or YAML/JSON
+documents), validates it, and writes the files AWS consumes to DIR (default: ${DEFAULT_OUT}/):
+  apps/<name>/appspec.yml (EC2) or appspec.yaml (ECS, Lambda)
+  builds/<name>/buildspec.yml
+  pipelines/<name>.json                 create-pipeline input ({"pipeline": ...})
+  pipelines/<name>.iam-policy.json      least-privilege policy for the pipeline's service role
+  deployment-configs/<name>.json        create-deployment-config input
+  deployment-groups/<app>.<group>.yml   conveyor deploy --config file
+The output folder is owned by synth: it is replaced as a whole, and nothing is written on any error.
+
+Options:
+  --out DIR   output folder (default ${DEFAULT_OUT})
+  --check     write nothing; exit 1 listing every file that would change, be added or be removed
+  --json      machine-readable result on stdout
+
+Exit codes: 0 done (or up to date with --check); 1 invalid definitions, or --check found changes;
+2 a source cannot be loaded (throws, exports no or the wrong definition, YAML syntax error),
+two sources emit the same file, or the output folder cannot be written.`;
+
+/** Problems with the sources themselves (not with what they define) are configuration errors. */
+const CONFIG_RULES = new Set(['synth/source', 'synth/duplicate-output', 'synth/emit']);
+
 const command: Command = {
-  summary: 'synth',
-  usage: 'Usage: conveyor synth (not implemented yet)',
-  async run() {
-    throw new WorkFailedError("'conveyor synth' is not implemented yet");
+  summary: 'Build every definition into the files AWS consumes',
+  usage,
+  async run(args, ctx) {
+    const { values, positionals } = parseCommandArgs({
+      args,
+      options: {
+        out: { type: 'string' },
+        check: { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+      },
+      allowPositionals: true,
+    });
+    if (positionals.length > 0)
+      throw new UsageError(
+        `unexpected argument '${positionals[0]}'`,
+        'synth takes no paths; sources live under pipelines/, appspec/ and buildspec/',
+      );
+    const root = ctx.cwd;
+    const outArg = values.out ?? DEFAULT_OUT;
+    const outDir = isAbsolute(outArg) ? outArg : resolve(root, outArg);
+    const outLabel = relativeOut(root, outDir);
+
+    const plan = await planSynth({ root });
+    if (plan.sourceCount === 0) {
+      // Without sources synth would empty the output folder; far more likely the wrong directory.
+      throw new UsageError(
+        `no definition sources found under pipelines/, appspec/ or buildspec/ in ${root}`,
+        'run conveyor synth at the project root, or add a source such as pipelines/release.ts',
+      );
+    }
+    const errors = plan.diagnostics.filter((d) => d.severity === 'error');
+    const printDiagnostics = () => {
+      for (const d of plan.diagnostics) ctx.stderr.write(`${formatSynthDiagnostic(d)}\n`);
+    };
+
+    if (errors.length > 0) {
+      const configError = errors.some((d) => CONFIG_RULES.has(d.ruleId));
+      if (values.json) {
+        ctx.stdout.write(
+          `${JSON.stringify({ ok: false, out: outLabel, written: false, diagnostics: plan.diagnostics }, null, 2)}\n`,
+        );
+      } else {
+        printDiagnostics();
+        const sources = new Set(errors.map((d) => d.file)).size;
+        ctx.stderr.write(
+          `conveyor synth: ${errors.length} error${errors.length === 1 ? '' : 's'} in ${sources} source${sources === 1 ? '' : 's'}; nothing written\n`,
+        );
+      }
+      return configError ? ExitCode.Usage : ExitCode.Failed;
+    }
+
+    const comparison = await compareOutput(plan, outDir);
+    const dirty = comparison.changed.length + comparison.added.length + comparison.removed.length;
+
+    if (values.check) {
+      if (values.json) {
+        ctx.stdout.write(
+          `${JSON.stringify(result(plan.diagnostics, outLabel, comparison, dirty === 0, false), null, 2)}\n`,
+        );
+      } else {
+        printDiagnostics();
+        for (const path of comparison.changed) ctx.stdout.write(`would change: ${outLabel}/${path}\n`);
+        for (const path of comparison.added) ctx.stdout.write(`would add:    ${outLabel}/${path}\n`);
+        for (const path of comparison.removed) ctx.stdout.write(`would remove: ${outLabel}/${path}\n`);
+        ctx.stdout.write(
+          dirty === 0
+            ? `${outLabel} is up to date (${plan.files.length} files from ${plan.sourceCount} sources)\n`
+            : `${outLabel} is out of date: ${dirty} file${dirty === 1 ? '' : 's'} differ; run 'conveyor synth' and commit the result\n`,
+        );
+      }
+      return dirty === 0 ? ExitCode.Ok : ExitCode.Failed;
+    }
+
+    if (dirty > 0) {
+      try {
+        await writeOutput(plan, outDir);
+      } catch (err) {
+        throw new UsageError(`cannot write ${outLabel}: ${errorMessage(err)}; nothing written`);
+      }
+    }
+    if (values.json) {
+      ctx.stdout.write(
+        `${JSON.stringify(result(plan.diagnostics, outLabel, comparison, true, dirty > 0), null, 2)}\n`,
+      );
+    } else {
+      printDiagnostics();
+      for (const path of comparison.changed) ctx.stdout.write(`updated  ${outLabel}/${path}\n`);
+      for (const path of comparison.added) ctx.stdout.write(`created  ${outLabel}/${path}\n`);
+      for (const path of comparison.removed) ctx.stdout.write(`removed  ${outLabel}/${path}\n`);
+      ctx.stdout.write(
+        `synthesized ${plan.files.length} files from ${plan.sourceCount} sources into ${outLabel}/` +
+          (dirty === 0
+            ? ' (no changes)\n'
+            : ` (${comparison.changed.length} updated, ${comparison.added.length} created, ${comparison.removed.length} removed)\n`),
+      );
+    }
+    return ExitCode.Ok;
   },
 };
+
+function result(
+  diagnostics: SynthDiagnostic[],
+  out: string,
+  c: OutputComparison,
+  ok: boolean,
+  written: boolean,
+) {
+  return {
+    ok,
+    out,
+    written,
+    changed: c.changed,
+    added: c.added,
+    removed: c.removed,
+    unchanged: c.unchanged,
+    diagnostics,
+  };
+}
+
 export default command;

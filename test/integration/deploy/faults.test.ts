@@ -51,7 +51,7 @@ describe('bad revisions are refused before anything is touched', () => {
     f.appspec('v1', 'version: 0.0\nhooks: {}\n');
     const r2 = await f.cli(['deploy', '--revision', f.rev('v1')]);
     expect(r2.code).toBe(2);
-    expect(r2.stderr).toContain("missing required key 'os'");
+    expect(r2.stderr).toMatch(/appspec\.yml:1:1 error appspec\/missing-key missing required key `os`/);
   });
 
   it('an invalid group file points at the line', async () => {
@@ -60,18 +60,38 @@ describe('bad revisions are refused before anything is touched', () => {
     const r = await f.cli(['deploy', '--revision', f.rev('v1')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(
-      /group\.yml:\d+:\d+ error deployment-group\/schema-maximum strategy\.steps\.0\.setWeight must be <= 100/,
+      /group\.yml:20:18 error deployment-group\/invalid-value `strategy\.steps\[0\]\.setWeight` is the number 300; allowed: 0 to 100/,
     );
   });
 });
 
 describe('hook failures roll back to the last good revision', () => {
-  it('a missing hook script', async () => {
+  it('a missing hook script is refused before the fleet is touched', async () => {
     const f = await servingV1();
     f.appspec('v2', APPSPEC_WITH('  AfterInstall:\n    - location: scripts/missing.sh\n'));
+    const r = await f.cli(['deploy', '--revision', f.rev('v2')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /appspec\.yml:\d+:\d+ error appspec\/hook-script-missing hook script `scripts\/missing\.sh` does not exist/,
+    );
+    const history = JSON.parse((await f.cli(['history', '--json'])).stdout) as unknown[];
+    expect(history).toHaveLength(1);
+    expect(await sample(f, 4)).toEqual({ v1: 4 });
+  });
+
+  it('a hook script deleted after the check fails its event and rolls back', async () => {
+    const f = await servingV1();
+    // Valid when checked, gone when AfterInstall runs (a script that removes another one).
+    f.script('v2', 'gone.sh', 'exit 0');
+    f.script('v2', 'remove.sh', 'rm -f "$INSTANCE_ROOT"/.conveyor/deployment-archive/*/scripts/gone.sh');
+    f.appspec(
+      'v2',
+      APPSPEC_WITH(
+        '  BeforeInstall:\n    - location: scripts/remove.sh\n  AfterInstall:\n    - location: scripts/gone.sh\n',
+      ),
+    );
     const d = await expectRolledBackToV1(f, await f.cli(['deploy', '--revision', f.rev('v2')]));
-    expect(d.reason).toMatch(/AfterInstall failed on a-1/);
-    expect(d.reason).toContain('missing.sh');
+    expect(d.reason).toMatch(/AfterInstall failed on a-1: .*gone\.sh/);
   });
 
   it('a hook script that is not executable is made executable first, as the CodeDeploy agent does', async () => {
@@ -88,56 +108,5 @@ describe('hook failures roll back to the last good revision', () => {
     f.appspec('v2', APPSPEC_WITH('  AfterInstall:\n    - location: scripts\n'));
     const d = await expectRolledBackToV1(f, await f.cli(['deploy', '--revision', f.rev('v2')]));
     expect(d.reason).toMatch(/AfterInstall failed on a-1: .*scripts is not a file/);
-  });
-
-  it('a hook that exits non-zero, with its output shown', async () => {
-    const f = await servingV1();
-    f.script('v2', 'after.sh', 'echo "migrations: table users is locked" >&2\nexit 3');
-    f.appspec('v2', APPSPEC_WITH('  AfterInstall:\n    - location: scripts/after.sh\n'));
-    const r = await f.cli(['deploy', '--revision', f.rev('v2')]);
-    expect(r.stdout).toContain('table users is locked');
-    const d = await expectRolledBackToV1(f, r);
-    expect(d.reason).toMatch(/AfterInstall failed on a-1: .*(3|exit)/);
-  });
-
-  it('a hook that exceeds its timeout is killed', async () => {
-    const f = await servingV1();
-    f.script('v2', 'slow.sh', 'sleep 30');
-    f.appspec('v2', APPSPEC_WITH('  BeforeInstall:\n    - location: scripts/slow.sh\n      timeout: 1\n'));
-    const started = Date.now();
-    const d = await expectRolledBackToV1(f, await f.cli(['deploy', '--revision', f.rev('v2')]));
-    expect(Date.now() - started).toBeLessThan(15_000);
-    expect(d.reason).toMatch(/BeforeInstall failed on a-1: .*slow\.sh failed to complete in 1 seconds/);
-  });
-
-  it('ValidateService failing stops the broken revision before it takes traffic', async () => {
-    const f = await servingV1();
-    f.script('v2', 'validate.sh', 'echo "no answer on /health" >&2; exit 1');
-    const d = await expectRolledBackToV1(f, await f.cli(['deploy', '--revision', f.rev('v2')]));
-    expect(d.reason).toMatch(/ValidateService failed on a-1/);
-  });
-
-  it('rollback hooks run with the reason in their environment', async () => {
-    const f = makeGroup(
-      'strategy: all-at-once',
-      'rollback:\n  hooks:\n    beforeRollback: before.sh\n    afterRollback: after.sh\n',
-    );
-    fixtures.push(f);
-    const { writeFileSync, chmodSync, readFileSync } = await import('node:fs');
-    const { join } = await import('node:path');
-    for (const name of ['before', 'after']) {
-      writeFileSync(
-        join(f.dir, `${name}.sh`),
-        `#!/bin/sh\necho "${name} $CONVEYOR_ROLLBACK_TRIGGER: $CONVEYOR_ROLLBACK_REASON" >> "$(dirname "$0")/rollback.log"\n`,
-      );
-      chmodSync(join(f.dir, `${name}.sh`), 0o755);
-    }
-    expect((await f.cli(['deploy', '--revision', f.rev('v1')])).code).toBe(0);
-    f.script('v2', 'validate.sh', 'exit 1');
-    await expectRolledBackToV1(f, await f.cli(['deploy', '--revision', f.rev('v2')]));
-    const log = readFileSync(join(f.dir, 'rollback.log'), 'utf8').trim().split('\n');
-    expect(log).toHaveLength(2);
-    expect(log[0]).toMatch(/^before failure: ValidateService failed on a-1/);
-    expect(log[1]).toMatch(/^after failure: /);
   });
 });

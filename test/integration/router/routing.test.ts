@@ -59,9 +59,13 @@ describe('router: weights', () => {
     await router.client.setRouting(table([a.upstream()], [b.upstream()], 0));
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     expect((await request(router.url(), { agent })).body).toBe('a');
-    await router.client.setRouting(table([a.upstream()], [b.upstream()], 100));
+    const applied = await router.client.setRouting(table([a.upstream()], [b.upstream()], 100));
+    expect(applied.firstRequestAt).toBe(0);
     expect((await request(router.url(), { agent })).body).toBe('b');
     agent.destroy();
+    const state = await router.client.getState();
+    expect(state.firstRequestAt).toBeGreaterThanOrEqual(state.appliedAt!);
+    expect(state.firstRequestAt! - state.appliedAt!).toBeLessThan(5000);
   });
 });
 
@@ -149,6 +153,37 @@ describe('router: proxying', () => {
     const body = Buffer.alloc(3 * 1024 * 1024, 7);
     const r = await request(router.url('/upload'), { method: 'POST', body });
     expect(r.body).toBe(`a ${body.length}`);
+  });
+
+  it('passes a chunked request body and HEAD answers through intact', async () => {
+    const a = await upstream('a');
+    const router = await startRouter();
+    await router.client.setRouting(table([a.upstream()]));
+    const chunked = await new Promise<string>((resolve, reject) => {
+      const req = http.request(router.url('/upload'), { method: 'POST', agent: false }, (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => {
+          body += c.toString();
+        });
+        res.on('end', () => resolve(body));
+      });
+      req.on('error', reject);
+      req.setHeader('transfer-encoding', 'chunked');
+      req.write(Buffer.alloc(1000, 1));
+      setTimeout(() => req.end(Buffer.alloc(2345, 2)), 20);
+    });
+    expect(chunked).toBe('a 3345');
+    const head = await request(router.url('/echo'), { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.body).toBe('');
+    expect(head.headers['content-type']).toBe('application/json');
+    // The connection stays usable after a body-less answer.
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    for (let i = 0; i < 3; i++) {
+      expect((await request(router.url('/echo'), { method: 'HEAD', agent })).status).toBe(200);
+      expect((await request(router.url(), { agent })).body).toBe('a');
+    }
+    agent.destroy();
   });
 
   it('streams the response: the first bytes arrive before the upstream has finished', async () => {

@@ -1,0 +1,504 @@
+/**
+ * `npm run bench router`: the router against the same tiny upstream hit directly, through a plain
+ * node http.request proxy, and through nginx (one worker, keep-alive upstream), side by side in one run.
+ *
+ * Placement on a 2-core machine (taskset): the load generator and the upstream(s) share cpu 0; the
+ * proxy under test has cpu 1 to itself. For "direct", the upstream is alone on cpu 1. So every proxy
+ * gets the same single core nginx gets with one worker.
+ *
+ * Figures: autocannon (closed loop, 50 keep-alive connections) for req/s and p50/p99; an open-loop
+ * fixed-rate client (1,000 req/s, sub-ms timing) for the added p99, also autocannon `overallRate` for
+ * reference; and the time from an admin weight change to the first response routed by the new weight.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { packageRoot } from '../src/core/paths.js';
+import { RouterClient } from '../src/router/client.js';
+
+const CPU_LOAD = '0';
+const CPU_PROXY = '1';
+const CONNECTIONS = 50;
+const DURATION_S = Number(process.env.ROUTER_BENCH_SECONDS ?? 5);
+const RATE = 1000;
+
+const UPSTREAM_JS = `
+const http = require('node:http');
+const body = Buffer.from('ok');
+const s = http.createServer((req, res) => {
+  res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '2' });
+  res.end(body);
+});
+s.keepAliveTimeout = 65000;
+s.listen(0, '127.0.0.1', () => console.log('PORT ' + s.address().port));
+`;
+
+// The baseline: what a straightforward node proxy looks like (keep-alive agent, pipe both ways).
+const PLAIN_PROXY_JS = `
+const http = require('node:http');
+const [host, port] = process.argv[2].split(':');
+const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+const s = http.createServer((req, res) => {
+  const up = http.request({ host, port: Number(port), method: req.method, path: req.url, headers: req.headers, agent }, (r) => {
+    res.writeHead(r.statusCode, r.headers);
+    r.pipe(res);
+  });
+  up.on('error', () => { res.statusCode = 502; res.end(); });
+  req.pipe(up);
+});
+s.keepAliveTimeout = 65000;
+s.listen(0, '127.0.0.1', () => console.log('PORT ' + s.address().port));
+`;
+
+// Open-loop client: sends at a fixed rate regardless of answers, alternating between two URLs (direct and
+// through the router) so both see the same moments of a noisy machine; times each request with hrtime.
+const RATE_CLIENT_JS = `
+const http = require('node:http');
+const [urls, rate, ms] = [process.argv[2].split(','), Number(process.argv[3]), Number(process.argv[4])];
+const agents = urls.map(() => new http.Agent({ keepAlive: true, maxSockets: 64 }));
+const lat = urls.map(() => []); let errors = 0; let sent = 0; let done = 0;
+const start = performance.now();
+function one(i) {
+  sent++;
+  const t = performance.now();
+  http.get(urls[i], { agent: agents[i] }, (res) => { res.resume(); res.on('end', () => { lat[i].push(performance.now() - t); done++; }); })
+    .on('error', () => { errors++; done++; });
+}
+function tick() {
+  const now = performance.now();
+  const due = Math.min(Math.floor(((now - start) * rate) / 1000), Math.floor((ms * rate) / 1000));
+  while (sent < due) one(sent % urls.length);
+  if (now - start < ms) setTimeout(tick, 1);
+  else { const wait = () => (done >= sent ? report() : setTimeout(wait, 5)); wait(); }
+}
+function q(l, p) { return l[Math.min(l.length - 1, Math.floor(l.length * p))]; }
+function report() {
+  const out = lat.map((l) => { l.sort((a, b) => a - b); return { n: l.length, p50: q(l, 0.5), p90: q(l, 0.9), p99: q(l, 0.99), max: l[l.length - 1] }; });
+  console.log(JSON.stringify({ sent, errors, results: out }));
+  agents.forEach((a) => a.destroy());
+}
+setTimeout(tick, 1);
+`;
+
+interface Figures {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  total: number;
+  /** CPU the process under test spent per request, in microseconds (robust to a noisy neighbour). */
+  cpuUsPerRequest?: number;
+}
+
+const children: ChildProcess[] = [];
+const hasTaskset = commandExists('taskset');
+
+function commandExists(cmd: string): boolean {
+  try {
+    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function pinned(cpu: string, cmd: string, args: string[]): ChildProcess {
+  const child = hasTaskset
+    ? spawn('taskset', ['-c', cpu, cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+    : spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  return child;
+}
+
+function portFrom(child: ChildProcess): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /PORT (\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`child exited (${code}) before listening: ${out}`)));
+  });
+}
+
+async function startNodeScript(dir: string, name: string, source: string, cpu: string, args: string[] = []) {
+  const file = join(dir, name);
+  writeFileSync(file, source);
+  const child = pinned(cpu, process.execPath, [file, ...args]);
+  return { child, port: await portFrom(child) };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPort(port: number, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const ok = await new Promise<boolean>((resolve) => {
+      http
+        .get({ host: '127.0.0.1', port, path: '/', agent: false }, (res) => {
+          res.resume();
+          resolve(true);
+        })
+        .on('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`nothing answered on port ${port}`);
+}
+
+function runChild(cpu: string, cmd: string, args: string[], timeoutMs = 60_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = pinned(cpu, cmd, args);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${cmd} ${args.join(' ')} did not finish within ${timeoutMs} ms`));
+    }, timeoutMs);
+    let out = '';
+    let err = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.stderr!.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(out);
+      else reject(new Error(`${cmd} exited ${code}: ${err}`));
+    });
+  });
+}
+
+/** CPU time (user + system) of processes, in ms, from /proc (0 where unavailable). */
+function cpuMs(pids: number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // not on Linux, or gone
+    }
+  }
+  return ticks * 10; // USER_HZ is 100 on Linux
+}
+
+function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+const autocannonBin = join(packageRoot, 'node_modules', 'autocannon', 'autocannon.js');
+
+async function autocannon(url: string, seconds: number, rate?: number): Promise<Figures> {
+  const args = [autocannonBin, '-j', '-c', String(rate ? 10 : CONNECTIONS), '-d', String(seconds)];
+  if (rate) args.push('-R', String(rate));
+  const out = await runChild(CPU_LOAD, process.execPath, [...args, url]);
+  const j = JSON.parse(out) as {
+    requests: { average: number; total: number };
+    latency: { p50: number; p99: number };
+    errors: number;
+    non2xx: number;
+  };
+  return {
+    rps: j.requests.average,
+    p50: j.latency.p50,
+    p99: j.latency.p99,
+    errors: j.errors + j.non2xx,
+    total: j.requests.total,
+  };
+}
+
+async function measure(url: string, pids: number[]): Promise<Figures> {
+  await autocannon(url, 1); // warm-up: JIT, connection pools
+  const before = cpuMs(pids);
+  const f = await autocannon(url, DURATION_S);
+  const spent = cpuMs(pids) - before;
+  if (spent > 0 && f.total > 0) f.cpuUsPerRequest = (spent * 1000) / f.total;
+  return f;
+}
+
+interface RateFigures {
+  n: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
+
+async function fixedRate(dir: string, urls: string[]) {
+  const file = join(dir, 'rate-client.cjs');
+  writeFileSync(file, RATE_CLIENT_JS);
+  const list = urls.join(',');
+  await runChild(CPU_LOAD, process.execPath, [file, list, String(RATE), '1000']); // warm-up
+  const out = await runChild(CPU_LOAD, process.execPath, [
+    file,
+    list,
+    String(RATE),
+    String(DURATION_S * 1000),
+  ]);
+  return JSON.parse(out) as { sent: number; errors: number; results: RateFigures[] };
+}
+
+async function startRouterProcess(dir: string): Promise<{ client: RouterClient; port: number; pid: number }> {
+  const stateDir = join(dir, 'router');
+  const child = pinned(CPU_PROXY, process.execPath, [
+    join(packageRoot, 'dist', 'router', 'main.js'),
+    '--state-dir',
+    stateDir,
+    '--port',
+    '0',
+  ]);
+  const pidFile = join(stateDir, 'router.pid');
+  const deadline = Date.now() + 5000;
+  while (!existsSync(pidFile)) {
+    if (Date.now() > deadline || child.exitCode !== null) throw new Error('router did not start');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const info = JSON.parse(readFileSync(pidFile, 'utf8')) as { port: number };
+  return { client: new RouterClient(join(stateDir, 'router.sock')), port: info.port, pid: child.pid! };
+}
+
+async function startNginx(
+  dir: string,
+  upstreamPort: number,
+): Promise<{ port: number; master: ChildProcess }> {
+  const port = await freePort();
+  const conf = join(dir, 'nginx.conf');
+  writeFileSync(
+    conf,
+    `worker_processes 1;
+daemon off;
+pid ${dir}/nginx.pid;
+error_log ${dir}/nginx-error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/nginx-body;
+  proxy_temp_path ${dir}/nginx-proxy;
+  fastcgi_temp_path ${dir}/nginx-fastcgi;
+  uwsgi_temp_path ${dir}/nginx-uwsgi;
+  scgi_temp_path ${dir}/nginx-scgi;
+  upstream app { server 127.0.0.1:${upstreamPort}; keepalive 256; }
+  server {
+    listen 127.0.0.1:${port};
+    keepalive_requests 1000000;
+    location / {
+      proxy_pass http://app;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host $host;
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+    }
+  }
+}
+`,
+  );
+  const nginx = pinned(CPU_PROXY, 'nginx', ['-p', dir, '-c', conf]);
+  if (process.env.BENCH_DEBUG) nginx.stderr!.pipe(process.stderr);
+  await waitForPort(port);
+  return { port, master: nginx };
+}
+
+/**
+ * Admin weight change (0 → 100) under a steady request loop, 20 times. Three figures per change:
+ * admin call issued → first request the router routed under the new table (from the router's own
+ * timestamps; both processes read the same clock), → first response from the canary, and the admin
+ * call's round trip alone.
+ */
+async function weightSwitchLatency(client: RouterClient, port: number, stable: number, canary: number) {
+  const up = (id: string, p: number) => ({ id, host: '127.0.0.1', port: p });
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+  const routed: number[] = [];
+  const answered: number[] = [];
+  const adminOnly: number[] = [];
+  const now = () => performance.timeOrigin + performance.now();
+  for (let trial = 0; trial < 20; trial++) {
+    await client.setRouting({ stable: [up('s', stable)], canary: [up('c', canary)], canaryWeight: 0 });
+    let changedAt = 0;
+    let firstNew = 0;
+    let running = true;
+    const loop = async () => {
+      while (running) {
+        const tag = await new Promise<string>((resolve) => {
+          http
+            .get({ host: '127.0.0.1', port, path: '/', agent }, (res) => {
+              res.resume();
+              res.on('end', () => resolve(String(res.headers['x-conveyor-upstream'])));
+            })
+            .on('error', () => resolve('error'));
+        });
+        if (changedAt > 0 && firstNew === 0 && tag.startsWith('canary/')) {
+          firstNew = now();
+          running = false;
+        }
+      }
+    };
+    const loops = [loop(), loop(), loop(), loop()];
+    await new Promise((r) => setTimeout(r, 30));
+    changedAt = now();
+    await client.setRouting({ stable: [up('s', stable)], canary: [up('c', canary)], canaryWeight: 100 });
+    adminOnly.push(now() - changedAt);
+    await Promise.race([Promise.all(loops), new Promise((r) => setTimeout(r, 1000))]);
+    running = false;
+    await Promise.all(loops);
+    const state = await client.getState();
+    routed.push(state.firstRequestAt ? state.firstRequestAt - changedAt : Number.POSITIVE_INFINITY);
+    answered.push(firstNew > 0 ? firstNew - changedAt : Number.POSITIVE_INFINITY);
+  }
+  agent.destroy();
+  const stats = (xs: number[]) => {
+    const sorted = [...xs].sort((a, b) => a - b);
+    return { median: sorted[Math.floor(sorted.length / 2)]!, max: sorted[sorted.length - 1]! };
+  };
+  return { routed: stats(routed), answered: stats(answered), admin: stats(adminOnly) };
+}
+
+function row(name: string, f: Figures, direct: Figures, nginx: Figures | undefined): string {
+  const vsDirect = (f.rps / direct.rps).toFixed(2);
+  const vsNginx = nginx ? (f.rps / nginx.rps).toFixed(2) : '-';
+  return (
+    `${name.padEnd(30)} ${Math.round(f.rps).toString().padStart(8)} req/s  p50 ${f.p50.toFixed(1).padStart(5)} ms` +
+    `  p99 ${f.p99.toFixed(1).padStart(5)} ms  x${vsDirect} direct  x${vsNginx} nginx` +
+    (f.cpuUsPerRequest ? `  cpu ${f.cpuUsPerRequest.toFixed(1)} us/req` : '') +
+    (f.errors ? `  errors ${f.errors}` : '')
+  );
+}
+
+export default async function routerBench(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'router-bench-'));
+  const hasNginx = commandExists('nginx');
+  console.log(
+    `machine: ${hasTaskset ? '' : 'NO taskset (processes not pinned); '}load generator autocannon (${CONNECTIONS} keep-alive ` +
+      `connections, ${DURATION_S} s after a 1 s warm-up) and upstream(s) on cpu ${CPU_LOAD}; the proxy under test alone on cpu ${CPU_PROXY}` +
+      `; "direct" = upstream alone on cpu ${CPU_PROXY}. Tiny response (2 bytes).`,
+  );
+  try {
+    // Direct: the upstream gets the proxy's core.
+    const directUp = await startNodeScript(dir, 'upstream.cjs', UPSTREAM_JS, CPU_PROXY);
+    const direct = await measure(`http://127.0.0.1:${directUp.port}/`, [directUp.child.pid!]);
+    directUp.child.kill('SIGKILL');
+
+    const upA = await startNodeScript(dir, 'upstream.cjs', UPSTREAM_JS, CPU_LOAD);
+    const upB = await startNodeScript(dir, 'upstream.cjs', UPSTREAM_JS, CPU_LOAD);
+
+    let nginx: Figures | undefined;
+    if (hasNginx) {
+      const ng = await startNginx(dir, upA.port);
+      nginx = await measure(`http://127.0.0.1:${ng.port}/`, [ng.master.pid!, ...childPids(ng.master.pid!)]);
+      // SIGTERM lets the master take its worker down; a killed master would orphan it.
+      const master = ng.master;
+      const gone = new Promise((r) => master.once('exit', r));
+      master.kill('SIGTERM');
+      await gone;
+    } else {
+      console.log(
+        'nginx is absent: its row is skipped. To compare, install it: apt-get install -y nginx-light',
+      );
+    }
+
+    const plain = await startNodeScript(dir, 'plain-proxy.cjs', PLAIN_PROXY_JS, CPU_PROXY, [
+      `127.0.0.1:${upA.port}`,
+    ]);
+    const plainFigures = await measure(`http://127.0.0.1:${plain.port}/`, [plain.child.pid!]);
+    plain.child.kill('SIGKILL');
+
+    const router = await startRouterProcess(dir);
+    const up = (id: string, port: number) => ({ id, host: '127.0.0.1', port });
+    await router.client.setRouting({ stable: [up('a', upA.port)], canary: [], canaryWeight: 0 });
+    const routerUrl = `http://127.0.0.1:${router.port}/`;
+    const stableOnly = await measure(routerUrl, [router.pid]);
+    await router.client.setRouting({
+      stable: [up('a', upA.port)],
+      canary: [up('b', upB.port)],
+      canaryWeight: 50,
+    });
+    await router.client.resetMetrics();
+    const split = await measure(routerUrl, [router.pid]);
+    const m = await router.client.metrics(60_000);
+    await router.client.setRouting({ stable: [up('a', upA.port)], canary: [], canaryWeight: 0 });
+
+    console.log(row('direct (upstream on cpu 1)', direct, direct, nginx));
+    if (nginx) console.log(row('nginx 1 worker, keepalive', nginx, direct, nginx));
+    console.log(row('plain node http.request proxy', plainFigures, direct, nginx));
+    console.log(row('router, stable only', stableOnly, direct, nginx));
+    console.log(row('router, 50/50 stable/canary', split, direct, nginx));
+    console.log(
+      `router split check: canary share ${((m.canary.requests / Math.max(1, m.total.requests)) * 100).toFixed(1)}% of ` +
+        `${m.total.requests} requests of the split run (warm-up included), errors ${m.total.errors}`,
+    );
+    if (nginx) {
+      const ratio = stableOnly.rps / nginx.rps;
+      console.log(
+        `router/nginx throughput: ${ratio.toFixed(2)} (target >= 0.40) ${ratio >= 0.4 ? 'OK' : 'MISSED'}`,
+      );
+    }
+    console.log(
+      `router/plain-proxy throughput: ${(stableOnly.rps / plainFigures.rps).toFixed(2)}; ` +
+        `router/direct: ${(stableOnly.rps / direct.rps).toFixed(2)}`,
+    );
+    const cpu = (f: Figures | undefined) => f?.cpuUsPerRequest;
+    if (cpu(stableOnly) && cpu(plainFigures)) {
+      const r = cpu(stableOnly)!;
+      const parts = [`router ${r.toFixed(1)} us`, `plain proxy ${cpu(plainFigures)!.toFixed(1)} us`];
+      if (cpu(nginx)) parts.push(`nginx ${cpu(nginx)!.toFixed(1)} us`);
+      console.log(
+        `proxy CPU per request (busy-machine-proof): ${parts.join(', ')}; ` +
+          `router/plain-proxy efficiency ${(cpu(plainFigures)! / r).toFixed(2)}` +
+          (cpu(nginx) ? `, router/nginx efficiency ${(cpu(nginx)! / r).toFixed(2)} (target >= 0.40)` : ''),
+      );
+    }
+
+    // Added latency at a fixed 1,000 req/s in total: requests alternate between the upstream (cpu 0)
+    // directly and the router (cpu 1) in front of the same upstream.
+    const rate = await fixedRate(dir, [`http://127.0.0.1:${upA.port}/`, routerUrl]);
+    const [d, r] = rate.results as [RateFigures, RateFigures];
+    const added = r.p99 - d.p99;
+    console.log(
+      `fixed ${RATE} req/s open loop (${DURATION_S} s, alternating direct/router): ` +
+        `direct p50 ${d.p50.toFixed(2)} p90 ${d.p90.toFixed(2)} p99 ${d.p99.toFixed(2)} ms; ` +
+        `router p50 ${r.p50.toFixed(2)} p90 ${r.p90.toFixed(2)} p99 ${r.p99.toFixed(2)} ms; ` +
+        `added p50 ${(r.p50 - d.p50).toFixed(2)} ms, added p99 ${added.toFixed(2)} ms (target < 2 ms) ` +
+        `${added < 2 ? 'OK' : 'MISSED'}; errors ${rate.errors}`,
+    );
+    const acDirect = await autocannon(`http://127.0.0.1:${upA.port}/`, DURATION_S, RATE);
+    const acRouter = await autocannon(routerUrl, DURATION_S, RATE);
+    console.log(
+      `autocannon overallRate ${RATE} (1 ms resolution, includes its own batching): direct p99 ${acDirect.p99} ms, ` +
+        `router p99 ${acRouter.p99} ms, added ${(acRouter.p99 - acDirect.p99).toFixed(0)} ms`,
+    );
+
+    const sw = await weightSwitchLatency(router.client, router.port, upA.port, upB.port);
+    console.log(
+      `weight change -> first request routed by the new weight: median ${sw.routed.median.toFixed(2)} ms, ` +
+        `max ${sw.routed.max.toFixed(2)} ms over 20 changes (target < 10 ms) ${sw.routed.max < 10 ? 'OK' : 'MISSED'}; ` +
+        `-> first response from it: median ${sw.answered.median.toFixed(2)} ms, max ${sw.answered.max.toFixed(2)} ms; ` +
+        `admin call alone: median ${sw.admin.median.toFixed(2)} ms`,
+    );
+  } finally {
+    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

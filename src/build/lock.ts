@@ -1,0 +1,87 @@
+import { readFileSync } from 'node:fs';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/**
+ * A cross-process lock made of a directory (mkdir is atomic). The holder's pid is written inside, so a lock left by
+ * a process that died is taken over instead of blocking forever.
+ */
+export interface FileLock {
+  release(): Promise<void>;
+}
+
+/** True while `pid` runs; a zombie (killed, not yet reaped) counts as gone. */
+export function processAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return true;
+  }
+}
+
+/** Tries once; returns undefined when a live process holds the lock. */
+export async function tryLock(
+  dir: string,
+  owner: Record<string, unknown> = {},
+): Promise<FileLock | undefined> {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      await mkdir(dir, { recursive: false });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+        await mkdir(join(dir, '..'), { recursive: true });
+        continue;
+      }
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const holder = await readLockOwner(dir);
+      if (holder && typeof holder.pid === 'number' && processAlive(holder.pid)) return undefined;
+      if (!holder) {
+        // Just created by someone who has not written the owner yet: held, unless it has been like that for long.
+        const age = await stat(dir).then(
+          (st) => Date.now() - st.mtimeMs,
+          () => 0,
+        );
+        if (age < 5000) return undefined;
+      }
+      await rm(dir, { recursive: true, force: true });
+      continue;
+    }
+    await writeFile(
+      join(dir, 'owner.json'),
+      JSON.stringify({ pid: process.pid, at: new Date().toISOString(), ...owner }),
+    );
+    return { release: () => rm(dir, { recursive: true, force: true }) };
+  }
+  return undefined;
+}
+
+export async function readLockOwner(dir: string): Promise<Record<string, unknown> | undefined> {
+  try {
+    return JSON.parse(await readFile(join(dir, 'owner.json'), 'utf8')) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Waits (polling) until the lock is free, or until `timeoutMs` passes. */
+export async function lock(
+  dir: string,
+  timeoutMs = 10_000,
+  owner: Record<string, unknown> = {},
+): Promise<FileLock> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const held = await tryLock(dir, owner);
+    if (held) return held;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for lock ${dir}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

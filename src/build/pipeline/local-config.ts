@@ -1,0 +1,54 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+
+/**
+ * `.conveyor/local-actions.yml`: how a pipeline's AWS actions map to this machine.
+ *
+ *   codebuild:              # CodeBuild ProjectName -> buildspec (relative to the input artifact, else the project)
+ *     my-app-build: buildspec/app.yml
+ *   codedeploy:             # "ApplicationName/DeploymentGroupName" -> deployment group file for `conveyor deploy`
+ *     hello/dev: pipelines/groups/dev.yml
+ *   actions:                # "Stage/Action" (or just "Action") -> a shell command, for providers with no local runner
+ *     Deploy/PublishDocs: ./scripts/publish-docs-locally.sh
+ */
+export interface LocalActionsConfig {
+  codebuild: Record<string, string>;
+  codedeploy: Record<string, string>;
+  actions: Record<string, string>;
+  file?: string;
+}
+
+export const localConfigFile = join('.conveyor', 'local-actions.yml');
+
+export async function loadLocalConfig(
+  root: string,
+  file = join(root, localConfigFile),
+): Promise<LocalActionsConfig> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    return { codebuild: {}, codedeploy: {}, actions: {} };
+  }
+  let value: unknown;
+  try {
+    value = parse(text);
+  } catch (err) {
+    throw new Error(`${file}: ${(err as Error).message.split('\n')[0]}`);
+  }
+  const obj = (value ?? {}) as Record<string, unknown>;
+  const map = (key: string): Record<string, string> => {
+    const v = obj[key];
+    if (v === undefined || v === null) return {};
+    if (typeof v !== 'object' || Array.isArray(v)) throw new Error(`${file}: '${key}' must be a map`);
+    return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, String(x)]));
+  };
+  // `localBuildspec` is accepted as another name for `codebuild`.
+  return {
+    codebuild: { ...map('localBuildspec'), ...map('codebuild') },
+    codedeploy: map('codedeploy'),
+    actions: map('actions'),
+    file,
+  };
+}

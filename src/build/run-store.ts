@@ -1,0 +1,169 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Diagnostic } from '../spec/diagnostics.js';
+import { lock, processAlive } from './lock.js';
+
+/**
+ * Run history under `.conveyor/runs/<id>/`: `run.json` (the record, rewritten atomically as the run progresses) beside
+ * the run's logs and artifacts. A record still `InProgress` whose process is gone is shown as `Abandoned`.
+ */
+export type RunStatus =
+  | 'Queued'
+  | 'InProgress'
+  | 'Succeeded'
+  | 'Failed'
+  | 'TimedOut'
+  | 'Stopped'
+  | 'Superseded'
+  | 'Abandoned';
+
+export interface RunTrigger {
+  /** manual: a CLI call; push: a git hook; pipeline: an action of a pipeline run. */
+  type: 'manual' | 'push' | 'pipeline';
+  ref?: string;
+  detail?: string;
+  parentRunId?: string;
+}
+
+export interface PhaseRecord {
+  name: string;
+  status: 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'STOPPED' | 'SKIPPED' | 'IN_PROGRESS';
+  startedAt?: string;
+  durationMs?: number;
+  /** CodeBuild's phase context: why it failed. */
+  message?: string;
+  commands?: { command: string; exitCode: number; durationMs: number }[];
+}
+
+export interface ActionRecord {
+  name: string;
+  provider: string;
+  category: string;
+  runOrder: number;
+  status: 'Succeeded' | 'Failed' | 'InProgress' | 'Skipped' | 'Waiting' | 'Abandoned' | 'Stopped';
+  startedAt?: string;
+  durationMs?: number;
+  message?: string;
+  logPath?: string;
+  buildRunId?: string;
+  outputVariables?: Record<string, string>;
+  outputArtifacts?: string[];
+}
+
+export interface StageRecord {
+  name: string;
+  status: 'Succeeded' | 'Failed' | 'InProgress' | 'Skipped' | 'RolledBack' | 'Stopped';
+  startedAt?: string;
+  durationMs?: number;
+  message?: string;
+  actions: ActionRecord[];
+}
+
+export interface RunRecord {
+  id: string;
+  kind: 'build' | 'pipeline';
+  status: RunStatus;
+  trigger: RunTrigger;
+  commit?: string;
+  startedAt: string;
+  endedAt?: string;
+  durationMs?: number;
+  pid: number;
+  logPath?: string;
+  message?: string;
+  /** Why a document could not be used (invalid buildspec or pipeline). */
+  diagnostics?: Diagnostic[];
+  // build
+  project?: string;
+  buildId?: string;
+  buildNumber?: number;
+  phases?: PhaseRecord[];
+  artifacts?: { identifier: string; name?: string; files: number; folder: string; zip: string }[];
+  reports?: { group: string; fileFormat: string; files: number; folder: string }[];
+  exportedVariables?: Record<string, string>;
+  // pipeline
+  pipeline?: string;
+  executionId?: string;
+  executionMode?: string;
+  stages?: StageRecord[];
+  variables?: Record<string, string>;
+}
+
+export function runsDir(root: string): string {
+  return join(root, '.conveyor', 'runs');
+}
+
+export function newRunId(kind: 'build' | 'pipeline', now: number): string {
+  const stamp = new Date(now).toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
+  return `${kind === 'build' ? 'b' : 'p'}-${stamp}-${randomBytes(3).toString('hex')}`;
+}
+
+export async function writeRun(root: string, record: RunRecord): Promise<void> {
+  const dir = join(runsDir(root), record.id);
+  await mkdir(dir, { recursive: true });
+  const tmp = join(dir, `run.json.${process.pid}.${randomBytes(3).toString('hex')}.tmp`);
+  await writeFile(tmp, `${JSON.stringify(record, null, 2)}\n`);
+  await rename(tmp, join(dir, 'run.json'));
+}
+
+export async function readRun(root: string, id: string): Promise<RunRecord | undefined> {
+  try {
+    const record = JSON.parse(await readFile(join(runsDir(root), id, 'run.json'), 'utf8')) as RunRecord;
+    return withLiveness(record);
+  } catch {
+    return undefined;
+  }
+}
+
+function withLiveness(record: RunRecord): RunRecord {
+  if ((record.status === 'InProgress' || record.status === 'Queued') && !processAlive(record.pid)) {
+    return {
+      ...record,
+      status: 'Abandoned',
+      message: record.message ?? `process ${record.pid} ended without finishing the run`,
+    };
+  }
+  return record;
+}
+
+/** Every recorded run, newest first. */
+export async function listRuns(root: string): Promise<RunRecord[]> {
+  let names: string[];
+  try {
+    names = await readdir(runsDir(root));
+  } catch {
+    return [];
+  }
+  const records: RunRecord[] = [];
+  for (const name of names) {
+    if (!/^[bp]-/.test(name)) continue;
+    const r = await readRun(root, name);
+    if (r) records.push(r);
+  }
+  return records.sort((a, b) =>
+    a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : a.id < b.id ? 1 : -1,
+  );
+}
+
+/** CODEBUILD_BUILD_NUMBER: one counter per project, kept in `.conveyor/build-numbers.json`. */
+export async function nextBuildNumber(root: string, project: string): Promise<number> {
+  const dir = join(root, '.conveyor');
+  await mkdir(dir, { recursive: true });
+  const held = await lock(join(dir, 'locks', 'build-numbers'));
+  try {
+    const file = join(dir, 'build-numbers.json');
+    let numbers: Record<string, number> = {};
+    try {
+      numbers = JSON.parse(await readFile(file, 'utf8')) as Record<string, number>;
+    } catch {
+      numbers = {};
+    }
+    const next = (numbers[project] ?? 0) + 1;
+    numbers[project] = next;
+    await writeFile(file, `${JSON.stringify(numbers, null, 2)}\n`);
+    return next;
+  } finally {
+    await held.release();
+  }
+}

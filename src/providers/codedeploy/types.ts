@@ -1,0 +1,85 @@
+/**
+ * Types of the CodeDeploy provider. Strategies, statuses and events are the deploy engine's own
+ * (src/deploy), so the runner and the CLI hand their values over unchanged.
+ */
+import type { DeploymentStatus, LedgerEventBody } from '../../deploy/events.js';
+import type { MinimumHealthyHosts, Strategy, TrafficStep } from '../../deploy/strategies/strategy.js';
+
+export type { DeploymentStatus, MinimumHealthyHosts, Strategy, TrafficStep };
+
+export type ComputePlatform = 'Server' | 'ECS' | 'Lambda';
+
+/** Rollback settings of the deployment group file (`rollback:`). */
+export interface RollbackSettings {
+  onFailure?: boolean;
+  onGateBreach?: boolean;
+  onHealthFailure?: boolean;
+}
+
+/** Where CodeDeploy gets the revision. */
+export type RevisionSource =
+  | {
+      s3: {
+        bucket: string;
+        key: string;
+        bundleType: 'zip' | 'tar' | 'tgz' | 'YAML' | 'JSON';
+        version?: string;
+        eTag?: string;
+      };
+    }
+  | { github: { repository: string; commitId: string } }
+  /** ECS and Lambda: the appspec itself, sent inline (read from the revision folder's appspec.yml). */
+  | { appSpecContent: string };
+
+/** The group file's `codedeploy:` section. */
+export interface CodeDeploySettings {
+  /** Default: the group's `application`. */
+  applicationName?: string;
+  /** Default: the group's `deploymentGroup`. */
+  deploymentGroupName?: string;
+  region?: string;
+  /** Expected compute platform; checked against the live deployment group. */
+  computePlatform?: ComputePlatform;
+  revision?: RevisionSource;
+  description?: string;
+  /** Poll interval while following (default 15 s, the SDK waiter's). */
+  pollSeconds?: number;
+}
+
+/** The ledger events the CodeDeploy provider reports (a subset of the engine's LedgerEventBody). */
+export type CodeDeployEvent = Extract<
+  LedgerEventBody,
+  {
+    type:
+      | 'step'
+      | 'hook'
+      | 'traffic'
+      | 'paused'
+      | 'resumed'
+      | 'rollback-started'
+      | 'rollback-finished'
+      | 'finished';
+  }
+>;
+
+/**
+ * A provider that runs a whole deployment itself (CodeDeploy does: it batches hosts, runs the lifecycle,
+ * shifts traffic and rolls back on its own), as opposed to the engine's step-by-step DeployProvider, whose
+ * runner executes each planned step. The runner delegates to it and records the events it reports.
+ */
+export interface WholeDeploymentProvider<Request, Prepared, Result> {
+  readonly name: string;
+  readonly mode: 'whole-deployment';
+  /** Every check that can fail before anything starts; reads only. */
+  prepare(request: Request): Promise<Prepared>;
+  /** Starts the deployment; returns the provider's deployment id. */
+  start(prepared: Prepared): Promise<string>;
+  /** Follows to the end (rollback included), reporting engine events. */
+  follow(
+    deploymentId: string,
+    onEvent: (event: CodeDeployEvent) => void,
+    signal?: AbortSignal,
+  ): Promise<Result>;
+  promote(deploymentId: string, full?: boolean): Promise<unknown>;
+  abort(deploymentId: string): Promise<unknown>;
+}

@@ -1,0 +1,154 @@
+/**
+ * Loads TS definition sources without a compile step the user runs: esbuild bundles every source
+ * in one call (in memory, then to a scratch folder inside the project so package imports such as
+ * 'conveyor' resolve as they would for the source), and Node imports the bundles. One batch costs
+ * a fraction of loading each source through tsx (200 sources: 0.6-1.1 s against 1.4-4.7 s).
+ *
+ * What a bundle keeps external: packages (bare specifiers) and plain .js/.mjs/.cjs files, which are
+ * imported natively by absolute URL, so a library is loaded once and shared by all sources.
+ * TS files a source imports (shared helpers) are bundled into it.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, rm, rmdir } from 'node:fs/promises';
+import { join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { Message, Plugin } from 'esbuild';
+
+/** Conveyor's own code (a builder that threw): the user's frame is the interesting one. */
+const PACKAGE_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const OWN_CODE = [join(PACKAGE_ROOT, 'dist') + sep, join(PACKAGE_ROOT, 'src') + sep];
+
+export type TsLoadResult =
+  | { module: Record<string, unknown> }
+  | { line: number; col: number; message: string };
+
+const externalJs: Plugin = {
+  name: 'conveyor-external-js',
+  setup(build) {
+    build.onResolve({ filter: /^(\.|\/|file:)/ }, (args) => {
+      if (args.kind === 'entry-point') return undefined;
+      const abs = args.path.startsWith('file:')
+        ? fileURLToPath(args.path)
+        : resolve(args.resolveDir, args.path);
+      if (/\.(c|m)?js$/.test(abs) && existsSync(abs))
+        return { path: pathToFileURL(abs).href, external: true };
+      return undefined;
+    });
+  },
+};
+
+function firstError(
+  errors: readonly Message[],
+  root: string,
+  file: string,
+): { line: number; col: number; message: string } {
+  const e = errors[0];
+  const where = e?.location;
+  const inFile = where && resolve(root, where.file) === resolve(root, file);
+  const elsewhere =
+    where && !inFile
+      ? ` (in ${relative(root, resolve(root, where.file)).split(sep).join('/')}:${where.line}:${where.column + 1})`
+      : '';
+  return {
+    line: inFile ? where.line : 0,
+    col: inFile ? where.column + 1 : 0,
+    message: `cannot compile: ${e?.text ?? 'unknown error'}${elsewhere}`,
+  };
+}
+
+/** Bundles and imports every file (paths relative to root); never throws for a source's mistake. */
+export async function loadTsModules(
+  root: string,
+  files: readonly string[],
+): Promise<Map<string, TsLoadResult>> {
+  const results = new Map<string, TsLoadResult>();
+  if (files.length === 0) return results;
+  const esbuild = await import('esbuild');
+  const stateDir = join(root, '.conveyor');
+  const createdStateDir = !existsSync(stateDir);
+  const scratch = join(
+    stateDir,
+    `synth-${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`,
+  );
+  const options = {
+    bundle: true,
+    format: 'esm' as const,
+    platform: 'node' as const,
+    target: 'node20',
+    packages: 'external' as const,
+    outdir: scratch,
+    outExtension: { '.js': '.mjs' },
+    sourcemap: 'inline' as const,
+    logLevel: 'silent' as const,
+    absWorkingDir: root,
+    plugins: [externalJs],
+  };
+  const entry = (file: string, i: number) => ({ in: join(root, file), out: `s${i}` });
+  try {
+    await mkdir(scratch, { recursive: true });
+    let built = false;
+    try {
+      await esbuild.build({ ...options, entryPoints: files.map(entry) });
+      built = true;
+    } catch {
+      // One broken source fails the batch: build them one by one to pin each error to its source.
+    }
+    const ok: number[] = [];
+    if (built) for (const i of files.keys()) ok.push(i);
+    else {
+      for (const [i, file] of files.entries()) {
+        try {
+          await esbuild.build({ ...options, entryPoints: [entry(file, i)] });
+          ok.push(i);
+        } catch (err) {
+          results.set(file, firstError((err as { errors?: Message[] }).errors ?? [], root, file));
+        }
+      }
+    }
+    // Stack traces of a throwing source point at the source, not at the bundle.
+    process.setSourceMapsEnabled?.(true);
+    for (const i of ok) {
+      const file = files[i] as string;
+      try {
+        const mod = (await import(pathToFileURL(join(scratch, `s${i}.mjs`)).href)) as Record<string, unknown>;
+        results.set(file, { module: mod });
+      } catch (err) {
+        results.set(file, describeError(err, root, file));
+      }
+    }
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+    // Leave no trace in a project that had no .conveyor/ folder before.
+    if (createdStateDir) await rmdir(stateDir).catch(() => undefined);
+  }
+  return results;
+}
+
+/** The error's message, positioned at the first stack frame in project code (source-mapped). */
+function describeError(
+  err: unknown,
+  root: string,
+  file: string,
+): { line: number; col: number; message: string } {
+  if (!(err instanceof Error)) return { line: 0, col: 0, message: `failed to load: ${String(err)}` };
+  const frame = (err.stack ?? '')
+    .split('\n')
+    .slice(1)
+    .map((l) => /\(?((?:file:\/\/)?\/[^():]+):(\d+):(\d+)\)?$/.exec(l.trim()))
+    .find((m) => {
+      const path = m?.[1]?.startsWith('file:') ? fileURLToPath(m[1]) : m?.[1];
+      return (
+        path &&
+        !path.includes('node_modules') &&
+        !path.includes(`${sep}.conveyor${sep}`) &&
+        !OWN_CODE.some((d) => path.startsWith(d))
+      );
+    });
+  if (!frame?.[1]) return { line: 0, col: 0, message: `failed to load: ${err.message}` };
+  const where = relative(root, frame[1].startsWith('file:') ? fileURLToPath(frame[1]) : frame[1])
+    .split(sep)
+    .join('/');
+  if (where === file)
+    return { line: Number(frame[2]), col: Number(frame[3]), message: `failed to load: ${err.message}` };
+  return { line: 0, col: 0, message: `failed to load: ${err.message} (at ${where}:${frame[2]}:${frame[3]})` };
+}

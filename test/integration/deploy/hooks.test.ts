@@ -1,0 +1,83 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { APPSPEC_WITH, type GroupFixture, makeGroup, sample } from './helpers.js';
+
+const fixtures: GroupFixture[] = [];
+afterEach(async () => {
+  for (const f of fixtures.splice(0)) await f.cleanup();
+});
+
+/** A group serving v1, ready for a v2 that the test breaks. */
+async function servingV1(): Promise<GroupFixture> {
+  const f = makeGroup('strategy: all-at-once');
+  fixtures.push(f);
+  const r = await f.cli(['deploy', '--revision', f.rev('v1')]);
+  expect(r.code, r.stderr).toBe(0);
+  return f;
+}
+
+async function expectRolledBackToV1(
+  f: GroupFixture,
+  deploy: { code: number; stdout: string; stderr: string },
+) {
+  expect(deploy.code).toBe(1);
+  const s = JSON.parse((await f.cli(['status', '--json'])).stdout);
+  expect(s.deployment.status).toBe('RolledBack');
+  expect(await sample(f, 6)).toEqual({ v1: 6 });
+  return s.deployment as {
+    reason: string;
+    failedHook?: { event: string; message?: string; output?: string };
+  };
+}
+
+describe('hook failures roll back to the last good revision (2)', () => {
+  it('a hook that exits non-zero, with its output shown', async () => {
+    const f = await servingV1();
+    f.script('v2', 'after.sh', 'echo "migrations: table users is locked" >&2\nexit 3');
+    f.appspec('v2', APPSPEC_WITH('  AfterInstall:\n    - location: scripts/after.sh\n'));
+    const r = await f.cli(['deploy', '--revision', f.rev('v2')]);
+    expect(r.stdout).toContain('table users is locked');
+    const d = await expectRolledBackToV1(f, r);
+    expect(d.reason).toMatch(/AfterInstall failed on a-1: .*(3|exit)/);
+  });
+
+  it('a hook that exceeds its timeout is killed', async () => {
+    const f = await servingV1();
+    f.script('v2', 'slow.sh', 'sleep 30');
+    f.appspec('v2', APPSPEC_WITH('  BeforeInstall:\n    - location: scripts/slow.sh\n      timeout: 1\n'));
+    const started = Date.now();
+    const d = await expectRolledBackToV1(f, await f.cli(['deploy', '--revision', f.rev('v2')]));
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(d.reason).toMatch(/BeforeInstall failed on a-1: .*slow\.sh failed to complete in 1 seconds/);
+  });
+
+  it('ValidateService failing stops the broken revision before it takes traffic', async () => {
+    const f = await servingV1();
+    f.script('v2', 'validate.sh', 'echo "no answer on /health" >&2; exit 1');
+    const d = await expectRolledBackToV1(f, await f.cli(['deploy', '--revision', f.rev('v2')]));
+    expect(d.reason).toMatch(/ValidateService failed on a-1/);
+  });
+
+  it('rollback hooks run with the reason in their environment', async () => {
+    const f = makeGroup(
+      'strategy: all-at-once',
+      'rollback:\n  hooks:\n    beforeRollback: before.sh\n    afterRollback: after.sh\n',
+    );
+    fixtures.push(f);
+    const { writeFileSync, chmodSync, readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    for (const name of ['before', 'after']) {
+      writeFileSync(
+        join(f.dir, `${name}.sh`),
+        `#!/bin/sh\necho "${name} $CONVEYOR_ROLLBACK_TRIGGER: $CONVEYOR_ROLLBACK_REASON" >> "$(dirname "$0")/rollback.log"\n`,
+      );
+      chmodSync(join(f.dir, `${name}.sh`), 0o755);
+    }
+    expect((await f.cli(['deploy', '--revision', f.rev('v1')])).code).toBe(0);
+    f.script('v2', 'validate.sh', 'exit 1');
+    await expectRolledBackToV1(f, await f.cli(['deploy', '--revision', f.rev('v2')]));
+    const log = readFileSync(join(f.dir, 'rollback.log'), 'utf8').trim().split('\n');
+    expect(log).toHaveLength(2);
+    expect(log[0]).toMatch(/^before failure: ValidateService failed on a-1/);
+    expect(log[1]).toMatch(/^after failure: /);
+  });
+});
