@@ -191,6 +191,9 @@ export const rules = {
   'cross/codedeploy-appspec': e(
     'a CodeDeploy action whose input artifact cannot carry appspec.yml at its root',
   ),
+  'cross/exported-variable': w(
+    'a #{namespace.variable} reference to a CodeBuild action variable its buildspec does not export',
+  ),
   'cross/ecs-template-artifact': e(
     'a CodeDeployToECS action whose template artifact (built by a buildspec) does not include taskdef.json / appspec.yaml',
   ),

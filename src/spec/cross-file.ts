@@ -16,7 +16,8 @@ export interface CheckedDocument {
 type CrossRule =
   | 'cross/codebuild-secondary-artifacts'
   | 'cross/codedeploy-appspec'
-  | 'cross/ecs-template-artifact';
+  | 'cross/ecs-template-artifact'
+  | 'cross/exported-variable';
 
 function at(
   doc: CheckedDocument,
@@ -139,6 +140,7 @@ export function checkCrossFile(docs: CheckedDocument[]): Diagnostic[] {
         );
       });
     }
+    checkExportedVariables(doc, actions, buildspecs, out);
     for (const a of actions) {
       if (a.provider === 'CodeDeployToECS' && a.category === 'Deploy') {
         checkEcsTemplates(doc, a, builtBy, out);
@@ -238,5 +240,43 @@ function checkEcsTemplates(
         `add ${path} to ${which}.files, or set ${pathKey}`,
       ),
     );
+  }
+}
+
+const VARIABLE_REF = /#\{([^.}\s]+)\.([^}\s]+)\}/g;
+
+/** `#{BuildVariables.X}` must name a variable the CodeBuild action's buildspec exports. */
+function checkExportedVariables(
+  doc: CheckedDocument,
+  actions: ActionInfo[],
+  buildspecs: CheckedDocument[],
+  out: Diagnostic[],
+): void {
+  const exportedBy = new Map<string, { action: ActionInfo; spec: CheckedDocument; names: string[] }>();
+  for (const a of actions) {
+    if (a.provider !== 'CodeBuild' || !a.namespace) continue;
+    const spec = buildspecFor(a, buildspecs);
+    if (!spec || !isRecord(spec.value)) continue;
+    const env = isRecord(spec.value.env) ? spec.value.env : {};
+    exportedBy.set(a.namespace, { action: a, spec, names: asList(env['exported-variables']) });
+  }
+  if (exportedBy.size === 0) return;
+  for (const a of actions) {
+    for (const [key, value] of Object.entries(a.configuration)) {
+      if (typeof value !== 'string') continue;
+      for (const m of value.matchAll(VARIABLE_REF)) {
+        const producer = exportedBy.get(m[1]!);
+        if (!producer || producer.names.includes(m[2]!)) continue;
+        out.push(
+          at(
+            doc,
+            'cross/exported-variable',
+            [...a.path, 'configuration', key],
+            `${m[0]} in ${a.stageName}/${a.name} reads \`${m[2]}\`, which ${producer.spec.file} does not list in env.exported-variables (has: ${producer.names.join(', ') || 'none'})`,
+            `add ${m[2]} to env.exported-variables`,
+          ),
+        );
+      }
+    }
   }
 }

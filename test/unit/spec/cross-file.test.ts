@@ -109,6 +109,29 @@ describe('cross-file rules', () => {
     expect(found[0]!.line).toBeGreaterThan(1);
   });
 
+  it('warns when a pipeline reads a CodeBuild variable the buildspec does not export', () => {
+    const buildspec = doc(
+      'buildspec.yml',
+      'buildspec',
+      'version: 0.2\nenv:\n  exported-variables: [IMAGE_TAG]\nphases:\n  build:\n    commands: [make]\nartifacts:\n  files: [appspec.yaml, taskdef.json]\n',
+    );
+    const pipeline = JSON.parse(
+      ecsPipeline({ Image1ContainerName: '#{BuildVariables.IMAGE_URI}', Image1ArtifactName: 'BuildOut' }),
+    );
+    pipeline.pipeline.stages[1].actions[0].namespace = 'BuildVariables';
+    const found = checkCrossFile([
+      buildspec,
+      doc('pipeline.json', 'pipeline', JSON.stringify(pipeline, null, 2)),
+    ]);
+    expect(found.map((d) => [d.ruleId, d.severity, d.message])).toEqual([
+      [
+        'cross/exported-variable',
+        'warning',
+        '#{BuildVariables.IMAGE_URI} in Deploy/BlueGreen reads `IMAGE_URI`, which buildspec.yml does not list in env.exported-variables (has: IMAGE_TAG)',
+      ],
+    ]);
+  });
+
   it('does not guess when several buildspecs could belong to a CodeBuild action', () => {
     const a = doc(
       'buildspec-web.yml',
