@@ -115,6 +115,12 @@ export async function planSynth(options: PlanOptions): Promise<SynthPlan> {
         owners.set(file.path, item);
         planned.push(item);
         diagnostics.push(...(await checkFile(item, source, exportName)));
+        for (const note of file.notes ?? []) {
+          diagnostics.push({
+            ...sourceDiagnostic(source, exportName, 'synth/iam-policy', note),
+            severity: 'warning',
+          });
+        }
       }
     }
   }

@@ -22,6 +22,7 @@ documents), validates it, and writes the files AWS consumes to DIR (default: ${D
   apps/<name>/appspec.yml (EC2) or appspec.yaml (ECS, Lambda)
   builds/<name>/buildspec.yml
   pipelines/<name>.json                 create-pipeline input ({"pipeline": ...})
+  pipelines/<name>.iam-policy.json      least-privilege policy for the pipeline's service role
   deployment-configs/<name>.json        create-deployment-config input
   deployment-groups/<app>.<group>.yml   conveyor deploy --config file
 The output folder is owned by synth: it is replaced as a whole, and nothing is written on any error.

@@ -1,3 +1,4 @@
+import { pipelinePolicyWithNotes } from '../../aws/iam/pipeline-policy.js';
 import type { Definition } from '../definition.js';
 import {
   buildspecOrder,
@@ -11,7 +12,13 @@ import {
 import { renderJson, renderYaml } from './render.js';
 
 /** Document kinds as `conveyor validate --kind` names them, plus the deployment-config input. */
-export type OutputKind = 'buildspec' | 'appspec' | 'pipeline' | 'deployment-group' | 'deployment-config';
+export type OutputKind =
+  | 'buildspec'
+  | 'appspec'
+  | 'pipeline'
+  | 'deployment-group'
+  | 'deployment-config'
+  | 'iam-policy';
 
 export interface EmittedFile {
   /** Path under the output folder, with `/` separators. */
@@ -21,6 +28,8 @@ export interface EmittedFile {
   /** The document as emitted (key-ordered), for round-trip checks and validation. */
   document: unknown;
   definition: Definition;
+  /** Things the user should review (e.g. actions whose IAM permissions could not be derived). */
+  notes?: string[];
 }
 
 function header(source: string): string[] {
@@ -62,6 +71,8 @@ export function emitDefinition(definition: Definition, source: string): EmittedF
     }
     case 'pipeline': {
       const document = { pipeline: orderKeys(definition.document, pipelineOrder) };
+      // The service role's least-privilege policy, derived from the actions (src/aws/iam).
+      const { policy, notes } = pipelinePolicyWithNotes(definition.document);
       return [
         {
           path: `pipelines/${definition.name}.json`,
@@ -69,6 +80,14 @@ export function emitDefinition(definition: Definition, source: string): EmittedF
           document,
           text: renderJson(document),
           definition,
+        },
+        {
+          path: `pipelines/${definition.name}.iam-policy.json`,
+          kind: 'iam-policy',
+          document: policy,
+          text: renderJson(policy),
+          definition,
+          notes,
         },
       ];
     }

@@ -8,6 +8,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { pipelinePolicy } from '../../../src/aws/iam/pipeline-policy.js';
+import type { PipelineDeclaration } from '../../../src/spec/pipeline/types.js';
 import { validateText } from '../../../src/spec/validate.js';
 import {
   checkShape,
@@ -36,6 +38,7 @@ describe('repo examples', () => {
     const paths = plan.files.map((f) => f.path);
     for (const app of ['web-app', 'ecs-service', 'orders-api']) {
       expect(paths).toContain(`pipelines/${app}.json`);
+      expect(paths).toContain(`pipelines/${app}.iam-policy.json`);
       expect(paths).toContain(`builds/${app}/buildspec.yml`);
       expect(paths.some((p) => p.startsWith(`apps/${app}/appspec.`))).toBe(true);
     }
@@ -47,7 +50,11 @@ describe('repo examples', () => {
       const text = readFileSync(join(repoRoot, 'conveyor.out', file.path), 'utf8');
       const parsed = file.path.endsWith('.json') ? JSON.parse(text) : parse(text);
       const expected =
-        file.kind === 'pipeline' ? { pipeline: file.definition.document } : file.definition.document;
+        file.kind === 'pipeline'
+          ? { pipeline: file.definition.document }
+          : file.kind === 'iam-policy'
+            ? pipelinePolicy(file.definition.document as PipelineDeclaration)
+            : file.definition.document;
       expect(parsed, file.path).toEqual(expected);
     }
   });
@@ -63,7 +70,7 @@ describe('repo examples', () => {
   });
 
   it('every emitted appspec, buildspec, pipeline and deployment group passes conveyor validate with no findings', () => {
-    const validated = plan.files.filter((f) => f.kind !== 'deployment-config');
+    const validated = plan.files.filter((f) => f.kind !== 'deployment-config' && f.kind !== 'iam-policy');
     expect(validated.length).toBe(12);
     for (const file of validated) {
       const text = readFileSync(join(repoRoot, 'conveyor.out', file.path), 'utf8');
