@@ -2,7 +2,10 @@ import { UsageError } from '../../core/errors.js';
 import { ExitCode } from '../../core/exit-codes.js';
 import { runnerAlive } from '../../deploy/engine.js';
 import { type GroupContext, providerFor, readGroupState } from '../../deploy/group.js';
-import { formatStatus, formatTraffic } from '../../deploy/render.js';
+import { formatEvent, formatStatus, formatTraffic } from '../../deploy/render.js';
+
+const RECENT_EVENTS = 10;
+
 import { type DeploymentState, findDeployment, isTerminal } from '../../deploy/state.js';
 import { parseCommandArgs } from '../args.js';
 import type { CliContext, Command } from '../context.js';
@@ -26,7 +29,8 @@ async function snapshot(group: GroupContext, id: string | undefined) {
   } catch {
     observed = undefined;
   }
-  return { d, runner, observed, problems };
+  const events = group.ledger.read().events.filter((e) => e.deploymentId === d.id);
+  return { d, runner, observed, problems, events };
 }
 
 function runnerLine(
@@ -46,7 +50,7 @@ async function render(
   json: boolean,
   config: string,
 ) {
-  const { d, runner, observed, problems } = await snapshot(group, id);
+  const { d, runner, observed, problems, events } = await snapshot(group, id);
   if (json) {
     ctx.stdout.write(
       `${JSON.stringify({
@@ -54,6 +58,7 @@ async function render(
         runner: { alive: runner.alive, pid: runner.pid ?? null },
         router: observed ?? null,
         ledgerProblems: problems,
+        events,
       })}\n`,
     );
   } else {
@@ -64,6 +69,18 @@ async function render(
     if (group.loaded.group.provider !== 'codedeploy')
       extra.observed = observed ? formatTraffic(observed) : 'not running';
     ctx.stdout.write(`${formatStatus(d, extra)}\n`);
+    // The last events that tell the story (hook starts and skipped hooks left out).
+    const story = events.filter(
+      (e) => !(e.type === 'hook' && (e.status === 'started' || e.status === 'skipped')) && e.type !== 'bake',
+    );
+    const shown = story.slice(-RECENT_EVENTS);
+    ctx.stdout.write(
+      `  events     ${story.length > shown.length ? `(last ${shown.length} of ${story.length}; --json for all)` : ''}\n`,
+    );
+    for (const e of shown)
+      ctx.stdout.write(
+        `    ${new Date(e.at).toISOString().slice(11, 23)} ${formatEvent(e, d).split('\n')[0]}\n`,
+      );
   }
   return d;
 }

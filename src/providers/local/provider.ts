@@ -178,6 +178,8 @@ export class LocalProvider implements DeployProvider {
       stable: await Promise.all(route.stable.map((id) => this.upstream(id))),
       canary: await Promise.all(route.canary.map((id) => this.upstream(id))),
       canaryWeight: route.canaryWeight,
+      ...(this.options.group.local?.sticky ? { sticky: true } : {}),
+      drainTimeoutMs: this.drainMs,
     };
     await client.setRouting(table);
   }
@@ -204,7 +206,18 @@ export class LocalProvider implements DeployProvider {
     await (await this.router()).resetMetrics();
   }
 
+  private get drainMs(): number {
+    return Math.round((this.options.group.local?.drainTimeoutSeconds ?? 5) * 1000);
+  }
+
   async stopInstances(instances: string[]): Promise<void> {
+    // Let requests already on these instances finish before their processes go (zero dropped requests).
+    try {
+      const client = this.client ?? new RouterClient(routerFiles(this.routerDir).socket, { timeoutMs: 1000 });
+      await client.waitDrained(instances, this.drainMs);
+    } catch {
+      // no router (down, or never started): nothing to drain
+    }
     await Promise.all(instances.map((id) => stopInstanceProcesses(this.instanceRoot(id))));
   }
 

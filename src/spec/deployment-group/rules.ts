@@ -45,7 +45,7 @@ export const groupRules: GroupRule[] = [
     }
     if (s.type === 'rolling' && !s.minimumHealthyHosts) {
       out.push({
-        path: ['strategy'],
+        path: ['strategy', 'type'],
         message: 'strategy rolling needs minimumHealthyHosts: {count: N} or {percent: P}',
       });
     }
@@ -56,7 +56,7 @@ export const groupRules: GroupRule[] = [
       (s.percent === undefined || s.intervalSeconds === undefined)
     ) {
       out.push({
-        path: ['strategy'],
+        path: ['strategy', 'type'],
         message:
           'strategy canary needs steps, or percent and intervalSeconds, or config (e.g. Canary10Percent5Minutes)',
       });
@@ -68,7 +68,7 @@ export const groupRules: GroupRule[] = [
       (s.stepPercent === undefined || s.intervalSeconds === undefined)
     ) {
       out.push({
-        path: ['strategy'],
+        path: ['strategy', 'type'],
         message:
           'strategy linear needs stepPercent and intervalSeconds, or config (e.g. Linear10PercentEvery1Minute)',
       });

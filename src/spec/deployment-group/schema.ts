@@ -155,6 +155,10 @@ export const DeploymentGroupSchema = Type.Object(
           /** First instance port; omitted = free ephemeral loopback ports chosen at install. */
           basePort: Type.Optional(Type.Integer({ minimum: 1024, maximum: 65000 })),
           host: Type.Optional(Type.String()),
+          /** Keep each client on the set (stable or new) it first reached while weights change. */
+          sticky: Type.Optional(Type.Boolean()),
+          /** How long in-flight requests may finish on instances leaving the router before they are stopped. */
+          drainTimeoutSeconds: Type.Optional(Type.Number({ minimum: 0, maximum: 300 })),
         },
         { additionalProperties: false },
       ),

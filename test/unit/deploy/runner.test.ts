@@ -391,6 +391,55 @@ describe('Runner in fake time', () => {
     expect(t.provider.servingRevisions().stable).toEqual(['v1']);
   });
 
+  it('an analysis step passes only when the gates pass within its window', async () => {
+    const t = setup();
+    await t.deploy('v1', Strategies.allAtOnce());
+    const ok = await t.deploy(
+      'v2',
+      Strategies.steps([
+        { kind: 'setWeight', percent: 20 },
+        { kind: 'analysis', seconds: 3 },
+      ]),
+    );
+    expect(ok.status).toBe('Succeeded');
+    expect(ok.verdicts).toBeGreaterThanOrEqual(2);
+    t.provider.canaryMetrics = { requests: 50, errors: 10 };
+    const bad = await t.deploy(
+      'v3',
+      Strategies.steps([
+        { kind: 'setWeight', percent: 20 },
+        { kind: 'analysis', seconds: 3 },
+      ]),
+    );
+    expect(bad.status).toBe('RolledBack');
+    expect(bad.rollback?.trigger).toBe('gate');
+  });
+
+  it('notifies every deployment event kind, in order, without waiting on the receivers', async () => {
+    const t = setup();
+    await t.deploy('v1', Strategies.allAtOnce());
+    const kinds: string[] = [];
+    const notifier = { notify: (e: { kind: string }) => void kinds.push(e.kind), flush: async () => {} };
+    t.provider.canaryMetrics = { requests: 50, errors: 25 };
+    const state = reduce(t.ledger.read().events);
+    const plan = planDeployment(3, { slot: state.fleet!.slot, revision: 'v1' }, Strategies.canary(10, 5));
+    const id = createDeployment(t.ledger, t.clock, {
+      revision: { label: 'v3', dir: '/revisions/v3' },
+      plan,
+      options: { creator: 'user', ignoreApplicationStopFailures: false, skipAnalysis: false },
+      previous: { slot: state.fleet!.slot, revision: state.fleet!.revision },
+    });
+    const runner = new Runner(
+      { ledger: t.ledger, provider: t.provider, clock: t.clock, group: t.group, configDir: '/', notifier },
+      id,
+    );
+    const d = await t.drive(runner.run());
+    expect(d.status).toBe('RolledBack');
+    expect(kinds[0]).toBe('started');
+    expect(kinds.filter((k) => k === 'step').length).toBe(3);
+    expect(kinds.at(-1)).toBe('rolled-back');
+  });
+
   it('half-at-a-time keeps at least half the fleet serving during each batch', async () => {
     const t = setup();
     await t.deploy('v1', Strategies.allAtOnce());
