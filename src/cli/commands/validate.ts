@@ -1,8 +1,8 @@
 import { UsageError } from '../../core/errors.js';
 import { ExitCode } from '../../core/exit-codes.js';
-import { formatDiagnostic, hasErrors } from '../../spec/diagnostics.js';
+import { hasErrors } from '../../spec/diagnostics.js';
 import { DOCUMENT_KINDS, type DocumentKind } from '../../spec/kind.js';
-import { validatePaths } from '../../spec/validate.js';
+import { formatSourceDiagnostic, validateWithSources } from '../../synth/validate-sources.js';
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../context.js';
 
@@ -12,6 +12,8 @@ const usage = `Usage: conveyor validate [PATH...] [--kind KIND] [--revision DIR]
 
 Validate buildspec, appspec, pipeline and deployment-group files. Folders are walked; each file's
 kind is detected from its name and content. Default paths: ${DEFAULT_PATHS.join('/ ')}/
+TS definition sources (.ts/.mts files given, or under pipelines/ appspec/ buildspec/ in folders)
+are loaded and checked as \`conveyor synth\` does, without writing anything.
 
 Options:
   --kind KIND       treat every file as KIND: ${DOCUMENT_KINDS.join(' | ')}
@@ -40,7 +42,7 @@ const command: Command = {
       throw new UsageError(`unknown kind '${kind}'; allowed: ${DOCUMENT_KINDS.join(', ')}`);
     }
     const useDefaults = positionals.length === 0;
-    const result = await validatePaths(useDefaults ? DEFAULT_PATHS : positionals, {
+    const result = await validateWithSources(useDefaults ? DEFAULT_PATHS : positionals, {
       cwd: ctx.cwd,
       ...(kind ? { kind: kind as DocumentKind } : {}),
       ...(values.revision ? { revisionDir: values.revision as string } : {}),
@@ -59,7 +61,7 @@ const command: Command = {
         `${JSON.stringify({ files: result.files, diagnostics: result.diagnostics, summary }, null, 2)}\n`,
       );
     } else {
-      for (const d of result.diagnostics) ctx.stdout.write(`${formatDiagnostic(d)}\n`);
+      for (const d of result.diagnostics) ctx.stdout.write(`${formatSourceDiagnostic(d)}\n`);
       const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
       ctx.stderr.write(
         `${plural(summary.files, 'file')} checked: ${plural(summary.errors, 'error')}, ${plural(summary.warnings, 'warning')}\n`,

@@ -1,0 +1,119 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runCli } from '../../../src/cli/run-cli.js';
+import { builders, repoRoot, tempProject } from './helpers.js';
+
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  while (cleanups.length) cleanups.pop()?.();
+});
+function project(files: Record<string, string>) {
+  const p = tempProject(files);
+  cleanups.push(p.cleanup);
+  return p.root;
+}
+
+async function validate(cwd: string, args: string[] = []) {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(['validate', ...args], {
+    cwd,
+    stdout: { write: (s: string) => (stdout += s) },
+    stderr: { write: (s: string) => (stderr += s) },
+  });
+  return { code, stdout, stderr };
+}
+
+const pipeline = (input: string) => `
+import { Action, definePipeline, stage } from ${builders};
+export default definePipeline({
+  name: 'release',
+  roleArn: 'arn:aws:iam::123456789012:role/p',
+  artifactStore: { bucket: 'artifacts-bucket' },
+  stages: [
+    stage('Source', [Action.s3Source({ name: 'Source', bucket: 'src-bucket', key: 'app.zip', output: 'Src' })]),
+    stage('Build', [Action.codeBuild({ name: 'Build', project: 'p', inputs: ['${input}'] })]),
+  ],
+});
+`;
+
+const buildspecYaml = 'version: 0.2\nphases:\n  build:\n    commands:\n      - make\n';
+
+describe('conveyor validate over TS definition sources', () => {
+  it('checks the TS sources in the default folders of this repository', async () => {
+    const r = await validate(repoRoot, ['--json']);
+    const out = JSON.parse(r.stdout);
+    expect(out.files).toEqual(
+      expect.arrayContaining([
+        'pipelines/web-app.ts',
+        'pipelines/ecs-service.ts',
+        'pipelines/lambda-function.ts',
+      ]),
+    );
+    expect(out.summary.valid).toBe(true);
+    expect(r.code).toBe(0);
+  });
+
+  it('reports a broken definition at its logical path, as synth does, and exits 1', async () => {
+    const root = project({ 'pipelines/release.ts': pipeline('Nope') });
+    const r = await validate(root);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(
+      'pipelines/release.ts › default › stages[1].actions[0].inputArtifacts[0].name error pipeline/artifact-not-produced',
+    );
+    expect(r.stderr).toContain('1 file checked: 1 error');
+    const json = JSON.parse((await validate(root, ['--json'])).stdout);
+    expect(json.diagnostics[0]).toMatchObject({
+      file: 'pipelines/release.ts',
+      where: 'default › stages[1].actions[0].inputArtifacts[0].name',
+      ruleId: 'pipeline/artifact-not-produced',
+      severity: 'error',
+    });
+    expect(json.summary).toMatchObject({ files: 1, errors: 1, valid: false });
+  });
+
+  it('gives a compile error its line and column', async () => {
+    const root = project({ 'pipelines/broken.ts': 'export const x = 1 +;\n' });
+    const r = await validate(root);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^pipelines\/broken\.ts:1:\d+ error synth\/source cannot compile/m);
+  });
+
+  it('names the source that throws while loading, without a stack trace', async () => {
+    const root = project({
+      'pipelines/throws.ts':
+        "const n = 1;\nif (n) throw new Error('AWS_REGION is not set');\nexport default 1;\n",
+    });
+    const r = await validate(root);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('pipelines/throws.ts:2:');
+    expect(r.stdout).toContain('failed to load: AWS_REGION is not set');
+    expect(`${r.stdout}${r.stderr}`).not.toMatch(/^\s+at /m);
+    // Loading leaves no scratch folder behind.
+    expect(existsSync(join(root, '.conveyor'))).toBe(false);
+  });
+
+  it('validates YAML and TS together; explicit .ts paths are shown as given', async () => {
+    const root = project({
+      'pipelines/release.ts': pipeline('Src'),
+      'pipelines/_shared.ts': 'export const helper = 1;\n',
+      'buildspec/api.yml': buildspecYaml,
+      'scripts/tool.ts': 'throw new Error("not a definition source");\n',
+    });
+    const all = JSON.parse((await validate(root, ['--json', '.'])).stdout);
+    // Helpers (`_`) and TS outside pipelines/ appspec/ buildspec/ are not definition sources.
+    expect(all.files.sort()).toEqual(['buildspec/api.yml', 'pipelines/release.ts']);
+    expect(all.summary.valid).toBe(true);
+    const explicit = await validate(root, ['./pipelines/release.ts', 'buildspec/api.yml']);
+    expect(explicit.code).toBe(0);
+    expect(explicit.stderr).toContain('2 files checked: 0 errors');
+  });
+
+  it('still exits 2 for a folder with neither documents nor TS sources', async () => {
+    const root = project({ 'pipelines/README.md': 'nothing here\n' });
+    const r = await validate(root, ['pipelines']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('no buildspec, appspec, pipeline or deployment-group documents found');
+  });
+});
