@@ -535,7 +535,7 @@ export class RouterServer {
     ex.attempts++;
     u.inFlight++;
     u.requests++;
-    const conn = u.pool.request(ex.head, ex, ex.req.method !== 'HEAD');
+    const conn = u.pool.request(ex.head, ex, ex.req.method !== 'HEAD', ex.hasBody);
     ex.conn = conn;
     if (ex.hasBody) this.streamBody(ex, conn);
   }
@@ -557,11 +557,11 @@ export class RouterServer {
         conn.socket.once('drain', resume);
       }
     });
-    if (ex.chunkedBody) {
-      req.on('end', () => {
-        if (ex.conn === conn) conn.write('0\r\n\r\n');
-      });
-    }
+    req.on('end', () => {
+      if (ex.conn !== conn) return;
+      if (ex.chunkedBody) conn.write('0\r\n\r\n');
+      conn.endRequest();
+    });
   }
 
   onUpstreamError(ex: Exchange, err: UpstreamError): void {

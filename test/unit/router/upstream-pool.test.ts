@@ -43,7 +43,7 @@ async function rawServer(pieces: (string | Buffer)[], opts: { closeAfter?: boole
   return { port, seen, sockets, connections: () => sockets.length };
 }
 
-function send(pool: UpstreamPool, head: string, expectBody = true): Promise<Outcome> {
+function send(pool: UpstreamPool, head: string, expectBody = true, sendsBody = false): Promise<Outcome> {
   return new Promise((resolve) => {
     const out: Outcome = { body: '' };
     const handler: ResponseHandler = {
@@ -61,7 +61,7 @@ function send(pool: UpstreamPool, head: string, expectBody = true): Promise<Outc
         resolve(out);
       },
     };
-    pool.request(head, handler, expectBody);
+    pool.request(head, handler, expectBody, sendsBody);
   });
 }
 
@@ -142,6 +142,15 @@ describe('UpstreamPool', () => {
       expect(out.body).toBe('');
       expect(out.error).toBeUndefined();
     }
+  });
+
+  it('an answer that comes before the request body is all sent does not free the socket for reuse', async () => {
+    const s = await rawServer(['HTTP/1.1 413 Payload Too Large\r\nContent-Length: 0\r\n\r\n']);
+    const p = pool(s.port);
+    const early = await send(p, 'POST / HTTP/1.1\r\nContent-Length: 100000\r\n\r\n', true, true);
+    expect(early.status).toBe(413);
+    await send(p, GET);
+    expect(s.connections()).toBe(2);
   });
 
   it('closes after Connection: close', async () => {
