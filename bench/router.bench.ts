@@ -18,12 +18,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { packageRoot } from '../src/core/paths.js';
+import type { MetricsSnapshot } from '../src/router/api.js';
 import { RouterClient } from '../src/router/client.js';
 
 const CPU_LOAD = '0';
 const CPU_PROXY = '1';
 const CONNECTIONS = 50;
-const DURATION_S = Number(process.env.ROUTER_BENCH_SECONDS ?? 5);
+const DURATION_S = Number(process.env.ROUTER_BENCH_SECONDS ?? 3);
+const ROUNDS = Number(process.env.ROUTER_BENCH_ROUNDS ?? 3);
 const RATE = 1000;
 
 const UPSTREAM_JS = `
@@ -231,8 +233,8 @@ async function autocannon(url: string, seconds: number, rate?: number): Promise<
   };
 }
 
-async function measure(url: string, pids: number[]): Promise<Figures> {
-  await autocannon(url, 1); // warm-up: JIT, connection pools
+async function measure(url: string, pids: number[], warmUp: boolean): Promise<Figures> {
+  if (warmUp) await autocannon(url, 1); // JIT, connection pools
   const before = cpuMs(pids);
   const f = await autocannon(url, DURATION_S);
   const spent = cpuMs(pids) - before;
@@ -392,53 +394,101 @@ export default async function routerBench(): Promise<void> {
   const hasNginx = commandExists('nginx');
   console.log(
     `machine: ${hasTaskset ? '' : 'NO taskset (processes not pinned); '}load generator autocannon (${CONNECTIONS} keep-alive ` +
-      `connections, ${DURATION_S} s after a 1 s warm-up) and upstream(s) on cpu ${CPU_LOAD}; the proxy under test alone on cpu ${CPU_PROXY}` +
+      `connections, best of ${ROUNDS} interleaved ${DURATION_S} s runs after a 1 s warm-up) and upstream(s) on cpu ${CPU_LOAD}; ` +
+      `the proxy under test on cpu ${CPU_PROXY} (idle proxies wait there too)` +
       `; "direct" = upstream alone on cpu ${CPU_PROXY}. Tiny response (2 bytes).`,
   );
   try {
-    // Direct: the upstream gets the proxy's core.
+    // Everything runs at once; targets are measured in turn, ROUNDS times, and each keeps its best
+    // round: a noisy neighbour only ever makes a run slower, so the best round is the least disturbed.
     const directUp = await startNodeScript(dir, 'upstream.cjs', UPSTREAM_JS, CPU_PROXY);
-    const direct = await measure(`http://127.0.0.1:${directUp.port}/`, [directUp.child.pid!]);
-    directUp.child.kill('SIGKILL');
-
     const upA = await startNodeScript(dir, 'upstream.cjs', UPSTREAM_JS, CPU_LOAD);
     const upB = await startNodeScript(dir, 'upstream.cjs', UPSTREAM_JS, CPU_LOAD);
+    let ng: { port: number; master: ChildProcess } | undefined;
+    if (hasNginx) ng = await startNginx(dir, upA.port);
+    else
+      console.log(
+        'nginx is absent: its row is skipped. To compare, install it: apt-get install -y nginx-light',
+      );
+    const plain = await startNodeScript(dir, 'plain-proxy.cjs', PLAIN_PROXY_JS, CPU_PROXY, [
+      `127.0.0.1:${upA.port}`,
+    ]);
+    const router = await startRouterProcess(dir);
+    const up = (id: string, port: number) => ({ id, host: '127.0.0.1', port });
+    const routerUrl = `http://127.0.0.1:${router.port}/`;
+    const stableTable = { stable: [up('a', upA.port)], canary: [], canaryWeight: 0 };
+    const splitTable = { stable: [up('a', upA.port)], canary: [up('b', upB.port)], canaryWeight: 50 };
+    let splitMetrics: MetricsSnapshot | undefined;
 
-    let nginx: Figures | undefined;
-    if (hasNginx) {
-      const ng = await startNginx(dir, upA.port);
-      nginx = await measure(`http://127.0.0.1:${ng.port}/`, [ng.master.pid!, ...childPids(ng.master.pid!)]);
+    interface Target {
+      name: string;
+      url: string;
+      pids: () => number[];
+      before?: () => Promise<void>;
+      after?: () => Promise<void>;
+      best?: Figures;
+    }
+    const targets: Target[] = [
+      { name: 'direct', url: `http://127.0.0.1:${directUp.port}/`, pids: () => [directUp.child.pid!] },
+      ...(ng
+        ? [
+            {
+              name: 'nginx',
+              url: `http://127.0.0.1:${ng.port}/`,
+              pids: () => [ng!.master.pid!, ...childPids(ng!.master.pid!)],
+            },
+          ]
+        : []),
+      { name: 'plain', url: `http://127.0.0.1:${plain.port}/`, pids: () => [plain.child.pid!] },
+      {
+        name: 'router',
+        url: routerUrl,
+        pids: () => [router.pid],
+        before: async () => {
+          await router.client.setRouting(stableTable);
+        },
+      },
+      {
+        name: 'split',
+        url: routerUrl,
+        pids: () => [router.pid],
+        before: async () => {
+          await router.client.setRouting(splitTable);
+          await router.client.resetMetrics();
+        },
+        after: async () => {
+          splitMetrics = await router.client.metrics(60_000);
+          await router.client.setRouting(stableTable);
+        },
+      },
+    ];
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const t of targets) {
+        await t.before?.();
+        const f = await measure(t.url, t.pids(), round === 0);
+        await t.after?.();
+        if (!t.best || f.rps > t.best.rps)
+          t.best = { ...f, cpuUsPerRequest: t.best?.cpuUsPerRequest ?? f.cpuUsPerRequest };
+        if (f.cpuUsPerRequest && (!t.best.cpuUsPerRequest || f.cpuUsPerRequest < t.best.cpuUsPerRequest)) {
+          t.best.cpuUsPerRequest = f.cpuUsPerRequest;
+        }
+      }
+    }
+    const get = (name: string) => targets.find((t) => t.name === name)?.best;
+    const direct = get('direct')!;
+    const nginx = get('nginx');
+    const plainFigures = get('plain')!;
+    const stableOnly = get('router')!;
+    const split = get('split')!;
+    const m = splitMetrics!;
+    await router.client.setRouting(stableTable);
+    if (ng) {
       // SIGTERM lets the master take its worker down; a killed master would orphan it.
       const master = ng.master;
       const gone = new Promise((r) => master.once('exit', r));
       master.kill('SIGTERM');
       await gone;
-    } else {
-      console.log(
-        'nginx is absent: its row is skipped. To compare, install it: apt-get install -y nginx-light',
-      );
     }
-
-    const plain = await startNodeScript(dir, 'plain-proxy.cjs', PLAIN_PROXY_JS, CPU_PROXY, [
-      `127.0.0.1:${upA.port}`,
-    ]);
-    const plainFigures = await measure(`http://127.0.0.1:${plain.port}/`, [plain.child.pid!]);
-    plain.child.kill('SIGKILL');
-
-    const router = await startRouterProcess(dir);
-    const up = (id: string, port: number) => ({ id, host: '127.0.0.1', port });
-    await router.client.setRouting({ stable: [up('a', upA.port)], canary: [], canaryWeight: 0 });
-    const routerUrl = `http://127.0.0.1:${router.port}/`;
-    const stableOnly = await measure(routerUrl, [router.pid]);
-    await router.client.setRouting({
-      stable: [up('a', upA.port)],
-      canary: [up('b', upB.port)],
-      canaryWeight: 50,
-    });
-    await router.client.resetMetrics();
-    const split = await measure(routerUrl, [router.pid]);
-    const m = await router.client.metrics(60_000);
-    await router.client.setRouting({ stable: [up('a', upA.port)], canary: [], canaryWeight: 0 });
 
     console.log(row('direct (upstream on cpu 1)', direct, direct, nginx));
     if (nginx) console.log(row('nginx 1 worker, keepalive', nginx, direct, nginx));
@@ -447,7 +497,7 @@ export default async function routerBench(): Promise<void> {
     console.log(row('router, 50/50 stable/canary', split, direct, nginx));
     console.log(
       `router split check: canary share ${((m.canary.requests / Math.max(1, m.total.requests)) * 100).toFixed(1)}% of ` +
-        `${m.total.requests} requests of the split run (warm-up included), errors ${m.total.errors}`,
+        `${m.total.requests} requests of the last split run, errors ${m.total.errors}`,
     );
     if (nginx) {
       const ratio = stableOnly.rps / nginx.rps;
@@ -465,7 +515,7 @@ export default async function routerBench(): Promise<void> {
       const parts = [`router ${r.toFixed(1)} us`, `plain proxy ${cpu(plainFigures)!.toFixed(1)} us`];
       if (cpu(nginx)) parts.push(`nginx ${cpu(nginx)!.toFixed(1)} us`);
       console.log(
-        `proxy CPU per request (busy-machine-proof): ${parts.join(', ')}; ` +
+        `CPU per request of the process under test (best round): ${parts.join(', ')}; ` +
           `router/plain-proxy efficiency ${(cpu(plainFigures)! / r).toFixed(2)}` +
           (cpu(nginx) ? `, router/nginx efficiency ${(cpu(nginx)! / r).toFixed(2)} (target >= 0.40)` : ''),
       );

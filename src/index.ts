@@ -52,6 +52,7 @@ export {
 export { LocalProvider } from './providers/local/provider.js';
 export type { DeployProvider } from './providers/provider.js';
 export type * from './router/api.js';
+export { ERROR_HEADER, FORCE_SET_HEADER, STICKY_COOKIE, UPSTREAM_HEADER } from './router/api.js';
 export { RouterClient, RouterRequestError, RouterUnavailableError } from './router/client.js';
 export { ensureRouter, stopRouter } from './router/launch.js';
 export type { AppSpec, AppSpecHook, Ec2AppSpec, EcsAppSpec, LambdaAppSpec } from './spec/appspec/types.js';

@@ -67,8 +67,6 @@ export class UpstreamRuntime {
   lastCheck: { at: number; ok: boolean; detail: string } | undefined;
   drainTimer: NodeJS.Timeout | undefined;
   probing = false;
-  /** Passive ejection without active checks: back in rotation at this time. */
-  ejectedUntil = 0;
   /** Label `set/id` for the upstream header; rebuilt when the set changes. */
   label: string;
 
@@ -292,8 +290,7 @@ export class RouterServer {
     stable: UpstreamRuntime[],
     canary: UpstreamRuntime[],
   ): Routing {
-    const now = this.now();
-    const usable = (u: UpstreamRuntime) => u.healthy && u.ejectedUntil <= now;
+    const usable = (u: UpstreamRuntime) => u.healthy;
     const healthyStable = stable.filter(usable);
     const healthyCanary = canary.filter(usable);
     let canaryWeight = table.canaryWeight;
@@ -538,7 +535,7 @@ export class RouterServer {
     ex.attempts++;
     u.inFlight++;
     u.requests++;
-    const conn = u.pool.request(ex.head, ex, ex.req.method !== 'HEAD');
+    const conn = u.pool.request(ex.head, ex, ex.req.method !== 'HEAD', ex.hasBody);
     ex.conn = conn;
     if (ex.hasBody) this.streamBody(ex, conn);
   }
@@ -560,11 +557,11 @@ export class RouterServer {
         conn.socket.once('drain', resume);
       }
     });
-    if (ex.chunkedBody) {
-      req.on('end', () => {
-        if (ex.conn === conn) conn.write('0\r\n\r\n');
-      });
-    }
+    req.on('end', () => {
+      if (ex.conn !== conn) return;
+      if (ex.chunkedBody) conn.write('0\r\n\r\n');
+      conn.endRequest();
+    });
   }
 
   onUpstreamError(ex: Exchange, err: UpstreamError): void {
@@ -654,21 +651,8 @@ export class RouterServer {
     const every = this.healthCheck.intervalMs ?? DEFAULT_HEALTH_CHECK.intervalMs;
     this.healthTimer = setInterval(() => {
       for (const rt of this.upstreams.values()) void this.probe(rt);
-      this.expireEjections();
     }, every);
     this.healthTimer.unref();
-  }
-
-  private expireEjections(): void {
-    const now = this.now();
-    let changed = false;
-    for (const rt of this.upstreams.values()) {
-      if (rt.ejectedUntil !== 0 && rt.ejectedUntil <= now) {
-        rt.ejectedUntil = 0;
-        changed = true;
-      }
-    }
-    if (changed) this.refreshRouting();
   }
 
   /** A refused connection takes the upstream out at once; the active check brings it back. */
@@ -727,7 +711,7 @@ export class RouterServer {
       const s: UpstreamState = {
         ...rt.upstream,
         set: rt.set,
-        healthy: rt.healthy && rt.ejectedUntil <= this.now(),
+        healthy: rt.healthy,
         inFlight: rt.inFlight,
         requests: rt.requests,
         errors: rt.errors,

@@ -67,14 +67,19 @@ export class UpstreamPool {
   constructor(readonly opts: PoolOptions) {}
 
   /** Sends one request; the handler hears about the response. Returns the connection (to abort or resume). */
-  request(head: string, handler: ResponseHandler, expectBody: boolean): UpstreamConnection {
+  request(
+    head: string,
+    handler: ResponseHandler,
+    expectBody: boolean,
+    sendsBody = false,
+  ): UpstreamConnection {
     let conn = this.idle.pop();
     if (conn === undefined) {
       conn = new UpstreamConnection(this);
       this.all.add(conn);
       this.ensureSweep();
     }
-    conn.start(head, handler, expectBody);
+    conn.start(head, handler, expectBody, sendsBody);
     return conn;
   }
 
@@ -143,6 +148,8 @@ export class UpstreamConnection {
   private sizeLine = '';
   private keepAlive = true;
   private expectBody = true;
+  /** False while a request body is still being written: an early answer must not free the socket then. */
+  private requestDone = true;
   private closed = false;
 
   constructor(private readonly pool: UpstreamPool) {
@@ -158,8 +165,9 @@ export class UpstreamConnection {
     socket.on('close', () => this.onClose());
   }
 
-  start(head: string, handler: ResponseHandler, expectBody: boolean): void {
+  start(head: string, handler: ResponseHandler, expectBody: boolean, sendsBody: boolean): void {
     this.handler = handler;
+    this.requestDone = !sendsBody;
     this.state = HEAD;
     this.answered = false;
     this.expectBody = expectBody;
@@ -172,6 +180,11 @@ export class UpstreamConnection {
   write(chunk: Buffer | string): boolean {
     this.lastActivity = coarseNow;
     return this.socket.write(chunk);
+  }
+
+  /** The request body has been written completely. */
+  endRequest(): void {
+    this.requestDone = true;
   }
 
   pause(): void {
@@ -239,7 +252,7 @@ export class UpstreamConnection {
     this.handler = null;
     this.served++;
     this.state = IDLE;
-    if (reusable && this.keepAlive && !this.closed) {
+    if (reusable && this.keepAlive && this.requestDone && !this.closed) {
       // It may have been paused for a slow client; an idle socket must keep reading (to see a close).
       if (this.socket.isPaused()) this.socket.resume();
       this.pool.release(this);
