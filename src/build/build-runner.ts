@@ -5,7 +5,7 @@ import { basename, join, resolve } from 'node:path';
 import type { Clock } from '../core/clock.js';
 import type { CollectedArtifact } from './artifacts.js';
 import type { ArtifactSpec, BuildPlan, OnFailure, PhaseName } from './buildspec.js';
-import { git, headCommit } from './git.js';
+import { git, headCommit, insideGitWorkTree } from './git.js';
 import {
   newRunId,
   nextBuildNumber,
@@ -223,6 +223,7 @@ async function sourceRepoUrl(srcDir: string): Promise<string> {
     const url = /\[remote "origin"\][^[]*?\n\s*url\s*=\s*(\S+)/.exec(config)?.[1];
     return url ?? `file://${srcDir}`;
   }
+  if (!insideGitWorkTree(srcDir)) return `file://${srcDir}`;
   const r = await git(['config', '--get', 'remote.origin.url'], srcDir);
   return r.ok && r.stdout.trim() ? r.stdout.trim() : `file://${srcDir}`;
 }

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 export interface GitResult {
   ok: boolean;
@@ -56,8 +57,20 @@ export function git(
 export async function headCommit(dir: string): Promise<string | undefined> {
   const fast = await readHeadDirectly(dir);
   if (fast !== null) return fast;
+  if (!insideGitWorkTree(dir)) return undefined;
   const r = await git(['rev-parse', '--verify', '--quiet', 'HEAD'], dir);
   return r.ok ? r.stdout.trim() || undefined : undefined;
+}
+
+/** Whether `dir` or a parent has a `.git` entry: when none has, there is no need to start git to find out. */
+export function insideGitWorkTree(dir: string): boolean {
+  let current = resolve(dir);
+  for (;;) {
+    if (existsSync(join(current, '.git'))) return true;
+    const parent = dirname(current);
+    if (parent === current) return false;
+    current = parent;
+  }
 }
 
 /**

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -585,12 +585,18 @@ function gitArchive(
     let errors = '';
     archive.stderr.on('data', (c: Buffer) => (errors += c.toString()));
     tar.stderr.on('data', (c: Buffer) => (errors += c.toString()));
-    let archiveCode: number | null = null;
-    archive.on('close', (code) => (archiveCode = code));
-    tar.on('close', (code) =>
-      resolvePromise({ ok: code === 0 && archiveCode === 0, message: errors.trim() }),
+    // Both processes must have ended (in either order) before the outcome is known.
+    const ended = (child: ChildProcess) =>
+      new Promise<number | null>((resolveEnd) => {
+        child.on('close', (code) => resolveEnd(code));
+        child.on('error', (err) => {
+          errors += `${err.message}\n`;
+          resolveEnd(-1);
+        });
+      });
+    void Promise.all([ended(archive), ended(tar)]).then(([archiveCode, tarCode]) =>
+      resolvePromise({ ok: archiveCode === 0 && tarCode === 0, message: errors.trim() }),
     );
-    archive.on('error', (err) => resolvePromise({ ok: false, message: err.message }));
   });
 }
 

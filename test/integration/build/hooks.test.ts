@@ -96,7 +96,7 @@ function commit(work: string, files: Record<string, string>, message: string): s
   return git(work, 'rev-parse', 'HEAD').trim();
 }
 
-async function waitForRuns(project: string, count: number, timeoutMs = 20_000): Promise<RunRecord[]> {
+async function waitForRuns(project: string, count: number, timeoutMs = 40_000): Promise<RunRecord[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const runs = (await listRuns(project)).filter((r) => r.kind === 'pipeline');
@@ -108,7 +108,7 @@ async function waitForRuns(project: string, count: number, timeoutMs = 20_000): 
   }
 }
 
-describe('conveyor hooks', () => {
+describe('conveyor hooks', { timeout: 60_000 }, () => {
   it('starts a run for a matching push and says why a non-matching push started nothing', async () => {
     const { project, origin, work } = setup({
       'web.json': pipeline('web', 'QUEUED', [

@@ -374,7 +374,7 @@ artifacts:
   });
 });
 
-describe('local pipeline runs: execution modes and the deploy lock', () => {
+describe('local pipeline runs: execution modes and the deploy lock', { timeout: 60_000 }, () => {
   const slowPipeline = (mode: string): Record<string, unknown> => ({
     pipelineType: 'V2',
     executionMode: mode,
