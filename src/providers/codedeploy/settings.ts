@@ -48,6 +48,9 @@ export const CodeDeployRevisionSchema = Type.Union([
   Type.Object({ appSpecContent: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
 ]);
 
+/** Where CodeDeploy gets the revision; `appSpecContent` (ECS, Lambda) is the appspec itself, sent inline. */
+export type CodeDeployRevision = Static<typeof CodeDeployRevisionSchema>;
+
 export const CodeDeploySettingsSchema = Type.Object(
   {
     applicationName: Type.Optional(Name('CodeDeploy application (default: the group file `application`)')),
@@ -60,7 +63,12 @@ export const CodeDeploySettingsSchema = Type.Object(
     ),
     revision: Type.Optional(CodeDeployRevisionSchema),
     description: Type.Optional(Type.String({ maxLength: 100 })),
-    pollSeconds: Type.Optional(Type.Number({ minimum: 1 })),
+    pollSeconds: Type.Optional(
+      Type.Number({
+        minimum: 1,
+        description: 'poll interval while following (default 15, the SDK waiter’s)',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -16,35 +16,11 @@ export interface RollbackSettings {
   onHealthFailure?: boolean;
 }
 
-/** Where CodeDeploy gets the revision. */
-export type RevisionSource =
-  | {
-      s3: {
-        bucket: string;
-        key: string;
-        bundleType: 'zip' | 'tar' | 'tgz' | 'YAML' | 'JSON';
-        version?: string;
-        eTag?: string;
-      };
-    }
-  | { github: { repository: string; commitId: string } }
-  /** ECS and Lambda: the appspec itself, sent inline (read from the revision folder's appspec.yml). */
-  | { appSpecContent: string };
-
-/** The group file's `codedeploy:` section. */
-export interface CodeDeploySettings {
-  /** Default: the group's `application`. */
-  applicationName?: string;
-  /** Default: the group's `deploymentGroup`. */
-  deploymentGroupName?: string;
-  region?: string;
-  /** Expected compute platform; checked against the live deployment group. */
-  computePlatform?: ComputePlatform;
-  revision?: RevisionSource;
-  description?: string;
-  /** Poll interval while following (default 15 s, the SDK waiter's). */
-  pollSeconds?: number;
-}
+/** The group file's `codedeploy:` section and its revision: one TypeBox source (settings.ts) for schema and type. */
+export type {
+  CodeDeployRevision as RevisionSource,
+  CodeDeploySettingsSpec as CodeDeploySettings,
+} from './settings.js';
 
 /** The ledger events the CodeDeploy provider reports (a subset of the engine's LedgerEventBody). */
 export type CodeDeployEvent = Extract<
