@@ -110,6 +110,13 @@ describe('conveyor validate over TS definition sources', () => {
     expect(explicit.stderr).toContain('2 files checked: 0 errors');
   });
 
+  it('counts TS files when the folder given is itself a source folder', async () => {
+    const root = project({ 'pipelines/release.ts': pipeline('Nope') });
+    const r = await validate(join(root, 'pipelines'), ['.']);
+    expect(r.stdout).toContain('release.ts › default › stages[1].actions[0]');
+    expect(r.code).toBe(1);
+  });
+
   it('still exits 2 for a folder with neither documents nor TS sources', async () => {
     const root = project({ 'pipelines/README.md': 'nothing here\n' });
     const r = await validate(root, ['pipelines']);
