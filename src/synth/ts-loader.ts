@@ -131,10 +131,16 @@ function describeError(
   file: string,
 ): { line: number; col: number; message: string } {
   if (!(err instanceof Error)) return { line: 0, col: 0, message: `failed to load: ${String(err)}` };
+  // The scratch bundle is ours, not the user's: a missing package is named without it.
+  const detail = err.message.replace(/ imported from \S*[\\/]\.conveyor[\\/]synth-[^\s]*\.mjs/, '');
+  if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') {
+    return { line: 0, col: 0, message: `failed to load: ${detail} (is it installed in this project?)` };
+  }
   const frame = (err.stack ?? '')
     .split('\n')
     .slice(1)
-    .map((l) => /\(?((?:file:\/\/)?\/[^():]+):(\d+):(\d+)\)?$/.exec(l.trim()))
+    // Only absolute paths and file: URLs: `node:internal/...` frames are Node's own.
+    .map((l) => /(?:^|[\s(])((?:file:\/\/)?\/[^():]+):(\d+):(\d+)\)?$/.exec(l.trim()))
     .find((m) => {
       const path = m?.[1]?.startsWith('file:') ? fileURLToPath(m[1]) : m?.[1];
       return (
@@ -144,11 +150,11 @@ function describeError(
         !OWN_CODE.some((d) => path.startsWith(d))
       );
     });
-  if (!frame?.[1]) return { line: 0, col: 0, message: `failed to load: ${err.message}` };
+  if (!frame?.[1]) return { line: 0, col: 0, message: `failed to load: ${detail}` };
   const where = relative(root, frame[1].startsWith('file:') ? fileURLToPath(frame[1]) : frame[1])
     .split(sep)
     .join('/');
   if (where === file)
-    return { line: Number(frame[2]), col: Number(frame[3]), message: `failed to load: ${err.message}` };
-  return { line: 0, col: 0, message: `failed to load: ${err.message} (at ${where}:${frame[2]}:${frame[3]})` };
+    return { line: Number(frame[2]), col: Number(frame[3]), message: `failed to load: ${detail}` };
+  return { line: 0, col: 0, message: `failed to load: ${detail} (at ${where}:${frame[2]}:${frame[3]})` };
 }

@@ -94,6 +94,19 @@ describe('conveyor validate over TS definition sources', () => {
     expect(existsSync(join(root, '.conveyor'))).toBe(false);
   });
 
+  it('names a package a source imports that is not installed, without the scratch bundle path', async () => {
+    const root = project({
+      'pipelines/needs-pkg.ts': "import { x } from 'conveyor-no-such-package';\nexport default x;\n",
+    });
+    const r = await validate(root);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(
+      "pipelines/needs-pkg.ts:0:0 error synth/source failed to load: Cannot find package 'conveyor-no-such-package'",
+    );
+    expect(r.stdout).not.toContain('.conveyor');
+    expect(r.stdout).not.toContain('.mjs');
+  });
+
   it('validates YAML and TS together; explicit .ts paths are shown as given', async () => {
     const root = project({
       'pipelines/release.ts': pipeline('Src'),
