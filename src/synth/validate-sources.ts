@@ -64,7 +64,7 @@ function toPosix(p: string): string {
  */
 export async function validateWithSources(
   paths: readonly string[],
-  opts: ValidatePathsOptions,
+  opts: ValidatePathsOptions & { signal?: AbortSignal },
 ): Promise<ValidateSourcesResult> {
   const documentPaths: string[] = [];
   /** Root-relative path (how synth loads it) → how the user named it. */
@@ -106,7 +106,11 @@ export async function validateWithSources(
   if (tsSources.size === 0) return documents;
 
   const { planSynth } = await import('./synth.js');
-  const plan = await planSynth({ root: opts.cwd, files: [...tsSources.keys()] });
+  const plan = await planSynth({
+    root: opts.cwd,
+    files: [...tsSources.keys()],
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
   const fromSources: SourceDiagnostic[] = plan.diagnostics.map((d) => ({
     ruleId: d.ruleId,
     severity: d.severity,

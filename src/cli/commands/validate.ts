@@ -55,6 +55,7 @@ const command: Command = {
       ...(kind ? { kind: kind as DocumentKind } : {}),
       ...(values.revision ? { revisionDir: values.revision as string } : {}),
       optional: useDefaults,
+      signal: ctx.signal,
     });
     const count = (s: string) => result.diagnostics.filter((d) => d.severity === s).length;
     const summary = {

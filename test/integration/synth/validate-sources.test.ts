@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -136,4 +137,58 @@ describe('conveyor validate over TS definition sources', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('no buildspec, appspec, pipeline or deployment-group documents found');
   });
+});
+
+/** The compiled CLI in its own process: exit paths that only a real process has (drained loop, Ctrl-C). */
+function spawnValidate(cwd: string, interruptWhenLoading?: true) {
+  const child = spawn(process.execPath, [join(repoRoot, 'dist/cli/main.js'), 'validate'], {
+    cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (b: Buffer) => (output += b.toString()));
+  child.stderr.on('data', (b: Buffer) => (output += b.toString()));
+  // Ctrl-C once loading is under way (the scratch folder exists): the CLI's handlers are in place.
+  const timer =
+    interruptWhenLoading === undefined
+      ? undefined
+      : setInterval(() => {
+          if (existsSync(join(cwd, '.conveyor'))) {
+            clearInterval(timer);
+            child.kill('SIGINT');
+          }
+        }, 50);
+  const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  return new Promise<{ code: number | null; output: string; ms: number }>((done) => {
+    const started = Date.now();
+    child.on('exit', (code) => {
+      clearInterval(timer);
+      clearTimeout(killer);
+      done({ code, output, ms: Date.now() - started });
+    });
+  });
+}
+
+describe('conveyor validate (compiled CLI) on sources that do not finish loading', () => {
+  it('reports a top-level await that never settles instead of exiting 13 in silence', async () => {
+    const root = project({ 'pipelines/stuck.ts': 'await new Promise(() => {});\nexport default 1;\n' });
+    const r = await spawnValidate(root);
+    expect(r.output).toContain(
+      'pipelines/stuck.ts:0:0 error synth/source failed to load: never finished loading',
+    );
+    expect(r.code).toBe(1);
+    expect(existsSync(join(root, '.conveyor'))).toBe(false);
+  }, 30_000);
+
+  it('stops at Ctrl-C while a source is still loading, and leaves no scratch folder', async () => {
+    const root = project({
+      'pipelines/slow.ts': 'await new Promise((r) => setTimeout(r, 15_000));\nexport default 1;\n',
+    });
+    const r = await spawnValidate(root, true);
+    expect(r.output).toContain('conveyor validate: interrupted while loading definition sources');
+    expect(r.output).not.toMatch(/^\s+at /m);
+    expect(r.code).toBe(1);
+    expect(r.ms).toBeLessThan(12_000);
+    expect(existsSync(join(root, '.conveyor'))).toBe(false);
+  }, 30_000);
 });
