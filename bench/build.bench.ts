@@ -3,7 +3,7 @@
  * script, side by side. Target: under 15 % or 150 ms, whichever is larger.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { distEntry } from '../src/core/paths.js';
@@ -45,11 +45,26 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
+const cpuCounter = existsSync('/usr/bin/time');
+let lastCpuMs = Number.NaN;
+
+/** Wall time in ms; the CPU time (user + sys, children included) is left in lastCpuMs when /usr/bin/time exists. */
 function time(cmd: string, args: string[], cwd: string): number {
   const t = process.hrtime.bigint();
-  const r = spawnSync(cmd, args, { cwd, stdio: 'ignore' });
+  const r = cpuCounter
+    ? spawnSync('/usr/bin/time', ['-f', '%U %S', cmd, ...args], {
+        cwd,
+        stdio: ['ignore', 'ignore', 'pipe'],
+        encoding: 'utf8',
+      })
+    : spawnSync(cmd, args, { cwd, stdio: 'ignore' });
+  const wall = Number(process.hrtime.bigint() - t) / 1e6;
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}`);
-  return Number(process.hrtime.bigint() - t) / 1e6;
+  if (cpuCounter) {
+    const [user, sys] = String(r.stderr).trim().split('\n').pop()!.split(' ').map(Number);
+    lastCpuMs = ((user ?? 0) + (sys ?? 0)) * 1000;
+  }
+  return wall;
 }
 
 export default async function bench(): Promise<void> {
@@ -60,9 +75,13 @@ export default async function bench(): Promise<void> {
     `${'case'.padEnd(40)}${'shell'.padStart(10)}${'conveyor'.padStart(11)}${'overhead'.padStart(11)}${'ratio'.padStart(8)}  target`,
   );
   const nodeStart: number[] = [];
-  for (let i = 0; i < rounds; i++) nodeStart.push(time(process.execPath, ['-e', ''], tmpdir()));
+  const nodeStartCpu: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    nodeStart.push(time(process.execPath, ['-e', ''], tmpdir()));
+    nodeStartCpu.push(lastCpuMs);
+  }
   console.log(
-    `${'(node start-up alone: node -e "")'.padEnd(40)}${''.padStart(10)}${`${median(nodeStart).toFixed(0)} ms`.padStart(11)}`,
+    `${'(node start-up alone: node -e "")'.padEnd(40)}${''.padStart(10)}${`${median(nodeStart).toFixed(0)} ms`.padStart(11)}${cpuCounter ? `  (cpu ${median(nodeStartCpu).toFixed(0)} ms)` : ''}`,
   );
   for (const c of cases) {
     const dir = mkdtempSync(join(tmpdir(), 'conveyor-bench-'));
@@ -77,11 +96,15 @@ export default async function bench(): Promise<void> {
       writeFileSync(join(dir, 'script.sh'), `${script.join('\n')}\n`);
       const shell: number[] = [];
       const conveyor: number[] = [];
+      const shellCpu: number[] = [];
+      const conveyorCpu: number[] = [];
       for (let i = 0; i < rounds; i++) {
         rmSync(join(dir, 'out.txt'), { force: true });
         shell.push(time('bash', ['script.sh'], dir));
+        shellCpu.push(lastCpuMs);
         rmSync(join(dir, 'out.txt'), { force: true });
         conveyor.push(time(process.execPath, [cli, 'build'], dir));
+        conveyorCpu.push(lastCpuMs);
       }
       const s = median(shell);
       const v = median(conveyor);
@@ -90,6 +113,13 @@ export default async function bench(): Promise<void> {
       console.log(
         `${c.name.padEnd(40)}${`${s.toFixed(0)} ms`.padStart(10)}${`${v.toFixed(0)} ms`.padStart(11)}${`${over.toFixed(0)} ms`.padStart(11)}${`${(v / s).toFixed(2)}x`.padStart(8)}  ${over <= allowed ? 'ok' : 'MISSED'} (allowed ${allowed.toFixed(0)} ms)`,
       );
+      if (cpuCounter) {
+        const sc = median(shellCpu);
+        const vc = median(conveyorCpu);
+        console.log(
+          `${'  cpu time (user+sys)'.padEnd(40)}${`${sc.toFixed(0)} ms`.padStart(10)}${`${vc.toFixed(0)} ms`.padStart(11)}${`${(vc - sc).toFixed(0)} ms`.padStart(11)}`,
+        );
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

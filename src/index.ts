@@ -42,7 +42,13 @@ export {
   resolveStrategy,
   Strategies,
 } from './deploy/strategies/strategy.js';
-export { CodeDeployProvider, createCodeDeployProvider } from './providers/codedeploy/index.js';
+export { checkCodeDeployDeployment, runCodeDeployHeld } from './providers/codedeploy/engine.js';
+export {
+  CodeDeployProvider,
+  createCodeDeployProvider,
+  createCodeDeployProviderForGroup,
+  deployWithCodeDeploy,
+} from './providers/codedeploy/index.js';
 export { LocalProvider } from './providers/local/provider.js';
 export type { DeployProvider } from './providers/provider.js';
 export type * from './router/api.js';

@@ -167,15 +167,15 @@ export function clientConfig(service: AwsService, settings: AwsSettings) {
   };
 }
 
-export async function loadCodePipeline() {
+export async function loadCodePipeline(): Promise<typeof import('@aws-sdk/client-codepipeline')> {
   suppressSdkNodeVersionWarning();
   return import('@aws-sdk/client-codepipeline');
 }
-export async function loadCodeDeploy() {
+export async function loadCodeDeploy(): Promise<typeof import('@aws-sdk/client-codedeploy')> {
   suppressSdkNodeVersionWarning();
   return import('@aws-sdk/client-codedeploy');
 }
-export async function loadCodeBuild() {
+export async function loadCodeBuild(): Promise<typeof import('@aws-sdk/client-codebuild')> {
   suppressSdkNodeVersionWarning();
   return import('@aws-sdk/client-codebuild');
 }

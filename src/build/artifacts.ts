@@ -60,11 +60,13 @@ async function select(
   what: string,
 ): Promise<string[]> {
   for (const p of [...files, ...excludes]) checkPattern(srcDir, base, p, `${what} path`);
+  // Symlinks are followed so that links are selected at all (CodeBuild collects them, as links or as their
+  // targets' content); every selected file's real path is checked against the source folder when it is copied.
   const matched = await glob(files, {
     cwd: base,
     dot: true,
     onlyFiles: true,
-    followSymbolicLinks: false,
+    followSymbolicLinks: true,
     ignore: excludes,
     expandDirectories: false,
   });
@@ -143,6 +145,12 @@ export async function collectArtifact(
       await copyFile(real, dest);
       zip.addFile(real, entry);
     } else {
+      const real = await realpath(source);
+      if (!isInside(root, real)) {
+        throw new ArtifactError(
+          `${what}: ${rel} is reached through a symlink pointing outside the source directory (${real})`,
+        );
+      }
       await copyFile(source, dest);
       zip.addFile(source, entry, { mode: stat.mode });
     }

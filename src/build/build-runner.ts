@@ -103,6 +103,8 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
   await mkdir(runDir, { recursive: true });
   const logPath = join(runDir, 'build.log');
   const log = createWriteStream(logPath, { flags: 'a' });
+  // Output of a stray process after the build ended must not take the whole process down.
+  log.on('error', () => {});
   const buildNumber = await nextBuildNumber(root, project);
   const uuid = randomUUID();
   const buildId = `${project}:${uuid}`;
@@ -325,6 +327,7 @@ async function runAttempt(ctx: AttemptContext): Promise<AttemptOutcome> {
     cwd: srcDir,
     env,
     workDir: join(ctx.runDir, 'shell'),
+    shellPerCommand: plan.version === '0.1',
     onOutput: (text) => {
       log.write(text);
       if (text) outputAtLineStart = text.endsWith('\n');

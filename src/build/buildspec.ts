@@ -48,6 +48,8 @@ export interface ReportSpec {
 }
 
 export interface BuildPlan {
+  /** '0.1': each command in its own shell; '0.2': one shell session for the whole build. */
+  version?: '0.1' | '0.2';
   shell?: string;
   variables: Record<string, string>;
   parameterStore: Record<string, string>;
@@ -216,9 +218,10 @@ export function normalizeBuildspec(
     return { diagnostics };
   }
   if (value.version === undefined) error([], 'buildspec/version-required', '`version` is required (use 0.2)');
-  else if (String(value.version) !== '0.2') {
+  else if (String(value.version) !== '0.2' && String(value.version) !== '0.1') {
     error(['version'], 'buildspec/version', `version ${String(value.version)} is not supported; use 0.2`);
   }
+  const legacy = String(value.version) === '0.1';
   const stringList = (v: unknown, path: (string | number)[]): string[] => {
     if (v === undefined || v === null) return [];
     if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return [String(v)];
@@ -248,7 +251,11 @@ export function normalizeBuildspec(
     return out;
   };
   const env = isRecord(value.env) ? value.env : {};
-  const variables = stringMap(env.variables, ['env', 'variables']);
+  // Version 0.1 spells env.variables as environment_variables.plaintext.
+  const legacyEnv = legacy && isRecord(value.environment_variables) ? value.environment_variables : undefined;
+  const variables = legacyEnv
+    ? stringMap(legacyEnv.plaintext, ['environment_variables', 'plaintext'])
+    : stringMap(env.variables, ['env', 'variables']);
   for (const name of Object.keys(variables)) {
     if (name.startsWith('CODEBUILD_')) {
       error(
@@ -358,6 +365,7 @@ export function normalizeBuildspec(
   }
   const cache = isRecord(value.cache) ? value.cache : {};
   const plan: BuildPlan = {
+    version: legacy ? '0.1' : '0.2',
     ...(typeof env.shell === 'string' ? { shell: env.shell } : {}),
     variables,
     parameterStore: stringMap(env['parameter-store'], ['env', 'parameter-store']),

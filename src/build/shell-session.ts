@@ -30,6 +30,8 @@ export interface ShellSessionOptions {
   /** Folder for the driver and command files. */
   workDir: string;
   onOutput: (text: string) => void;
+  /** Buildspec version 0.1: every command runs in its own shell instance (no state carries over). */
+  shellPerCommand?: boolean;
 }
 
 export function resolveShell(requested: string | undefined, env: Record<string, string | undefined>): string {
@@ -103,6 +105,8 @@ export class ShellSession {
     });
     this.child = child;
     if (child.pid !== undefined) trackGroup(child.pid);
+    // A shell that dies makes writes to its fd 3 fail (EPIPE); the exit is handled below, the error is not news.
+    (child.stdio[3] as Writable | null)?.on('error', () => {});
     child.stdout?.on('data', (chunk: Buffer) => this.onData(this.decoder.write(chunk)));
     child.stderr?.on('data', (chunk: Buffer) => this.options.onOutput(chunk.toString('utf8')));
     this.exitPromise = new Promise<void>((resolve) => {
@@ -138,7 +142,7 @@ export class ShellSession {
   /** Runs one command in the session; `succeeding` is the CODEBUILD_BUILD_SUCCEEDING value it sees. */
   async run(command: string, succeeding: boolean): Promise<CommandResult> {
     if (!this.child) {
-      if (this.counter > 0) {
+      if (this.counter > 0 && !this.options.shellPerCommand) {
         this.restarts += 1;
         this.options.onOutput(
           '[Container] the shell session ended; starting a new one for the next command\n',
@@ -150,10 +154,12 @@ export class ShellSession {
     // Synchronous: a few bytes, and no thread-pool round trip per command.
     writeFileSync(file, `${command}\n`);
     const child = this.child!;
-    return new Promise<CommandResult>((resolve) => {
+    const result = await new Promise<CommandResult>((resolve) => {
       this.pending = { resolve };
       (child.stdio[3] as Writable).write(`${succeeding ? 1 : 0} ${file}\n`);
     });
+    if (this.options.shellPerCommand) await this.close();
+    return result;
   }
 
   private onData(text: string): void {

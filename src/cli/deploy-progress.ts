@@ -3,10 +3,17 @@
  * a redrawn block on a TTY, one plain line per event otherwise, NDJSON under --json.
  */
 import { readFileSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { UsageError } from '../core/errors.js';
 import type { LedgerEvent } from '../deploy/events.js';
-import { describeLedgerProblems, type GroupContext, openGroup, readGroupState } from '../deploy/group.js';
+import {
+  describeLedgerProblems,
+  findGroupFile,
+  type GroupContext,
+  openGroup,
+  readGroupState,
+} from '../deploy/group.js';
 import { formatEvent, formatTraffic } from '../deploy/render.js';
 import { appspecFile } from '../deploy/revision.js';
 import type { DeploymentState } from '../deploy/state.js';
@@ -23,11 +30,24 @@ export function openGroupFromArgs(
   values: { config?: string; 'state-dir'?: string },
   ctx: CliContext,
   command: string,
+  deploymentId?: string,
 ): GroupContext {
-  if (!values.config) {
-    throw new UsageError(`--config FILE is required`, `conveyor ${command} --config deploy/dev.yml`);
+  let config = values.config;
+  if (!config) {
+    // Without --config: the group in ./.conveyor (or --state-dir) that holds this deployment, or the only one.
+    const stateDir = resolve(ctx.cwd, values['state-dir'] ?? '.conveyor');
+    const found = findGroupFile(stateDir, deploymentId);
+    if (!found.file) {
+      throw new UsageError(
+        found.candidates.length
+          ? `--config FILE is required: ${deploymentId ? `no group here holds ${deploymentId}` : 'several groups here'} (${found.candidates.join(', ')})`
+          : '--config FILE is required (no deployment group found under .conveyor here)',
+        `conveyor ${command} --config deploy/dev.yml`,
+      );
+    }
+    config = found.file;
   }
-  const group = openGroup(values.config, {
+  const group = openGroup(config, {
     cwd: ctx.cwd,
     ...(values['state-dir'] ? { stateDir: values['state-dir'] } : {}),
   });
@@ -37,7 +57,7 @@ export function openGroupFromArgs(
   return group;
 }
 
-/** Scripts per lifecycle event in a revision's appspec (for --dry-run). */
+/** The hooks of a revision's appspec, by event (for --dry-run). */
 export function hooksOfRevision(dir: string): Record<string, { location: string }[] | null> {
   const file = appspecFile(dir);
   if (!file) return {};
@@ -95,13 +115,7 @@ export function createProgress(out: OutputStream, json: boolean): Progress {
     const lines = [
       `  ${d.id} ${d.status}  step ${Math.min(d.step + 1, d.plan.steps.length)}/${d.plan.steps.length}: ${step ? describeStep(step) : ''}${remaining !== undefined ? ` (${remaining}s left)` : ''}`,
       `  traffic ${formatTraffic(d.traffic, d.trafficRevisions)}`,
-      `  gate    ${
-        d.lastVerdict
-          ? `${d.lastVerdict.result} ${Object.entries(d.lastVerdict.measured)
-              .map(([k, v]) => `${k}=${v}`)
-              .join(' ')}`
-          : '-'
-      }`,
+      `  gate    ${d.lastVerdict ? `${d.lastVerdict.result}: ${d.lastVerdict.reasons.join('; ')}` : '-'}`,
       `  hook    ${hook || '-'}`,
     ];
     out.write(`${lines.join('\n')}\n`);
@@ -117,6 +131,13 @@ export function createProgress(out: OutputStream, json: boolean): Progress {
     (e.type === 'hook' && e.status === 'failed') ||
     (e.type === 'verdict' && e.result !== 'pass') ||
     (e.type === 'health' && !e.ok);
+  // Redraw once a second too, so a bake's countdown moves between events.
+  const ticker = setInterval(() => {
+    if (!last || ['Succeeded', 'Failed', 'RolledBack', 'Stopped'].includes(last.status)) return;
+    clear();
+    draw();
+  }, 1000);
+  ticker.unref();
   return {
     onEvent(e, d) {
       last = d;
@@ -126,7 +147,14 @@ export function createProgress(out: OutputStream, json: boolean): Progress {
       draw();
     },
     finish() {
+      clearInterval(ticker);
       clear();
     },
   };
+}
+
+/** The group file as the user would type it in a follow-up command. */
+export function configLabel(group: GroupContext, ctx: CliContext): string {
+  const rel = relative(ctx.cwd, group.loaded.file);
+  return rel.startsWith('..') ? group.loaded.file : rel;
 }

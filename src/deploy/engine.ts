@@ -9,10 +9,10 @@ import { distEntry } from '../core/paths.js';
 import type { DeployProvider } from '../providers/provider.js';
 import type { DeploymentOptions, LedgerEvent, RevisionRef } from './events.js';
 import type { GateEvaluator } from './gates.js';
-import { type GroupContext, providerFor, readGroupState } from './group.js';
+import { type GroupContext, providerFor, readGroupState, rememberGroupFile } from './group.js';
 import { acquireLock, isProcessAlive, type LockInfo, readLock, releaseLock, transferLock } from './lock.js';
 import { createNotifier } from './notify.js';
-import { checkRevision, storeRevision } from './revision.js';
+import { checkRevision, pruneRevisions, storeRevision } from './revision.js';
 import { createDeployment, newDeploymentId, Runner } from './runner.js';
 import { type DeploymentState, findDeployment, type GroupState, isTerminal } from './state.js';
 import { type CurrentFleet, type Plan, planDeployment } from './strategies/plan.js';
@@ -24,6 +24,25 @@ export interface PlannedDeployment {
   revision: { dir: string; label: string };
   current?: CurrentFleet;
   previous?: { slot: 'a' | 'b'; revision: RevisionRef };
+}
+
+export function isCodeDeploy(ctx: GroupContext): boolean {
+  return ctx.loaded.group.provider === 'codedeploy';
+}
+
+/** Provider-specific checks before anything is recorded (CodeDeploy: the live group, the config, the revision). */
+export async function checkBeforeCreate(
+  ctx: GroupContext,
+  planned: PlannedDeployment,
+  opts: { clock: Clock; env: Record<string, string | undefined> },
+): Promise<void> {
+  if (!isCodeDeploy(ctx)) return;
+  const { checkCodeDeployDeployment } = await import('../providers/codedeploy/engine.js');
+  await checkCodeDeployDeployment(ctx, planned.revision, {
+    clock: opts.clock,
+    env: opts.env,
+    strategy: planned.strategy,
+  });
 }
 
 export function fleetSize(ctx: GroupContext): number {
@@ -77,6 +96,19 @@ export function createUnderLock(
     );
   }
   try {
+    rememberGroupFile(ctx);
+    pruneRevisions(
+      ctx.groupDir,
+      state.deployments.map((d) => d.id),
+      // The serving revision, and the good ones `conveyor rollback` may go back to.
+      [
+        state.fleet?.revision.dir,
+        ...state.deployments
+          .filter((d) => d.status === 'Succeeded')
+          .slice(-3)
+          .map((d) => d.revision.dir),
+      ].filter((d): d is string => d !== undefined),
+    );
     const revision = storeRevision(ctx.groupDir, id, planned.revision);
     createDeployment(ctx.ledger, clock, {
       id,
@@ -94,6 +126,8 @@ export function createUnderLock(
 
 export interface RunOptions {
   clock: Clock;
+  /** Environment for providers that read settings from it (AWS region, credentials). */
+  env?: Record<string, string | undefined>;
   signal: AbortSignal;
   onEvent?: (event: LedgerEvent, deployment: DeploymentState) => void;
   provider?: DeployProvider;
@@ -136,6 +170,11 @@ function makeRunner(ctx: GroupContext, id: string, provider: DeployProvider, opt
 
 /** Runs (or resumes) a deployment this process holds the lock for; releases the lock when it ends. */
 export async function runHeld(ctx: GroupContext, id: string, opts: RunOptions): Promise<DeploymentState> {
+  if (isCodeDeploy(ctx) && !opts.provider) {
+    // CodeDeploy runs the whole deployment itself; its runner records what CodeDeploy reports.
+    const { runCodeDeployHeld } = await import('../providers/codedeploy/engine.js');
+    return runCodeDeployHeld(ctx, id, opts);
+  }
   try {
     const provider = opts.provider ?? (await providerFor(ctx));
     return await makeRunner(ctx, id, provider, opts).run();
@@ -206,6 +245,11 @@ export async function rollbackOrphan(
   const { state } = readGroupState(ctx);
   const lock = acquireLock(ctx.groupDir, { pid: process.pid, deploymentId: d.id, since: opts.clock.now() });
   if (!lock.ok) throw refusal(lock.holder, state);
+  if (isCodeDeploy(ctx) && !opts.provider) {
+    // CodeDeploy rolls back itself: ask it to stop with rollback and follow the deployment to its end.
+    if (d.pendingAbort === undefined) requestAbort(ctx, d.id, opts.clock, reason);
+    return runHeld(ctx, d.id, opts);
+  }
   try {
     const provider = opts.provider ?? (await providerFor(ctx));
     await provider.prepare();

@@ -3,6 +3,7 @@
  * and the provider that runs it. `.conveyor/groups/<app>/<group>/` under the group file's folder,
  * or under `--state-dir`.
  */
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import type { DeployProvider } from '../providers/provider.js';
@@ -47,4 +48,40 @@ export async function providerFor(ctx: GroupContext): Promise<DeployProvider> {
     `provider '${kind}' is not available in this build`,
     'use provider: local, or the CodeDeploy provider once it is installed',
   );
+}
+
+const GROUP_FILE_POINTER = 'group-file';
+
+/** Remembers which group file a state folder belongs to, so commands can find it from a deployment id. */
+export function rememberGroupFile(ctx: GroupContext): void {
+  writeFileSync(join(ctx.groupDir, GROUP_FILE_POINTER), ctx.loaded.file);
+}
+
+/**
+ * The group file to use when --config is not given: the group under `<stateDir>/groups/` whose ledger holds
+ * the deployment id, or the only group there. Undefined when none can be told apart.
+ */
+export function findGroupFile(
+  stateDir: string,
+  deploymentId?: string,
+): { file?: string; candidates: string[] } {
+  const root = join(stateDir, 'groups');
+  const candidates: string[] = [];
+  if (!existsSync(root)) return { candidates };
+  for (const app of readdirSync(root)) {
+    for (const name of readdirSync(join(root, app))) {
+      const pointer = join(root, app, name, GROUP_FILE_POINTER);
+      if (!existsSync(pointer)) continue;
+      const file = readFileSync(pointer, 'utf8').trim();
+      candidates.push(file);
+      if (deploymentId) {
+        const ledger = new Ledger(join(root, app, name, 'ledger.ndjson'));
+        if (ledger.read().events.some((e) => e.type === 'created' && e.deploymentId === deploymentId)) {
+          return { file, candidates };
+        }
+      }
+    }
+  }
+  if (!deploymentId && candidates.length === 1) return { file: candidates[0]!, candidates };
+  return { candidates };
 }

@@ -4,17 +4,7 @@
  * (runner, promote, abort); O_APPEND keeps small single writes whole. A torn or altered line is
  * detected by its checksum and reported as a problem, never used.
  */
-import {
-  closeSync,
-  existsSync,
-  fstatSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  readSync,
-  writeSync,
-} from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readSync, statSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { LedgerEvent } from './events.js';
@@ -40,7 +30,7 @@ export function encodeLine(event: LedgerEvent): string {
 }
 
 /** Parses ledger text; damaged lines become problems (with their line numbers), not events. */
-export function decodeLedger(text: string): LedgerContents {
+export function decodeLedger(text: string, firstLine = 1): LedgerContents {
   const events: LedgerEvent[] = [];
   const problems: LedgerProblem[] = [];
   const lines = text.split('\n');
@@ -49,13 +39,13 @@ export function decodeLedger(text: string): LedgerContents {
     const isLast = i === lines.length - 1;
     if (isLast && line === '') return;
     if (line === '') {
-      problems.push({ line: i + 1, reason: 'empty line' });
+      problems.push({ line: i + firstLine, reason: 'empty line' });
       return;
     }
     const match = /^([0-9a-f]{8}) (.*)$/s.exec(line);
     if (!match) {
       problems.push({
-        line: i + 1,
+        line: i + firstLine,
         reason: isLast && !endsClean ? 'torn write (incomplete last line)' : 'no checksum prefix',
       });
       return;
@@ -63,7 +53,7 @@ export function decodeLedger(text: string): LedgerContents {
     const [, sum, json] = match as unknown as [string, string, string];
     if (checksum(json) !== sum) {
       problems.push({
-        line: i + 1,
+        line: i + firstLine,
         reason:
           isLast && !endsClean
             ? 'torn write (incomplete last line)'
@@ -74,12 +64,12 @@ export function decodeLedger(text: string): LedgerContents {
     try {
       const parsed = JSON.parse(json) as LedgerEvent;
       if (typeof parsed !== 'object' || parsed === null || typeof parsed.type !== 'string') {
-        problems.push({ line: i + 1, reason: 'not an event object' });
+        problems.push({ line: i + firstLine, reason: 'not an event object' });
         return;
       }
       events.push(parsed);
     } catch {
-      problems.push({ line: i + 1, reason: 'invalid JSON behind a valid checksum' });
+      problems.push({ line: i + firstLine, reason: 'invalid JSON behind a valid checksum' });
     }
   });
   return { events, problems };
@@ -88,9 +78,41 @@ export function decodeLedger(text: string): LedgerContents {
 export class Ledger {
   constructor(readonly file: string) {}
 
+  /** Lines already decoded: the file only grows, so each read decodes just what was appended since. */
+  private cache = { offset: 0, nextLine: 1, events: [] as LedgerEvent[], problems: [] as LedgerProblem[] };
+
   read(): LedgerContents {
-    if (!existsSync(this.file)) return { events: [], problems: [] };
-    return decodeLedger(readFileSync(this.file, 'utf8'));
+    let size: number;
+    try {
+      size = statSync(this.file).size;
+    } catch {
+      this.cache = { offset: 0, nextLine: 1, events: [], problems: [] };
+      return { events: [], problems: [] };
+    }
+    // Shorter than what we decoded: the file was replaced; start over.
+    if (size < this.cache.offset) this.cache = { offset: 0, nextLine: 1, events: [], problems: [] };
+    let tail = '';
+    if (size > this.cache.offset) {
+      const buf = Buffer.alloc(size - this.cache.offset);
+      const fd = openSync(this.file, 'r');
+      try {
+        readSync(fd, buf, 0, buf.length, this.cache.offset);
+      } finally {
+        closeSync(fd);
+      }
+      const text = buf.toString('utf8');
+      const end = text.lastIndexOf('\n') + 1;
+      const complete = text.slice(0, end);
+      tail = text.slice(end);
+      const decoded = decodeLedger(complete, this.cache.nextLine);
+      this.cache.events.push(...decoded.events);
+      this.cache.problems.push(...decoded.problems);
+      this.cache.offset += Buffer.byteLength(complete, 'utf8');
+      for (let i = 0; i < complete.length; i++) if (complete.charCodeAt(i) === 10) this.cache.nextLine++;
+    }
+    // An unfinished last line (a crash mid-write, or a write in progress) is reported, never used.
+    const torn = tail ? [{ line: this.cache.nextLine, reason: 'torn write (incomplete last line)' }] : [];
+    return { events: [...this.cache.events], problems: [...this.cache.problems, ...torn] };
   }
 
   /** Appends one event durably (write + fsync). A torn last line left by a crash is closed off first. */

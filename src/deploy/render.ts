@@ -10,6 +10,9 @@ export function formatTraffic(
   revisions: { stable?: string; canary?: string } = {},
 ): string {
   if (!t) return 'no traffic routed yet';
+  if (t.stable.length === 0 && (t.canary.length === 0 || t.canaryWeight === 0)) {
+    return 'no instance in service (requests are refused until one is back)';
+  }
   const stable = `stable ${100 - (t.canary.length ? t.canaryWeight : 0)}% ${revisions.stable ?? ''} [${t.stable.join(', ')}]`;
   if (!t.canary.length) return stable.replace(/ {2}/g, ' ');
   return `${stable} · new ${t.canaryWeight}% ${revisions.canary ?? ''} [${t.canary.join(', ')}]`.replace(

@@ -1,5 +1,5 @@
 /** Checking a revision folder before anything is touched, and keeping a copy of it in the group's state. */
-import { cpSync, existsSync, readFileSync, statSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { formatDiagnostics } from '../spec/diagnostics.js';
@@ -48,4 +48,28 @@ export function storeRevision(
   const target = join(groupDir, 'revisions', deploymentId);
   cpSync(source.dir, target, { recursive: true });
   return { label: source.label, dir: target };
+}
+
+/**
+ * Keeps the group's revision copies from piling up: those of the last `keep` deployments stay, and any
+ * revision still needed (the serving fleet's, the last good one) stays whatever its age.
+ */
+export function pruneRevisions(
+  groupDir: string,
+  deploymentIds: string[],
+  needed: string[],
+  keep = 5,
+): string[] {
+  const root = join(groupDir, 'revisions');
+  if (!existsSync(root)) return [];
+  const recent = new Set(deploymentIds.slice(-keep));
+  const neededDirs = new Set(needed.map((d) => resolve(d)));
+  const removed: string[] = [];
+  for (const name of readdirSync(root)) {
+    const dir = join(root, name);
+    if (recent.has(name) || neededDirs.has(resolve(dir))) continue;
+    rmSync(dir, { recursive: true, force: true });
+    removed.push(name);
+  }
+  return removed;
 }

@@ -193,6 +193,9 @@ export class Runner {
     let d = this.deployment();
     const pid = this.deps.pid ?? process.pid;
     if (d.status === 'Created') {
+      // Show what was recorded before the runner started (the plan's creation, overrides).
+      for (const e of this.deps.ledger.read().events)
+        if (e.deploymentId === this.deploymentId) this.deps.onEvent?.(e, d);
       d = this.record({ type: 'started', pid });
       this.notify('started', d);
     } else {
@@ -215,6 +218,8 @@ export class Runner {
       }
       while (d.step < d.plan.steps.length) {
         if (this.signal.aborted) return this.deployment();
+        // An abort written while a long step ran is honoured before the next step starts.
+        if (d.pendingAbort !== undefined) return await this.rollback(d.pendingAbort, 'abort');
         const index = d.step;
         const step = d.plan.steps[index] as Step;
         if (d.startedStep !== index) {
@@ -222,7 +227,9 @@ export class Runner {
         }
         const outcome = await this.execute(index, step);
         d = this.deployment();
-        if (outcome.kind === 'interrupted') return d;
+        // Interrupted (Ctrl-C, SIGTERM): leave everything as it is for `deploy --resume` or `rollback`;
+        // a step cut short by the interruption is not a failure to roll back from.
+        if (outcome.kind === 'interrupted' || this.signal.aborted) return d;
         if (outcome.kind === 'fail') return await this.handleFailure(outcome.reason, outcome.trigger);
         if (outcome.kind === 'stop') return await this.stop(outcome.reason);
         this.record({ type: 'step', index, phase: 'completed', description: describeStep(step) });
@@ -671,6 +678,8 @@ export class Runner {
       ok = false;
       problems.push(errorMessage(err));
     }
+    // Interrupted mid-rollback: the recorded rollback-started makes a resumed runner finish the job.
+    if (this.signal.aborted) return this.deployment();
     const message = problems.length ? problems.join('; ') : undefined;
     this.record({
       type: 'rollback-finished',

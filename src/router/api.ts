@@ -97,6 +97,9 @@ export interface RouterState {
   fallback?: string;
   healthCheck?: HealthCheckConfig;
   startedAt?: number;
+  /** When this generation's table was applied, and when the first request was routed under it (epoch ms, sub-ms precision; 0 = none yet). */
+  appliedAt?: number;
+  firstRequestAt?: number;
 }
 
 /** Answer of `GET /drained`. */

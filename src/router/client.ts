@@ -28,12 +28,19 @@ export interface RouterClientOptions {
 
 export class RouterClient {
   private readonly timeoutMs: number;
+  /** Keep-alive over the socket: a weight change is one request on an open connection. Idle sockets do not hold the process. */
+  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
 
   constructor(
     readonly socketPath: string,
     opts: RouterClientOptions = {},
   ) {
     this.timeoutMs = opts.timeoutMs ?? 5000;
+  }
+
+  /** Closes kept-alive admin connections (optional: they never keep the process alive). */
+  close(): void {
+    this.agent.destroy();
   }
 
   getState(): Promise<RouterState> {
@@ -75,7 +82,13 @@ export class RouterClient {
     }
   }
 
-  private call<T>(method: string, path: string, body?: unknown, timeoutMs = this.timeoutMs): Promise<T> {
+  private call<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    timeoutMs = this.timeoutMs,
+    retried = false,
+  ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const payload = body === undefined ? undefined : JSON.stringify(body);
       const req = http.request(
@@ -83,7 +96,7 @@ export class RouterClient {
           socketPath: this.socketPath,
           method,
           path,
-          agent: false,
+          agent: this.agent,
           headers: payload
             ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }
             : {},
@@ -127,6 +140,11 @@ export class RouterClient {
       req.on('error', (err: NodeJS.ErrnoException) => {
         clearTimeout(timer);
         if (err instanceof RouterUnavailableError) return reject(err);
+        // A kept-alive connection the router closed just as we reused it: every admin call is safe to repeat.
+        if (!retried && req.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) {
+          this.call<T>(method, path, body, timeoutMs, true).then(resolve, reject);
+          return;
+        }
         reject(
           new RouterUnavailableError(`router admin socket ${this.socketPath}: ${err.code ?? err.message}`),
         );

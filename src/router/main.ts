@@ -100,7 +100,8 @@ async function main(): Promise<void> {
     upstreamTimeoutMs: num(values, 'upstream-timeout-ms'),
     log,
     onTableApplied(table) {
-      // Written atomically so a crash never leaves half a table for the next start.
+      // Written before the admin call is answered (the runner may count on a restart restoring it),
+      // after the new snapshot is already routing requests. Atomic: a crash never leaves half a table.
       const tmp = `${files.tableFile}.${process.pid}.tmp`;
       writeFileSync(tmp, JSON.stringify(table));
       renameSync(tmp, files.tableFile);

@@ -1,6 +1,6 @@
 /**
  * Golden-signal metrics for one target set, cheap enough for the proxy hot path:
- * a ring of per-second slots, each a fixed-bucket latency histogram plus request and error counts.
+ * a ring of quarter-second slots, each a fixed-bucket latency histogram plus request and error counts.
  * Recording is a few array writes; no allocation per request. Windows are summed at query time.
  */
 import type { SetMetrics } from './api.js';
@@ -14,8 +14,11 @@ const LOG_GROWTH = Math.log(GROWTH);
 export const BUCKETS = 150;
 /** Slot layout: [requests, errors, bucket 0 .. bucket N-1]. */
 const SLOT_WIDTH = BUCKETS + 2;
+/** Slot length: a window is exact to this many ms (a 500 ms window covers 500-750 ms of data). */
+export const SLOT_MS = 250;
 /** Longest window that can be asked for, in seconds. */
 export const MAX_WINDOW_SECONDS = 600;
+const SLOTS = (MAX_WINDOW_SECONDS * 1000) / SLOT_MS;
 
 export function bucketOf(ms: number): number {
   if (ms <= MIN_MS) return 0;
@@ -30,9 +33,9 @@ export function bucketValue(i: number): number {
 }
 
 export class SetMetricsRing {
-  private readonly slots = new Uint32Array(MAX_WINDOW_SECONDS * SLOT_WIDTH);
-  /** The epoch second each slot currently holds; -1 for empty. */
-  private readonly slotSecond = new Float64Array(MAX_WINDOW_SECONDS).fill(-1);
+  private readonly slots = new Uint32Array(SLOTS * SLOT_WIDTH);
+  /** The slot number (epoch ms / SLOT_MS) each slot currently holds; -1 for empty. */
+  private readonly slotSecond = new Float64Array(SLOTS).fill(-1);
   private resetAt: number;
   inFlight = 0;
 
@@ -41,8 +44,8 @@ export class SetMetricsRing {
   }
 
   record(nowMs: number, latencyMs: number, isError: boolean): void {
-    const second = Math.floor(nowMs / 1000);
-    const slot = second % MAX_WINDOW_SECONDS;
+    const second = Math.floor(nowMs / SLOT_MS);
+    const slot = second % SLOTS;
     const base = slot * SLOT_WIDTH;
     const slots = this.slots;
     if (this.slotSecond[slot] !== second) {
@@ -61,18 +64,21 @@ export class SetMetricsRing {
     this.resetAt = nowMs;
   }
 
-  /** Adds the slots inside the window into `into` (length SLOT_WIDTH); returns the covered time in ms. */
+  /**
+   * Adds the slots inside the window into `into` (length SLOT_WIDTH); returns the time the data covers,
+   * in ms: from the start of the oldest slot touched by the window (or the last reset) to now.
+   */
   accumulate(nowMs: number, windowMs: number, into: Float64Array): number {
-    const seconds = Math.min(MAX_WINDOW_SECONDS, Math.max(1, Math.ceil(windowMs / 1000)));
-    const nowSecond = Math.floor(nowMs / 1000);
-    const firstSecond = nowSecond - seconds + 1;
-    for (let s = firstSecond; s <= nowSecond; s++) {
-      const slot = s % MAX_WINDOW_SECONDS;
+    const span = Math.min(MAX_WINDOW_SECONDS * 1000 - SLOT_MS, Math.max(1, windowMs));
+    const last = Math.floor(nowMs / SLOT_MS);
+    const first = Math.floor((nowMs - span) / SLOT_MS);
+    for (let s = first; s <= last; s++) {
+      const slot = s % SLOTS;
       if (this.slotSecond[slot] !== s) continue;
       const base = slot * SLOT_WIDTH;
       for (let k = 0; k < SLOT_WIDTH; k++) into[k] = into[k]! + this.slots[base + k]!;
     }
-    const start = Math.max(firstSecond * 1000, this.resetAt);
+    const start = Math.max(first * SLOT_MS, this.resetAt);
     return Math.max(1, nowMs - start);
   }
 }

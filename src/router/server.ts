@@ -120,7 +120,7 @@ class Exchange implements ResponseHandler {
   isError = false;
   ended = false;
   stickyCookie: string | null = null;
-  private readonly resumeUpstream = () => this.conn?.resume();
+  private resumeUpstream: (() => void) | null = null;
 
   constructor(
     readonly router: RouterServer,
@@ -148,6 +148,8 @@ class Exchange implements ResponseHandler {
 
   onData(chunk: Buffer): boolean {
     if (this.res.write(chunk)) return true;
+    // Only slow clients pay for this closure.
+    this.resumeUpstream ??= () => this.conn?.resume();
     this.res.once('drain', this.resumeUpstream);
     return false;
   }
@@ -183,6 +185,9 @@ export class RouterServer {
   private healthCheck: HealthCheckConfig;
   private healthTimer: NodeJS.Timeout | undefined;
   private weightAccumulator = 0;
+  /** performance.now() of the last table change and of the first request routed after it (0 = none yet). */
+  private appliedAt = 0;
+  private firstRequestAt = 0;
   private roundRobin = 0;
   private readonly startedAt: number;
   private closing = false;
@@ -269,6 +274,8 @@ export class RouterServer {
     }
     this.routing = this.buildRouting(this.routing.generation + 1, table, stable, canary);
     this.weightAccumulator = 0;
+    this.appliedAt = performance.now();
+    this.firstRequestAt = 0;
     this.log(
       `table generation ${this.routing.generation}: stable [${table.stable.map((u) => u.id).join(', ')}], ` +
         `canary [${table.canary.map((u) => u.id).join(', ')}], canaryWeight ${table.canaryWeight}` +
@@ -367,8 +374,9 @@ export class RouterServer {
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     const startedAt = performance.now();
     const routing = this.routing;
+    if (this.firstRequestAt === 0) this.firstRequestAt = startedAt;
     const raw = req.rawHeaders;
-    const headers: string[] = [];
+    let lines = `${req.method} ${req.url} HTTP/1.1\r\n`;
     let force = -1;
     let stickySet = -1;
     let host: string | undefined;
@@ -401,7 +409,13 @@ export class RouterServer {
         case 10: {
           const lower = name.toLowerCase();
           if (lower === 'connection') {
-            connectionTokens = connectionTokens ? `${connectionTokens},${value}` : value;
+            // The usual values name no extra hop-by-hop header: nothing to strip.
+            if (
+              value.length > 10 ||
+              (value !== 'keep-alive' && value !== 'close' && value !== 'Keep-Alive')
+            ) {
+              connectionTokens = connectionTokens ? `${connectionTokens},${value}` : value;
+            }
             continue;
           }
           if (lower === 'keep-alive') continue;
@@ -442,12 +456,10 @@ export class RouterServer {
           if (name.toLowerCase() === 'proxy-authorization') continue;
           break;
       }
-      headers.push(name, value);
+      lines += `${name}: ${value}\r\n`;
     }
-    if (connectionTokens) stripConnectionTokens(headers, connectionTokens);
+    let head = connectionTokens ? stripConnectionTokens(lines, connectionTokens) : lines;
     const ip = req.socket.remoteAddress ?? '';
-    let head = `${req.method} ${req.url} HTTP/1.1\r\n`;
-    for (let i = 0; i < headers.length; i += 2) head += `${headers[i]}: ${headers[i + 1]}\r\n`;
     head += `X-Forwarded-For: ${xff ? `${xff}, ${ip}` : ip}\r\n`;
     if (!hasProto) head += 'X-Forwarded-Proto: http\r\n';
     if (host === undefined) head += `Host: ${this.listenHost}:${this.listenPort}\r\n`;
@@ -732,6 +744,8 @@ export class RouterServer {
       effectiveCanaryWeight: r.canaryWeight,
       healthCheck: { ...DEFAULT_HEALTH_CHECK, ...this.healthCheck },
       startedAt: this.startedAt,
+      appliedAt: this.appliedAt === 0 ? 0 : performance.timeOrigin + this.appliedAt,
+      firstRequestAt: this.firstRequestAt === 0 ? 0 : performance.timeOrigin + this.firstRequestAt,
     };
     if (r.fallback) state.fallback = r.fallback;
     return state;
@@ -809,18 +823,19 @@ function stickyFromCookie(cookie: string, current: number): number {
   return current;
 }
 
-/** Removes headers named in `Connection: a, b` (they are hop-by-hop for this hop only). */
-function stripConnectionTokens(headers: string[], tokens: string): void {
+/** Removes header lines named in `Connection: a, b` (they are hop-by-hop for this hop only). Rare path. */
+function stripConnectionTokens(lines: string, tokens: string): string {
   const names = new Set(
     tokens
       .split(',')
       .map((t) => t.trim().toLowerCase())
       .filter((t) => t !== '' && t !== 'close' && t !== 'keep-alive'),
   );
-  if (names.size === 0) return;
-  for (let i = headers.length - 2; i >= 0; i -= 2) {
-    if (names.has(headers[i]!.toLowerCase())) headers.splice(i, 2);
-  }
+  if (names.size === 0) return lines;
+  return lines
+    .split('\r\n')
+    .filter((line, i) => i === 0 || !names.has(line.slice(0, line.indexOf(':')).toLowerCase()))
+    .join('\r\n');
 }
 
 /** One health probe. Resolves with a short description, rejects with why it failed. */

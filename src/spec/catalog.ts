@@ -132,6 +132,9 @@ export const rules = {
   'appspec/ecs-capacity-provider': e('CapacityProviderStrategy with more than one Base or no Weight above 0'),
   'appspec/lambda-version': e('a Lambda CurrentVersion/TargetVersion that is not a positive whole number'),
   'appspec/lambda-same-version': w('a Lambda TargetVersion equal to CurrentVersion'),
+  'appspec/key-casing': w(
+    'an ECS/Lambda key in an undocumented casing, or PascalCase and lowercase keys mixed in one file',
+  ),
   'appspec/yaml11-boolean': w('an unquoted yes/no/on/off value that YAML 1.1 parsers read as a boolean'),
 
   // ------------------------------------------------------------------ pipeline

@@ -68,6 +68,15 @@ function diagnostic(
   return d;
 }
 
+/** True when every line is blank or a comment (a linear check: a regex here can backtrack exponentially). */
+function onlyCommentsOrBlank(text: string): boolean {
+  for (const line of text.split('\n')) {
+    const t = line.trim();
+    if (t !== '' && !t.startsWith('#')) return false;
+  }
+  return true;
+}
+
 function lineColOf(text: string, offset: number): { line: number; col: number } {
   let line = 1;
   let lineStart = 0;
@@ -255,7 +264,7 @@ export function parseSource(text: string, file: string): ParsedSource {
       ),
     );
   }
-  if (text.trim() === '' || /^(?:\s*(?:#[^\n]*)?\n?)*$/.test(text)) {
+  if (onlyCommentsOrBlank(text)) {
     return failed(
       diagnostic(file, 'source/empty', 'file is empty (nothing but whitespace or comments)', {
         line: 1,
@@ -280,7 +289,14 @@ export function parseSource(text: string, file: string): ParsedSource {
     return { line: p.line, col: p.col };
   };
   const parseYaml = () =>
-    parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, keepSourceTokens: false });
+    parseDocument(text, {
+      lineCounter,
+      prettyErrors: false,
+      uniqueKeys: true,
+      keepSourceTokens: false,
+      // No process warnings on stderr (e.g. collection keys): problems are reported as diagnostics.
+      logLevel: 'error',
+    });
 
   let doc: Document.Parsed | undefined;
   let value: unknown;

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { join, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { type CheckedDocument, checkCrossFile } from './cross-file.js';
 import { detectKind, kindFromName } from './detect.js';
@@ -146,6 +146,7 @@ export async function validatePaths(
   const explicit: { abs: string; shown: string }[] = [];
   const walked: { abs: string; shown: string }[] = [];
   const missing: string[] = [];
+  const revisionRoots = new Set<string>();
   for (const p of paths) {
     const abs = resolve(opts.cwd, p);
     let st: Awaited<ReturnType<typeof stat>>;
@@ -155,8 +156,11 @@ export async function validatePaths(
       missing.push(p);
       continue;
     }
-    if (st.isDirectory()) await walk(abs, p, walked);
-    else explicit.push({ abs, shown: p });
+    if (st.isDirectory()) {
+      await walk(abs, p, walked);
+      // A folder given by name with appspec.yml at its root is a revision: check the AppSpec against it.
+      if (!opts.optional) revisionRoots.add(abs);
+    } else explicit.push({ abs, shown: p });
   }
   if (missing.length > 0 && !opts.optional) {
     throw new UsageError(
@@ -192,7 +196,17 @@ export async function validatePaths(
       });
       continue;
     }
-    const r = check(text, entry.shown, textOpts, isExplicit);
+    const revisionRoot = dirname(entry.abs);
+    const isRevisionAppSpec =
+      !textOpts.revisionDir &&
+      revisionRoots.has(revisionRoot) &&
+      /^appspec\.ya?ml$/i.test(basename(entry.abs));
+    const r = check(
+      text,
+      entry.shown,
+      isRevisionAppSpec ? { ...textOpts, revisionDir: revisionRoot } : textOpts,
+      isExplicit,
+    );
     if (!r) continue;
     files.push(entry.shown);
     diagnostics.push(...r.diagnostics);

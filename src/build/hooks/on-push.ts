@@ -4,6 +4,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cleanGitEnv, git } from '../git.js';
 import { displayPath, listPipelineFiles, loadPipelineFile } from '../pipeline/load.js';
+import type { PipelineDeclaration } from '../pipeline/model.js';
 import { newRunId, type RunRecord, writeRun } from '../run-store.js';
 import type { HookKind } from './install.js';
 import { matchPush, type RefUpdate, zeroSha } from './triggers.js';
@@ -61,10 +62,13 @@ export async function handlePush(options: {
 }): Promise<PushOutcome[]> {
   const updates = parseHookInput(options.kind, options.input);
   const outcomes: PushOutcome[] = [];
-  const pipelines = [];
+  const pipelines: { file: string; pipeline: PipelineDeclaration }[] = [];
   for (const file of listPipelineFiles(options.project)) {
     const loaded = await loadPipelineFile(file);
-    if (loaded.pipeline) pipelines.push({ file, pipeline: loaded.pipeline });
+    // A pipeline both written under pipelines/ and emitted by synth runs once: the first folder wins.
+    if (loaded.pipeline && !pipelines.some((p) => p.pipeline.name === loaded.pipeline!.name)) {
+      pipelines.push({ file, pipeline: loaded.pipeline });
+    }
   }
   for (const update of updates) {
     const files = zeroSha.test(update.newSha) ? [] : await changedFiles(options.repo, update);

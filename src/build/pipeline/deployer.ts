@@ -23,6 +23,7 @@ export const cliDeployer: LocalDeployer = {
   deploy: ({ configFile, revisionDir, cwd, logPath, env, signal }) =>
     new Promise((resolve) => {
       const log = createWriteStream(logPath, { flags: 'a' });
+      log.on('error', () => {});
       const child = spawn(
         process.execPath,
         [distEntry('cli/main.js'), 'deploy', '--config', configFile, '--revision', revisionDir],

@@ -13,9 +13,11 @@ export interface LoadedPipeline {
 
 const extensions = ['.json', '.yml', '.yaml'];
 
-/** Folders searched for a pipeline given by name: sources first, then `synth` output. */
+/** Folders searched for a pipeline given by name: YAML/JSON sources first, then `conveyor synth` output. */
 export function pipelineFolders(root: string): string[] {
-  return ['pipelines', join('dist', 'pipelines'), 'dist'].map((d) => join(root, d));
+  return ['pipelines', join('conveyor.out', 'pipelines'), join('dist', 'pipelines'), 'dist'].map((d) =>
+    join(root, d),
+  );
 }
 
 /**

@@ -57,6 +57,13 @@ export function preflight(
   const problems: string[] = [];
   const warnings: string[] = [];
   const executors = new Map<string, Executor>();
+  const projects = new Set(
+    pipeline.stages.flatMap((st) =>
+      st.actions
+        .filter((a) => a.actionTypeId.provider === 'CodeBuild')
+        .map((a) => a.configuration?.ProjectName ?? ''),
+    ),
+  );
   const configName = config.file
     ? '.conveyor/local-actions.yml'
     : '.conveyor/local-actions.yml (not present yet)';
@@ -70,8 +77,23 @@ export function preflight(
       else if (category === 'Source' && gitSources.has(provider)) executor = { kind: 'source' };
       else if ((category === 'Build' || category === 'Test') && provider === 'CodeBuild') {
         const project = a.configuration?.ProjectName ?? '';
-        const buildspec = config.codebuild[project];
+        // A mapping wins; else a buildspec `conveyor synth` emitted: under the project's name, or, when the pipeline
+        // has a single CodeBuild project, the one emitted from the same source under the pipeline's name.
+        const byProject = join('conveyor.out', 'builds', project, 'buildspec.yml');
+        const byPipeline = join('conveyor.out', 'builds', pipeline.name, 'buildspec.yml');
+        const emitted =
+          project && existsSync(join(root, byProject))
+            ? byProject
+            : projects.size === 1 && existsSync(join(root, byPipeline))
+              ? byPipeline
+              : undefined;
+        const buildspec = config.codebuild[project] ?? emitted;
         executor = buildspec ? { kind: 'codebuild', buildspec } : { kind: 'codebuild' };
+        if (!config.codebuild[project] && emitted) {
+          warnings.push(
+            `${key}: CodeBuild project '${project}' runs ${emitted} (emitted by conveyor synth); map it under 'codebuild:' in ${configName} to choose another`,
+          );
+        }
         if (!buildspec) {
           warnings.push(
             `${key}: CodeBuild project '${project}' has no buildspec mapping in ${configName}; using buildspec.yml from its primary input artifact, as a project without an inline buildspec does`,
@@ -127,7 +149,14 @@ export function preflight(
 
 /** A deployment group file (YAML/JSON) naming this application and group, under the usual folders. */
 export function findGroupFile(root: string, application: string, group: string): string | undefined {
-  for (const dir of ['pipelines', 'deployment-groups', 'groups', 'deploy', '.']) {
+  for (const dir of [
+    'pipelines',
+    join('conveyor.out', 'deployment-groups'),
+    'deployment-groups',
+    'groups',
+    'deploy',
+    '.',
+  ]) {
     const folder = join(root, dir);
     if (!existsSync(folder)) continue;
     const files = readdirSync(folder, { recursive: dir !== '.' }).map(String);

@@ -579,6 +579,8 @@ function gitArchive(
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const tar = spawn('tar', ['-x', '-f', '-', '-C', dest], { stdio: ['pipe', 'ignore', 'pipe'] });
+    // tar ending early (bad archive, full disk) must fail this action, not crash the run with EPIPE.
+    tar.stdin.on('error', () => {});
     archive.stdout.pipe(tar.stdin);
     let errors = '';
     archive.stderr.on('data', (c: Buffer) => (errors += c.toString()));
@@ -814,7 +816,12 @@ async function runDeployAction(
   let held = await tryLock(lockDir, { runId: record.id, action: `${stage.name}/${action.name}` });
   while (!held) {
     const owner = await readLockOwner(lockDir);
-    const holder = typeof owner?.runId === 'string' ? owner.runId : `pid ${String(owner?.pid ?? '?')}`;
+    // No owner while the holder is just taking or releasing the lock: keep the last one we knew.
+    const holder = owner
+      ? typeof owner.runId === 'string'
+        ? owner.runId
+        : `pid ${String(owner.pid)}`
+      : (waitedFor ?? 'another run');
     if (waitedFor !== holder) {
       waitedFor = holder;
       actionRecord.message = `waiting for the deploy lock of ${config.ApplicationName}/${config.DeploymentGroupName}, held by ${holder}`;

@@ -8,7 +8,7 @@ import { createProgress, groupOptions, openGroupFromArgs } from '../deploy-progr
 
 const command: Command = {
   summary: 'Stop a deployment and roll it back',
-  usage: `Usage: conveyor abort [ID] --config FILE [--no-wait] [--json]
+  usage: `Usage: conveyor abort [ID] [--config FILE] [--no-wait] [--json]
 
 Asks the running deployment to roll back (traffic goes back to the stable revision first) and waits for it to
 end. When its runner is gone (killed), abort does the rollback itself.`,
@@ -18,7 +18,7 @@ end. When its runner is gone (killed), abort does the rollback itself.`,
       options: { ...groupOptions, 'no-wait': { type: 'boolean' } },
       allowPositionals: true,
     });
-    const group = openGroupFromArgs(values, ctx, 'abort');
+    const group = openGroupFromArgs(values, ctx, 'abort', positionals[0]);
     const { deployment, runner } = requestAbort(group, positionals[0], ctx.clock);
     const json = values.json === true;
     let final = deployment;
@@ -27,6 +27,7 @@ end. When its runner is gone (killed), abort does the rollback itself.`,
       final = await rollbackOrphan(group, deployment, 'aborted by user', {
         clock: ctx.clock,
         signal: ctx.signal,
+        env: ctx.env,
         onEvent: progress.onEvent,
       });
       progress.finish();

@@ -1,6 +1,7 @@
 import { WorkFailedError } from '../../core/errors.js';
 import { ExitCode } from '../../core/exit-codes.js';
 import {
+  checkBeforeCreate,
   createUnderLock,
   prepareDeployment,
   resume,
@@ -11,7 +12,13 @@ import { formatPlan } from '../../deploy/render.js';
 import type { DeploymentState } from '../../deploy/state.js';
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../context.js';
-import { createProgress, groupOptions, hooksOfRevision, openGroupFromArgs } from '../deploy-progress.js';
+import {
+  configLabel,
+  createProgress,
+  groupOptions,
+  hooksOfRevision,
+  openGroupFromArgs,
+} from '../deploy-progress.js';
 
 const usage = `Usage: conveyor deploy --config FILE --revision DIR [options]
 
@@ -56,7 +63,7 @@ const command: Command = {
     const group = openGroupFromArgs(values, ctx, 'deploy');
     const json = values.json === true;
     const progress = createProgress(ctx.stdout, json);
-    const runOpts = { clock: ctx.clock, signal: ctx.signal, onEvent: progress.onEvent };
+    const runOpts = { clock: ctx.clock, signal: ctx.signal, env: ctx.env, onEvent: progress.onEvent };
     if (values.resume) {
       const d = await resume(group, runOpts);
       progress.finish();
@@ -91,6 +98,7 @@ const command: Command = {
       }
       return ExitCode.Ok;
     }
+    await checkBeforeCreate(group, planned, { clock: ctx.clock, env: ctx.env });
     const id = createUnderLock(
       group,
       planned,
@@ -114,7 +122,7 @@ const command: Command = {
     function report(d: DeploymentState): number {
       if (ctx.signal.aborted && !['Succeeded', 'Failed', 'RolledBack', 'Stopped'].includes(d.status)) {
         ctx.stderr.write(
-          `interrupted: ${d.id} stays ${d.status} with traffic as it is; resume with 'conveyor deploy --resume --config ${values.config}' or undo with 'conveyor rollback --config ${values.config}'\n`,
+          `interrupted: ${d.id} stays ${d.status} with traffic as it is; resume with 'conveyor deploy --resume --config ${configLabel(group, ctx)}' or undo with 'conveyor rollback --config ${configLabel(group, ctx)}'\n`,
         );
         return ExitCode.Failed;
       }

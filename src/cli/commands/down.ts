@@ -4,7 +4,7 @@ import { runnerAlive } from '../../deploy/engine.js';
 import { providerFor, readGroupState } from '../../deploy/group.js';
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../context.js';
-import { groupOptions, openGroupFromArgs } from '../deploy-progress.js';
+import { configLabel, groupOptions, openGroupFromArgs } from '../deploy-progress.js';
 
 const command: Command = {
   summary: 'Stop the local router and instances of a group',
@@ -22,8 +22,16 @@ Stops the group's router and every instance process it started. Refuses while a 
     if (state.active && runnerAlive(group, state.active).alive && !values.force) {
       throw new UsageError(
         `deployment ${state.active.id} is running on this group`,
-        `abort it first ('conveyor abort --config ${values.config}') or pass --force`,
+        `abort it first ('conveyor abort --config ${configLabel(group, ctx)}') or pass --force`,
       );
+    }
+    if (group.loaded.group.provider === 'codedeploy') {
+      ctx.stdout.write(
+        values.json
+          ? `${JSON.stringify({ stopped: [] })}\n`
+          : 'nothing to stop: provider codedeploy runs on AWS\n',
+      );
+      return ExitCode.Ok;
     }
     const { stopped } = await (await providerFor(group)).down();
     if (values.json) ctx.stdout.write(`${JSON.stringify({ stopped })}\n`);

@@ -22,7 +22,8 @@ const usage = `Usage: conveyor hooks install --bare-repo DIR      post-receive i
        conveyor hooks uninstall [--repo DIR]           remove what was installed, restore chained hooks
        conveyor hooks list [--json]
 
-A push then starts 'conveyor run' for each pipeline (under pipelines/ of this project) whose V2 trigger push
+A push then starts 'conveyor run' for each pipeline of this project (YAML/JSON under pipelines/, or emitted by
+'conveyor synth' into conveyor.out/pipelines/) whose V2 trigger push
 filters (branches, tags, filePaths; glob includes/excludes) match the pushed refs and changed files; without
 triggers, a push to the source action's BranchName. Runs wait or supersede per the pipeline's executionMode.
 pullRequest filters do not apply locally. An existing hook is kept and chained, and restored on uninstall.`;

@@ -96,7 +96,7 @@ export type ApproveLocal = (options: {
 }) => Promise<boolean>;
 
 /** The local pipeline runner's approval hook, when that module is present in this build. */
-async function loadLocalApprover(): Promise<ApproveLocal | undefined> {
+export async function loadLocalApprover(): Promise<ApproveLocal | undefined> {
   const specifier = '../../build/approvals.js';
   try {
     const mod = (await import(specifier)) as { approveLocalAction?: ApproveLocal };

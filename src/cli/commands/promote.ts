@@ -2,11 +2,11 @@ import { ExitCode } from '../../core/exit-codes.js';
 import { requestPromote } from '../../deploy/engine.js';
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../context.js';
-import { groupOptions, openGroupFromArgs } from '../deploy-progress.js';
+import { configLabel, groupOptions, openGroupFromArgs } from '../deploy-progress.js';
 
 const command: Command = {
   summary: 'Continue a paused deployment (or --full to finish it)',
-  usage: `Usage: conveyor promote [ID] --config FILE [--full] [--json]
+  usage: `Usage: conveyor promote [ID] [--config FILE] [--full] [--json]
 
 Continues past a manual pause (or the current bake) to the next step; with --full, skips every remaining
 weight and bake and switches all traffic to the new revision. Without ID: the group's active deployment.`,
@@ -16,7 +16,7 @@ weight and bake and switches all traffic to the new revision. Without ID: the gr
       options: { ...groupOptions, full: { type: 'boolean' } },
       allowPositionals: true,
     });
-    const group = openGroupFromArgs(values, ctx, 'promote');
+    const group = openGroupFromArgs(values, ctx, 'promote', positionals[0]);
     const { deployment, runner } = requestPromote(group, positionals[0], values.full === true, ctx.clock);
     if (values.json) {
       ctx.stdout.write(
@@ -28,7 +28,7 @@ weight and bake and switches all traffic to the new revision. Without ID: the gr
       );
       if (!runner.alive) {
         ctx.stderr.write(
-          `note: the runner of ${deployment.id} is not running; the request applies when it resumes ('conveyor deploy --resume --config ${values.config}')\n`,
+          `note: the runner of ${deployment.id} is not running; the request applies when it resumes ('conveyor deploy --resume --config ${configLabel(group, ctx)}')\n`,
         );
       }
     }

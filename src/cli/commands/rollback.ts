@@ -25,7 +25,7 @@ Otherwise: redeploy the revision that was good before the current one, all at on
     const group = openGroupFromArgs(values, ctx, 'rollback');
     const json = values.json === true;
     const progress = createProgress(ctx.stdout, json);
-    const runOpts = { clock: ctx.clock, signal: ctx.signal, onEvent: progress.onEvent };
+    const runOpts = { clock: ctx.clock, signal: ctx.signal, env: ctx.env, onEvent: progress.onEvent };
     const { state } = readGroupState(group);
     let final: DeploymentState;
     if (state.active) {

@@ -5,7 +5,7 @@ import { ExitCode } from '../../core/exit-codes.js';
 import { parseCommandArgs } from '../args.js';
 import type { CliContext, Command } from '../context.js';
 
-const usage = `Usage: conveyor runs [--limit N] [--json]
+const usage = `Usage: conveyor runs [--kind build|pipeline] [--limit N] [--json]
        conveyor runs show ID [--json]
 
 History of local builds and pipeline runs, recorded under .conveyor/runs/.`;
@@ -16,7 +16,7 @@ const command: Command = {
   async run(args: string[], ctx: CliContext): Promise<number> {
     const { values, positionals } = parseCommandArgs({
       args,
-      options: { json: { type: 'boolean' }, limit: { type: 'string' } },
+      options: { json: { type: 'boolean' }, limit: { type: 'string' }, kind: { type: 'string' } },
       allowPositionals: true,
     });
     const [sub, id, ...extra] = positionals;
@@ -24,7 +24,13 @@ const command: Command = {
       const limit = values.limit === undefined ? 20 : Number(values.limit);
       if (!Number.isInteger(limit) || limit <= 0)
         throw new UsageError(`--limit '${values.limit}' is not a positive number`);
-      const runs = (await listRuns(ctx.cwd)).slice(0, limit);
+      const kind = values.kind;
+      if (kind !== undefined && kind !== 'build' && kind !== 'pipeline') {
+        throw new UsageError(`--kind '${kind}' must be build or pipeline`);
+      }
+      const runs = (await listRuns(ctx.cwd))
+        .filter((r) => kind === undefined || r.kind === kind)
+        .slice(0, limit);
       if (values.json) ctx.stdout.write(`${JSON.stringify(runs, null, 2)}\n`);
       else ctx.stdout.write(renderList(runs));
       return ExitCode.Ok;

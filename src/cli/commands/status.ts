@@ -6,12 +6,13 @@ import { formatStatus, formatTraffic } from '../../deploy/render.js';
 import { type DeploymentState, findDeployment, isTerminal } from '../../deploy/state.js';
 import { parseCommandArgs } from '../args.js';
 import type { CliContext, Command } from '../context.js';
-import { groupOptions, openGroupFromArgs } from '../deploy-progress.js';
+import { configLabel, groupOptions, openGroupFromArgs } from '../deploy-progress.js';
 
-const usage = `Usage: conveyor status [ID] --config FILE [--watch] [--json]
+const usage = `Usage: conveyor status [ID] [--config FILE] [--watch] [--json]
 
 A deployment's status, current step, traffic split (as recorded and as the router has it), last gate
-reading and events. Without ID: the group's unfinished deployment, else the latest.
+reading and events. Without ID: the group's unfinished deployment, else the latest. Without --config: the
+group under ./.conveyor that holds ID (or the only one there).
 With --watch: follow until it ends; exit 0 if it succeeded, 1 otherwise.`;
 
 async function snapshot(group: GroupContext, id: string | undefined) {
@@ -59,7 +60,9 @@ async function render(
     const extra: { runner?: string; observed?: string } = {};
     const r = runnerLine(d, runner, config);
     if (r) extra.runner = r;
-    extra.observed = observed ? formatTraffic(observed) : 'not running';
+    // The router line is the local data plane's truth; CodeDeploy's traffic is in the recorded events.
+    if (group.loaded.group.provider !== 'codedeploy')
+      extra.observed = observed ? formatTraffic(observed) : 'not running';
     ctx.stdout.write(`${formatStatus(d, extra)}\n`);
   }
   return d;
@@ -74,10 +77,10 @@ const command: Command = {
       options: { ...groupOptions, watch: { type: 'boolean', short: 'w' } },
       allowPositionals: true,
     });
-    const group = openGroupFromArgs(values, ctx, 'status');
+    const group = openGroupFromArgs(values, ctx, 'status', positionals[0]);
     const id = positionals[0];
     const json = values.json === true;
-    let d = await render(group, id, ctx, json, values.config!);
+    let d = await render(group, id, ctx, json, configLabel(group, ctx));
     if (!values.watch) return ExitCode.Ok;
     let seen = d.eventCount;
     while (!isTerminal(d.status) && !ctx.signal.aborted) {
@@ -86,14 +89,14 @@ const command: Command = {
       if (next.eventCount !== seen) {
         seen = next.eventCount;
         if (!json) ctx.stdout.write('\n');
-        d = await render(group, d.id, ctx, json, values.config!);
+        d = await render(group, d.id, ctx, json, configLabel(group, ctx));
       }
       if (!isTerminal(next.status) && !runnerAlive(group, next).alive) {
         // The runner may have just finished and released its lock: look again before giving up.
         const again = findDeployment(readGroupState(group).state, d.id)!;
         if (!isTerminal(again.status)) {
           // Nobody will move it on: stop watching and say so (the render tells how to recover).
-          d = await render(group, d.id, ctx, json, values.config!);
+          d = await render(group, d.id, ctx, json, configLabel(group, ctx));
           return ExitCode.Failed;
         }
       }

@@ -14,7 +14,7 @@ import type { LedgerEventBody } from '../../deploy/events.js';
 import { type GroupContext, readGroupState } from '../../deploy/group.js';
 import { releaseLock } from '../../deploy/lock.js';
 import type { DeploymentState } from '../../deploy/state.js';
-import { resolveStrategy, type Strategy } from '../../deploy/strategies/strategy.js';
+import { resolveStrategy, type Strategy, strategyName } from '../../deploy/strategies/strategy.js';
 import { createCodeDeployProviderForGroup } from './index.js';
 import type { CodeDeployProvider } from './provider.js';
 import { codeDeployRequestFromGroup } from './settings.js';
@@ -52,11 +52,17 @@ async function providerFor(ctx: GroupContext, opts: CodeDeployRunOptions): Promi
 export async function checkCodeDeployDeployment(
   ctx: GroupContext,
   revision: { dir: string; label: string },
-  opts: Pick<CodeDeployRunOptions, 'clock' | 'env' | 'strategy' | 'codeDeploy'>,
+  opts: Pick<CodeDeployRunOptions, 'clock' | 'env' | 'strategy' | 'codeDeploy'> & {
+    skipAnalysis?: boolean;
+    ignoreApplicationStopFailures?: boolean;
+  },
 ): Promise<void> {
   const provider = await providerFor(ctx, opts as CodeDeployRunOptions);
   const strategy = opts.strategy ?? resolveStrategy(ctx.loaded.group.strategy);
-  await provider.prepare(codeDeployRequestFromGroup(ctx.loaded.group, strategy, revision, ctx.loaded.file));
+  const request = codeDeployRequestFromGroup(ctx.loaded.group, strategy, revision, ctx.loaded.file);
+  if (opts.skipAnalysis) request.skipAnalysis = true;
+  if (opts.ignoreApplicationStopFailures) request.ignoreApplicationStopFailures = true;
+  await provider.prepare(request);
 }
 
 /** Runs (or resumes) a recorded deployment on CodeDeploy; releases the group lock when it ends. */
@@ -88,16 +94,24 @@ export async function runCodeDeployHeld(
     let codeDeployId = recordedCodeDeployId(ctx, id);
     if (d.status === 'Created') record({ type: 'started', pid });
     if (!codeDeployId) {
-      const strategy = opts.strategy ?? resolveStrategy(ctx.loaded.group.strategy);
       try {
-        const prepared = await provider.prepare(
-          codeDeployRequestFromGroup(
-            ctx.loaded.group,
-            strategy,
-            { dir: d.revision.dir, label: d.revision.label },
-            ctx.loaded.file,
-          ),
+        const strategy = opts.strategy ?? resolveStrategy(ctx.loaded.group.strategy);
+        // A detached runner only knows the group file: never run another strategy than the one planned.
+        if (strategyName(strategy) !== d.plan.strategy) {
+          throw new UsageError(
+            `the deployment was planned with strategy '${d.plan.strategy}' but the group file says '${strategyName(strategy)}'`,
+          );
+        }
+        const request = codeDeployRequestFromGroup(
+          ctx.loaded.group,
+          strategy,
+          { dir: d.revision.dir, label: d.revision.label },
+          ctx.loaded.file,
         );
+        // `deploy --ignore-application-stop-failures` / `--skip-analysis` are recorded with the deployment.
+        if (d.options.ignoreApplicationStopFailures) request.ignoreApplicationStopFailures = true;
+        if (d.options.skipAnalysis) request.skipAnalysis = true;
+        const prepared = await provider.prepare(request);
         codeDeployId = await provider.start(prepared);
       } catch (err) {
         // Nothing started on AWS: the deployment fails without a rollback, and says why.
@@ -126,8 +140,16 @@ export async function runCodeDeployHeld(
             record({ type: 'promoted', index: 0, full: current.pendingPromote.full });
           }
         } catch (err) {
-          // CodeDeploy is not waiting (yet): the request stays pending until it does.
-          if (!(err instanceof UsageError)) throw err;
+          // Not waiting (yet): the promote request stays pending until CodeDeploy waits.
+          if (!(err instanceof UsageError)) {
+            // AWS failed to take the request: say so in the ledger and try again on the next poll.
+            if (current.pendingAbort !== undefined) abortSent = false;
+            record({
+              type: 'runner',
+              pid,
+              note: `request to CodeDeploy failed, retrying: ${errorMessage(err)}`,
+            });
+          }
         }
         await opts.clock.sleep(pollMs, stop.signal).catch(() => undefined);
       }

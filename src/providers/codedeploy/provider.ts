@@ -44,6 +44,12 @@ export interface CodeDeployDeploymentRequest {
   rollback?: RollbackSettings;
   /** The group's `analysis:` section: router-based gates CodeDeploy cannot evaluate. */
   analysis?: unknown;
+  /**
+   * Emergency override (`deploy --skip-analysis`): no gates for this deployment. On CodeDeploy that is
+   * `overrideAlarmConfiguration: {enabled: false}` (the group's alarms are not watched), and the
+   * `analysis:` section is then not in the way.
+   */
+  skipAnalysis?: boolean;
   fileExistsBehavior?: 'DISALLOW' | 'OVERWRITE' | 'RETAIN';
   ignoreApplicationStopFailures?: boolean;
   codedeploy?: CodeDeploySettings;
@@ -144,7 +150,7 @@ export class CodeDeployProvider
     const settings = request.codedeploy ?? {};
     const applicationName = settings.applicationName ?? request.application;
     const deploymentGroupName = settings.deploymentGroupName ?? request.deploymentGroup;
-    if (request.analysis !== undefined) {
+    if (request.analysis !== undefined && !request.skipAnalysis) {
       throw new UsageError(
         "CodeDeploy cannot evaluate the group's analysis gates: they read the local router's metrics",
         'remove `analysis` for provider codedeploy; put CloudWatch alarms on the deployment group (rollback.onGateBreach rolls back on them)',
@@ -193,6 +199,7 @@ export class CodeDeployProvider
         settings.description ??
         `Conveyor${request.revisionLabel ? ` ${request.revisionLabel}` : ''}: ${config.description}`,
       autoRollbackConfiguration: autoRollbackFor(request.rollback),
+      ...(request.skipAnalysis ? { overrideAlarmConfiguration: { enabled: false } } : {}),
       ...(platform === 'Server' && request.fileExistsBehavior
         ? { fileExistsBehavior: request.fileExistsBehavior }
         : {}),

@@ -3,7 +3,7 @@ import { isRecord } from '../report.js';
 import { reportSchemaErrors } from '../schema-report.js';
 import type { PathSegment } from '../source.js';
 import { getValidator } from '../validators.js';
-import { detectPlatform, normalizeServiceAppSpec } from './normalize.js';
+import { detectPlatform, normalizeServiceAppSpec, writtenServiceKeys } from './normalize.js';
 import { checkEc2Rules, checkEcsRules, checkLambdaRules, checkVersion } from './rules.js';
 import { EC2_HOOKS } from './types.js';
 
@@ -115,12 +115,44 @@ function check(ctx: KindContext): void {
     checkEc2Rules(ctx, raw);
     return;
   }
+  checkKeyCasing(ctx, raw);
   const doc = normalizeServiceAppSpec(raw) as Record<string, unknown>;
   const v = getValidator(platform === 'ecs' ? 'appspec-ecs' : 'appspec-lambda');
   if (!v(doc))
     reportSchemaErrors(v.errors ?? [], ctx.reporter, { prefix: 'appspec', skip: skipMissingVersion });
   if (platform === 'ecs') checkEcsRules(ctx, doc);
   else checkLambdaRules(ctx, doc);
+}
+
+/**
+ * CodeDeploy matches ECS/Lambda keys case-insensitively, so odd casings work; warn where a key is in
+ * neither documented spelling (PascalCase, or the all-lowercase Lambda reference form) or where one
+ * file mixes the two.
+ */
+function checkKeyCasing(ctx: KindContext, raw: Record<string, unknown>): void {
+  const keys = writtenServiceKeys(raw).filter((k) => k.canonical !== 'version');
+  const lower = keys.filter((k) => k.written !== k.canonical && k.written === k.canonical.toLowerCase());
+  const pascal = keys.filter((k) => k.written === k.canonical);
+  for (const k of keys) {
+    if (k.written === k.canonical || k.written === k.canonical.toLowerCase()) continue;
+    ctx.reporter.report(
+      'appspec/key-casing',
+      k.path,
+      `\`${k.written}\` is matched case-insensitively; the documented spelling is \`${k.canonical}\``,
+      {
+        part: 'key',
+      },
+    );
+  }
+  if (lower.length > 0 && pascal.length > 0) {
+    const minority = lower.length <= pascal.length ? lower[0]! : pascal[0]!;
+    ctx.reporter.report(
+      'appspec/key-casing',
+      minority.path,
+      `this AppSpec mixes PascalCase keys (\`${pascal[0]!.written}\`) and lowercase keys (\`${lower[0]!.written}\`); CodeDeploy accepts both, but pick one`,
+      { part: 'key' },
+    );
+  }
 }
 
 export const appspecKind: KindModule = {

@@ -81,3 +81,36 @@ export function detectPlatform(value: unknown): ComputePlatform {
   if (resources !== undefined) return 'ecs';
   return 'ec2';
 }
+
+export interface WrittenKey {
+  path: (string | number)[];
+  written: string;
+  canonical: string;
+}
+
+/** Known ECS/Lambda keys as the author wrote them, with their paths in the raw document. */
+export function writtenServiceKeys(value: unknown): WrittenKey[] {
+  const out: WrittenKey[] = [];
+  const visit = (v: unknown, path: (string | number)[], skipNames: boolean) => {
+    if (Array.isArray(v)) {
+      v.forEach((x, i) => {
+        visit(x, [...path, i], skipNames);
+      });
+      return;
+    }
+    if (!isRecord(v)) return;
+    for (const [k, inner] of Object.entries(v)) {
+      const canonical = CANONICAL.get(k.toLowerCase());
+      if (skipNames) {
+        // Resource logical names are free-form: look inside them, not at them.
+        visit(inner, [...path, k], false);
+        continue;
+      }
+      if (canonical) out.push({ path: [...path, k], written: k, canonical });
+      if (canonical === 'Resources') visit(inner, [...path, k], true);
+      else if (canonical !== 'Hooks' && canonical !== undefined) visit(inner, [...path, k], false);
+    }
+  };
+  visit(value, [], false);
+  return out;
+}

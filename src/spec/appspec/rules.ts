@@ -189,7 +189,7 @@ function checkEc2Hooks(ctx: KindContext, hooks: Record<string, unknown>, os: unk
           ctx.reporter.report(
             'appspec/hook-script-missing',
             [...p, 'location'],
-            `hook script \`${script.location}\` does not exist in the revision folder ${ctx.revisionDir}`,
+            `hook script \`${script.location}\` does not exist in the revision`,
           );
         }
       }
@@ -232,7 +232,7 @@ function checkFiles(ctx: KindContext, files: unknown[], os: unknown): void {
             ctx.reporter.report(
               'appspec/file-source-missing',
               [...p, 'source'],
-              `files source \`${source}\` does not exist in the revision folder ${ctx.revisionDir}`,
+              `files source \`${source}\` does not exist in the revision`,
             );
           }
         }

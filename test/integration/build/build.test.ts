@@ -89,6 +89,22 @@ phases:
     expect(second.record.buildNumber).toBe(2);
   });
 
+  it('version 0.1 runs each command in its own shell, with environment_variables.plaintext', async () => {
+    const dir = project(`version: 0.1
+environment_variables:
+  plaintext:
+    X: "from-0.1"
+phases:
+  build:
+    commands:
+      - export A=1; mkdir -p sub; cd sub
+      - echo "A=$A X=$X" > out.txt
+`);
+    const { code } = await build(dir);
+    expect(code).toBe(0);
+    expect(readFileSync(join(dir, 'out.txt'), 'utf8')).toBe('A= X=from-0.1\n');
+  });
+
   it('rejects an invalid buildspec with positions, exit 1, and records the run', async () => {
     const dir = project(`version: 0.2
 phases:
@@ -273,6 +289,37 @@ artifacts:
     expect(await zipEntries(join(dir, 'out', 'Docs.zip'))).toEqual(['readme.md']);
     expect(readFileSync(join(dir, 'out', 'primary', 'js', 'app.js'), 'utf8')).toBe('a\n');
     expect(record.artifacts?.map((a) => a.identifier)).toEqual(['primary', 'Docs']);
+  });
+
+  it('keeps symlinks with enable-symlinks, copies their targets otherwise, and refuses links leaving the source', async () => {
+    const spec = (symlinks: string) => `version: 0.2
+phases:
+  build:
+    commands:
+      - mkdir -p out && echo real > out/real.txt && ln -sf real.txt out/link.txt
+artifacts:
+  files: ['**/*']
+  base-directory: out
+  enable-symlinks: ${symlinks}
+`;
+    const linked = project(spec('yes'));
+    expect((await build(linked, '--out', 'a')).code).toBe(0);
+    const { lstatSync } = await import('node:fs');
+    expect(lstatSync(join(linked, 'a', 'primary', 'link.txt')).isSymbolicLink()).toBe(true);
+    const copied = project(spec('no'));
+    expect((await build(copied, '--out', 'a')).code).toBe(0);
+    expect(lstatSync(join(copied, 'a', 'primary', 'link.txt')).isSymbolicLink()).toBe(false);
+    expect(readFileSync(join(copied, 'a', 'primary', 'link.txt'), 'utf8')).toBe('real\n');
+    const escaping = project(`version: 0.2
+phases:
+  build:
+    commands: ['ln -sf /etc/hostname leak.txt']
+artifacts:
+  files: [leak.txt]
+`);
+    const r = await build(escaping);
+    expect(r.code).toBe(1);
+    expect(r.record.message).toContain('symlink leak.txt points outside the source directory');
   });
 
   it('fails UPLOAD_ARTIFACTS when files match nothing, as CodeBuild does', async () => {

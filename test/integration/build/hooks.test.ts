@@ -168,10 +168,26 @@ describe('conveyor hooks', () => {
     );
     expect(await Promise.all(pushes)).toEqual([0, 0]);
     const runs = await waitForRuns(project, 2);
-    expect(runs.map((r) => r.status)).toEqual(['Succeeded', 'Succeeded']);
-    const [later, earlier] = runs as [RunRecord, RunRecord];
-    // One at a time: the later run's first stage began after the earlier run ended.
-    expect(Date.parse(later.stages![0]!.startedAt!)).toBeGreaterThanOrEqual(Date.parse(earlier.endedAt!));
+    const consoleOf = (r: RunRecord) => {
+      try {
+        return readFileSync(join(project, '.conveyor', 'runs', r.id, 'console.log'), 'utf8');
+      } catch {
+        return '(no console.log)';
+      }
+    };
+    expect(
+      runs.map((r) => r.status),
+      runs.map((r) => `${r.id} ${r.status} ${r.message}\n${consoleOf(r)}`).join('\n'),
+    ).toEqual(['Succeeded', 'Succeeded']);
+    // One at a time, in the order they reached the queue: the second one's first stage began after the first
+    // one's last stage had ended.
+    const firstStageStart = (r: RunRecord) => Date.parse(r.stages![0]!.startedAt!);
+    const [first, second] = [...runs].sort((a, b) => firstStageStart(a) - firstStageStart(b)) as [
+      RunRecord,
+      RunRecord,
+    ];
+    const last = first.stages![first.stages!.length - 1]!;
+    expect(firstStageStart(second)).toBeGreaterThanOrEqual(Date.parse(last.startedAt!) + last.durationMs!);
     expect(new Set(runs.map((r) => r.trigger.ref))).toEqual(
       new Set(['refs/heads/main', 'refs/heads/release/1']),
     );

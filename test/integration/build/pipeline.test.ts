@@ -391,10 +391,15 @@ describe('local pipeline runs: execution modes and the deploy lock', () => {
     await new Promise((r) => setTimeout(r, 150));
     const second = run(dir);
     const [a, b] = await Promise.all([first, second]);
-    expect([a.code, b.code]).toEqual([0, 0]);
-    expect(Date.parse(stage(b.record, 'Source').startedAt!)).toBeGreaterThanOrEqual(
-      Date.parse(a.record.endedAt!),
-    );
+    expect([a.code, b.code], `${a.record.message} / ${b.record.message}`).toEqual([0, 0]);
+    // One at a time, in the order they reached the queue (not necessarily the order the calls were made).
+    const sourceStart = (r: RunRecord) => Date.parse(stage(r, 'Source').startedAt!);
+    const [one, two] = [a.record, b.record].sort((x, y) => sourceStart(x) - sourceStart(y)) as [
+      RunRecord,
+      RunRecord,
+    ];
+    const lastOfOne = stage(one, 'Build');
+    expect(sourceStart(two)).toBeGreaterThanOrEqual(Date.parse(lastOfOne.startedAt!) + lastOfOne.durationMs!);
   });
 
   it('SUPERSEDED: an execution waiting for a stage is replaced by a newer one', async () => {
@@ -465,8 +470,15 @@ describe('local pipeline runs: execution modes and the deploy lock', () => {
       /deploy lock of hello\/dev still held by p-holder .*nothing was deployed/,
     );
     expect(deployed).toEqual([]);
-    setTimeout(() => void holder!.release(), 400);
-    const waited = await runPipeline({ ...base, deployLockTimeoutMs: 10_000 });
+    // The holder lets go once the run says it is waiting for the lock (and not before: no race with load).
+    const waited = await runPipeline({
+      ...base,
+      deployLockTimeoutMs: 10_000,
+      onEvent: (e) => {
+        if (e.type === 'waiting' && e.what.startsWith('deploy lock'))
+          setTimeout(() => void holder!.release(), 200);
+      },
+    });
     expect(waited.status).toBe('Succeeded');
     expect(stage(waited, 'Deploy').actions[0]!.message).toMatch(
       /deployed with dev-group.yml \(waited \d+ s for the deploy lock held by p-holder\)/,

@@ -58,8 +58,9 @@ describe('conveyor deploy on the local fleet', () => {
     const status = await f.cli(['status']);
     expect(status.stdout).toContain('Paused');
     expect(status.stdout).toMatch(/stable 50% v1 \[a-1\] · new 50% v2 \[b-1\]/);
-    const promoted = await f.cli(['promote', deploymentId]);
-    expect(promoted.code).toBe(0);
+    // From the group's folder the deployment id is enough to find the group.
+    const promoted = await f.bare(['promote', deploymentId]);
+    expect(promoted.code, promoted.stderr).toBe(0);
     const watched = await f.cli(['status', deploymentId, '--watch']);
     expect(watched.code, watched.stdout).toBe(0);
     expect(await sample(f, 10)).toEqual({ v2: 10 });

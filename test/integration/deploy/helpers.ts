@@ -16,6 +16,8 @@ export interface GroupFixture {
   config: string;
   rev(name: string): string;
   cli(args: string[]): Promise<CliResult>;
+  /** The CLI run in the group's folder without --config. */
+  bare(args: string[]): Promise<CliResult>;
   routerPort(): number;
   get(path?: string): Promise<{ status: number; revision: string | null; body: string }>;
   /** Writes a hook script into a revision and makes it executable (or not). */
@@ -63,10 +65,11 @@ export function makeGroup(
     config,
     groupDir,
     rev: (name) => join(dir, name),
-    async cli(args) {
+    cli: (args) => fixture.bare([...args, '--config', config]),
+    async bare(args) {
       let stdout = '';
       let stderr = '';
-      const code = await runCli([...args, '--config', config], {
+      const code = await runCli(args, {
         stdout: { write: (s: string) => (stdout += s) },
         stderr: { write: (s: string) => (stderr += s) },
         cwd: dir,

@@ -64,10 +64,21 @@ describe('analysis over live router metrics', () => {
     const router = await startRouter();
     await router.client.setRouting(table([stable.upstream()], [canary.upstream()], 50));
     const load = startLoad(router.url(), 4, 10_000);
-    const run = await runAnalysis({ source: router.client, config, clock: systemClock, maxIntervals: 2 });
+    // Latency bound loose enough for a busy 2-core machine; errors are what this test is about.
+    const healthyConfig = { ...config, minRequests: 10, maxP99LatencyMs: 3000 };
+    const run = await runAnalysis({
+      source: router.client,
+      config: healthyConfig,
+      clock: systemClock,
+      maxIntervals: 2,
+    });
     await load.stop();
-    expect(run.verdicts.map((v) => v.result)).toEqual(['pass', 'pass']);
-    expect(run.verdicts[0]!.measured.requests).toBeGreaterThanOrEqual(20);
+    expect(
+      run.verdicts.map((v) => v.result),
+      run.verdicts.map((v) => v.reasons.join('; ')).join(' | '),
+    ).toEqual(['pass', 'pass']);
+    expect(run.verdicts[0]!.measured.requests).toBeGreaterThanOrEqual(10);
+    expect(run.verdicts[0]!.measured.errors).toBe(0);
   });
 
   it('a canary with no traffic is inconclusive and pauses, and a dead router is never a pass', async () => {

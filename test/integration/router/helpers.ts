@@ -46,7 +46,8 @@ export async function startUpstream(name: string, behaviour: UpstreamBehaviour =
       res.end('ok');
       return;
     }
-    served++;
+    // Numbered at arrival: with concurrent requests, the k-th one decides its own fate.
+    const n = ++served;
     api.requests = served;
     const answer = () => {
       if (req.url?.startsWith('/echo')) {
@@ -63,7 +64,7 @@ export async function startUpstream(name: string, behaviour: UpstreamBehaviour =
         return;
       }
       const share = behaviour.failShare ?? 0;
-      if (share > 0 && Math.floor(served * share) !== Math.floor((served - 1) * share)) {
+      if (share > 0 && Math.floor(n * share) !== Math.floor((n - 1) * share)) {
         res.statusCode = 500;
         res.end(`${name} failed`);
         return;

@@ -59,9 +59,13 @@ describe('router: weights', () => {
     await router.client.setRouting(table([a.upstream()], [b.upstream()], 0));
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     expect((await request(router.url(), { agent })).body).toBe('a');
-    await router.client.setRouting(table([a.upstream()], [b.upstream()], 100));
+    const applied = await router.client.setRouting(table([a.upstream()], [b.upstream()], 100));
+    expect(applied.firstRequestAt).toBe(0);
     expect((await request(router.url(), { agent })).body).toBe('b');
     agent.destroy();
+    const state = await router.client.getState();
+    expect(state.firstRequestAt).toBeGreaterThanOrEqual(state.appliedAt!);
+    expect(state.firstRequestAt! - state.appliedAt!).toBeLessThan(5000);
   });
 });
 

@@ -198,3 +198,112 @@ describe('deploy engine with provider codedeploy', () => {
     expect(ctx.ledger.read().events).toEqual([]);
   });
 });
+
+describe('when AWS fails a request', () => {
+  it('notes the failure in the ledger and sends the stop again', async () => {
+    let stopCalls = 0;
+    cd.on(StopDeploymentCommand).callsFake(() => {
+      stopCalls++;
+      if (stopCalls === 1)
+        throw Object.assign(new Error('We encountered an internal error'), { name: 'InternalFailure' });
+      return { status: 'Pending' };
+    });
+    cd.on(GetDeploymentCommand, { deploymentId: 'd-ENGINE001' }).callsFake(() => ({
+      deploymentInfo:
+        stopCalls >= 2
+          ? {
+              deploymentId: 'd-ENGINE001',
+              status: 'Stopped',
+              errorInformation: { code: 'MANUAL_STOP', message: 'stopped' },
+            }
+          : { deploymentId: 'd-ENGINE001', status: 'InProgress' },
+    }));
+    const { ctx, id, run } = await start();
+    await runUntil(run, () => cd.commandCalls(GetDeploymentCommand).length > 0);
+    requestAbort(ctx, id, clock);
+    await runUntil(run, () => false);
+    const final = await run;
+    expect(stopCalls).toBe(2);
+    expect(final.status).toBe('Stopped');
+    const notes = ctx.ledger.read().events.flatMap((e) => (e.type === 'runner' ? [e.note] : []));
+    expect(notes).toContain(
+      'request to CodeDeploy failed, retrying: codedeploy:StopDeployment (d-ENGINE001) failed: InternalFailure: We encountered an internal error',
+    );
+  });
+});
+
+describe('options recorded with the deployment', () => {
+  it('--skip-analysis becomes overrideAlarmConfiguration {enabled: false}; --ignore-application-stop-failures is sent', async () => {
+    writeFileSync(
+      join(dir, 'group.yml'),
+      GROUP.replace(
+        'strategy:\n  type: blue-green\n  readyWait: {}\n',
+        'strategy: one-at-a-time\nanalysis:\n  maxErrorRate: 0.05\n',
+      ),
+    );
+    cd.on(GetDeploymentGroupCommand).resolves({
+      deploymentGroupInfo: { computePlatform: 'Server', deploymentStyle: { deploymentType: 'IN_PLACE' } },
+    });
+    cd.on(GetDeploymentCommand).resolves({
+      deploymentInfo: { deploymentId: 'd-ENGINE001', status: 'Succeeded' },
+    });
+    const ctx = openGroup('group.yml', { cwd: dir });
+    const provider = new CodeDeployProvider(
+      sdkCodeDeployPort(new CodeDeployClient({ region: 'eu-west-1' })),
+      { clock },
+    );
+    const planned = prepareDeployment(ctx, { revisionDir: 'v2', cwd: dir });
+    // Without the override the analysis gates are refused before anything is recorded.
+    await expect(
+      checkCodeDeployDeployment(ctx, planned.revision, { clock, codeDeploy: provider }),
+    ).rejects.toThrow("CodeDeploy cannot evaluate the group's analysis gates");
+    await checkCodeDeployDeployment(ctx, planned.revision, {
+      clock,
+      codeDeploy: provider,
+      skipAnalysis: true,
+    });
+    const id = createUnderLock(
+      ctx,
+      planned,
+      { ignoreApplicationStopFailures: true, skipAnalysis: true },
+      clock,
+    );
+    const run = runCodeDeployHeld(ctx, id, {
+      clock,
+      signal: new AbortController().signal,
+      codeDeploy: provider,
+    });
+    await runUntil(run, () => false);
+    expect((await run).status).toBe('Succeeded');
+    expect(cd.commandCalls(CreateDeploymentCommand)[0]!.args[0].input).toMatchObject({
+      deploymentConfigName: 'CodeDeployDefault.OneAtATime',
+      ignoreApplicationStopFailures: true,
+      overrideAlarmConfiguration: { enabled: false },
+    });
+  });
+
+  it('refuses to run a strategy other than the planned one (a detached runner reads only the group file)', async () => {
+    const ctx = openGroup('group.yml', { cwd: dir });
+    const provider = new CodeDeployProvider(
+      sdkCodeDeployPort(new CodeDeployClient({ region: 'eu-west-1' })),
+      { clock },
+    );
+    const planned = prepareDeployment(ctx, { revisionDir: 'v2', cwd: dir, strategy: 'all-at-once' });
+    const id = createUnderLock(
+      ctx,
+      planned,
+      { ignoreApplicationStopFailures: false, skipAnalysis: false },
+      clock,
+    );
+    const final = await runCodeDeployHeld(ctx, id, {
+      clock,
+      signal: new AbortController().signal,
+      codeDeploy: provider,
+    });
+    expect(final.status).toBe('Failed');
+    expect(final.reason).toBe(
+      "the deployment was planned with strategy 'all-at-once' but the group file says 'blue-green'",
+    );
+    expect(cd.commandCalls(CreateDeploymentCommand)).toHaveLength(0);
+  });
+});

@@ -389,3 +389,28 @@ describe('manual approval while watching', () => {
     );
   });
 });
+
+describe('the local runner approval hook', () => {
+  it('is found in this build (src/build/approvals.ts) and answers false when no local run waits', async () => {
+    const { loadLocalApprover } = await import('../../../src/cli/commands/pipeline.js');
+    const approve = await loadLocalApprover();
+    expect(approve).toBeTypeOf('function');
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const cwd = mkdtempSync(join(tmpdir(), 'conveyor-approve-'));
+    try {
+      expect(
+        await approve!({
+          cwd,
+          pipeline: 'release',
+          stage: 'Deploy',
+          action: 'Approve',
+          decision: 'Approved',
+        }),
+      ).toBe(false);
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
+  });
+});

@@ -100,6 +100,48 @@ describe('conveyor binary with the AWS SDK loaded', () => {
     expect(fake.requests).toHaveLength(0);
   });
 
+  it('pipeline approve from the binary: no local run waits, so AWS gets PutApprovalResult', async () => {
+    fake = await startFakeAws((req) =>
+      req.target.endsWith('.GetPipelineState')
+        ? {
+            status: 200,
+            body: {
+              pipelineName: 'release',
+              stageStates: [
+                {
+                  stageName: 'Deploy',
+                  latestExecution: { pipelineExecutionId: 'e-1', status: 'InProgress' },
+                  actionStates: [
+                    { actionName: 'Approve', latestExecution: { status: 'InProgress', token: 'tok-42' } },
+                  ],
+                },
+              ],
+            },
+          }
+        : { status: 200, body: { approvedAt: 1795262400.0 } },
+    );
+    const result = await run(['pipeline', 'approve', 'release', 'Deploy', 'Approve'], {
+      ...baseEnv(),
+      AWS_ENDPOINT_URL: fake.url,
+      AWS_ACCESS_KEY_ID: 'AKIDTEST',
+      AWS_SECRET_ACCESS_KEY: 'secret',
+    });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('approved release/Deploy/Approve (AWS)\n');
+    expect(fake.requests.map((r) => r.target)).toEqual([
+      'CodePipeline_20150709.GetPipelineState',
+      'CodePipeline_20150709.PutApprovalResult',
+    ]);
+    expect(fake.requests[1]!.body).toEqual({
+      pipelineName: 'release',
+      stageName: 'Deploy',
+      actionName: 'Approve',
+      result: { summary: 'Approved with conveyor', status: 'Approved' },
+      token: 'tok-42',
+    });
+  });
+
   it('without a region: exit 2 and how to set one', async () => {
     const env: Record<string, string> = { ...baseEnv() };
     delete env.AWS_REGION;

@@ -59,6 +59,8 @@ describe('conveyor validate', () => {
     expect(lines.map((l) => l.split(' ').slice(0, 3).join(' '))).toEqual([
       'a/appspec.yml:1:10 error appspec/version',
       'a/appspec.yml:4:3 error appspec/reserved-hook',
+      // `a` is a folder with appspec.yml at its root, so it is checked as the revision
+      'a/appspec.yml:5:17 error appspec/hook-script-missing',
       'b/buildspec.yml:3:3 warning buildspec/phase-commands',
       'b/buildspec.yml:4:17 error buildspec/invalid-value',
     ]);
@@ -133,6 +135,20 @@ describe('conveyor validate', () => {
     expect(r.stdout).toContain('rev/appspec.yml:6:13 error appspec/file-source-missing');
     expect(r.stdout).toContain('error appspec/hook-script-missing hook script `scripts/after.sh`');
     expect(r.stdout).not.toContain('present.sh');
+  });
+
+  it('treats a folder given by name with appspec.yml at its root as the revision', async () => {
+    write(
+      'rev/appspec.yml',
+      `${GOOD_APPSPEC}hooks:\n  ApplicationStart:\n    - location: scripts/start.sh\n`,
+    );
+    const missing = await run(['rev']);
+    expect(missing.code).toBe(1);
+    expect(missing.stdout).toContain(
+      'rev/appspec.yml:8:17 error appspec/hook-script-missing hook script `scripts/start.sh` does not exist in the revision',
+    );
+    write('rev/scripts/start.sh', '#!/bin/sh\n');
+    expect((await run(['rev'])).code).toBe(0);
   });
 
   it('checks a pipeline against the buildspec it builds with (cross-file)', async () => {

@@ -60,6 +60,19 @@ describe('Ledger', () => {
     expect(problems[0]!.line).toBe(2);
   });
 
+  it('a reader sees what other writers append, and starts over when the file is replaced', () => {
+    const writer = ledger();
+    const reader = new Ledger(writer.file);
+    writer.append({ type: 'started', pid: 1, at: 1, deploymentId: 'd-1' });
+    expect(reader.read().events).toHaveLength(1);
+    writer.append({ type: 'promote-requested', full: true, at: 2, deploymentId: 'd-1' });
+    expect(reader.read().events.map((e) => e.type)).toEqual(['started', 'promote-requested']);
+    writeFileSync(writer.file, '');
+    expect(reader.read()).toEqual({ events: [], problems: [] });
+    writer.append({ type: 'runner', pid: 2, note: 'x', at: 3, deploymentId: 'd-1' });
+    expect(reader.read().events.map((e) => e.type)).toEqual(['runner']);
+  });
+
   it('reduce ignores events of unknown deployments and finds the active one', () => {
     const plan = { strategy: 'canary', steps: [], targetSlot: 'a' as const, replacement: true };
     const options = { creator: 'user' as const, ignoreApplicationStopFailures: false, skipAnalysis: false };
@@ -73,5 +86,19 @@ describe('Ledger', () => {
     expect(state.lastGood?.label).toBe('v1');
     expect(state.active?.id).toBe('d-2');
     expect(state.active?.status).toBe('InProgress');
+  });
+});
+
+describe('pruneRevisions', () => {
+  it('keeps the recent and the needed revision copies, removes the rest', async () => {
+    const { mkdirSync, readdirSync } = await import('node:fs');
+    const { pruneRevisions } = await import('../../../src/deploy/revision.js');
+    const dir = mkdtempSync(join(tmpdir(), 'conveyor-prune-'));
+    dirs.push(dir);
+    const ids = Array.from({ length: 8 }, (_, i) => `d-${i}`);
+    for (const id of ids) mkdirSync(join(dir, 'revisions', id), { recursive: true });
+    const removed = pruneRevisions(dir, ids, [join(dir, 'revisions', 'd-1')], 5);
+    expect(removed.sort()).toEqual(['d-0', 'd-2']);
+    expect(readdirSync(join(dir, 'revisions')).sort()).toEqual(['d-1', 'd-3', 'd-4', 'd-5', 'd-6', 'd-7']);
   });
 });

@@ -181,6 +181,19 @@ describe('Runner in fake time', () => {
     expect(t.provider.servingRevisions()).toEqual({ stable: ['v1'], canary: [], weight: 0 });
   });
 
+  it('an abort written during a long step is honoured before the next step', async () => {
+    const t = setup();
+    await t.deploy('v1', Strategies.allAtOnce());
+    const run = t.start('v2', Strategies.oneAtATime());
+    t.request(run.id, { type: 'abort-requested', reason: 'stop it' });
+    const d = await t.drive(run.done);
+    expect(d.status).toBe('RolledBack');
+    expect(d.rollback?.trigger).toBe('abort');
+    // Only the first batch was touched before the abort was seen.
+    expect(t.provider.lifecycleCalls.filter((c) => c.revision === 'v2').length).toBeLessThanOrEqual(1);
+    expect(t.provider.servingRevisions().stable).toEqual(['v1']);
+  });
+
   it('an in-place hook failure redeploys the last good revision through the full lifecycle', async () => {
     const t = setup();
     await t.deploy('v1', Strategies.allAtOnce());
@@ -220,6 +233,22 @@ describe('Runner in fake time', () => {
     expect(t.clock.now() - before).toBeLessThan(7000);
     expect(d.finishedAt!).toBeGreaterThanOrEqual(baking.bakeUntil!);
     expect(t.events(run.id).some((e) => e.type === 'runner' && e.pid === 777)).toBe(true);
+  });
+
+  it('an interruption during a lifecycle step leaves the deployment for resume, without rolling back', async () => {
+    const t = setup();
+    await t.deploy('v1', Strategies.allAtOnce());
+    const run = t.start('v2', Strategies.canary(10, 5));
+    // The provider's lifecycle fails because the signal aborted it (as a killed hook would).
+    const original = t.provider.runLifecycle.bind(t.provider);
+    t.provider.runLifecycle = async (req) => {
+      run.controller.abort(new Error('SIGINT'));
+      const outcomes = await original(req);
+      return outcomes.map((o) => ({ ...o, ok: false, failedEvent: 'ApplicationStart', message: 'aborted' }));
+    };
+    const d = await t.drive(run.done);
+    expect(d.status).toBe('InProgress');
+    expect(d.rollback).toBeUndefined();
   });
 
   it('no data with noDataPolicy pause pauses for a human instead of passing', async () => {

@@ -36,7 +36,10 @@ describe('SetMetricsRing', () => {
     expect(m.errorRate).toBeCloseTo(0.01);
     expect(m.latencyMs.p50).toBeCloseTo(2, 0);
     expect(m.latencyMs.p99).toBeCloseTo(2, 0);
-    expect(m.requestsPerSecond).toBeGreaterThan(99);
+    // The window reaches back into a partly covered slot: the data span is reported, and rate follows it.
+    expect(m.windowMs).toBeGreaterThanOrEqual(1000);
+    expect(m.windowMs).toBeLessThanOrEqual(1250);
+    expect(m.requestsPerSecond).toBeCloseTo(100 / (m.windowMs / 1000), 5);
   });
 
   it('the slowest 1% shows at p99 once it is more than 1%', () => {
@@ -46,6 +49,12 @@ describe('SetMetricsRing', () => {
     const m = figures(ring, t0 + 500, 1000);
     expect(m.latencyMs.p99).toBeGreaterThan(280);
     expect(m.latencyMs.p90).toBeLessThan(3);
+  });
+
+  it('a sub-second window right after a second boundary still sees the last half second', () => {
+    const ring = new SetMetricsRing(t0 - 60_000);
+    for (let i = 0; i < 10; i++) ring.record(t0 - 400 + i * 40, 1, false);
+    expect(figures(ring, t0 + 40, 500).requests).toBe(10);
   });
 
   it('forgets seconds that fall out of the window', () => {

@@ -3,7 +3,7 @@
  * golden fixtures) must never throw, never hit a rule crash, and each must finish quickly.
  * The generator is seeded, so a failure names a reproducible case.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
@@ -22,6 +22,22 @@ const seeds = ['buildspec', 'appspec', 'pipeline'].flatMap((kind) =>
       })),
   ),
 );
+
+// The real-world corpus, when present next to the repository, adds variety to the seeds.
+const corpusDir = [
+  join(import.meta.dirname, '../../../../shared/corpus'),
+  join(import.meta.dirname, '../../../../../shared/corpus'),
+].find((d) => existsSync(join(d, 'MANIFEST.tsv')));
+if (corpusDir) {
+  for (const sub of readdirSync(corpusDir, { withFileTypes: true }).filter((e) => e.isDirectory())) {
+    for (const f of readdirSync(join(corpusDir, sub.name)).sort()) {
+      const kind = (
+        sub.name.startsWith('appspec') ? 'appspec' : sub.name === 'broken' ? undefined : sub.name
+      ) as DocumentKind | undefined;
+      if (kind) seeds.push({ kind, file: f, text: readFileSync(join(corpusDir, sub.name, f), 'utf8') });
+    }
+  }
+}
 
 /** mulberry32: small, seeded, good enough to pick mutations. */
 function rng(seed: number) {

@@ -5,7 +5,7 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { PipelineDeclaration as SdkPipelineDeclaration } from '@aws-sdk/client-codepipeline';
+import type * as Sdk from '@aws-sdk/client-codepipeline';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { Ec2AppSpecSchema, EcsAppSpecSchema, LambdaAppSpecSchema } from '../../../src/spec/appspec/schema.js';
 import {
@@ -153,7 +153,58 @@ describe('schemas and types stay in step', () => {
     >();
   });
 
+  it('the schema knows every field of the AWS model (else valid get-pipeline output would hit unknown-key)', () => {
+    type Stage = PipelineDeclaration['stages'][number];
+    type Action = Stage['actions'][number];
+    type Trigger = NonNullable<PipelineDeclaration['triggers']>[number];
+    type Condition = NonNullable<NonNullable<Stage['beforeEntry']>['conditions']>[number];
+    type Rule = NonNullable<Condition['rules']>[number];
+    type Push = NonNullable<Trigger['gitConfiguration']['push']>[number];
+    type Pull = NonNullable<Trigger['gitConfiguration']['pullRequest']>[number];
+    expectTypeOf<keyof Sdk.PipelineDeclaration>().toMatchTypeOf<keyof PipelineDeclaration>();
+    expectTypeOf<keyof Sdk.StageDeclaration>().toMatchTypeOf<keyof Stage>();
+    expectTypeOf<keyof Sdk.ActionDeclaration>().toMatchTypeOf<keyof Action>();
+    expectTypeOf<keyof Sdk.ActionTypeId>().toMatchTypeOf<keyof Action['actionTypeId']>();
+    expectTypeOf<keyof Sdk.OutputArtifact>().toMatchTypeOf<
+      keyof NonNullable<Action['outputArtifacts']>[number]
+    >();
+    expectTypeOf<keyof Sdk.EnvironmentVariable>().toMatchTypeOf<
+      keyof NonNullable<Action['environmentVariables']>[number]
+    >();
+    expectTypeOf<keyof Sdk.ArtifactStore>().toMatchTypeOf<
+      keyof NonNullable<PipelineDeclaration['artifactStore']>
+    >();
+    expectTypeOf<keyof Sdk.PipelineTriggerDeclaration>().toMatchTypeOf<keyof Trigger>();
+    expectTypeOf<keyof Sdk.GitConfiguration>().toMatchTypeOf<keyof Trigger['gitConfiguration']>();
+    expectTypeOf<keyof Sdk.GitPushFilter>().toMatchTypeOf<keyof Push>();
+    expectTypeOf<keyof Sdk.GitPullRequestFilter>().toMatchTypeOf<keyof Pull>();
+    expectTypeOf<keyof Sdk.FailureConditions>().toMatchTypeOf<keyof NonNullable<Stage['onFailure']>>();
+    expectTypeOf<keyof Sdk.Condition>().toMatchTypeOf<keyof Condition>();
+    expectTypeOf<keyof Sdk.RuleDeclaration>().toMatchTypeOf<keyof Rule>();
+    expectTypeOf<keyof Sdk.RuleTypeId>().toMatchTypeOf<keyof Rule['ruleTypeId']>();
+    expectTypeOf<keyof Sdk.PipelineVariableDeclaration>().toMatchTypeOf<
+      keyof NonNullable<PipelineDeclaration['variables']>[number]
+    >();
+  });
+
+  it('the schema enums are exactly the AWS model enums', () => {
+    type Stage = PipelineDeclaration['stages'][number];
+    type Action = Stage['actions'][number];
+    type Pull = NonNullable<
+      NonNullable<PipelineDeclaration['triggers']>[number]['gitConfiguration']['pullRequest']
+    >[number];
+    expectTypeOf<Action['actionTypeId']['category']>().toEqualTypeOf<Sdk.ActionCategory>();
+    expectTypeOf<Action['actionTypeId']['owner']>().toEqualTypeOf<Sdk.ActionOwner>();
+    expectTypeOf<NonNullable<PipelineDeclaration['executionMode']>>().toEqualTypeOf<Sdk.ExecutionMode>();
+    expectTypeOf<NonNullable<PipelineDeclaration['pipelineType']>>().toEqualTypeOf<Sdk.PipelineType>();
+    expectTypeOf<NonNullable<NonNullable<Stage['onFailure']>['result']>>().toEqualTypeOf<Sdk.Result>();
+    expectTypeOf<NonNullable<Pull['events']>[number]>().toEqualTypeOf<Sdk.GitPullRequestEventType>();
+    expectTypeOf<
+      NonNullable<NonNullable<Action['environmentVariables']>[number]['type']>
+    >().toEqualTypeOf<Sdk.EnvironmentVariableType>();
+  });
+
   it('every pipeline the schema types allow is a valid AWS SDK PipelineDeclaration', () => {
-    expectTypeOf<PipelineDeclaration>().toMatchTypeOf<SdkPipelineDeclaration>();
+    expectTypeOf<PipelineDeclaration>().toMatchTypeOf<Sdk.PipelineDeclaration>();
   });
 });

@@ -63,6 +63,18 @@ describe('parseSource', () => {
     expect(performance.now() - start).toBeLessThan(1000);
   });
 
+  it('regression: a commented-out file with one stray line is checked in linear time (no regex backtracking)', () => {
+    const text = `${'#  commented: out\n   \n'.repeat(40)}:   # stray\n${'    #- more\n'.repeat(40)}`;
+    const start = performance.now();
+    parseSource(text, 'buildspec.yml');
+    expect(performance.now() - start).toBeLessThan(500);
+  });
+
+  it('refuses deeply nested JSON after parsing it (JSON.parse does not recurse)', () => {
+    const parsed = parseSource(`{"pipeline": ${'['.repeat(50_000)}${']'.repeat(50_000)}}`, 'p.json');
+    expect(parsed.diagnostics.map((d) => d.ruleId)).toEqual(['source/too-deep']);
+  });
+
   it('refuses binary, empty and oversized files with one diagnostic each', () => {
     expect(parseSource('version: 0.2\u0000\u0001', 'b.yml').diagnostics.map((d) => d.ruleId)).toEqual([
       'source/binary',

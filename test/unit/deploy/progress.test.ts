@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { createProgress } from '../../../src/cli/deploy-progress.js';
+import type { LedgerEvent } from '../../../src/deploy/events.js';
+import { reduce } from '../../../src/deploy/state.js';
+import { planDeployment } from '../../../src/deploy/strategies/plan.js';
+import { Strategies } from '../../../src/deploy/strategies/strategy.js';
+
+const plan = planDeployment(2, { slot: 'a', revision: 'v1' }, Strategies.canary(25, 10));
+const events: LedgerEvent[] = [
+  {
+    type: 'created',
+    deploymentId: 'd-1',
+    at: 0,
+    revision: { label: 'v2', dir: '/r' },
+    plan,
+    options: { creator: 'user', ignoreApplicationStopFailures: false, skipAnalysis: false },
+    previous: { slot: 'a', revision: { label: 'v1', dir: '/r1' } },
+  },
+  { type: 'started', deploymentId: 'd-1', at: 1, pid: 5 },
+  { type: 'hook', deploymentId: 'd-1', at: 2, instance: 'b-1', event: 'AfterInstall', status: 'started' },
+  {
+    type: 'hook',
+    deploymentId: 'd-1',
+    at: 3,
+    instance: 'b-1',
+    event: 'AfterInstall',
+    status: 'succeeded',
+    durationMs: 12,
+  },
+  {
+    type: 'traffic',
+    deploymentId: 'd-1',
+    at: 4,
+    table: { stable: ['a-1', 'a-2'], canary: ['b-1', 'b-2'], canaryWeight: 25 },
+    revisions: { stable: 'v1', canary: 'v2' },
+  },
+  {
+    type: 'verdict',
+    deploymentId: 'd-1',
+    at: 5,
+    index: 3,
+    result: 'fail',
+    reasons: ['error rate 40.0% (4/10) > max 5.0%'],
+    measured: { requests: 10 },
+    thresholds: {},
+  },
+];
+
+function run(isTTY: boolean, json = false) {
+  let out = '';
+  const progress = createProgress({ write: (s: string) => (out += s), isTTY }, json);
+  for (let i = 0; i < events.length; i++)
+    progress.onEvent(events[i]!, reduce(events.slice(0, i + 1)).deployments[0]!);
+  progress.finish();
+  return out;
+}
+
+describe('deploy progress', () => {
+  it('plain lines without escape codes when not a terminal, hook starts left out', () => {
+    const out = run(false);
+    expect(out).not.toContain('\x1b[');
+    expect(out).toContain('d-1 traffic: stable 75% v1 [a-1, a-2] · new 25% v2 [b-1, b-2]');
+    expect(out).toContain('hook b-1 AfterInstall succeeded (12 ms)');
+    expect(out).not.toContain('AfterInstall started');
+    expect(out).toContain('gate fail: error rate 40.0% (4/10) > max 5.0%');
+  });
+
+  it('a redrawn block with step, traffic, gate and hook on a terminal', () => {
+    const out = run(true);
+    expect(out).toMatch(/\x1b\[4A\x1b\[J/);
+    expect(out).toContain('  traffic stable 75% v1 [a-1, a-2] · new 25% v2 [b-1, b-2]');
+    expect(out).toContain('  hook    b-1 AfterInstall started');
+    expect(out).toContain('  gate    fail: error rate 40.0% (4/10) > max 5.0%');
+  });
+
+  it('NDJSON events under --json', () => {
+    const lines = run(false, true).trim().split('\n');
+    expect(lines).toHaveLength(events.length);
+    expect(JSON.parse(lines[4]!)).toMatchObject({ type: 'traffic', table: { canaryWeight: 25 } });
+  });
+});
