@@ -14,3 +14,6 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
 
 const code = await runCli(process.argv.slice(2), { signal: controller.signal });
 process.exitCode = code;
+// After Ctrl-C, do not wait for work the command abandoned (a user's definition source still
+// awaiting a timer, a child that ignores the signal) to let the event loop drain.
+if (controller.signal.aborted) process.exit(code);

@@ -68,12 +68,18 @@ export interface LoadResult {
   problems: SourceProblem[];
 }
 
-export async function loadSources(root: string, files: readonly string[]): Promise<LoadResult> {
+export async function loadSources(
+  root: string,
+  files: readonly string[],
+  signal?: AbortSignal,
+): Promise<LoadResult> {
   const sources: Source[] = [];
   const problems: SourceProblem[] = [];
   const tsFiles = files.filter((f) => TS_EXTENSIONS.has(extname(f)));
   // esbuild is imported only when there is a TS source.
-  const modules = tsFiles.length ? await loadTsModules(root, tsFiles) : new Map<string, TsLoadResult>();
+  const modules = tsFiles.length
+    ? await loadTsModules(root, tsFiles, signal)
+    : new Map<string, TsLoadResult>();
   for (const file of files) {
     const folder = file.split('/')[0] as SourceFolder;
     const ext = extname(file);

@@ -58,6 +58,8 @@ export function hasSynthErrors(plan: SynthPlan): boolean {
 export interface PlanOptions {
   /** Project root (sources are found under its pipelines/, appspec/, buildspec/). */
   root: string;
+  /** Ctrl-C: loading stops (WorkFailedError) and leaves nothing behind. */
+  signal?: AbortSignal;
   /** Only these source files (relative to root); default: every source. */
   files?: readonly string[];
 }
@@ -67,7 +69,7 @@ const SAFE_PATH = /^[A-Za-z0-9._@-]+(\/[A-Za-z0-9._@-]+)*$/;
 
 export async function planSynth(options: PlanOptions): Promise<SynthPlan> {
   const files = options.files ?? (await findSources(options.root));
-  const { sources, problems } = await loadSources(options.root, files);
+  const { sources, problems } = await loadSources(options.root, files, options.signal);
   const diagnostics: SynthDiagnostic[] = problems.map((p) => ({
     ruleId: 'synth/source',
     severity: 'error',

@@ -13,6 +13,7 @@ import { mkdir, rm, rmdir } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Message, Plugin } from 'esbuild';
+import { WorkFailedError } from '../core/errors.js';
 
 /** Conveyor's own code (a builder that threw): the user's frame is the interesting one. */
 const PACKAGE_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -60,6 +61,7 @@ function firstError(
 export async function loadTsModules(
   root: string,
   files: readonly string[],
+  signal?: AbortSignal,
 ): Promise<Map<string, TsLoadResult>> {
   const results = new Map<string, TsLoadResult>();
   if (files.length === 0) return results;
@@ -109,10 +111,12 @@ export async function loadTsModules(
     process.setSourceMapsEnabled?.(true);
     for (const i of ok) {
       const file = files[i] as string;
+      throwIfInterrupted(signal);
       try {
-        const mod = (await import(pathToFileURL(join(scratch, `s${i}.mjs`)).href)) as Record<string, unknown>;
+        const mod = await importUnlessStuck(pathToFileURL(join(scratch, `s${i}.mjs`)).href, signal);
         results.set(file, { module: mod });
       } catch (err) {
+        throwIfInterrupted(signal);
         results.set(file, describeError(err, root, file));
       }
     }
@@ -124,6 +128,37 @@ export async function loadTsModules(
   return results;
 }
 
+/**
+ * Imports a bundle. A source whose top-level await never settles would otherwise end the process
+ * silently with exit 13 when nothing else is left to run (and leave the scratch folder behind):
+ * when the event loop drains while the import is pending, it is reported as that source's error.
+ */
+async function importUnlessStuck(url: string, signal?: AbortSignal): Promise<Record<string, unknown>> {
+  let onDrained: (() => void) | undefined;
+  let onAbort: (() => void) | undefined;
+  const stuck = new Promise<never>((_, reject) => {
+    onDrained = () =>
+      reject(
+        new Error('never finished loading: it awaits something that never settles (a top-level await?)'),
+      );
+    process.once('beforeExit', onDrained);
+    // Ctrl-C while a source is still loading (a slow top-level await): stop waiting for it.
+    onAbort = () => reject(new Error('interrupted'));
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return (await Promise.race([import(url), stuck])) as Record<string, unknown>;
+  } finally {
+    if (onDrained) process.off('beforeExit', onDrained);
+    if (onAbort) signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+/** Loading stops at Ctrl-C: the scratch folder is still removed, and the command exits 1. */
+function throwIfInterrupted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new WorkFailedError('interrupted while loading definition sources');
+}
+
 /** The error's message, positioned at the first stack frame in project code (source-mapped). */
 function describeError(
   err: unknown,
@@ -131,10 +166,16 @@ function describeError(
   file: string,
 ): { line: number; col: number; message: string } {
   if (!(err instanceof Error)) return { line: 0, col: 0, message: `failed to load: ${String(err)}` };
+  // The scratch bundle is ours, not the user's: a missing package is named without it.
+  const detail = err.message.replace(/ imported from \S*[\\/]\.conveyor[\\/]synth-[^\s]*\.mjs/, '');
+  if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') {
+    return { line: 0, col: 0, message: `failed to load: ${detail} (is it installed in this project?)` };
+  }
   const frame = (err.stack ?? '')
     .split('\n')
     .slice(1)
-    .map((l) => /\(?((?:file:\/\/)?\/[^():]+):(\d+):(\d+)\)?$/.exec(l.trim()))
+    // Only absolute paths and file: URLs: `node:internal/...` frames are Node's own.
+    .map((l) => /(?:^|[\s(])((?:file:\/\/)?\/[^():]+):(\d+):(\d+)\)?$/.exec(l.trim()))
     .find((m) => {
       const path = m?.[1]?.startsWith('file:') ? fileURLToPath(m[1]) : m?.[1];
       return (
@@ -144,11 +185,11 @@ function describeError(
         !OWN_CODE.some((d) => path.startsWith(d))
       );
     });
-  if (!frame?.[1]) return { line: 0, col: 0, message: `failed to load: ${err.message}` };
+  if (!frame?.[1]) return { line: 0, col: 0, message: `failed to load: ${detail}` };
   const where = relative(root, frame[1].startsWith('file:') ? fileURLToPath(frame[1]) : frame[1])
     .split(sep)
     .join('/');
   if (where === file)
-    return { line: Number(frame[2]), col: Number(frame[3]), message: `failed to load: ${err.message}` };
-  return { line: 0, col: 0, message: `failed to load: ${err.message} (at ${where}:${frame[2]}:${frame[3]})` };
+    return { line: Number(frame[2]), col: Number(frame[3]), message: `failed to load: ${detail}` };
+  return { line: 0, col: 0, message: `failed to load: ${detail} (at ${where}:${frame[2]}:${frame[3]})` };
 }

@@ -6,7 +6,7 @@
  */
 import type { Dirent } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
-import { extname, join, relative, resolve, sep } from 'node:path';
+import { basename, extname, join, relative, resolve, sep } from 'node:path';
 import { compareDiagnostics, type Diagnostic, formatDiagnostic } from '../spec/diagnostics.js';
 import { type ValidatePathsOptions, type ValidatePathsResult, validatePaths } from '../spec/validate.js';
 
@@ -59,11 +59,12 @@ function toPosix(p: string): string {
 /**
  * Validates the given files and folders: YAML/JSON through `validatePaths`, TS sources through synth.
  * A path given explicitly that is a `.ts`/`.mts` file is always loaded; in folders, TS files count
- * when they lie under a `pipelines/`, `appspec/` or `buildspec/` folder and are not helpers or tests.
+ * when they lie under a `pipelines/`, `appspec/` or `buildspec/` folder (or the folder given is one)
+ * and are not helpers or tests.
  */
 export async function validateWithSources(
   paths: readonly string[],
-  opts: ValidatePathsOptions,
+  opts: ValidatePathsOptions & { signal?: AbortSignal },
 ): Promise<ValidateSourcesResult> {
   const documentPaths: string[] = [];
   /** Root-relative path (how synth loads it) → how the user named it. */
@@ -87,10 +88,12 @@ export async function validateWithSources(
         const rel = toPosix(relative(opts.cwd, resolve(opts.cwd, shown)));
         // Folders above the project root do not count: only the layout inside it does.
         const where = rel.startsWith('../') ? toPosix(resolve(opts.cwd, shown)) : rel;
-        const underSourceFolder = where
-          .split('/')
-          .slice(0, -1)
-          .some((s) => SOURCE_FOLDER_NAMES.has(s));
+        const underSourceFolder =
+          SOURCE_FOLDER_NAMES.has(basename(abs)) ||
+          where
+            .split('/')
+            .slice(0, -1)
+            .some((s) => SOURCE_FOLDER_NAMES.has(s));
         if (underSourceFolder && !isHelperOrTest(rel)) addTs(shown);
       }
     }
@@ -103,7 +106,11 @@ export async function validateWithSources(
   if (tsSources.size === 0) return documents;
 
   const { planSynth } = await import('./synth.js');
-  const plan = await planSynth({ root: opts.cwd, files: [...tsSources.keys()] });
+  const plan = await planSynth({
+    root: opts.cwd,
+    files: [...tsSources.keys()],
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
   const fromSources: SourceDiagnostic[] = plan.diagnostics.map((d) => ({
     ruleId: d.ruleId,
     severity: d.severity,

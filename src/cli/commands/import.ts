@@ -45,6 +45,9 @@ const command: Command = {
     try {
       text = await readFile(resolve(ctx.cwd, file), 'utf8');
     } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') throw new UsageError(`${file} does not exist`);
+      if (code === 'EISDIR') throw new UsageError(`${file} is a folder`, 'import takes one file');
       throw new UsageError(`cannot read ${file}: ${errorMessage(err)}`);
     }
     let result: ReturnType<typeof importDocument>;

@@ -62,7 +62,7 @@ const command: Command = {
     const outDir = isAbsolute(outArg) ? outArg : resolve(root, outArg);
     const outLabel = relativeOut(root, outDir);
 
-    const plan = await planSynth({ root });
+    const plan = await planSynth({ root, signal: ctx.signal });
     if (plan.sourceCount === 0) {
       // Without sources synth would empty the output folder; far more likely the wrong directory.
       throw new UsageError(

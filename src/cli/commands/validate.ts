@@ -1,3 +1,5 @@
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { UsageError } from '../../core/errors.js';
 import { ExitCode } from '../../core/exit-codes.js';
 import { hasErrors } from '../../spec/diagnostics.js';
@@ -41,12 +43,19 @@ const command: Command = {
     if (kind !== undefined && !(DOCUMENT_KINDS as readonly string[]).includes(kind)) {
       throw new UsageError(`unknown kind '${kind}'; allowed: ${DOCUMENT_KINDS.join(', ')}`);
     }
+    const revision = values.revision as string | undefined;
+    if (
+      revision !== undefined &&
+      !statSync(resolve(ctx.cwd, revision), { throwIfNoEntry: false })?.isDirectory()
+    )
+      throw new UsageError(`revision folder ${revision} does not exist or is not a folder`);
     const useDefaults = positionals.length === 0;
     const result = await validateWithSources(useDefaults ? DEFAULT_PATHS : positionals, {
       cwd: ctx.cwd,
       ...(kind ? { kind: kind as DocumentKind } : {}),
       ...(values.revision ? { revisionDir: values.revision as string } : {}),
       optional: useDefaults,
+      signal: ctx.signal,
     });
     const count = (s: string) => result.diagnostics.filter((d) => d.severity === s).length;
     const summary = {

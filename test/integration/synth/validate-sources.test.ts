@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -94,6 +95,19 @@ describe('conveyor validate over TS definition sources', () => {
     expect(existsSync(join(root, '.conveyor'))).toBe(false);
   });
 
+  it('names a package a source imports that is not installed, without the scratch bundle path', async () => {
+    const root = project({
+      'pipelines/needs-pkg.ts': "import { x } from 'conveyor-no-such-package';\nexport default x;\n",
+    });
+    const r = await validate(root);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(
+      "pipelines/needs-pkg.ts:0:0 error synth/source failed to load: Cannot find package 'conveyor-no-such-package'",
+    );
+    expect(r.stdout).not.toContain('.conveyor');
+    expect(r.stdout).not.toContain('.mjs');
+  });
+
   it('validates YAML and TS together; explicit .ts paths are shown as given', async () => {
     const root = project({
       'pipelines/release.ts': pipeline('Src'),
@@ -110,10 +124,71 @@ describe('conveyor validate over TS definition sources', () => {
     expect(explicit.stderr).toContain('2 files checked: 0 errors');
   });
 
+  it('counts TS files when the folder given is itself a source folder', async () => {
+    const root = project({ 'pipelines/release.ts': pipeline('Nope') });
+    const r = await validate(join(root, 'pipelines'), ['.']);
+    expect(r.stdout).toContain('release.ts › default › stages[1].actions[0]');
+    expect(r.code).toBe(1);
+  });
+
   it('still exits 2 for a folder with neither documents nor TS sources', async () => {
     const root = project({ 'pipelines/README.md': 'nothing here\n' });
     const r = await validate(root, ['pipelines']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('no buildspec, appspec, pipeline or deployment-group documents found');
   });
+});
+
+/** The compiled CLI in its own process: exit paths that only a real process has (drained loop, Ctrl-C). */
+function spawnValidate(cwd: string, interruptWhenLoading?: true) {
+  const child = spawn(process.execPath, [join(repoRoot, 'dist/cli/main.js'), 'validate'], {
+    cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (b: Buffer) => (output += b.toString()));
+  child.stderr.on('data', (b: Buffer) => (output += b.toString()));
+  // Ctrl-C once loading is under way (the scratch folder exists): the CLI's handlers are in place.
+  const timer =
+    interruptWhenLoading === undefined
+      ? undefined
+      : setInterval(() => {
+          if (existsSync(join(cwd, '.conveyor'))) {
+            clearInterval(timer);
+            child.kill('SIGINT');
+          }
+        }, 50);
+  const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  return new Promise<{ code: number | null; output: string; ms: number }>((done) => {
+    const started = Date.now();
+    child.on('exit', (code) => {
+      clearInterval(timer);
+      clearTimeout(killer);
+      done({ code, output, ms: Date.now() - started });
+    });
+  });
+}
+
+describe('conveyor validate (compiled CLI) on sources that do not finish loading', () => {
+  it('reports a top-level await that never settles instead of exiting 13 in silence', async () => {
+    const root = project({ 'pipelines/stuck.ts': 'await new Promise(() => {});\nexport default 1;\n' });
+    const r = await spawnValidate(root);
+    expect(r.output).toContain(
+      'pipelines/stuck.ts:0:0 error synth/source failed to load: never finished loading',
+    );
+    expect(r.code).toBe(1);
+    expect(existsSync(join(root, '.conveyor'))).toBe(false);
+  }, 30_000);
+
+  it('stops at Ctrl-C while a source is still loading, and leaves no scratch folder', async () => {
+    const root = project({
+      'pipelines/slow.ts': 'await new Promise((r) => setTimeout(r, 15_000));\nexport default 1;\n',
+    });
+    const r = await spawnValidate(root, true);
+    expect(r.output).toContain('conveyor validate: interrupted while loading definition sources');
+    expect(r.output).not.toMatch(/^\s+at /m);
+    expect(r.code).toBe(1);
+    expect(r.ms).toBeLessThan(12_000);
+    expect(existsSync(join(root, '.conveyor'))).toBe(false);
+  }, 30_000);
 });
