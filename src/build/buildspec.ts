@@ -4,6 +4,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Diagnostic } from '../spec/diagnostics.js';
+import { checkSourceText } from '../spec/source-text.js';
 
 /**
  * The parts of a buildspec (version 0.2) the local runner executes, normalized: CodeBuild accepts a single string
@@ -119,11 +120,15 @@ export async function parseBuildspec(
     const { plan, diagnostics } = JSON.parse(cached) as { plan: BuildPlan; diagnostics: Diagnostic[] };
     return { plan, diagnostics: diagnostics.map((d) => ({ ...d, file })) };
   }
-  const local = await parseLocally(text, file);
+  // Size, binary and empty checks first: a 9 MB file must fail at once, not after a full YAML parse.
+  const refused = checkSourceText(text, file);
+  if (refused) return { diagnostics: [refused] };
+  // The shared validator decides first (it reports everything a local parse would); parse locally only after.
   const shared = await sharedValidator();
-  if (!shared) return local;
+  if (!shared) return parseLocally(text, file);
   const { diagnostics } = shared(text, file);
   if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
+  const local = await parseLocally(text, file);
   if (!local.plan) return local;
   const result = { plan: local.plan, diagnostics: [...diagnostics, ...local.diagnostics] };
   if (stamp) {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { errorMessage } from '../core/errors.js';
 import type { Diagnostic } from '../spec/diagnostics.js';
 import { lock, processAlive } from './lock.js';
 
@@ -108,12 +109,34 @@ export async function writeRun(root: string, record: RunRecord): Promise<void> {
 }
 
 export async function readRun(root: string, id: string): Promise<RunRecord | undefined> {
+  const found = await readRunRecord(root, id);
+  return 'record' in found ? found.record : undefined;
+}
+
+/** A run's record, or why it is missing or cannot be used (so `runs show` can tell a damaged record from none). */
+export async function readRunRecord(
+  root: string,
+  id: string,
+): Promise<{ record: RunRecord } | { missing: true } | { unreadable: string; path: string }> {
+  const path = join(runsDir(root), id, 'run.json');
+  let text: string;
   try {
-    const record = JSON.parse(await readFile(join(runsDir(root), id, 'run.json'), 'utf8')) as RunRecord;
-    return withLiveness(record);
-  } catch {
-    return undefined;
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return { missing: true };
+    return { unreadable: `cannot read it (${code ?? errorMessage(err)})`, path };
   }
+  let record: unknown;
+  try {
+    record = JSON.parse(text);
+  } catch (err) {
+    return { unreadable: `not valid JSON (${errorMessage(err)})`, path };
+  }
+  if (!record || typeof record !== 'object' || typeof (record as RunRecord).id !== 'string') {
+    return { unreadable: 'not a run record (no run id)', path };
+  }
+  return { record: withLiveness(record as RunRecord) };
 }
 
 function withLiveness(record: RunRecord): RunRecord {

@@ -12,6 +12,9 @@ import {
 } from 'yaml';
 import type { Diagnostic } from './diagnostics.js';
 import { findDuplicateJsonKeys, findJsonSyntaxError } from './json-syntax.js';
+import { binary, empty, lineColOf, MAX_SOURCE_BYTES, onlyCommentsOrBlank, tooLarge } from './source-text.js';
+
+export { checkSourceText, MAX_SOURCE_BYTES } from './source-text.js';
 
 export type PathSegment = string | number;
 
@@ -44,8 +47,6 @@ export interface ParsedSource {
   keyAt(path: readonly PathSegment[]): string | undefined;
 }
 
-/** Files larger than this are refused with one diagnostic: no AWS definition comes near it. */
-export const MAX_SOURCE_BYTES = 2 * 1024 * 1024;
 /** Flow nesting deeper than this is refused before parsing (the parser and our walkers recurse). */
 export const MAX_NESTING = 128;
 /** Alias expansions allowed while building the value (caps YAML "billion laughs"). */
@@ -66,28 +67,6 @@ function diagnostic(
   if (pos.endCol !== undefined) d.endCol = pos.endCol;
   if (hint) d.hint = hint;
   return d;
-}
-
-/** True when every line is blank or a comment (a linear check: a regex here can backtrack exponentially). */
-function onlyCommentsOrBlank(text: string): boolean {
-  for (const line of text.split('\n')) {
-    const t = line.trim();
-    if (t !== '' && !t.startsWith('#')) return false;
-  }
-  return true;
-}
-
-function lineColOf(text: string, offset: number): { line: number; col: number } {
-  let line = 1;
-  let lineStart = 0;
-  const end = Math.min(offset, text.length);
-  for (let i = 0; i < end; i++) {
-    if (text.charCodeAt(i) === 10) {
-      line++;
-      lineStart = i + 1;
-    }
-  }
-  return { line, col: end - lineStart + 1 };
 }
 
 export interface TextScan {
@@ -237,41 +216,13 @@ export function parseSource(text: string, file: string): ParsedSource {
   });
 
   const bytes = Buffer.byteLength(text, 'utf8');
-  if (bytes > MAX_SOURCE_BYTES) {
-    const mb = (bytes / (1024 * 1024)).toFixed(1);
-    return failed(
-      diagnostic(
-        file,
-        'source/too-large',
-        `file is ${mb} MB; definition files are read up to ${MAX_SOURCE_BYTES / (1024 * 1024)} MB`,
-        { line: 1, col: 1 },
-        'error',
-        'is this really a buildspec, appspec or pipeline file?',
-      ),
-    );
-  }
+  if (bytes > MAX_SOURCE_BYTES) return failed(tooLarge(file, bytes));
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const isJson = /\.json$/i.test(file);
   // JSON.parse rejects NUL bytes and is iterative, so JSON skips the pre-scan (depth is checked after).
   const scan: TextScan = isJson ? { jsonKeys: 0 } : scanText(text, false, MAX_NESTING);
-  if (scan.nul !== undefined) {
-    return failed(
-      diagnostic(
-        file,
-        'source/binary',
-        'file contains a NUL byte: it is binary, not YAML or JSON text',
-        lineColOf(text, scan.nul),
-      ),
-    );
-  }
-  if (onlyCommentsOrBlank(text)) {
-    return failed(
-      diagnostic(file, 'source/empty', 'file is empty (nothing but whitespace or comments)', {
-        line: 1,
-        col: 1,
-      }),
-    );
-  }
+  if (scan.nul !== undefined) return failed(binary(file, text, scan.nul));
+  if (onlyCommentsOrBlank(text)) return failed(empty(file));
   if (scan.tooDeep !== undefined) {
     return failed(
       diagnostic(

@@ -30,6 +30,12 @@ beforeAll(() => {
     'huge.yml',
     `version: 0.2\nphases:\n  build:\n    commands:\n${'      - echo line\n'.repeat(150_000)}`,
   );
+  // Far past the limit: readers must refuse it before parsing (a full YAML parse of this takes many seconds).
+  write(
+    'huger.yml',
+    `version: 0.2\nphases:\n  build:\n    commands:\n${'      - echo line\n'.repeat(500_000)}`,
+  );
+  write('.conveyor/runs/b-damaged/run.json', '{"id": "b-damaged", "status": ');
   write('bad.yml', 'not: [valid\n');
   write('bad.json', '{"x":');
   write('nodocs/readme.txt', 'no definitions here\n');
@@ -105,6 +111,8 @@ const cases: Case[] = [
   ['build --json --buildspec missing.yml', 2, /buildspec not found/],
   ['build --buildspec empty.yml', 1, /source\/empty/],
   ['build --buildspec binary.yml', 1, /source\/binary/],
+  ['build --buildspec huge.yml', 1, /huge\.yml:1:1 error source\/too-large/],
+  ['build --buildspec huger.yml', 1, /huger\.yml:1:1 error source\/too-large/],
   ['build --buildspec bad.yml', 1, /source\/yaml-syntax/],
   ['build --buildspec buildspec.yml --src missing', 2, /source folder not found: missing/],
   ['build --buildspec buildspec.yml --env NOEQUALS', 2, /--env 'NOEQUALS' must be NAME=VALUE/],
@@ -113,8 +121,10 @@ const cases: Case[] = [
   ['run missing', 2, /pipeline 'missing' not found/],
   ['run --json missing', 2, /pipeline 'missing' not found/],
   ['run approve', 2, /approve takes PIPELINE STAGE ACTION/],
-  ['run empty.yml', 1, /empty\.yml/],
-  ['run binary.yml', 1, /binary\.yml/],
+  ['run empty.yml', 1, /empty\.yml:1:1 error source\/empty/],
+  ['run binary.yml', 1, /binary\.yml:\d+:\d+ error source\/binary/],
+  ['run huge.yml', 1, /huge\.yml:1:1 error source\/too-large/],
+  ['run huger.yml', 1, /huger\.yml:1:1 error source\/too-large/],
   ['hooks', 2, /missing subcommand/],
   ['hooks bogus', 2, /unknown subcommand 'bogus'/],
   ['hooks install', 2, /--bare-repo DIR|--pre-push/],
@@ -123,6 +133,12 @@ const cases: Case[] = [
   ['runs --limit abc', 2, /--limit 'abc' is not a positive number/],
   ['runs show', 2, /runs show takes one run id/],
   ['runs show nope --json', 2, /no run 'nope'/],
+  [
+    'runs show b-damaged',
+    1,
+    /record of run 'b-damaged' is unreadable: \.conveyor\/runs\/b-damaged\/run\.json: not valid JSON/,
+  ],
+  ['runs show b-damaged --json', 1, /record of run 'b-damaged' is unreadable/],
   // deploy family
   ['deploy', 2, /--config FILE is required/],
   ['deploy --config missing.yml --revision rev', 2, /deployment group file missing\.yml does not exist/],
@@ -173,9 +189,12 @@ const STACK_LINE = /^\s+at /m;
 
 describe('every command given bad input', () => {
   it.each(cases)('conveyor %s → exit %i with a clear message', async (args, exit, message) => {
+    const started = Date.now();
     const r = await cli(args.split(' '));
     const output = `${r.stdout}${r.stderr}`;
     expect(output).toMatch(message);
+    // An oversized file is refused before parsing: seconds of YAML parsing would show here.
+    if (/too-large/.test(String(message))) expect(Date.now() - started).toBeLessThan(5_000);
     expect(output).not.toMatch(STACK_LINE);
     expect(output).not.toMatch(/internal error|\[object Object\]|undefined/i);
     expect(r.code).toBe(exit);

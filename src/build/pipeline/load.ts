@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { extname, join, relative, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import type { Diagnostic } from '../../spec/diagnostics.js';
+import { checkSourceText } from '../../spec/source-text.js';
 import type { PipelineDeclaration } from './model.js';
 
 export interface LoadedPipeline {
@@ -78,6 +79,9 @@ export async function loadPipelineFile(
       ],
     };
   }
+  // The same size/binary/empty refusals as build and validate, before any parsing (a huge file fails at once).
+  const refused = checkSourceText(text, display);
+  if (refused) return { diagnostics: [refused] };
   const parsed = parsePipeline(text, display, file);
   if (!parsed.pipeline || !options.validate) return parsed;
   const validateText = await sharedValidator();

@@ -1,6 +1,7 @@
 import { formatMs } from '../../build/build-runner.js';
-import { listRuns, type RunRecord, readRun } from '../../build/run-store.js';
-import { UsageError } from '../../core/errors.js';
+import { displayPath } from '../../build/pipeline/load.js';
+import { listRuns, type RunRecord, readRunRecord } from '../../build/run-store.js';
+import { UsageError, WorkFailedError } from '../../core/errors.js';
 import { ExitCode } from '../../core/exit-codes.js';
 import { parseCommandArgs } from '../args.js';
 import type { CliContext, Command } from '../context.js';
@@ -49,8 +50,13 @@ export default command;
 
 /** A run by exact id or by a unique prefix / suffix. */
 async function findRun(root: string, id: string): Promise<RunRecord | undefined> {
-  const exact = await readRun(root, id);
-  if (exact) return exact;
+  const exact = await readRunRecord(root, id);
+  if ('record' in exact) return exact.record;
+  if ('unreadable' in exact) {
+    throw new WorkFailedError(
+      `the record of run '${id}' is unreadable: ${displayPath(root, exact.path)}: ${exact.unreadable}`,
+    );
+  }
   const matches = (await listRuns(root)).filter((r) => r.id.startsWith(id) || r.id.endsWith(id));
   if (matches.length > 1) throw new UsageError(`'${id}' matches ${matches.length} runs; give more of the id`);
   return matches[0];
