@@ -8,6 +8,8 @@ import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Clock } from '../../../src/core/clock.js';
+import type { MetricsSource } from '../../../src/deploy/health.js';
 import type { RoutingTable, Upstream } from '../../../src/router/api.js';
 import type { RouterClient } from '../../../src/router/client.js';
 import {
@@ -215,10 +217,14 @@ export function startLoad(url: string, concurrency = 8, maxMs = 10_000) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
   const result: LoadResult = { sent: 0, ok: 0, failed: 0, outcomes: {}, byUpstream: {} };
   let running = true;
+  const inFlight = new Set<Promise<void>>();
   const deadline = Date.now() + maxMs;
   const loop = async () => {
     while (running && Date.now() < deadline) {
       result.sent++;
+      let landed = () => {};
+      const flight = new Promise<void>((r) => (landed = r));
+      inFlight.add(flight);
       try {
         const r = await request(url, { agent });
         const key = String(r.status);
@@ -231,12 +237,19 @@ export function startLoad(url: string, concurrency = 8, maxMs = 10_000) {
         result.failed++;
         const key = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
         result.outcomes[key] = (result.outcomes[key] ?? 0) + 1;
+      } finally {
+        inFlight.delete(flight);
+        landed();
       }
     }
   };
   const loops = Array.from({ length: concurrency }, loop);
   return {
     result,
+    /** Resolves once every request in flight now has landed (and been counted). */
+    async settle(): Promise<void> {
+      await Promise.all([...inFlight]);
+    },
     async stop(): Promise<LoadResult> {
       running = false;
       await Promise.all(loops);
@@ -247,6 +260,42 @@ export function startLoad(url: string, concurrency = 8, maxMs = 10_000) {
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A clock and metrics source for running the real analysis against live traffic on a busy machine: each
+ * interval lasts at least its configured length and, beyond that, only as long as it takes the canary to
+ * receive `minRequests` (+ a margin for requests still in flight); the router's metrics are then read over
+ * exactly that stretched interval. The gate's logic and the router's numbers are untouched — a slow machine
+ * just gets longer intervals instead of an `inconclusive` for too little traffic.
+ */
+export function pacedByRequests(
+  source: MetricsSource,
+  canaryRequests: () => number,
+  minRequests: number,
+  maxIntervalMs = 15_000,
+): { clock: Clock; source: MetricsSource } {
+  let intervalStart = Date.now();
+  const clock: Clock = {
+    now: () => Date.now(),
+    async sleep(ms: number) {
+      intervalStart = Date.now();
+      const startCount = canaryRequests();
+      await sleep(ms);
+      await until(
+        () => canaryRequests() - startCount >= minRequests + 8,
+        maxIntervalMs,
+        `${minRequests} canary requests in one interval`,
+      );
+    },
+  };
+  return {
+    clock,
+    source: {
+      metrics: (windowMs) => source.metrics(Math.max(windowMs, Date.now() - intervalStart)),
+      ...(source.resetMetrics ? { resetMetrics: () => source.resetMetrics!() } : {}),
+    },
+  };
+}
 
 /** Polls until `check` is true (bounded). */
 export async function until(
