@@ -505,9 +505,11 @@ export class Runner {
           };
         }
       }
+      // A deadline already past (a pause holding beyond its bake) is no reason to wake: polling as usual is
+      // enough, where waking for it would spin every millisecond, re-reading the ledger, until a human decides.
       const wakeAt = Math.min(
         now + this.pollMs,
-        until ?? Number.POSITIVE_INFINITY,
+        until !== undefined && until > now ? until : Number.POSITIVE_INFINITY,
         gatesOn && canaryLive ? nextGate : Number.POSITIVE_INFINITY,
       );
       await this.clock.sleep(Math.max(1, wakeAt - now), this.signal).catch(() => {});

@@ -262,8 +262,16 @@ describe('Runner in fake time', () => {
     expect(d.pausedReason).toMatch(
       /analysis inconclusive: only 3 request\(s\) reached the canary revision .*minRequests 20/,
     );
-    // The bake deadline passes, but an inconclusive analysis waits for a human.
+    // The bake deadline passes, but an inconclusive analysis waits for a human — polling, not spinning
+    // (waking for the past deadline every millisecond re-read the ledger ~10 000 times here).
+    const read = t.ledger.read.bind(t.ledger);
+    let reads = 0;
+    t.ledger.read = () => {
+      reads++;
+      return read();
+    };
     await t.clock.advance(10_000);
+    expect(reads).toBeLessThan(500);
     expect(reduce(t.ledger.read().events).active?.status).toBe('Paused');
     t.request(run.id, { type: 'promote-requested', full: false });
     expect((await t.drive(run.done)).status).toBe('Succeeded');
