@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { approveLocalAction, pendingApprovals } from '../../../src/build/approvals.js';
@@ -125,6 +125,15 @@ async function run(
 }
 
 const stage = (r: RunRecord, name: string) => r.stages!.find((s) => s.name === name)!;
+
+/** Polls a condition on the file system (bounded), for tests that wait on what runs are doing. */
+async function until(check: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 describe('conveyor run', () => {
   it('runs source, parallel build actions and a mapped deploy, passing artifacts and variables', async () => {
@@ -403,17 +412,51 @@ describe('local pipeline runs: execution modes and the deploy lock', { timeout: 
   });
 
   it('SUPERSEDED: an execution waiting for a stage is replaced by a newer one', async () => {
-    const { dir } = repo(slowPipeline('SUPERSEDED'), 'actions:\n  Slow: "sleep 1.5"\n');
+    // Driven by what each run is observably doing, not by sleeps (a loaded machine starts runs late):
+    // the Slow action records that it entered the Build stage and holds it until the test releases it.
+    const gate = tempDir('conveyor-superseded-');
+    cleanups.push(gate.cleanup);
+    const hold = `echo in >> ${gate.dir}/entered; i=0; while [ ! -f ${gate.dir}/release ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done`;
+    const { dir } = repo(slowPipeline('SUPERSEDED'), `actions:\n  Slow: '${hold}'\n`);
+    const entered = () => {
+      try {
+        return readFileSync(join(gate.dir, 'entered'), 'utf8').split('\n').filter(Boolean).length;
+      } catch {
+        return 0;
+      }
+    };
+    const waitingForBuild = () => {
+      try {
+        return readdirSync(join(dir, '.conveyor/locks/pipelines/release/stage-Build/waiting')).length;
+      } catch {
+        return 0;
+      }
+    };
     const a = run(dir);
-    await new Promise((r) => setTimeout(r, 400));
+    await until(() => entered() === 1, 'run A to hold the Build stage');
     const b = run(dir);
-    await new Promise((r) => setTimeout(r, 400));
+    await until(() => waitingForBuild() === 1, 'run B to wait for the Build stage');
     const c = run(dir);
-    const [ra, rb, rc] = await Promise.all([a, b, c]);
-    expect(ra.record.status).toBe('Succeeded');
-    expect(rb.record.status).toBe('Superseded');
-    expect(rb.record.message).toContain(`superseded by run ${rc.record.id}`);
-    expect(rc.record.status).toBe('Succeeded');
+    const rb = await b;
+    writeFileSync(join(gate.dir, 'release'), '');
+    const [ra, rc] = await Promise.all([a, c]);
+    const why = [ra, rb, rc]
+      .map(({ record: r }) =>
+        [
+          r.status,
+          r.message,
+          ...(r.stages ?? []).flatMap((s) =>
+            s.actions.map((x) => `${s.name}/${x.name} ${x.status} ${x.message ?? ''}`),
+          ),
+        ].join(' '),
+      )
+      .join(' | ');
+    expect(rb.record.status, why).toBe('Superseded');
+    expect(rb.record.message).toContain(`superseded by run ${rc.record.id} before stage Build`);
+    expect(ra.record.status, why).toBe('Succeeded');
+    expect(rc.record.status, why).toBe('Succeeded');
+    // B never ran the Build stage; A and C did.
+    expect(entered()).toBe(2);
   });
 
   it('a deploy waits for the deploy lock another run holds, and fails clearly when it is not released in time', async () => {
