@@ -134,12 +134,24 @@ describe('conveyor hooks', { timeout: 60_000 }, () => {
     expect(tagOut).toMatch(/started run p-\S+ of tags for refs\/tags\/v1\.0/);
     const runs = await waitForRuns(project, 2);
     const web = runs.find((r) => r.pipeline === 'web')!;
-    expect(web).toMatchObject({
+    const why = runs
+      .map((r) =>
+        [
+          r.pipeline,
+          r.status,
+          r.message,
+          ...(r.stages ?? []).flatMap((s) =>
+            s.actions.map((x) => `${s.name}/${x.name} ${x.status} ${x.message ?? ''} ${x.logPath ?? ''}`),
+          ),
+        ].join(' '),
+      )
+      .join(' | ');
+    expect(web, why).toMatchObject({
       status: 'Succeeded',
       commit: sha,
       trigger: { type: 'push', ref: 'refs/heads/main' },
     });
-    expect(runs.find((r) => r.pipeline === 'tags')?.status).toBe('Succeeded');
+    expect(runs.find((r) => r.pipeline === 'tags')?.status, why).toBe('Succeeded');
   });
 
   it('handles two pushes arriving together, one after the other (QUEUED), nothing lost', async () => {
