@@ -1,8 +1,9 @@
-import { WorkFailedError } from '../../core/errors.js';
+import { UsageError, WorkFailedError } from '../../core/errors.js';
 import { ExitCode } from '../../core/exit-codes.js';
 import {
   checkBeforeCreate,
   createUnderLock,
+  isCodeDeploy,
   prepareDeployment,
   resume,
   runHeld,
@@ -10,6 +11,7 @@ import {
 } from '../../deploy/engine.js';
 import { formatPlan } from '../../deploy/render.js';
 import type { DeploymentState } from '../../deploy/state.js';
+import { resolveStrategy, strategyName } from '../../deploy/strategies/strategy.js';
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../context.js';
 import {
@@ -70,7 +72,6 @@ const command: Command = {
       return report(d);
     }
     if (!values.revision) {
-      const { UsageError } = await import('../../core/errors.js');
       throw new UsageError('--revision DIR is required', 'conveyor deploy --config FILE --revision DIR');
     }
     const planned = prepareDeployment(group, {
@@ -98,24 +99,31 @@ const command: Command = {
       }
       return ExitCode.Ok;
     }
-    await checkBeforeCreate(group, planned, { clock: ctx.clock, env: ctx.env });
-    const id = createUnderLock(
-      group,
-      planned,
-      {
-        ignoreApplicationStopFailures:
-          values['ignore-application-stop-failures'] === true ||
-          group.loaded.group.ignoreApplicationStopFailures === true,
-        skipAnalysis: values['skip-analysis'] === true,
-      },
-      ctx.clock,
-    );
+    const deployOptions = {
+      ignoreApplicationStopFailures:
+        values['ignore-application-stop-failures'] === true ||
+        group.loaded.group.ignoreApplicationStopFailures === true,
+      skipAnalysis: values['skip-analysis'] === true,
+    };
+    if (
+      values.detach &&
+      isCodeDeploy(group) &&
+      strategyName(planned.strategy) !== strategyName(resolveStrategy(group.loaded.group.strategy))
+    ) {
+      // A detached runner reads only the group file; it must never run another strategy than the one asked for.
+      throw new UsageError(
+        `--strategy cannot be combined with --detach on a codedeploy group (the background runner knows only the group file's strategy)`,
+        `set 'strategy: ${values.strategy}' in ${configLabel(group, ctx)}, or run without --detach`,
+      );
+    }
+    await checkBeforeCreate(group, planned, { clock: ctx.clock, env: ctx.env, ...deployOptions });
+    const id = createUnderLock(group, planned, deployOptions, ctx.clock);
     if (values.detach) {
       const pid = spawnDetachedRunner(group, id, values['state-dir']);
       ctx.stdout.write(json ? `${JSON.stringify({ deploymentId: id, pid })}\n` : `${id}\n`);
       return ExitCode.Ok;
     }
-    const d = await runHeld(group, id, runOpts);
+    const d = await runHeld(group, id, { ...runOpts, strategy: planned.strategy });
     progress.finish();
     return report(d);
 

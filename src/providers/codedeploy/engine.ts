@@ -14,7 +14,7 @@ import type { LedgerEventBody } from '../../deploy/events.js';
 import { type GroupContext, readGroupState } from '../../deploy/group.js';
 import { releaseLock } from '../../deploy/lock.js';
 import type { DeploymentState } from '../../deploy/state.js';
-import { resolveStrategy, type Strategy, strategyName } from '../../deploy/strategies/strategy.js';
+import { resolveStrategy, strategyName } from '../../deploy/strategies/strategy.js';
 import { createCodeDeployProviderForGroup } from './index.js';
 import type { CodeDeployProvider } from './provider.js';
 import { codeDeployRequestFromGroup } from './settings.js';
@@ -22,8 +22,6 @@ import { codeDeployRequestFromGroup } from './settings.js';
 export interface CodeDeployRunOptions extends RunOptions {
   /** Environment for AWS settings (default: process.env). */
   env?: Record<string, string | undefined>;
-  /** Strategy override (`conveyor deploy --strategy`); default: the group file's. */
-  strategy?: Strategy;
   /** For tests: a provider over a mocked port. */
   codeDeploy?: CodeDeployProvider;
 }
