@@ -133,7 +133,10 @@ describe('conveyor deploy on provider codedeploy, end to end', () => {
       deploymentInfo: {
         deploymentId: 'd-E2E000002',
         status: 'Failed',
-        errorInformation: { code: 'HEALTH_CONSTRAINTS' as const, message: 'ValidateService failed on 1 of 2 instances' },
+        errorInformation: {
+          code: 'HEALTH_CONSTRAINTS' as const,
+          message: 'ValidateService failed on 1 of 2 instances',
+        },
         autoRollbackConfiguration: { enabled: true, events: ['DEPLOYMENT_FAILURE'] },
         rollbackInfo: { rollbackDeploymentId: 'd-E2EROLL02' },
       },
