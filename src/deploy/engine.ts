@@ -55,11 +55,8 @@ export async function checkBeforeCreate(
 /** What the group's provider can run, for the revision check (CodeDeploy: its compute platform, when given). */
 function revisionTarget(ctx: GroupContext): RevisionTarget {
   if (!isCodeDeploy(ctx)) return { provider: 'local' };
-  const platform = (ctx.loaded.group.codedeploy as { computePlatform?: unknown } | undefined)
-    ?.computePlatform;
-  return platform === 'Server' || platform === 'ECS' || platform === 'Lambda'
-    ? { provider: 'codedeploy', computePlatform: platform }
-    : { provider: 'codedeploy' };
+  const platform = ctx.loaded.group.codedeploy?.computePlatform;
+  return platform ? { provider: 'codedeploy', computePlatform: platform } : { provider: 'codedeploy' };
 }
 
 export function fleetSize(ctx: GroupContext): number {
