@@ -128,7 +128,12 @@ export function createUnderLock(
       id,
       revision,
       plan: planned.plan,
-      options: { creator: 'user', ...options },
+      options: {
+        creator: 'user',
+        ...options,
+        // CodeDeploy's runner starts the deployment from this, not from the group file.
+        ...(isCodeDeploy(ctx) ? { strategy: planned.strategy } : {}),
+      },
       ...(planned.previous ? { previous: planned.previous } : {}),
     });
     return id;

@@ -3,7 +3,6 @@ import { ExitCode } from '../../core/exit-codes.js';
 import {
   checkBeforeCreate,
   createUnderLock,
-  isCodeDeploy,
   prepareDeployment,
   resume,
   runHeld,
@@ -11,7 +10,6 @@ import {
 } from '../../deploy/engine.js';
 import { formatPlan } from '../../deploy/render.js';
 import type { DeploymentState } from '../../deploy/state.js';
-import { resolveStrategy, strategyName } from '../../deploy/strategies/strategy.js';
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../context.js';
 import {
@@ -105,17 +103,6 @@ const command: Command = {
         group.loaded.group.ignoreApplicationStopFailures === true,
       skipAnalysis: values['skip-analysis'] === true,
     };
-    if (
-      values.detach &&
-      isCodeDeploy(group) &&
-      strategyName(planned.strategy) !== strategyName(resolveStrategy(group.loaded.group.strategy))
-    ) {
-      // A detached runner reads only the group file; it must never run another strategy than the one asked for.
-      throw new UsageError(
-        `--strategy cannot be combined with --detach on a codedeploy group (the background runner knows only the group file's strategy)`,
-        `set 'strategy: ${values.strategy}' in ${configLabel(group, ctx)}, or run without --detach`,
-      );
-    }
     await checkBeforeCreate(group, planned, { clock: ctx.clock, env: ctx.env, ...deployOptions });
     const id = createUnderLock(group, planned, deployOptions, ctx.clock);
     if (values.detach) {

@@ -16,6 +16,11 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../../src/cli/run-cli.js';
+import { systemClock } from '../../../src/core/clock.js';
+import { createUnderLock, prepareDeployment, runHeld } from '../../../src/deploy/engine.js';
+import { openGroup } from '../../../src/deploy/group.js';
+
+const clock = systemClock;
 
 const cd = mockClient(CodeDeployClient);
 let dir: string;
@@ -187,22 +192,27 @@ describe('conveyor deploy on provider codedeploy, end to end', () => {
     });
   });
 
-  it('refuses --strategy with --detach before anything is recorded (the runner would not know it)', async () => {
+  it('a runner that gets no strategy (detached, resumed) runs the one recorded with the deployment', async () => {
     inPlaceServerGroup();
-    const r = await cli([
-      'deploy',
-      '--config',
-      'group.yml',
-      '--revision',
-      'v2',
-      '--strategy',
-      'all-at-once',
-      '--detach',
-    ]);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain('--strategy cannot be combined with --detach');
-    expect(cd.commandCalls(CreateDeploymentCommand)).toHaveLength(0);
-    expect((await cli(['history', '--config', 'group.yml', '--json'])).stdout.trim()).toBe('[]');
+    cd.on(CreateDeploymentCommand).resolves({ deploymentId: 'd-E2E000004' });
+    cd.on(GetDeploymentCommand).resolves({
+      deploymentInfo: { deploymentId: 'd-E2E000004', status: 'Succeeded' },
+    });
+    // What `deploy --strategy half-at-a-time --detach` records; the detached runner then calls runHeld
+    // with the group file only (runner-main.ts), whose strategy is one-at-a-time.
+    const ctx = openGroup('group.yml', { cwd: dir });
+    const planned = prepareDeployment(ctx, { revisionDir: 'v2', strategy: 'half-at-a-time', cwd: dir });
+    const id = createUnderLock(
+      ctx,
+      planned,
+      { ignoreApplicationStopFailures: false, skipAnalysis: false },
+      clock,
+    );
+    const final = await runHeld(ctx, id, { clock, signal: new AbortController().signal, env });
+    expect(final.status).toBe('Succeeded');
+    expect(cd.commandCalls(CreateDeploymentCommand)[0]!.args[0].input.deploymentConfigName).toBe(
+      'CodeDeployDefault.HalfAtATime',
+    );
   });
 });
 
