@@ -61,7 +61,10 @@ export function checkRevision(
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new UsageError(`revision ${dirArg} is not a folder`);
   }
-  const file = appspecFile(dir);
+  // CodeDeploy also reads appspec.json for ECS and Lambda; the local agent reads only YAML names.
+  const jsonFile = join(dir, 'appspec.json');
+  const file =
+    appspecFile(dir) ?? (target.provider === 'codedeploy' && existsSync(jsonFile) ? jsonFile : undefined);
   if (!file) {
     throw new UsageError(
       `revision ${dirArg} has no appspec.yml at its root`,

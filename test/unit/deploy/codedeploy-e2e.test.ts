@@ -256,6 +256,41 @@ describe('revisions for ECS and Lambda', () => {
     expect(input.revision?.appSpecContent?.content).toBe(ECS_APPSPEC);
   });
 
+  it('a Lambda appspec.json deploys on a codedeploy Lambda group with the Lambda config', async () => {
+    writeFileSync(
+      join(dir, 'group.yml'),
+      `application: hello\ndeploymentGroup: prod\nprovider: codedeploy\ncodedeploy:\n  computePlatform: Lambda\n  pollSeconds: 1\nstrategy: Canary10Percent5Minutes\n`,
+    );
+    mkdirSync(join(dir, 'fn'));
+    const appspec = JSON.stringify({
+      version: 0.0,
+      Resources: [
+        {
+          hello: {
+            Type: 'AWS::Lambda::Function',
+            Properties: { Name: 'hello', Alias: 'live', CurrentVersion: '1', TargetVersion: '2' },
+          },
+        },
+      ],
+    });
+    writeFileSync(join(dir, 'fn', 'appspec.json'), appspec);
+    cd.on(GetDeploymentGroupCommand).resolves({
+      deploymentGroupInfo: {
+        computePlatform: 'Lambda',
+        deploymentStyle: { deploymentType: 'BLUE_GREEN', deploymentOption: 'WITH_TRAFFIC_CONTROL' },
+      },
+    });
+    cd.on(CreateDeploymentCommand).resolves({ deploymentId: 'd-E2ELAM001' });
+    cd.on(GetDeploymentCommand).resolves({
+      deploymentInfo: { deploymentId: 'd-E2ELAM001', status: 'Succeeded' },
+    });
+    const r = await cli(['deploy', '--config', 'group.yml', '--revision', 'fn']);
+    expect(r.code, r.stderr).toBe(0);
+    const input = cd.commandCalls(CreateDeploymentCommand)[0]!.args[0].input;
+    expect(input.deploymentConfigName).toBe('CodeDeployDefault.LambdaCanary10Percent5Minutes');
+    expect(input.revision?.appSpecContent?.content).toBe(appspec);
+  });
+
   it('an EC2 appspec on an ECS group is refused before anything is sent', async () => {
     writeFileSync(
       join(dir, 'group.yml'),
