@@ -55,7 +55,8 @@ const cli = (args: string[]) =>
   runCli([...args, '--config', config], { stdout: out, stderr: process.stderr, cwd: app });
 
 function banner(text: string) {
-  console.log(`\n\x1b[1m== ${text}\x1b[0m`);
+  // Bold only on a terminal: a piped or logged demo stays plain text.
+  console.log(process.stdout.isTTY ? `\n\x1b[1m== ${text}\x1b[0m` : `\n== ${text}`);
 }
 
 /** Steady traffic through the router, tallied per revision (from the x-revision header). */

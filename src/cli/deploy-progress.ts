@@ -49,6 +49,8 @@ export function openGroupFromArgs(
   }
   const group = openGroup(config, {
     cwd: ctx.cwd,
+    // Looking at or stopping a group must work even when a rollback hook script has gone missing.
+    readOnly: command === 'status' || command === 'history' || command === 'down',
     ...(values['state-dir'] ? { stateDir: values['state-dir'] } : {}),
   });
   const { problems } = readGroupState(group);

@@ -6,11 +6,12 @@ import { spawn } from 'node:child_process';
 import type { Clock } from '../core/clock.js';
 import { UsageError, WorkFailedError } from '../core/errors.js';
 import { distEntry } from '../core/paths.js';
+import { processAlive } from '../core/process.js';
 import type { DeployProvider } from '../providers/provider.js';
 import type { DeploymentOptions, LedgerEvent, RevisionRef } from './events.js';
 import type { GateEvaluator } from './gates.js';
 import { type GroupContext, providerFor, readGroupState, rememberGroupFile } from './group.js';
-import { acquireLock, isProcessAlive, type LockInfo, readLock, releaseLock, transferLock } from './lock.js';
+import { acquireLock, type LockInfo, readLock, releaseLock, transferLock } from './lock.js';
 import { createNotifier } from './notify.js';
 import { checkRevision, pruneRevisions, type RevisionTarget, storeRevision } from './revision.js';
 import { createDeployment, newDeploymentId, Runner } from './runner.js';
@@ -220,7 +221,7 @@ export function spawnDetachedRunner(ctx: GroupContext, id: string, stateDirArg: 
 
 export function runnerAlive(ctx: GroupContext, d: DeploymentState): { alive: boolean; pid?: number } {
   const lock = readLock(ctx.groupDir);
-  if (lock && lock.deploymentId === d.id) return { alive: isProcessAlive(lock.pid), pid: lock.pid };
+  if (lock && lock.deploymentId === d.id) return { alive: processAlive(lock.pid), pid: lock.pid };
   return { alive: false, ...(d.runnerPid ? { pid: d.runnerPid } : {}) };
 }
 

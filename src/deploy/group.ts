@@ -3,7 +3,8 @@
  * and the provider that runs it. `.conveyor/groups/<app>/<group>/` under the group file's folder,
  * or under `--state-dir`.
  */
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import type { DeployProvider } from '../providers/provider.js';
@@ -19,8 +20,22 @@ export interface GroupContext {
   ledger: Ledger;
 }
 
-export function openGroup(configPath: string, options: { stateDir?: string; cwd: string }): GroupContext {
-  const { loaded, diagnostics } = loadDeploymentGroup(resolve(options.cwd, configPath));
+/**
+ * Loads a group file. `readOnly` is for commands that only look at or stop a group (status, history, down):
+ * they must work even when a rollback hook script named in the file has gone missing.
+ */
+export function openGroup(
+  configPath: string,
+  options: { stateDir?: string; cwd: string; readOnly?: boolean },
+): GroupContext {
+  const file = resolve(options.cwd, configPath);
+  if (!existsSync(file)) throw new UsageError(`deployment group file ${configPath} does not exist`);
+  if (statSync(file).isDirectory()) {
+    throw new UsageError(`deployment group file ${configPath} is a folder`, 'pass the group file itself');
+  }
+  const { loaded, diagnostics } = loadDeploymentGroup(file, {
+    ...(options.readOnly ? { ignoreRules: ['deployment-group/rollback-hook-missing'] } : {}),
+  });
   if (!loaded) {
     throw new UsageError(`the deployment group file is invalid:\n${formatDiagnostics(diagnostics)}`);
   }

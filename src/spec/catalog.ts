@@ -183,6 +183,9 @@ export const rules = {
 
   // ------------------------------------------------------------------ deployment group
   ...schemaRules('deployment-group', 'error'),
+  'deployment-group/rollback-hook-missing': e(
+    'a rollback hook script (rollback.hooks) that does not exist relative to the group file',
+  ),
 
   // ------------------------------------------------------------------ across files
   'cross/codebuild-secondary-artifacts': e(

@@ -48,7 +48,7 @@ function check(ctx: KindContext): void {
   const dir = dirname(resolve(ctx.source.file));
   for (const rule of groupRules) {
     for (const f of rule(ctx.value as DeploymentGroup, dir, ctx.fileExists)) {
-      ctx.reporter.report('deployment-group/invalid-value', f.path, f.message);
+      ctx.reporter.report(f.ruleId ?? 'deployment-group/invalid-value', f.path, f.message);
     }
   }
 }

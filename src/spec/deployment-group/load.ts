@@ -20,14 +20,20 @@ export interface LoadedGroup {
 export function checkDeploymentGroupText(
   text: string,
   file: string,
+  ignoreRules: readonly string[] = [],
 ): { group?: DeploymentGroup; diagnostics: Diagnostic[] } {
-  const { value, diagnostics } = validateText(text, file, { kind: 'deployment-group' });
+  const result = validateText(text, file, { kind: 'deployment-group' });
+  const value = result.value;
+  const diagnostics = result.diagnostics.filter((d) => !ignoreRules.includes(d.ruleId));
   if (diagnostics.some((d) => d.severity === 'error') || value === undefined) return { diagnostics };
   return { group: value as DeploymentGroup, diagnostics };
 }
 
 /** Reads and checks a group file; `loaded` is set only when there is no error. */
-export function loadDeploymentGroup(path: string): { loaded?: LoadedGroup; diagnostics: Diagnostic[] } {
+export function loadDeploymentGroup(
+  path: string,
+  options: { ignoreRules?: readonly string[] } = {},
+): { loaded?: LoadedGroup; diagnostics: Diagnostic[] } {
   const file = resolve(path);
   let text: string;
   try {
@@ -46,7 +52,8 @@ export function loadDeploymentGroup(path: string): { loaded?: LoadedGroup; diagn
       ],
     };
   }
-  const { group, diagnostics } = checkDeploymentGroupText(text, file);
+  const checked = checkDeploymentGroupText(text, file, options.ignoreRules);
+  const { group, diagnostics } = checked;
   if (!group) return { diagnostics };
   return { loaded: { group, file, dir: dirname(file) }, diagnostics };
 }

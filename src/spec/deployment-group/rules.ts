@@ -8,6 +8,8 @@ import type { DeploymentGroup } from './schema.js';
 export interface GroupFinding {
   path: (string | number)[];
   message: string;
+  /** Defaults to `deployment-group/invalid-value`. */
+  ruleId?: 'deployment-group/rollback-hook-missing';
 }
 
 export type GroupRule = (
@@ -24,6 +26,7 @@ export const groupRules: GroupRule[] = [
       if (script && !fileExists(resolve(dir, script))) {
         out.push({
           path: ['rollback', 'hooks', name],
+          ruleId: 'deployment-group/rollback-hook-missing',
           message: `rollback hook ${script} does not exist (paths are relative to the group file)`,
         });
       }

@@ -67,7 +67,7 @@ describe('deployment group file', () => {
 
   it('reports a rollback hook that does not exist next to the group file', () => {
     expect(check(`${HEAD}rollback:\n  hooks:\n    beforeRollback: scripts/nope.sh\n`)).toBe(
-      'group.yml:5:21 error deployment-group/invalid-value rollback hook scripts/nope.sh does not exist (paths are relative to the group file)',
+      'group.yml:5:21 error deployment-group/rollback-hook-missing rollback hook scripts/nope.sh does not exist (paths are relative to the group file)',
     );
   });
 
