@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { processAlive } from '../core/process.js';
 
 /**
  * A cross-process lock made of a directory (mkdir is atomic). The holder's pid is written inside, so a lock left by
@@ -8,23 +8,6 @@ import { join } from 'node:path';
  */
 export interface FileLock {
   release(): Promise<void>;
-}
-
-/** True while `pid` runs; a zombie (killed, not yet reaped) counts as gone. */
-export function processAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return state !== 'Z' && state !== 'X';
-  } catch {
-    return true;
-  }
 }
 
 /** Tries once; returns undefined when a live process holds the lock. */

@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errorMessage } from '../core/errors.js';
+import { processAlive } from '../core/process.js';
 import type { Diagnostic } from '../spec/diagnostics.js';
-import { lock, processAlive } from './lock.js';
+import { lock } from './lock.js';
 
 /**
  * Run history under `.conveyor/runs/<id>/`: `run.json` (the record, rewritten atomically as the run progresses) beside

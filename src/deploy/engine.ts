@@ -6,13 +6,14 @@ import { spawn } from 'node:child_process';
 import type { Clock } from '../core/clock.js';
 import { UsageError, WorkFailedError } from '../core/errors.js';
 import { distEntry } from '../core/paths.js';
+import { processAlive } from '../core/process.js';
 import type { DeployProvider } from '../providers/provider.js';
 import type { DeploymentOptions, LedgerEvent, RevisionRef } from './events.js';
 import type { GateEvaluator } from './gates.js';
 import { type GroupContext, providerFor, readGroupState, rememberGroupFile } from './group.js';
-import { acquireLock, isProcessAlive, type LockInfo, readLock, releaseLock, transferLock } from './lock.js';
+import { acquireLock, type LockInfo, readLock, releaseLock, transferLock } from './lock.js';
 import { createNotifier } from './notify.js';
-import { checkRevision, pruneRevisions, storeRevision } from './revision.js';
+import { checkRevision, pruneRevisions, type RevisionTarget, storeRevision } from './revision.js';
 import { createDeployment, newDeploymentId, Runner } from './runner.js';
 import { type DeploymentState, findDeployment, type GroupState, isTerminal } from './state.js';
 import { type CurrentFleet, type Plan, planDeployment } from './strategies/plan.js';
@@ -34,7 +35,12 @@ export function isCodeDeploy(ctx: GroupContext): boolean {
 export async function checkBeforeCreate(
   ctx: GroupContext,
   planned: PlannedDeployment,
-  opts: { clock: Clock; env: Record<string, string | undefined> },
+  opts: {
+    clock: Clock;
+    env: Record<string, string | undefined>;
+    skipAnalysis?: boolean;
+    ignoreApplicationStopFailures?: boolean;
+  },
 ): Promise<void> {
   if (!isCodeDeploy(ctx)) return;
   const { checkCodeDeployDeployment } = await import('../providers/codedeploy/engine.js');
@@ -42,7 +48,16 @@ export async function checkBeforeCreate(
     clock: opts.clock,
     env: opts.env,
     strategy: planned.strategy,
+    ...(opts.skipAnalysis ? { skipAnalysis: true } : {}),
+    ...(opts.ignoreApplicationStopFailures ? { ignoreApplicationStopFailures: true } : {}),
   });
+}
+
+/** What the group's provider can run, for the revision check (CodeDeploy: its compute platform, when given). */
+function revisionTarget(ctx: GroupContext): RevisionTarget {
+  if (!isCodeDeploy(ctx)) return { provider: 'local' };
+  const platform = ctx.loaded.group.codedeploy?.computePlatform;
+  return platform ? { provider: 'codedeploy', computePlatform: platform } : { provider: 'codedeploy' };
 }
 
 export function fleetSize(ctx: GroupContext): number {
@@ -54,7 +69,7 @@ export function prepareDeployment(
   ctx: GroupContext,
   input: { revisionDir: string; strategy?: string; cwd: string },
 ): PlannedDeployment {
-  const revision = checkRevision(input.revisionDir, input.cwd);
+  const revision = checkRevision(input.revisionDir, input.cwd, revisionTarget(ctx));
   const strategy = resolveStrategy(input.strategy ?? ctx.loaded.group.strategy);
   const { state } = readGroupState(ctx);
   const current = state.fleet ? { slot: state.fleet.slot, revision: state.fleet.revision.label } : undefined;
@@ -114,7 +129,12 @@ export function createUnderLock(
       id,
       revision,
       plan: planned.plan,
-      options: { creator: 'user', ...options },
+      options: {
+        creator: 'user',
+        ...options,
+        // CodeDeploy's runner starts the deployment from this, not from the group file.
+        ...(isCodeDeploy(ctx) ? { strategy: planned.strategy } : {}),
+      },
       ...(planned.previous ? { previous: planned.previous } : {}),
     });
     return id;
@@ -129,6 +149,11 @@ export interface RunOptions {
   /** Environment for providers that read settings from it (AWS region, credentials). */
   env?: Record<string, string | undefined>;
   signal: AbortSignal;
+  /**
+   * The strategy the deployment was planned with (`deploy --strategy`). Whole-deployment providers
+   * (CodeDeploy) need it: without it they can only use the group file's, and refuse when that differs.
+   */
+  strategy?: Strategy;
   onEvent?: (event: LedgerEvent, deployment: DeploymentState) => void;
   provider?: DeployProvider;
   evaluateGate?: GateEvaluator;
@@ -196,7 +221,7 @@ export function spawnDetachedRunner(ctx: GroupContext, id: string, stateDirArg: 
 
 export function runnerAlive(ctx: GroupContext, d: DeploymentState): { alive: boolean; pid?: number } {
   const lock = readLock(ctx.groupDir);
-  if (lock && lock.deploymentId === d.id) return { alive: isProcessAlive(lock.pid), pid: lock.pid };
+  if (lock && lock.deploymentId === d.id) return { alive: processAlive(lock.pid), pid: lock.pid };
   return { alive: false, ...(d.runnerPid ? { pid: d.runnerPid } : {}) };
 }
 

@@ -1,5 +1,6 @@
 /** Everything the runner and the manual commands write to a group's ledger. One line per event. */
 import type { Plan, Slot } from './strategies/plan.js';
+import type { Strategy } from './strategies/strategy.js';
 
 export type DeploymentStatus =
   | 'Created'
@@ -44,6 +45,11 @@ export interface DeploymentOptions {
   skipAnalysis: boolean;
   /** For creator 'rollback': the deployment being undone. */
   rollbackOf?: string;
+  /**
+   * Whole-deployment providers (CodeDeploy): the strategy as planned, so a detached or resumed runner
+   * runs exactly it, whatever `--strategy` said and whatever the group file says later.
+   */
+  strategy?: Strategy;
 }
 
 export type LedgerEventBody =

@@ -4,6 +4,7 @@
  */
 import { mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { processAlive } from '../core/process.js';
 
 export interface LockInfo {
   pid: number;
@@ -15,23 +16,6 @@ export type LockResult = { ok: true; tookOverFrom?: LockInfo } | { ok: false; ho
 
 export function lockPath(groupDir: string): string {
   return join(groupDir, 'lock');
-}
-
-export function isProcessAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  // A killed child its parent has not reaped yet still answers signal 0: treat zombies as dead.
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return state !== 'Z' && state !== 'X';
-  } catch {
-    return true;
-  }
 }
 
 export function readLock(groupDir: string): LockInfo | undefined {
@@ -54,7 +38,7 @@ export function acquireLock(groupDir: string, info: LockInfo): LockResult {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
     const holder = readLock(groupDir);
-    if (holder && isProcessAlive(holder.pid)) return { ok: false, holder };
+    if (holder && processAlive(holder.pid)) return { ok: false, holder };
     // Stale (dead pid or unreadable): move it aside atomically, so two takers cannot both win.
     try {
       const aside = `${file}.stale-${process.pid}-${attempt}`;

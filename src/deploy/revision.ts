@@ -1,7 +1,10 @@
 /** Checking a revision folder before anything is touched, and keeping a copy of it in the group's state. */
 import { cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { UsageError } from '../core/errors.js';
+import { detectPlatform } from '../spec/appspec/normalize.js';
+import type { ComputePlatform } from '../spec/appspec/types.js';
 import { formatDiagnostics } from '../spec/diagnostics.js';
 import { validateText } from '../spec/validate.js';
 import type { RevisionRef } from './events.js';
@@ -14,21 +17,77 @@ export function appspecFile(dir: string): string | undefined {
   return undefined;
 }
 
-/** A clear refusal for a folder that cannot be a revision; returns the folder's label. */
-export function checkRevision(dirArg: string, cwd: string): { dir: string; label: string } {
+/** Who runs the revision: the local fleet (EC2-style appspecs only) or CodeDeploy on a given compute platform. */
+export interface RevisionTarget {
+  provider: 'local' | 'codedeploy';
+  /** CodeDeploy's compute platform as the group file names it; unset: whatever the appspec is written for. */
+  computePlatform?: 'Server' | 'ECS' | 'Lambda';
+}
+
+const PLATFORM_OF: Record<NonNullable<RevisionTarget['computePlatform']>, ComputePlatform> = {
+  Server: 'ec2',
+  ECS: 'ecs',
+  Lambda: 'lambda',
+};
+const A_PLATFORM: Record<ComputePlatform, string> = {
+  ec2: 'an EC2/on-premises',
+  ecs: 'an ECS',
+  lambda: 'a Lambda',
+};
+const PLATFORM_LABEL: Record<ComputePlatform, string> = {
+  ec2: 'EC2/on-premises',
+  ecs: 'ECS',
+  lambda: 'Lambda',
+};
+
+function appspecPlatform(text: string): ComputePlatform {
+  try {
+    return detectPlatform(parseYaml(text));
+  } catch {
+    return 'ec2'; // unreadable YAML: the validator below reports it
+  }
+}
+
+/**
+ * A clear refusal for a folder that cannot be a revision; returns the folder's label. The appspec is checked by
+ * the shared validator for the platform it is written for, and that platform must be one the target can run.
+ */
+export function checkRevision(
+  dirArg: string,
+  cwd: string,
+  target: RevisionTarget = { provider: 'local' },
+): { dir: string; label: string } {
   const dir = resolve(cwd, dirArg);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new UsageError(`revision ${dirArg} is not a folder`);
   }
-  const file = appspecFile(dir);
+  // CodeDeploy also reads appspec.json for ECS and Lambda; the local agent reads only YAML names.
+  const jsonFile = join(dir, 'appspec.json');
+  const file =
+    appspecFile(dir) ?? (target.provider === 'codedeploy' && existsSync(jsonFile) ? jsonFile : undefined);
   if (!file) {
     throw new UsageError(
       `revision ${dirArg} has no appspec.yml at its root`,
       'a revision is a folder with appspec.yml at its top level, as CodeDeploy expects',
     );
   }
+  const text = readFileSync(file, 'utf8');
+  const platform = appspecPlatform(text);
+  if (target.provider === 'local' && platform !== 'ec2') {
+    throw new UsageError(
+      `revision ${dirArg} has ${A_PLATFORM[platform]} appspec, which the local provider cannot run`,
+      `the local fleet runs EC2/on-premises revisions (an appspec with 'os:', 'files' and 'hooks'); deploy ${PLATFORM_LABEL[platform]} revisions to a group with 'provider: codedeploy' and 'codedeploy: { computePlatform: ${platform === 'ecs' ? 'ECS' : 'Lambda'} }'`,
+    );
+  }
+  const wanted = target.computePlatform ? PLATFORM_OF[target.computePlatform] : undefined;
+  if (wanted && wanted !== platform) {
+    throw new UsageError(
+      `revision ${dirArg} has ${A_PLATFORM[platform]} appspec, but the group's CodeDeploy compute platform is ${target.computePlatform}`,
+      `use a revision written for ${PLATFORM_LABEL[wanted]}, or fix codedeploy.computePlatform in the group file`,
+    );
+  }
   // The same checks as `conveyor validate --kind appspec`, with hook scripts and file sources looked up in the folder.
-  const { diagnostics } = validateText(readFileSync(file, 'utf8'), file, {
+  const { diagnostics } = validateText(text, file, {
     kind: 'appspec',
     revisionDir: dir,
   });

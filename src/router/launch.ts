@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { distEntry } from '../core/paths.js';
+import { processAlive } from '../core/process.js';
 import type { HealthCheckConfig } from './api.js';
 import { RouterClient } from './client.js';
 import { type RouterPidInfo, routerFiles } from './files.js';
@@ -37,15 +38,6 @@ export function readRouterPid(stateDir: string): RouterPidInfo | undefined {
     return JSON.parse(readFileSync(routerFiles(stateDir).pidFile, 'utf8')) as RouterPidInfo;
   } catch {
     return undefined;
-  }
-}
-
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

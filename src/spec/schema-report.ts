@@ -98,7 +98,12 @@ export function reportSchemaErrors(
     const typeMiss = (e: ErrorObject) =>
       e.instancePath === u.instancePath &&
       (e.keyword === 'type' || e.keyword === 'const' || e.keyword === 'enum');
-    const matching = [...byBranch.values()].filter((errs) => !errs.some(typeMiss));
+    const typeMatching = [...byBranch.values()].filter((errs) => !errs.some(typeMiss));
+    // Among object branches, the one whose required keys are present is the one the author meant
+    // (`s3:` given: report the S3 branch's problems, not the missing `github` of another branch).
+    const requiredMiss = (e: ErrorObject) => e.instancePath === u.instancePath && e.keyword === 'required';
+    const keyMatching = typeMatching.filter((errs) => !errs.some(requiredMiss));
+    const matching = keyMatching.length > 0 ? keyMatching : typeMatching;
     if (matching.length > 0) {
       dropped.add(u);
       const keep = new Set(matching.flat());

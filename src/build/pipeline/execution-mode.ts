@@ -1,6 +1,7 @@
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type FileLock, processAlive, tryLock } from '../lock.js';
+import { processAlive } from '../../core/process.js';
+import { type FileLock, tryLock } from '../lock.js';
 
 /**
  * executionMode across processes (each `conveyor run` is its own process, e.g. one per git push):

@@ -1,4 +1,4 @@
-import { WorkFailedError } from '../../core/errors.js';
+import { UsageError, WorkFailedError } from '../../core/errors.js';
 import { ExitCode } from '../../core/exit-codes.js';
 import {
   checkBeforeCreate,
@@ -70,7 +70,6 @@ const command: Command = {
       return report(d);
     }
     if (!values.revision) {
-      const { UsageError } = await import('../../core/errors.js');
       throw new UsageError('--revision DIR is required', 'conveyor deploy --config FILE --revision DIR');
     }
     const planned = prepareDeployment(group, {
@@ -98,24 +97,20 @@ const command: Command = {
       }
       return ExitCode.Ok;
     }
-    await checkBeforeCreate(group, planned, { clock: ctx.clock, env: ctx.env });
-    const id = createUnderLock(
-      group,
-      planned,
-      {
-        ignoreApplicationStopFailures:
-          values['ignore-application-stop-failures'] === true ||
-          group.loaded.group.ignoreApplicationStopFailures === true,
-        skipAnalysis: values['skip-analysis'] === true,
-      },
-      ctx.clock,
-    );
+    const deployOptions = {
+      ignoreApplicationStopFailures:
+        values['ignore-application-stop-failures'] === true ||
+        group.loaded.group.ignoreApplicationStopFailures === true,
+      skipAnalysis: values['skip-analysis'] === true,
+    };
+    await checkBeforeCreate(group, planned, { clock: ctx.clock, env: ctx.env, ...deployOptions });
+    const id = createUnderLock(group, planned, deployOptions, ctx.clock);
     if (values.detach) {
       const pid = spawnDetachedRunner(group, id, values['state-dir']);
       ctx.stdout.write(json ? `${JSON.stringify({ deploymentId: id, pid })}\n` : `${id}\n`);
       return ExitCode.Ok;
     }
-    const d = await runHeld(group, id, runOpts);
+    const d = await runHeld(group, id, { ...runOpts, strategy: planned.strategy });
     progress.finish();
     return report(d);
 

@@ -8,6 +8,7 @@ import { parseCommandArgs } from '../args.js';
 import type { Command } from '../context.js';
 
 const usage = `Usage: conveyor import FILE [--out FILE] [--force] [--name NAME] [--module SPEC] [--json]
+       conveyor import --from-aws PIPELINE [--region R] [--profile P] [--out FILE] [--force] [--module SPEC] [--json]
 
 Turns an existing document into an editable TS source that uses the builders:
   - a pipeline JSON as 'aws codepipeline get-pipeline' prints it (metadata is dropped)
@@ -20,6 +21,8 @@ Options:
   --force        overwrite --out if it exists
   --name NAME    output name for an appspec/buildspec (default: from the file name)
   --module SPEC  module to import the builders from (default: conveyor)
+  --from-aws NAME  import the live CodePipeline pipeline NAME (GetPipeline) instead of a FILE
+  --region R, --profile P  AWS region and profile for --from-aws (default: AWS_REGION, AWS_PROFILE, ~/.aws/config)
   --json         print {kind, name, out, notes, source} instead of the source`;
 
 const command: Command = {
@@ -34,22 +37,43 @@ const command: Command = {
         name: { type: 'string' },
         module: { type: 'string' },
         json: { type: 'boolean', default: false },
+        'from-aws': { type: 'string' },
+        region: { type: 'string' },
+        profile: { type: 'string' },
       },
       allowPositionals: true,
     });
-    const [file, extra] = positionals;
-    if (!file)
+    const [positionalFile, extra] = positionals;
+    const fromAws = values['from-aws'];
+    if (fromAws !== undefined && positionalFile)
+      throw new UsageError(`unexpected argument '${positionalFile}' (--from-aws takes the place of FILE)`);
+    if (fromAws === undefined && (values.region || values.profile))
+      throw new UsageError('--region and --profile apply only with --from-aws');
+    if (fromAws === undefined && !positionalFile)
       throw new UsageError('missing FILE', 'conveyor import pipeline.json --out pipelines/release.ts');
     if (extra) throw new UsageError(`unexpected argument '${extra}' (import takes one FILE)`);
-    let text: string;
-    try {
-      text = await readFile(resolve(ctx.cwd, file), 'utf8');
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') throw new UsageError(`${file} does not exist`);
-      if (code === 'EISDIR') throw new UsageError(`${file} is a folder`, 'import takes one file');
-      throw new UsageError(`cannot read ${file}: ${errorMessage(err)}`);
-    }
+    let file = positionalFile ?? '';
+    let text = '';
+    if (fromAws !== undefined) {
+      if (!fromAws.trim()) throw new UsageError('--from-aws needs a pipeline name');
+      // Loaded only here: a local import never loads the AWS SDK.
+      const { fetchPipelineForImport } = await import('../../aws/pipeline/import.js');
+      const document = await fetchPipelineForImport(fromAws, {
+        env: ctx.env,
+        ...(values.region ? { region: values.region } : {}),
+        ...(values.profile ? { profile: values.profile } : {}),
+      });
+      file = `aws:${fromAws}`;
+      text = JSON.stringify(document, null, 2);
+    } else
+      try {
+        text = await readFile(resolve(ctx.cwd, file), 'utf8');
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT') throw new UsageError(`${file} does not exist`);
+        if (code === 'EISDIR') throw new UsageError(`${file} is a folder`, 'import takes one file');
+        throw new UsageError(`cannot read ${file}: ${errorMessage(err)}`);
+      }
     let result: ReturnType<typeof importDocument>;
     try {
       result = importDocument(text, file, { module: values.module, name: values.name });

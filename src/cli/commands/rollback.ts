@@ -50,7 +50,7 @@ Otherwise: redeploy the revision that was good before the current one, all at on
         { creator: 'rollback', rollbackOf: of.id, ignoreApplicationStopFailures: true, skipAnalysis: true },
         ctx.clock,
       );
-      final = await runHeld(group, id, runOpts);
+      final = await runHeld(group, id, { ...runOpts, strategy: planned.strategy });
     }
     progress.finish();
     if (json)

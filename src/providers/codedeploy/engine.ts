@@ -9,11 +9,12 @@
  */
 
 import { errorMessage, UsageError } from '../../core/errors.js';
-import type { RunOptions } from '../../deploy/engine.js';
+import { fleetSize, type RunOptions } from '../../deploy/engine.js';
 import type { LedgerEventBody } from '../../deploy/events.js';
 import { type GroupContext, readGroupState } from '../../deploy/group.js';
 import { releaseLock } from '../../deploy/lock.js';
 import type { DeploymentState } from '../../deploy/state.js';
+import { planDeployment } from '../../deploy/strategies/plan.js';
 import { resolveStrategy, type Strategy, strategyName } from '../../deploy/strategies/strategy.js';
 import { createCodeDeployProviderForGroup } from './index.js';
 import type { CodeDeployProvider } from './provider.js';
@@ -22,8 +23,6 @@ import { codeDeployRequestFromGroup } from './settings.js';
 export interface CodeDeployRunOptions extends RunOptions {
   /** Environment for AWS settings (default: process.env). */
   env?: Record<string, string | undefined>;
-  /** Strategy override (`conveyor deploy --strategy`); default: the group file's. */
-  strategy?: Strategy;
   /** For tests: a provider over a mocked port. */
   codeDeploy?: CodeDeployProvider;
 }
@@ -46,6 +45,13 @@ async function providerFor(ctx: GroupContext, opts: CodeDeployRunOptions): Promi
     opts.codeDeploy ??
     createCodeDeployProviderForGroup(opts.env ?? process.env, ctx.loaded.group, opts.clock, ctx.loaded.file)
   );
+}
+
+/** Whether `strategy` gives the same steps as the ones recorded when the deployment was created. */
+function samePlan(ctx: GroupContext, d: DeploymentState, strategy: Strategy): boolean {
+  const current = d.previous ? { slot: d.previous.slot, revision: d.previous.revision.label } : undefined;
+  const replanned = planDeployment(fleetSize(ctx), current, strategy);
+  return JSON.stringify(replanned.steps) === JSON.stringify(d.plan.steps);
 }
 
 /** Everything CodeDeploy would refuse, checked before the deployment is recorded (reads AWS, writes nothing). */
@@ -95,11 +101,12 @@ export async function runCodeDeployHeld(
     if (d.status === 'Created') record({ type: 'started', pid });
     if (!codeDeployId) {
       try {
-        const strategy = opts.strategy ?? resolveStrategy(ctx.loaded.group.strategy);
-        // A detached runner only knows the group file: never run another strategy than the one planned.
-        if (strategyName(strategy) !== d.plan.strategy) {
+        const strategy = opts.strategy ?? d.options.strategy ?? resolveStrategy(ctx.loaded.group.strategy);
+        // Never run another strategy than the one planned (a deployment recorded before the strategy was kept
+        // with it falls back to the group file). The name alone does not tell two canaries apart: compare steps.
+        if (strategyName(strategy) !== d.plan.strategy || !samePlan(ctx, d, strategy)) {
           throw new UsageError(
-            `the deployment was planned with strategy '${d.plan.strategy}' but the group file says '${strategyName(strategy)}'`,
+            `the deployment was planned with strategy '${d.plan.strategy}' but the group file now says '${strategyName(strategy)}'${strategyName(strategy) === d.plan.strategy ? ' with other settings' : ''}`,
           );
         }
         const request = codeDeployRequestFromGroup(

@@ -3,6 +3,7 @@
  * Shapes a schema cannot express (a canary needs a percent or steps, paths exist) are checked in rules.ts.
  */
 import { type Static, Type } from '@sinclair/typebox';
+import { CodeDeploySettingsSchema } from '../../providers/codedeploy/settings-schema.js';
 
 const Seconds = (description: string) => Type.Number({ minimum: 0, description });
 const Percent = (description: string) => Type.Number({ minimum: 0, maximum: 100, description });
@@ -163,7 +164,8 @@ export const DeploymentGroupSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
-    codedeploy: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    /** `provider: codedeploy` settings (docs/aws.md), checked with the provider's own schema. */
+    codedeploy: Type.Optional(CodeDeploySettingsSchema),
     healthCheck: Type.Optional(
       Type.Object(
         {

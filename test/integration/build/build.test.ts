@@ -2,8 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import yauzl from 'yauzl';
-import { processAlive } from '../../../src/build/lock.js';
 import type { RunRecord } from '../../../src/build/run-store.js';
+import { processAlive } from '../../../src/core/process.js';
 import { cli, gitInit, lastEvent, tempDir, write } from './helpers.js';
 
 let cleanups: (() => void)[] = [];

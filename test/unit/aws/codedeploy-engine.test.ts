@@ -21,6 +21,7 @@ import {
   requestPromote,
 } from '../../../src/deploy/engine.js';
 import { openGroup, readGroupState } from '../../../src/deploy/group.js';
+import { createDeployment } from '../../../src/deploy/runner.js';
 import { checkCodeDeployDeployment, runCodeDeployHeld } from '../../../src/providers/codedeploy/engine.js';
 import { sdkCodeDeployPort } from '../../../src/providers/codedeploy/port.js';
 import { CodeDeployProvider } from '../../../src/providers/codedeploy/provider.js';
@@ -282,7 +283,7 @@ describe('options recorded with the deployment', () => {
     });
   });
 
-  it('refuses to run a strategy other than the planned one (a detached runner reads only the group file)', async () => {
+  it("runs the strategy recorded with the deployment, not the group file's (a detached runner reads only the file)", async () => {
     const ctx = openGroup('group.yml', { cwd: dir });
     const provider = new CodeDeployProvider(
       sdkCodeDeployPort(new CodeDeployClient({ region: 'eu-west-1' })),
@@ -295,6 +296,31 @@ describe('options recorded with the deployment', () => {
       { ignoreApplicationStopFailures: false, skipAnalysis: false },
       clock,
     );
+    expect(readGroupState(ctx).state.deployments[0]!.options.strategy).toEqual(planned.strategy);
+    const final = await runCodeDeployHeld(ctx, id, {
+      clock,
+      signal: new AbortController().signal,
+      codeDeploy: provider,
+    });
+    // all-at-once, as planned, is what reached CodeDeploy's checks (this group is blue/green on AWS).
+    expect(final.status).toBe('Failed');
+    expect(final.reason).toMatch(/blue\/green/);
+    expect(final.reason).not.toMatch(/planned with strategy/);
+    expect(cd.commandCalls(CreateDeploymentCommand)).toHaveLength(0);
+  });
+
+  it('a deployment recorded without its strategy refuses a group file whose strategy differs', async () => {
+    const ctx = openGroup('group.yml', { cwd: dir });
+    const provider = new CodeDeployProvider(
+      sdkCodeDeployPort(new CodeDeployClient({ region: 'eu-west-1' })),
+      { clock },
+    );
+    const planned = prepareDeployment(ctx, { revisionDir: 'v2', cwd: dir, strategy: 'all-at-once' });
+    const id = createDeployment(ctx.ledger, clock, {
+      revision: { label: 'v2', dir: join(dir, 'v2') },
+      plan: planned.plan,
+      options: { creator: 'user', ignoreApplicationStopFailures: false, skipAnalysis: false },
+    });
     const final = await runCodeDeployHeld(ctx, id, {
       clock,
       signal: new AbortController().signal,
@@ -302,7 +328,7 @@ describe('options recorded with the deployment', () => {
     });
     expect(final.status).toBe('Failed');
     expect(final.reason).toBe(
-      "the deployment was planned with strategy 'all-at-once' but the group file says 'blue-green'",
+      "the deployment was planned with strategy 'all-at-once' but the group file now says 'blue-green'",
     );
     expect(cd.commandCalls(CreateDeploymentCommand)).toHaveLength(0);
   });

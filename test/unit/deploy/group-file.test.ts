@@ -30,6 +30,25 @@ describe('deployment group file', () => {
     ).toBe('');
   });
 
+  it('checks the codedeploy section with the provider schema, each problem at its line and column', () => {
+    const CD = `${HEAD}provider: codedeploy\ncodedeploy:\n`;
+    expect(
+      check(
+        `${CD}  computePlatform: ECS\n  region: eu-west-1\n  pollSeconds: 5\n  revision:\n    github: { repository: acme/hello, commitId: ${'a'.repeat(40)} }\n`,
+      ),
+    ).toBe('');
+    expect(
+      check(
+        `${CD}  computePlatform: Serverr\n  regoin: eu-west-1\n  revision:\n    s3: { bucket: conveyor-revisions, key: hello/v2.zip, bundleType: rar }\n`,
+      ).split('\n'),
+    ).toEqual([
+      'group.yml:5:20 error deployment-group/invalid-value `codedeploy.computePlatform` is the string "Serverr"; allowed: Server, ECS, Lambda',
+      'group.yml:6:3 error deployment-group/unknown-key unknown key `regoin` in `codedeploy` (AWS ignores it); allowed keys: applicationName, deploymentGroupName, region, computePlatform, revision, description, pollSeconds',
+      'group.yml:8:70 error deployment-group/invalid-value `codedeploy.revision.s3.bundleType` is the string "rar"; allowed: zip, tar, tgz, YAML, JSON',
+    ]);
+    expect(check(`${CD}  pollSeconds: 0\n`)).toMatch(/^group\.yml:5:16 error .*pollSeconds/);
+  });
+
   it('says which step shapes exist when a step is none of them', () => {
     expect(check(`${HEAD}strategy:\n  type: canary\n  steps:\n    - setWeight: 30\n    - paws: {}\n`)).toBe(
       'group.yml:7:7 error deployment-group/invalid-value strategy step 2 must be one of setWeight: N, pause: {seconds?}, analysis: {seconds?}; found paws',
@@ -48,7 +67,7 @@ describe('deployment group file', () => {
 
   it('reports a rollback hook that does not exist next to the group file', () => {
     expect(check(`${HEAD}rollback:\n  hooks:\n    beforeRollback: scripts/nope.sh\n`)).toBe(
-      'group.yml:5:21 error deployment-group/invalid-value rollback hook scripts/nope.sh does not exist (paths are relative to the group file)',
+      'group.yml:5:21 error deployment-group/rollback-hook-missing rollback hook scripts/nope.sh does not exist (paths are relative to the group file)',
     );
   });
 
