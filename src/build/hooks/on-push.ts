@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { cleanGitEnv, git } from '../git.js';
 import { displayPath, listPipelineFiles, loadPipelineFile } from '../pipeline/load.js';
 import type { PipelineDeclaration } from '../pipeline/model.js';
-import { newRunId, type RunRecord, writeRun } from '../run-store.js';
+import { newRunId, type RunRecord, readRunRecord, writeRun } from '../run-store.js';
 import type { HookKind } from './install.js';
 import { matchPush, type RefUpdate, zeroSha } from './triggers.js';
 
@@ -132,7 +132,12 @@ export async function handlePush(options: {
         if (!options.wait) child.unref();
         if (child.pid === undefined) throw new Error('spawn failed');
         // The run process rewrites this record within moments; until then it is Queued under the run's own pid.
-        await writeRun(options.project, { ...queued, pid: child.pid });
+        // A run that fails at once can have written its final record already (seen under load): never overwrite
+        // that with Queued, which would then read as Abandoned once the run's process is gone.
+        const current = await readRunRecord(options.project, runId);
+        if ('record' in current && current.record.status === 'Queued' && current.record.pid === process.pid) {
+          await writeRun(options.project, { ...queued, pid: child.pid });
+        }
         outcomes.push({ ...base, started: true, runId, ...(options.wait ? { exitCode: await exited } : {}) });
       } catch (err) {
         await writeRun(options.project, {

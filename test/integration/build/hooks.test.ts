@@ -258,7 +258,7 @@ describe('conveyor hooks', { timeout: 60_000 }, () => {
     commit(work, { 'src/app.txt': 'v1\n' }, 'one');
     expect(pushWithOutput(work, '-q', 'origin', 'main')).toMatch(/started run p-\S+ of ecs/);
     const [run] = await waitForRuns(project, 1);
-    expect(run).toMatchObject({ status: 'Failed', trigger: { type: 'push' } });
+    expect(run, JSON.stringify(run)).toMatchObject({ status: 'Failed', trigger: { type: 'push' } });
     expect(run?.message).toContain('not started: 1 action(s) of ecs cannot run locally');
     expect(run?.message).toContain('Build/ToEcs (AWS/Deploy/ECS)');
   });
