@@ -1,34 +1,18 @@
 import { existsSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { APPSPEC_WITH, type GroupFixture, makeGroup, sample } from './helpers.js';
+import {
+  APPSPEC_WITH,
+  expectRolledBackToV1,
+  type GroupFixture,
+  makeGroup,
+  sample,
+  servingV1,
+} from './helpers.js';
 
 const fixtures: GroupFixture[] = [];
 afterEach(async () => {
   for (const f of fixtures.splice(0)) await f.cleanup();
 });
-
-/** A group serving v1, ready for a v2 that the test breaks. */
-async function servingV1(): Promise<GroupFixture> {
-  const f = makeGroup('strategy: all-at-once');
-  fixtures.push(f);
-  const r = await f.cli(['deploy', '--revision', f.rev('v1')]);
-  expect(r.code, r.stderr).toBe(0);
-  return f;
-}
-
-async function expectRolledBackToV1(
-  f: GroupFixture,
-  deploy: { code: number; stdout: string; stderr: string },
-) {
-  expect(deploy.code).toBe(1);
-  const s = JSON.parse((await f.cli(['status', '--json'])).stdout);
-  expect(s.deployment.status).toBe('RolledBack');
-  expect(await sample(f, 6)).toEqual({ v1: 6 });
-  return s.deployment as {
-    reason: string;
-    failedHook?: { event: string; message?: string; output?: string };
-  };
-}
 
 describe('bad revisions are refused before anything is touched', () => {
   it('a folder without appspec.yml', async () => {
@@ -67,7 +51,7 @@ describe('bad revisions are refused before anything is touched', () => {
 
 describe('hook failures roll back to the last good revision', () => {
   it('a missing hook script is refused before the fleet is touched', async () => {
-    const f = await servingV1();
+    const f = await servingV1(fixtures);
     f.appspec('v2', APPSPEC_WITH('  AfterInstall:\n    - location: scripts/missing.sh\n'));
     const r = await f.cli(['deploy', '--revision', f.rev('v2')]);
     expect(r.code).toBe(2);
@@ -80,7 +64,7 @@ describe('hook failures roll back to the last good revision', () => {
   });
 
   it('a hook script deleted after the check fails its event and rolls back', async () => {
-    const f = await servingV1();
+    const f = await servingV1(fixtures);
     // Valid when checked, gone when AfterInstall runs (a script that removes another one).
     f.script('v2', 'gone.sh', 'exit 0');
     f.script('v2', 'remove.sh', 'rm -f "$INSTANCE_ROOT"/.conveyor/deployment-archive/*/scripts/gone.sh');
@@ -95,7 +79,7 @@ describe('hook failures roll back to the last good revision', () => {
   });
 
   it('a hook script that is not executable is made executable first, as the CodeDeploy agent does', async () => {
-    const f = await servingV1();
+    const f = await servingV1(fixtures);
     f.script('v2', 'after.sh', 'echo hi', false);
     f.appspec('v2', APPSPEC_WITH('  AfterInstall:\n    - location: scripts/after.sh\n'));
     const r = await f.cli(['deploy', '--revision', f.rev('v2')]);
@@ -104,7 +88,7 @@ describe('hook failures roll back to the last good revision', () => {
   });
 
   it('a hook location that is not a script file', async () => {
-    const f = await servingV1();
+    const f = await servingV1(fixtures);
     f.appspec('v2', APPSPEC_WITH('  AfterInstall:\n    - location: scripts\n'));
     const d = await expectRolledBackToV1(f, await f.cli(['deploy', '--revision', f.rev('v2')]));
     expect(d.reason).toMatch(/AfterInstall failed on a-1: .*scripts is not a file/);

@@ -2,6 +2,7 @@
 import { chmodSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { expect } from 'vitest';
 import { runCli } from '../../../src/cli/run-cli.js';
 import { packageRoot } from '../../../src/core/paths.js';
 
@@ -148,3 +149,27 @@ hooks:
     - location: scripts/validate.sh
       timeout: 10
 ${hooks}`;
+
+/** A group serving v1, ready for a v2 that the test breaks. */
+export async function servingV1(fixtures: GroupFixture[]): Promise<GroupFixture> {
+  const f = makeGroup('strategy: all-at-once');
+  fixtures.push(f);
+  const r = await f.cli(['deploy', '--revision', f.rev('v1')]);
+  expect(r.code, r.stderr).toBe(0);
+  return f;
+}
+
+/** Asserts the deploy failed, the group reads RolledBack and v1 serves all traffic; returns the deployment. */
+export async function expectRolledBackToV1(
+  f: GroupFixture,
+  deploy: { code: number; stdout: string; stderr: string },
+) {
+  expect(deploy.code).toBe(1);
+  const s = JSON.parse((await f.cli(['status', '--json'])).stdout);
+  expect(s.deployment.status).toBe('RolledBack');
+  expect(await sample(f, 6)).toEqual({ v1: 6 });
+  return s.deployment as {
+    reason: string;
+    failedHook?: { event: string; message?: string; output?: string };
+  };
+}

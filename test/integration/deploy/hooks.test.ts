@@ -1,37 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { APPSPEC_WITH, type GroupFixture, makeGroup, sample } from './helpers.js';
+import { APPSPEC_WITH, expectRolledBackToV1, type GroupFixture, makeGroup, servingV1 } from './helpers.js';
 
 const fixtures: GroupFixture[] = [];
 afterEach(async () => {
   for (const f of fixtures.splice(0)) await f.cleanup();
 });
 
-/** A group serving v1, ready for a v2 that the test breaks. */
-async function servingV1(): Promise<GroupFixture> {
-  const f = makeGroup('strategy: all-at-once');
-  fixtures.push(f);
-  const r = await f.cli(['deploy', '--revision', f.rev('v1')]);
-  expect(r.code, r.stderr).toBe(0);
-  return f;
-}
-
-async function expectRolledBackToV1(
-  f: GroupFixture,
-  deploy: { code: number; stdout: string; stderr: string },
-) {
-  expect(deploy.code).toBe(1);
-  const s = JSON.parse((await f.cli(['status', '--json'])).stdout);
-  expect(s.deployment.status).toBe('RolledBack');
-  expect(await sample(f, 6)).toEqual({ v1: 6 });
-  return s.deployment as {
-    reason: string;
-    failedHook?: { event: string; message?: string; output?: string };
-  };
-}
-
 describe('hook failures roll back to the last good revision (2)', () => {
   it('a hook that exits non-zero, with its output shown', async () => {
-    const f = await servingV1();
+    const f = await servingV1(fixtures);
     f.script('v2', 'after.sh', 'echo "migrations: table users is locked" >&2\nexit 3');
     f.appspec('v2', APPSPEC_WITH('  AfterInstall:\n    - location: scripts/after.sh\n'));
     const r = await f.cli(['deploy', '--revision', f.rev('v2')]);
@@ -41,7 +18,7 @@ describe('hook failures roll back to the last good revision (2)', () => {
   });
 
   it('a hook that exceeds its timeout is killed', async () => {
-    const f = await servingV1();
+    const f = await servingV1(fixtures);
     f.script('v2', 'slow.sh', 'sleep 30');
     f.appspec('v2', APPSPEC_WITH('  BeforeInstall:\n    - location: scripts/slow.sh\n      timeout: 1\n'));
     const started = Date.now();
@@ -51,7 +28,7 @@ describe('hook failures roll back to the last good revision (2)', () => {
   });
 
   it('ValidateService failing stops the broken revision before it takes traffic', async () => {
-    const f = await servingV1();
+    const f = await servingV1(fixtures);
     f.script('v2', 'validate.sh', 'echo "no answer on /health" >&2; exit 1');
     const d = await expectRolledBackToV1(f, await f.cli(['deploy', '--revision', f.rev('v2')]));
     expect(d.reason).toMatch(/ValidateService failed on a-1/);
