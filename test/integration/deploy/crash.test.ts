@@ -1,29 +1,16 @@
 import { spawn } from 'node:child_process';
-import type { Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { distEntry } from '../../../src/core/paths.js';
-import { type GroupFixture, makeGroup, sample, waitFor } from './helpers.js';
+import { type GroupFixture, makeGroup, sample, status, waitFor } from './helpers.js';
 
 const fixtures: GroupFixture[] = [];
-const servers: Server[] = [];
 afterEach(async () => {
   for (const f of fixtures.splice(0)) await f.cleanup();
-  for (const s of servers.splice(0)) s.close();
 });
 function group(strategy: string, extra = '') {
   const f = makeGroup(strategy, extra);
   fixtures.push(f);
   return f;
-}
-
-interface StatusJson {
-  deployment: { id: string; status: string; bakeUntil?: number; reason?: string };
-  runner: { alive: boolean; pid: number | null };
-  router: { canaryWeight: number; stable: string[]; canary: string[] } | null;
-  ledgerProblems: { line: number; reason: string }[];
-}
-async function status(f: GroupFixture): Promise<StatusJson> {
-  return JSON.parse((await f.cli(['status', '--json'])).stdout) as StatusJson;
 }
 
 async function detachedCanaryBaking(f: GroupFixture): Promise<{ id: string; pid: number }> {

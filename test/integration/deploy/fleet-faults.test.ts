@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type GroupFixture, makeGroup, sample, waitFor } from './helpers.js';
+import { type GroupFixture, makeGroup, type StatusJson, sample, status, waitFor } from './helpers.js';
 
 const fixtures: GroupFixture[] = [];
 const servers: Server[] = [];
@@ -14,16 +14,6 @@ function group(strategy: string, extra = '') {
   const f = makeGroup(strategy, extra);
   fixtures.push(f);
   return f;
-}
-
-interface StatusJson {
-  deployment: { id: string; status: string; bakeUntil?: number; reason?: string };
-  runner: { alive: boolean; pid: number | null };
-  router: { canaryWeight: number; stable: string[]; canary: string[] } | null;
-  ledgerProblems: { line: number; reason: string }[];
-}
-async function status(f: GroupFixture): Promise<StatusJson> {
-  return JSON.parse((await f.cli(['status', '--json'])).stdout) as StatusJson;
 }
 
 describe('faults around the fleet', () => {

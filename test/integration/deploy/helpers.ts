@@ -173,3 +173,15 @@ export async function expectRolledBackToV1(
     failedHook?: { event: string; message?: string; output?: string };
   };
 }
+
+/** What `conveyor status --json` says about the group's latest deployment, runner and router. */
+export interface StatusJson {
+  deployment: { id: string; status: string; bakeUntil?: number; reason?: string };
+  runner: { alive: boolean; pid: number | null };
+  router: { canaryWeight: number; stable: string[]; canary: string[] } | null;
+  ledgerProblems: { line: number; reason: string }[];
+}
+
+export async function status(f: GroupFixture): Promise<StatusJson> {
+  return JSON.parse((await f.cli(['status', '--json'])).stdout) as StatusJson;
+}
