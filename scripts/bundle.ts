@@ -7,8 +7,8 @@
  * entry point is one file plus a few shared chunks, and commands loaded lazily stay lazy (dynamic
  * imports become their own chunks).
  *
- * Entry points are the files something spawns or imports by path: the package entry, the CLI, and the
- * two detached processes (router, deploy runner). The AWS SDK and esbuild stay external: the SDK is
+ * Entry points are the files something spawns or imports by path: the package entries ('conveyor'
+ * and the lighter 'conveyor/define'), the CLI, and the two detached processes (router, deploy runner). The AWS SDK and esbuild stay external: the SDK is
  * loaded only by AWS commands, esbuild carries a native binary.
  */
 import { rmSync } from 'node:fs';
@@ -20,6 +20,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 const ENTRY_POINTS: Record<string, string> = {
   index: 'src/index.ts',
+  // 'conveyor/define': the builders alone, what definition sources need (synth loads sources with it).
+  define: 'src/synth/index.ts',
   'cli/main': 'src/cli/main.ts',
   'router/main': 'src/router/main.ts',
   'deploy/runner-main': 'src/deploy/runner-main.ts',

@@ -1,7 +1,7 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { builders, listFiles, synth, tempProject } from './helpers.js';
+import { builders, listFiles, repoRoot, synth, tempProject } from './helpers.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -113,6 +113,43 @@ describe('conveyor synth', () => {
     expect(doc.pipeline.roleArn).toBe('arn:aws:iam::123456789012:role/shared');
     expect(existsSync(join(root, '.conveyor'))).toBe(false);
   });
+
+  it.skipIf(!existsSync(join(repoRoot, 'dist/define.js')))(
+    "sources importing from 'conveyor' by name, by namespace, or names beyond the builders all load",
+    async () => {
+      // Named imports load the builders-only entry; anything else must still work through the full one.
+      const named = (name: string, extra = '') =>
+        pipelineSource(name).replace(` } from ${builders}`, `${extra} } from 'conveyor'`);
+      const root = project({
+        'pipelines/a-named.ts': named('a-named'),
+        'pipelines/b-beyond.ts': named('b-beyond', ', ruleCatalog').replace(
+          "name: 'b-beyond'",
+          "name: ruleCatalog['pipeline/missing-key'] ? 'b-beyond' : 'b-missing'",
+        ),
+        'pipelines/c-namespace.ts': `import * as conveyor from 'conveyor';
+export default conveyor.definePipeline({
+  name: conveyor.ruleCatalog['pipeline/missing-key'] ? 'c-namespace' : 'c-missing',
+  roleArn: 'arn:aws:iam::123456789012:role/p',
+  artifactStore: { bucket: 'artifacts-bucket' },
+  stages: [
+    conveyor.stage('Source', [conveyor.Action.s3Source({ name: 'Source', bucket: 'b', key: 'k.zip', output: 'Src' })]),
+    conveyor.stage('Build', [conveyor.Action.codeBuild({ name: 'Build', project: 'p', inputs: ['Src'] })]),
+  ],
+});
+`,
+      });
+      mkdirSync(join(root, 'node_modules'));
+      symlinkSync(repoRoot, join(root, 'node_modules', 'conveyor'));
+      const r = await synth(root);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(listFiles(join(root, 'conveyor.out')).filter((f) => !f.includes('iam-policy'))).toEqual([
+        'pipelines/a-named.json',
+        'pipelines/b-beyond.json',
+        'pipelines/c-namespace.json',
+      ]);
+    },
+  );
 
   it('emits the IAM policy of each pipeline; an action it cannot derive permissions for is a warning, not a stop', async () => {
     const root = project({
