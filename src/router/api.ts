@@ -70,6 +70,21 @@ export interface SetMetrics {
   inFlight: number;
   /** Window length the figures cover, in ms. */
   windowMs: number;
+  /**
+   * Upgrade requests (WebSocket, h2c). Each handshake also counts once in `requests` (and in `errors`
+   * when it failed), with its latency measured to the 101; the open connection's lifetime never enters
+   * the latency figures.
+   */
+  upgrades?: UpgradeMetrics;
+}
+
+export interface UpgradeMetrics {
+  /** Handshakes answered 101 by an upstream in the window (the connection was then tunnelled). */
+  opened: number;
+  /** Upgrade requests in the window that failed: router 502/503/504, upstream 5xx, or a broken upstream connection. */
+  failed: number;
+  /** Upgraded connections open now. */
+  open: number;
 }
 
 export interface UpstreamState extends Upstream {
