@@ -13,6 +13,8 @@ export type UpgradeBehaviour =
   | 'echo'
   /** A normal 403 answer with a body (the upstream declines to switch). */
   | 'decline'
+  /** A 403 with a chunked body sent in pieces, and the connection left open (keep-alive). */
+  | 'decline-chunked'
   /** Reads the request and never answers. */
   | 'silent'
   /** Closes the connection as soon as the request arrives. */
@@ -66,6 +68,10 @@ export async function startUpgradeUpstream(
         socket.end(
           `HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nContent-Length: 8\r\n\r\n${name} no`,
         );
+        return;
+      case 'decline-chunked':
+        socket.write('HTTP/1.1 403 Forbidden\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nno, \r\n');
+        setTimeout(() => socket.write(`${name.length.toString(16)}\r\n${name}\r\n0\r\n\r\n`), 50);
         return;
       case 'silent':
         return;
@@ -169,14 +175,32 @@ export function openUpgrade(
       if (head && head.status !== 101) resolve({ ...head, socket, body: buf.toString('utf8'), closed });
       else if (!head) reject(new Error('connection closed before an answer'));
     });
-    const extra = Object.entries(headers)
+    // Defaults of a WebSocket handshake; `headers` adds to them or replaces them (case-insensitive).
+    const all: Record<string, string> = {
+      Host: `127.0.0.1:${port}`,
+      Connection: 'Upgrade',
+      Upgrade: 'websocket',
+      'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==',
+      'Sec-WebSocket-Version': '13',
+    };
+    for (const [name, value] of Object.entries(headers)) {
+      for (const known of Object.keys(all)) if (known.toLowerCase() === name.toLowerCase()) delete all[known];
+      all[name] = value;
+    }
+    const lines = Object.entries(all)
       .map(([k, v]) => `${k}: ${v}\r\n`)
       .join('');
-    socket.write(
-      `GET /chat HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
-        `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n${extra}\r\n`,
-    );
+    socket.write(`GET /chat HTTP/1.1\r\n${lines}\r\n`);
   });
+}
+
+/** Resolves with `promise`, or rejects when it takes longer than `ms` (so a failing test fails fast). */
+export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
 /** Writes `text` on an open tunnel and waits until as many bytes came back (bounded). */

@@ -10,6 +10,7 @@ import {
   startUpgradeUpstream,
   type UpgradeBehaviour,
   type UpgradeUpstream,
+  within,
 } from './upgrade-helpers.js';
 
 const upstreams: UpgradeUpstream[] = [];
@@ -77,8 +78,26 @@ describe('router: upgrade requests are proxied', () => {
     const reply = await openUpgrade(r.listenPort);
     expect(reply.status).toBe(101);
     for (const s of a.open) s.end();
-    await reply.closed;
+    await within(reply.closed, 2000, 'client side closed');
     await until(() => inFlightOf(r, 'a') === 0, 2000, 'the tunnel to leave in-flight');
+  });
+
+  it('passes an h2c upgrade on with HTTP2-Settings and the Connection tokens that name it', async () => {
+    const a = await upstream('a');
+    const r = await router(table([a.upstream()]));
+    const reply = await openUpgrade(r.listenPort, {
+      Connection: 'Upgrade, HTTP2-Settings',
+      Upgrade: 'h2c',
+      'HTTP2-Settings': 'AAMAAABkAARAAAAAAAIAAAAA',
+    });
+    expect(reply.status).toBe(101);
+    expect(reply.headers.upgrade).toBe('h2c');
+    expect(a.seen[0]).toMatchObject({
+      connection: 'Upgrade, HTTP2-Settings',
+      upgrade: 'h2c',
+      'http2-settings': 'AAMAAABkAARAAAAAAAIAAAAA',
+    });
+    expect(await roundTrip(reply.socket, 'PRI * HTTP/2.0')).toBe('PRI * HTTP/2.0');
   });
 
   it('works through the router process started by ensureRouter', async () => {
@@ -101,8 +120,24 @@ describe('router: upgrade requests are proxied', () => {
     expect(reply.body).toBe('a no');
     expect(reply.headers['x-conveyor-upstream']).toBe('stable/a');
     expect(reply.headers.connection).toBe('close');
-    await reply.closed;
+    await within(reply.closed, 2000, 'connection closed after the answer');
     expect(inFlightOf(r, 'a')).toBe(0);
+  });
+
+  it('finds the end of a chunked non-101 answer even when the upstream keeps its connection open', async () => {
+    const a = await upstream('a', 'decline-chunked');
+    const r = await router(table([a.upstream()]));
+    const reply = await openUpgrade(r.listenPort);
+    expect(reply.status).toBe(403);
+    expect(reply.headers['transfer-encoding']).toBe('chunked');
+    expect(reply.body).toBe('4\r\nno, \r\n1\r\na\r\n0\r\n\r\n');
+    await within(reply.closed, 2000, 'connection closed after the answer');
+    expect(inFlightOf(r, 'a')).toBe(0);
+    expect(r.metrics(10_000).stable).toMatchObject({
+      requests: 1,
+      errors: 0,
+      upgrades: { opened: 0, failed: 0 },
+    });
   });
 });
 
@@ -187,7 +222,7 @@ describe('router: upgrade errors', () => {
     const reply = await openUpgrade(r.listenPort);
     expect(reply.status).toBe(502);
     expect(reply.headers['x-conveyor-error']).toBe('upstream-refused dead ECONNREFUSED');
-    await reply.closed;
+    await within(reply.closed, 2000, 'connection closed after the 502');
     const m = r.metrics(10_000).canary;
     expect(m.requests).toBe(1);
     expect(m.errors).toBe(1);
@@ -250,7 +285,7 @@ describe('router: open upgraded connections across deployments', () => {
     expect(closedAt).toBe(0);
     expect(await roundTrip(reply.socket, 'still here')).toBe('still here');
     expect(r.state().upstreams.find((u) => u.id === 'old')?.set).toBe('draining');
-    await reply.closed;
+    await within(reply.closed, 3000, 'the draining connection to be closed at the deadline');
     const afterMs = closedAt - drainStarted;
     expect(afterMs).toBeGreaterThanOrEqual(750);
     expect(afterMs).toBeLessThan(2500);
@@ -316,7 +351,7 @@ describe('router: open upgraded connections across deployments', () => {
     const started = Date.now();
     routers.splice(routers.indexOf(r), 1);
     await r.close(5000);
-    await reply.closed;
+    await within(reply.closed, 2000, 'the tunnel to close with the router');
     expect(Date.now() - started).toBeLessThan(2000);
   });
 });
