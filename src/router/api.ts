@@ -91,6 +91,8 @@ export interface UpstreamState extends Upstream {
   set: TargetSetName | 'draining';
   healthy: boolean;
   inFlight: number;
+  /** Of inFlight: upgrade handshakes and open upgraded (WebSocket, h2c) connections; absent when none. */
+  upgrades?: number;
   /** Requests sent to this upstream since it joined the table, and how many failed (5xx or connection). */
   requests?: number;
   errors?: number;

@@ -841,6 +841,7 @@ export class RouterServer implements UpgradeHost {
         requests: rt.requests,
         errors: rt.errors,
       };
+      if (rt.upgrades.size > 0) s.upgrades = rt.upgrades.size;
       if (rt.lastCheck) s.lastCheck = rt.lastCheck;
       return s;
     };

@@ -11,6 +11,8 @@ import type { Upstream } from '../../../src/router/api.js';
 export type UpgradeBehaviour =
   /** 101, then every byte received is sent back. */
   | 'echo'
+  /** Like echo, but `hi from <name>` follows the 101 head in the same write. */
+  | 'greet'
   /** A normal 403 answer with a body (the upstream declines to switch). */
   | 'decline'
   /** A 403 with a chunked body sent in pieces, and the connection left open (keep-alive). */
@@ -48,7 +50,8 @@ export async function startUpgradeUpstream(
     seen.push(req.headers);
     socket.on('error', () => socket.destroy());
     switch (api.behaviour) {
-      case 'echo': {
+      case 'echo':
+      case 'greet': {
         const key = req.headers['sec-websocket-key'];
         const accept =
           typeof key === 'string'
@@ -56,7 +59,8 @@ export async function startUpgradeUpstream(
             : '';
         socket.write(
           `HTTP/1.1 101 Switching Protocols\r\nUpgrade: ${req.headers.upgrade}\r\nConnection: Upgrade\r\n` +
-            `Sec-WebSocket-Accept: ${accept}\r\nx-served-by: ${name}\r\n\r\n`,
+            `Sec-WebSocket-Accept: ${accept}\r\nx-served-by: ${name}\r\n\r\n` +
+            (api.behaviour === 'greet' ? `hi from ${name}` : ''),
         );
         open.add(socket);
         socket.on('close', () => open.delete(socket));
@@ -116,6 +120,10 @@ export interface UpgradeReply {
   body: string;
   /** Resolves when the connection has closed (either side). */
   closed: Promise<void>;
+  /** After a 101: every byte received on the tunnel so far (including any that came with the head). */
+  received(): string;
+  /** Resolves once `received()` is at least `length` long (bounded). */
+  waitFor(length: number, timeoutMs?: number): Promise<string>;
 }
 
 const clients = new Set<Socket>();
@@ -161,8 +169,28 @@ export function openUpgrade(
       if (head.status === 101) {
         clearTimeout(timer);
         socket.off('data', onData);
-        if (buf.length > 0) socket.unshift(buf);
-        resolve({ ...head, socket, body: '', closed });
+        let received = buf.toString('utf8');
+        const waiters = new Set<() => void>();
+        socket.on('data', (d: Buffer) => {
+          received += d.toString('utf8');
+          for (const w of waiters) w();
+        });
+        const waitFor = (length: number, waitMs = 2000) =>
+          new Promise<string>((resolveWait, rejectWait) => {
+            const check = () => {
+              if (received.length < length) return;
+              waiters.delete(check);
+              clearTimeout(late);
+              resolveWait(received);
+            };
+            const late = setTimeout(() => {
+              waiters.delete(check);
+              rejectWait(new Error(`only ${received.length} of ${length} bytes within ${waitMs} ms`));
+            }, waitMs);
+            waiters.add(check);
+            check();
+          });
+        resolve({ ...head, socket, body: '', closed, received: () => received, waitFor });
       }
     };
     socket.on('data', onData);
@@ -172,7 +200,15 @@ export function openUpgrade(
     });
     socket.on('end', () => {
       clearTimeout(timer);
-      if (head && head.status !== 101) resolve({ ...head, socket, body: buf.toString('utf8'), closed });
+      if (head && head.status !== 101)
+        resolve({
+          ...head,
+          socket,
+          body: buf.toString('utf8'),
+          closed,
+          received: () => '',
+          waitFor: () => Promise.reject(new Error('no tunnel: the answer was not 101')),
+        });
       else if (!head) reject(new Error('connection closed before an answer'));
     });
     // Defaults of a WebSocket handshake; `headers` adds to them or replaces them (case-insensitive).
@@ -203,23 +239,10 @@ export function within<T>(promise: Promise<T>, ms: number, what: string): Promis
   return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
-/** Writes `text` on an open tunnel and waits until as many bytes came back (bounded). */
-export function roundTrip(socket: Socket, text: string, timeoutMs = 2000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let got = '';
-    const timer = setTimeout(() => {
-      socket.off('data', onData);
-      reject(new Error(`echo of '${text}' not back within ${timeoutMs} ms (got '${got}')`));
-    }, timeoutMs);
-    const onData = (d: Buffer) => {
-      got += d.toString('utf8');
-      if (got.length >= text.length) {
-        clearTimeout(timer);
-        socket.off('data', onData);
-        resolve(got);
-      }
-    };
-    socket.on('data', onData);
-    socket.write(text);
-  });
+/** Writes `text` on an open tunnel and resolves with what came back for it (bounded). */
+export async function roundTrip(reply: UpgradeReply, text: string, timeoutMs = 2000): Promise<string> {
+  const before = reply.received().length;
+  reply.socket.write(text);
+  const all = await reply.waitFor(before + text.length, timeoutMs);
+  return all.slice(before);
 }

@@ -56,8 +56,8 @@ describe('router: upgrade requests are proxied', () => {
     expect(reply.headers['x-conveyor-upstream']).toBe('stable/a');
     expect(reply.headers.upgrade).toBe('websocket');
     expect(reply.headers['sec-websocket-accept']).toBe('s3pPLMBiTxaQ9kYGzzhZRbK+xOo=');
-    expect(await roundTrip(reply.socket, 'hello')).toBe('hello');
-    expect(await roundTrip(reply.socket, 'x'.repeat(200_000))).toHaveLength(200_000);
+    expect(await roundTrip(reply, 'hello')).toBe('hello');
+    expect(await roundTrip(reply, 'x'.repeat(200_000))).toHaveLength(200_000);
     const seen = a.seen[0]!;
     expect(seen.upgrade).toBe('websocket');
     expect(seen.connection).toBe('Upgrade');
@@ -70,6 +70,15 @@ describe('router: upgrade requests are proxied', () => {
     reply.socket.end();
     await until(() => a.open.size === 0, 2000, 'the upstream side of the tunnel to close');
     await until(() => inFlightOf(r, 'a') === 0, 2000, 'the tunnel to leave in-flight');
+  });
+
+  it('passes on bytes the upstream sends right behind its 101', async () => {
+    const a = await upstream('a', 'greet');
+    const r = await router(table([a.upstream()]));
+    const reply = await openUpgrade(r.listenPort);
+    expect(reply.status).toBe(101);
+    expect(await reply.waitFor('hi from a'.length)).toBe('hi from a');
+    expect(await roundTrip(reply, 'and back')).toBe('and back');
   });
 
   it('closes the client side when the upstream closes the tunnel', async () => {
@@ -97,7 +106,7 @@ describe('router: upgrade requests are proxied', () => {
       upgrade: 'h2c',
       'http2-settings': 'AAMAAABkAARAAAAAAAIAAAAA',
     });
-    expect(await roundTrip(reply.socket, 'PRI * HTTP/2.0')).toBe('PRI * HTTP/2.0');
+    expect(await roundTrip(reply, 'PRI * HTTP/2.0')).toBe('PRI * HTTP/2.0');
   });
 
   it('works through the router process started by ensureRouter', async () => {
@@ -106,9 +115,9 @@ describe('router: upgrade requests are proxied', () => {
     await proc.client.setRouting(table([a.upstream()]));
     const reply = await openUpgrade(proc.port);
     expect(reply.status).toBe(101);
-    expect(await roundTrip(reply.socket, 'through the process')).toBe('through the process');
+    expect(await roundTrip(reply, 'through the process')).toBe('through the process');
     const state = await proc.client.getState();
-    expect(state.upstreams[0]?.inFlight).toBe(1);
+    expect(state.upstreams[0]).toMatchObject({ id: 'a', inFlight: 1, upgrades: 1 });
     reply.socket.destroy();
   });
 
@@ -209,7 +218,7 @@ describe('router: upgrade errors', () => {
       const reply = await openUpgrade(r.listenPort);
       expect(reply.status).toBe(101);
       expect(reply.headers['x-conveyor-upstream']).toBe('stable/live');
-      expect(await roundTrip(reply.socket, `m${i}`)).toBe(`m${i}`);
+      expect(await roundTrip(reply, `m${i}`)).toBe(`m${i}`);
     }
     const deadState = r.state().upstreams.find((u) => u.id === 'dead')!;
     expect(deadState.healthy).toBe(false);
@@ -283,7 +292,7 @@ describe('router: open upgraded connections across deployments', () => {
     expect(next.headers['x-conveyor-upstream']).toBe('stable/fresh');
     await sleep(400);
     expect(closedAt).toBe(0);
-    expect(await roundTrip(reply.socket, 'still here')).toBe('still here');
+    expect(await roundTrip(reply, 'still here')).toBe('still here');
     expect(r.state().upstreams.find((u) => u.id === 'old')?.set).toBe('draining');
     await within(reply.closed, 3000, 'the draining connection to be closed at the deadline');
     const afterMs = closedAt - drainStarted;
@@ -292,7 +301,7 @@ describe('router: open upgraded connections across deployments', () => {
     await until(() => old.open.size === 0, 2000, 'the upstream side to be closed too');
     expect(r.drainedStatus(['old'])).toEqual({ drained: true, inFlight: 0 });
     // The connection on the instance that stayed is untouched.
-    expect(await roundTrip(next.socket, 'fresh ok')).toBe('fresh ok');
+    expect(await roundTrip(next, 'fresh ok')).toBe('fresh ok');
   });
 
   it('a drain finishes early when the open connection closes before the deadline', async () => {
@@ -316,10 +325,10 @@ describe('router: open upgraded connections across deployments', () => {
     r.applyTable(table([s.upstream()], [c.upstream()], 0));
     const next = await openUpgrade(r.listenPort);
     expect(next.headers['x-conveyor-upstream']).toBe('stable/s');
-    expect(await roundTrip(onCanary.socket, 'kept')).toBe('kept');
+    expect(await roundTrip(onCanary, 'kept')).toBe('kept');
     // Even a rollback that empties the canary set lets it finish until the drain deadline.
     r.applyTable(table([s.upstream()], [], 0, { drainTimeoutMs: 5000 }));
-    expect(await roundTrip(onCanary.socket, 'still kept')).toBe('still kept');
+    expect(await roundTrip(onCanary, 'still kept')).toBe('still kept');
   });
 
   it('counts upgrades in the set metrics without the tunnel lifetime entering the latency figures', async () => {
