@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { evaluateAnalysis } from '../../../src/deploy/analysis.js';
 import type { RoutingTable } from '../../../src/router/api.js';
 import { RouterServer, type RouterServerOptions } from '../../../src/router/server.js';
 import { sleep, startRouter, stopAllRouters, table, until } from './helpers.js';
@@ -362,5 +363,36 @@ describe('router: open upgraded connections across deployments', () => {
     await r.close(5000);
     await within(reply.closed, 2000, 'the tunnel to close with the router');
     expect(Date.now() - started).toBeLessThan(2000);
+  });
+});
+
+describe('router: upgrade metrics feed the analysis gate correctly', () => {
+  const gate = { intervalSeconds: 10, maxErrorRate: 0.05, maxP99LatencyMs: 300, minRequests: 10 };
+
+  it('a canary whose WebSocket handshakes fail is rolled back', async () => {
+    const s = await upstream('s');
+    const c = await upstream('c', 'hangup');
+    const r = await router(table([s.upstream()], [c.upstream()], 50));
+    const replies = [];
+    for (let i = 0; i < 30; i++) replies.push(await openUpgrade(r.listenPort));
+    expect(replies.filter((x) => x.status === 502)).toHaveLength(15);
+    const { verdict } = evaluateAnalysis(undefined, r.metrics(10_000), gate);
+    expect(verdict.result).toBe('fail');
+    expect(verdict.action).toBe('rollback');
+    expect(verdict.reasons.join(' ')).toContain('error rate 100.0% (15/15)');
+  });
+
+  it('a healthy canary with long-lived connections passes a tight latency gate', async () => {
+    const s = await upstream('s');
+    const c = await upstream('c');
+    const r = await router(table([s.upstream()], [c.upstream()], 50));
+    const replies = [];
+    for (let i = 0; i < 24; i++) replies.push(await openUpgrade(r.listenPort));
+    await sleep(700);
+    for (const x of replies) x.socket.destroy();
+    await until(() => r.metrics(10_000).total.upgrades?.open === 0, 2000, 'every tunnel closed');
+    const { verdict } = evaluateAnalysis(undefined, r.metrics(10_000), gate);
+    expect(verdict.result, verdict.reasons.join('; ')).toBe('pass');
+    expect(verdict.measured).toMatchObject({ requests: 12, errors: 0 });
   });
 });
