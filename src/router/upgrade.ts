@@ -141,6 +141,8 @@ export class UpgradeExchange {
   ) {
     client.pause();
     client.setNoDelay(true);
+    // A keep-alive connection may carry the server's idle timeout from an earlier request: a tunnel has none.
+    client.setTimeout(0);
     client.on('error', () => client.destroy());
     client.on('close', () => this.onClientClose());
   }

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { evaluateAnalysis } from '../../../src/deploy/analysis.js';
 import type { RoutingTable } from '../../../src/router/api.js';
@@ -71,6 +72,31 @@ describe('router: upgrade requests are proxied', () => {
     reply.socket.end();
     await until(() => a.open.size === 0, 2000, 'the upstream side of the tunnel to close');
     await until(() => inFlightOf(r, 'a') === 0, 2000, 'the tunnel to leave in-flight');
+  });
+
+  it('upgrades a keep-alive connection that has already carried a normal request', async () => {
+    const a = await upstream('a');
+    const r = await router(table([a.upstream()]));
+    const socket = connect({ host: '127.0.0.1', port: r.listenPort });
+    try {
+      let seen = '';
+      socket.on('data', (d: Buffer) => {
+        seen += d.toString('latin1');
+      });
+      const waitFor = (what: string) => until(() => seen.includes(what), 2000, `'${what}' on the connection`);
+      socket.write('GET /plain HTTP/1.1\r\nHost: x\r\n\r\n');
+      await waitFor('\r\n\r\na');
+      expect(seen).toMatch(/^HTTP\/1\.1 200/);
+      seen = '';
+      socket.write('GET /chat HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n');
+      await waitFor('\r\n\r\n');
+      expect(seen).toMatch(/^HTTP\/1\.1 101/);
+      seen = '';
+      socket.write('after the switch');
+      await waitFor('after the switch');
+    } finally {
+      socket.destroy();
+    }
   });
 
   it('passes on bytes the upstream sends right behind its 101', async () => {
