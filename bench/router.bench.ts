@@ -8,12 +8,13 @@
  *
  * Figures: autocannon (closed loop, 50 keep-alive connections) for req/s and p50/p99; an open-loop
  * fixed-rate client (1,000 req/s, sub-ms timing) for the added p99, also autocannon `overallRate` for
- * reference; and the time from an admin weight change to the first response routed by the new weight.
+ * reference; the time from an admin weight change to the first response routed by the new weight; and
+ * WebSocket-style upgrades: handshake time and echo round trip on an open tunnel, direct and via the router.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import { createServer } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -53,6 +54,18 @@ const s = http.createServer((req, res) => {
   req.pipe(up);
 });
 s.keepAliveTimeout = 65000;
+s.listen(0, '127.0.0.1', () => console.log('PORT ' + s.address().port));
+`;
+
+// Upgrade upstream: answers 101 and echoes every byte on the tunnel.
+const UPGRADE_UPSTREAM_JS = `
+const http = require('node:http');
+const s = http.createServer((req, res) => res.end('ok'));
+s.on('upgrade', (req, socket) => {
+  socket.on('error', () => socket.destroy());
+  socket.write('HTTP/1.1 101 Switching Protocols\\r\\nUpgrade: websocket\\r\\nConnection: Upgrade\\r\\n\\r\\n');
+  socket.on('data', (d) => socket.write(d));
+});
 s.listen(0, '127.0.0.1', () => console.log('PORT ' + s.address().port));
 `;
 
@@ -378,6 +391,75 @@ async function weightSwitchLatency(client: RouterClient, port: number, stable: n
   return { routed: stats(routed), answered: stats(answered), admin: stats(adminOnly) };
 }
 
+const UPGRADE_REQUEST =
+  'GET /ws HTTP/1.1\r\nHost: bench\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n' +
+  'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n';
+
+/** Opens an upgraded connection; resolves with the socket once the 101 head has arrived. */
+function openTunnel(port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port, noDelay: true });
+    let head = '';
+    const onData = (d: Buffer) => {
+      head += d.toString('latin1');
+      if (!head.includes('\r\n\r\n')) return;
+      socket.off('data', onData);
+      if (head.startsWith('HTTP/1.1 101')) resolve(socket);
+      else reject(new Error(`upgrade answered ${head.slice(0, 20)}`));
+    };
+    socket.on('data', onData);
+    socket.once('error', reject);
+    socket.write(UPGRADE_REQUEST);
+  });
+}
+
+function echoOnce(socket: Socket, message: Buffer): Promise<void> {
+  return new Promise((resolve) => {
+    let got = 0;
+    const onData = (d: Buffer) => {
+      got += d.length;
+      if (got >= message.length) {
+        socket.off('data', onData);
+        resolve();
+      }
+    };
+    socket.on('data', onData);
+    socket.write(message);
+  });
+}
+
+/** Handshake time (fresh connection to 101) and echo round trip on one open tunnel, alternating direct/router. */
+async function upgradeFigures(directPort: number, routerPort: number) {
+  const quantiles = (xs: number[]) => {
+    const sorted = [...xs].sort((a, b) => a - b);
+    return { p50: sorted[Math.floor(sorted.length * 0.5)]!, p99: sorted[Math.floor(sorted.length * 0.99)]! };
+  };
+  const handshakes: [number[], number[]] = [[], []];
+  for (let i = 0; i < 200; i++) {
+    for (const [k, port] of [directPort, routerPort].entries()) {
+      const t0 = performance.now();
+      const socket = await openTunnel(port);
+      handshakes[k]!.push(performance.now() - t0);
+      socket.destroy();
+    }
+  }
+  const tunnels = [await openTunnel(directPort), await openTunnel(routerPort)];
+  const message = Buffer.alloc(64, 'x');
+  const echoes: [number[], number[]] = [[], []];
+  for (let i = 0; i < 2000; i++) {
+    for (const [k, socket] of tunnels.entries()) {
+      const t0 = performance.now();
+      await echoOnce(socket, message);
+      echoes[k]!.push(performance.now() - t0);
+    }
+  }
+  for (const t of tunnels) t.destroy();
+  return {
+    handshake: [quantiles(handshakes[0]), quantiles(handshakes[1])] as const,
+    echo: [quantiles(echoes[0]), quantiles(echoes[1])] as const,
+  };
+}
+
 function row(name: string, f: Figures, direct: Figures, nginx: Figures | undefined): string {
   const vsDirect = (f.rps / direct.rps).toFixed(2);
   const vsNginx = nginx ? (f.rps / nginx.rps).toFixed(2) : '-';
@@ -546,6 +628,19 @@ export default async function routerBench(): Promise<void> {
         `max ${sw.routed.max.toFixed(2)} ms over 20 changes (target < 10 ms) ${sw.routed.max < 10 ? 'OK' : 'MISSED'}; ` +
         `-> first response from it: median ${sw.answered.median.toFixed(2)} ms, max ${sw.answered.max.toFixed(2)} ms; ` +
         `admin call alone: median ${sw.admin.median.toFixed(2)} ms`,
+    );
+
+    const wsUp = await startNodeScript(dir, 'upgrade-upstream.cjs', UPGRADE_UPSTREAM_JS, CPU_LOAD);
+    await router.client.setRouting({ stable: [up('ws', wsUp.port)], canary: [], canaryWeight: 0 });
+    const ug = await upgradeFigures(wsUp.port, router.port);
+    const ms = (q: { p50: number; p99: number }) => `p50 ${q.p50.toFixed(2)} p99 ${q.p99.toFixed(2)} ms`;
+    console.log(
+      `upgrade handshake (200 sequential, new connection to 101): direct ${ms(ug.handshake[0])}; ` +
+        `router ${ms(ug.handshake[1])}; added p50 ${(ug.handshake[1].p50 - ug.handshake[0].p50).toFixed(2)} ms`,
+    );
+    console.log(
+      `upgraded tunnel echo (2000 x 64 B round trips on one open connection): direct ${ms(ug.echo[0])}; ` +
+        `router ${ms(ug.echo[1])}; added p50 ${(ug.echo[1].p50 - ug.echo[0].p50).toFixed(3)} ms`,
     );
   } finally {
     for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');

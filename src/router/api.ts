@@ -70,12 +70,29 @@ export interface SetMetrics {
   inFlight: number;
   /** Window length the figures cover, in ms. */
   windowMs: number;
+  /**
+   * Upgrade requests (WebSocket, h2c). Each handshake also counts once in `requests` (and in `errors`
+   * when it failed), with its latency measured to the 101; the open connection's lifetime never enters
+   * the latency figures.
+   */
+  upgrades?: UpgradeMetrics;
+}
+
+export interface UpgradeMetrics {
+  /** Handshakes answered 101 by an upstream in the window (the connection was then tunnelled). */
+  opened: number;
+  /** Upgrade requests in the window that failed: router 502/503/504, upstream 5xx, or a broken upstream connection. */
+  failed: number;
+  /** Upgraded connections open now. */
+  open: number;
 }
 
 export interface UpstreamState extends Upstream {
   set: TargetSetName | 'draining';
   healthy: boolean;
   inFlight: number;
+  /** Of inFlight: upgrade handshakes and open upgraded (WebSocket, h2c) connections; absent when none. */
+  upgrades?: number;
   /** Requests sent to this upstream since it joined the table, and how many failed (5xx or connection). */
   requests?: number;
   errors?: number;

@@ -12,8 +12,11 @@ const GROWTH = 1.1;
 const LOG_GROWTH = Math.log(GROWTH);
 /** 0.05 ms .. ~60 s. */
 export const BUCKETS = 150;
-/** Slot layout: [requests, errors, bucket 0 .. bucket N-1]. */
-const SLOT_WIDTH = BUCKETS + 2;
+/** Slot layout: [requests, errors, upgrades opened, upgrades failed, bucket 0 .. bucket N-1]. */
+const UPGRADES_OPENED = 2;
+const UPGRADES_FAILED = 3;
+const FIRST_BUCKET = 4;
+const SLOT_WIDTH = BUCKETS + FIRST_BUCKET;
 /** Slot length: a window is exact to this many ms (a 500 ms window covers 500-750 ms of data). */
 export const SLOT_MS = 250;
 /** Longest window that can be asked for, in seconds. */
@@ -38,24 +41,40 @@ export class SetMetricsRing {
   private readonly slotSecond = new Float64Array(SLOTS).fill(-1);
   private resetAt: number;
   inFlight = 0;
+  /** Upgraded (WebSocket, h2c) connections open now: long-lived, so kept apart from inFlight and latency. */
+  openUpgrades = 0;
 
   constructor(now: number) {
     this.resetAt = now;
   }
 
   record(nowMs: number, latencyMs: number, isError: boolean): void {
+    const base = this.slotBase(nowMs);
+    const slots = this.slots;
+    slots[base] = slots[base]! + 1;
+    if (isError) slots[base + 1] = slots[base + 1]! + 1;
+    const b = base + FIRST_BUCKET + bucketOf(latencyMs);
+    slots[b] = slots[b]! + 1;
+  }
+
+  /**
+   * Counts one upgrade attempt's outcome. The handshake itself is recorded with record() like any
+   * request (its latency runs to the 101); the tunnel's lifetime never reaches the histogram.
+   */
+  recordUpgrade(nowMs: number, opened: boolean): void {
+    const i = this.slotBase(nowMs) + (opened ? UPGRADES_OPENED : UPGRADES_FAILED);
+    this.slots[i] = this.slots[i]! + 1;
+  }
+
+  private slotBase(nowMs: number): number {
     const second = Math.floor(nowMs / SLOT_MS);
     const slot = second % SLOTS;
     const base = slot * SLOT_WIDTH;
-    const slots = this.slots;
     if (this.slotSecond[slot] !== second) {
-      slots.fill(0, base, base + SLOT_WIDTH);
+      this.slots.fill(0, base, base + SLOT_WIDTH);
       this.slotSecond[slot] = second;
     }
-    slots[base] = slots[base]! + 1;
-    if (isError) slots[base + 1] = slots[base + 1]! + 1;
-    const b = base + 2 + bucketOf(latencyMs);
-    slots[b] = slots[b]! + 1;
+    return base;
   }
 
   reset(nowMs: number): void {
@@ -88,7 +107,12 @@ export function emptyAccumulator(): Float64Array {
 }
 
 /** Turns accumulated slots into the public figures. */
-export function summarize(acc: Float64Array, coveredMs: number, inFlight: number): SetMetrics {
+export function summarize(
+  acc: Float64Array,
+  coveredMs: number,
+  inFlight: number,
+  openUpgrades = 0,
+): SetMetrics {
   const requests = acc[0]!;
   const errors = acc[1]!;
   return {
@@ -103,6 +127,7 @@ export function summarize(acc: Float64Array, coveredMs: number, inFlight: number
     },
     inFlight,
     windowMs: Math.round(coveredMs),
+    upgrades: { opened: acc[UPGRADES_OPENED]!, failed: acc[UPGRADES_FAILED]!, open: openUpgrades },
   };
 }
 
@@ -111,7 +136,7 @@ function percentile(acc: Float64Array, total: number, q: number): number {
   const rank = Math.ceil(total * q);
   let seen = 0;
   for (let i = 0; i < BUCKETS; i++) {
-    seen += acc[2 + i]!;
+    seen += acc[FIRST_BUCKET + i]!;
     if (seen >= rank) return Math.round(bucketValue(i) * 1000) / 1000;
   }
   return Math.round(bucketValue(BUCKETS - 1) * 1000) / 1000;

@@ -12,6 +12,7 @@ import { performance } from 'node:perf_hooks';
 import {
   type DrainedResult,
   ERROR_HEADER,
+  FORCE_SET_HEADER,
   type HealthCheckConfig,
   type MetricsSnapshot,
   type RouterState,
@@ -22,6 +23,13 @@ import {
   type UpstreamState,
 } from './api.js';
 import { emptyAccumulator, SetMetricsRing, summarize } from './metrics.js';
+import {
+  rawErrorResponse,
+  readUpgradeRequest,
+  UpgradeExchange,
+  type UpgradeHost,
+  type UpgradeOutcome,
+} from './upgrade.js';
 import {
   type ResponseHandler,
   type UpstreamConnection,
@@ -67,6 +75,8 @@ export class UpstreamRuntime {
   lastCheck: { at: number; ok: boolean; detail: string } | undefined;
   drainTimer: NodeJS.Timeout | undefined;
   probing = false;
+  /** Upgrade exchanges and open tunnels on this instance (each also counts in inFlight). */
+  readonly upgrades = new Set<UpgradeExchange>();
   /** Label `set/id` for the upstream header; rebuilt when the set changes. */
   label: string;
 
@@ -107,6 +117,24 @@ interface Routing {
 const SET_STABLE = 0;
 const SET_CANARY = 1;
 const SET_NONE = 2;
+/** place() results: the set in the low bit, PLACED_BY_WEIGHT on top; negative values are refusals. */
+const SET_BITS = 1;
+const PLACED_BY_WEIGHT = 4;
+const REFUSED_FORCED_CANARY = -1;
+const REFUSED_FORCED_STABLE = -2;
+const REFUSED_UNCONFIGURED = -3;
+const REFUSED_UNHEALTHY = -4;
+const REFUSALS = [
+  '',
+  'forced-canary-unavailable',
+  'forced-stable-unavailable',
+  'no-upstream-configured',
+  'no-healthy-upstream',
+];
+
+function healthyIn(routing: Routing, setIndex: number): readonly UpstreamRuntime[] {
+  return setIndex === SET_CANARY ? routing.healthyCanary : routing.healthyStable;
+}
 
 /** Per-request state and the upstream response handler: one object instead of a handful of closures. */
 class Exchange implements ResponseHandler {
@@ -169,7 +197,7 @@ class Exchange implements ResponseHandler {
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
 
-export class RouterServer {
+export class RouterServer implements UpgradeHost {
   private readonly server: http.Server;
   private routing: Routing;
   private readonly upstreams = new Map<string, UpstreamRuntime>();
@@ -210,12 +238,9 @@ export class RouterServer {
     this.routing = this.buildRouting(0, { stable: [], canary: [], canaryWeight: 0 }, [], []);
     this.server = http.createServer({ keepAlive: true, noDelay: true }, (req, res) => this.handle(req, res));
     this.server.keepAliveTimeout = 65_000;
-    // Upgrade (WebSocket) is not proxied: answer instead of leaving the socket hanging.
-    this.server.on('upgrade', (_req, socket: Socket) => {
-      socket.end(
-        `HTTP/1.1 501 Not Implemented\r\n${ERROR_HEADER}: upgrade-not-supported\r\ncontent-length: 0\r\n\r\n`,
-      );
-    });
+    this.server.on('upgrade', (req: http.IncomingMessage, socket: Socket, early: Buffer) =>
+      this.handleUpgrade(req, socket, early),
+    );
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
       if (err.code === 'ECONNRESET' || !socket.writable) return socket.destroy();
       socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
@@ -343,8 +368,12 @@ export class RouterServer {
     this.draining.set(rt.key, rt);
     this.log(`draining ${rt.upstream.id}: ${rt.inFlight} in flight, deadline ${drainMs} ms`);
     rt.drainTimer = setTimeout(() => {
-      this.log(`drain deadline reached for ${rt.upstream.id}: cutting ${rt.inFlight} in-flight request(s)`);
+      this.log(
+        `drain deadline reached for ${rt.upstream.id}: cutting ${rt.inFlight} in-flight request(s)` +
+          (rt.upgrades.size > 0 ? ` (${rt.upgrades.size} of them upgraded connections)` : ''),
+      );
       rt.pool.destroy();
+      for (const ux of rt.upgrades) ux.cut();
       this.draining.delete(rt.key);
     }, drainMs);
     rt.drainTimer.unref();
@@ -444,7 +473,7 @@ export class RouterServer {
           }
           if (lower === 'x-forwarded-proto') hasProto = true;
           else if (lower === 'x-conveyor-canary') {
-            force = value === '1' || value === 'true' || value === 'canary' ? SET_CANARY : SET_STABLE;
+            force = forceSetOf(value);
             continue;
           }
           break;
@@ -467,24 +496,34 @@ export class RouterServer {
     const ex = new Exchange(this, req, res, startedAt, head, hasBody, chunkedBody);
     res.once('close', () => this.onClientClose(ex));
 
-    // Which set: forced by header, else sticky cookie, else the weight.
-    let setIndex: number;
+    const placed = this.place(routing, force, stickySet);
+    if (placed < 0) {
+      this.reject(ex, 503, REFUSALS[-placed]!);
+      return;
+    }
+    const setIndex = placed & SET_BITS;
+    if (routing.sticky && (placed & PLACED_BY_WEIGHT) !== 0)
+      ex.stickyCookie = setIndex === SET_CANARY ? STICKY_CANARY : STICKY_STABLE;
+    const pool = setIndex === SET_CANARY ? routing.healthyCanary : routing.healthyStable;
+    ex.setIndex = setIndex;
+    this.rings[setIndex]!.inFlight++;
+    this.dispatch(ex, this.choose(pool, null));
+  }
+
+  /**
+   * Which set a new request goes to: forced by header, else sticky cookie, else the weight.
+   * A negative result indexes REFUSALS (answer 503); PLACED_BY_WEIGHT is added when the weight decided.
+   */
+  private place(routing: Routing, force: number, stickySet: number): number {
     if (force >= 0) {
-      setIndex = force;
-      if ((force === SET_CANARY ? routing.healthyCanary : routing.healthyStable).length === 0) {
-        this.reject(
-          ex,
-          503,
-          force === SET_CANARY ? 'forced-canary-unavailable' : 'forced-stable-unavailable',
-        );
-        return;
-      }
-    } else if (
-      stickySet >= 0 &&
-      (stickySet === SET_CANARY ? routing.healthyCanary : routing.healthyStable).length > 0
-    ) {
-      setIndex = stickySet;
-    } else {
+      if (healthyIn(routing, force).length > 0) return force;
+      return force === SET_CANARY ? REFUSED_FORCED_CANARY : REFUSED_FORCED_STABLE;
+    }
+    let setIndex: number;
+    let byWeight = 0;
+    if (stickySet >= 0 && healthyIn(routing, stickySet).length > 0) setIndex = stickySet;
+    else {
+      byWeight = PLACED_BY_WEIGHT;
       const w = routing.canaryWeight;
       if (w <= 0) setIndex = SET_STABLE;
       else if (w >= 100) setIndex = SET_CANARY;
@@ -499,17 +538,10 @@ export class RouterServer {
           setIndex = SET_STABLE;
         }
       }
-      if (routing.sticky) ex.stickyCookie = setIndex === SET_CANARY ? STICKY_CANARY : STICKY_STABLE;
     }
-    const pool = setIndex === SET_CANARY ? routing.healthyCanary : routing.healthyStable;
-    if (pool.length === 0) {
-      const empty = routing.stable.length + routing.canary.length === 0;
-      this.reject(ex, 503, empty ? 'no-upstream-configured' : 'no-healthy-upstream');
-      return;
-    }
-    ex.setIndex = setIndex;
-    this.rings[setIndex]!.inFlight++;
-    this.dispatch(ex, this.choose(pool, null));
+    if (healthyIn(routing, setIndex).length === 0)
+      return routing.stable.length + routing.canary.length === 0 ? REFUSED_UNCONFIGURED : REFUSED_UNHEALTHY;
+    return setIndex | byWeight;
   }
 
   /** Least in-flight among the set, ties broken round-robin. */
@@ -601,8 +633,12 @@ export class RouterServer {
     const u = ex.upstream;
     if (u === null) return;
     ex.upstream = null;
+    this.releaseInstance(u, ex.isError);
+  }
+
+  private releaseInstance(u: UpstreamRuntime, isError: boolean): void {
     u.inFlight--;
-    if (ex.isError) u.errors++;
+    if (isError) u.errors++;
     if (u.set === 'draining' && u.inFlight === 0 && this.draining.has(u.key))
       this.finishDrain(u, 'in-flight done');
     if (this.closing) this.maybeExitAfterDrain();
@@ -641,6 +677,95 @@ export class RouterServer {
     // A client that hangs up early is not the revision's fault: only 5xx and upstream failures count.
     ring.record(this.now(), performance.now() - ex.startedAt, ex.isError);
     if (this.closing) this.maybeExitAfterDrain();
+  }
+
+  // ---------------------------------------------------------------- upgrades (WebSocket, h2c)
+
+  private handleUpgrade(req: http.IncomingMessage, client: Socket, early: Buffer): void {
+    const startedAt = performance.now();
+    const routing = this.routing;
+    if (this.firstRequestAt === 0) this.firstRequestAt = startedAt;
+    const { head, force, cookie } = readUpgradeRequest(
+      req,
+      FORCE_SET_HEADER,
+      `${this.listenHost}:${this.listenPort}`,
+    );
+    const stickySet = routing.sticky && cookie !== undefined ? stickyFromCookie(cookie, -1) : -1;
+    const placed = this.place(routing, force === undefined ? -1 : forceSetOf(force), stickySet);
+    if (placed < 0) {
+      client.on('error', () => client.destroy());
+      client.end(rawErrorResponse(503, REFUSALS[-placed]!), 'latin1');
+      const ring = this.rings[SET_NONE];
+      ring.record(this.now(), performance.now() - startedAt, true);
+      ring.recordUpgrade(this.now(), false);
+      return;
+    }
+    const setIndex = placed & SET_BITS;
+    const cookieToSet =
+      routing.sticky && (placed & PLACED_BY_WEIGHT) !== 0
+        ? setIndex === SET_CANARY
+          ? STICKY_CANARY
+          : STICKY_STABLE
+        : null;
+    const ux = new UpgradeExchange(
+      this,
+      client,
+      early,
+      head,
+      req.method ?? 'GET',
+      setIndex,
+      startedAt,
+      cookieToSet,
+    );
+    this.rings[setIndex]!.inFlight++;
+    const u = this.choose(healthyIn(routing, setIndex), null);
+    if (u === null) ux.answerError(502, 'no-upstream-left-to-retry');
+    else ux.dispatch(u);
+  }
+
+  get connectTimeoutMs(): number {
+    return this.timeouts.connectTimeoutMs;
+  }
+
+  get responseTimeoutMs(): number {
+    return this.timeouts.responseTimeoutMs;
+  }
+
+  nextUpstream(setIndex: number, avoid: UpstreamRuntime): UpstreamRuntime | null {
+    return this.choose(healthyIn(this.routing, setIndex), avoid);
+  }
+
+  acquire(ux: UpgradeExchange, u: UpstreamRuntime): void {
+    u.inFlight++;
+    u.requests++;
+    u.upgrades.add(ux);
+  }
+
+  releaseUpgrade(ux: UpgradeExchange, u: UpstreamRuntime, isError: boolean): void {
+    u.upgrades.delete(ux);
+    this.releaseInstance(u, isError);
+  }
+
+  eject(u: UpstreamRuntime, why: string): void {
+    this.ejectPassively(u, why);
+  }
+
+  settled(ux: UpgradeExchange, outcome: UpgradeOutcome): void {
+    const ring = this.rings[ux.setIndex as 0 | 1];
+    ring.inFlight--;
+    const now = this.now();
+    // The handshake is the request: its latency ends at the 101 (or the relayed answer), never at the
+    // tunnel's close. A client that leaves early counts as a request, not as an error (as for requests).
+    ring.record(now, performance.now() - ux.startedAt, outcome.isError);
+    if (outcome.kind === 'opened') {
+      ring.recordUpgrade(now, true);
+      ring.openUpgrades++;
+    } else if (outcome.isError) ring.recordUpgrade(now, false);
+    if (this.closing) this.maybeExitAfterDrain();
+  }
+
+  tunnelClosed(ux: UpgradeExchange): void {
+    this.rings[ux.setIndex as 0 | 1].openUpgrades--;
   }
 
   // ---------------------------------------------------------------- health
@@ -716,6 +841,7 @@ export class RouterServer {
         requests: rt.requests,
         errors: rt.errors,
       };
+      if (rt.upgrades.size > 0) s.upgrades = rt.upgrades.size;
       if (rt.lastCheck) s.lastCheck = rt.lastCheck;
       return s;
     };
@@ -742,13 +868,14 @@ export class RouterServer {
       const acc = emptyAccumulator();
       const covered = this.rings[i].accumulate(now, windowMs, acc);
       for (let k = 0; k < acc.length; k++) total[k] = total[k]! + acc[k]!;
-      return summarize(acc, covered, this.rings[i].inFlight);
+      return summarize(acc, covered, this.rings[i].inFlight, this.rings[i].openUpgrades);
     };
     const stable = one(SET_STABLE);
     const canary = one(SET_CANARY);
     const covered = this.rings[SET_NONE].accumulate(now, windowMs, total);
     const inFlight = this.rings[0].inFlight + this.rings[1].inFlight + this.rings[2].inFlight;
-    return { stable, canary, total: summarize(total, covered, inFlight) };
+    const openUpgrades = this.rings[0].openUpgrades + this.rings[1].openUpgrades;
+    return { stable, canary, total: summarize(total, covered, inFlight, openUpgrades) };
   }
 
   resetMetrics(): void {
@@ -772,6 +899,9 @@ export class RouterServer {
         this.server.closeAllConnections();
         for (const rt of this.upstreams.values()) rt.pool.destroy();
         for (const rt of this.draining.values()) rt.pool.destroy();
+        // Upgraded connections never end by themselves: they close with the router.
+        for (const rt of [...this.upstreams.values(), ...this.draining.values()])
+          for (const ux of rt.upgrades) ux.cut();
         resolve();
       };
       const deadline = setTimeout(finish, drainMs);
@@ -792,6 +922,11 @@ export class RouterServer {
 /** A fresh read of the set: it may change while a probe is awaited. */
 function isDraining(rt: UpstreamRuntime): boolean {
   return rt.set === 'draining';
+}
+
+/** `1`, `true`, `canary` force the canary; any other value forces stable. */
+function forceSetOf(value: string): number {
+  return value === '1' || value === 'true' || value === 'canary' ? SET_CANARY : SET_STABLE;
 }
 
 const STICKY_CANARY = 'conveyor-set=canary; Path=/; HttpOnly; SameSite=Lax';

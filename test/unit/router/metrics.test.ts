@@ -85,6 +85,28 @@ describe('SetMetricsRing', () => {
     expect(m.requestsPerSecond).toBe(2);
   });
 
+  it('counts upgrades opened and failed in the window, apart from requests and latency', () => {
+    const ring = new SetMetricsRing(t0 - 60_000);
+    ring.record(t0 - 20_000, 3, false);
+    ring.recordUpgrade(t0 - 20_000, true);
+    for (let i = 0; i < 3; i++) {
+      ring.record(t0 + i, 2, false);
+      ring.recordUpgrade(t0 + i, true);
+    }
+    ring.record(t0 + 5, 1, true);
+    ring.recordUpgrade(t0 + 5, false);
+    ring.openUpgrades = 2;
+    const acc = emptyAccumulator();
+    const m = summarize(acc, ring.accumulate(t0 + 10, 10_000, acc), ring.inFlight, ring.openUpgrades);
+    expect(m.upgrades).toEqual({ opened: 3, failed: 1, open: 2 });
+    expect(m.requests).toBe(4);
+    expect(m.errors).toBe(1);
+    // recordUpgrade adds nothing to the histogram: every recorded latency is at most 2 ms.
+    expect(m.latencyMs.p99).toBeLessThan(2.2);
+    const wide = figures(ring, t0 + 10, 60_000);
+    expect(wide.upgrades).toEqual({ opened: 4, failed: 1, open: 0 });
+  });
+
   it('reports zeros, not NaN, for an empty window', () => {
     const m = figures(new SetMetricsRing(t0), t0 + 1000, 1000);
     expect(m).toMatchObject({ requests: 0, errors: 0, errorRate: 0, latencyMs: { p50: 0, p90: 0, p99: 0 } });
