@@ -124,9 +124,7 @@ export async function parseBuildspec(
   const refused = checkSourceText(text, file);
   if (refused) return { diagnostics: [refused] };
   // The shared validator decides first (it reports everything a local parse would); parse locally only after.
-  const shared = await sharedValidator();
-  if (!shared) return parseLocally(text, file);
-  const { diagnostics } = shared(text, file);
+  const { diagnostics } = (await sharedValidator())(text, file);
   if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
   const local = await parseLocally(text, file);
   if (!local.plan) return local;
@@ -179,31 +177,21 @@ async function parseLocally(text: string, file: string): Promise<LoadedBuildspec
   return normalizeBuildspec(doc.toJS(), file, locate);
 }
 
-type Validator = (text: string, file: string) => { value: unknown; diagnostics: Diagnostic[] };
-let sharedValidatorPromise: Promise<Validator | undefined> | undefined;
+type Validator = (text: string, file: string) => { diagnostics: Diagnostic[] };
+let sharedValidatorPromise: Promise<Validator> | undefined;
 
 /**
- * Uses the project's buildspec validator (src/spec/validate.ts) when it is present, so `conveyor build` reports
- * exactly what `conveyor validate` does. Loaded lazily by path so this module builds before it exists.
+ * The buildspec validator `conveyor validate` uses, so `conveyor build` refuses exactly what validation
+ * refuses. Loaded on first use: a build whose buildspec passed before (the validated cache) never loads it.
  */
-function sharedValidator(): Promise<Validator | undefined> {
-  sharedValidatorPromise ??= (async () => {
-    try {
-      const modulePath = '../spec/validate.js';
-      const mod = (await import(modulePath)) as {
-        validateText?: (
-          text: string,
-          file: string,
-          options: { kind: string },
-        ) => { value: unknown; diagnostics: Diagnostic[] };
-      };
-      if (typeof mod.validateText !== 'function') return undefined;
-      const validateText = mod.validateText;
-      return (text: string, file: string) => validateText(text, file, { kind: 'buildspec' });
-    } catch {
-      return undefined;
-    }
-  })();
+function sharedValidator(): Promise<Validator> {
+  if (!sharedValidatorPromise) {
+    sharedValidatorPromise = import('../spec/validate.js').then(
+      ({ validateText }): Validator =>
+        (text, file) =>
+          validateText(text, file, { kind: 'buildspec' }),
+    );
+  }
   return sharedValidatorPromise;
 }
 

@@ -85,7 +85,6 @@ export async function loadPipelineFile(
   const parsed = parsePipeline(text, display, file);
   if (!parsed.pipeline || !options.validate) return parsed;
   const validateText = await sharedValidator();
-  if (!validateText) return parsed;
   const diagnostics = validateText(text, display, { kind: 'pipeline' }).diagnostics.map((d) =>
     d.severity === 'error' && awsOnly(d)
       ? { ...d, severity: 'warning' as const, message: `${d.message} (needed on AWS, not for a local run)` }
@@ -102,17 +101,15 @@ function awsOnly(d: Diagnostic): boolean {
   );
 }
 
-type ValidateText = (text: string, file: string, options: { kind: string }) => { diagnostics: Diagnostic[] };
-
-async function sharedValidator(): Promise<ValidateText | undefined> {
-  try {
-    const modulePath = '../../spec/validate.js';
-    const mod = (await import(modulePath)) as { validateText?: ValidateText };
-    return mod.validateText;
-  } catch {
-    return undefined;
-  }
+async function sharedValidator(): Promise<ValidateText> {
+  return (await import('../../spec/validate.js')).validateText;
 }
+
+type ValidateText = (
+  text: string,
+  file: string,
+  options: { kind: 'pipeline' },
+) => { diagnostics: Diagnostic[] };
 
 export function parsePipeline(text: string, display: string, file?: string): LoadedPipeline {
   const lineCounter = new LineCounter();

@@ -136,18 +136,6 @@ function findBuildspec(given: string | undefined, cwd: string, srcDir: string): 
 
 /** `--remote PROJECT` runs on AWS CodeBuild; that command lives with the AWS code and receives the whole argv. */
 async function runRemote(args: string[], ctx: CliContext): Promise<number> {
-  let remote: { default: Command };
-  try {
-    const modulePath = '../../aws/codebuild/remote-build-command.js';
-    remote = (await import(modulePath)) as { default: Command };
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ERR_MODULE_NOT_FOUND' && String((err as Error).message).includes('remote-build-command')) {
-      throw new UsageError(
-        '--remote is not available in this build of conveyor (remote CodeBuild support is missing)',
-      );
-    }
-    throw err;
-  }
+  const remote = await import('../../aws/codebuild/remote-build-command.js');
   return remote.default.run(args, ctx);
 }

@@ -95,23 +95,9 @@ export type ApproveLocal = (options: {
   summary?: string;
 }) => Promise<boolean>;
 
-/** The local pipeline runner's approval hook, when that module is present in this build. */
+/** The local pipeline runner's approval hook (loaded only when a local approval is answered). */
 export async function loadLocalApprover(): Promise<ApproveLocal | undefined> {
-  const specifier = '../../build/approvals.js';
-  try {
-    const mod = (await import(specifier)) as { approveLocalAction?: ApproveLocal };
-    return mod.approveLocalAction;
-  } catch (err) {
-    const code = (err as { code?: string }).code;
-    const message = (err as Error).message ?? '';
-    if (
-      (code === 'ERR_MODULE_NOT_FOUND' || /Cannot find module|Failed to load url/.test(message)) &&
-      message.includes('approvals')
-    ) {
-      return undefined;
-    }
-    throw err;
-  }
+  return (await import('../../build/approvals.js')).approveLocalAction;
 }
 
 export function createPipelineCommand(

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import yauzl from 'yauzl';
@@ -123,6 +123,36 @@ phases:
     const list = JSON.parse(runs.stdout) as RunRecord[];
     expect(list[0]?.status).toBe('Failed');
     expect(list[0]?.diagnostics?.length).toBeGreaterThan(0);
+  });
+
+  it('the built CLI refuses exactly what `conveyor validate` refuses, and remembers only a passing buildspec', async () => {
+    // Runs dist/ (the bundle users run), where the validator is a lazily loaded chunk.
+    const dir = project(`version: 0.2
+phases:
+  build:
+    commands:
+      - echo hi
+artifacts:
+  files: ['**/*']
+  discard-paths: maybe
+`);
+    const { spawnSync } = await import('node:child_process');
+    const { distEntry } = await import('../../../src/core/paths.js');
+    const run = (...args: string[]) =>
+      spawnSync(process.execPath, [distEntry('cli/main.js'), ...args], { cwd: dir, encoding: 'utf8' });
+    const validated = run('validate', 'buildspec.yml');
+    const built = run('build');
+    const ruleLines = (text: string) => text.split('\n').filter((l) => /^buildspec\.yml:\d+:\d+ /.test(l));
+    expect(ruleLines(validated.stdout)).toEqual([expect.stringContaining('buildspec/invalid-type')]);
+    expect(ruleLines(built.stderr)).toEqual(ruleLines(validated.stdout));
+    expect(built.status).toBe(1);
+    expect(existsSync(join(dir, '.conveyor/cache/validated'))).toBe(false);
+    writeFileSync(
+      join(dir, 'buildspec.yml'),
+      'version: 0.2\nphases:\n  build:\n    commands:\n      - echo hi\n',
+    );
+    expect(run('build').status).toBe(0);
+    expect(readdirSync(join(dir, '.conveyor/cache/validated'))).toHaveLength(1);
   });
 
   it('exits 2 when there is no buildspec', async () => {
