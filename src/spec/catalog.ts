@@ -164,7 +164,10 @@ export const rules = {
   ),
   'pipeline/namespace-conflict': e('a namespace declared twice, reserved, or equal to an artifact name'),
   'pipeline/unknown-variable': e(
-    'a #{namespace.variable} reference to a namespace or variable not declared before it',
+    'a #{namespace.variable} reference to a namespace no action declares, to the namespace of an action that does not run before it (a later stage, or the same stage at the same or a later runOrder), or to a pipeline variable `variables` does not declare',
+  ),
+  'pipeline/unknown-output-variable': e(
+    'a #{namespace.variable} reference to a variable the producing action never emits: CodeCommit, CodeStarSourceConnection, S3 and ECR source actions, GitHub (version 1) and Commands (its `outputVariables`) have fixed lists, and the reserved `codepipeline` namespace has only PipelineExecutionId. An error because CodePipeline fails the consuming action at run time ("one or more variables could not be resolved"). References to CodeBuild (see cross/exported-variable), CloudFormation (stack outputs), Lambda and other providers are never reported: their variables cannot be known from the definition',
   ),
   'pipeline/action-timeout': w('timeoutInMinutes on an action type that ignores it'),
   'pipeline/v2-only': e(
@@ -195,7 +198,7 @@ export const rules = {
     'a CodeDeploy action whose input artifact cannot carry appspec.yml at its root',
   ),
   'cross/exported-variable': w(
-    'a #{namespace.variable} reference to a CodeBuild action variable its buildspec does not export',
+    'a #{namespace.variable} reference to a CodeBuild action variable its buildspec (checked in the same run) does not list in env.exported-variables. A warning, not an error: which buildspec a project runs is matched by file name, and the project may run another',
   ),
   'cross/ecs-template-artifact': e(
     'a CodeDeployToECS action whose template artifact (built by a buildspec) does not include taskdef.json / appspec.yaml',

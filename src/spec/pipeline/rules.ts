@@ -1,6 +1,7 @@
 import type { KindContext } from '../kind.js';
 import { isRecord, suggest } from '../report.js';
 import type { PathSegment } from '../source.js';
+import { CODEPIPELINE_VARIABLES, emittedVariables, variableReferences } from './output-variables.js';
 import {
   CLOUDFORMATION_ACTION_MODES,
   CLOUDFORMATION_CAPABILITIES,
@@ -249,8 +250,6 @@ function checkArtifacts(ctx: KindContext, actions: ActionInfo[]): void {
   }
 }
 
-const VARIABLE_REF = /#\{([^.}\s]+)\.([^}\s]+)\}/g;
-
 function checkNamespacesAndVariables(
   ctx: KindContext,
   pipeline: Record<string, unknown>,
@@ -280,52 +279,68 @@ function checkNamespacesAndVariables(
     if (a.namespace === 'codepipeline' || a.namespace === 'variables')
       r.report('pipeline/namespace-conflict', p, `namespace \`${a.namespace}\` is reserved by CodePipeline`);
   }
-  const pipelineVars = new Set(
-    Array.isArray(pipeline.variables)
-      ? pipeline.variables.flatMap((v) => (isRecord(v) && typeof v.name === 'string' ? [v.name] : []))
-      : [],
-  );
+  const pipelineVars = Array.isArray(pipeline.variables)
+    ? pipeline.variables.flatMap((v) => (isRecord(v) && typeof v.name === 'string' ? [v.name] : []))
+    : [];
+  const didYouMean = (key: string, names: readonly string[]) => {
+    const guess = suggest(key, names);
+    return guess ? { hint: `did you mean \`${guess}\`?` } : {};
+  };
   for (const a of actions) {
-    const check = (text: string, p: PathSegment[]) => {
-      for (const m of text.matchAll(VARIABLE_REF)) {
-        const [ref, ns, key] = m as unknown as [string, string, string];
-        if (ns === 'codepipeline' || ns === 'SecretsManager') continue;
-        if (ns === 'variables') {
-          if (!pipelineVars.has(key))
-            r.report(
-              'pipeline/unknown-variable',
-              p,
-              `${ref} names pipeline variable \`${key}\`, which \`variables\` does not declare`,
-            );
-          continue;
-        }
-        const producer = namespaces.get(ns);
-        if (!producer) {
+    for (const { ref, namespace: ns, key, path: p, occurrence } of variableReferences(a)) {
+      const here = { within: { text: ref, occurrence } };
+      if (ns === 'SecretsManager') continue;
+      if (ns === 'codepipeline') {
+        if (!CODEPIPELINE_VARIABLES.includes(key))
           r.report(
-            'pipeline/unknown-variable',
+            'pipeline/unknown-output-variable',
             p,
-            `${ref} uses namespace \`${ns}\`, which no action declares${namespaces.size ? `; declared: ${[...namespaces.keys()].join(', ')}` : ''}`,
+            `${ref} in ${label(a)} names \`${key}\`, which the reserved codepipeline namespace does not have (has: ${CODEPIPELINE_VARIABLES.join(', ')})`,
+            { ...here, ...didYouMean(key, CODEPIPELINE_VARIABLES) },
           );
-        } else if (!runsBefore(producer, a)) {
-          r.report(
-            'pipeline/unknown-variable',
-            p,
-            `${ref} in ${label(a)} reads namespace \`${ns}\` of ${label(producer)}, which does not run before it`,
-          );
-        }
+        continue;
       }
-    };
-    for (const [k, v] of Object.entries(a.configuration))
-      if (typeof v === 'string') check(v, [...a.path, 'configuration', k]);
-    const commands = Array.isArray(a.raw.commands) ? a.raw.commands : [];
-    commands.forEach((c, i) => {
-      if (typeof c === 'string') check(c, [...a.path, 'commands', i]);
-    });
-    const env = Array.isArray(a.raw.environmentVariables) ? a.raw.environmentVariables : [];
-    env.forEach((e, i) => {
-      if (isRecord(e) && typeof e.value === 'string')
-        check(e.value, [...a.path, 'environmentVariables', i, 'value']);
-    });
+      if (ns === 'variables') {
+        if (!pipelineVars.includes(key))
+          r.report(
+            'pipeline/unknown-variable',
+            p,
+            `${ref} names pipeline variable \`${key}\`, which \`variables\` does not declare${pipelineVars.length ? ` (declared: ${pipelineVars.join(', ')})` : ''}`,
+            { ...here, ...didYouMean(key, pipelineVars) },
+          );
+        continue;
+      }
+      const producer = namespaces.get(ns);
+      if (!producer) {
+        r.report(
+          'pipeline/unknown-variable',
+          p,
+          `${ref} uses namespace \`${ns}\`, which no action declares${namespaces.size ? `; declared: ${[...namespaces.keys()].join(', ')}` : ''}`,
+          { ...here, ...didYouMean(ns, [...namespaces.keys()]) },
+        );
+        continue;
+      }
+      if (!runsBefore(producer, a)) {
+        r.report(
+          'pipeline/unknown-variable',
+          p,
+          `${ref} in ${label(a)} reads namespace \`${ns}\` of ${label(producer)}, which does not run before it`,
+          here,
+        );
+        continue;
+      }
+      const emitted = emittedVariables(producer);
+      if (!emitted.known || emitted.names.includes(key)) continue;
+      const listed = emitted.names.join(', ');
+      r.report(
+        'pipeline/unknown-output-variable',
+        p,
+        emitted.by === 'declared'
+          ? `${ref} in ${label(a)} reads \`${key}\`, but ${label(producer)} is a ${producer.provider} action, which exports only the variables its \`outputVariables\` lists (${listed || 'none'})`
+          : `${ref} in ${label(a)} reads \`${key}\`, but ${label(producer)} (${producer.owner}/${producer.category}/${producer.provider}) emits only ${listed}`,
+        { ...here, ...didYouMean(key, emitted.names) },
+      );
+    }
   }
 }
 
