@@ -1,7 +1,12 @@
 import type { KindContext } from '../kind.js';
 import { isRecord, suggest } from '../report.js';
 import type { PathSegment } from '../source.js';
-import { CODEPIPELINE_VARIABLES, emittedVariables, variableReferences } from './output-variables.js';
+import {
+  CODEPIPELINE_VARIABLES,
+  emittedVariables,
+  type VariableReference,
+  variableReferences,
+} from './output-variables.js';
 import {
   CLOUDFORMATION_ACTION_MODES,
   CLOUDFORMATION_CAPABILITIES,
@@ -69,7 +74,7 @@ export function collectActions(pipeline: Record<string, unknown>, base: PathSegm
   return out;
 }
 
-const runsBefore = (a: ActionInfo, b: ActionInfo) =>
+const runsBefore = (a: Pick<ActionInfo, 'stage' | 'runOrder'>, b: Pick<ActionInfo, 'stage' | 'runOrder'>) =>
   a.stage < b.stage || (a.stage === b.stage && a.runOrder < b.runOrder);
 const label = (a: ActionInfo) => `${a.stageName}/${a.name}`;
 
@@ -250,11 +255,58 @@ function checkArtifacts(ctx: KindContext, actions: ActionInfo[]): void {
   }
 }
 
+/** Something that reads variables: an action, or a stage condition's rule (e.g. VariableCheck). */
+interface VariableConsumer {
+  label: string;
+  stage: number;
+  /** Where in its stage it runs: a beforeEntry rule before every action (0), onSuccess/onFailure after all. */
+  runOrder: number;
+  refs: VariableReference[];
+}
+
+function variableConsumers(
+  pipeline: Record<string, unknown>,
+  actions: ActionInfo[],
+  base: PathSegment[],
+): VariableConsumer[] {
+  const out: VariableConsumer[] = actions.map((a) => ({
+    label: label(a),
+    stage: a.stage,
+    runOrder: a.runOrder,
+    refs: variableReferences(a),
+  }));
+  const stages = Array.isArray(pipeline.stages) ? pipeline.stages : [];
+  stages.forEach((stage, s) => {
+    if (!isRecord(stage)) return;
+    for (const k of ['beforeEntry', 'onSuccess', 'onFailure'] as const) {
+      const block = stage[k];
+      if (!isRecord(block) || !Array.isArray(block.conditions)) continue;
+      block.conditions.forEach((c, i) => {
+        if (!isRecord(c) || !Array.isArray(c.rules)) return;
+        c.rules.forEach((rule, j) => {
+          if (!isRecord(rule)) return;
+          out.push({
+            label: `${str(stage.name) ?? `stage ${s + 1}`} ${k} rule ${str(rule.name) ?? j + 1}`,
+            stage: s,
+            runOrder: k === 'beforeEntry' ? 0 : Number.POSITIVE_INFINITY,
+            refs: variableReferences({
+              raw: rule,
+              configuration: isRecord(rule.configuration) ? rule.configuration : {},
+              path: [...base, 'stages', s, k, 'conditions', i, 'rules', j],
+            }),
+          });
+        });
+      });
+    }
+  });
+  return out;
+}
+
 function checkNamespacesAndVariables(
   ctx: KindContext,
   pipeline: Record<string, unknown>,
   actions: ActionInfo[],
-  _base: PathSegment[],
+  base: PathSegment[],
 ): void {
   const r = ctx.reporter;
   const artifactNames = new Set(actions.flatMap((a) => a.outputs));
@@ -286,8 +338,8 @@ function checkNamespacesAndVariables(
     const guess = suggest(key, names);
     return guess ? { hint: `did you mean \`${guess}\`?` } : {};
   };
-  for (const a of actions) {
-    for (const { ref, namespace: ns, key, path: p, occurrence } of variableReferences(a)) {
+  for (const a of variableConsumers(pipeline, actions, base)) {
+    for (const { ref, namespace: ns, key, path: p, occurrence } of a.refs) {
       const here = { within: { text: ref, occurrence } };
       if (ns === 'SecretsManager') continue;
       if (ns === 'codepipeline') {
@@ -295,7 +347,7 @@ function checkNamespacesAndVariables(
           r.report(
             'pipeline/unknown-output-variable',
             p,
-            `${ref} in ${label(a)} names \`${key}\`, which the reserved codepipeline namespace does not have (has: ${CODEPIPELINE_VARIABLES.join(', ')})`,
+            `${ref} in ${a.label} names \`${key}\`, which the reserved codepipeline namespace does not have (has: ${CODEPIPELINE_VARIABLES.join(', ')})`,
             { ...here, ...didYouMean(key, CODEPIPELINE_VARIABLES) },
           );
         continue;
@@ -324,7 +376,7 @@ function checkNamespacesAndVariables(
         r.report(
           'pipeline/unknown-variable',
           p,
-          `${ref} in ${label(a)} reads namespace \`${ns}\` of ${label(producer)}, which does not run before it`,
+          `${ref} in ${a.label} reads namespace \`${ns}\` of ${label(producer)}, which does not run before it`,
           here,
         );
         continue;
@@ -336,8 +388,8 @@ function checkNamespacesAndVariables(
         'pipeline/unknown-output-variable',
         p,
         emitted.by === 'declared'
-          ? `${ref} in ${label(a)} reads \`${key}\`, but ${label(producer)} is a ${producer.provider} action, which exports only the variables its \`outputVariables\` lists (${listed || 'none'})`
-          : `${ref} in ${label(a)} reads \`${key}\`, but ${label(producer)} (${producer.owner}/${producer.category}/${producer.provider}) emits only ${listed}`,
+          ? `${ref} in ${a.label} reads \`${key}\`, but ${label(producer)} is a ${producer.provider} action, which exports only the variables its \`outputVariables\` lists (${listed || 'none'})`
+          : `${ref} in ${a.label} reads \`${key}\`, but ${label(producer)} (${producer.owner}/${producer.category}/${producer.provider}) emits only ${listed}`,
         { ...here, ...didYouMean(key, emitted.names) },
       );
     }

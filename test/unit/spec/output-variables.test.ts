@@ -376,3 +376,41 @@ describe('CodeBuild exported variables across files (cross/exported-variable)', 
     expect(variableRules(pipelineWith(build, '#{NS.WHATEVER}'))).toEqual([]);
   });
 });
+
+describe('stage condition rules read variables too', () => {
+  const withCondition = (block: 'beforeEntry' | 'onSuccess', variable: string, actionNamespace?: string) => {
+    const doc = JSON.parse(pipelineWith(sources[0]![1], 'ok'));
+    const check = doc.pipeline.stages[1];
+    if (actionNamespace) check.actions[0].namespace = actionNamespace;
+    check[block] = {
+      conditions: [
+        {
+          result: block === 'beforeEntry' ? 'FAIL' : 'ROLLBACK',
+          rules: [
+            {
+              name: 'Gate',
+              ruleTypeId: { category: 'Rule', owner: 'AWS', provider: 'VariableCheck', version: '1' },
+              configuration: { Variable: variable, Value: 'main', Operator: 'EQ' },
+            },
+          ],
+        },
+      ],
+    };
+    return variableRules(JSON.stringify(doc, null, 2));
+  };
+
+  it('a VariableCheck rule is held to the producer list', () => {
+    expect(withCondition('beforeEntry', '#{NS.BranchName}')).toEqual([]);
+    const [d] = withCondition('beforeEntry', '#{NS.Branch}');
+    expect(d).toMatchObject({ ruleId: 'pipeline/unknown-output-variable' });
+    expect(d!.message).toMatch(/^#\{NS\.Branch\} in Check beforeEntry rule Gate reads `Branch`/);
+  });
+
+  it('an entry condition cannot read its own stage; an onSuccess condition can', () => {
+    const [d] = withCondition('beforeEntry', '#{Own.X}', 'Own');
+    expect(d!.message).toBe(
+      '#{Own.X} in Check beforeEntry rule Gate reads namespace `Own` of Check/Approve, which does not run before it',
+    );
+    expect(withCondition('onSuccess', '#{Own.X}', 'Own')).toEqual([]);
+  });
+});
