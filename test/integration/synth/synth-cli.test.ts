@@ -169,6 +169,26 @@ describe('conveyor synth with bad input: a clear error naming the source, nothin
     await expectNothingWritten(root);
   });
 
+  it('one broken source among several: each source keeps its own diagnostics', async () => {
+    // Sources load together in one bundle; a failure there falls back to one bundle per source.
+    const root = project({
+      'pipelines/a-good.ts': pipelineSource('a-good'),
+      'pipelines/b-typo.ts': `export default {\n  name: 'x',,\n};\n`,
+      'pipelines/c-rule.ts': pipelineSource('c-rule').replace("inputs: ['Src']", "inputs: ['Missing']"),
+      'pipelines/d-throws.ts': `const n = 1;\nif (n) throw new Error('no ROLE_ARN');\nexport default 1;\n`,
+    });
+    const r = await synth(root);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('pipelines/b-typo.ts:2:13 error synth/source cannot compile');
+    expect(r.stderr).toMatch(
+      /pipelines\/c-rule\.ts › default › stages\[1\]\S* error pipeline\/artifact-not-produced/,
+    );
+    expect(r.stderr).toContain('pipelines/d-throws.ts:2:');
+    expect(r.stderr).toContain('failed to load: no ROLE_ARN');
+    expect(r.stderr).not.toContain('a-good');
+    await expectNothingWritten(root);
+  });
+
   it('a TS source that does not compile, at its line and column', async () => {
     const root = project({ 'pipelines/typo.ts': `export default {\n  name: 'x',,\n};\n` });
     const r = await synth(root);
