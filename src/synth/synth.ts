@@ -217,6 +217,7 @@ async function checkFile(
         file: source.file,
         ...locate(source, file, exportName, [...path]),
         message: d.message,
+        ...(d.hint ? { hint: d.hint } : {}),
       });
     }
     return out;
