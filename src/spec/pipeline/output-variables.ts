@@ -62,7 +62,7 @@ export const CODEPIPELINE_VARIABLES: readonly string[] = ['PipelineExecutionId']
 /** What an action of this type emits, as far as the definition alone can tell. */
 export type EmittedVariables =
   /** `declared`: the action lists them itself (Commands `outputVariables`); `provider`: a fixed list. */
-  { known: true; names: readonly string[]; by: 'provider' | 'declared' } | { known: false; why: string };
+  { known: true; names: readonly string[]; by: 'provider' | 'declared' } | { known: false };
 
 export interface ProducerInfo {
   owner: string;
@@ -82,16 +82,9 @@ export function emittedVariables(a: ProducerInfo): EmittedVariables {
       : [];
     return { known: true, names: declared, by: 'declared' };
   }
-  switch (a.provider) {
-    case 'CodeBuild':
-      return { known: false, why: 'its buildspec decides (env.exported-variables)' };
-    case 'CloudFormation':
-      return { known: false, why: 'the stack outputs decide' };
-    case 'Lambda':
-      return { known: false, why: 'the function decides' };
-    default:
-      return { known: false, why: 'the provider does not document a fixed list' };
-  }
+  // CodeBuild (its buildspec decides), CloudFormation (the stack outputs), Lambda (the function) and
+  // every other provider: the definition cannot tell.
+  return { known: false };
 }
 
 /** `#{namespace.key}` in action configuration values, commands and environment variables. */
