@@ -18,19 +18,32 @@ type SchemaRuleId<K extends string> =
   | `${K}/invalid-type`
   | `${K}/invalid-value`;
 
+/** Who reads a kind's files decides what an unknown key costs, and so its severity. */
+type UnknownKeyReader = 'aws-ignores' | 'aws-rejects' | 'conveyor-only';
+
+const UNKNOWN_KEY: Record<UnknownKeyReader, (kind: string) => RuleInfo> = {
+  'aws-ignores': (kind) =>
+    w(
+      `a key the ${kind} format does not define; AWS ignores it, which usually means a typo or a misplaced block`,
+    ),
+  'aws-rejects': (kind) =>
+    e(`a key the ${kind} format does not define; the AWS CLI and SDK reject unknown parameters`),
+  // Only Conveyor reads these files. Skipping the key would be silent, and a misspelt safety setting
+  // (`minimumHealtyHosts`, `maxErorRate`) would fall back to its default and change how a deployment
+  // runs, so it is an error rather than a warning.
+  'conveyor-only': (kind) =>
+    e(
+      `a key the ${kind} file format does not define; only Conveyor reads these files, and skipping a misspelt key silently (e.g. \`minimumHealtyHosts\`) would change how a deployment runs, so this is an error`,
+    ),
+};
+
 const schemaRules = <K extends string>(
   kind: K,
-  unknownKeySeverity: 'error' | 'warning',
+  unknownKeys: UnknownKeyReader,
 ): Record<SchemaRuleId<K>, RuleInfo> =>
   ({
     [`${kind}/missing-key`]: e(`a key the ${kind} schema requires is missing (points at the parent mapping)`),
-    [`${kind}/unknown-key`]: {
-      severity: unknownKeySeverity,
-      description:
-        unknownKeySeverity === 'warning'
-          ? `a key the ${kind} format does not define; AWS ignores it, which usually means a typo or a misplaced block`
-          : `a key the ${kind} format does not define; the AWS CLI and SDK reject unknown parameters`,
-    },
+    [`${kind}/unknown-key`]: UNKNOWN_KEY[unknownKeys](kind),
     [`${kind}/invalid-type`]: e(`a value of the wrong type (e.g. a mapping where ${kind} wants a string)`),
     [`${kind}/invalid-value`]: e(
       'a value outside what the schema allows: enum, pattern, length, range, list size',
@@ -59,7 +72,7 @@ export const rules = {
   'internal/rule-crash': e('a rule crashed on this input: a bug in Conveyor, reported instead of lost'),
 
   // ------------------------------------------------------------------ buildspec
-  ...schemaRules('buildspec', 'warning'),
+  ...schemaRules('buildspec', 'aws-ignores'),
   'buildspec/quoted-version': w(
     '`version` is a quoted string in a batch buildspec; batch builds need the number 0.2',
   ),
@@ -95,7 +108,7 @@ export const rules = {
   'buildspec/report-group-limit': e('more report groups than a project may have (5)'),
 
   // ------------------------------------------------------------------ appspec
-  ...schemaRules('appspec', 'warning'),
+  ...schemaRules('appspec', 'aws-ignores'),
   'appspec/version': e('`version` missing or not 0.0'),
   'appspec/version-format': w('`version` is 0 in value but not written 0.0 (e.g. the JSON integer 0)'),
   'appspec/quoted-version': w(
@@ -141,7 +154,7 @@ export const rules = {
   'appspec/yaml11-boolean': w('an unquoted yes/no/on/off value that YAML 1.1 parsers read as a boolean'),
 
   // ------------------------------------------------------------------ pipeline
-  ...schemaRules('pipeline', 'error'),
+  ...schemaRules('pipeline', 'aws-rejects'),
   'pipeline/min-stages': e('fewer than 2 stages'),
   'pipeline/action-limit': e('more than 500 actions in the pipeline'),
   'pipeline/artifact-store': e(
@@ -164,7 +177,10 @@ export const rules = {
   ),
   'pipeline/namespace-conflict': e('a namespace declared twice, reserved, or equal to an artifact name'),
   'pipeline/unknown-variable': e(
-    'a #{namespace.variable} reference to a namespace or variable not declared before it',
+    'a #{namespace.variable} reference to a namespace no action declares, to the namespace of an action that does not run before it (a later stage, or the same stage at the same or a later runOrder), or to a pipeline variable `variables` does not declare',
+  ),
+  'pipeline/unknown-output-variable': e(
+    'a #{namespace.variable} reference to a variable the producing action never emits: CodeCommit, CodeStarSourceConnection, S3 and ECR source actions, GitHub (version 1) and Commands (its `outputVariables`) have fixed lists, and the reserved `codepipeline` namespace has only PipelineExecutionId. An error because CodePipeline fails the consuming action at run time ("one or more variables could not be resolved"). References to CodeBuild (see cross/exported-variable), CloudFormation (stack outputs), Lambda and other providers are never reported: their variables cannot be known from the definition',
   ),
   'pipeline/action-timeout': w('timeoutInMinutes on an action type that ignores it'),
   'pipeline/v2-only': e(
@@ -182,7 +198,7 @@ export const rules = {
   ),
 
   // ------------------------------------------------------------------ deployment group
-  ...schemaRules('deployment-group', 'error'),
+  ...schemaRules('deployment-group', 'conveyor-only'),
   'deployment-group/rollback-hook-missing': e(
     'a rollback hook script (rollback.hooks) that does not exist relative to the group file',
   ),
@@ -195,7 +211,7 @@ export const rules = {
     'a CodeDeploy action whose input artifact cannot carry appspec.yml at its root',
   ),
   'cross/exported-variable': w(
-    'a #{namespace.variable} reference to a CodeBuild action variable its buildspec does not export',
+    'a #{namespace.variable} reference to a CodeBuild action variable its buildspec (checked in the same run) does not list in env.exported-variables. A warning, not an error: which buildspec a project runs is matched by file name, and the project may run another',
   ),
   'cross/ecs-template-artifact': e(
     'a CodeDeployToECS action whose template artifact (built by a buildspec) does not include taskdef.json / appspec.yaml',

@@ -2,8 +2,9 @@ import { basename } from 'node:path';
 import { rules } from './catalog.js';
 import type { Diagnostic } from './diagnostics.js';
 import type { DocumentKind } from './kind.js';
+import { variableReferences } from './pipeline/output-variables.js';
 import { type ActionInfo, collectActions } from './pipeline/rules.js';
-import { isRecord } from './report.js';
+import { isRecord, locateWithin, suggest } from './report.js';
 import type { ParsedSource, PathSegment } from './source.js';
 
 export interface CheckedDocument {
@@ -25,8 +26,11 @@ function at(
   path: PathSegment[],
   message: string,
   hint?: string,
+  within?: { text: string; occurrence: number },
 ): Diagnostic {
-  const pos = doc.source.locate(path);
+  const pos = within
+    ? locateWithin(doc.source, path, within.text, within.occurrence)
+    : doc.source.locate(path);
   return {
     ruleId,
     severity: rules[ruleId].severity,
@@ -243,8 +247,6 @@ function checkEcsTemplates(
   }
 }
 
-const VARIABLE_REF = /#\{([^.}\s]+)\.([^}\s]+)\}/g;
-
 /** `#{BuildVariables.X}` must name a variable the CodeBuild action's buildspec exports. */
 function checkExportedVariables(
   doc: CheckedDocument,
@@ -262,21 +264,20 @@ function checkExportedVariables(
   }
   if (exportedBy.size === 0) return;
   for (const a of actions) {
-    for (const [key, value] of Object.entries(a.configuration)) {
-      if (typeof value !== 'string') continue;
-      for (const m of value.matchAll(VARIABLE_REF)) {
-        const producer = exportedBy.get(m[1]!);
-        if (!producer || producer.names.includes(m[2]!)) continue;
-        out.push(
-          at(
-            doc,
-            'cross/exported-variable',
-            [...a.path, 'configuration', key],
-            `${m[0]} in ${a.stageName}/${a.name} reads \`${m[2]}\`, which ${producer.spec.file} does not list in env.exported-variables (has: ${producer.names.join(', ') || 'none'})`,
-            `add ${m[2]} to env.exported-variables`,
-          ),
-        );
-      }
+    for (const { ref, namespace, key, path, occurrence } of variableReferences(a)) {
+      const producer = exportedBy.get(namespace);
+      if (!producer || producer.names.includes(key)) continue;
+      const guess = suggest(key, producer.names);
+      out.push(
+        at(
+          doc,
+          'cross/exported-variable',
+          path,
+          `${ref} in ${a.stageName}/${a.name} reads \`${key}\`, which ${producer.spec.file} does not list in env.exported-variables (has: ${producer.names.join(', ') || 'none'})`,
+          guess ? `did you mean \`${guess}\`?` : `add ${key} to env.exported-variables`,
+          { text: ref, occurrence },
+        ),
+      );
     }
   }
 }

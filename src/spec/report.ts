@@ -1,11 +1,13 @@
 import { type RuleId, rules } from './catalog.js';
 import type { Diagnostic } from './diagnostics.js';
-import type { ParsedSource, PathSegment } from './source.js';
+import type { ParsedSource, PathSegment, SourcePosition } from './source.js';
 
 export interface ReportOptions {
   /** Point at the key rather than the value (unknown keys, duplicate names). */
   part?: 'key' | 'value';
   hint?: string;
+  /** Point at this text inside the string at the path (its `occurrence`-th appearance), not the whole string. */
+  within?: { text: string; occurrence?: number };
 }
 
 /** Collects diagnostics for one file; positions come from the parsed source, severity from the rule catalog. */
@@ -16,7 +18,9 @@ export class Reporter {
   constructor(readonly source: ParsedSource) {}
 
   report(ruleId: RuleId, path: readonly PathSegment[], message: string, opts: ReportOptions = {}): void {
-    const pos = this.source.locate(path, opts.part);
+    const pos = opts.within
+      ? locateWithin(this.source, path, opts.within.text, opts.within.occurrence)
+      : this.source.locate(path, opts.part);
     const d: Diagnostic = {
       ruleId,
       severity: rules[ruleId].severity,
@@ -31,6 +35,31 @@ export class Reporter {
     this.diagnostics.push(d);
     this.paths.set(d, path);
   }
+}
+
+/**
+ * Where `needle` is written inside the scalar at `path`: the scalar's position moved to the needle, found
+ * in the text as written (quotes and escapes included). Falls back to the whole scalar when the needle is
+ * not written literally (e.g. escaped characters inside it, or a folded block scalar).
+ */
+export function locateWithin(
+  source: ParsedSource,
+  path: readonly PathSegment[],
+  needle: string,
+  occurrence = 0,
+): SourcePosition {
+  const whole = source.locate(path);
+  const raw = source.scalarStyle(path)?.text;
+  if (raw === undefined || needle === '' || needle.includes('\n')) return whole;
+  let at = -1;
+  for (let i = 0; i <= occurrence; i++) {
+    at = raw.indexOf(needle, at + 1);
+    if (at < 0) return whole;
+  }
+  const before = raw.slice(0, at).split('\n');
+  const line = whole.line + before.length - 1;
+  const col = before.length === 1 ? whole.col + at : before[before.length - 1]!.length + 1;
+  return { line, col, endLine: line, endCol: col + needle.length };
 }
 
 /** `phases.build.commands[1]`, or `the top level` for the root. */

@@ -124,6 +124,16 @@ export function reportSchemaErrors(
   }
 }
 
+/**
+ * What happens to an unknown key, said in the message. AWS silently ignores unknown buildspec and
+ * appspec keys; the AWS CLI rejects unknown pipeline parameters (the message needs no aside); only
+ * Conveyor reads deployment-group files.
+ */
+const UNKNOWN_KEY_CONSEQUENCE: Record<string, string> = {
+  pipeline: '',
+  'deployment-group': ' (not a key Conveyor knows: probably a typo)',
+};
+
 function reportOne(e: ErrorObject, path: PathSegment[], reporter: Reporter, opts: SchemaReportOptions): void {
   const p = opts.prefix;
   const data = e.data;
@@ -142,7 +152,7 @@ function reportOne(e: ErrorObject, path: PathSegment[], reporter: Reporter, opts
       const special = opts.explainUnknownKey?.(keyPath, key);
       const allowed = Object.keys((parent.properties as Record<string, unknown> | undefined) ?? {});
       const guess = suggest(key, allowed);
-      const ignored = p === 'pipeline' ? '' : ' (AWS ignores it)';
+      const ignored = UNKNOWN_KEY_CONSEQUENCE[p] ?? ' (AWS ignores it)';
       const message =
         special?.message ??
         `unknown key \`${key}\` ${path.length === 0 ? 'at the top level' : `in ${where(path)}`}${ignored}; allowed keys: ${allowed.join(', ') || 'none'}`;

@@ -31,6 +31,8 @@ export interface SynthDiagnostic {
   /** For TS sources: the export and the path inside the document, e.g. `default › stages[2].actions[0]`. */
   where?: string;
   message: string;
+  /** The validator's suggestion (`did you mean ...`), when it has one. */
+  hint?: string;
 }
 
 export interface PlannedFile extends EmittedFile {
@@ -46,7 +48,7 @@ export interface SynthPlan {
 
 export function formatSynthDiagnostic(d: SynthDiagnostic): string {
   const at = d.where ? `${d.file} › ${d.where}` : `${d.file}:${d.line}:${d.col}`;
-  return `${at} ${d.severity} ${d.ruleId} ${d.message}`;
+  return `${at} ${d.severity} ${d.ruleId} ${d.message}${d.hint ? ` (${d.hint})` : ''}`;
 }
 
 export function hasSynthErrors(plan: SynthPlan): boolean {
@@ -216,6 +218,7 @@ async function checkFile(
         file: source.file,
         ...locate(source, file, exportName, [...path]),
         message: d.message,
+        ...(d.hint ? { hint: d.hint } : {}),
       });
     }
     return out;
@@ -230,6 +233,7 @@ async function checkFile(
         line: d.line,
         col: d.col,
         message: d.message,
+        ...(d.hint ? { hint: d.hint } : {}),
       });
     } else {
       const segments = d.line > 0 ? pathAt(file.text, d.line, d.col) : [];
@@ -239,6 +243,7 @@ async function checkFile(
         file: source.file,
         ...locate(source, file, exportName, segments),
         message: d.message,
+        ...(d.hint ? { hint: d.hint } : {}),
       });
     }
   }
@@ -271,6 +276,7 @@ function crossFileChecks(planned: PlannedFile[], sources: Source[]): SynthDiagno
         file: source.file,
         ...locate(source, file, exportName, segments),
         message: d.message,
+        ...(d.hint ? { hint: d.hint } : {}),
       });
     }
   }

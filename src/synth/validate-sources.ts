@@ -119,6 +119,7 @@ export async function validateWithSources(
     col: d.col,
     ...(d.where ? { where: d.where } : {}),
     message: d.message,
+    ...(d.hint ? { hint: d.hint } : {}),
   }));
   return {
     files: [...documents.files, ...tsSources.values()],

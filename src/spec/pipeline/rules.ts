@@ -2,6 +2,12 @@ import type { KindContext } from '../kind.js';
 import { isRecord, suggest } from '../report.js';
 import type { PathSegment } from '../source.js';
 import {
+  CODEPIPELINE_VARIABLES,
+  emittedVariables,
+  type VariableReference,
+  variableReferences,
+} from './output-variables.js';
+import {
   CLOUDFORMATION_ACTION_MODES,
   CLOUDFORMATION_CAPABILITIES,
   CLOUDFORMATION_CONDITIONAL,
@@ -68,7 +74,7 @@ export function collectActions(pipeline: Record<string, unknown>, base: PathSegm
   return out;
 }
 
-const runsBefore = (a: ActionInfo, b: ActionInfo) =>
+const runsBefore = (a: Pick<ActionInfo, 'stage' | 'runOrder'>, b: Pick<ActionInfo, 'stage' | 'runOrder'>) =>
   a.stage < b.stage || (a.stage === b.stage && a.runOrder < b.runOrder);
 const label = (a: ActionInfo) => `${a.stageName}/${a.name}`;
 
@@ -249,13 +255,58 @@ function checkArtifacts(ctx: KindContext, actions: ActionInfo[]): void {
   }
 }
 
-const VARIABLE_REF = /#\{([^.}\s]+)\.([^}\s]+)\}/g;
+/** Something that reads variables: an action, or a stage condition's rule (e.g. VariableCheck). */
+interface VariableConsumer {
+  label: string;
+  stage: number;
+  /** Where in its stage it runs: a beforeEntry rule before every action (0), onSuccess/onFailure after all. */
+  runOrder: number;
+  refs: VariableReference[];
+}
+
+function variableConsumers(
+  pipeline: Record<string, unknown>,
+  actions: ActionInfo[],
+  base: PathSegment[],
+): VariableConsumer[] {
+  const out: VariableConsumer[] = actions.map((a) => ({
+    label: label(a),
+    stage: a.stage,
+    runOrder: a.runOrder,
+    refs: variableReferences(a),
+  }));
+  const stages = Array.isArray(pipeline.stages) ? pipeline.stages : [];
+  stages.forEach((stage, s) => {
+    if (!isRecord(stage)) return;
+    for (const k of ['beforeEntry', 'onSuccess', 'onFailure'] as const) {
+      const block = stage[k];
+      if (!isRecord(block) || !Array.isArray(block.conditions)) continue;
+      block.conditions.forEach((c, i) => {
+        if (!isRecord(c) || !Array.isArray(c.rules)) return;
+        c.rules.forEach((rule, j) => {
+          if (!isRecord(rule)) return;
+          out.push({
+            label: `${str(stage.name) ?? `stage ${s + 1}`} ${k} rule ${str(rule.name) ?? j + 1}`,
+            stage: s,
+            runOrder: k === 'beforeEntry' ? 0 : Number.POSITIVE_INFINITY,
+            refs: variableReferences({
+              raw: rule,
+              configuration: isRecord(rule.configuration) ? rule.configuration : {},
+              path: [...base, 'stages', s, k, 'conditions', i, 'rules', j],
+            }),
+          });
+        });
+      });
+    }
+  });
+  return out;
+}
 
 function checkNamespacesAndVariables(
   ctx: KindContext,
   pipeline: Record<string, unknown>,
   actions: ActionInfo[],
-  _base: PathSegment[],
+  base: PathSegment[],
 ): void {
   const r = ctx.reporter;
   const artifactNames = new Set(actions.flatMap((a) => a.outputs));
@@ -280,52 +331,68 @@ function checkNamespacesAndVariables(
     if (a.namespace === 'codepipeline' || a.namespace === 'variables')
       r.report('pipeline/namespace-conflict', p, `namespace \`${a.namespace}\` is reserved by CodePipeline`);
   }
-  const pipelineVars = new Set(
-    Array.isArray(pipeline.variables)
-      ? pipeline.variables.flatMap((v) => (isRecord(v) && typeof v.name === 'string' ? [v.name] : []))
-      : [],
-  );
-  for (const a of actions) {
-    const check = (text: string, p: PathSegment[]) => {
-      for (const m of text.matchAll(VARIABLE_REF)) {
-        const [ref, ns, key] = m as unknown as [string, string, string];
-        if (ns === 'codepipeline' || ns === 'SecretsManager') continue;
-        if (ns === 'variables') {
-          if (!pipelineVars.has(key))
-            r.report(
-              'pipeline/unknown-variable',
-              p,
-              `${ref} names pipeline variable \`${key}\`, which \`variables\` does not declare`,
-            );
-          continue;
-        }
-        const producer = namespaces.get(ns);
-        if (!producer) {
+  const pipelineVars = Array.isArray(pipeline.variables)
+    ? pipeline.variables.flatMap((v) => (isRecord(v) && typeof v.name === 'string' ? [v.name] : []))
+    : [];
+  const didYouMean = (key: string, names: readonly string[]) => {
+    const guess = suggest(key, names);
+    return guess ? { hint: `did you mean \`${guess}\`?` } : {};
+  };
+  for (const a of variableConsumers(pipeline, actions, base)) {
+    for (const { ref, namespace: ns, key, path: p, occurrence } of a.refs) {
+      const here = { within: { text: ref, occurrence } };
+      if (ns === 'SecretsManager') continue;
+      if (ns === 'codepipeline') {
+        if (!CODEPIPELINE_VARIABLES.includes(key))
           r.report(
-            'pipeline/unknown-variable',
+            'pipeline/unknown-output-variable',
             p,
-            `${ref} uses namespace \`${ns}\`, which no action declares${namespaces.size ? `; declared: ${[...namespaces.keys()].join(', ')}` : ''}`,
+            `${ref} in ${a.label} names \`${key}\`, which the reserved codepipeline namespace does not have (has: ${CODEPIPELINE_VARIABLES.join(', ')})`,
+            { ...here, ...didYouMean(key, CODEPIPELINE_VARIABLES) },
           );
-        } else if (!runsBefore(producer, a)) {
-          r.report(
-            'pipeline/unknown-variable',
-            p,
-            `${ref} in ${label(a)} reads namespace \`${ns}\` of ${label(producer)}, which does not run before it`,
-          );
-        }
+        continue;
       }
-    };
-    for (const [k, v] of Object.entries(a.configuration))
-      if (typeof v === 'string') check(v, [...a.path, 'configuration', k]);
-    const commands = Array.isArray(a.raw.commands) ? a.raw.commands : [];
-    commands.forEach((c, i) => {
-      if (typeof c === 'string') check(c, [...a.path, 'commands', i]);
-    });
-    const env = Array.isArray(a.raw.environmentVariables) ? a.raw.environmentVariables : [];
-    env.forEach((e, i) => {
-      if (isRecord(e) && typeof e.value === 'string')
-        check(e.value, [...a.path, 'environmentVariables', i, 'value']);
-    });
+      if (ns === 'variables') {
+        if (!pipelineVars.includes(key))
+          r.report(
+            'pipeline/unknown-variable',
+            p,
+            `${ref} names pipeline variable \`${key}\`, which \`variables\` does not declare${pipelineVars.length ? ` (declared: ${pipelineVars.join(', ')})` : ''}`,
+            { ...here, ...didYouMean(key, pipelineVars) },
+          );
+        continue;
+      }
+      const producer = namespaces.get(ns);
+      if (!producer) {
+        r.report(
+          'pipeline/unknown-variable',
+          p,
+          `${ref} uses namespace \`${ns}\`, which no action declares${namespaces.size ? `; declared: ${[...namespaces.keys()].join(', ')}` : ''}`,
+          { ...here, ...didYouMean(ns, [...namespaces.keys()]) },
+        );
+        continue;
+      }
+      if (!runsBefore(producer, a)) {
+        r.report(
+          'pipeline/unknown-variable',
+          p,
+          `${ref} in ${a.label} reads namespace \`${ns}\` of ${label(producer)}, which does not run before it`,
+          here,
+        );
+        continue;
+      }
+      const emitted = emittedVariables(producer);
+      if (!emitted.known || emitted.names.includes(key)) continue;
+      const listed = emitted.names.join(', ');
+      r.report(
+        'pipeline/unknown-output-variable',
+        p,
+        emitted.by === 'declared'
+          ? `${ref} in ${a.label} reads \`${key}\`, but ${label(producer)} is a ${producer.provider} action, which exports only the variables its \`outputVariables\` lists (${listed || 'none'})`
+          : `${ref} in ${a.label} reads \`${key}\`, but ${label(producer)} (${producer.owner}/${producer.category}/${producer.provider}) emits only ${listed}`,
+        { ...here, ...didYouMean(key, emitted.names) },
+      );
+    }
   }
 }
 

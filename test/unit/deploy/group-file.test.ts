@@ -43,7 +43,7 @@ describe('deployment group file', () => {
       ).split('\n'),
     ).toEqual([
       'group.yml:5:20 error deployment-group/invalid-value `codedeploy.computePlatform` is the string "Serverr"; allowed: Server, ECS, Lambda',
-      'group.yml:6:3 error deployment-group/unknown-key unknown key `regoin` in `codedeploy` (AWS ignores it); allowed keys: applicationName, deploymentGroupName, region, computePlatform, revision, description, pollSeconds',
+      'group.yml:6:3 error deployment-group/unknown-key unknown key `regoin` in `codedeploy` (not a key Conveyor knows: probably a typo); allowed keys: applicationName, deploymentGroupName, region, computePlatform, revision, description, pollSeconds',
       'group.yml:8:70 error deployment-group/invalid-value `codedeploy.revision.s3.bundleType` is the string "rar"; allowed: zip, tar, tgz, YAML, JSON',
     ]);
     expect(check(`${CD}  pollSeconds: 0\n`)).toMatch(/^group\.yml:5:16 error .*pollSeconds/);

@@ -11,7 +11,9 @@ import { runCli } from '../../../src/cli/run-cli.js';
 const root = join(import.meta.dirname, '../../..');
 const fixtures = join(root, 'test/fixtures');
 
-const cases = ['buildspec', 'appspec', 'pipeline'].flatMap((kind) =>
+const KINDS = ['buildspec', 'appspec', 'pipeline', 'deployment-group'];
+
+const cases = KINDS.flatMap((kind) =>
   (['ok', 'err'] as const).flatMap((verdict) => {
     const dir = join(fixtures, kind, verdict);
     if (!existsSync(dir)) return [];
@@ -35,7 +37,7 @@ async function validate(args: string[]) {
 
 describe('golden fixtures', () => {
   it('has cases for every kind and verdict', () => {
-    for (const kind of ['buildspec', 'appspec', 'pipeline'])
+    for (const kind of KINDS)
       for (const verdict of ['ok', 'err'])
         expect(cases.some((c) => c.kind === kind && c.verdict === verdict)).toBe(true);
   });
