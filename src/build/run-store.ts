@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errorMessage } from '../core/errors.js';
@@ -137,10 +138,23 @@ export async function readRunRecord(
   if (!record || typeof record !== 'object' || typeof (record as RunRecord).id !== 'string') {
     return { unreadable: 'not a run record (no run id)', path };
   }
-  return { record: withLiveness(record as RunRecord) };
+  return { record: withLiveness(record as RunRecord, join(runsDir(root), id)) };
 }
 
-function withLiveness(record: RunRecord): RunRecord {
+/** Beside a Queued record: the pid of the process started to run it (a git hook queues, then starts it). */
+export const QUEUED_RUN_PID_FILE = 'queued-run.pid';
+
+function queuedRunAlive(runDir: string): boolean {
+  try {
+    const pid = Number(readFileSync(join(runDir, QUEUED_RUN_PID_FILE), 'utf8'));
+    return Number.isInteger(pid) && pid > 0 && processAlive(pid);
+  } catch {
+    return false;
+  }
+}
+
+function withLiveness(record: RunRecord, runDir: string): RunRecord {
+  if (record.status === 'Queued' && !processAlive(record.pid) && queuedRunAlive(runDir)) return record;
   if ((record.status === 'InProgress' || record.status === 'Queued') && !processAlive(record.pid)) {
     return {
       ...record,

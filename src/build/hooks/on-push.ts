@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cleanGitEnv, git } from '../git.js';
 import { displayPath, listPipelineFiles, loadPipelineFile } from '../pipeline/load.js';
 import type { PipelineDeclaration } from '../pipeline/model.js';
-import { newRunId, type RunRecord, readRunRecord, writeRun } from '../run-store.js';
+import { newRunId, QUEUED_RUN_PID_FILE, type RunRecord, writeRun } from '../run-store.js';
 import type { HookKind } from './install.js';
 import { matchPush, type RefUpdate, zeroSha } from './triggers.js';
 
@@ -131,13 +131,11 @@ export async function handlePush(options: {
         });
         if (!options.wait) child.unref();
         if (child.pid === undefined) throw new Error('spawn failed');
-        // The run process rewrites this record within moments; until then it is Queued under the run's own pid.
-        // A run that fails at once can have written its final record already (seen under load): never overwrite
-        // that with Queued, which would then read as Abandoned once the run's process is gone.
-        const current = await readRunRecord(options.project, runId);
-        if ('record' in current && current.record.status === 'Queued' && current.record.pid === process.pid) {
-          await writeRun(options.project, { ...queued, pid: child.pid });
-        }
+        // From here on only the run process writes its record (it rewrites it within moments). Until it does,
+        // the record is Queued under this hook's pid, which ends soon: the run's pid, kept beside the record,
+        // keeps it Queued rather than Abandoned. Rewriting the record here instead raced with a run that
+        // fails at once and had already written its final record (seen under load).
+        await writeFile(join(runDir, QUEUED_RUN_PID_FILE), String(child.pid));
         outcomes.push({ ...base, started: true, runId, ...(options.wait ? { exitCode: await exited } : {}) });
       } catch (err) {
         await writeRun(options.project, {
