@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, rmSync, type WriteStream } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import type { Clock } from '../core/clock.js';
@@ -100,7 +100,7 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
   const runId = options.runId ?? newRunId('build', startedAt);
   const runDir = join(root, '.conveyor', 'runs', runId);
   const outDir = resolve(options.outDir ?? join(runDir, 'artifacts'));
-  await mkdir(runDir, { recursive: true });
+  mkdirSync(runDir, { recursive: true });
   const logPath = join(runDir, 'build.log');
   const log = createWriteStream(logPath, { flags: 'a' });
   // Output of a stray process after the build ended must not take the whole process down.
@@ -504,7 +504,7 @@ async function runAttempt(ctx: AttemptContext): Promise<AttemptOutcome> {
     options.signal?.removeEventListener('abort', onAbort);
     await session.kill(200);
     // The driver and command files are scratch: every command is in the log.
-    await rm(join(ctx.runDir, 'shell'), { recursive: true, force: true });
+    rmSync(join(ctx.runDir, 'shell'), { recursive: true, force: true });
   }
   if (interrupted) {
     return {

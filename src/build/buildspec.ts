@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { statSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFileSync, statSync } from 'node:fs';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Diagnostic } from '../spec/diagnostics.js';
@@ -76,7 +76,7 @@ export async function loadBuildspecFile(
 ): Promise<LoadedBuildspec> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = readFileSync(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     return {
@@ -112,9 +112,7 @@ export async function parseBuildspec(
   options: ParseOptions = {},
 ): Promise<LoadedBuildspec> {
   const stamp = options.validatedCacheDir ? validatedStamp(text) : undefined;
-  const cached = stamp
-    ? await readFile(join(options.validatedCacheDir!, `${stamp}.json`), 'utf8').catch(() => undefined)
-    : undefined;
+  const cached = stamp ? readIfPresent(join(options.validatedCacheDir!, `${stamp}.json`)) : undefined;
   if (cached) {
     // Parsed and validated before: no YAML parser or validator to load (start-up time is build overhead).
     const { plan, diagnostics } = JSON.parse(cached) as { plan: BuildPlan; diagnostics: Diagnostic[] };
@@ -136,6 +134,15 @@ export async function parseBuildspec(
     await rename(tmp, join(options.validatedCacheDir!, `${stamp}.json`));
   }
   return result;
+}
+
+/** A small file read synchronously (no thread-pool round trip on the way to the first command). */
+function readIfPresent(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 function validatedStamp(text: string): string | undefined {

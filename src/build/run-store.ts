@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errorMessage } from '../core/errors.js';
 import { processAlive } from '../core/process.js';
 import type { Diagnostic } from '../spec/diagnostics.js';
-import { lock } from './lock.js';
+import { withLockSync } from './lock.js';
 
 /**
  * Run history under `.conveyor/runs/<id>/`: `run.json` (the record, rewritten atomically as the run progresses) beside
@@ -102,12 +102,27 @@ export function newRunId(kind: 'build' | 'pipeline', now: number): string {
   return `${kind === 'build' ? 'b' : 'p'}-${stamp}-${randomBytes(3).toString('hex')}`;
 }
 
+/** Run folders this process has made: a record is rewritten at every phase, the folder made once. */
+const madeRunDirs = new Set<string>();
+
+/**
+ * Replaces the run's record atomically (temporary file, then rename). Synchronous on purpose: a record
+ * is a few hundred bytes, written at every phase of a build, and three thread-pool round trips per
+ * write cost more than the write (start-up and phase changes are build overhead users wait for).
+ */
 export async function writeRun(root: string, record: RunRecord): Promise<void> {
+  writeRunSync(root, record);
+}
+
+export function writeRunSync(root: string, record: RunRecord): void {
   const dir = join(runsDir(root), record.id);
-  await mkdir(dir, { recursive: true });
+  if (!madeRunDirs.has(dir)) {
+    mkdirSync(dir, { recursive: true });
+    madeRunDirs.add(dir);
+  }
   const tmp = join(dir, `run.json.${process.pid}.${randomBytes(3).toString('hex')}.tmp`);
-  await writeFile(tmp, `${JSON.stringify(record, null, 2)}\n`);
-  await rename(tmp, join(dir, 'run.json'));
+  writeFileSync(tmp, `${JSON.stringify(record, null, 2)}\n`);
+  renameSync(tmp, join(dir, 'run.json'));
 }
 
 export async function readRun(root: string, id: string): Promise<RunRecord | undefined> {
@@ -187,21 +202,19 @@ export async function listRuns(root: string): Promise<RunRecord[]> {
 /** CODEBUILD_BUILD_NUMBER: one counter per project, kept in `.conveyor/build-numbers.json`. */
 export async function nextBuildNumber(root: string, project: string): Promise<number> {
   const dir = join(root, '.conveyor');
-  await mkdir(dir, { recursive: true });
-  const held = await lock(join(dir, 'locks', 'build-numbers'));
-  try {
+  mkdirSync(dir, { recursive: true });
+  // A few bytes under a lock held for well under a millisecond: synchronous (see writeRun).
+  return withLockSync(join(dir, 'locks', 'build-numbers'), () => {
     const file = join(dir, 'build-numbers.json');
     let numbers: Record<string, number> = {};
     try {
-      numbers = JSON.parse(await readFile(file, 'utf8')) as Record<string, number>;
+      numbers = JSON.parse(readFileSync(file, 'utf8')) as Record<string, number>;
     } catch {
       numbers = {};
     }
     const next = (numbers[project] ?? 0) + 1;
     numbers[project] = next;
-    await writeFile(file, `${JSON.stringify(numbers, null, 2)}\n`);
+    writeFileSync(file, `${JSON.stringify(numbers, null, 2)}\n`);
     return next;
-  } finally {
-    await held.release();
-  }
+  });
 }

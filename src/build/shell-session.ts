@@ -1,7 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, writeFileSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
@@ -78,10 +77,11 @@ export class ShellSession {
   }
 
   private async start(): Promise<void> {
-    await mkdir(this.options.workDir, { recursive: true });
+    // Synchronous: a folder and a few bytes, before anything can run (start-up is build overhead).
+    mkdirSync(this.options.workDir, { recursive: true });
     const driver = join(this.options.workDir, 'driver.sh');
     const marker = this.nonce;
-    await writeFile(
+    writeFileSync(
       driver,
       [
         'exec 2>&1',
