@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createProgress } from '../../../src/cli/deploy-progress.js';
+import { createProgress, LiveBlock } from '../../../src/cli/deploy-progress.js';
 import type { LedgerEvent } from '../../../src/deploy/events.js';
 import { reduce } from '../../../src/deploy/state.js';
 import { planDeployment } from '../../../src/deploy/strategies/plan.js';
@@ -77,5 +77,48 @@ describe('deploy progress', () => {
     const lines = run(false, true).trim().split('\n');
     expect(lines).toHaveLength(events.length);
     expect(JSON.parse(lines[4]!)).toMatchObject({ type: 'traffic', table: { canaryWeight: 25 } });
+  });
+});
+
+describe('live block', () => {
+  function terminal(columns: number) {
+    const listeners: (() => void)[] = [];
+    const t = {
+      isTTY: true,
+      columns,
+      text: '',
+      write: (s: string) => (t.text += s),
+      on: (_: 'resize', fn: () => void) => listeners.push(fn),
+      off: () => listeners.splice(0),
+      resize(cols: number) {
+        t.columns = cols;
+        for (const fn of listeners) fn();
+      },
+    };
+    return t;
+  }
+
+  it('cuts lines to the terminal width and clears exactly the rows it drew', () => {
+    const t = terminal(20);
+    const block = new LiveBlock(t);
+    block.draw(['short', 'x'.repeat(30)]);
+    expect(t.text).toBe(`short\n${'x'.repeat(18)}…\n`);
+    t.text = '';
+    block.draw(['one'], 'a permanent line');
+    expect(t.text).toBe('\x1b[2A\x1b[Ja permanent line\none\n');
+  });
+
+  it('after a narrowing resize, counts the wrapped rows of the old frame before redrawing it narrower', () => {
+    const t = terminal(20);
+    const block = new LiveBlock(t);
+    block.draw(['y'.repeat(25), 'ok']);
+    t.text = '';
+    t.resize(10);
+    // The 19-column line now wraps onto 2 rows of a 10-column terminal: 3 rows in all.
+    expect(t.text).toBe(`\x1b[3A\x1b[J${'y'.repeat(8)}…\nok\n`);
+    block.close(true);
+    t.text = '';
+    t.resize(40);
+    expect(t.text).toBe('');
   });
 });
