@@ -17,7 +17,7 @@ import { type RunRecord, readRunRecord, runsDir } from './run-store.js';
 export const DEFAULT_KEEP = 50;
 
 export interface PruneOptions {
-  /** How many of the newest runs to keep; undefined: age alone decides (with `olderThanMs`). */
+  /** How many of the newest runs to keep; undefined: age alone decides (with neither: every unprotected run goes). */
   keep?: number;
   /** Only runs started more than this long before `now` are removed. */
   olderThanMs?: number;

@@ -84,6 +84,7 @@ function clock(at: number): string {
 /** An output stream that may be a terminal: its width, and its resize notifications (process.stdout has both). */
 export interface TerminalStream extends OutputStream {
   columns?: number;
+  rows?: number;
   on?(event: 'resize', listener: () => void): unknown;
   off?(event: 'resize', listener: () => void): unknown;
 }
@@ -102,8 +103,9 @@ export function fitLine(line: string, width: number): string {
 
 /**
  * A block of lines redrawn in place on a terminal: move the cursor up over the previous frame, clear to the end of
- * the screen, write the new frame. Lines are cut to the terminal width; after a resize the previous frame's rows
- * are counted at the new width (a narrowed terminal wraps them) before it is cleared and drawn again.
+ * the screen, write the new frame. Lines are cut to the terminal width (and the frame to its height); after a
+ * resize the previous frame's rows are counted at the new width (a narrowed terminal wraps them) before it is
+ * cleared and drawn again.
  */
 export class LiveBlock {
   private frame: string[] = [];
@@ -143,7 +145,9 @@ export class LiveBlock {
     if (above !== undefined) this.out.write(`${above}\n`);
     if (!this.frame.length) return;
     const width = this.width();
-    const fitted = this.frame.map((l) => fitLine(l, width));
+    // A frame taller than the screen would scroll its top out of reach of cursor-up: show what fits.
+    const rows = this.out.rows && this.out.rows > 1 ? this.out.rows - 1 : Number.POSITIVE_INFINITY;
+    const fitted = this.frame.slice(0, rows).map((l) => fitLine(l, width));
     this.out.write(`${fitted.join('\n')}\n`);
     this.drawn = fitted;
   }

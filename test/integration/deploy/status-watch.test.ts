@@ -126,7 +126,7 @@ describe('status --watch', () => {
     expect(objects.flatMap((o) => o.events)).toEqual(all.events);
   }, 60_000);
 
-  it('leaves the deployment alone on Ctrl-C, and exits 1 when it ends aborted', async () => {
+  it('leaves the deployment alone on Ctrl-C; exits 1 when it ends aborted or its runner is gone', async () => {
     const f = makeGroup(PAUSED_CANARY);
     fixtures.push(f);
     expect((await f.cli(['deploy', '--revision', f.rev('v1')])).code).toBe(0);
@@ -161,5 +161,20 @@ describe('status --watch', () => {
     expect(await watchingJson).toBe(1);
     const last = JSON.parse(ndjson.trim().split('\n').pop()!) as { deployment: { status: string } };
     expect(last.deployment.status).toBe(final);
+
+    // A runner killed while Paused: nobody will move the deployment on; the frame says how to go on, exit 1.
+    const again = await f.cli(['deploy', '--revision', f.rev('v2'), '--detach', '--json']);
+    const { deploymentId, pid } = JSON.parse(again.stdout) as { deploymentId: string; pid: number };
+    await waitFor('Paused', async () =>
+      (await status(f)).deployment.status === 'Paused' ? true : undefined,
+    );
+    process.kill(pid, 'SIGKILL');
+    await waitFor('the runner to be gone', async () => ((await status(f)).runner.alive ? undefined : true));
+    const tty = new FakeTerminal(100);
+    const orphan = await watch(f, deploymentId, tty);
+    expect(orphan.code).toBe(1);
+    const frame = lastFrame(tty.text);
+    expect(frame).toContain(`runner  NOT RUNNING (pid ${pid} is gone)`);
+    expect(frame).toContain(`conveyor deploy --resume --config group.yml`);
   }, 60_000);
 });

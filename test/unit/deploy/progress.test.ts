@@ -108,6 +108,16 @@ describe('live block', () => {
     expect(t.text).toBe('\x1b[2A\x1b[Ja permanent line\none\n');
   });
 
+  it('shows only the lines that fit the screen height, so cursor-up always reaches the frame', () => {
+    const t = Object.assign(terminal(20), { rows: 3 });
+    const block = new LiveBlock(t);
+    block.draw(['a', 'b', 'c', 'd']);
+    expect(t.text).toBe('a\nb\n');
+    t.text = '';
+    block.draw(['e']);
+    expect(t.text).toBe('\x1b[2A\x1b[Je\n');
+  });
+
   it('after a narrowing resize, counts the wrapped rows of the old frame before redrawing it narrower', () => {
     const t = terminal(20);
     const block = new LiveBlock(t);
