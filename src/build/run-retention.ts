@@ -10,7 +10,7 @@ import { type RunRecord, readRunRecord, runsDir } from './run-store.js';
  * A pipeline run and the builds it started (their `trigger.parentRunId`) are one unit: counted once, kept or
  * removed together. Never removed, whatever their age: a run still queued or in progress (its process alive), the
  * run the caller just finished, a run that ended within `recentMs` (another process may still be reporting it),
- * a folder without a record younger than `recentMs` (a run being created), and the newest run in which each stage
+ * a folder without a record changed in the last minute (a run being created), and the newest run in which each stage
  * of each pipeline succeeded — a stage rollback re-runs the stage with that run's artifacts and variables.
  * Damaged records are pruned by age like any other, their age read from the run id (it carries the start time).
  */
@@ -55,6 +55,10 @@ export interface PruneResult {
   /** Set when another process was pruning and this call skipped. */
   busy?: boolean;
 }
+
+const NO_RECORD = 'no run.json';
+/** How long a run folder without a record is taken for a run being created. */
+const STARTING_MS = 60_000;
 
 interface Entry {
   id: string;
@@ -102,7 +106,7 @@ async function scan(root: string): Promise<Entry[]> {
       entries.push({
         id,
         dir,
-        damaged: 'missing' in found ? 'no run.json' : found.unreadable,
+        damaged: 'missing' in found ? NO_RECORD : found.unreadable,
         startedMs: fromId ?? st.mtimeMs,
         changedMs: st.mtimeMs,
       });
@@ -135,10 +139,10 @@ function spareReason(unit: Entry[], options: PruneOptions, sources: Map<string, 
     if (r && (r.status === 'InProgress' || r.status === 'Queued')) return `${r.status} (pid ${r.pid})`;
     const source = sources.get(e.id);
     if (source) return source;
-    if (recent > 0) {
-      if (r?.endedAt && options.now - Date.parse(r.endedAt) < recent) return 'ended moments ago';
-      if (!r && options.now - e.changedMs < recent) return 'being created (no record yet)';
-    }
+    if (recent > 0 && r?.endedAt && options.now - Date.parse(r.endedAt) < recent) return 'ended moments ago';
+    // A run folder is made before its first record is written: a young folder without one is a run starting.
+    if (e.damaged === NO_RECORD && options.now - e.changedMs < STARTING_MS)
+      return 'being created (no record yet)';
   }
   return undefined;
 }

@@ -1,6 +1,6 @@
 /** Retention of .conveyor/runs: `runs prune`, pruning after `build`/`run`, protected runs, concurrent pruners. */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tryLock } from '../../../src/build/lock.js';
@@ -117,6 +117,23 @@ describe('runs prune', () => {
     expect(text.stdout).toMatch(/^removed 1 run\(s\), \d\.\d KB freed \(keeping the newest 1\); 1 left\n/);
     expect(text.stdout).toContain(`${ids[3]}  build app  Succeeded`);
     expect(runIds(root)).toEqual([ids[4]]);
+  });
+
+  it('leaves a fresh run folder without a record (a run starting) and prunes one left long ago', async () => {
+    const root = project();
+    const kept = record(root, 1);
+    const starting = `p-${stamp(NOW - 5 * DAY)}-aaaaaa`;
+    const leftover = `p-${stamp(NOW - 4 * DAY)}-bbbbbb`;
+    for (const id of [starting, leftover])
+      mkdirSync(join(root, '.conveyor', 'runs', id, 'logs'), { recursive: true });
+    const longAgo = new Date(Date.now() - 3 * DAY);
+    utimesSync(join(root, '.conveyor', 'runs', leftover), longAgo, longAgo);
+    const r = JSON.parse(
+      (await cli(['runs', 'prune', '--keep', '1', '--json'], root, systemClock)).stdout,
+    ) as PruneJson;
+    expect(r.removed).toEqual([expect.objectContaining({ id: leftover, damaged: 'no run.json' })]);
+    expect(r.spared).toContainEqual({ id: starting, reason: 'being created (no record yet)' });
+    expect(runIds(root)).toEqual([kept, starting].sort());
   });
 
   it('--older-than alone removes by age; with --keep both must hold', async () => {
