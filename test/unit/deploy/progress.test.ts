@@ -73,6 +73,27 @@ describe('deploy progress', () => {
     expect(out).toContain('  gate    fail: error rate 40.0% (4/10) > max 5.0%');
   });
 
+  it('the terminal block counts a bake down and shows the elapsed time by the clock it is given', () => {
+    let out = '';
+    let now = 61_000;
+    const progress = createProgress(
+      { write: (s: string) => (out += s), isTTY: true, columns: 200 },
+      false,
+      () => now,
+    );
+    const baking: LedgerEvent[] = [
+      ...events,
+      { type: 'bake', deploymentId: 'd-1', at: 60_000, index: 3, until: 70_000 },
+    ];
+    progress.onEvent(baking.at(-1)!, reduce(baking).deployments[0]!);
+    expect(out).toMatch(/d-1 InProgress {2}step \d+\/\d+: .* \(9s left\) {2}\[1m01s\]\n/);
+    now = 65_500;
+    out = '';
+    progress.onEvent(baking.at(-1)!, reduce(baking).deployments[0]!);
+    expect(out).toMatch(/\(5s left\) {2}\[1m05s\]/);
+    progress.finish();
+  });
+
   it('NDJSON events under --json', () => {
     const lines = run(false, true).trim().split('\n');
     expect(lines).toHaveLength(events.length);
