@@ -1,7 +1,7 @@
 /**
  * Precompiles every document schema into one standalone ESM module (no ajv or TypeBox at run time), so
  * `conveyor validate` starts fast. Runs as the first step of `npm run build`; writes
- * src/spec/generated/validators.js (for tests on sources) and dist/spec/generated/validators.js.
+ * src/spec/generated/validators.js (bundled into dist/ by scripts/bundle.ts; tests import it from src/).
  * `--check` exits 1 when the file in src/ is stale.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -11,10 +11,7 @@ import { generateValidatorsSource } from '../src/spec/generate-validators.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const code = generateValidatorsSource();
-const targets = [
-  join(root, 'src/spec/generated/validators.js'),
-  join(root, 'dist/spec/generated/validators.js'),
-];
+const targets = [join(root, 'src/spec/generated/validators.js')];
 if (process.argv.includes('--check')) {
   let current = '';
   try {

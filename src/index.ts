@@ -1,5 +1,7 @@
 /** Public library API of Conveyor. Each area adds its exports here. */
 
+export type { AwsSettings } from './aws/clients.js';
+export { createCodeBuildClient, createCodeDeployClient, createCodePipelineClient } from './aws/clients.js';
 export type {
   PipelinePolicyOptions,
   PipelinePolicyResult,

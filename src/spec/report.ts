@@ -11,6 +11,8 @@ export interface ReportOptions {
 /** Collects diagnostics for one file; positions come from the parsed source, severity from the rule catalog. */
 export class Reporter {
   readonly diagnostics: Diagnostic[] = [];
+  /** The path each diagnostic was reported at, for callers that locate by path rather than position. */
+  readonly paths = new Map<Diagnostic, readonly PathSegment[]>();
   constructor(readonly source: ParsedSource) {}
 
   report(ruleId: RuleId, path: readonly PathSegment[], message: string, opts: ReportOptions = {}): void {
@@ -27,6 +29,7 @@ export class Reporter {
     };
     if (opts.hint) d.hint = opts.hint;
     this.diagnostics.push(d);
+    this.paths.set(d, path);
   }
 }
 

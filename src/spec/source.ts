@@ -414,6 +414,43 @@ export function parseSource(text: string, file: string): ParsedSource {
   };
 }
 
+/**
+ * A ParsedSource for JSON that Conveyor rendered itself (`JSON.stringify`), read back with JSON.parse.
+ * It has no positions: its caller reports by path (synth maps a path back to the TS source that
+ * defined the value). Skipping the YAML node tree parseSource builds saves most of the cost of
+ * checking emitted pipelines. Scalar styles are what JSON text always has: strings double-quoted,
+ * everything else plain.
+ */
+export function renderedJsonSource(text: string, file: string): ParsedSource {
+  const value: unknown = JSON.parse(text);
+  const at = (path: readonly PathSegment[]): { found: boolean; value: unknown } => {
+    let v: unknown = value;
+    for (const seg of path) {
+      if (v === null || typeof v !== 'object' || !Object.hasOwn(v, seg))
+        return { found: false, value: undefined };
+      v = (v as Record<string | number, unknown>)[seg];
+    }
+    return { found: true, value: v };
+  };
+  return {
+    file,
+    value,
+    diagnostics: [],
+    locate: () => START,
+    scalarStyle(path) {
+      const { found, value: v } = at(path);
+      if (!found || (v !== null && typeof v === 'object')) return undefined;
+      return typeof v === 'string'
+        ? { type: 'QUOTE_DOUBLE', text: JSON.stringify(v) }
+        : { type: 'PLAIN', text: JSON.stringify(v) };
+    },
+    keyAt(path) {
+      const last = path[path.length - 1];
+      return typeof last === 'string' && at(path).found ? last : undefined;
+    },
+  };
+}
+
 function unreadable(file: string, err: unknown): Diagnostic {
   if (err instanceof RangeError) {
     return diagnostic(

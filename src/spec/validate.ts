@@ -8,7 +8,7 @@ import { type Diagnostic, sortDiagnostics } from './diagnostics.js';
 import type { DocumentKind } from './kind.js';
 import { KINDS } from './kinds.js';
 import { Reporter } from './report.js';
-import { type ParsedSource, parseSource } from './source.js';
+import { type ParsedSource, type PathSegment, parseSource, renderedJsonSource } from './source.js';
 
 export { detectKind } from './detect.js';
 export type { DocumentKind } from './kind.js';
@@ -98,6 +98,43 @@ export function validateText(text: string, file: string, opts: ValidateTextOptio
   if (r.kind) out.kind = r.kind;
   if (r.value !== undefined) out.value = r.value;
   return out;
+}
+
+/** A diagnostic with the path (in the document) it was reported at. */
+export interface PathDiagnostic {
+  diagnostic: Diagnostic;
+  path: readonly PathSegment[];
+}
+
+/**
+ * Validates JSON that Conveyor rendered itself (synth's pipelines), by path instead of position: the
+ * same schema and rules as validateText, without building a positioned YAML tree of the text.
+ */
+export function validateRenderedJson(text: string, file: string, kind: DocumentKind): PathDiagnostic[] {
+  const source = renderedJsonSource(text, file);
+  const reporter = new Reporter(source);
+  try {
+    KINDS[kind].check({ source, value: source.value, reporter, fileExists: existsSync });
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    return [
+      {
+        diagnostic: {
+          ruleId: 'internal/rule-crash',
+          severity: 'error',
+          file,
+          line: 1,
+          col: 1,
+          message: `internal error while checking this file (a bug in Conveyor): ${message}`,
+        },
+        path: [],
+      },
+    ];
+  }
+  return reporter.diagnostics.map((diagnostic) => ({
+    diagnostic,
+    path: reporter.paths.get(diagnostic) ?? [],
+  }));
 }
 
 export interface ValidatePathsOptions {

@@ -214,11 +214,6 @@ export const createDeploymentConfigShape: Shape = struct(
   ['deploymentConfigName'],
 );
 
-function join(path: string, key: string | number): string {
-  if (typeof key === 'number') return `${path}[${key}]`;
-  return path ? `${path}.${key}` : key;
-}
-
 function describe(value: unknown): string {
   if (Array.isArray(value)) return 'a list';
   if (value === null) return 'null';
@@ -226,86 +221,94 @@ function describe(value: unknown): string {
 }
 
 /** Walks `value` against `shape`; returns every violation (never throws). */
-export function checkShape(value: unknown, shape: Shape, path = ''): ShapeIssue[] {
+export function checkShape(value: unknown, shape: Shape): ShapeIssue[] {
   const issues: ShapeIssue[] = [];
-  const at = path || '(document)';
+  walkShape(value, shape, [], issues);
+  return issues;
+}
+
+/** The path is a stack of segments, formatted only for an issue: most documents have none. */
+function walkShape(value: unknown, shape: Shape, path: (string | number)[], issues: ShapeIssue[]): void {
+  const issue = (message: string, at: (string | number)[] = path) =>
+    issues.push({ path: formatShapePath(at), message });
   switch (shape.t) {
     case 'string': {
-      if (typeof value !== 'string')
-        return [{ path: at, message: `expected a string, got ${describe(value)}` }];
-      if (shape.enum && !shape.enum.includes(value)) {
-        issues.push({ path: at, message: `'${value}' is not one of ${shape.enum.join(', ')}` });
-      }
-      if (shape.min !== undefined && value.length < shape.min) {
-        issues.push({ path: at, message: `length ${value.length} is below the minimum of ${shape.min}` });
-      }
-      if (shape.max !== undefined && value.length > shape.max) {
-        issues.push({ path: at, message: `length ${value.length} exceeds the maximum of ${shape.max}` });
-      }
-      if (shape.pattern && !shape.pattern.test(value)) {
-        issues.push({ path: at, message: `'${value}' does not match ${shape.pattern.source}` });
-      }
-      return issues;
+      if (typeof value !== 'string') return void issue(`expected a string, got ${describe(value)}`);
+      if (shape.enum && !shape.enum.includes(value))
+        issue(`'${value}' is not one of ${shape.enum.join(', ')}`);
+      if (shape.min !== undefined && value.length < shape.min)
+        issue(`length ${value.length} is below the minimum of ${shape.min}`);
+      if (shape.max !== undefined && value.length > shape.max)
+        issue(`length ${value.length} exceeds the maximum of ${shape.max}`);
+      if (shape.pattern && !shape.pattern.test(value))
+        issue(`'${value}' does not match ${shape.pattern.source}`);
+      return;
     }
     case 'int': {
-      if (typeof value !== 'number' || !Number.isInteger(value)) {
-        return [{ path: at, message: `expected an integer, got ${describe(value)}` }];
-      }
+      if (typeof value !== 'number' || !Number.isInteger(value))
+        return void issue(`expected an integer, got ${describe(value)}`);
       if (shape.min !== undefined && value < shape.min)
-        issues.push({ path: at, message: `${value} is below the minimum of ${shape.min}` });
-      if (shape.max !== undefined && value > shape.max)
-        issues.push({ path: at, message: `${value} exceeds the maximum of ${shape.max}` });
-      return issues;
+        issue(`${value} is below the minimum of ${shape.min}`);
+      if (shape.max !== undefined && value > shape.max) issue(`${value} exceeds the maximum of ${shape.max}`);
+      return;
     }
     case 'list': {
-      if (!Array.isArray(value)) return [{ path: at, message: `expected a list, got ${describe(value)}` }];
-      if (shape.min !== undefined && value.length < shape.min) {
-        issues.push({ path: at, message: `has ${value.length} entries, at least ${shape.min} required` });
+      if (!Array.isArray(value)) return void issue(`expected a list, got ${describe(value)}`);
+      if (shape.min !== undefined && value.length < shape.min)
+        issue(`has ${value.length} entries, at least ${shape.min} required`);
+      if (shape.max !== undefined && value.length > shape.max)
+        issue(`has ${value.length} entries, at most ${shape.max} allowed`);
+      for (let i = 0; i < value.length; i++) {
+        path.push(i);
+        walkShape(value[i], shape.member, path, issues);
+        path.pop();
       }
-      if (shape.max !== undefined && value.length > shape.max) {
-        issues.push({ path: at, message: `has ${value.length} entries, at most ${shape.max} allowed` });
-      }
-      value.forEach((item, i) => {
-        issues.push(...checkShape(item, shape.member, join(path, i)));
-      });
-      return issues;
+      return;
     }
     case 'map': {
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-        return [{ path: at, message: `expected a map, got ${describe(value)}` }];
-      }
+      if (typeof value !== 'object' || value === null || Array.isArray(value))
+        return void issue(`expected a map, got ${describe(value)}`);
       const entries = Object.entries(value);
-      if (shape.max !== undefined && entries.length > shape.max) {
-        issues.push({ path: at, message: `has ${entries.length} entries, at most ${shape.max} allowed` });
-      }
+      if (shape.max !== undefined && entries.length > shape.max)
+        issue(`has ${entries.length} entries, at most ${shape.max} allowed`);
       for (const [k, v] of entries) {
-        for (const issue of checkShape(k, shape.key, join(path, k)))
-          issues.push({ ...issue, message: `key ${issue.message}` });
-        issues.push(...checkShape(v, shape.value, join(path, k)));
+        path.push(k);
+        const before = issues.length;
+        walkShape(k, shape.key, path, issues);
+        for (let i = before; i < issues.length; i++) {
+          const found = issues[i] as ShapeIssue;
+          issues[i] = { ...found, message: `key ${found.message}` };
+        }
+        walkShape(v, shape.value, path, issues);
+        path.pop();
       }
-      return issues;
+      return;
     }
     case 'struct': {
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-        return [{ path: at, message: `expected an object, got ${describe(value)}` }];
-      }
+      if (typeof value !== 'object' || value === null || Array.isArray(value))
+        return void issue(`expected an object, got ${describe(value)}`);
       const record = value as Record<string, unknown>;
       for (const key of shape.required ?? []) {
-        if (record[key] === undefined)
-          issues.push({ path: at, message: `required member '${key}' is missing` });
+        if (record[key] === undefined) issue(`required member '${key}' is missing`);
       }
-      for (const [key, member] of Object.entries(record)) {
+      for (const key of Object.keys(record)) {
         const memberShape = shape.members[key];
+        path.push(key);
         if (!memberShape) {
-          issues.push({
-            path: join(path, key),
-            message: `'${key}' is not a member (allowed: ${Object.keys(shape.members).join(', ')})`,
-          });
-          continue;
+          issue(`'${key}' is not a member (allowed: ${Object.keys(shape.members).join(', ')})`);
+        } else if (record[key] !== undefined) {
+          walkShape(record[key], memberShape, path, issues);
         }
-        if (member !== undefined) issues.push(...checkShape(member, memberShape, join(path, key)));
+        path.pop();
       }
-      return issues;
+      return;
     }
   }
+}
+
+/** `stages[2].actions[0].runOrder`; `(document)` for the root. */
+function formatShapePath(path: readonly (string | number)[]): string {
+  let out = '';
+  for (const key of path) out = typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${key}` : key;
+  return out || '(document)';
 }

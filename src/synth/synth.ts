@@ -2,13 +2,11 @@
  * Synth in two halves, as changesets does it: `planSynth` loads, emits and validates with no
  * writes (pure over the loaded sources); `compareOutput` and `writeOutput` act on the plan.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, relative, sep } from 'node:path';
-import { glob } from 'tinyglobby';
+import { relative, sep } from 'node:path';
 import { type CheckedDocument, checkCrossFile } from '../spec/cross-file.js';
 import type { Severity } from '../spec/diagnostics.js';
 import { parseSource } from '../spec/source.js';
+import { validateRenderedJson } from '../spec/validate.js';
 import {
   checkShape,
   createDeploymentConfigShape,
@@ -18,7 +16,7 @@ import {
 import { checkDeploymentConfig } from './deployment-config-rules.js';
 import { type EmittedFile, emitDefinition } from './emit/outputs.js';
 import { formatPath, parsePath, pathAt, positionOf } from './paths.js';
-import { findSources, loadSources, type Source } from './sources.js';
+import { findSources, type LoadResult, loadSources, type Source } from './sources.js';
 import { validateEmitted } from './validation.js';
 
 /** A problem found while synthesizing, located in the source (position or logical path). */
@@ -62,6 +60,10 @@ export interface PlanOptions {
   signal?: AbortSignal;
   /** Only these source files (relative to root); default: every source. */
   files?: readonly string[];
+  /** The sources of `files`, already being loaded (see the synth command: loading overlaps start-up). */
+  loading?: Promise<LoadResult>;
+  /** Called with each file as soon as it is planned (OutputStager starts writing while checks go on). */
+  onPlanned?: (file: PlannedFile) => void;
 }
 
 /** Output paths stay inside the output folder and portable across file systems. */
@@ -69,7 +71,7 @@ const SAFE_PATH = /^[A-Za-z0-9._@-]+(\/[A-Za-z0-9._@-]+)*$/;
 
 export async function planSynth(options: PlanOptions): Promise<SynthPlan> {
   const files = options.files ?? (await findSources(options.root));
-  const { sources, problems } = await loadSources(options.root, files, options.signal);
+  const { sources, problems } = await (options.loading ?? loadSources(options.root, files, options.signal));
   const diagnostics: SynthDiagnostic[] = problems.map((p) => ({
     ruleId: 'synth/source',
     severity: 'error',
@@ -116,6 +118,7 @@ export async function planSynth(options: PlanOptions): Promise<SynthPlan> {
         const item = { ...file, source: source.file };
         owners.set(file.path, item);
         planned.push(item);
+        options.onPlanned?.(item);
         diagnostics.push(...(await checkFile(item, source, exportName)));
         for (const note of file.notes ?? []) {
           diagnostics.push({
@@ -204,6 +207,19 @@ async function checkFile(
   // mapped back to the source (a document source is validated in place, so its positions are its own).
   const validated =
     source.format === 'document' && source.text !== undefined && file.kind !== 'deployment-config';
+  if (!validated && file.kind === 'pipeline') {
+    // Rendered by JSON.stringify: checked by path, which is what a TS source is located by anyway.
+    for (const { diagnostic: d, path } of validateRenderedJson(file.text, file.path, 'pipeline')) {
+      out.push({
+        ruleId: d.ruleId,
+        severity: d.severity,
+        file: source.file,
+        ...locate(source, file, exportName, [...path]),
+        message: d.message,
+      });
+    }
+    return out;
+  }
   const diagnostics = validateEmitted(validated ? (source.text as string) : file.text, file.path, file.kind);
   for (const d of diagnostics) {
     if (validated) {
@@ -261,83 +277,9 @@ function crossFileChecks(planned: PlannedFile[], sources: Source[]): SynthDiagno
   return out;
 }
 
-export interface OutputComparison {
-  /** Files whose bytes would change. */
-  changed: string[];
-  /** Files that would be created. */
-  added: string[];
-  /** Files in the output folder that no definition emits any more. */
-  removed: string[];
-  unchanged: string[];
-}
-
-async function existingFiles(outDir: string): Promise<string[]> {
-  try {
-    if (!(await stat(outDir)).isDirectory()) return [];
-  } catch {
-    return [];
-  }
-  return (await glob('**/*', { cwd: outDir, onlyFiles: true, dot: true })).sort();
-}
-
-export async function compareOutput(plan: SynthPlan, outDir: string): Promise<OutputComparison> {
-  const result: OutputComparison = { changed: [], added: [], removed: [], unchanged: [] };
-  const planned = new Set(plan.files.map((f) => f.path));
-  for (const file of plan.files) {
-    let current: string | undefined;
-    try {
-      current = await readFile(join(outDir, file.path), 'utf8');
-    } catch {
-      current = undefined;
-    }
-    if (current === undefined) result.added.push(file.path);
-    else if (current !== file.text) result.changed.push(file.path);
-    else result.unchanged.push(file.path);
-  }
-  for (const path of await existingFiles(outDir)) if (!planned.has(path)) result.removed.push(path);
-  return result;
-}
-
-/**
- * Writes the plan as a whole: the complete tree goes to a staging folder beside `outDir`, then
- * replaces `outDir` by rename. A failure before the swap leaves `outDir` untouched; the old tree is
- * deleted only after the new one is in place. The output folder is owned by synth.
- */
-export async function writeOutput(plan: SynthPlan, outDir: string): Promise<void> {
-  const parent = dirname(outDir);
-  const tag = `${process.pid}-${randomBytes(4).toString('hex')}`;
-  const staging = join(parent, `.${basename(outDir)}.staging-${tag}`);
-  const previous = join(parent, `.${basename(outDir)}.previous-${tag}`);
-  await mkdir(parent, { recursive: true });
-  try {
-    await mkdir(staging);
-    for (const file of plan.files) {
-      const target = join(staging, ...file.path.split('/'));
-      if (!target.startsWith(staging + sep))
-        throw new Error(`refusing to write outside the output folder: ${file.path}`);
-      await mkdir(dirname(target), { recursive: true });
-      await writeFile(target, file.text);
-    }
-    let hadPrevious = true;
-    try {
-      await rename(outDir, previous);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      hadPrevious = false;
-    }
-    try {
-      await rename(staging, outDir);
-    } catch (err) {
-      if (hadPrevious) await rename(previous, outDir);
-      throw err;
-    }
-    if (hadPrevious) await rm(previous, { recursive: true, force: true });
-  } finally {
-    await rm(staging, { recursive: true, force: true });
-  }
-}
-
 export function relativeOut(root: string, outDir: string): string {
   const rel = relative(root, outDir);
   return rel === '' ? '.' : rel.split(sep).join('/');
 }
+
+export { compareOutput, type OutputComparison, OutputStager, writeOutput } from './output.js';

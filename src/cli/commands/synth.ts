@@ -1,15 +1,8 @@
 import { isAbsolute, resolve } from 'node:path';
 import { errorMessage, UsageError } from '../../core/errors.js';
 import { ExitCode } from '../../core/exit-codes.js';
-import {
-  compareOutput,
-  formatSynthDiagnostic,
-  type OutputComparison,
-  planSynth,
-  relativeOut,
-  type SynthDiagnostic,
-  writeOutput,
-} from '../../synth/synth.js';
+import { findSources, loadSources } from '../../synth/sources.js';
+import type { OutputComparison, SynthDiagnostic } from '../../synth/synth.js';
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../context.js';
 
@@ -60,9 +53,33 @@ const command: Command = {
     const root = ctx.cwd;
     const outArg = values.out ?? DEFAULT_OUT;
     const outDir = isAbsolute(outArg) ? outArg : resolve(root, outArg);
-    const outLabel = relativeOut(root, outDir);
 
-    const plan = await planSynth({ root, signal: ctx.signal });
+    // Sources start loading (esbuild bundles them in its own process) before the code that emits and
+    // checks them is loaded: the two overlap instead of adding up.
+    const files = await findSources(root);
+    const loading = loadSources(root, files, ctx.signal);
+    loading.catch(() => undefined); // awaited below; an interrupt must not surface as unhandled first
+    const { compareOutput, formatSynthDiagnostic, OutputStager, planSynth, relativeOut } = await import(
+      '../../synth/synth.js'
+    );
+    const outLabel = relativeOut(root, outDir);
+    // Without --check, files are written to staging while the rest are still being checked.
+    const stager = values.check ? undefined : new OutputStager(outDir);
+    let plan: Awaited<ReturnType<typeof planSynth>>;
+    try {
+      plan = await planSynth({
+        root,
+        signal: ctx.signal,
+        files,
+        loading,
+        ...(stager ? { onPlanned: (file) => stager.offer(file) } : {}),
+      });
+    } catch (err) {
+      await stager?.discard();
+      throw err;
+    }
+    const errors = plan.diagnostics.filter((d) => d.severity === 'error');
+    if (plan.sourceCount === 0 || errors.length > 0) await stager?.discard();
     if (plan.sourceCount === 0) {
       // Without sources synth would empty the output folder; far more likely the wrong directory.
       throw new UsageError(
@@ -70,7 +87,6 @@ const command: Command = {
         'run conveyor synth at the project root, or add a source such as pipelines/release.ts',
       );
     }
-    const errors = plan.diagnostics.filter((d) => d.severity === 'error');
     const printDiagnostics = () => {
       for (const d of plan.diagnostics) ctx.stderr.write(`${formatSynthDiagnostic(d)}\n`);
     };
@@ -91,7 +107,7 @@ const command: Command = {
       return configError ? ExitCode.Usage : ExitCode.Failed;
     }
 
-    const comparison = await compareOutput(plan, outDir);
+    const comparison = stager ? await stager.compare(plan) : await compareOutput(plan, outDir);
     const dirty = comparison.changed.length + comparison.added.length + comparison.removed.length;
 
     if (values.check) {
@@ -115,11 +131,11 @@ const command: Command = {
 
     if (dirty > 0) {
       try {
-        await writeOutput(plan, outDir);
+        await stager?.commit();
       } catch (err) {
         throw new UsageError(`cannot write ${outLabel}: ${errorMessage(err)}; nothing written`);
       }
-    }
+    } else await stager?.discard();
     if (values.json) {
       ctx.stdout.write(
         `${JSON.stringify(result(plan.diagnostics, outLabel, comparison, true, dirty > 0), null, 2)}\n`,

@@ -20,13 +20,15 @@ export function orderKeys(value: unknown, order: KeyOrder | undefined): unknown 
   if (Array.isArray(value)) return value.map((item) => orderKeys(item, order?.items));
   if (value === null || typeof value !== 'object') return value;
   const source = value as Record<string, unknown>;
-  const present = Object.keys(source).filter((k) => source[k] !== undefined);
-  const known = (order?.keys ?? []).filter((k) => present.includes(k));
-  let rest = present.filter((k) => !known.includes(k));
-  if (order?.sort) rest = rest.sort();
   const out: Record<string, unknown> = {};
-  for (const key of [...known, ...rest])
+  const place = (key: string) => {
     out[key] = orderKeys(source[key], order?.fields?.[key] ?? order?.values);
+  };
+  const known = order?.keys ?? [];
+  for (const key of known) if (source[key] !== undefined && Object.hasOwn(source, key)) place(key);
+  const rest = Object.keys(source).filter((k) => source[k] !== undefined && !known.includes(k));
+  if (order?.sort) rest.sort();
+  for (const key of rest) place(key);
   return out;
 }
 

@@ -1,7 +1,7 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { builders, listFiles, synth, tempProject } from './helpers.js';
+import { builders, listFiles, repoRoot, synth, tempProject } from './helpers.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -114,6 +114,43 @@ describe('conveyor synth', () => {
     expect(existsSync(join(root, '.conveyor'))).toBe(false);
   });
 
+  it.skipIf(!existsSync(join(repoRoot, 'dist/define.js')))(
+    "sources importing from 'conveyor' by name, by namespace, or names beyond the builders all load",
+    async () => {
+      // Named imports load the builders-only entry; anything else must still work through the full one.
+      const named = (name: string, extra = '') =>
+        pipelineSource(name).replace(` } from ${builders}`, `${extra} } from 'conveyor'`);
+      const root = project({
+        'pipelines/a-named.ts': named('a-named'),
+        'pipelines/b-beyond.ts': named('b-beyond', ', ruleCatalog').replace(
+          "name: 'b-beyond'",
+          "name: ruleCatalog['pipeline/missing-key'] ? 'b-beyond' : 'b-missing'",
+        ),
+        'pipelines/c-namespace.ts': `import * as conveyor from 'conveyor';
+export default conveyor.definePipeline({
+  name: conveyor.ruleCatalog['pipeline/missing-key'] ? 'c-namespace' : 'c-missing',
+  roleArn: 'arn:aws:iam::123456789012:role/p',
+  artifactStore: { bucket: 'artifacts-bucket' },
+  stages: [
+    conveyor.stage('Source', [conveyor.Action.s3Source({ name: 'Source', bucket: 'b', key: 'k.zip', output: 'Src' })]),
+    conveyor.stage('Build', [conveyor.Action.codeBuild({ name: 'Build', project: 'p', inputs: ['Src'] })]),
+  ],
+});
+`,
+      });
+      mkdirSync(join(root, 'node_modules'));
+      symlinkSync(repoRoot, join(root, 'node_modules', 'conveyor'));
+      const r = await synth(root);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(listFiles(join(root, 'conveyor.out')).filter((f) => !f.includes('iam-policy'))).toEqual([
+        'pipelines/a-named.json',
+        'pipelines/b-beyond.json',
+        'pipelines/c-namespace.json',
+      ]);
+    },
+  );
+
   it('emits the IAM policy of each pipeline; an action it cannot derive permissions for is a warning, not a stop', async () => {
     const root = project({
       'pipelines/release.ts': pipelineSource().replace(
@@ -166,6 +203,26 @@ describe('conveyor synth with bad input: a clear error naming the source, nothin
     expect(r.stderr).toContain('pipelines/broken.ts:1:7 error synth/source failed to load: missing ROLE_ARN');
     expect(r.stderr).toContain('nothing written');
     expect(r.stderr).not.toMatch(/^\s+at /m);
+    await expectNothingWritten(root);
+  });
+
+  it('one broken source among several: each source keeps its own diagnostics', async () => {
+    // Sources load together in one bundle; a failure there falls back to one bundle per source.
+    const root = project({
+      'pipelines/a-good.ts': pipelineSource('a-good'),
+      'pipelines/b-typo.ts': `export default {\n  name: 'x',,\n};\n`,
+      'pipelines/c-rule.ts': pipelineSource('c-rule').replace("inputs: ['Src']", "inputs: ['Missing']"),
+      'pipelines/d-throws.ts': `const n = 1;\nif (n) throw new Error('no ROLE_ARN');\nexport default 1;\n`,
+    });
+    const r = await synth(root);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('pipelines/b-typo.ts:2:13 error synth/source cannot compile');
+    expect(r.stderr).toMatch(
+      /pipelines\/c-rule\.ts › default › stages\[1\]\S* error pipeline\/artifact-not-produced/,
+    );
+    expect(r.stderr).toContain('pipelines/d-throws.ts:2:');
+    expect(r.stderr).toContain('failed to load: no ROLE_ARN');
+    expect(r.stderr).not.toContain('a-good');
     await expectNothingWritten(root);
   });
 

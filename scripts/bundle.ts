@@ -1,0 +1,48 @@
+/**
+ * Bundles the runtime JavaScript in dist/ with esbuild (tsc emits only the .d.ts files beside it).
+ *
+ * Why: Node pays per module it loads (resolve, read, compile). Compiled file by file, the library is
+ * about 170 modules plus yaml's 70 CommonJS files; every CLI start paid for them, and every synth
+ * source that imports 'conveyor' paid for all of them (~430 ms against ~150 ms bundled). Bundled, each
+ * entry point is one file plus a few shared chunks, and commands loaded lazily stay lazy (dynamic
+ * imports become their own chunks).
+ *
+ * Entry points are the files something spawns or imports by path: the package entries ('conveyor'
+ * and the lighter 'conveyor/define'), the CLI, and the two detached processes (router, deploy runner). The AWS SDK and esbuild stay external: the SDK is
+ * loaded only by AWS commands, esbuild carries a native binary.
+ */
+import { rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+const ENTRY_POINTS: Record<string, string> = {
+  index: 'src/index.ts',
+  // 'conveyor/define': the builders alone, what definition sources need (synth loads sources with it).
+  define: 'src/synth/index.ts',
+  'cli/main': 'src/cli/main.ts',
+  'router/main': 'src/router/main.ts',
+  'deploy/runner-main': 'src/deploy/runner-main.ts',
+};
+
+rmSync(join(root, 'dist/chunks'), { recursive: true, force: true });
+await build({
+  absWorkingDir: root,
+  entryPoints: ENTRY_POINTS,
+  outdir: 'dist',
+  chunkNames: 'chunks/[name]-[hash]',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  sourcemap: 'linked',
+  external: ['@aws-sdk/*', '@smithy/*', 'esbuild'],
+  // Bundled CommonJS dependencies (yaml) call require() for Node built-ins; ESM has no require.
+  banner: {
+    js: "import { createRequire as __conveyorCreateRequire } from 'node:module'; const require = __conveyorCreateRequire(import.meta.url);",
+  },
+  logLevel: 'warning',
+});
