@@ -181,6 +181,8 @@ export async function pruneRuns(root: string, options: PruneOptions): Promise<Pr
     remaining: 0,
     spared: [],
   };
+  // Nothing recorded yet: nothing to prune, and no lock folder to leave behind.
+  if (!(await stat(runsDir(root)).catch(() => undefined))) return result;
   const lockDir = join(root, '.conveyor', 'locks', 'runs-prune');
   let held: FileLock | undefined;
   if (options.skipIfBusy) {

@@ -187,6 +187,14 @@ describe('runs prune', () => {
     expect(text.stdout).toContain(`kept ${deployedOk}: last successful run of stage Deploy of release`);
   });
 
+  it('has nothing to do where no run was ever recorded, and creates nothing there', async () => {
+    const root = project();
+    const r = await cli(['runs', 'prune'], root);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe('removed 0 run(s), 0 B freed (keeping the newest 50); 0 left\n');
+    expect(existsSync(join(root, '.conveyor'))).toBe(false);
+  });
+
   it('refuses a bad --keep, --older-than or runs.keep setting with a plain message', async () => {
     const root = project();
     expect((await cli(['runs', 'prune', '--keep', 'ten'], root)).stderr).toContain(
