@@ -14,6 +14,8 @@ export { fetchPipelineForImport, maskedPathsOf } from './aws/pipeline/import.js'
 export { approveLocalAction, pendingApprovals } from './build/approvals.js';
 export { runBuild } from './build/build-runner.js';
 export { runPipeline } from './build/pipeline/runner.js';
+export type { PruneOptions, PruneResult } from './build/run-retention.js';
+export { pruneRuns } from './build/run-retention.js';
 export type { RunRecord } from './build/run-store.js';
 export { listRuns, readRun } from './build/run-store.js';
 export { runCli } from './cli/run-cli.js';

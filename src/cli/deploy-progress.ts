@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { UsageError } from '../core/errors.js';
-import type { LedgerEvent } from '../deploy/events.js';
+import { type LedgerEvent, TERMINAL_STATUSES } from '../deploy/events.js';
 import {
   describeLedgerProblems,
   findGroupFile,
@@ -81,47 +81,172 @@ function clock(at: number): string {
   return new Date(at).toISOString().slice(11, 23);
 }
 
+/** An output stream that may be a terminal: its width, and its resize notifications (process.stdout has both). */
+export interface TerminalStream extends OutputStream {
+  columns?: number;
+  rows?: number;
+  on?(event: 'resize', listener: () => void): unknown;
+  off?(event: 'resize', listener: () => void): unknown;
+}
+
+/** Display width of a line (our lines carry no escape codes; one column per code point). */
+function visibleLength(line: string): number {
+  return [...line].length;
+}
+
+/** Cuts a line to `width` columns, marking the cut, so a frame never wraps (wrapped rows break cursor-up). */
+export function fitLine(line: string, width: number): string {
+  const chars = [...line];
+  if (chars.length <= width) return line;
+  return width <= 1 ? chars.slice(0, width).join('') : `${chars.slice(0, width - 1).join('')}…`;
+}
+
+/**
+ * A block of lines redrawn in place on a terminal: move the cursor up over the previous frame, clear to the end of
+ * the screen, write the new frame. Lines are cut to the terminal width (and the frame to its height); after a
+ * resize the previous frame's rows are counted at the new width (a narrowed terminal wraps them) before it is
+ * cleared and drawn again.
+ */
+export class LiveBlock {
+  private frame: string[] = [];
+  private drawn: string[] = [];
+  private readonly onResize = () => this.redraw();
+
+  constructor(private readonly out: TerminalStream) {
+    out.on?.('resize', this.onResize);
+  }
+
+  private width(): number {
+    const cols = this.out.columns;
+    // One column spare: writing into the last column leaves some terminals in a pending wrap.
+    return cols && cols > 1 ? cols - 1 : 79;
+  }
+
+  private rowsDrawn(): number {
+    const width = this.width() + 1;
+    return this.drawn.reduce((n, line) => n + Math.max(1, Math.ceil(visibleLength(line) / width)), 0);
+  }
+
+  /** Removes the frame from the screen (the cursor ends where the frame began). */
+  clear(): void {
+    const rows = this.rowsDrawn();
+    if (rows) this.out.write(`\x1b[${rows}A\x1b[J`);
+    this.drawn = [];
+  }
+
+  /** Replaces the frame on screen with `lines`; `above` is written first as a permanent line. */
+  draw(lines: string[], above?: string): void {
+    this.frame = lines;
+    this.redraw(above);
+  }
+
+  private redraw(above?: string): void {
+    this.clear();
+    if (above !== undefined) this.out.write(`${above}\n`);
+    if (!this.frame.length) return;
+    const width = this.width();
+    // A frame taller than the screen would scroll its top out of reach of cursor-up: show what fits.
+    const rows = this.out.rows && this.out.rows > 1 ? this.out.rows - 1 : Number.POSITIVE_INFINITY;
+    const fitted = this.frame.slice(0, rows).map((l) => fitLine(l, width));
+    this.out.write(`${fitted.join('\n')}\n`);
+    this.drawn = fitted;
+  }
+
+  /** Stops following resizes; `keep` leaves the last frame on screen, else it is cleared. */
+  close(keep: boolean): void {
+    this.out.off?.('resize', this.onResize);
+    if (!keep) this.clear();
+    this.frame = [];
+    this.drawn = [];
+  }
+}
+
+function formatElapsed(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}
+
+export interface LiveLinesOptions {
+  /** Current time, for the bake countdown and the elapsed time. */
+  now: number;
+  /** The hook running or last reported, as `instance event status`. */
+  hook?: string;
+  /** The router's own view of the traffic split (local provider). */
+  router?: string;
+  runner?: string;
+  /** The last events, oldest first, already rendered. */
+  events?: string[];
+  /** What the user can do next, one command a line. */
+  next?: string[];
+}
+
+/**
+ * The live frame of a deployment: status, step with bake countdown, elapsed time, traffic, gate, hook, and (for
+ * `status --watch`) the router's split, the runner, the last events and what to do next. `deploy` and
+ * `status --watch` draw the same frame.
+ */
+export function liveLines(d: DeploymentState, o: LiveLinesOptions): string[] {
+  const steps = d.plan.steps.length;
+  const step = d.plan.steps[Math.min(d.step, steps - 1)];
+  const final = TERMINAL_STATUSES.includes(d.status);
+  const remaining = d.bakeUntil && !final ? Math.max(0, Math.ceil((d.bakeUntil - o.now) / 1000)) : undefined;
+  const elapsed = formatElapsed((final ? (d.finishedAt ?? d.updatedAt) : o.now) - d.createdAt);
+  const lines = [
+    `  ${d.id} ${d.status}  step ${Math.min(d.step + 1, steps)}/${steps}: ${step ? describeStep(step) : ''}${remaining !== undefined ? ` (${remaining}s left)` : ''}  [${elapsed}]`,
+    `  traffic ${formatTraffic(d.traffic, d.trafficRevisions)}`,
+  ];
+  if (o.router !== undefined) lines.push(`  router  ${o.router}`);
+  lines.push(
+    `  gate    ${d.lastVerdict ? `${d.lastVerdict.result}: ${d.lastVerdict.reasons.join('; ')}${d.verdicts > 1 ? ` (${d.verdicts} readings)` : ''}` : '-'}`,
+    `  hook    ${o.hook || '-'}`,
+  );
+  if (d.reason) lines.push(`  reason  ${d.reason}`);
+  if (o.runner) lines.push(`  runner  ${o.runner}`);
+  if (o.events) {
+    lines.push('  events');
+    for (const e of o.events) lines.push(`    ${e}`);
+  }
+  for (const [i, n] of (o.next ?? []).entries()) lines.push(`  ${i ? '      ' : 'next  '}  ${n}`);
+  return lines;
+}
+
 export interface Progress {
   onEvent(event: LedgerEvent, d: DeploymentState): void;
   finish(): void;
 }
 
-export function createProgress(out: OutputStream, json: boolean): Progress {
+/** Events a log shows: hook starts and hooks without scripts stay in the ledger and in --json. */
+export function loggedEvent(e: LedgerEvent): boolean {
+  if (e.type === 'hook' && e.status === 'started') return false;
+  return !(e.type === 'hook' && e.status === 'skipped' && /^no /.test(e.message ?? ''));
+}
+
+/** One plain line for an event (non-terminal progress of deploy and status --watch). */
+export function eventLine(e: LedgerEvent, d: DeploymentState): string {
+  return `${clock(e.at)} ${e.deploymentId} ${formatEvent(e, d)}`;
+}
+
+export function createProgress(out: TerminalStream, json: boolean, now: () => number = Date.now): Progress {
   if (json) {
     return { onEvent: (e) => out.write(`${JSON.stringify(e)}\n`), finish: () => {} };
   }
   if (!out.isTTY) {
     return {
       onEvent(e, d) {
-        if (e.type === 'hook' && e.status === 'started') return;
-        // Events without scripts are noise in a log; they stay in the ledger and in --json.
-        if (e.type === 'hook' && e.status === 'skipped' && /^no /.test(e.message ?? '')) return;
-        out.write(`${clock(e.at)} ${e.deploymentId} ${formatEvent(e, d)}\n`);
+        if (loggedEvent(e)) out.write(`${eventLine(e, d)}\n`);
       },
       finish: () => {},
     };
   }
   // TTY: permanent lines for milestones, plus a live block redrawn in place.
-  let blockLines = 0;
+  const block = new LiveBlock(out);
   let last: DeploymentState | undefined;
   let hook = '';
-  const clear = () => {
-    if (blockLines) out.write(`\x1b[${blockLines}A\x1b[J`);
-    blockLines = 0;
-  };
-  const draw = () => {
-    if (!last) return;
-    const d = last;
-    const step = d.plan.steps[Math.min(d.step, d.plan.steps.length - 1)];
-    const remaining = d.bakeUntil ? Math.max(0, Math.ceil((d.bakeUntil - Date.now()) / 1000)) : undefined;
-    const lines = [
-      `  ${d.id} ${d.status}  step ${Math.min(d.step + 1, d.plan.steps.length)}/${d.plan.steps.length}: ${step ? describeStep(step) : ''}${remaining !== undefined ? ` (${remaining}s left)` : ''}`,
-      `  traffic ${formatTraffic(d.traffic, d.trafficRevisions)}`,
-      `  gate    ${d.lastVerdict ? `${d.lastVerdict.result}: ${d.lastVerdict.reasons.join('; ')}` : '-'}`,
-      `  hook    ${hook || '-'}`,
-    ];
-    out.write(`${lines.join('\n')}\n`);
-    blockLines = lines.length;
+  const draw = (above?: string) => {
+    if (last) block.draw(liveLines(last, { now: now(), hook }), above);
   };
   const milestone = (e: LedgerEvent) =>
     (e.type === 'step' && e.phase === 'completed') ||
@@ -133,10 +258,9 @@ export function createProgress(out: OutputStream, json: boolean): Progress {
     (e.type === 'hook' && e.status === 'failed') ||
     (e.type === 'verdict' && e.result !== 'pass') ||
     (e.type === 'health' && !e.ok);
-  // Redraw once a second too, so a bake's countdown moves between events.
+  // Redraw once a second too, so a bake's countdown and the elapsed time move between events.
   const ticker = setInterval(() => {
-    if (!last || ['Succeeded', 'Failed', 'RolledBack', 'Stopped'].includes(last.status)) return;
-    clear();
+    if (!last || TERMINAL_STATUSES.includes(last.status)) return;
     draw();
   }, 1000);
   ticker.unref();
@@ -144,13 +268,11 @@ export function createProgress(out: OutputStream, json: boolean): Progress {
     onEvent(e, d) {
       last = d;
       if (e.type === 'hook') hook = `${e.instance} ${e.event} ${e.status}`;
-      clear();
-      if (milestone(e)) out.write(`${clock(e.at)} ${formatEvent(e, d)}\n`);
-      draw();
+      draw(milestone(e) ? `${clock(e.at)} ${formatEvent(e, d)}` : undefined);
     },
     finish() {
       clearInterval(ticker);
-      clear();
+      block.close(false);
     },
   };
 }

@@ -11,11 +11,14 @@ import { parse } from 'yaml';
  *     hello/dev: pipelines/groups/dev.yml
  *   actions:                # "Stage/Action" (or just "Action") -> a shell command, for providers with no local runner
  *     Deploy/PublishDocs: ./scripts/publish-docs-locally.sh
+ *   runs:                   # retention of .conveyor/runs/ (local builds and pipeline runs)
+ *     keep: 50              # the newest runs kept; older ones are pruned after each run
  */
 export interface LocalActionsConfig {
   codebuild: Record<string, string>;
   codedeploy: Record<string, string>;
   actions: Record<string, string>;
+  runs?: { keep?: number };
   file?: string;
 }
 
@@ -29,7 +32,7 @@ export async function loadLocalConfig(
   try {
     text = await readFile(file, 'utf8');
   } catch {
-    return { codebuild: {}, codedeploy: {}, actions: {} };
+    return { codebuild: {}, codedeploy: {}, actions: {}, runs: {} };
   }
   let value: unknown;
   try {
@@ -44,11 +47,24 @@ export async function loadLocalConfig(
     if (typeof v !== 'object' || Array.isArray(v)) throw new Error(`${file}: '${key}' must be a map`);
     return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, String(x)]));
   };
+  const runs = (): { keep?: number } => {
+    const v = obj.runs;
+    if (v === undefined || v === null) return {};
+    if (typeof v !== 'object' || Array.isArray(v)) throw new Error(`${file}: 'runs' must be a map`);
+    const keep = (v as Record<string, unknown>).keep;
+    if (keep === undefined || keep === null) return {};
+    if (typeof keep !== 'number' || !Number.isInteger(keep) || keep < 0)
+      throw new Error(
+        `${file}: 'runs.keep' must be a whole number of runs (0 or more), found ${JSON.stringify(keep)}`,
+      );
+    return { keep };
+  };
   // `localBuildspec` is accepted as another name for `codebuild`.
   return {
     codebuild: { ...map('localBuildspec'), ...map('codebuild') },
     codedeploy: map('codedeploy'),
     actions: map('actions'),
+    runs: runs(),
     file,
   };
 }

@@ -23,7 +23,7 @@ end. When its runner is gone (killed), abort does the rollback itself.`,
     const json = values.json === true;
     let final = deployment;
     if (!runner.alive) {
-      const progress = createProgress(ctx.stdout, json);
+      const progress = createProgress(ctx.stdout, json, () => ctx.clock.now());
       final = await rollbackOrphan(group, deployment, 'aborted by user', {
         clock: ctx.clock,
         signal: ctx.signal,

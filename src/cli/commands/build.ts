@@ -3,12 +3,14 @@ import { basename, isAbsolute, join, relative, resolve } from 'node:path';
 import { buildReporter, buildSummary, reportMode } from '../../build/build-reporter.js';
 import { parseDuration, recordInvalidBuild, runBuild } from '../../build/build-runner.js';
 import { loadBuildspecFile } from '../../build/buildspec.js';
+import { parseKeep } from '../../build/run-retention.js';
 import { loadSecretsFile } from '../../build/secrets.js';
 import { UsageError } from '../../core/errors.js';
 import { ExitCode } from '../../core/exit-codes.js';
 import { formatDiagnostics } from '../../spec/diagnostics.js';
 import { parseCommandArgs } from '../args.js';
 import type { CliContext, Command } from '../context.js';
+import { pruneAfterCommand } from './runs.js';
 
 const usage = `Usage: conveyor build [--buildspec FILE] [--src DIR] [--out DIR] [--env K=V]... [--json]
        conveyor build --remote PROJECT [options]   (run on AWS CodeBuild)
@@ -24,6 +26,8 @@ Options:
   --secrets FILE     parameter-store / secrets-manager values (default: .conveyor/secrets.json)
   --timeout T        whole-build timeout: minutes, or 30s / 5m / 1h (default: 60, as CodeBuild)
   --project NAME     project name in CODEBUILD_BUILD_ID (default: the source folder's name)
+  --keep N           then prune .conveyor/runs to the newest N runs (default: runs.keep in
+                     .conveyor/local-actions.yml, else 50; see 'conveyor runs prune')
   --json             NDJSON events, the last one the run record
 Exit: 0 succeeded, 1 failed (or invalid buildspec), 2 usage error.`;
 
@@ -42,10 +46,12 @@ const command: Command = {
         secrets: { type: 'string' },
         timeout: { type: 'string' },
         project: { type: 'string' },
+        keep: { type: 'string' },
         json: { type: 'boolean' },
       },
       allowPositionals: true,
     });
+    const keep = parseKeep(values.keep);
     if (positionals.length > 0)
       throw new UsageError(`unexpected argument '${positionals[0]}'`, usage.split('\n')[0]);
     const root = ctx.cwd;
@@ -81,6 +87,7 @@ const command: Command = {
       });
       if (json) ctx.stdout.write(`${JSON.stringify({ type: 'build-end', record })}\n`);
       else ctx.stderr.write(`${formatDiagnostics(loaded.diagnostics)}\n${message} (run ${record.id})\n`);
+      await pruneAfterCommand(ctx, record.id, keep, json);
       return ExitCode.Failed;
     }
     const reporter = buildReporter(ctx.stdout, reportMode(ctx.stdout, json), ctx.clock);
@@ -100,6 +107,7 @@ const command: Command = {
     });
     reporter.close();
     if (!json) ctx.stdout.write(buildSummary(result.record));
+    await pruneAfterCommand(ctx, result.record.id, keep, json);
     return result.record.status === 'Succeeded' ? ExitCode.Ok : ExitCode.Failed;
   },
 };

@@ -62,7 +62,7 @@ const command: Command = {
     });
     const group = openGroupFromArgs(values, ctx, 'deploy');
     const json = values.json === true;
-    const progress = createProgress(ctx.stdout, json);
+    const progress = createProgress(ctx.stdout, json, () => ctx.clock.now());
     const runOpts = { clock: ctx.clock, signal: ctx.signal, env: ctx.env, onEvent: progress.onEvent };
     if (values.resume) {
       const d = await resume(group, runOpts);

@@ -24,7 +24,7 @@ Otherwise: redeploy the revision that was good before the current one, all at on
     const { values } = parseCommandArgs({ args, options: groupOptions, allowPositionals: false });
     const group = openGroupFromArgs(values, ctx, 'rollback');
     const json = values.json === true;
-    const progress = createProgress(ctx.stdout, json);
+    const progress = createProgress(ctx.stdout, json, () => ctx.clock.now());
     const runOpts = { clock: ctx.clock, signal: ctx.signal, env: ctx.env, onEvent: progress.onEvent };
     const { state } = readGroupState(group);
     let final: DeploymentState;

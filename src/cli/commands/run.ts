@@ -7,6 +7,7 @@ import { loadLocalConfig } from '../../build/pipeline/local-config.js';
 import type { PipelineDeclaration } from '../../build/pipeline/model.js';
 import { preflight } from '../../build/pipeline/plan.js';
 import { type PipelineEvent, runPipeline } from '../../build/pipeline/runner.js';
+import { parseKeep } from '../../build/run-retention.js';
 import { newRunId, type RunRecord, type RunTrigger, readRun, writeRun } from '../../build/run-store.js';
 import { loadSecretsFile } from '../../build/secrets.js';
 import { UsageError } from '../../core/errors.js';
@@ -14,6 +15,7 @@ import { ExitCode } from '../../core/exit-codes.js';
 import { formatDiagnostics } from '../../spec/diagnostics.js';
 import { parseCommandArgs } from '../args.js';
 import type { CliContext, Command, OutputStream } from '../context.js';
+import { pruneAfterCommand } from './runs.js';
 
 const usage = `Usage: conveyor run PIPELINE [--variable NAME=VALUE]... [--json] [options]
        conveyor run approve PIPELINE STAGE ACTION [--reject] [--summary TEXT]
@@ -35,6 +37,8 @@ Options:
   --build-timeout T       timeout of each build (default: 60 min)
   --lock-timeout T        how long a deploy waits for another run's deploy lock (default: 30m)
   --secrets FILE          parameter-store / secrets-manager values (default: .conveyor/secrets.json)
+  --keep N                then prune .conveyor/runs to the newest N runs (default: runs.keep in
+                          .conveyor/local-actions.yml, else 50; see 'conveyor runs prune')
   --json                  NDJSON events, the last one the run record
 Exit: 0 succeeded, 1 failed (or invalid pipeline), 2 usage or configuration error (incl. actions with no local runner).`;
 
@@ -84,10 +88,12 @@ async function runCommand(args: string[], ctx: CliContext): Promise<number> {
       secrets: { type: 'string' },
       trigger: { type: 'string' },
       'run-id': { type: 'string' },
+      keep: { type: 'string' },
       json: { type: 'boolean' },
     },
     allowPositionals: true,
   });
+  const keep = parseKeep(values.keep);
   if (positionals.length !== 1)
     throw new UsageError('give one pipeline (a file or a name)', usage.split('\n')[0]);
   const name = positionals[0]!;
@@ -120,6 +126,7 @@ async function runCommand(args: string[], ctx: CliContext): Promise<number> {
     await writeRun(root, record);
     if (json) ctx.stdout.write(`${JSON.stringify({ type: 'run-end', record })}\n`);
     else ctx.stderr.write(`${formatDiagnostics(loaded.diagnostics)}\n${record.message} (run ${record.id})\n`);
+    await pruneAfterCommand(ctx, record.id, keep, json);
     return ExitCode.Failed;
   }
   const pipeline = loaded.pipeline;
@@ -214,6 +221,7 @@ async function runCommand(args: string[], ctx: CliContext): Promise<number> {
   });
   live?.close();
   if (!json) ctx.stdout.write(pipelineSummary(record));
+  await pruneAfterCommand(ctx, record.id, keep, json);
   return record.status === 'Succeeded' ? ExitCode.Ok : ExitCode.Failed;
 }
 

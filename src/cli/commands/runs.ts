@@ -1,5 +1,15 @@
 import { formatMs } from '../../build/build-runner.js';
 import { displayPath } from '../../build/pipeline/load.js';
+import { loadLocalConfig } from '../../build/pipeline/local-config.js';
+import {
+  DEFAULT_KEEP,
+  describeAutoPrune,
+  formatBytes,
+  parseAge,
+  parseKeep,
+  pruneAfterRun,
+  pruneRuns,
+} from '../../build/run-retention.js';
 import { listRuns, type RunRecord, readRunRecord } from '../../build/run-store.js';
 import { UsageError, WorkFailedError } from '../../core/errors.js';
 import { ExitCode } from '../../core/exit-codes.js';
@@ -8,8 +18,18 @@ import type { CliContext, Command } from '../context.js';
 
 const usage = `Usage: conveyor runs [--kind build|pipeline] [--limit N] [--json]
        conveyor runs show ID [--json]
+       conveyor runs prune [--keep N] [--older-than DURATION] [--dry-run] [--json]
 
-History of local builds and pipeline runs, recorded under .conveyor/runs/.`;
+History of local builds and pipeline runs, recorded under .conveyor/runs/.
+
+prune removes old runs with their logs and artifacts and says how many bytes that freed:
+  --keep N                keep the newest N runs (default: runs.keep in .conveyor/local-actions.yml, else 50;
+                          a pipeline run and the builds it started count as one)
+  --older-than DURATION   only runs started longer ago than this (30s, 15m, 12h, 7d, 2w); alone, age decides
+  --dry-run               say what would go, remove nothing
+Never removed: queued or running runs, runs that just ended, and the newest run in which each pipeline stage
+succeeded (a stage rollback re-runs it). Damaged records go by age like any other.
+'conveyor build' and 'conveyor run' prune the same way after each run (their --keep N overrides the setting).`;
 
 const command: Command = {
   summary: 'History of local builds and pipeline runs',
@@ -17,7 +37,14 @@ const command: Command = {
   async run(args: string[], ctx: CliContext): Promise<number> {
     const { values, positionals } = parseCommandArgs({
       args,
-      options: { json: { type: 'boolean' }, limit: { type: 'string' }, kind: { type: 'string' } },
+      options: {
+        json: { type: 'boolean' },
+        limit: { type: 'string' },
+        kind: { type: 'string' },
+        keep: { type: 'string' },
+        'older-than': { type: 'string' },
+        'dry-run': { type: 'boolean' },
+      },
       allowPositionals: true,
     });
     const [sub, id, ...extra] = positionals;
@@ -36,6 +63,11 @@ const command: Command = {
       else ctx.stdout.write(renderList(runs));
       return ExitCode.Ok;
     }
+    if (sub === 'prune') {
+      if (id !== undefined)
+        throw new UsageError(`unexpected argument '${id}'`, 'conveyor runs prune [--keep N]');
+      return prune(values, ctx);
+    }
     if (sub !== 'show') throw new UsageError(`unknown subcommand '${sub}'`, usage.split('\n')[0]);
     if (id === undefined || extra.length > 0)
       throw new UsageError('runs show takes one run id', 'conveyor runs show ID');
@@ -47,6 +79,68 @@ const command: Command = {
   },
 };
 export default command;
+
+async function prune(
+  values: { keep?: string; 'older-than'?: string; 'dry-run'?: boolean; json?: boolean },
+  ctx: CliContext,
+): Promise<number> {
+  let keep = parseKeep(values.keep);
+  const olderThan = values['older-than'];
+  const olderThanMs = olderThan === undefined ? undefined : parseAge(olderThan);
+  if (olderThan !== undefined && olderThanMs === undefined)
+    throw new UsageError(`--older-than '${olderThan}' is not a duration (e.g. 30s, 15m, 12h, 7d, 2w)`);
+  if (keep === undefined && olderThanMs === undefined) {
+    try {
+      keep = (await loadLocalConfig(ctx.cwd)).runs?.keep ?? DEFAULT_KEEP;
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+  }
+  const result = await pruneRuns(ctx.cwd, {
+    ...(keep !== undefined ? { keep } : {}),
+    ...(olderThanMs !== undefined ? { olderThanMs } : {}),
+    dryRun: values['dry-run'] === true,
+    now: ctx.clock.now(),
+  });
+  if (values.json) {
+    ctx.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    return ExitCode.Ok;
+  }
+  const verb = result.dryRun ? 'would remove' : 'removed';
+  const limits = [
+    ...(result.keep !== null ? [`keeping the newest ${result.keep}`] : []),
+    ...(olderThan !== undefined ? [`older than ${olderThan}`] : []),
+  ].join(', ');
+  ctx.stdout.write(
+    `${verb} ${result.removed.length} run(s), ${formatBytes(result.bytesFreed)} ${result.dryRun ? 'to free' : 'freed'} (${limits}); ${result.remaining} left\n`,
+  );
+  for (const r of result.removed) {
+    ctx.stdout.write(
+      `  ${r.id}  ${r.damaged ? `damaged record: ${r.damaged}` : `${r.what}  ${r.status}`}  ${formatBytes(r.bytes)}\n`,
+    );
+  }
+  for (const s of result.spared) ctx.stdout.write(`  kept ${s.id}: ${s.reason}\n`);
+  return ExitCode.Ok;
+}
+
+/**
+ * After `conveyor build` / `conveyor run` recorded a run: prune old runs (never this one). A note on stderr when
+ * something was removed (not under --json, whose stdout stays the run's events); a problem is a warning only.
+ */
+export async function pruneAfterCommand(
+  ctx: CliContext,
+  runId: string,
+  keep: number | undefined,
+  json: boolean,
+): Promise<void> {
+  const { result, warning } = await pruneAfterRun(ctx.cwd, runId, {
+    ...(keep !== undefined ? { keep } : {}),
+    now: ctx.clock.now(),
+  });
+  if (warning) ctx.stderr.write(`warning: ${warning}\n`);
+  const note = result && describeAutoPrune(result);
+  if (note && !json) ctx.stderr.write(`${note}\n`);
+}
 
 /** A run by exact id or by a unique prefix / suffix. */
 async function findRun(root: string, id: string): Promise<RunRecord | undefined> {

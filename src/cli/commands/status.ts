@@ -1,36 +1,77 @@
-import { UsageError } from '../../core/errors.js';
+import { UsageError, WorkFailedError } from '../../core/errors.js';
 import { ExitCode } from '../../core/exit-codes.js';
 import { runnerAlive } from '../../deploy/engine.js';
-import { type GroupContext, providerFor, readGroupState } from '../../deploy/group.js';
+import type { LedgerEvent } from '../../deploy/events.js';
+import { type GroupContext, providerFor } from '../../deploy/group.js';
+import type { LedgerProblem } from '../../deploy/ledger.js';
 import { formatEvent, formatStatus, formatTraffic } from '../../deploy/render.js';
-
-const RECENT_EVENTS = 10;
-
-import { type DeploymentState, findDeployment, isTerminal } from '../../deploy/state.js';
+import { type DeploymentState, findDeployment, isTerminal, reduce } from '../../deploy/state.js';
+import type { DeployProvider, ProviderTraffic } from '../../providers/provider.js';
 import { parseCommandArgs } from '../args.js';
 import type { CliContext, Command } from '../context.js';
-import { configLabel, groupOptions, openGroupFromArgs } from '../deploy-progress.js';
+import {
+  configLabel,
+  eventLine,
+  groupOptions,
+  LiveBlock,
+  liveLines,
+  loggedEvent,
+  openGroupFromArgs,
+  type TerminalStream,
+} from '../deploy-progress.js';
+
+/** Events listed by a one-shot status; the live frame of --watch shows fewer so it fits a terminal. */
+const RECENT_EVENTS = 10;
+const LIVE_EVENTS = 5;
+/** How often --watch re-reads the ledger (the live frame's clock moves at least once a second). */
+const POLL_MS = 250;
+/** How often --watch asks the router for its split when no event arrived. */
+const ROUTER_POLL_MS = 2000;
 
 const usage = `Usage: conveyor status [ID] [--config FILE] [--watch] [--json]
 
 A deployment's status, current step, traffic split (as recorded and as the router has it), last gate
 reading and events. Without ID: the group's unfinished deployment, else the latest. Without --config: the
 group under ./.conveyor that holds ID (or the only one there).
-With --watch: follow until it ends; exit 0 if it succeeded, 1 otherwise.`;
 
-async function snapshot(group: GroupContext, id: string | undefined) {
-  const { state, problems } = readGroupState(group);
-  const d = findDeployment(state, id);
+With --watch: follow it until it ends. On a terminal one block is redrawn in place (elapsed time and bake
+countdown move every second; what to do next is shown, e.g. promote or abort while Paused); otherwise one
+line per new event; with --json one status object per change (its 'events' are those new since the last
+object). Ctrl-C stops watching and leaves the deployment as it is.
+Exit codes with --watch: 0 succeeded; 1 failed, rolled back, stopped, its runner is gone, or watching was
+interrupted; 2 usage or configuration error.`;
+
+interface Snapshot {
+  d: DeploymentState;
+  runner: { alive: boolean; pid?: number };
+  observed: ProviderTraffic | undefined;
+  problems: LedgerProblem[];
+  /** This deployment's events, oldest first. */
+  events: LedgerEvent[];
+}
+
+/** Reads the ledger once and the router's split (unless `observed` is given, to poll the router less often). */
+async function snapshot(
+  group: GroupContext,
+  id: string | undefined,
+  provider: () => Promise<DeployProvider>,
+  observed?: { value: ProviderTraffic | undefined },
+): Promise<Snapshot> {
+  const { events: all, problems } = group.ledger.read();
+  const d = findDeployment(reduce(all), id);
   if (!d) throw new UsageError(id ? `no deployment ${id} in this group` : 'no deployments in this group yet');
   const runner = runnerAlive(group, d);
-  let observed: Awaited<ReturnType<Awaited<ReturnType<typeof providerFor>>['observeTraffic']>>;
+  const traffic = observed ? observed.value : await observe(provider);
+  return { d, runner, observed: traffic, problems, events: all.filter((e) => e.deploymentId === d.id) };
+}
+
+/** The router's own split; undefined when it is not running or cannot be asked. */
+async function observe(provider: () => Promise<DeployProvider>): Promise<ProviderTraffic | undefined> {
   try {
-    observed = await (await providerFor(group)).observeTraffic();
+    return await (await provider()).observeTraffic();
   } catch {
-    observed = undefined;
+    return undefined;
   }
-  const events = group.ledger.read().events.filter((e) => e.deploymentId === d.id);
-  return { d, runner, observed, problems, events };
 }
 
 function runnerLine(
@@ -43,46 +84,165 @@ function runnerLine(
   return `NOT RUNNING${runner.pid ? ` (pid ${runner.pid} is gone)` : ''}: traffic stays as the router has it; resume with 'conveyor deploy --resume --config ${config}' or undo with 'conveyor rollback --config ${config}'`;
 }
 
-async function render(
+/** What the user can do next, as commands to type. */
+function nextHint(d: DeploymentState, runner: { alive: boolean }, config: string): string[] | undefined {
+  if (isTerminal(d.status)) return undefined;
+  if (!runner.alive)
+    return [
+      `conveyor deploy --resume --config ${config}  (continue)`,
+      `conveyor rollback --config ${config}  (undo)`,
+    ];
+  if (d.status === 'Paused')
+    return [
+      `conveyor promote ${d.id} --config ${config}  (--full: to the end)`,
+      `conveyor abort ${d.id} --config ${config}  (roll back)`,
+    ];
+  return [`conveyor abort ${d.id} --config ${config}  (stop and roll back)`];
+}
+
+/** The events that tell the story (hook starts, skipped hooks and bake deadlines left out). */
+function story(events: LedgerEvent[]): LedgerEvent[] {
+  return events.filter(
+    (e) => !(e.type === 'hook' && (e.status === 'started' || e.status === 'skipped')) && e.type !== 'bake',
+  );
+}
+
+function hasRouter(group: GroupContext): boolean {
+  // The router line is the local data plane's truth; CodeDeploy's traffic is in the recorded events.
+  return group.loaded.group.provider !== 'codedeploy';
+}
+
+function jsonLine(s: Snapshot, events: LedgerEvent[]): string {
+  return `${JSON.stringify({
+    deployment: s.d,
+    runner: { alive: s.runner.alive, pid: s.runner.pid ?? null },
+    router: s.observed ?? null,
+    ledgerProblems: s.problems,
+    events,
+  })}\n`;
+}
+
+function renderText(s: Snapshot, group: GroupContext, ctx: CliContext, config: string): void {
+  const { d } = s;
+  const extra: { runner?: string; observed?: string } = {};
+  const r = runnerLine(d, s.runner, config);
+  if (r) extra.runner = r;
+  if (hasRouter(group)) extra.observed = s.observed ? formatTraffic(s.observed) : 'not running';
+  ctx.stdout.write(`${formatStatus(d, extra)}\n`);
+  const told = story(s.events);
+  const shown = told.slice(-RECENT_EVENTS);
+  ctx.stdout.write(
+    `  events     ${told.length > shown.length ? `(last ${shown.length} of ${told.length}; --json for all)` : ''}\n`,
+  );
+  for (const e of shown)
+    ctx.stdout.write(
+      `    ${new Date(e.at).toISOString().slice(11, 23)} ${formatEvent(e, d).split('\n')[0]}\n`,
+    );
+}
+
+/** The live frame of `status --watch` on a terminal. */
+function frame(s: Snapshot, group: GroupContext, config: string, now: number): string[] {
+  const { d } = s;
+  const hook = d.lastHook ? `${d.lastHook.instance} ${d.lastHook.event} ${d.lastHook.status}` : undefined;
+  const runner = isTerminal(d.status)
+    ? undefined
+    : s.runner.alive
+      ? `running (pid ${s.runner.pid})`
+      : `NOT RUNNING${s.runner.pid ? ` (pid ${s.runner.pid} is gone)` : ''}: traffic stays as the router has it`;
+  const next = nextHint(d, s.runner, config);
+  return liveLines(d, {
+    now,
+    ...(hook ? { hook } : {}),
+    ...(hasRouter(group) ? { router: s.observed ? formatTraffic(s.observed) : 'not running' } : {}),
+    ...(runner ? { runner } : {}),
+    events: story(s.events)
+      .slice(-LIVE_EVENTS)
+      .map((e) => `${new Date(e.at).toISOString().slice(11, 19)} ${formatEvent(e, d).split('\n')[0]}`),
+    ...(next ? { next } : {}),
+  });
+}
+
+/**
+ * Follows a deployment until it reaches a final status, its runner is gone, or the user interrupts. Reads only:
+ * the deployment is never touched.
+ */
+async function watch(
   group: GroupContext,
-  id: string | undefined,
+  first: Snapshot,
   ctx: CliContext,
   json: boolean,
   config: string,
-) {
-  const { d, runner, observed, problems, events } = await snapshot(group, id);
-  if (json) {
-    ctx.stdout.write(
-      `${JSON.stringify({
-        deployment: d,
-        runner: { alive: runner.alive, pid: runner.pid ?? null },
-        router: observed ?? null,
-        ledgerProblems: problems,
-        events,
-      })}\n`,
+  provider: () => Promise<DeployProvider>,
+): Promise<number> {
+  const out = ctx.stdout as TerminalStream;
+  const live = !json && out.isTTY === true;
+  const block = live ? new LiveBlock(out) : undefined;
+  let s = first;
+  let seen = s.events.length;
+  let routerAt = ctx.clock.now();
+  let shown = '';
+  const redraw = () => {
+    if (!block) return;
+    const lines = frame(s, group, config, ctx.clock.now());
+    const text = lines.join('\n');
+    // Only when something visible changed (the clock moves once a second): no flicker between polls.
+    if (text !== shown) block.draw(lines);
+    shown = text;
+  };
+  if (json) out.write(jsonLine(s, s.events));
+  else if (block) redraw();
+  else renderText(s, group, ctx, config);
+
+  const emit = (events: LedgerEvent[]) => {
+    if (json) out.write(jsonLine(s, events));
+    else if (!block) for (const e of events) if (loggedEvent(e)) out.write(`${eventLine(e, s.d)}\n`);
+  };
+  let runnerGone = false;
+  while (!isTerminal(s.d.status) && !ctx.signal.aborted) {
+    const interrupted = await ctx.clock.sleep(POLL_MS, ctx.signal).then(
+      () => false,
+      () => true,
     );
-  } else {
-    const extra: { runner?: string; observed?: string } = {};
-    const r = runnerLine(d, runner, config);
-    if (r) extra.runner = r;
-    // The router line is the local data plane's truth; CodeDeploy's traffic is in the recorded events.
-    if (group.loaded.group.provider !== 'codedeploy')
-      extra.observed = observed ? formatTraffic(observed) : 'not running';
-    ctx.stdout.write(`${formatStatus(d, extra)}\n`);
-    // The last events that tell the story (hook starts and skipped hooks left out).
-    const story = events.filter(
-      (e) => !(e.type === 'hook' && (e.status === 'started' || e.status === 'skipped')) && e.type !== 'bake',
-    );
-    const shown = story.slice(-RECENT_EVENTS);
-    ctx.stdout.write(
-      `  events     ${story.length > shown.length ? `(last ${shown.length} of ${story.length}; --json for all)` : ''}\n`,
-    );
-    for (const e of shown)
-      ctx.stdout.write(
-        `    ${new Date(e.at).toISOString().slice(11, 23)} ${formatEvent(e, d).split('\n')[0]}\n`,
-      );
+    if (interrupted) break;
+    const before = s.d.eventCount;
+    s = await snapshot(group, s.d.id, provider, { value: s.observed });
+    // The router is asked again when the ledger moved, else every couple of seconds.
+    if (hasRouter(group) && (s.d.eventCount !== before || ctx.clock.now() - routerAt >= ROUTER_POLL_MS)) {
+      s.observed = await observe(provider);
+      routerAt = ctx.clock.now();
+    }
+    if (!isTerminal(s.d.status) && !s.runner.alive) {
+      // The runner may have just finished and released its lock: look again before giving up.
+      s = await snapshot(group, s.d.id, provider, { value: s.observed });
+      runnerGone = !isTerminal(s.d.status);
+    }
+    const fresh = s.events.slice(seen);
+    seen = s.events.length;
+    // A consumer of --json learns why watching ended even when no event came with it.
+    if (fresh.length || (runnerGone && json)) emit(fresh);
+    redraw();
+    if (runnerGone) {
+      // Nobody will move it on: stop watching and say so (with how to recover).
+      if (!json && !block)
+        out.write(`${s.d.id} ${s.d.status}: runner ${runnerLine(s.d, s.runner, config)}\n`);
+      break;
+    }
   }
-  return d;
+  redraw();
+  block?.close(true);
+  const { d } = s;
+  if (runnerGone) return ExitCode.Failed;
+  if (!isTerminal(d.status)) {
+    // Interrupted: say so, leave the deployment as it is.
+    ctx.stderr.write(
+      `stopped watching: ${d.id} is ${d.status} and was not touched (watch again with 'conveyor status ${d.id} --watch --config ${config}')\n`,
+    );
+    return ExitCode.Failed;
+  }
+  if (!json && !block) out.write(`${d.id} ${d.status}${d.reason ? `: ${d.reason}` : ''}\n`);
+  // As deploy: a deployment that did not succeed is a failed command, said on stderr in text mode.
+  if (d.status !== 'Succeeded' && !json) throw new WorkFailedError(`deployment ${d.id} ${d.status}`);
+  return d.status === 'Succeeded' ? ExitCode.Ok : ExitCode.Failed;
 }
 
 const command: Command = {
@@ -97,28 +257,17 @@ const command: Command = {
     const group = openGroupFromArgs(values, ctx, 'status', positionals[0]);
     const id = positionals[0];
     const json = values.json === true;
-    let d = await render(group, id, ctx, json, configLabel(group, ctx));
-    if (!values.watch) return ExitCode.Ok;
-    let seen = d.eventCount;
-    while (!isTerminal(d.status) && !ctx.signal.aborted) {
-      await ctx.clock.sleep(300, ctx.signal).catch(() => {});
-      const next = findDeployment(readGroupState(group).state, d.id)!;
-      if (next.eventCount !== seen) {
-        seen = next.eventCount;
-        if (!json) ctx.stdout.write('\n');
-        d = await render(group, d.id, ctx, json, configLabel(group, ctx));
-      }
-      if (!isTerminal(next.status) && !runnerAlive(group, next).alive) {
-        // The runner may have just finished and released its lock: look again before giving up.
-        const again = findDeployment(readGroupState(group).state, d.id)!;
-        if (!isTerminal(again.status)) {
-          // Nobody will move it on: stop watching and say so (the render tells how to recover).
-          d = await render(group, d.id, ctx, json, configLabel(group, ctx));
-          return ExitCode.Failed;
-        }
-      }
-    }
-    return d.status === 'Succeeded' ? ExitCode.Ok : ExitCode.Failed;
+    const config = configLabel(group, ctx);
+    let cached: Promise<DeployProvider> | undefined;
+    const provider = () => {
+      cached ??= providerFor(group);
+      return cached;
+    };
+    const first = await snapshot(group, id, provider);
+    if (values.watch) return watch(group, first, ctx, json, config, provider);
+    if (json) ctx.stdout.write(jsonLine(first, first.events));
+    else renderText(first, group, ctx, config);
+    return ExitCode.Ok;
   },
 };
 export default command;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createProgress } from '../../../src/cli/deploy-progress.js';
+import { createProgress, LiveBlock } from '../../../src/cli/deploy-progress.js';
 import type { LedgerEvent } from '../../../src/deploy/events.js';
 import { reduce } from '../../../src/deploy/state.js';
 import { planDeployment } from '../../../src/deploy/strategies/plan.js';
@@ -73,9 +73,83 @@ describe('deploy progress', () => {
     expect(out).toContain('  gate    fail: error rate 40.0% (4/10) > max 5.0%');
   });
 
+  it('the terminal block counts a bake down and shows the elapsed time by the clock it is given', () => {
+    let out = '';
+    let now = 61_000;
+    const progress = createProgress(
+      { write: (s: string) => (out += s), isTTY: true, columns: 200 },
+      false,
+      () => now,
+    );
+    const baking: LedgerEvent[] = [
+      ...events,
+      { type: 'bake', deploymentId: 'd-1', at: 60_000, index: 3, until: 70_000 },
+    ];
+    progress.onEvent(baking.at(-1)!, reduce(baking).deployments[0]!);
+    expect(out).toMatch(/d-1 InProgress {2}step \d+\/\d+: .* \(9s left\) {2}\[1m01s\]\n/);
+    now = 65_500;
+    out = '';
+    progress.onEvent(baking.at(-1)!, reduce(baking).deployments[0]!);
+    expect(out).toMatch(/\(5s left\) {2}\[1m05s\]/);
+    progress.finish();
+  });
+
   it('NDJSON events under --json', () => {
     const lines = run(false, true).trim().split('\n');
     expect(lines).toHaveLength(events.length);
     expect(JSON.parse(lines[4]!)).toMatchObject({ type: 'traffic', table: { canaryWeight: 25 } });
+  });
+});
+
+describe('live block', () => {
+  function terminal(columns: number) {
+    const listeners: (() => void)[] = [];
+    const t = {
+      isTTY: true,
+      columns,
+      text: '',
+      write: (s: string) => (t.text += s),
+      on: (_: 'resize', fn: () => void) => listeners.push(fn),
+      off: () => listeners.splice(0),
+      resize(cols: number) {
+        t.columns = cols;
+        for (const fn of listeners) fn();
+      },
+    };
+    return t;
+  }
+
+  it('cuts lines to the terminal width and clears exactly the rows it drew', () => {
+    const t = terminal(20);
+    const block = new LiveBlock(t);
+    block.draw(['short', 'x'.repeat(30)]);
+    expect(t.text).toBe(`short\n${'x'.repeat(18)}…\n`);
+    t.text = '';
+    block.draw(['one'], 'a permanent line');
+    expect(t.text).toBe('\x1b[2A\x1b[Ja permanent line\none\n');
+  });
+
+  it('shows only the lines that fit the screen height, so cursor-up always reaches the frame', () => {
+    const t = Object.assign(terminal(20), { rows: 3 });
+    const block = new LiveBlock(t);
+    block.draw(['a', 'b', 'c', 'd']);
+    expect(t.text).toBe('a\nb\n');
+    t.text = '';
+    block.draw(['e']);
+    expect(t.text).toBe('\x1b[2A\x1b[Je\n');
+  });
+
+  it('after a narrowing resize, counts the wrapped rows of the old frame before redrawing it narrower', () => {
+    const t = terminal(20);
+    const block = new LiveBlock(t);
+    block.draw(['y'.repeat(25), 'ok']);
+    t.text = '';
+    t.resize(10);
+    // The 19-column line now wraps onto 2 rows of a 10-column terminal: 3 rows in all.
+    expect(t.text).toBe(`\x1b[3A\x1b[J${'y'.repeat(8)}…\nok\n`);
+    block.close(true);
+    t.text = '';
+    t.resize(40);
+    expect(t.text).toBe('');
   });
 });
