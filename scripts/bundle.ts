@@ -11,7 +11,7 @@
  * and the lighter 'conveyor/define'), the CLI, and the two detached processes (router, deploy runner). The AWS SDK and esbuild stay external: the SDK is
  * loaded only by AWS commands, esbuild carries a native binary.
  */
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -28,7 +28,7 @@ const ENTRY_POINTS: Record<string, string> = {
 };
 
 rmSync(join(root, 'dist/chunks'), { recursive: true, force: true });
-await build({
+const result = await build({
   absWorkingDir: root,
   entryPoints: ENTRY_POINTS,
   outdir: 'dist',
@@ -45,4 +45,7 @@ await build({
     js: "import { createRequire as __conveyorCreateRequire } from 'node:module'; const require = __conveyorCreateRequire(import.meta.url);",
   },
   logLevel: 'warning',
+  metafile: true,
 });
+// Which modules each chunk holds and what it imports statically: tests check that start-up paths stay lean.
+writeFileSync(join(root, 'dist/bundle-meta.json'), JSON.stringify(result.metafile));

@@ -1,7 +1,9 @@
+import { existsSync, readdirSync } from 'node:fs';
 import { lstat, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { type FileLock, lock, tryLock } from './lock.js';
+import { localConfigFile } from './pipeline/local-config-file.js';
 import { type RunRecord, readRunRecord, runsDir } from './run-store.js';
 
 /**
@@ -278,6 +280,14 @@ const AUTO_RECENT_MS = 60_000;
  * `runs.keep` in .conveyor/local-actions.yml, else 50), never the run just finished; skips when another process is
  * pruning. Never fails the run: a problem is returned as a warning.
  */
+function countRunFolders(root: string): number {
+  try {
+    return readdirSync(runsDir(root)).length;
+  } catch {
+    return 0;
+  }
+}
+
 export async function pruneAfterRun(
   root: string,
   finishedRunId: string,
@@ -285,10 +295,16 @@ export async function pruneAfterRun(
 ): Promise<{ result?: PruneResult; warning?: string }> {
   let keep = options.keep;
   try {
+    // Every build and run ends here: when there are no more runs than any limit could keep, stop at
+    // one directory listing (no settings file parsed, no records read, no lock).
+    const count = countRunFolders(root);
+    if (keep !== undefined && count <= keep) return {};
+    if (keep === undefined && count <= DEFAULT_KEEP && !existsSync(join(root, localConfigFile))) return {};
     if (keep === undefined) {
       const { loadLocalConfig } = await import('./pipeline/local-config.js');
       keep = (await loadLocalConfig(root)).runs?.keep ?? DEFAULT_KEEP;
     }
+    if (count <= keep) return {};
     const result = await pruneRuns(root, {
       keep,
       protect: [finishedRunId],

@@ -40,3 +40,50 @@ describe('the bundled build', () => {
     expect(r.stdout).toContain('Usage');
   });
 });
+
+interface BundleMeta {
+  outputs: Record<
+    string,
+    { entryPoint?: string; imports: { path: string; kind: string }[]; inputs: Record<string, unknown> }
+  >;
+}
+
+/** Every source module loaded when the chunk for `entry` is, following static imports only. */
+function staticallyLoaded(meta: BundleMeta, entry: string): Set<string> {
+  const start = Object.keys(meta.outputs).find((o) => meta.outputs[o]?.entryPoint === entry);
+  if (!start) throw new Error(`no chunk for ${entry}`);
+  const seen = new Set<string>();
+  const inputs = new Set<string>();
+  const visit = (out: string) => {
+    if (seen.has(out)) return;
+    seen.add(out);
+    const o = meta.outputs[out];
+    if (!o) return;
+    for (const input of Object.keys(o.inputs)) inputs.add(input);
+    for (const i of o.imports) if (i.kind === 'import-statement' && meta.outputs[i.path]) visit(i.path);
+  };
+  visit(start);
+  return inputs;
+}
+
+const metaFile = join(packageRoot, 'dist/bundle-meta.json');
+describe.skipIf(!existsSync(metaFile))('what each command loads at start-up', () => {
+  it('`conveyor build` (build overhead is measured against a shell script) loads neither YAML nor the validator', () => {
+    const meta = JSON.parse(readFileSync(metaFile, 'utf8')) as BundleMeta;
+    const loaded = [...staticallyLoaded(meta, 'src/cli/commands/build.ts')];
+    expect(loaded.some((i) => i.startsWith('src/build/build-runner'))).toBe(true);
+    expect(loaded.filter((i) => i.includes('node_modules/yaml/') || i.includes('spec/generated/'))).toEqual(
+      [],
+    );
+  });
+
+  it('no local command loads the AWS SDK or esbuild statically (they stay external and lazy)', () => {
+    const meta = JSON.parse(readFileSync(metaFile, 'utf8')) as BundleMeta;
+    for (const [out, o] of Object.entries(meta.outputs)) {
+      const eager = o.imports.filter(
+        (i) => i.kind === 'import-statement' && /@aws-sdk|^esbuild$/.test(i.path),
+      );
+      expect(eager, out).toEqual([]);
+    }
+  });
+});

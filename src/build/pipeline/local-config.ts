@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { localConfigFile } from './local-config-file.js';
 
 /**
  * `.conveyor/local-actions.yml`: how a pipeline's AWS actions map to this machine.
@@ -22,7 +23,7 @@ export interface LocalActionsConfig {
   file?: string;
 }
 
-export const localConfigFile = join('.conveyor', 'local-actions.yml');
+export { localConfigFile };
 
 export async function loadLocalConfig(
   root: string,

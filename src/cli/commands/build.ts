@@ -10,7 +10,7 @@ import { ExitCode } from '../../core/exit-codes.js';
 import { formatDiagnostics } from '../../spec/diagnostics.js';
 import { parseCommandArgs } from '../args.js';
 import type { CliContext, Command } from '../context.js';
-import { pruneAfterCommand } from './runs.js';
+import { pruneAfterCommand } from '../prune-after-run.js';
 
 const usage = `Usage: conveyor build [--buildspec FILE] [--src DIR] [--out DIR] [--env K=V]... [--json]
        conveyor build --remote PROJECT [options]   (run on AWS CodeBuild)

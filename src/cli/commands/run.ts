@@ -15,7 +15,7 @@ import { ExitCode } from '../../core/exit-codes.js';
 import { formatDiagnostics } from '../../spec/diagnostics.js';
 import { parseCommandArgs } from '../args.js';
 import type { CliContext, Command, OutputStream } from '../context.js';
-import { pruneAfterCommand } from './runs.js';
+import { pruneAfterCommand } from '../prune-after-run.js';
 
 const usage = `Usage: conveyor run PIPELINE [--variable NAME=VALUE]... [--json] [options]
        conveyor run approve PIPELINE STAGE ACTION [--reject] [--summary TEXT]

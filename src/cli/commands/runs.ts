@@ -1,15 +1,7 @@
 import { formatMs } from '../../build/build-runner.js';
 import { displayPath } from '../../build/pipeline/load.js';
 import { loadLocalConfig } from '../../build/pipeline/local-config.js';
-import {
-  DEFAULT_KEEP,
-  describeAutoPrune,
-  formatBytes,
-  parseAge,
-  parseKeep,
-  pruneAfterRun,
-  pruneRuns,
-} from '../../build/run-retention.js';
+import { DEFAULT_KEEP, formatBytes, parseAge, parseKeep, pruneRuns } from '../../build/run-retention.js';
 import { listRuns, type RunRecord, readRunRecord } from '../../build/run-store.js';
 import { UsageError, WorkFailedError } from '../../core/errors.js';
 import { ExitCode } from '../../core/exit-codes.js';
@@ -121,25 +113,6 @@ async function prune(
   }
   for (const s of result.spared) ctx.stdout.write(`  kept ${s.id}: ${s.reason}\n`);
   return ExitCode.Ok;
-}
-
-/**
- * After `conveyor build` / `conveyor run` recorded a run: prune old runs (never this one). A note on stderr when
- * something was removed (not under --json, whose stdout stays the run's events); a problem is a warning only.
- */
-export async function pruneAfterCommand(
-  ctx: CliContext,
-  runId: string,
-  keep: number | undefined,
-  json: boolean,
-): Promise<void> {
-  const { result, warning } = await pruneAfterRun(ctx.cwd, runId, {
-    ...(keep !== undefined ? { keep } : {}),
-    now: ctx.clock.now(),
-  });
-  if (warning) ctx.stderr.write(`warning: ${warning}\n`);
-  const note = result && describeAutoPrune(result);
-  if (note && !json) ctx.stderr.write(`${note}\n`);
 }
 
 /** A run by exact id or by a unique prefix / suffix. */
