@@ -13,8 +13,61 @@ import {
   type RunRecord,
   type RunTrigger,
   writeRun,
+  writeRunSync,
 } from './run-store.js';
 import { resolveSecrets, type SecretsSource } from './secrets.js';
+
+/**
+ * Phase progress reaches the run record at most every PROGRESS_WRITE_MS: each write ends in a rename
+ * the file system journals (about a millisecond here), and a short build changes phase several times
+ * within a few milliseconds. `runs show` during a build lags by at most that interval.
+ */
+const PROGRESS_WRITE_MS = 200;
+
+class ThrottledRecord {
+  private pending: RunRecord | undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private last = 0;
+
+  constructor(
+    private readonly write: (r: RunRecord) => void,
+    private readonly intervalMs: number,
+  ) {}
+
+  update(record: RunRecord): void {
+    this.pending = structuredClone(record);
+    if (this.timer) return;
+    const wait = this.last + this.intervalMs - performance.now();
+    if (wait <= 0) this.flush();
+    else {
+      this.timer = setTimeout(() => this.flush(), wait);
+      // Never what keeps the process alive: the build's own work (or finish) decides that.
+      this.timer.unref();
+    }
+  }
+
+  /** Writes `record` now, as the last write. */
+  finish(record: RunRecord): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.pending = undefined;
+    this.write(record);
+  }
+
+  private flush(): void {
+    this.timer = undefined;
+    const record = this.pending;
+    this.pending = undefined;
+    if (!record) return;
+    this.last = performance.now();
+    try {
+      this.write(record);
+    } catch {
+      // Progress only: the final record is written (and its failure reported) by finish().
+    }
+  }
+}
+
 import { resolveShell, ShellSession } from './shell-session.js';
 
 /** Phases as CodeBuild names them in a build's phase list. */
@@ -128,11 +181,8 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
     phases: recordedPhases.map((name) => ({ name, status: 'SKIPPED' })),
   };
   await writeRun(root, record);
-  let saving = Promise.resolve();
-  const save = (r: RunRecord) => {
-    saving = saving.then(() => writeRun(root, r)).catch(() => {});
-    return saving;
-  };
+  const progress = new ThrottledRecord((r) => writeRunSync(root, r), PROGRESS_WRITE_MS);
+  const save = (r: RunRecord) => progress.update(r);
   const emit = (e: BuildEvent) => options.onEvent?.(e);
   const region = options.baseEnv.AWS_REGION ?? options.baseEnv.AWS_DEFAULT_REGION ?? 'us-east-1';
   const env: Record<string, string> = {};
@@ -210,8 +260,12 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
     `\n[Container] ${stamp(endedAt)} Build ${record.status.toUpperCase()}${record.message ? `: ${record.message}` : ''}\n`,
   );
   await new Promise<void>((r) => log.end(r));
-  // Progress writes are chained: the final record is always the last one written.
-  await save(record);
+  // The final record is always the last one written (a pending progress write is dropped).
+  try {
+    progress.finish(record);
+  } catch {
+    // As before: a record that cannot be written does not change the build's outcome.
+  }
   emit({ type: 'build-end', record });
   return { record, artifacts: outcome.artifacts, runDir };
 }
@@ -254,7 +308,7 @@ interface AttemptContext {
   log: WriteStream;
   emit: (e: BuildEvent) => void;
   record: RunRecord;
-  save: (record: RunRecord) => Promise<void>;
+  save: (record: RunRecord) => void;
 }
 
 async function runAttempt(ctx: AttemptContext): Promise<AttemptOutcome> {

@@ -155,6 +155,38 @@ artifacts:
     expect(readdirSync(join(dir, '.conveyor/cache/validated'))).toHaveLength(1);
   });
 
+  it('while a build runs, its record shows the phase in progress; at the end, the final record', async () => {
+    const dir = project(`version: 0.2
+phases:
+  install:
+    commands:
+      - echo quick
+  build:
+    commands:
+      - touch started; sleep 1.2
+`);
+    const { spawn } = await import('node:child_process');
+    const { distEntry } = await import('../../../src/core/paths.js');
+    const child = spawn(process.execPath, [distEntry('cli/main.js'), 'build'], { cwd: dir, stdio: 'ignore' });
+    const exited = new Promise<number | null>((r) => child.on('exit', r));
+    try {
+      for (let i = 0; i < 200 && !existsSync(join(dir, 'started')); i++)
+        await new Promise((r) => setTimeout(r, 10));
+      // Progress reaches the record within its write interval (200 ms).
+      await new Promise((r) => setTimeout(r, 400));
+      const during = JSON.parse((await cli(['runs', '--json'], dir)).stdout) as RunRecord[];
+      expect(during[0]?.status).toBe('InProgress');
+      expect(during[0]?.phases?.find((p) => p.name === 'INSTALL')?.status).toBe('SUCCEEDED');
+      expect(during[0]?.phases?.find((p) => p.name === 'BUILD')?.status).toBe('IN_PROGRESS');
+      expect(await exited).toBe(0);
+      const after = JSON.parse((await cli(['runs', '--json'], dir)).stdout) as RunRecord[];
+      expect(after[0]?.status).toBe('Succeeded');
+      expect(after[0]?.phases?.find((p) => p.name === 'BUILD')?.status).toBe('SUCCEEDED');
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  }, 20_000);
+
   it('exits 2 when there is no buildspec', async () => {
     const t = tempDir();
     cleanups.push(t.cleanup);
