@@ -150,8 +150,11 @@ export class ShellSession {
       }
       await this.start();
     }
-    const file = join(this.options.workDir, `command-${++this.counter}.sh`);
-    // Synchronous: a few bytes, and no thread-pool round trip per command.
+    this.counter += 1;
+    // One file, rewritten for each command: the `.` that read the previous one had returned before its marker came
+    // back, and rewriting a file costs far less than creating one per command. Synchronous: a few
+    // bytes, and no thread-pool round trip per command.
+    const file = join(this.options.workDir, 'command.sh');
     writeFileSync(file, `${command}\n`);
     const child = this.child!;
     const result = await new Promise<CommandResult>((resolve) => {
