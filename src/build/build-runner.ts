@@ -410,25 +410,34 @@ async function runAttempt(ctx: AttemptContext): Promise<AttemptOutcome> {
     commands: string[],
     record: PhaseRecord,
   ): Promise<{ ok: boolean; message?: string }> => {
-    for (const command of commands) {
-      if (interrupted) return { ok: false };
-      write(`Running command ${command}`);
-      emit({ type: 'command-start', phase, command });
-      const started = clock.now();
-      const result = await session.run(command, !failed);
-      const durationMs = clock.now() - started;
-      record.commands ??= [];
-      record.commands.push({ command, exitCode: result.exitCode, durationMs });
-      emit({ type: 'command-end', phase, command, exitCode: result.exitCode, durationMs });
-      if (interrupted) return { ok: false };
-      if (result.exitCode !== 0) {
-        // CODEBUILD_BUILD_SUCCEEDING turns 0 at once: `finally` and later phases see it.
-        failed = true;
-        const reason = result.signal ? `signal ${result.signal}` : `exit status ${result.exitCode}`;
-        const message = `COMMAND_EXECUTION_ERROR: Error while executing command: ${command}. Reason: ${reason}`;
-        write(`Command did not exit successfully ${command} exit status ${result.exitCode}`);
-        return { ok: false, message };
-      }
+    if (interrupted) return { ok: false };
+    let started = clock.now();
+    // The phase's commands go to the shell as one sequence: it runs them back to back and stops at the
+    // first that fails (CodeBuild skips the rest of a phase after a failed command).
+    const results = await session.runSequence(commands, !failed, {
+      onStart: (i) => {
+        started = clock.now();
+        write(`Running command ${commands[i]}`);
+        emit({ type: 'command-start', phase, command: commands[i] as string });
+      },
+      onEnd: (i, result) => {
+        const durationMs = clock.now() - started;
+        const command = commands[i] as string;
+        record.commands ??= [];
+        record.commands.push({ command, exitCode: result.exitCode, durationMs });
+        emit({ type: 'command-end', phase, command, exitCode: result.exitCode, durationMs });
+      },
+    });
+    if (interrupted) return { ok: false };
+    const last = results[results.length - 1];
+    if (last && last.exitCode !== 0) {
+      const command = commands[results.length - 1] as string;
+      // CODEBUILD_BUILD_SUCCEEDING turns 0 at once: `finally` and later phases see it.
+      failed = true;
+      const reason = last.signal ? `signal ${last.signal}` : `exit status ${last.exitCode}`;
+      const message = `COMMAND_EXECUTION_ERROR: Error while executing command: ${command}. Reason: ${reason}`;
+      write(`Command did not exit successfully ${command} exit status ${last.exitCode}`);
+      return { ok: false, message };
     }
     return { ok: true };
   };

@@ -9,10 +9,12 @@ import { StringDecoder } from 'node:string_decoder';
  * One shell session for a whole build, as CodeBuild runs buildspec 0.2: variables, functions and the working
  * directory set by one command are seen by the next, across phases.
  *
- * How: a small driver script loops reading instructions from fd 3 (a pipe we own). Each instruction names a file
- * holding one user command, which the driver sources (`.`) in its own shell, then prints a marker carrying `$?` on
- * the same stream as the command's output (stderr is merged into stdout), so output and exit statuses stay in order
- * and every status is attributed to the command that produced it. The shell leads its own process group, so a
+ * How: a small driver script loops reading instructions from fd 3 (a pipe we own). An instruction names how many
+ * command files to run (`command-1.sh` ... in the session's folder, one user command each, as CodeBuild sources a
+ * script file); the driver sources (`.`) them in order in its own shell, after each prints a marker carrying `$?` on
+ * the same stream as the command's output (stderr is merged into stdout), and stops at the first that fails. So
+ * output and exit statuses stay in order, every status is attributed to the command that produced it, and a phase's
+ * commands run back to back without a round trip to us between them. The shell leads its own process group, so a
  * timeout or the end of the build kills everything the commands started.
  */
 export interface CommandResult {
@@ -31,6 +33,16 @@ export interface ShellSessionOptions {
   onOutput: (text: string) => void;
   /** Buildspec version 0.1: every command runs in its own shell instance (no state carries over). */
   shellPerCommand?: boolean;
+}
+
+export interface SequenceHooks {
+  onStart?: (index: number) => void;
+  onEnd?: (index: number, result: CommandResult) => void;
+}
+
+/** A word the shell reads back as exactly `text`. */
+function shellQuote(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
 export function resolveShell(requested: string | undefined, env: Record<string, string | undefined>): string {
@@ -63,7 +75,7 @@ export class ShellSession {
   private child: ChildProcess | undefined;
   private readonly nonce = `__CONVEYOR_${randomBytes(8).toString('hex')}__`;
   private buffer = '';
-  private pending: { resolve: (r: CommandResult) => void } | undefined;
+  private pending: { onResult: (r: CommandResult) => void } | undefined;
   private counter = 0;
   private exitPromise: Promise<void> = Promise.resolve();
   private decoder = new StringDecoder('utf8');
@@ -85,12 +97,19 @@ export class ShellSession {
       driver,
       [
         'exec 2>&1',
+        `__conveyor_dir=${shellQuote(this.options.workDir)}`,
         'while IFS= read -r __conveyor_line <&3; do',
         // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a template
         '  CODEBUILD_BUILD_SUCCEEDING=${__conveyor_line%% *}; export CODEBUILD_BUILD_SUCCEEDING',
         // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a template
-        '  . "${__conveyor_line#* }" 3<&-',
-        `  printf '%s%s\\n' '${marker}' "$?"`,
+        '  __conveyor_count=${__conveyor_line#* }; __conveyor_next=1',
+        '  while [ "$__conveyor_next" -le "$__conveyor_count" ]; do',
+        '    . "$__conveyor_dir/command-$__conveyor_next.sh" 3<&-',
+        '    __conveyor_status=$?',
+        `    printf '%s%s\\n' '${marker}' "$__conveyor_status"`,
+        '    [ "$__conveyor_status" -eq 0 ] || break',
+        '    __conveyor_next=$((__conveyor_next + 1))',
+        '  done',
         'done',
         '',
       ].join('\n'),
@@ -141,8 +160,24 @@ export class ShellSession {
 
   /** Runs one command in the session; `succeeding` is the CODEBUILD_BUILD_SUCCEEDING value it sees. */
   async run(command: string, succeeding: boolean): Promise<CommandResult> {
+    const [result] = await this.runSequence([command], succeeding);
+    return result as CommandResult;
+  }
+
+  /**
+   * Runs commands in order until one fails (non-zero status, or the shell ends); all see the same
+   * CODEBUILD_BUILD_SUCCEEDING. `onStart(i)` comes before any output of command i, `onEnd(i, result)` after
+   * all of it. Returns the results of the commands that ran.
+   */
+  async runSequence(
+    commands: readonly string[],
+    succeeding: boolean,
+    hooks: SequenceHooks = {},
+  ): Promise<CommandResult[]> {
+    if (commands.length === 0) return [];
+    if (this.options.shellPerCommand) return this.runEachInNewShell(commands, succeeding, hooks);
     if (!this.child) {
-      if (this.counter > 0 && !this.options.shellPerCommand) {
+      if (this.counter > 0) {
         this.restarts += 1;
         this.options.onOutput(
           '[Container] the shell session ended; starting a new one for the next command\n',
@@ -150,19 +185,59 @@ export class ShellSession {
       }
       await this.start();
     }
-    this.counter += 1;
-    // One file, rewritten for each command: the `.` that read the previous one had returned before its marker came
-    // back, and rewriting a file costs far less than creating one per command. Synchronous: a few
-    // bytes, and no thread-pool round trip per command.
-    const file = join(this.options.workDir, 'command.sh');
-    writeFileSync(file, `${command}\n`);
+    // Command files are numbered slots, rewritten for each sequence: every `.` of the previous sequence had
+    // returned before its last marker came back, and rewriting a file costs far less than creating one.
+    // Synchronous: a few bytes each, and no thread-pool round trip.
+    for (const [i, command] of commands.entries()) {
+      writeFileSync(join(this.options.workDir, `command-${i + 1}.sh`), `${command}\n`);
+    }
+    this.counter += commands.length;
     const child = this.child!;
-    const result = await new Promise<CommandResult>((resolve) => {
-      this.pending = { resolve };
-      (child.stdio[3] as Writable).write(`${succeeding ? 1 : 0} ${file}\n`);
+    return new Promise<CommandResult[]>((resolve) => {
+      const results: CommandResult[] = [];
+      this.pending = {
+        onResult: (result) => {
+          results.push(result);
+          hooks.onEnd?.(results.length - 1, result);
+          if (result.shellExited || result.exitCode !== 0 || results.length === commands.length) {
+            this.pending = undefined;
+            resolve(results);
+          } else hooks.onStart?.(results.length);
+        },
+      };
+      hooks.onStart?.(0);
+      (child.stdio[3] as Writable).write(`${succeeding ? 1 : 0} ${commands.length}\n`);
     });
-    if (this.options.shellPerCommand) await this.close();
-    return result;
+  }
+
+  /** Buildspec 0.1: every command in a shell of its own. */
+  private async runEachInNewShell(
+    commands: readonly string[],
+    succeeding: boolean,
+    hooks: SequenceHooks,
+  ): Promise<CommandResult[]> {
+    const results: CommandResult[] = [];
+    for (const [i, command] of commands.entries()) {
+      await this.start();
+      writeFileSync(join(this.options.workDir, 'command-1.sh'), `${command}\n`);
+      this.counter += 1;
+      hooks.onStart?.(i);
+      const child = this.child!;
+      const result = await new Promise<CommandResult>((resolve) => {
+        this.pending = {
+          onResult: (r) => {
+            this.pending = undefined;
+            resolve(r);
+          },
+        };
+        (child.stdio[3] as Writable).write(`${succeeding ? 1 : 0} 1\n`);
+      });
+      await this.close();
+      results.push(result);
+      hooks.onEnd?.(i, result);
+      if (result.shellExited || result.exitCode !== 0) break;
+    }
+    return results;
   }
 
   private onData(text: string): void {
@@ -194,9 +269,7 @@ export class ShellSession {
   }
 
   private finishPending(result: CommandResult): void {
-    const p = this.pending;
-    this.pending = undefined;
-    p?.resolve(result);
+    this.pending?.onResult(result);
   }
 
   /** Signals the whole process group (the shell and everything its commands started). */

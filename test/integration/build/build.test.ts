@@ -197,6 +197,50 @@ phases:
 });
 
 describe('conveyor build: phase transitions as CodeBuild', () => {
+  it("a phase's commands run back to back: each one's output between its start and end, none after a failure", async () => {
+    const dir = project(`version: 0.2
+phases:
+  build:
+    commands:
+      - echo one
+      - printf 'two\\n'; echo two-err >&2
+      - X=three; echo $X
+      - echo four; false
+      - echo never
+    finally:
+      - echo cleanup
+`);
+    const r = await build(dir);
+    expect(r.code).toBe(1);
+    const events = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; command?: string; text?: string; exitCode?: number })
+      .filter((e) => ['command-start', 'command-end', 'output'].includes(e.type));
+    const trace = events.map((e) =>
+      e.type === 'output'
+        ? `out:${e.text?.trim()}`
+        : `${e.type === 'command-start' ? 'start' : 'end'}:${e.command}`,
+    );
+    const between = (command: string) =>
+      trace.slice(trace.indexOf(`start:${command}`), trace.indexOf(`end:${command}`));
+    expect(between('echo one').join(' ')).toContain('out:one');
+    expect(between("printf 'two\\n'; echo two-err >&2").join(' ')).toMatch(/two[\s\S]*two-err/);
+    expect(between('X=three; echo $X').join(' ')).toContain('out:three');
+    expect(between('echo four; false').join(' ')).toContain('out:four');
+    expect(trace).not.toContain('start:echo never');
+    expect(trace.join(' ')).not.toContain('never');
+    expect(trace.indexOf('start:echo cleanup')).toBeGreaterThan(trace.indexOf('end:echo four; false'));
+    const commands = phase(r.record, 'BUILD').commands ?? [];
+    expect(commands.map((c) => [c.command, c.exitCode])).toEqual([
+      ['echo one', 0],
+      ["printf 'two\\n'; echo two-err >&2", 0],
+      ['X=three; echo $X', 0],
+      ['echo four; false', 1],
+      ['echo cleanup', 0],
+    ]);
+  });
+
   it('runs finally and post_build after a failed build phase, with CODEBUILD_BUILD_SUCCEEDING=0, and uploads artifacts', async () => {
     const dir = project(`version: 0.2
 phases:
