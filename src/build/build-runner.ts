@@ -1,5 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { createWriteStream, mkdirSync, rmSync, type WriteStream } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  createWriteStream,
+  mkdirSync,
+  rmSync,
+  statfsSync,
+  type WriteStream,
+} from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import type { Clock } from '../core/clock.js';
@@ -13,24 +21,47 @@ import {
   type RunRecord,
   type RunTrigger,
   writeRun,
-  writeRunSync,
+  writeRunInBackground,
 } from './run-store.js';
 import { resolveSecrets, type SecretsSource } from './secrets.js';
 
 /**
- * Phase progress reaches the run record at most every PROGRESS_WRITE_MS: each write ends in a rename
- * the file system journals (about a millisecond here), and a short build changes phase several times
- * within a few milliseconds. `runs show` during a build lags by at most that interval.
+ * Where the session's driver and command files go. Every command is written to a file before the shell
+ * sources it; on a journaling file system each such write costs up to a millisecond (ext4 flushes a
+ * rewritten file on close), against microseconds in memory. So: a folder on tmpfs (/dev/shm) when
+ * there is one we can write, else the run's own folder. Removed when the build ends.
+ */
+function scratchFolder(runDir: string): string {
+  try {
+    if (statfsSync('/dev/shm').type === TMPFS_MAGIC) {
+      accessSync('/dev/shm', constants.W_OK);
+      return join('/dev/shm', `conveyor-${process.getuid?.() ?? 'u'}-${basename(runDir)}`);
+    }
+  } catch {
+    // No tmpfs here: the run folder it is.
+  }
+  return join(runDir, 'shell');
+}
+
+const TMPFS_MAGIC = 0x01021994;
+
+/**
+ * The run record while a build runs. Writes happen in the background, in order, so a phase never waits
+ * for one (each ends in a rename the file system journals: about a millisecond here), and progress
+ * reaches the record at most every PROGRESS_WRITE_MS (a short build changes phase several times within
+ * a few milliseconds); `runs show` during a build lags by at most that interval. `finish` writes the
+ * final record after every earlier write, and waits for it.
  */
 const PROGRESS_WRITE_MS = 200;
 
-class ThrottledRecord {
+class RecordWriter {
   private pending: RunRecord | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
-  private last = 0;
+  private last = Number.NEGATIVE_INFINITY;
+  private chain: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly write: (r: RunRecord) => void,
+    private readonly write: (r: RunRecord) => Promise<void>,
     private readonly intervalMs: number,
   ) {}
 
@@ -46,12 +77,13 @@ class ThrottledRecord {
     }
   }
 
-  /** Writes `record` now, as the last write. */
-  finish(record: RunRecord): void {
+  /** Writes `record` after every earlier write, as the last one. */
+  async finish(record: RunRecord): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     this.pending = undefined;
-    this.write(record);
+    await this.chain;
+    await this.write(record);
   }
 
   private flush(): void {
@@ -60,11 +92,8 @@ class ThrottledRecord {
     this.pending = undefined;
     if (!record) return;
     this.last = performance.now();
-    try {
-      this.write(record);
-    } catch {
-      // Progress only: the final record is written (and its failure reported) by finish().
-    }
+    // Progress only: a failed write is not the build's failure (finish() reports the final one's).
+    this.chain = this.chain.then(() => this.write(record)).catch(() => undefined);
   }
 }
 
@@ -180,8 +209,9 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
     buildNumber,
     phases: recordedPhases.map((name) => ({ name, status: 'SKIPPED' })),
   };
-  await writeRun(root, record);
-  const progress = new ThrottledRecord((r) => writeRunSync(root, r), PROGRESS_WRITE_MS);
+  const progress = new RecordWriter((r) => writeRunInBackground(root, r), PROGRESS_WRITE_MS);
+  // The first record (InProgress) goes out at once, in the background, while the shell starts.
+  progress.update(record);
   const save = (r: RunRecord) => progress.update(r);
   const emit = (e: BuildEvent) => options.onEvent?.(e);
   const region = options.baseEnv.AWS_REGION ?? options.baseEnv.AWS_DEFAULT_REGION ?? 'us-east-1';
@@ -262,7 +292,7 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
   await new Promise<void>((r) => log.end(r));
   // The final record is always the last one written (a pending progress write is dropped).
   try {
-    progress.finish(record);
+    await progress.finish(record);
   } catch {
     // As before: a record that cannot be written does not change the build's outcome.
   }
@@ -377,11 +407,12 @@ async function runAttempt(ctx: AttemptContext): Promise<AttemptOutcome> {
   end('PROVISIONING', 'SUCCEEDED');
 
   let currentPhaseName = 'PROVISIONING';
+  const shellDir = scratchFolder(ctx.runDir);
   const session = new ShellSession({
     shell,
     cwd: srcDir,
     env,
-    workDir: join(ctx.runDir, 'shell'),
+    workDir: shellDir,
     shellPerCommand: plan.version === '0.1',
     onOutput: (text) => {
       log.write(text);
@@ -567,6 +598,7 @@ async function runAttempt(ctx: AttemptContext): Promise<AttemptOutcome> {
     options.signal?.removeEventListener('abort', onAbort);
     await session.kill(200);
     // The driver and command files are scratch: every command is in the log.
+    rmSync(shellDir, { recursive: true, force: true });
     rmSync(join(ctx.runDir, 'shell'), { recursive: true, force: true });
   }
   if (interrupted) {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errorMessage } from '../core/errors.js';
 import { processAlive } from '../core/process.js';
@@ -123,6 +123,18 @@ export function writeRunSync(root: string, record: RunRecord): void {
   const tmp = join(dir, `run.json.${process.pid}.${randomBytes(3).toString('hex')}.tmp`);
   writeFileSync(tmp, `${JSON.stringify(record, null, 2)}\n`);
   renameSync(tmp, join(dir, 'run.json'));
+}
+
+/** As writeRunSync, off the main thread: for writes nothing waits on (a build's progress). */
+export async function writeRunInBackground(root: string, record: RunRecord): Promise<void> {
+  const dir = join(runsDir(root), record.id);
+  if (!madeRunDirs.has(dir)) {
+    await mkdir(dir, { recursive: true });
+    madeRunDirs.add(dir);
+  }
+  const tmp = join(dir, `run.json.${process.pid}.${randomBytes(3).toString('hex')}.tmp`);
+  await writeFile(tmp, `${JSON.stringify(record, null, 2)}\n`);
+  await rename(tmp, join(dir, 'run.json'));
 }
 
 export async function readRun(root: string, id: string): Promise<RunRecord | undefined> {
