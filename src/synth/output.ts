@@ -4,8 +4,15 @@
  * folder as it was, and the old tree is deleted only once the new one is in place.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import {
+  type Dirent,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  writeFile as writeFileCallback,
+  writeFileSync,
+} from 'node:fs';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, sep } from 'node:path';
 import { glob } from 'tinyglobby';
 import type { PlannedFile, SynthPlan } from './synth.js';
@@ -27,6 +34,23 @@ async function existingFiles(outDir: string): Promise<string[]> {
     return [];
   }
   return (await glob('**/*', { cwd: outDir, onlyFiles: true, dot: true })).sort();
+}
+
+/** Every file under `dir` (relative, `/`-separated); none when it is missing or not a folder. */
+function listFilesSync(dir: string, prefix = ''): string[] {
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  return entries.flatMap((e) =>
+    e.isDirectory()
+      ? listFilesSync(join(dir, e.name), `${prefix}${e.name}/`)
+      : e.isFile()
+        ? [`${prefix}${e.name}`]
+        : [],
+  );
 }
 
 /**
@@ -136,13 +160,19 @@ export class OutputStager {
   private readonly writes: Promise<void>[] = [];
   private failure: unknown;
 
+  /** Files the output folder holds now (one walk, so a file that is not there is never read). */
+  private readonly existing: Set<string>;
+
   constructor(private readonly outDir: string) {
     ({ staging: this.staging, previous: this.previous } = stagingPaths(outDir));
+    this.existing = new Set(listFilesSync(outDir));
   }
 
   /** Never throws: a write that fails is reported by `commit`. */
   offer(file: PlannedFile): void {
-    const unchanged = compareInto(this.comparison, file, this.outDir);
+    let unchanged = false;
+    if (this.existing.has(file.path)) unchanged = compareInto(this.comparison, file, this.outDir);
+    else this.comparison.added.push(file.path);
     if (!this.started && unchanged) {
       this.held.push(file);
       return;
@@ -196,10 +226,14 @@ export class OutputStager {
         mkdirSync(folder, { recursive: true });
         this.folders.add(folder);
       }
+      // The callback API: no FileHandle and promise chain per file (hundreds of files, on the main thread).
       this.writes.push(
-        writeFile(target, file.text).catch((err: unknown) => {
-          this.failure ??= err;
-        }),
+        new Promise<void>((done) =>
+          writeFileCallback(target, file.text, (err) => {
+            if (err) this.failure ??= err;
+            done();
+          }),
+        ),
       );
     } catch (err) {
       this.failure ??= err;

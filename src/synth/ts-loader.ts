@@ -12,7 +12,7 @@
  * imported natively by absolute URL, so a library is loaded once and shared by all sources.
  * TS files a source imports (shared helpers) are bundled in.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { type Dirent, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, rm, rmdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join, relative, resolve, sep } from 'node:path';
@@ -178,7 +178,7 @@ async function loadTogether(
     // No source map: this path only ever reports success (any error is reported by the path below).
     await esbuild.build({
       ...options,
-      plugins: [builderEntry(), ...(options.plugins ?? [])],
+      ...resolutionFor(root, files),
       sourcemap: false,
       stdin: { contents, resolveDir: root, sourcefile: 'conveyor-sources.js', loader: 'js' },
       outfile,
@@ -199,6 +199,49 @@ async function loadTogether(
     results.set(file, { module: bundle[`s${i}`] as Record<string, unknown> });
   }
   return results;
+}
+
+/**
+ * How the one-bundle path resolves imports. Each plugin callback is a round trip between esbuild and
+ * this process, once per import of every source, so plugins are used only when needed: when the
+ * sources and their `_` helpers show no namespace, dynamic or star import of 'conveyor', named imports
+ * of it become an alias of the builders entry (decided once, no callbacks), and the plugin for plain
+ * .js files is kept only when some file imports a relative .js path.
+ */
+function resolutionFor(
+  root: string,
+  files: readonly string[],
+): Pick<BuildOptions, 'alias' | 'external' | 'plugins'> {
+  const texts = [...files, ...helperFiles(root, files)].map((f) => readText(join(root, f)) ?? '');
+  const needsJsPlugin = texts.some((t) => RELATIVE_JS_IMPORT.test(t));
+  const light = builderEntryFor(resolveConveyor(root), texts.join('\n'));
+  const plugins = needsJsPlugin ? [externalJs] : [];
+  if (!light) return { plugins: [builderEntry(), ...plugins] };
+  return { alias: { conveyor: light }, external: [light], plugins };
+}
+
+const RELATIVE_JS_IMPORT = /['"]\.{1,2}\/[^'"]*\.(c|m)?js['"]/;
+
+/** Helper modules (`_` files and folders) beside the sources, which sources commonly import. */
+function helperFiles(root: string, files: readonly string[]): string[] {
+  const folders = new Set(files.map((f) => f.split('/')[0] as string));
+  const found: string[] = [];
+  const walk = (rel: string) => {
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(join(root, rel), { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const path = `${rel}/${e.name}`;
+      if (e.isDirectory() && e.name !== 'node_modules') walk(path);
+      else if (e.isFile() && /\.m?ts$/.test(e.name) && path.split('/').some((seg) => seg.startsWith('_')))
+        found.push(path);
+    }
+  };
+  for (const folder of folders) walk(folder);
+  return found;
 }
 
 /** Each source bundled and imported on its own: every error belongs to exactly one source. */

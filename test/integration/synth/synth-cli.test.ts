@@ -151,6 +151,33 @@ export default conveyor.definePipeline({
     },
   );
 
+  it.skipIf(!existsSync(join(repoRoot, 'dist/define.js')))(
+    "a `_` helper's namespace import of 'conveyor' and a plain .js module a helper imports both load",
+    async () => {
+      const root = project({
+        'pipelines/_names.js': 'export const suffix = "-js";\n',
+        'pipelines/_shared.ts': `import * as conveyor from 'conveyor';
+import { suffix } from './_names.js';
+export const name = (base: string) => (conveyor.ruleCatalog['pipeline/missing-key'] ? base + suffix : 'missing');
+`,
+        'pipelines/a.ts': pipelineSource('x')
+          .replace(` } from ${builders}`, " } from 'conveyor'")
+          .replace("name: 'x'", "name: name('a')")
+          .replace('export default', "import { name } from './_shared.js';\nexport default"),
+        'pipelines/b.ts': pipelineSource('b').replace(` } from ${builders}`, " } from 'conveyor'"),
+      });
+      mkdirSync(join(root, 'node_modules'));
+      symlinkSync(repoRoot, join(root, 'node_modules', 'conveyor'));
+      const r = await synth(root);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(listFiles(join(root, 'conveyor.out')).filter((f) => !f.includes('iam-policy'))).toEqual([
+        'pipelines/a-js.json',
+        'pipelines/b.json',
+      ]);
+    },
+  );
+
   it('emits the IAM policy of each pipeline; an action it cannot derive permissions for is a warning, not a stop', async () => {
     const root = project({
       'pipelines/release.ts': pipelineSource().replace(
