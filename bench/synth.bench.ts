@@ -70,6 +70,18 @@ if (process.env.NODE_EXTRA_CA_CERTS) {
   environments.push({ label: ' [without NODE_EXTRA_CA_CERTS]', env: rest });
 }
 
+/** Wall time to create `count` small files in a fresh folder under `root` (removed afterwards). */
+function fileCreation(root: string, count: number): number {
+  const dir = join(root, 'file-creation');
+  mkdirSync(dir);
+  const text = 'x'.repeat(2048);
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < count; i++) writeFileSync(join(dir, `f${i}.json`), text);
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  rmSync(dir, { recursive: true, force: true });
+  return ms;
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 
 export default async function bench(): Promise<void> {
@@ -79,6 +91,9 @@ export default async function bench(): Promise<void> {
     mkdirSync(join(root, 'pipelines'));
     for (let i = 0; i < SOURCES; i++) writeFileSync(join(root, 'pipelines', `service-${i}.ts`), source(i));
     console.log(`sources: ${SOURCES} TS pipelines (${ROUNDS} rounds, median; each a fresh CLI process)`);
+    console.log(
+      `context: creating ${2 * SOURCES} files of 2 KB (as many as synth writes) in the bench folder takes ${fileCreation(root, 2 * SOURCES).toFixed(0)} ms right now (the file system's share; it varies a lot on this VM)`,
+    );
     for (const { label, env } of environments) {
       const synthMs: number[] = [];
       const validateMs: number[] = [];
