@@ -4,6 +4,7 @@ import {
   constants,
   createWriteStream,
   mkdirSync,
+  readdirSync,
   rmSync,
   statfsSync,
   type WriteStream,
@@ -11,6 +12,7 @@ import {
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import type { Clock } from '../core/clock.js';
+import { processAlive } from '../core/process.js';
 import type { CollectedArtifact } from './artifacts.js';
 import type { ArtifactSpec, BuildPlan, OnFailure, PhaseName } from './buildspec.js';
 import { git, headCommit, insideGitWorkTree } from './git.js';
@@ -33,14 +35,28 @@ import { resolveSecrets, type SecretsSource } from './secrets.js';
  */
 function scratchFolder(runDir: string): string {
   try {
-    if (statfsSync('/dev/shm').type === TMPFS_MAGIC) {
-      accessSync('/dev/shm', constants.W_OK);
-      return join('/dev/shm', `conveyor-${process.getuid?.() ?? 'u'}-${basename(runDir)}`);
+    if (statfsSync(SHM).type === TMPFS_MAGIC) {
+      accessSync(SHM, constants.W_OK);
+      removeOrphanedScratch();
+      return join(SHM, `${SCRATCH_PREFIX}${process.pid}-${basename(runDir)}`);
     }
   } catch {
     // No tmpfs here: the run folder it is.
   }
   return join(runDir, 'shell');
+}
+
+const SHM = '/dev/shm';
+const SCRATCH_PREFIX = `conveyor-${process.getuid?.() ?? 'u'}-`;
+
+/** Scratch folders of builds whose process died without removing them (killed with SIGKILL). */
+function removeOrphanedScratch(): void {
+  for (const name of readdirSync(SHM)) {
+    if (!name.startsWith(SCRATCH_PREFIX)) continue;
+    const pid = Number(name.slice(SCRATCH_PREFIX.length).split('-')[0]);
+    if (Number.isInteger(pid) && pid > 0 && !processAlive(pid))
+      rmSync(join(SHM, name), { recursive: true, force: true });
+  }
 }
 
 const TMPFS_MAGIC = 0x01021994;

@@ -187,6 +187,52 @@ phases:
     }
   }, 20_000);
 
+  it.skipIf(!existsSync('/dev/shm'))(
+    "a killed build's scratch files (on tmpfs) are removed by the next build; a finished build leaves none",
+    async () => {
+      const dir = project(`version: 0.2
+phases:
+  build:
+    commands:
+      - touch started; sleep 30.317
+`);
+      const { spawn, spawnSync } = await import('node:child_process');
+      const { distEntry } = await import('../../../src/core/paths.js');
+      const ours = () => readdirSync('/dev/shm').filter((n) => n.includes(`-${child.pid}-`));
+      const child = spawn(process.execPath, [distEntry('cli/main.js'), 'build'], {
+        cwd: dir,
+        stdio: 'ignore',
+        detached: true,
+      });
+      try {
+        for (let i = 0; i < 300 && !existsSync(join(dir, 'started')); i++)
+          await new Promise((r) => setTimeout(r, 10));
+        expect(ours()).toHaveLength(1);
+        process.kill(-child.pid!, 'SIGKILL');
+        await new Promise((r) => child.on('exit', r));
+        expect(ours()).toHaveLength(1);
+        writeFileSync(
+          join(dir, 'buildspec.yml'),
+          'version: 0.2\nphases:\n  build:\n    commands:\n      - echo ok\n',
+        );
+        const next = spawnSync(process.execPath, [distEntry('cli/main.js'), 'build'], {
+          cwd: dir,
+          encoding: 'utf8',
+        });
+        expect(next.status).toBe(0);
+        expect(ours()).toEqual([]);
+        expect(
+          readdirSync('/dev/shm').filter((n) => n.startsWith('conveyor-') && n.includes(`-${next.pid}-`)),
+        ).toEqual([]);
+      } finally {
+        if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL');
+        // The killed build's shell leads its own group: stop what it was running.
+        spawnSync('pkill', ['-KILL', '-f', 'sleep 30.317']);
+      }
+    },
+    20_000,
+  );
+
   it('exits 2 when there is no buildspec', async () => {
     const t = tempDir();
     cleanups.push(t.cleanup);
