@@ -5,7 +5,7 @@ import { UsageError } from '../core/errors.js';
 import { type CheckedDocument, checkCrossFile } from './cross-file.js';
 import { detectKind, kindFromName } from './detect.js';
 import { type Diagnostic, sortDiagnostics } from './diagnostics.js';
-import type { DocumentKind } from './kind.js';
+import type { DocumentKind, KindContext } from './kind.js';
 import { KINDS } from './kinds.js';
 import { Reporter } from './report.js';
 import { type ParsedSource, type PathSegment, parseSource, renderedJsonSource } from './source.js';
@@ -65,27 +65,10 @@ function check(
     return { diagnostics, source };
   }
   const mod = KINDS[kind];
-  const reporter = new Reporter(source);
-  try {
-    mod.check({
-      source,
-      value: source.value,
-      reporter,
-      ...(opts.revisionDir !== undefined ? { revisionDir: opts.revisionDir } : {}),
-      fileExists: opts.fileExists ?? existsSync,
-    });
-  } catch (err) {
-    // A rule crashing on odd input is our bug; report it as a diagnostic rather than losing the file.
-    const message = err instanceof Error ? err.message : String(err);
-    reporter.diagnostics.push({
-      ruleId: 'internal/rule-crash',
-      severity: 'error',
-      file,
-      line: 1,
-      col: 1,
-      message: `internal error while checking this file (a bug in Conveyor): ${message}`,
-    });
-  }
+  const reporter = runChecks(kind, source, {
+    ...(opts.revisionDir !== undefined ? { revisionDir: opts.revisionDir } : {}),
+    fileExists: opts.fileExists ?? existsSync,
+  });
   diagnostics.push(...reporter.diagnostics);
   const value = mod.normalize ? mod.normalize(source.value) : source.value;
   return { kind, value, diagnostics: sortDiagnostics(diagnostics), source };
@@ -111,30 +94,35 @@ export interface PathDiagnostic {
  * same schema and rules as validateText, without building a positioned YAML tree of the text.
  */
 export function validateRenderedJson(text: string, file: string, kind: DocumentKind): PathDiagnostic[] {
-  const source = renderedJsonSource(text, file);
-  const reporter = new Reporter(source);
-  try {
-    KINDS[kind].check({ source, value: source.value, reporter, fileExists: existsSync });
-  } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    return [
-      {
-        diagnostic: {
-          ruleId: 'internal/rule-crash',
-          severity: 'error',
-          file,
-          line: 1,
-          col: 1,
-          message: `internal error while checking this file (a bug in Conveyor): ${message}`,
-        },
-        path: [],
-      },
-    ];
-  }
+  const reporter = runChecks(kind, renderedJsonSource(text, file), { fileExists: existsSync });
   return reporter.diagnostics.map((diagnostic) => ({
     diagnostic,
     path: reporter.paths.get(diagnostic) ?? [],
   }));
+}
+
+/** The kind's schema and rules over a parsed source. A rule crashing on odd input is our bug: it is
+ * reported as a diagnostic rather than losing the file. */
+function runChecks(
+  kind: DocumentKind,
+  source: ParsedSource,
+  opts: Pick<KindContext, 'revisionDir' | 'fileExists'>,
+): Reporter {
+  const reporter = new Reporter(source);
+  try {
+    KINDS[kind].check({ source, value: source.value, reporter, ...opts });
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    reporter.diagnostics.push({
+      ruleId: 'internal/rule-crash',
+      severity: 'error',
+      file: source.file,
+      line: 1,
+      col: 1,
+      message: `internal error while checking this file (a bug in Conveyor): ${message}`,
+    });
+  }
+  return reporter;
 }
 
 export interface ValidatePathsOptions {

@@ -13,6 +13,16 @@ function project(files: Record<string, string>) {
   return p.root;
 }
 
+/** Synth in a project where 'conveyor' is this repository (as if installed); the pipeline files it wrote. */
+async function synthWithThisInstall(root: string): Promise<string[]> {
+  mkdirSync(join(root, 'node_modules'));
+  symlinkSync(repoRoot, join(root, 'node_modules', 'conveyor'));
+  const r = await synth(root);
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  return listFiles(join(root, 'conveyor.out')).filter((f) => !f.includes('iam-policy'));
+}
+
 const pipelineSource = (name = 'release') => `
 import { Action, definePipeline, stage } from ${builders};
 export default definePipeline({
@@ -138,12 +148,7 @@ export default conveyor.definePipeline({
 });
 `,
       });
-      mkdirSync(join(root, 'node_modules'));
-      symlinkSync(repoRoot, join(root, 'node_modules', 'conveyor'));
-      const r = await synth(root);
-      expect(r.stderr).toBe('');
-      expect(r.code).toBe(0);
-      expect(listFiles(join(root, 'conveyor.out')).filter((f) => !f.includes('iam-policy'))).toEqual([
+      expect(await synthWithThisInstall(root)).toEqual([
         'pipelines/a-named.json',
         'pipelines/b-beyond.json',
         'pipelines/c-namespace.json',
@@ -166,15 +171,7 @@ export const name = (base: string) => (conveyor.ruleCatalog['pipeline/missing-ke
           .replace('export default', "import { name } from './_shared.js';\nexport default"),
         'pipelines/b.ts': pipelineSource('b').replace(` } from ${builders}`, " } from 'conveyor'"),
       });
-      mkdirSync(join(root, 'node_modules'));
-      symlinkSync(repoRoot, join(root, 'node_modules', 'conveyor'));
-      const r = await synth(root);
-      expect(r.stderr).toBe('');
-      expect(r.code).toBe(0);
-      expect(listFiles(join(root, 'conveyor.out')).filter((f) => !f.includes('iam-policy'))).toEqual([
-        'pipelines/a-js.json',
-        'pipelines/b.json',
-      ]);
+      expect(await synthWithThisInstall(root)).toEqual(['pipelines/a-js.json', 'pipelines/b.json']);
     },
   );
 
