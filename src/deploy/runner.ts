@@ -467,8 +467,18 @@ export class Runner {
         return { kind: 'ok' };
       }
       const now = this.clock.now();
+      const traffic = d.traffic;
+      const canaryLive = traffic !== undefined && traffic.canaryWeight > 0 && traffic.canary.length > 0;
       // A deployment paused by an inconclusive gate holds past its bake deadline until a human decides.
       if (until !== undefined && now >= until && d.status !== 'Paused') {
+        if (purpose === 'analysis' && gatesOn && analysis && canaryLive && lastResult === undefined) {
+          // A one-interval analysis ends just as its first reading falls due: take it, so it is judged on evidence.
+          nextGate = now + intervalMs;
+          const outcome = await this.evaluate(index, analysis, intervalMs);
+          if (outcome) return outcome;
+          lastResult = this.deployment().lastVerdict?.result;
+          if (this.deployment().status === 'Paused') continue;
+        }
         if (purpose === 'analysis' && gatesOn && lastResult !== 'pass') {
           return {
             kind: 'fail',
@@ -478,8 +488,6 @@ export class Runner {
         }
         return { kind: 'ok' };
       }
-      const traffic = d.traffic;
-      const canaryLive = traffic !== undefined && traffic.canaryWeight > 0 && traffic.canary.length > 0;
       if (gatesOn && analysis && canaryLive && now >= nextGate) {
         nextGate = now + intervalMs;
         const outcome = await this.evaluate(index, analysis, intervalMs);

@@ -167,12 +167,14 @@ export function planDeployment(
     case 'immutable': {
       const steps: Step[] = [
         ...replacementInstall(fresh),
-        // Both fleets serve side by side before the old one goes (Elastic Beanstalk's immutable update).
+        // Both fleets serve side by side before the old one goes (Elastic Beanstalk's immutable update), for one
+        // analysis interval: the gates must pass on the new fleet's share before it takes all the traffic.
         { kind: 'setWeight', percent: 50 },
+        { kind: 'analysis' },
         { kind: 'promoteReplacement', instances: fresh },
         ...retireOriginal(fresh, original, 0),
       ];
-      return { strategy: name, steps, targetSlot: nextSlot, fullIndex: 3, replacement: true };
+      return { strategy: name, steps, targetSlot: nextSlot, fullIndex: 4, replacement: true };
     }
     case 'blue-green': {
       const steps: Step[] = [...replacementInstall(fresh)];

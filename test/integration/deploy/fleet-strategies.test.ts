@@ -174,6 +174,7 @@ describe('immutable on real processes', () => {
       'run ApplicationStop … BeforeAllowTraffic on replacement [b-1, b-2]',
       'health check [b-1, b-2]',
       'send 50% of traffic to the new revision',
+      'run analysis once',
       'switch all traffic to the new fleet [b-1, b-2]',
       'run AfterAllowTraffic on replacement [b-1, b-2]',
       'run BeforeBlockTraffic … AfterBlockTraffic on original [a-1, a-2]',
@@ -206,6 +207,27 @@ describe('immutable on real processes', () => {
     const router = await routerState(f);
     expect(router.table.stable.map((u) => `${u.id}:${u.revision}`)).toEqual(['a-1:v1', 'a-2:v1']);
     expect(router.upstreams.filter((u) => u.set !== 'draining').map((u) => u.id)).toEqual(['a-1', 'a-2']);
+    expect(['b-1', 'b-2'].map((i) => running(serverPid(f, i)))).toEqual([false, false]);
+    expect(await sample(f, 10)).toEqual({ v1: 10 });
+  });
+
+  it('the gates judge the new fleet while both serve: a revision failing half its requests is rolled back', async () => {
+    const f = await servingV1(IMMUTABLE, 2);
+    const { result, served } = await underTraffic(f, f.cli(['deploy', '--revision', f.rev('v3')]), {
+      everyMs: 10,
+    });
+    expect(result.code, result.stdout).toBe(1);
+    expect(result.stdout).toMatch(/gate fail: error rate/);
+    const s = await fullStatus(f);
+    expect(s.deployment.status).toBe('RolledBack');
+    expect(s.deployment.reason).toMatch(/gate breached: error rate/);
+    // v3 never took all the traffic: the old fleet served beside it, then alone again.
+    expect(tables(s.events)).toEqual([
+      'stable [a-1,a-2] canary [b-1,b-2] 50%',
+      'stable [a-1,a-2] canary [] 0%',
+    ]);
+    const rolledBackAt = s.events.find((e) => e.type === 'rollback-finished')?.at ?? 0;
+    expect(failures(served).filter((r) => r.at > rolledBackAt)).toEqual([]);
     expect(['b-1', 'b-2'].map((i) => running(serverPid(f, i)))).toEqual([false, false]);
     expect(await sample(f, 10)).toEqual({ v1: 10 });
   });

@@ -375,6 +375,21 @@ describe('Runner in fake time', () => {
     expect(t.provider.stopped).toEqual(['a-1', 'a-2', 'a-3']);
   });
 
+  it('a one-interval analysis (and immutable, which runs one at 50/50) is judged on a reading, not on its deadline', async () => {
+    const t = setup();
+    await t.deploy('v1', Strategies.allAtOnce());
+    const once = Strategies.steps([{ kind: 'setWeight', percent: 20 }, { kind: 'analysis' }]);
+    const ok = await t.deploy('v2', once);
+    expect(ok.status).toBe('Succeeded');
+    expect(ok.verdicts).toBe(1);
+    t.provider.canaryMetrics = { requests: 50, errors: 25 };
+    const bad = await t.deploy('v3', Strategies.immutable());
+    expect(bad.status).toBe('RolledBack');
+    expect(bad.rollback?.trigger).toBe('gate');
+    expect(bad.reason).toMatch(/gate breached: error rate/);
+    expect(t.provider.servingRevisions()).toEqual({ stable: ['v2'], canary: [], weight: 0 });
+  });
+
   it('rolling with an additional batch never serves from fewer instances than the fleet size', async () => {
     const t = setup();
     await t.deploy('v1', Strategies.allAtOnce());
