@@ -7,6 +7,7 @@ import type { Step } from '../steps.js';
 import {
   ALLOW_TRAFFIC,
   BLOCK_TRAFFIC,
+  EXTRA_BATCH_INSTALL,
   IN_PLACE_INSTALL,
   REPLACEMENT_AFTER_ALLOW,
   REPLACEMENT_INSTALL,
@@ -153,7 +154,7 @@ export function planDeployment(
       return {
         strategy: name,
         steps: [
-          { kind: 'lifecycle', role: 'replacement', instances: extra, events: REPLACEMENT_INSTALL },
+          { kind: 'lifecycle', role: 'replacement', instances: extra, events: EXTRA_BATCH_INSTALL },
           { kind: 'healthCheck', instances: extra },
           { kind: 'lifecycle', role: 'in-place', instances: extra, events: ALLOW_TRAFFIC, batch: 0 },
           ...inPlaceBatches(original, size),

@@ -63,6 +63,19 @@ function tables(events: LedgerEvent[]): string[] {
   );
 }
 
+const TRAFFIC_HOOKS = ['BeforeAllowTraffic', 'AfterAllowTraffic', 'BeforeBlockTraffic', 'AfterBlockTraffic']
+  .map((event) => `  ${event}:\n    - location: scripts/traffic-hook.sh\n`)
+  .join('');
+
+/** `instance event` for each traffic hook script the deployment ran, in order. */
+function trafficHooksRun(events: LedgerEvent[]): string[] {
+  return events.flatMap((e) =>
+    e.type === 'hook' && e.status === 'succeeded' && /^(Before|After)\w+Traffic$/.test(e.event)
+      ? [`${e.instance} ${e.event}`]
+      : [],
+  );
+}
+
 /** The fewest upstreams the router could send a request to at any sampled moment. */
 function minServing(capacity: Capacity[]): number {
   return Math.min(...capacity.map((c) => c.serving.length));
@@ -71,6 +84,8 @@ function minServing(capacity: Capacity[]): number {
 describe('rolling with additional batch on real processes', () => {
   it('adds the extra batch first, rolls the originals under traffic without a failed request, then retires it', async () => {
     const f = await servingV1(RWAB, 2);
+    f.script('v2', 'traffic-hook.sh', 'echo "$LIFECYCLE_EVENT on $INSTANCE_ID"');
+    f.appspec('v2', APPSPEC_WITH(TRAFFIC_HOOKS));
     const { result, served, capacity } = await underTraffic(f, f.cli(['deploy', '--revision', f.rev('v2')]));
     expect(result.code, result.stdout + result.stderr).toBe(0);
     expect(failures(served)).toEqual([]);
@@ -101,6 +116,17 @@ describe('rolling with additional batch on real processes', () => {
       'b-1',
     ]);
     expect(completed.at(-1)).toBe('terminate the original fleet [b-1]');
+    // Every traffic hook ran exactly once per instance (the extra batch used to run BeforeAllowTraffic twice).
+    expect(trafficHooksRun(s.events)).toEqual([
+      'b-1 BeforeAllowTraffic',
+      'b-1 AfterAllowTraffic',
+      'a-1 BeforeAllowTraffic',
+      'a-1 AfterAllowTraffic',
+      'a-2 BeforeAllowTraffic',
+      'a-2 AfterAllowTraffic',
+      'b-1 BeforeBlockTraffic',
+      'b-1 AfterBlockTraffic',
+    ]);
     expect(tables(s.events)).toEqual([
       'stable [a-1,a-2,b-1] canary [] 0%',
       'stable [a-2,b-1] canary [] 0%',
