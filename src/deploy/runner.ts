@@ -735,8 +735,14 @@ export class Runner {
         message: 'no earlier successful revision to roll back to; the new instances were stopped',
       };
     }
-    // Extra instances (rolling with additional batch) are retired; the fleet's own instances get the last good revision.
+    // Extra instances (rolling with additional batch) are retired; the fleet's own instances get the last good
+    // revision first, while the extra batch still serves, so capacity stays at the fleet size during the rollback too.
     const extras = touched.filter((i) => !fleetInstances.includes(i));
+    const targets = touched.filter((i) => fleetInstances.includes(i));
+    const result =
+      targets.length === 0
+        ? { ok: true, message: '' }
+        : await this.restoreLastGood(d, lastGood, targets, group.fleet?.slot ?? 'a', fleetInstances);
     if (extras.length) {
       const table = this.currentTraffic(this.deployment());
       await this.route(
@@ -745,8 +751,17 @@ export class Runner {
       );
       await this.deps.provider.stopInstances(extras);
     }
-    const targets = touched.filter((i) => fleetInstances.includes(i));
-    if (targets.length === 0) return { ok: true, message: '' };
+    return result;
+  }
+
+  /** The full in-place lifecycle of the last good revision on `targets`, then the fleet is recorded as serving it. */
+  private async restoreLastGood(
+    d: DeploymentState,
+    lastGood: RevisionRef,
+    targets: string[],
+    slot: 'a' | 'b',
+    fleetInstances: string[],
+  ): Promise<{ ok: boolean; message: string }> {
     this.record({
       type: 'override',
       what: 'ignoreApplicationStopFailures',
@@ -787,12 +802,7 @@ export class Runner {
         message: notAllowed.map((o) => `${o.instance} ${o.failedEvent}: ${o.message}`).join('; '),
       };
     }
-    this.record({
-      type: 'fleet',
-      slot: group.fleet?.slot ?? 'a',
-      revision: lastGood,
-      instances: fleetInstances,
-    });
+    this.record({ type: 'fleet', slot, revision: lastGood, instances: fleetInstances });
     return { ok: true, message: '' };
   }
 

@@ -145,7 +145,7 @@ describe('rolling with additional batch on real processes', () => {
     expect(await sample(f, 8)).toEqual({ v2: 8 });
   });
 
-  it('a ValidateService failure on an original batch retires the extra batch and puts v1 back', async () => {
+  it('a ValidateService failure on an original batch puts v1 back while the extra batch serves, then retires it', async () => {
     const f = await servingV1(RWAB, 2);
     // v2 validates on the extra instance (b-1) but not on the originals: the failure comes mid-way.
     cpSync(join(f.rev('v2'), 'scripts', 'validate.sh'), join(f.rev('v2'), 'scripts', 'really-validate.sh'));
@@ -154,13 +154,21 @@ describe('rolling with additional batch on real processes', () => {
       'validate.sh',
       'case "$INSTANCE_ID" in a-*) echo "v2 does not validate on $INSTANCE_ID" >&2; exit 1;; esac\nexec "$(dirname "$0")/really-validate.sh"',
     );
-    const { result, served } = await underTraffic(f, f.cli(['deploy', '--revision', f.rev('v2')]));
+    const { result, served, capacity } = await underTraffic(f, f.cli(['deploy', '--revision', f.rev('v2')]));
     expect(result.code).toBe(1);
     expect(failures(served)).toEqual([]);
     // v2 served from the extra batch before the failure.
     expect(revisionsSeen(served)).toEqual(['v1', 'v2']);
-
+    // The extra batch kept serving while a-1 got v1 back: capacity held at two through the rollback too.
+    expect(minServing(capacity)).toBeGreaterThanOrEqual(2);
     const s = await fullStatus(f);
+    expect(tables(s.events)).toEqual([
+      'stable [a-1,a-2,b-1] canary [] 0%',
+      'stable [a-2,b-1] canary [] 0%',
+      'stable [a-1,a-2,b-1] canary [] 0%',
+      'stable [a-1,a-2] canary [] 0%',
+    ]);
+
     expect(s.deployment.status).toBe('RolledBack');
     expect(s.deployment.reason).toMatch(/ValidateService failed on a-1: .*exit/);
     const router = await routerState(f);

@@ -408,8 +408,11 @@ describe('Runner in fake time', () => {
     const t = setup();
     await t.deploy('v1', Strategies.allAtOnce());
     t.provider.failures.set('v2:ValidateService', 'exit code 1');
+    t.provider.routes = [];
     const d = await t.deploy('v2', Strategies.rollingWithAdditionalBatch(1));
     expect(d.status).toBe('RolledBack');
+    // The originals get v1 back before the extra batch goes: never fewer than three serving, rollback included.
+    expect(Math.min(...t.provider.routes.map((r) => r.route.stable.length))).toBe(3);
     expect(t.provider.traffic?.stable).toEqual(['a-1', 'a-2', 'a-3']);
     expect(t.provider.servingRevisions().stable).toEqual(['v1']);
   });
