@@ -754,7 +754,11 @@ export class Runner {
     return result;
   }
 
-  /** The full in-place lifecycle of the last good revision on `targets`, then the fleet is recorded as serving it. */
+  /**
+   * The full in-place lifecycle of the last good revision on `targets`, in the plan's own batches (the batch that
+   * failed first, it is already out of traffic), so the rollback keeps the strategy's minimum healthy hosts as
+   * CodeDeploy's does; then the fleet is recorded as serving it.
+   */
   private async restoreLastGood(
     d: DeploymentState,
     lastGood: RevisionRef,
@@ -769,10 +773,10 @@ export class Runner {
     });
     // CodeDeploy rolls back as a new deployment with its own id; instances keep one archive per id.
     const rollbackId = `${d.id}-rollback`;
-    const run = async (events: string[]) =>
+    const run = async (instances: string[], events: string[]) =>
       this.deps.provider.runLifecycle({
         deploymentId: rollbackId,
-        instances: targets,
+        instances,
         role: 'in-place',
         events,
         revision: this.revisionOf(lastGood),
@@ -782,25 +786,37 @@ export class Runner {
         onProgress: (p) => this.recordHook(p),
         signal: this.signal,
       });
-    const install = await run(IN_PLACE_INSTALL);
-    const bad = install.filter((o) => !o.ok);
-    if (bad.length) {
-      return {
-        ok: false,
-        message: `redeploying ${lastGood.label} failed: ${bad.map((o) => `${o.instance} ${o.failedEvent}: ${o.message}`).join('; ')}`,
-      };
-    }
-    const health = await this.healthCheck(targets);
-    if (health.kind !== 'ok') {
-      return { ok: false, message: health.kind === 'fail' ? health.reason : 'interrupted' };
-    }
-    const allow = await run(ALLOW_TRAFFIC);
-    const notAllowed = allow.filter((o) => !o.ok);
-    if (notAllowed.length) {
-      return {
-        ok: false,
-        message: notAllowed.map((o) => `${o.instance} ${o.failedEvent}: ${o.message}`).join('; '),
-      };
+    const planned = d.plan.steps
+      .flatMap((s) =>
+        s.kind === 'lifecycle' && s.role === 'in-place' && s.events.includes('Install')
+          ? [s.instances.filter((i) => targets.includes(i))]
+          : [],
+      )
+      .filter((batch) => batch.length > 0)
+      .reverse();
+    const leftover = targets.filter((i) => !planned.some((batch) => batch.includes(i)));
+    const batches = leftover.length ? [leftover, ...planned] : planned;
+    for (const batch of batches) {
+      const install = await run(batch, IN_PLACE_INSTALL);
+      const bad = install.filter((o) => !o.ok);
+      if (bad.length) {
+        return {
+          ok: false,
+          message: `redeploying ${lastGood.label} failed: ${bad.map((o) => `${o.instance} ${o.failedEvent}: ${o.message}`).join('; ')}`,
+        };
+      }
+      const health = await this.healthCheck(batch);
+      if (health.kind !== 'ok') {
+        return { ok: false, message: health.kind === 'fail' ? health.reason : 'interrupted' };
+      }
+      const allow = await run(batch, ALLOW_TRAFFIC);
+      const notAllowed = allow.filter((o) => !o.ok);
+      if (notAllowed.length) {
+        return {
+          ok: false,
+          message: notAllowed.map((o) => `${o.instance} ${o.failedEvent}: ${o.message}`).join('; '),
+        };
+      }
     }
     this.record({ type: 'fleet', slot, revision: lastGood, instances: fleetInstances });
     return { ok: true, message: '' };
