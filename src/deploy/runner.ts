@@ -467,8 +467,18 @@ export class Runner {
         return { kind: 'ok' };
       }
       const now = this.clock.now();
+      const traffic = d.traffic;
+      const canaryLive = traffic !== undefined && traffic.canaryWeight > 0 && traffic.canary.length > 0;
       // A deployment paused by an inconclusive gate holds past its bake deadline until a human decides.
       if (until !== undefined && now >= until && d.status !== 'Paused') {
+        if (purpose === 'analysis' && gatesOn && analysis && canaryLive && lastResult === undefined) {
+          // A one-interval analysis ends just as its first reading falls due: take it, so it is judged on evidence.
+          nextGate = now + intervalMs;
+          const outcome = await this.evaluate(index, analysis, intervalMs);
+          if (outcome) return outcome;
+          lastResult = this.deployment().lastVerdict?.result;
+          if (this.deployment().status === 'Paused') continue;
+        }
         if (purpose === 'analysis' && gatesOn && lastResult !== 'pass') {
           return {
             kind: 'fail',
@@ -478,8 +488,6 @@ export class Runner {
         }
         return { kind: 'ok' };
       }
-      const traffic = d.traffic;
-      const canaryLive = traffic !== undefined && traffic.canaryWeight > 0 && traffic.canary.length > 0;
       if (gatesOn && analysis && canaryLive && now >= nextGate) {
         nextGate = now + intervalMs;
         const outcome = await this.evaluate(index, analysis, intervalMs);
@@ -727,8 +735,14 @@ export class Runner {
         message: 'no earlier successful revision to roll back to; the new instances were stopped',
       };
     }
-    // Extra instances (rolling with additional batch) are retired; the fleet's own instances get the last good revision.
+    // Extra instances (rolling with additional batch) are retired; the fleet's own instances get the last good
+    // revision first, while the extra batch still serves, so capacity stays at the fleet size during the rollback too.
     const extras = touched.filter((i) => !fleetInstances.includes(i));
+    const targets = touched.filter((i) => fleetInstances.includes(i));
+    const result =
+      targets.length === 0
+        ? { ok: true, message: '' }
+        : await this.restoreLastGood(d, lastGood, targets, group.fleet?.slot ?? 'a', fleetInstances);
     if (extras.length) {
       const table = this.currentTraffic(this.deployment());
       await this.route(
@@ -737,8 +751,21 @@ export class Runner {
       );
       await this.deps.provider.stopInstances(extras);
     }
-    const targets = touched.filter((i) => fleetInstances.includes(i));
-    if (targets.length === 0) return { ok: true, message: '' };
+    return result;
+  }
+
+  /**
+   * The full in-place lifecycle of the last good revision on `targets`, in the plan's own batches (the batch that
+   * failed first, it is already out of traffic), so the rollback keeps the strategy's minimum healthy hosts as
+   * CodeDeploy's does; then the fleet is recorded as serving it.
+   */
+  private async restoreLastGood(
+    d: DeploymentState,
+    lastGood: RevisionRef,
+    targets: string[],
+    slot: 'a' | 'b',
+    fleetInstances: string[],
+  ): Promise<{ ok: boolean; message: string }> {
     this.record({
       type: 'override',
       what: 'ignoreApplicationStopFailures',
@@ -746,10 +773,10 @@ export class Runner {
     });
     // CodeDeploy rolls back as a new deployment with its own id; instances keep one archive per id.
     const rollbackId = `${d.id}-rollback`;
-    const run = async (events: string[]) =>
+    const run = async (instances: string[], events: string[]) =>
       this.deps.provider.runLifecycle({
         deploymentId: rollbackId,
-        instances: targets,
+        instances,
         role: 'in-place',
         events,
         revision: this.revisionOf(lastGood),
@@ -759,32 +786,39 @@ export class Runner {
         onProgress: (p) => this.recordHook(p),
         signal: this.signal,
       });
-    const install = await run(IN_PLACE_INSTALL);
-    const bad = install.filter((o) => !o.ok);
-    if (bad.length) {
-      return {
-        ok: false,
-        message: `redeploying ${lastGood.label} failed: ${bad.map((o) => `${o.instance} ${o.failedEvent}: ${o.message}`).join('; ')}`,
-      };
+    const planned = d.plan.steps
+      .flatMap((s) =>
+        s.kind === 'lifecycle' && s.role === 'in-place' && s.events.includes('Install')
+          ? [s.instances.filter((i) => targets.includes(i))]
+          : [],
+      )
+      .filter((batch) => batch.length > 0)
+      .reverse();
+    const leftover = targets.filter((i) => !planned.some((batch) => batch.includes(i)));
+    const batches = leftover.length ? [leftover, ...planned] : planned;
+    for (const batch of batches) {
+      const install = await run(batch, IN_PLACE_INSTALL);
+      const bad = install.filter((o) => !o.ok);
+      if (bad.length) {
+        return {
+          ok: false,
+          message: `redeploying ${lastGood.label} failed: ${bad.map((o) => `${o.instance} ${o.failedEvent}: ${o.message}`).join('; ')}`,
+        };
+      }
+      const health = await this.healthCheck(batch);
+      if (health.kind !== 'ok') {
+        return { ok: false, message: health.kind === 'fail' ? health.reason : 'interrupted' };
+      }
+      const allow = await run(batch, ALLOW_TRAFFIC);
+      const notAllowed = allow.filter((o) => !o.ok);
+      if (notAllowed.length) {
+        return {
+          ok: false,
+          message: notAllowed.map((o) => `${o.instance} ${o.failedEvent}: ${o.message}`).join('; '),
+        };
+      }
     }
-    const health = await this.healthCheck(targets);
-    if (health.kind !== 'ok') {
-      return { ok: false, message: health.kind === 'fail' ? health.reason : 'interrupted' };
-    }
-    const allow = await run(ALLOW_TRAFFIC);
-    const notAllowed = allow.filter((o) => !o.ok);
-    if (notAllowed.length) {
-      return {
-        ok: false,
-        message: notAllowed.map((o) => `${o.instance} ${o.failedEvent}: ${o.message}`).join('; '),
-      };
-    }
-    this.record({
-      type: 'fleet',
-      slot: group.fleet?.slot ?? 'a',
-      revision: lastGood,
-      instances: fleetInstances,
-    });
+    this.record({ type: 'fleet', slot, revision: lastGood, instances: fleetInstances });
     return { ok: true, message: '' };
   }
 

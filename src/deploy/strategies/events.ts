@@ -34,4 +34,9 @@ export const BLOCK_TRAFFIC = lifecycleSequence({
 }) as LifecycleEventName[];
 /** Replacement fleet: install and validate, then BeforeAllowTraffic; AllowTraffic is the traffic shift itself. */
 export const REPLACEMENT_INSTALL = cut(replacement, undefined, 'BeforeAllowTraffic');
+/**
+ * Rolling with an additional batch: the extra instances install like a replacement fleet but join traffic like an
+ * in-place batch (ALLOW_TRAFFIC starts at BeforeAllowTraffic), so their install stops at ValidateService.
+ */
+export const EXTRA_BATCH_INSTALL = cut(replacement, undefined, 'ValidateService');
 export const REPLACEMENT_AFTER_ALLOW = cut(replacement, 'AfterAllowTraffic', undefined);

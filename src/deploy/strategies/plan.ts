@@ -7,6 +7,7 @@ import type { Step } from '../steps.js';
 import {
   ALLOW_TRAFFIC,
   BLOCK_TRAFFIC,
+  EXTRA_BATCH_INSTALL,
   IN_PLACE_INSTALL,
   REPLACEMENT_AFTER_ALLOW,
   REPLACEMENT_INSTALL,
@@ -153,7 +154,7 @@ export function planDeployment(
       return {
         strategy: name,
         steps: [
-          { kind: 'lifecycle', role: 'replacement', instances: extra, events: REPLACEMENT_INSTALL },
+          { kind: 'lifecycle', role: 'replacement', instances: extra, events: EXTRA_BATCH_INSTALL },
           { kind: 'healthCheck', instances: extra },
           { kind: 'lifecycle', role: 'in-place', instances: extra, events: ALLOW_TRAFFIC, batch: 0 },
           ...inPlaceBatches(original, size),
@@ -167,12 +168,14 @@ export function planDeployment(
     case 'immutable': {
       const steps: Step[] = [
         ...replacementInstall(fresh),
-        // Both fleets serve side by side before the old one goes (Elastic Beanstalk's immutable update).
+        // Both fleets serve side by side before the old one goes (Elastic Beanstalk's immutable update), for one
+        // analysis interval: the gates must pass on the new fleet's share before it takes all the traffic.
         { kind: 'setWeight', percent: 50 },
+        { kind: 'analysis' },
         { kind: 'promoteReplacement', instances: fresh },
         ...retireOriginal(fresh, original, 0),
       ];
-      return { strategy: name, steps, targetSlot: nextSlot, fullIndex: 3, replacement: true };
+      return { strategy: name, steps, targetSlot: nextSlot, fullIndex: 4, replacement: true };
     }
     case 'blue-green': {
       const steps: Step[] = [...replacementInstall(fresh)];

@@ -5,6 +5,11 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import { runCli } from '../../../src/cli/run-cli.js';
 import { packageRoot } from '../../../src/core/paths.js';
+import type { LedgerEvent } from '../../../src/deploy/events.js';
+import { describeStep, type Step } from '../../../src/deploy/steps.js';
+import { type RouterState, UPSTREAM_HEADER } from '../../../src/router/api.js';
+import { RouterClient } from '../../../src/router/client.js';
+import { routerFiles } from '../../../src/router/files.js';
 
 export interface CliResult {
   code: number;
@@ -184,4 +189,111 @@ export interface StatusJson {
 
 export async function status(f: GroupFixture): Promise<StatusJson> {
   return JSON.parse((await f.cli(['status', '--json'])).stdout) as StatusJson;
+}
+
+/** The router's own view (table, upstreams, health), read over its admin socket. */
+export async function routerState(f: GroupFixture): Promise<RouterState> {
+  const client = new RouterClient(routerFiles(join(f.groupDir, 'router')).socket, { timeoutMs: 2000 });
+  try {
+    return await client.getState();
+  } finally {
+    client.close();
+  }
+}
+
+/** One request sent through the router while a deployment ran. */
+export interface Served {
+  at: number;
+  status: number | 'error';
+  revision: string | null;
+  /** `set/instance` from the router's x-conveyor-upstream header. */
+  upstream: string | null;
+}
+
+/** Upstreams able to take requests at one moment: in a set with traffic, healthy, not draining. */
+export interface Capacity {
+  at: number;
+  serving: string[];
+}
+
+/**
+ * Sends a request every `everyMs` and reads the router's state every `stateEveryMs` until `work` settles;
+ * returns what `work` returned, every answer, and the serving upstreams over time.
+ */
+export async function underTraffic<T>(
+  f: GroupFixture,
+  work: Promise<T>,
+  { everyMs = 20, stateEveryMs = 40 } = {},
+): Promise<{ result: T; served: Served[]; capacity: Capacity[] }> {
+  let done = false;
+  const settled = work.finally(() => {
+    done = true;
+  });
+  const served: Served[] = [];
+  const capacity: Capacity[] = [];
+  const requests = (async () => {
+    while (!done) {
+      const at = Date.now();
+      try {
+        const res = await fetch(`http://127.0.0.1:${f.routerPort()}/`, { signal: AbortSignal.timeout(2000) });
+        await res.arrayBuffer();
+        served.push({
+          at,
+          status: res.status,
+          revision: res.headers.get('x-revision'),
+          upstream: res.headers.get(UPSTREAM_HEADER),
+        });
+      } catch {
+        served.push({ at, status: 'error', revision: null, upstream: null });
+      }
+      await new Promise((r) => setTimeout(r, everyMs));
+    }
+  })();
+  const states = (async () => {
+    while (!done) {
+      const at = Date.now();
+      const s = await routerState(f).catch(() => undefined);
+      if (s) capacity.push({ at, serving: servingUpstreams(s) });
+      await new Promise((r) => setTimeout(r, stateEveryMs));
+    }
+  })();
+  const result = await settled;
+  await Promise.all([requests, states]);
+  return { result, served, capacity };
+}
+
+/** Ids of the upstreams the router would send a new request to. */
+export function servingUpstreams(s: RouterState): string[] {
+  const weight = s.effectiveCanaryWeight ?? s.table.canaryWeight;
+  return s.upstreams
+    .filter((u) => u.healthy && (u.set === 'stable' ? weight < 100 : u.set === 'canary' && weight > 0))
+    .map((u) => u.id)
+    .sort();
+}
+
+/** The descriptions of the steps a deployment completed, in order, and the ones its plan promised. */
+export function stepsDone(s: { deployment: unknown; events: LedgerEvent[] }): {
+  completed: string[];
+  planned: string[];
+} {
+  const plan = (s.deployment as { plan: { steps: Step[] } }).plan;
+  return {
+    completed: s.events.flatMap((e) => (e.type === 'step' && e.phase === 'completed' ? [e.description] : [])),
+    planned: plan.steps.map(describeStep),
+  };
+}
+
+/** Whether a process runs (a zombie left for an init that does not reap counts as gone). */
+export function running(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/^[ZX]$/.test(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0] ?? '');
+  } catch {
+    return false;
+  }
+}
+
+/** The pid of the app server an instance's ApplicationStart left running (the hello-web example's pid file). */
+export function serverPid(f: GroupFixture, instance: string): number {
+  return Number(readFileSync(join(f.groupDir, 'instances', instance, 'server.pid'), 'utf8'));
 }

@@ -55,7 +55,8 @@ export class FakeProvider implements DeployProvider {
           const revision = event === 'ApplicationStop' ? req.lastRevision?.label : req.revision.label;
           if (event === 'ApplicationStop' && !revision) continue;
           req.onProgress({ instance: id, event, status: 'started' });
-          const failure = this.failures.get(`${revision}:${event}`);
+          const failure =
+            this.failures.get(`${revision}:${event}`) ?? this.failures.get(`${revision}:${event}@${id}`);
           if (failure && !(event === 'ApplicationStop' && req.ignoreApplicationStopFailures)) {
             req.onProgress({ instance: id, event, status: 'failed', message: failure });
             return { instance: id, ok: false, failedEvent: event, message: failure };

@@ -375,6 +375,21 @@ describe('Runner in fake time', () => {
     expect(t.provider.stopped).toEqual(['a-1', 'a-2', 'a-3']);
   });
 
+  it('a one-interval analysis (and immutable, which runs one at 50/50) is judged on a reading, not on its deadline', async () => {
+    const t = setup();
+    await t.deploy('v1', Strategies.allAtOnce());
+    const once = Strategies.steps([{ kind: 'setWeight', percent: 20 }, { kind: 'analysis' }]);
+    const ok = await t.deploy('v2', once);
+    expect(ok.status).toBe('Succeeded');
+    expect(ok.verdicts).toBe(1);
+    t.provider.canaryMetrics = { requests: 50, errors: 25 };
+    const bad = await t.deploy('v3', Strategies.immutable());
+    expect(bad.status).toBe('RolledBack');
+    expect(bad.rollback?.trigger).toBe('gate');
+    expect(bad.reason).toMatch(/gate breached: error rate/);
+    expect(t.provider.servingRevisions()).toEqual({ stable: ['v2'], canary: [], weight: 0 });
+  });
+
   it('rolling with an additional batch never serves from fewer instances than the fleet size', async () => {
     const t = setup();
     await t.deploy('v1', Strategies.allAtOnce());
@@ -396,6 +411,36 @@ describe('Runner in fake time', () => {
     const d = await t.deploy('v2', Strategies.rollingWithAdditionalBatch(1));
     expect(d.status).toBe('RolledBack');
     expect(t.provider.traffic?.stable).toEqual(['a-1', 'a-2', 'a-3']);
+    expect(t.provider.servingRevisions().stable).toEqual(['v1']);
+  });
+
+  it('rolling with an additional batch: a failure on an original keeps the extra batch serving until v1 is back', async () => {
+    const t = setup();
+    await t.deploy('v1', Strategies.allAtOnce());
+    t.provider.failures.set('v2:ValidateService@a-2', 'exit code 1');
+    t.provider.routes = [];
+    const d = await t.deploy('v2', Strategies.rollingWithAdditionalBatch(1));
+    expect(d.status).toBe('RolledBack');
+    expect(d.reason).toMatch(/ValidateService failed on a-2/);
+    // Never fewer than three serving, rollback included; the extra batch leaves last.
+    expect(Math.min(...t.provider.routes.map((r) => r.route.stable.length))).toBe(3);
+    expect(t.provider.routes.at(-1)?.route.stable).toEqual(['a-1', 'a-2', 'a-3']);
+    expect(t.provider.servingRevisions().stable).toEqual(['v1']);
+    expect(t.provider.stopped).toEqual(['b-1']);
+  });
+
+  it('an in-place rollback redeploys in the plan batches, failed batch first, keeping the minimum healthy hosts', async () => {
+    const t = setup();
+    await t.deploy('v1', Strategies.allAtOnce());
+    t.provider.failures.set('v2:ValidateService@a-3', 'exit code 1');
+    t.provider.routes = [];
+    const d = await t.deploy('v2', Strategies.oneAtATime());
+    expect(d.status).toBe('RolledBack');
+    expect(Math.min(...t.provider.routes.map((r) => r.route.stable.length))).toBe(2);
+    const rollbackInstalls = t.provider.lifecycleCalls
+      .filter((c) => c.revision === 'v1' && c.events.includes('Install'))
+      .map((c) => c.instances.join());
+    expect(rollbackInstalls.slice(-3)).toEqual(['a-3', 'a-2', 'a-1']);
     expect(t.provider.servingRevisions().stable).toEqual(['v1']);
   });
 
