@@ -40,9 +40,10 @@ const result = await build({
   target: 'node20',
   sourcemap: 'linked',
   external: ['@aws-sdk/*', '@smithy/*', 'esbuild'],
-  // Bundled CommonJS dependencies (yaml) call require() for Node built-ins; ESM has no require.
+  // Bundled CommonJS dependencies (yaml) call require() for Node built-ins; ESM has no require. Made on
+  // first use: most chunks never call it, and creating one costs a module-path lookup per chunk at start-up.
   banner: {
-    js: "import { createRequire as __conveyorCreateRequire } from 'node:module'; const require = __conveyorCreateRequire(import.meta.url);",
+    js: "import { createRequire as __conveyorCreateRequire } from 'node:module'; let __conveyorRequire; function require(id) { __conveyorRequire ??= __conveyorCreateRequire(import.meta.url); return __conveyorRequire(id); }",
   },
   logLevel: 'warning',
   metafile: true,
