@@ -3,6 +3,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readFileIfPresent } from '../core/files.js';
 import type { Diagnostic } from '../spec/diagnostics.js';
 import { checkSourceText } from '../spec/source-text.js';
 
@@ -112,7 +113,7 @@ export async function parseBuildspec(
   options: ParseOptions = {},
 ): Promise<LoadedBuildspec> {
   const stamp = options.validatedCacheDir ? validatedStamp(text) : undefined;
-  const cached = stamp ? readIfPresent(join(options.validatedCacheDir!, `${stamp}.json`)) : undefined;
+  const cached = stamp ? readFileIfPresent(join(options.validatedCacheDir!, `${stamp}.json`)) : undefined;
   if (cached) {
     // Parsed and validated before: no YAML parser or validator to load (start-up time is build overhead).
     const { plan, diagnostics } = JSON.parse(cached) as { plan: BuildPlan; diagnostics: Diagnostic[] };
@@ -134,15 +135,6 @@ export async function parseBuildspec(
     await rename(tmp, join(options.validatedCacheDir!, `${stamp}.json`));
   }
   return result;
-}
-
-/** A small file read synchronously (no thread-pool round trip on the way to the first command). */
-function readIfPresent(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return undefined;
-  }
 }
 
 function validatedStamp(text: string): string | undefined {

@@ -1,5 +1,5 @@
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { processAlive } from '../core/process.js';
 
@@ -16,35 +16,9 @@ export async function tryLock(
   dir: string,
   owner: Record<string, unknown> = {},
 ): Promise<FileLock | undefined> {
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      await mkdir(dir, { recursive: false });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-        await mkdir(join(dir, '..'), { recursive: true });
-        continue;
-      }
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const holder = await readLockOwner(dir);
-      if (holder && typeof holder.pid === 'number' && processAlive(holder.pid)) return undefined;
-      if (!holder) {
-        // Just created by someone who has not written the owner yet: held, unless it has been like that for long.
-        const age = await stat(dir).then(
-          (st) => Date.now() - st.mtimeMs,
-          () => 0,
-        );
-        if (age < 5000) return undefined;
-      }
-      await rm(dir, { recursive: true, force: true });
-      continue;
-    }
-    await writeFile(
-      join(dir, 'owner.json'),
-      JSON.stringify({ pid: process.pid, at: new Date().toISOString(), ...owner }),
-    );
-    return { release: () => rm(dir, { recursive: true, force: true }) };
-  }
-  return undefined;
+  // A few tiny file operations: done synchronously (see withLockSync), released asynchronously.
+  if (!tryLockSync(dir, owner)) return undefined;
+  return { release: () => rm(dir, { recursive: true, force: true }) };
 }
 
 export async function readLockOwner(dir: string): Promise<Record<string, unknown> | undefined> {
@@ -90,7 +64,7 @@ export function withLockSync<T>(dir: string, fn: () => T, timeoutMs = 10_000): T
   }
 }
 
-function tryLockSync(dir: string): boolean {
+function tryLockSync(dir: string, owner: Record<string, unknown> = {}): boolean {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       mkdirSync(dir);
@@ -120,7 +94,7 @@ function tryLockSync(dir: string): boolean {
     }
     writeFileSync(
       join(dir, 'owner.json'),
-      JSON.stringify({ pid: process.pid, at: new Date().toISOString() }),
+      JSON.stringify({ pid: process.pid, at: new Date().toISOString(), ...owner }),
     );
     return true;
   }

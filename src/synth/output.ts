@@ -4,17 +4,11 @@
  * folder as it was, and the old tree is deleted only once the new one is in place.
  */
 import { randomBytes } from 'node:crypto';
-import {
-  type Dirent,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  writeFile as writeFileCallback,
-  writeFileSync,
-} from 'node:fs';
+import { type Dirent, mkdirSync, readdirSync, writeFile as writeFileCallback, writeFileSync } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, sep } from 'node:path';
 import { glob } from 'tinyglobby';
+import { readFileIfPresent } from '../core/files.js';
 import type { PlannedFile, SynthPlan } from './synth.js';
 
 export interface OutputComparison {
@@ -53,20 +47,8 @@ function listFilesSync(dir: string, prefix = ''): string[] {
   );
 }
 
-/**
- * Synchronous read: hundreds of small files, one after another, cost a thread-pool round trip each
- * when asynchronous (2-3x the time), and nothing else runs meanwhile.
- */
-function readIfPresent(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return undefined;
-  }
-}
-
 function compareInto(comparison: OutputComparison, file: PlannedFile, outDir: string): boolean {
-  const current = readIfPresent(join(outDir, file.path));
+  const current = readFileIfPresent(join(outDir, file.path));
   if (current === undefined) comparison.added.push(file.path);
   else if (current !== file.text) comparison.changed.push(file.path);
   else comparison.unchanged.push(file.path);
@@ -183,8 +165,9 @@ export class OutputStager {
 
   /** The comparison of every offered file, plus the files the folder holds that the plan does not. */
   async compare(plan: SynthPlan): Promise<OutputComparison> {
-    this.comparison.removed = [];
-    await addRemoved(this.comparison, plan, this.outDir);
+    // The folder as listed when staging began (nothing but synth writes it in between).
+    const planned = new Set(plan.files.map((f) => f.path));
+    this.comparison.removed = [...this.existing].filter((path) => !planned.has(path)).sort();
     return this.comparison;
   }
 

@@ -12,13 +12,14 @@
  * imported natively by absolute URL, so a library is loaded once and shared by all sources.
  * TS files a source imports (shared helpers) are bundled in.
  */
-import { type Dirent, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { type Dirent, existsSync, readdirSync } from 'node:fs';
 import { mkdir, rm, rmdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { BuildOptions, Message, Plugin } from 'esbuild';
 import { WorkFailedError } from '../core/errors.js';
+import { readFileIfPresent } from '../core/files.js';
 import { packageRoot } from '../core/paths.js';
 
 /** Conveyor's own code (a builder that threw): the user's frame is the interesting one. */
@@ -59,7 +60,7 @@ function builderEntry(): Plugin {
     setup(build) {
       build.onResolve({ filter: /^conveyor$/ }, (args) => {
         if (!resolved.has(args.resolveDir)) resolved.set(args.resolveDir, resolveConveyor(args.resolveDir));
-        const light = builderEntryFor(resolved.get(args.resolveDir), readText(args.importer));
+        const light = builderEntryFor(resolved.get(args.resolveDir), readFileIfPresent(args.importer));
         return light ? { path: pathToFileURL(light).href, external: true } : undefined;
       });
     },
@@ -70,14 +71,6 @@ function builderEntry(): Plugin {
 function resolveConveyor(dir: string): string | undefined {
   try {
     return createRequire(join(dir, 'noop.js')).resolve('conveyor');
-  } catch {
-    return undefined;
-  }
-}
-
-function readText(file: string): string | undefined {
-  try {
-    return readFileSync(file, 'utf8');
   } catch {
     return undefined;
   }
@@ -212,7 +205,7 @@ function resolutionFor(
   root: string,
   files: readonly string[],
 ): Pick<BuildOptions, 'alias' | 'external' | 'plugins'> {
-  const texts = [...files, ...helperFiles(root, files)].map((f) => readText(join(root, f)) ?? '');
+  const texts = [...files, ...helperFiles(root, files)].map((f) => readFileIfPresent(join(root, f)) ?? '');
   const needsJsPlugin = texts.some((t) => RELATIVE_JS_IMPORT.test(t));
   const light = builderEntryFor(resolveConveyor(root), texts.join('\n'));
   const plugins = needsJsPlugin ? [externalJs] : [];
