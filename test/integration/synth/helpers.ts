@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterEach } from 'vitest';
 import { runCli } from '../../../src/cli/run-cli.js';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -15,6 +16,19 @@ export function tempProject(files: Record<string, string>): { root: string; clea
     writeFileSync(join(root, path), text);
   }
   return { root, cleanup: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+/** A `project(files)` for this test file: each temp project is removed after its test, also on failure. */
+export function useTempProjects(): (files: Record<string, string>) => string {
+  const cleanups: (() => void)[] = [];
+  afterEach(() => {
+    while (cleanups.length) cleanups.pop()?.();
+  });
+  return (files) => {
+    const p = tempProject(files);
+    cleanups.push(p.cleanup);
+    return p.root;
+  };
 }
 
 export async function synth(root: string, args: string[] = []) {

@@ -1,17 +1,9 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { builders, listFiles, repoRoot, synth, tempProject } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { builders, listFiles, repoRoot, synth, useTempProjects } from './helpers.js';
 
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  while (cleanups.length) cleanups.pop()?.();
-});
-function project(files: Record<string, string>) {
-  const p = tempProject(files);
-  cleanups.push(p.cleanup);
-  return p.root;
-}
+const project = useTempProjects();
 
 /** Synth in a project where 'conveyor' is this repository (as if installed); the pipeline files it wrote. */
 async function synthWithThisInstall(root: string): Promise<string[]> {

@@ -2,19 +2,11 @@
  * `#{Namespace.Variable}` references in TS definition sources: synth refuses a reference to a
  * variable the producing action never emits, and says where in the source's document it is.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../../../src/cli/run-cli.js';
-import { builders, listFiles, synth, tempProject } from './helpers.js';
+import { builders, listFiles, synth, useTempProjects } from './helpers.js';
 
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  while (cleanups.length) cleanups.pop()?.();
-});
-function project(files: Record<string, string>) {
-  const p = tempProject(files);
-  cleanups.push(p.cleanup);
-  return p.root;
-}
+const project = useTempProjects();
 
 const release = (reference: string) => `
 import { Action, definePipeline, stage } from ${builders};
