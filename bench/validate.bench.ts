@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml, stringify } from 'yaml';
 import { distEntry } from '../src/core/paths.js';
-import { compileValidator } from '../src/spec/generate-validators.js';
-import type { SchemaName } from '../src/spec/schemas.js';
-import { validateText } from '../src/spec/validate.js';
+import { compileValidator } from '../src/documents/generate-validators.js';
+import type { SchemaName } from '../src/documents/schemas.js';
+import { validateText } from '../src/documents/validate.js';
 
 interface Doc {
   file: string;

@@ -11,13 +11,6 @@ export type {
 export { pipelinePolicy, pipelinePolicyWithNotes } from './aws/iam/pipeline-policy.js';
 export { diffPipelines } from './aws/pipeline/diff.js';
 export { fetchPipelineForImport, maskedPathsOf } from './aws/pipeline/import.js';
-export { approveLocalAction, pendingApprovals } from './build/approvals.js';
-export { runBuild } from './build/build-runner.js';
-export { runPipeline } from './build/pipeline/runner.js';
-export type { PruneOptions, PruneResult } from './build/run-retention.js';
-export { pruneRuns } from './build/run-retention.js';
-export type { RunRecord } from './build/run-store.js';
-export { listRuns, readRun } from './build/run-store.js';
 export { runCli } from './cli/run-cli.js';
 export type {
   AnalysisConfig,
@@ -26,7 +19,6 @@ export type {
   Measurement,
   MeasurementFailure,
 } from './deploy/analysis.js';
-
 export { describeVerdict, evaluateAnalysis, initialAnalysisState } from './deploy/analysis.js';
 export type { DeploymentStatus, LedgerEvent, RevisionRef, TrafficTable } from './deploy/events.js';
 export { runAnalysis, takeMeasurement } from './deploy/health.js';
@@ -46,6 +38,31 @@ export {
   resolveStrategy,
   Strategies,
 } from './deploy/strategies/strategy.js';
+export type {
+  AppSpec,
+  AppSpecHook,
+  Ec2AppSpec,
+  EcsAppSpec,
+  LambdaAppSpec,
+} from './documents/appspec/types.js';
+export type { Buildspec } from './documents/buildspec/types.js';
+export { rules as ruleCatalog } from './documents/catalog.js';
+export type { DeploymentGroup } from './documents/deployment-group/schema.js';
+export { DeploymentGroupSchema } from './documents/deployment-group/schema.js';
+export type { Diagnostic, Severity } from './documents/diagnostics.js';
+export { formatDiagnostic, formatDiagnostics, sortDiagnostics } from './documents/diagnostics.js';
+export type { DocumentKind } from './documents/kind.js';
+export type { PipelineDeclaration, PipelineDocument } from './documents/pipeline/types.js';
+export type { ParsedSource, PathSegment, SourcePosition } from './documents/source.js';
+export { parseSource } from './documents/source.js';
+export { detectKind, validatePaths, validateText } from './documents/validate.js';
+export { approveLocalAction, pendingApprovals } from './local-ci/approvals.js';
+export { runBuild } from './local-ci/build-runner.js';
+export { runPipeline } from './local-ci/pipeline/runner.js';
+export type { PruneOptions, PruneResult } from './local-ci/run-retention.js';
+export { pruneRuns } from './local-ci/run-retention.js';
+export type { RunRecord } from './local-ci/run-store.js';
+export { listRuns, readRun } from './local-ci/run-store.js';
 export { checkCodeDeployDeployment, runCodeDeployHeld } from './providers/codedeploy/engine.js';
 export {
   CodeDeployProvider,
@@ -59,17 +76,5 @@ export type * from './router/api.js';
 export { ERROR_HEADER, FORCE_SET_HEADER, STICKY_COOKIE, UPSTREAM_HEADER } from './router/api.js';
 export { RouterClient, RouterRequestError, RouterUnavailableError } from './router/client.js';
 export { ensureRouter, stopRouter } from './router/launch.js';
-export type { AppSpec, AppSpecHook, Ec2AppSpec, EcsAppSpec, LambdaAppSpec } from './spec/appspec/types.js';
-export type { Buildspec } from './spec/buildspec/types.js';
-export { rules as ruleCatalog } from './spec/catalog.js';
-export type { DeploymentGroup } from './spec/deployment-group/schema.js';
-export { DeploymentGroupSchema } from './spec/deployment-group/schema.js';
-export type { Diagnostic, Severity } from './spec/diagnostics.js';
-export { formatDiagnostic, formatDiagnostics, sortDiagnostics } from './spec/diagnostics.js';
-export type { DocumentKind } from './spec/kind.js';
-export type { PipelineDeclaration, PipelineDocument } from './spec/pipeline/types.js';
-export type { ParsedSource, PathSegment, SourcePosition } from './spec/source.js';
-export { parseSource } from './spec/source.js';
-export { detectKind, validatePaths, validateText } from './spec/validate.js';
 // Typed definitions (conveyor synth): builders, helpers, Duration.
 export * from './synth/index.js';

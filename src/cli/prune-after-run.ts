@@ -2,7 +2,7 @@
  * The automatic pruning that ends `conveyor build` and `conveyor run`. Its own module: those commands
  * must not load what `conveyor runs` needs (the YAML reader among it) on every build.
  */
-import { describeAutoPrune, pruneAfterRun } from '../build/run-retention.js';
+import { describeAutoPrune, pruneAfterRun } from '../local-ci/run-retention.js';
 import type { CliContext } from './context.js';
 
 /**

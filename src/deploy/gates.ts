@@ -2,8 +2,9 @@
  * The gate port the runner evaluates during bakes: the router helper's pure `evaluateAnalysis`
  * (src/deploy/analysis.ts) by default, injectable for tests.
  */
+
+import type { AnalysisSpec } from '../documents/deployment-group/schema.js';
 import type { MetricsSnapshot } from '../router/api.js';
-import type { AnalysisSpec } from '../spec/deployment-group/schema.js';
 import { type AnalysisState, evaluateAnalysis } from './analysis.js';
 import type { GateVerdictRecord } from './events.js';
 

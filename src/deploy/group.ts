@@ -7,9 +7,9 @@
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../core/errors.js';
+import { type LoadedGroup, loadDeploymentGroup } from '../documents/deployment-group/load.js';
+import { formatDiagnostics } from '../documents/diagnostics.js';
 import type { DeployProvider } from '../providers/provider.js';
-import { type LoadedGroup, loadDeploymentGroup } from '../spec/deployment-group/load.js';
-import { formatDiagnostics } from '../spec/diagnostics.js';
 import { Ledger, type LedgerProblem } from './ledger.js';
 import { type GroupState, reduce } from './state.js';
 

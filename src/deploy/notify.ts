@@ -3,7 +3,7 @@
  * a webhook gets it as a POST body. A failing notification is reported, never fatal, and never blocks a step.
  */
 import { spawn } from 'node:child_process';
-import type { NotificationSpec } from '../spec/deployment-group/schema.js';
+import type { NotificationSpec } from '../documents/deployment-group/schema.js';
 
 export type NotificationKind =
   | 'started'

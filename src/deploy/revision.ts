@@ -3,10 +3,10 @@ import { cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync } from 
 import { basename, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { UsageError } from '../core/errors.js';
-import { detectPlatform } from '../spec/appspec/normalize.js';
-import type { ComputePlatform } from '../spec/appspec/types.js';
-import { formatDiagnostics } from '../spec/diagnostics.js';
-import { validateText } from '../spec/validate.js';
+import { detectPlatform } from '../documents/appspec/normalize.js';
+import type { ComputePlatform } from '../documents/appspec/types.js';
+import { formatDiagnostics } from '../documents/diagnostics.js';
+import { validateText } from '../documents/validate.js';
 import type { RevisionRef } from './events.js';
 
 export function appspecFile(dir: string): string | undefined {

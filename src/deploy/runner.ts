@@ -6,8 +6,8 @@
  */
 import type { Clock } from '../core/clock.js';
 import { errorMessage } from '../core/errors.js';
+import type { AnalysisSpec, DeploymentGroup } from '../documents/deployment-group/schema.js';
 import type { DeployProvider, LifecycleProgress, Revision } from '../providers/provider.js';
-import type { AnalysisSpec, DeploymentGroup } from '../spec/deployment-group/schema.js';
 import type { DeploymentOptions, LedgerEvent, LedgerEventBody, RevisionRef, TrafficTable } from './events.js';
 import { defaultGateEvaluator, type GateEvaluator, type GateMeasurement, type GateState } from './gates.js';
 import type { Ledger } from './ledger.js';

@@ -1,13 +1,19 @@
 /**
- * The document types the builders produce, taken from src/spec where the validator's schemas live
+ * The document types the builders produce, taken from src/documents where the validator's schemas live
  * (TypeBox: one source for the JSON Schema and the TS type), so whatever type-checks is what the
  * validator checks. The deployment-config input has no validator kind: it is AWS's own SDK type
  * (CreateDeploymentConfigInput), checked against the service model by synth.
  */
 export type { CreateDeploymentConfigInput } from '@aws-sdk/client-codedeploy';
-export type { AppSpec, Ec2AppSpec, Ec2HookScript, EcsAppSpec, LambdaAppSpec } from '../spec/appspec/types.js';
-export type { Buildspec } from '../spec/buildspec/types.js';
-export type { DeploymentGroup as DeploymentGroupDocument } from '../spec/deployment-group/schema.js';
+export type {
+  AppSpec,
+  Ec2AppSpec,
+  Ec2HookScript,
+  EcsAppSpec,
+  LambdaAppSpec,
+} from '../documents/appspec/types.js';
+export type { Buildspec } from '../documents/buildspec/types.js';
+export type { DeploymentGroup as DeploymentGroupDocument } from '../documents/deployment-group/schema.js';
 export type {
   ActionDeclaration,
   ConditionRule,
@@ -18,7 +24,7 @@ export type {
   StageCondition,
   StageDeclaration,
   StageFailureConditions,
-} from '../spec/pipeline/types.js';
+} from '../documents/pipeline/types.js';
 
 /** EC2/on-premises lifecycle events that take scripts. */
 export type Ec2LifecycleEvent =

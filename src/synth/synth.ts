@@ -3,10 +3,10 @@
  * writes (pure over the loaded sources); `compareOutput` and `writeOutput` act on the plan.
  */
 import { relative, sep } from 'node:path';
-import { type CheckedDocument, checkCrossFile } from '../spec/cross-file.js';
-import type { Severity } from '../spec/diagnostics.js';
-import { parseSource } from '../spec/source.js';
-import { validateRenderedJson } from '../spec/validate.js';
+import { type CheckedDocument, checkCrossFile } from '../documents/cross-file.js';
+import type { Severity } from '../documents/diagnostics.js';
+import { parseSource } from '../documents/source.js';
+import { validateRenderedJson } from '../documents/validate.js';
 import {
   checkShape,
   createDeploymentConfigShape,

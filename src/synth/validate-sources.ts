@@ -7,8 +7,8 @@
 import type { Dirent } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, extname, join, relative, resolve, sep } from 'node:path';
-import { compareDiagnostics, type Diagnostic, formatDiagnostic } from '../spec/diagnostics.js';
-import { type ValidatePathsOptions, type ValidatePathsResult, validatePaths } from '../spec/validate.js';
+import { compareDiagnostics, type Diagnostic, formatDiagnostic } from '../documents/diagnostics.js';
+import { type ValidatePathsOptions, type ValidatePathsResult, validatePaths } from '../documents/validate.js';
 
 /** A diagnostic from a TS source may be located by a logical path instead of a line. */
 export interface SourceDiagnostic extends Diagnostic {

@@ -3,8 +3,8 @@
  * document. Deployment configs have no validator kind; synth checks them against the CodeDeploy
  * model itself (aws-shapes.ts, deployment-config-rules.ts). IAM policies are derived, not authored.
  */
-import type { Diagnostic } from '../spec/diagnostics.js';
-import { validateText } from '../spec/validate.js';
+import type { Diagnostic } from '../documents/diagnostics.js';
+import { validateText } from '../documents/validate.js';
 import type { OutputKind } from './emit/outputs.js';
 
 export function validateEmitted(text: string, file: string, kind: OutputKind): readonly Diagnostic[] {

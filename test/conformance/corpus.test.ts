@@ -7,10 +7,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { detectKind } from '../../src/spec/detect.js';
-import type { DocumentKind } from '../../src/spec/kind.js';
-import { parseSource } from '../../src/spec/source.js';
-import { validateText } from '../../src/spec/validate.js';
+import { detectKind } from '../../src/documents/detect.js';
+import type { DocumentKind } from '../../src/documents/kind.js';
+import { parseSource } from '../../src/documents/source.js';
+import { validateText } from '../../src/documents/validate.js';
 
 const root = join(import.meta.dirname, '../..');
 // CI keeps the corpus at ../shared/corpus from the repo root; worktrees sit one folder deeper.

@@ -71,10 +71,10 @@ describe.skipIf(!existsSync(metaFile))('what each command loads at start-up', ()
   it('`conveyor build` (build overhead is measured against a shell script) loads neither YAML nor the validator', () => {
     const meta = JSON.parse(readFileSync(metaFile, 'utf8')) as BundleMeta;
     const loaded = [...staticallyLoaded(meta, 'src/cli/commands/build.ts')];
-    expect(loaded.some((i) => i.startsWith('src/build/build-runner'))).toBe(true);
-    expect(loaded.filter((i) => i.includes('node_modules/yaml/') || i.includes('spec/generated/'))).toEqual(
-      [],
-    );
+    expect(loaded.some((i) => i.startsWith('src/local-ci/build-runner'))).toBe(true);
+    expect(
+      loaded.filter((i) => i.includes('node_modules/yaml/') || i.includes('documents/generated/')),
+    ).toEqual([]);
   });
 
   it('no local command loads the AWS SDK or esbuild statically (they stay external and lazy)', () => {

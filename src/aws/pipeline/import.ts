@@ -3,7 +3,7 @@
  * PipelineDocument into a TS source; this module only fetches and cleans it.
  */
 import { UsageError } from '../../core/errors.js';
-import type { PipelineDocument } from '../../spec/pipeline/types.js';
+import type { PipelineDocument } from '../../documents/pipeline/types.js';
 import { type AwsSettings, createCodePipelineClient } from '../clients.js';
 import type { Sender } from '../errors.js';
 import { MASKED } from './diff.js';

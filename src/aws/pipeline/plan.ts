@@ -11,8 +11,8 @@ import type {
 } from '@aws-sdk/client-codepipeline';
 import type { Clock } from '../../core/clock.js';
 import { UsageError, WorkFailedError } from '../../core/errors.js';
-import { type Diagnostic, formatDiagnostics } from '../../spec/diagnostics.js';
-import { validateText } from '../../spec/validate.js';
+import { type Diagnostic, formatDiagnostics } from '../../documents/diagnostics.js';
+import { validateText } from '../../documents/validate.js';
 import { loadCodePipeline } from '../clients.js';
 import { awsCall, errorName, isRolePropagationDelay } from '../errors.js';
 import { diffPipelines, MASKED, type PipelineChange } from './diff.js';

@@ -1,16 +1,16 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { UsageError } from '../../core/errors.js';
+import { ExitCode } from '../../core/exit-codes.js';
+import { distEntry } from '../../core/paths.js';
 import {
   type HookKind,
   installHook,
   isBareRepo,
   readInstalled,
   uninstallHooks,
-} from '../../build/hooks/install.js';
-import { handlePush } from '../../build/hooks/on-push.js';
-import { UsageError } from '../../core/errors.js';
-import { ExitCode } from '../../core/exit-codes.js';
-import { distEntry } from '../../core/paths.js';
+} from '../../local-ci/hooks/install.js';
+import { handlePush } from '../../local-ci/hooks/on-push.js';
 import { parseCommandArgs } from '../args.js';
 import type { CliContext, Command } from '../context.js';
 

@@ -85,7 +85,7 @@ async function follow(
   }
 }
 
-/** The local pipeline runner's `approveLocalAction` (src/build/approvals.ts): true when a local run was waiting. */
+/** The local pipeline runner's `approveLocalAction` (src/local-ci/approvals.ts): true when a local run was waiting. */
 export type ApproveLocal = (options: {
   cwd: string;
   pipeline: string;
@@ -97,7 +97,7 @@ export type ApproveLocal = (options: {
 
 /** The local pipeline runner's approval hook (loaded only when a local approval is answered). */
 export async function loadLocalApprover(): Promise<ApproveLocal | undefined> {
-  return (await import('../../build/approvals.js')).approveLocalAction;
+  return (await import('../../local-ci/approvals.js')).approveLocalAction;
 }
 
 export function createPipelineCommand(

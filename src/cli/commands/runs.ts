@@ -1,10 +1,10 @@
-import { formatMs } from '../../build/build-runner.js';
-import { displayPath } from '../../build/pipeline/load.js';
-import { loadLocalConfig } from '../../build/pipeline/local-config.js';
-import { DEFAULT_KEEP, formatBytes, parseAge, parseKeep, pruneRuns } from '../../build/run-retention.js';
-import { listRuns, type RunRecord, readRunRecord } from '../../build/run-store.js';
 import { UsageError, WorkFailedError } from '../../core/errors.js';
 import { ExitCode } from '../../core/exit-codes.js';
+import { formatMs } from '../../local-ci/build-runner.js';
+import { displayPath } from '../../local-ci/pipeline/load.js';
+import { loadLocalConfig } from '../../local-ci/pipeline/local-config.js';
+import { DEFAULT_KEEP, formatBytes, parseAge, parseKeep, pruneRuns } from '../../local-ci/run-retention.js';
+import { listRuns, type RunRecord, readRunRecord } from '../../local-ci/run-store.js';
 import { parseCommandArgs } from '../args.js';
 import type { CliContext, Command } from '../context.js';
 

@@ -3,7 +3,7 @@
  * `--strategy NAME`, CodeDeploy predefined config names) resolves to one of these.
  */
 import { UsageError } from '../../core/errors.js';
-import type { StepSpec, StrategySpec } from '../../spec/deployment-group/schema.js';
+import type { StepSpec, StrategySpec } from '../../documents/deployment-group/schema.js';
 
 export type MinimumHealthyHosts = { count: number } | { percent: number };
 

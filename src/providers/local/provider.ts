@@ -5,11 +5,11 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { DeploymentGroup } from '../../documents/deployment-group/schema.js';
 import type { RoutingTable, Upstream } from '../../router/api.js';
 import { RouterClient } from '../../router/client.js';
 import { routerFiles } from '../../router/files.js';
 import { ensureRouter, stopRouter } from '../../router/launch.js';
-import type { DeploymentGroup } from '../../spec/deployment-group/schema.js';
 import type {
   DeployProvider,
   HealthReport,

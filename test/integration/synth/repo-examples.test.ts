@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { pipelinePolicy } from '../../../src/aws/iam/pipeline-policy.js';
-import type { PipelineDeclaration } from '../../../src/spec/pipeline/types.js';
-import { validateText } from '../../../src/spec/validate.js';
+import type { PipelineDeclaration } from '../../../src/documents/pipeline/types.js';
+import { validateText } from '../../../src/documents/validate.js';
 import {
   checkShape,
   createDeploymentConfigShape,

@@ -391,7 +391,7 @@ describe('manual approval while watching', () => {
 });
 
 describe('the local runner approval hook', () => {
-  it('is found in this build (src/build/approvals.ts) and answers false when no local run waits', async () => {
+  it('is found in this build (src/local-ci/approvals.ts) and answers false when no local run waits', async () => {
     const { loadLocalApprover } = await import('../../../src/cli/commands/pipeline.js');
     const approve = await loadLocalApprover();
     expect(approve).toBeTypeOf('function');

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadDeploymentGroup } from '../../../src/spec/deployment-group/load.js';
-import { formatDiagnostics } from '../../../src/spec/diagnostics.js';
+import { loadDeploymentGroup } from '../../../src/documents/deployment-group/load.js';
+import { formatDiagnostics } from '../../../src/documents/diagnostics.js';
 
 const dirs: string[] = [];
 afterEach(() => {

@@ -9,7 +9,7 @@ import { createDeployment, Runner } from '../../../src/deploy/runner.js';
 import { type DeploymentState, reduce } from '../../../src/deploy/state.js';
 import { planDeployment } from '../../../src/deploy/strategies/plan.js';
 import { Strategies, type Strategy } from '../../../src/deploy/strategies/strategy.js';
-import type { DeploymentGroup } from '../../../src/spec/deployment-group/schema.js';
+import type { DeploymentGroup } from '../../../src/documents/deployment-group/schema.js';
 import { FakeProvider } from './fake-provider.js';
 
 const dirs: string[] = [];

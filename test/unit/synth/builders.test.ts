@@ -1,6 +1,6 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import type { Buildspec } from '../../../src/spec/buildspec/types.js';
-import type { PipelineDeclaration } from '../../../src/spec/pipeline/types.js';
+import type { Buildspec } from '../../../src/documents/buildspec/types.js';
+import type { PipelineDeclaration } from '../../../src/documents/pipeline/types.js';
 import { strategyFor } from '../../../src/synth/builders/deployment-group.js';
 import {
   Action,

@@ -42,7 +42,7 @@ import {
 
 /**
  * The parts of an EC2/on-premises appspec the agent acts on. Structural, so the validated type from
- * src/spec/appspec fits; `hooks` values may be null (an empty hook, ignored).
+ * src/documents/appspec fits; `hooks` values may be null (an empty hook, ignored).
  */
 export interface AgentAppspec {
   os?: string;

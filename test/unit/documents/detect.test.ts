@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { detectKind, kindFromName } from '../../../src/spec/detect.js';
-import { parseSource } from '../../../src/spec/source.js';
+import { detectKind, kindFromName } from '../../../src/documents/detect.js';
+import { parseSource } from '../../../src/documents/source.js';
 
 const detect = (file: string, text: string) => detectKind(file, parseSource(text, file).value);
 

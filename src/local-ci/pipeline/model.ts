@@ -1,6 +1,6 @@
 /**
  * The parts of a CodePipeline declaration (create-pipeline JSON / YAML) the local runner reads. Kept structural so
- * both the emitted JSON and hand-written YAML fit; the full schema lives in src/spec/pipeline.
+ * both the emitted JSON and hand-written YAML fit; the full schema lives in src/documents/pipeline.
  */
 export interface ActionTypeId {
   category: string;

@@ -2,8 +2,8 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import yauzl from 'yauzl';
-import type { RunRecord } from '../../../src/build/run-store.js';
 import { processAlive } from '../../../src/core/process.js';
+import type { RunRecord } from '../../../src/local-ci/run-store.js';
 import { cli, gitInit, lastEvent, tempDir, write } from './helpers.js';
 
 let cleanups: (() => void)[] = [];

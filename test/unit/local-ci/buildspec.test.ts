@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseBuildspec, parseOnFailure } from '../../../src/build/buildspec.js';
-import { resolveConfiguration } from '../../../src/build/pipeline/variables.js';
-import { resolveSecrets } from '../../../src/build/secrets.js';
+import { parseBuildspec, parseOnFailure } from '../../../src/local-ci/buildspec.js';
+import { resolveConfiguration } from '../../../src/local-ci/pipeline/variables.js';
+import { resolveSecrets } from '../../../src/local-ci/secrets.js';
 
 describe('buildspec normalization', () => {
   it('accepts single strings where lists are expected and yes/no or booleans', async () => {

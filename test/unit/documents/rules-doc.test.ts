@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { rules } from '../../../src/spec/catalog.js';
+import { rules } from '../../../src/documents/catalog.js';
 
 const root = join(import.meta.dirname, '../../..');
 const fixtures = join(root, 'test/fixtures');
@@ -43,7 +43,7 @@ function renderRulesDoc(): string {
   const out: string[] = [
     '# Validation rules',
     '',
-    '<!-- Generated from src/spec/catalog.ts and the golden fixtures by test/unit/spec/rules-doc.test.ts (UPDATE_DOCS=1). -->',
+    '<!-- Generated from src/documents/catalog.ts and the golden fixtures by test/unit/documents/rules-doc.test.ts (UPDATE_DOCS=1). -->',
     '',
     'Every problem `conveyor validate` reports carries one of these rule ids, printed as',
     '`file:line:col severity rule-id message`. Errors make the command exit 1; warnings (keys AWS silently',
@@ -96,7 +96,7 @@ describe('docs/rules.md', () => {
             used.add(m[1]!);
       }
     };
-    walk(join(root, 'src/spec'));
+    walk(join(root, 'src/documents'));
     expect([...used].filter((id) => !(id in rules))).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { matchPush } from '../../../src/build/hooks/triggers.js';
-import type { PipelineDeclaration } from '../../../src/build/pipeline/model.js';
+import { matchPush } from '../../../src/local-ci/hooks/triggers.js';
+import type { PipelineDeclaration } from '../../../src/local-ci/pipeline/model.js';
 
 const sha = 'a'.repeat(40);
 const zero = '0'.repeat(40);

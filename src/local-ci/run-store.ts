@@ -4,7 +4,7 @@ import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errorMessage } from '../core/errors.js';
 import { processAlive } from '../core/process.js';
-import type { Diagnostic } from '../spec/diagnostics.js';
+import type { Diagnostic } from '../documents/diagnostics.js';
 import { withLockSync } from './lock.js';
 
 /**

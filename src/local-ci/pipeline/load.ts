@@ -2,8 +2,8 @@ import { existsSync, readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { extname, join, relative, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
-import type { Diagnostic } from '../../spec/diagnostics.js';
-import { checkSourceText } from '../../spec/source-text.js';
+import type { Diagnostic } from '../../documents/diagnostics.js';
+import { checkSourceText } from '../../documents/source-text.js';
 import type { PipelineDeclaration } from './model.js';
 
 export interface LoadedPipeline {
@@ -102,7 +102,7 @@ function awsOnly(d: Diagnostic): boolean {
 }
 
 async function sharedValidator(): Promise<ValidateText> {
-  return (await import('../../spec/validate.js')).validateText;
+  return (await import('../../documents/validate.js')).validateText;
 }
 
 type ValidateText = (

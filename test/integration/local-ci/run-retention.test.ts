@@ -3,12 +3,12 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { tryLock } from '../../../src/build/lock.js';
-import type { RunRecord, StageRecord } from '../../../src/build/run-store.js';
 import { runCli } from '../../../src/cli/run-cli.js';
 import type { Clock } from '../../../src/core/clock.js';
 import { systemClock } from '../../../src/core/clock.js';
 import { distEntry } from '../../../src/core/paths.js';
+import { tryLock } from '../../../src/local-ci/lock.js';
+import type { RunRecord, StageRecord } from '../../../src/local-ci/run-store.js';
 import { tempDir } from './helpers.js';
 
 const DAY = 86_400_000;

@@ -4,8 +4,8 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readFileIfPresent } from '../core/files.js';
-import type { Diagnostic } from '../spec/diagnostics.js';
-import { checkSourceText } from '../spec/source-text.js';
+import type { Diagnostic } from '../documents/diagnostics.js';
+import { checkSourceText } from '../documents/source-text.js';
 
 /**
  * The parts of a buildspec (version 0.2) the local runner executes, normalized: CodeBuild accepts a single string
@@ -185,7 +185,7 @@ let sharedValidatorPromise: Promise<Validator> | undefined;
  */
 function sharedValidator(): Promise<Validator> {
   if (!sharedValidatorPromise) {
-    sharedValidatorPromise = import('../spec/validate.js').then(
+    sharedValidatorPromise = import('../documents/validate.js').then(
       ({ validateText }): Validator =>
         (text, file) =>
           validateText(text, file, { kind: 'buildspec' }),

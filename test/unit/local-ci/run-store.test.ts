@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { QUEUED_RUN_PID_FILE, type RunRecord, readRun, writeRun } from '../../../src/build/run-store.js';
+import { QUEUED_RUN_PID_FILE, type RunRecord, readRun, writeRun } from '../../../src/local-ci/run-store.js';
 
 const dirs: string[] = [];
 afterEach(() => {

@@ -7,18 +7,22 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as Sdk from '@aws-sdk/client-codepipeline';
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { Ec2AppSpecSchema, EcsAppSpecSchema, LambdaAppSpecSchema } from '../../../src/spec/appspec/schema.js';
+import {
+  Ec2AppSpecSchema,
+  EcsAppSpecSchema,
+  LambdaAppSpecSchema,
+} from '../../../src/documents/appspec/schema.js';
 import {
   CANONICAL_SERVICE_KEYS,
   type Ec2AppSpec,
   type EcsAppSpec,
   type LambdaAppSpec,
-} from '../../../src/spec/appspec/types.js';
-import type { Buildspec } from '../../../src/spec/buildspec/types.js';
-import { compileValidator, generateValidatorsSource } from '../../../src/spec/generate-validators.js';
-import type { PipelineDeclaration, PipelineDocument } from '../../../src/spec/pipeline/types.js';
-import { SCHEMAS } from '../../../src/spec/schemas.js';
-import { validateText } from '../../../src/spec/validate.js';
+} from '../../../src/documents/appspec/types.js';
+import type { Buildspec } from '../../../src/documents/buildspec/types.js';
+import { compileValidator, generateValidatorsSource } from '../../../src/documents/generate-validators.js';
+import type { PipelineDeclaration, PipelineDocument } from '../../../src/documents/pipeline/types.js';
+import { SCHEMAS } from '../../../src/documents/schemas.js';
+import { validateText } from '../../../src/documents/validate.js';
 
 const root = join(import.meta.dirname, '../../..');
 
@@ -36,7 +40,7 @@ function propertyNames(schema: unknown, out = new Set<string>()): Set<string> {
 
 describe('schemas and types stay in step', () => {
   it('the generated validators are up to date with the schemas (run `npm run build` if not)', () => {
-    const current = readFileSync(join(root, 'src/spec/generated/validators.js'), 'utf8');
+    const current = readFileSync(join(root, 'src/documents/generated/validators.js'), 'utf8');
     expect(current === generateValidatorsSource()).toBe(true);
   });
 

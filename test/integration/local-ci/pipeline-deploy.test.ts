@@ -1,8 +1,8 @@
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RunRecord } from '../../../src/build/run-store.js';
 import { packageRoot } from '../../../src/core/paths.js';
+import type { RunRecord } from '../../../src/local-ci/run-store.js';
 import { cli, gitInit, lastEvent, tempDir } from './helpers.js';
 
 let cleanups: (() => Promise<void> | void)[] = [];

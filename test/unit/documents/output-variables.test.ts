@@ -3,12 +3,15 @@
  * (providers whose variables the definition cannot tell), and where the diagnostic points.
  */
 import { describe, expect, it } from 'vitest';
-import { type CheckedDocument, checkCrossFile } from '../../../src/spec/cross-file.js';
-import type { Diagnostic } from '../../../src/spec/diagnostics.js';
-import type { DocumentKind } from '../../../src/spec/kind.js';
-import { emittedVariables, PROVIDER_OUTPUT_VARIABLES } from '../../../src/spec/pipeline/output-variables.js';
-import { parseSource } from '../../../src/spec/source.js';
-import { validateText } from '../../../src/spec/validate.js';
+import { type CheckedDocument, checkCrossFile } from '../../../src/documents/cross-file.js';
+import type { Diagnostic } from '../../../src/documents/diagnostics.js';
+import type { DocumentKind } from '../../../src/documents/kind.js';
+import {
+  emittedVariables,
+  PROVIDER_OUTPUT_VARIABLES,
+} from '../../../src/documents/pipeline/output-variables.js';
+import { parseSource } from '../../../src/documents/source.js';
+import { validateText } from '../../../src/documents/validate.js';
 
 type Json = Record<string, unknown>;
 

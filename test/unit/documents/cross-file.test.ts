@@ -4,9 +4,9 @@ import {
   type CheckedDocument,
   checkCrossFile,
   globToRegExp,
-} from '../../../src/spec/cross-file.js';
-import type { DocumentKind } from '../../../src/spec/kind.js';
-import { parseSource } from '../../../src/spec/source.js';
+} from '../../../src/documents/cross-file.js';
+import type { DocumentKind } from '../../../src/documents/kind.js';
+import { parseSource } from '../../../src/documents/source.js';
 
 function doc(file: string, kind: DocumentKind, text: string): CheckedDocument {
   const source = parseSource(text, file);

@@ -2,8 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { PipelineDeclaration } from '../../../src/build/pipeline/model.js';
-import { preflight, runOrderGroups } from '../../../src/build/pipeline/plan.js';
+import type { PipelineDeclaration } from '../../../src/local-ci/pipeline/model.js';
+import { preflight, runOrderGroups } from '../../../src/local-ci/pipeline/plan.js';
 
 let dirs: string[] = [];
 afterEach(() => {

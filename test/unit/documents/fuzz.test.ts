@@ -7,8 +7,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { DOCUMENT_KINDS, type DocumentKind } from '../../../src/spec/kind.js';
-import { validateText } from '../../../src/spec/validate.js';
+import { DOCUMENT_KINDS, type DocumentKind } from '../../../src/documents/kind.js';
+import { validateText } from '../../../src/documents/validate.js';
 
 const fixtures = join(import.meta.dirname, '../../fixtures');
 const seeds = ['buildspec', 'appspec', 'pipeline'].flatMap((kind) =>

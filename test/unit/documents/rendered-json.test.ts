@@ -6,8 +6,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseSource } from '../../../src/spec/source.js';
-import { validateRenderedJson, validateText } from '../../../src/spec/validate.js';
+import { parseSource } from '../../../src/documents/source.js';
+import { validateRenderedJson, validateText } from '../../../src/documents/validate.js';
 import { pathAt } from '../../../src/synth/paths.js';
 
 const fixtures = join(import.meta.dirname, '../../fixtures/pipeline');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_SOURCE_BYTES, parseSource } from '../../../src/spec/source.js';
-import { validateText } from '../../../src/spec/validate.js';
+import { MAX_SOURCE_BYTES, parseSource } from '../../../src/documents/source.js';
+import { validateText } from '../../../src/documents/validate.js';
 
 const buildspec = 'version: 0.2\nphases:\n  build:\n    commands:\n      - make\n';
 

@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { listRuns, type RunRecord } from '../../../src/build/run-store.js';
+import { listRuns, type RunRecord } from '../../../src/local-ci/run-store.js';
 import { cli, tempDir, write } from './helpers.js';
 
 let cleanups: (() => void)[] = [];
