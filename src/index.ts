@@ -20,6 +20,7 @@ export type {
   MeasurementFailure,
 } from './deploy/analysis.js';
 export { describeVerdict, evaluateAnalysis, initialAnalysisState } from './deploy/analysis.js';
+export { checkCodeDeployDeployment, runCodeDeployHeld } from './deploy/codedeploy-run.js';
 export type { DeploymentStatus, LedgerEvent, RevisionRef, TrafficTable } from './deploy/events.js';
 export { runAnalysis, takeMeasurement } from './deploy/health.js';
 export { Ledger } from './deploy/ledger.js';
@@ -63,7 +64,6 @@ export type { PruneOptions, PruneResult } from './local-ci/run-retention.js';
 export { pruneRuns } from './local-ci/run-retention.js';
 export type { RunRecord } from './local-ci/run-store.js';
 export { listRuns, readRun } from './local-ci/run-store.js';
-export { checkCodeDeployDeployment, runCodeDeployHeld } from './providers/codedeploy/engine.js';
 export {
   CodeDeployProvider,
   createCodeDeployProvider,

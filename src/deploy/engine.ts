@@ -9,11 +9,11 @@ import { distEntry } from '../core/paths.js';
 import { processAlive } from '../core/process.js';
 import type { DeployProvider } from '../providers/provider.js';
 import type { DeploymentOptions, LedgerEvent, RevisionRef } from './events.js';
-import type { GateEvaluator } from './gates.js';
-import { type GroupContext, providerFor, readGroupState, rememberGroupFile } from './group.js';
+import { fleetSize, type GroupContext, providerFor, readGroupState, rememberGroupFile } from './group.js';
 import { acquireLock, type LockInfo, readLock, releaseLock, transferLock } from './lock.js';
 import { createNotifier } from './notify.js';
 import { checkRevision, pruneRevisions, type RevisionTarget, storeRevision } from './revision.js';
+import type { RunOptions } from './run-options.js';
 import { createDeployment, newDeploymentId, Runner } from './runner.js';
 import { type DeploymentState, findDeployment, type GroupState, isTerminal } from './state.js';
 import { type CurrentFleet, type Plan, planDeployment } from './strategies/plan.js';
@@ -43,7 +43,7 @@ export async function checkBeforeCreate(
   },
 ): Promise<void> {
   if (!isCodeDeploy(ctx)) return;
-  const { checkCodeDeployDeployment } = await import('../providers/codedeploy/engine.js');
+  const { checkCodeDeployDeployment } = await import('./codedeploy-run.js');
   await checkCodeDeployDeployment(ctx, planned.revision, {
     clock: opts.clock,
     env: opts.env,
@@ -58,10 +58,6 @@ function revisionTarget(ctx: GroupContext): RevisionTarget {
   if (!isCodeDeploy(ctx)) return { provider: 'local' };
   const platform = ctx.loaded.group.codedeploy?.computePlatform;
   return platform ? { provider: 'codedeploy', computePlatform: platform } : { provider: 'codedeploy' };
-}
-
-export function fleetSize(ctx: GroupContext): number {
-  return ctx.loaded.group.local?.instances ?? 1;
 }
 
 /** Pure with respect to the group: reads the ledger, writes nothing. Used by --dry-run too. */
@@ -144,22 +140,6 @@ export function createUnderLock(
   }
 }
 
-export interface RunOptions {
-  clock: Clock;
-  /** Environment for providers that read settings from it (AWS region, credentials). */
-  env?: Record<string, string | undefined>;
-  signal: AbortSignal;
-  /**
-   * The strategy the deployment was planned with (`deploy --strategy`). Whole-deployment providers
-   * (CodeDeploy) need it: without it they can only use the group file's, and refuse when that differs.
-   */
-  strategy?: Strategy;
-  onEvent?: (event: LedgerEvent, deployment: DeploymentState) => void;
-  provider?: DeployProvider;
-  evaluateGate?: GateEvaluator;
-  pollMs?: number;
-}
-
 function makeRunner(ctx: GroupContext, id: string, provider: DeployProvider, opts: RunOptions): Runner {
   const notifier = createNotifier(ctx.loaded.group.notifications ?? [], {
     cwd: ctx.loaded.dir,
@@ -197,7 +177,7 @@ function makeRunner(ctx: GroupContext, id: string, provider: DeployProvider, opt
 export async function runHeld(ctx: GroupContext, id: string, opts: RunOptions): Promise<DeploymentState> {
   if (isCodeDeploy(ctx) && !opts.provider) {
     // CodeDeploy runs the whole deployment itself; its runner records what CodeDeploy reports.
-    const { runCodeDeployHeld } = await import('../providers/codedeploy/engine.js');
+    const { runCodeDeployHeld } = await import('./codedeploy-run.js');
     return runCodeDeployHeld(ctx, id, opts);
   }
   try {

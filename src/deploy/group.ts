@@ -100,3 +100,7 @@ export function findGroupFile(
   if (!deploymentId && candidates.length === 1) return { file: candidates[0]!, candidates };
   return { candidates };
 }
+
+export function fleetSize(ctx: GroupContext): number {
+  return ctx.loaded.group.local?.instances ?? 1;
+}

@@ -287,5 +287,3 @@ export function relativeOut(root: string, outDir: string): string {
   const rel = relative(root, outDir);
   return rel === '' ? '.' : rel.split(sep).join('/');
 }
-
-export { compareOutput, type OutputComparison, OutputStager, writeOutput } from './output.js';

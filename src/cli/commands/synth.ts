@@ -1,8 +1,9 @@
 import { isAbsolute, resolve } from 'node:path';
 import { errorMessage, UsageError } from '../../core/errors.js';
 import { ExitCode } from '../../core/exit-codes.js';
+import type { OutputComparison } from '../../synth/output.js';
 import { findSources, loadSources } from '../../synth/sources.js';
-import type { OutputComparison, SynthDiagnostic } from '../../synth/synth.js';
+import type { SynthDiagnostic } from '../../synth/synth.js';
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../context.js';
 
@@ -59,9 +60,8 @@ const command: Command = {
     const files = await findSources(root);
     const loading = loadSources(root, files, ctx.signal);
     loading.catch(() => undefined); // awaited below; an interrupt must not surface as unhandled first
-    const { compareOutput, formatSynthDiagnostic, OutputStager, planSynth, relativeOut } = await import(
-      '../../synth/synth.js'
-    );
+    const [{ formatSynthDiagnostic, planSynth, relativeOut }, { compareOutput, OutputStager }] =
+      await Promise.all([import('../../synth/synth.js'), import('../../synth/output.js')]);
     const outLabel = relativeOut(root, outDir);
     // Without --check, files are written to staging while the rest are still being checked.
     const stager = values.check ? undefined : new OutputStager(outDir);

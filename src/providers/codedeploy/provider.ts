@@ -26,37 +26,16 @@ import {
 } from './config.js';
 import type { CodeDeployPort } from './port.js';
 import type {
+  CodeDeployDeploymentRequest,
   CodeDeployEvent,
-  CodeDeploySettings,
   ComputePlatform,
   DeploymentStatus,
   RevisionSource,
-  RollbackSettings,
   Strategy,
   WholeDeploymentProvider,
 } from './types.js';
 
-export interface CodeDeployDeploymentRequest {
-  /** The group file's application / deploymentGroup (overridable in `codedeploy:`). */
-  application: string;
-  deploymentGroup: string;
-  strategy: Strategy;
-  rollback?: RollbackSettings;
-  /** The group's `analysis:` section: router-based gates CodeDeploy cannot evaluate. */
-  analysis?: unknown;
-  /**
-   * Emergency override (`deploy --skip-analysis`): no gates for this deployment. On CodeDeploy that is
-   * `overrideAlarmConfiguration: {enabled: false}` (the group's alarms are not watched), and the
-   * `analysis:` section is then not in the way.
-   */
-  skipAnalysis?: boolean;
-  fileExistsBehavior?: 'DISALLOW' | 'OVERWRITE' | 'RETAIN';
-  ignoreApplicationStopFailures?: boolean;
-  codedeploy?: CodeDeploySettings;
-  /** Local revision folder: its appspec is sent inline for ECS and Lambda. */
-  revisionDir?: string;
-  revisionLabel?: string;
-}
+export type { CodeDeployDeploymentRequest };
 
 export interface PreparedDeployment {
   platform: ComputePlatform;

@@ -4,9 +4,8 @@
  */
 import { Value } from '@sinclair/typebox/value';
 import { UsageError } from '../../core/errors.js';
-import type { CodeDeployDeploymentRequest } from './provider.js';
 import { CodeDeploySettingsSchema, type CodeDeploySettingsSpec } from './settings-schema.js';
-import type { RollbackSettings, Strategy } from './types.js';
+import type { CodeDeployDeploymentRequest, RollbackSettings, Strategy } from './types.js';
 
 export {
   type CodeDeployRevision,

@@ -16,11 +16,10 @@ export interface RollbackSettings {
   onHealthFailure?: boolean;
 }
 
-/** The group file's `codedeploy:` section and its revision: one TypeBox source (settings.ts) for schema and type. */
-export type {
-  CodeDeployRevision as RevisionSource,
-  CodeDeploySettingsSpec as CodeDeploySettings,
-} from './settings.js';
+/** The group file's `codedeploy:` section and its revision: one TypeBox source (settings-schema.ts) for schema and type. */
+import type { CodeDeployRevision, CodeDeploySettingsSpec } from './settings-schema.js';
+
+export type { CodeDeployRevision as RevisionSource, CodeDeploySettingsSpec as CodeDeploySettings };
 
 /** The ledger events the CodeDeploy provider reports (a subset of the engine's LedgerEventBody). */
 export type CodeDeployEvent = Extract<
@@ -58,4 +57,27 @@ export interface WholeDeploymentProvider<Request, Prepared, Result> {
   ): Promise<Result>;
   promote(deploymentId: string, full?: boolean): Promise<unknown>;
   abort(deploymentId: string): Promise<unknown>;
+}
+
+/** What the engine asks CodeDeploy to deploy: the group file's settings with the resolved strategy. */
+export interface CodeDeployDeploymentRequest {
+  /** The group file's application / deploymentGroup (overridable in `codedeploy:`). */
+  application: string;
+  deploymentGroup: string;
+  strategy: Strategy;
+  rollback?: RollbackSettings;
+  /** The group's `analysis:` section: router-based gates CodeDeploy cannot evaluate. */
+  analysis?: unknown;
+  /**
+   * Emergency override (`deploy --skip-analysis`): no gates for this deployment. On CodeDeploy that is
+   * `overrideAlarmConfiguration: {enabled: false}` (the group's alarms are not watched), and the
+   * `analysis:` section is then not in the way.
+   */
+  skipAnalysis?: boolean;
+  fileExistsBehavior?: 'DISALLOW' | 'OVERWRITE' | 'RETAIN';
+  ignoreApplicationStopFailures?: boolean;
+  codedeploy?: CodeDeploySettingsSpec;
+  /** Local revision folder: its appspec is sent inline for ECS and Lambda. */
+  revisionDir?: string;
+  revisionLabel?: string;
 }

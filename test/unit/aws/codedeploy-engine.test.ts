@@ -14,6 +14,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../../src/core/clock.js';
+import { checkCodeDeployDeployment, runCodeDeployHeld } from '../../../src/deploy/codedeploy-run.js';
 import {
   createUnderLock,
   prepareDeployment,
@@ -22,7 +23,6 @@ import {
 } from '../../../src/deploy/engine.js';
 import { openGroup, readGroupState } from '../../../src/deploy/group.js';
 import { createDeployment } from '../../../src/deploy/runner.js';
-import { checkCodeDeployDeployment, runCodeDeployHeld } from '../../../src/providers/codedeploy/engine.js';
 import { sdkCodeDeployPort } from '../../../src/providers/codedeploy/port.js';
 import { CodeDeployProvider } from '../../../src/providers/codedeploy/provider.js';
 

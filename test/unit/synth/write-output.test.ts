@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defineBuildspec } from '../../../src/synth/index.js';
-import { OutputStager, type PlannedFile, type SynthPlan, writeOutput } from '../../../src/synth/synth.js';
+import { OutputStager, writeOutput } from '../../../src/synth/output.js';
+import type { PlannedFile, SynthPlan } from '../../../src/synth/synth.js';
 
 const dirs: string[] = [];
 afterEach(() => {

@@ -8,17 +8,17 @@
  * calls `checkCodeDeployDeployment` before it records anything.
  */
 
-import { errorMessage, UsageError } from '../../core/errors.js';
-import { fleetSize, type RunOptions } from '../../deploy/engine.js';
-import type { LedgerEventBody } from '../../deploy/events.js';
-import { type GroupContext, readGroupState } from '../../deploy/group.js';
-import { releaseLock } from '../../deploy/lock.js';
-import type { DeploymentState } from '../../deploy/state.js';
-import { planDeployment } from '../../deploy/strategies/plan.js';
-import { resolveStrategy, type Strategy, strategyName } from '../../deploy/strategies/strategy.js';
-import { createCodeDeployProviderForGroup } from './index.js';
-import type { CodeDeployProvider } from './provider.js';
-import { codeDeployRequestFromGroup } from './settings.js';
+import { errorMessage, UsageError } from '../core/errors.js';
+import { createCodeDeployProviderForGroup } from '../providers/codedeploy/index.js';
+import type { CodeDeployProvider } from '../providers/codedeploy/provider.js';
+import { codeDeployRequestFromGroup } from '../providers/codedeploy/settings.js';
+import type { LedgerEventBody } from './events.js';
+import { fleetSize, type GroupContext, readGroupState } from './group.js';
+import { releaseLock } from './lock.js';
+import type { RunOptions } from './run-options.js';
+import type { DeploymentState } from './state.js';
+import { planDeployment } from './strategies/plan.js';
+import { resolveStrategy, type Strategy, strategyName } from './strategies/strategy.js';
 
 export interface CodeDeployRunOptions extends RunOptions {
   /** Environment for AWS settings (default: process.env). */

@@ -1,0 +1,103 @@
+/**
+ * Fails when two or more files under src/ import each other, directly or through a chain (type-only imports count:
+ * they still say which module depends on which). Run by `npm test`; prints each cycle as a chain of paths.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+
+const root = resolve(import.meta.dirname, '..');
+const srcDir = join(root, 'src');
+
+function sourceFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...sourceFiles(path));
+    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) out.push(path);
+  }
+  return out;
+}
+
+// Static `import … from`, `export … from`, side-effect `import '…'` and literal dynamic `import('…')`.
+const IMPORT = /(?:\bfrom\s*|\bimport\s*\(\s*|^\s*import\s+)['"](\.{1,2}\/[^'"]+)['"]/gm;
+
+function importsOf(file: string, known: Set<string>): string[] {
+  const text = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '');
+  const found = new Set<string>();
+  for (const match of text.matchAll(IMPORT)) {
+    const target = resolve(dirname(file), match[1]!).replace(/\.js$/, '.ts');
+    if (known.has(target)) found.add(target);
+  }
+  return [...found];
+}
+
+const files = sourceFiles(srcDir);
+const known = new Set(files);
+const graph = new Map(files.map((f) => [f, importsOf(f, known)]));
+
+// Tarjan's strongly connected components: every component with more than one file is a cycle.
+let index = 0;
+const indexOf = new Map<string, number>();
+const low = new Map<string, number>();
+const stack: string[] = [];
+const onStack = new Set<string>();
+const components: string[][] = [];
+function visit(v: string): void {
+  indexOf.set(v, index);
+  low.set(v, index);
+  index++;
+  stack.push(v);
+  onStack.add(v);
+  for (const w of graph.get(v) ?? []) {
+    if (!indexOf.has(w)) {
+      visit(w);
+      low.set(v, Math.min(low.get(v)!, low.get(w)!));
+    } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, indexOf.get(w)!));
+  }
+  if (low.get(v) === indexOf.get(v)) {
+    const component: string[] = [];
+    let w: string;
+    do {
+      w = stack.pop()!;
+      onStack.delete(w);
+      component.push(w);
+    } while (w !== v);
+    if (component.length > 1 || graph.get(v)!.includes(v)) components.push(component);
+  }
+}
+for (const f of files) if (!indexOf.has(f)) visit(f);
+
+/** One concrete cycle inside a component, for the message. */
+function cycleIn(component: string[]): string[] {
+  const members = new Set(component);
+  const start = component.sort()[0]!;
+  const path = [start];
+  const seen = new Set([start]);
+  function walk(v: string): boolean {
+    for (const w of graph.get(v) ?? []) {
+      if (!members.has(w)) continue;
+      if (w === start) return true;
+      if (seen.has(w)) continue;
+      seen.add(w);
+      path.push(w);
+      if (walk(w)) return true;
+      path.pop();
+    }
+    return false;
+  }
+  walk(start);
+  return [...path, start];
+}
+
+if (components.length === 0) {
+  console.log(`import cycles: none among ${files.length} files in src/`);
+} else {
+  for (const c of components) {
+    const rel = (f: string) => relative(root, f);
+    console.error(`import cycle (${c.length} files): ${cycleIn(c).map(rel).join(' -> ')}`);
+  }
+  console.error(
+    `${components.length} import cycle(s) in src/: dependencies must point one way (see ARCHITECTURE.md)`,
+  );
+  process.exit(1);
+}
