@@ -1,6 +1,8 @@
 /**
- * Fails when two or more files under src/ import each other, directly or through a chain (type-only imports count:
- * they still say which module depends on which). Run by `npm test`; prints each cycle as a chain of paths.
+ * Layout checks run by `npm test`:
+ * - no import cycle among src/ files, directly or through a chain (type-only imports count: they still say which
+ *   module depends on which); each cycle is printed as a chain of paths;
+ * - no src/ file over 600 lines unless its opening comment says why (a line starting `Long on purpose:`).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -89,6 +91,19 @@ function cycleIn(component: string[]): string[] {
   return [...path, start];
 }
 
+const MAX_LINES = 600;
+const tooLong = files.filter((f) => {
+  const text = readFileSync(f, 'utf8');
+  const lines = text.split('\n').length;
+  return lines > MAX_LINES && !/^\s*\*?\s*Long on purpose:/m.test(text.slice(0, 2000));
+});
+for (const f of tooLong) {
+  const lines = readFileSync(f, 'utf8').split('\n').length;
+  console.error(
+    `${relative(root, f)}: ${lines} lines (over ${MAX_LINES}): split it by responsibility, or say why in its opening comment ("Long on purpose: ...")`,
+  );
+}
+
 if (components.length === 0) {
   console.log(`import cycles: none among ${files.length} files in src/`);
 } else {
@@ -101,3 +116,4 @@ if (components.length === 0) {
   );
   process.exit(1);
 }
+if (tooLong.length > 0) process.exit(1);
