@@ -2,7 +2,8 @@
  * Layout checks run by `npm test`:
  * - no import cycle among src/ files, directly or through a chain (type-only imports count: they still say which
  *   module depends on which); each cycle is printed as a chain of paths;
- * - no src/ file over 600 lines unless its opening comment says why (a line starting `Long on purpose:`).
+ * - no src/ file over 600 lines unless its opening comment says why (a line starting `Long on purpose:`);
+ * - folders depend downward only, in the order of LAYERS below (ARCHITECTURE.md explains it).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -31,6 +32,32 @@ function importsOf(file: string, known: Set<string>): string[] {
     if (known.has(target)) found.add(target);
   }
   return [...found];
+}
+
+/**
+ * Folders from the top down; a file may import from its own folder or from any folder in a later row. Folders in
+ * one row do not import each other.
+ */
+const LAYERS: string[][] = [
+  ['index.ts'],
+  ['cli'],
+  ['local-ci'],
+  ['synth', 'deploy'],
+  ['providers'],
+  ['router', 'aws'],
+  ['documents'],
+  ['core'],
+];
+/**
+ * The one allowed upward edge: providers implement the deploy core's port against its vocabulary, pure modules with
+ * no I/O — strategy values, statuses and ledger event shapes (types only), CodeDeploy's lifecycle event order (data).
+ */
+const VOCABULARY_TYPES = new Set(['deploy/events.ts', 'deploy/strategies/strategy.ts']);
+const VOCABULARY_DATA = new Set(['deploy/lifecycle-events.ts']);
+
+function layerOf(file: string): number {
+  const top = relative(srcDir, file).split('/')[0]!;
+  return LAYERS.findIndex((row) => row.includes(top));
 }
 
 const files = sourceFiles(srcDir);
@@ -91,6 +118,27 @@ function cycleIn(component: string[]): string[] {
   return [...path, start];
 }
 
+const upward: string[] = [];
+const STATEMENT =
+  /^\s*(import|export)\s+(type\s+)?[^;]*?from\s*['"](\.{1,2}\/[^'"]+)['"]|import\s*\(\s*['"](\.{1,2}\/[^'"]+)['"]/gm;
+for (const file of files) {
+  const text = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '');
+  const from = relative(srcDir, file);
+  for (const m of text.matchAll(STATEMENT)) {
+    const spec = m[3] ?? m[4]!;
+    const target = resolve(dirname(file), spec).replace(/\.js$/, '.ts');
+    if (!known.has(target)) continue;
+    const to = relative(srcDir, target);
+    const [a, b] = [layerOf(file), layerOf(target)];
+    if (from.split('/')[0] === to.split('/')[0] || a < b) continue;
+    const typeOnly = m[1] === 'import' && m[2] !== undefined;
+    if (from.startsWith('providers/') && ((VOCABULARY_TYPES.has(to) && typeOnly) || VOCABULARY_DATA.has(to)))
+      continue;
+    upward.push(`src/${from} imports src/${to}: ${to.split('/')[0]} is not below ${from.split('/')[0]}`);
+  }
+}
+for (const line of upward) console.error(`layering: ${line}`);
+
 const MAX_LINES = 600;
 const tooLong = files.filter((f) => {
   const text = readFileSync(f, 'utf8');
@@ -116,4 +164,4 @@ if (components.length === 0) {
   );
   process.exit(1);
 }
-if (tooLong.length > 0) process.exit(1);
+if (tooLong.length > 0 || upward.length > 0) process.exit(1);

@@ -2,8 +2,9 @@
  * Progress for long AWS waits. Every state change is a plain line; on a terminal, one status line below
  * them is redrawn in place (what is running, for how long). Streams that are not terminals get only lines.
  */
-import type { OutputStream } from '../cli/context.js';
+
 import type { Clock } from '../core/clock.js';
+import type { OutputStream } from '../core/output.js';
 
 const CLEAR = '\r\x1b[2K';
 

@@ -1,10 +1,8 @@
 import type { Clock } from '../core/clock.js';
 
-export interface OutputStream {
-  write(chunk: string): unknown;
-  /** True when the stream is an interactive terminal (live progress is drawn only then). */
-  isTTY?: boolean;
-}
+import type { OutputStream } from '../core/output.js';
+
+export type { OutputStream };
 
 /** Everything a command may touch from the outside, so commands run in-process in tests. */
 export interface CliContext {

@@ -1,5 +1,5 @@
-import type { OutputStream } from '../cli/context.js';
 import type { Clock } from '../core/clock.js';
+import type { OutputStream } from '../core/output.js';
 import { type BuildEvent, formatMs, recordedPhases } from './build-runner.js';
 import type { RunRecord } from './run-store.js';
 

@@ -1,5 +1,4 @@
 import { createInterface } from 'node:readline/promises';
-import { AWS_OPTIONS_USAGE, awsOptions, awsSettings, writeJson } from '../../aws/cli-options.js';
 import { createCodePipelineClient } from '../../aws/clients.js';
 import {
   type ApplyResult,
@@ -13,6 +12,7 @@ import {
 import { UsageError } from '../../core/errors.js';
 import { ExitCode } from '../../core/exit-codes.js';
 import { parseCommandArgs } from '../args.js';
+import { AWS_OPTIONS_USAGE, awsOptions, awsSettings, writeJson } from '../aws-options.js';
 import type { CliContext, Command } from '../context.js';
 import { renderPlan } from './plan.js';
 

@@ -144,6 +144,6 @@ function findBuildspec(given: string | undefined, cwd: string, srcDir: string): 
 
 /** `--remote PROJECT` runs on AWS CodeBuild; that command lives with the AWS code and receives the whole argv. */
 async function runRemote(args: string[], ctx: CliContext): Promise<number> {
-  const remote = await import('../../aws/codebuild/remote-build-command.js');
+  const remote = await import('./build-remote.js');
   return remote.default.run(args, ctx);
 }

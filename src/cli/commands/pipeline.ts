@@ -1,4 +1,3 @@
-import { AWS_OPTIONS_USAGE, awsOptions, awsSettings, writeJson } from '../../aws/cli-options.js';
 import { createCodePipelineClient } from '../../aws/clients.js';
 import {
   type PipelineEvent,
@@ -12,6 +11,7 @@ import { ProgressView } from '../../aws/progress.js';
 import { UsageError, WorkFailedError } from '../../core/errors.js';
 import { ExitCode } from '../../core/exit-codes.js';
 import { parseCommandArgs } from '../args.js';
+import { AWS_OPTIONS_USAGE, awsOptions, awsSettings, writeJson } from '../aws-options.js';
 import type { CliContext, Command } from '../context.js';
 
 const USAGE = [

@@ -1,4 +1,3 @@
-import { AWS_OPTIONS_USAGE, awsOptions, awsSettings, writeJson } from '../../aws/cli-options.js';
 import { createCodePipelineClient } from '../../aws/clients.js';
 import { renderChanges } from '../../aws/pipeline/diff.js';
 import {
@@ -9,6 +8,7 @@ import {
 } from '../../aws/pipeline/plan.js';
 import { ExitCode } from '../../core/exit-codes.js';
 import { parseCommandArgs } from '../args.js';
+import { AWS_OPTIONS_USAGE, awsOptions, awsSettings, writeJson } from '../aws-options.js';
 import type { Command } from '../context.js';
 
 export function renderPlan(plans: PipelinePlan[]): string {

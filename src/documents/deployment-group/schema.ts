@@ -3,7 +3,7 @@
  * Shapes a schema cannot express (a canary needs a percent or steps, paths exist) are checked in rules.ts.
  */
 import { type Static, Type } from '@sinclair/typebox';
-import { CodeDeploySettingsSchema } from '../../providers/codedeploy/settings-schema.js';
+import { CodeDeploySettingsSchema } from './codedeploy-schema.js';
 
 const Seconds = (description: string) => Type.Number({ minimum: 0, description });
 const Percent = (description: string) => Type.Number({ minimum: 0, maximum: 100, description });

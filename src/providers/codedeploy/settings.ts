@@ -4,7 +4,10 @@
  */
 import { Value } from '@sinclair/typebox/value';
 import { UsageError } from '../../core/errors.js';
-import { CodeDeploySettingsSchema, type CodeDeploySettingsSpec } from './settings-schema.js';
+import {
+  CodeDeploySettingsSchema,
+  type CodeDeploySettingsSpec,
+} from '../../documents/deployment-group/codedeploy-schema.js';
 import type { CodeDeployDeploymentRequest, RollbackSettings, Strategy } from './types.js';
 
 export {
@@ -12,7 +15,7 @@ export {
   CodeDeployRevisionSchema,
   CodeDeploySettingsSchema,
   type CodeDeploySettingsSpec,
-} from './settings-schema.js';
+} from '../../documents/deployment-group/codedeploy-schema.js';
 
 /** Checks a `codedeploy:` section; a mistake is a UsageError naming the path and what is allowed. */
 export function parseCodeDeploySettings(value: unknown, file = 'deployment group'): CodeDeploySettingsSpec {

@@ -16,8 +16,11 @@ export interface RollbackSettings {
   onHealthFailure?: boolean;
 }
 
-/** The group file's `codedeploy:` section and its revision: one TypeBox source (settings-schema.ts) for schema and type. */
-import type { CodeDeployRevision, CodeDeploySettingsSpec } from './settings-schema.js';
+/** The group file's `codedeploy:` section and its revision: one TypeBox source (documents/deployment-group/codedeploy-schema.ts) for schema and type. */
+import type {
+  CodeDeployRevision,
+  CodeDeploySettingsSpec,
+} from '../../documents/deployment-group/codedeploy-schema.js';
 
 export type { CodeDeployRevision as RevisionSource, CodeDeploySettingsSpec as CodeDeploySettings };
 

@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-codebuild';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import command from '../../../src/aws/codebuild/remote-build-command.js';
+import command from '../../../src/cli/commands/build-remote.js';
 import type { FakeClock } from '../../../src/core/clock.js';
 import { awsContext, FIXTURES, settleInFakeTime } from './helpers.js';
 

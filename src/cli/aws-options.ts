@@ -1,6 +1,7 @@
 /** Options every AWS-facing command takes, and how they become AwsSettings. */
-import type { CliContext } from '../cli/context.js';
-import type { AwsSettings } from './clients.js';
+
+import type { AwsSettings } from '../aws/clients.js';
+import type { CliContext } from './context.js';
 
 export const awsOptions = {
   region: { type: 'string' },

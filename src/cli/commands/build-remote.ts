@@ -4,14 +4,19 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
-import { parseCommandArgs } from '../../cli/args.js';
-import type { Command } from '../../cli/context.js';
+import { createCodeBuildClient } from '../../aws/clients.js';
+import {
+  followRemoteBuild,
+  parseEnvPairs,
+  type RemoteBuildEvent,
+  startRemoteBuild,
+} from '../../aws/codebuild/remote-build.js';
+import { ProgressView } from '../../aws/progress.js';
 import { UsageError, WorkFailedError } from '../../core/errors.js';
 import { ExitCode } from '../../core/exit-codes.js';
-import { AWS_OPTIONS_USAGE, awsOptions, awsSettings } from '../cli-options.js';
-import { createCodeBuildClient } from '../clients.js';
-import { ProgressView } from '../progress.js';
-import { followRemoteBuild, parseEnvPairs, type RemoteBuildEvent, startRemoteBuild } from './remote-build.js';
+import { parseCommandArgs } from '../args.js';
+import { AWS_OPTIONS_USAGE, awsOptions, awsSettings } from '../aws-options.js';
+import type { Command } from '../context.js';
 
 const USAGE = [
   'Usage: conveyor build --remote PROJECT [--buildspec FILE] [--src DIR] [--env K=V]... [--source-version REF] [--logs] [--json]',
