@@ -2,8 +2,8 @@ import { basename } from 'node:path';
 import { rules } from './catalog.js';
 import type { Diagnostic } from './diagnostics.js';
 import type { DocumentKind } from './kind.js';
+import { type ActionInfo, collectActions } from './pipeline/action-info.js';
 import { variableReferences } from './pipeline/output-variables.js';
-import { type ActionInfo, collectActions } from './pipeline/rules.js';
 import { isRecord, locateWithin, suggest } from './report.js';
 import type { ParsedSource, PathSegment } from './source.js';
 

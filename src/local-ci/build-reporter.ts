@@ -1,6 +1,8 @@
 import type { Clock } from '../core/clock.js';
 import type { OutputStream } from '../core/output.js';
-import { type BuildEvent, formatMs, recordedPhases } from './build-runner.js';
+import { recordedPhases } from './build-record.js';
+import type { BuildEvent } from './build-types.js';
+import { formatMs } from './durations.js';
 import type { RunRecord } from './run-store.js';
 
 export type ReportMode = 'tty' | 'plain' | 'json';

@@ -4,7 +4,7 @@ import { UsageError } from '../../core/errors.js';
 import { ExitCode } from '../../core/exit-codes.js';
 import { formatDiagnostics } from '../../documents/diagnostics.js';
 import { approveLocalAction, pendingApprovals } from '../../local-ci/approvals.js';
-import { formatMs, parseDuration } from '../../local-ci/build-runner.js';
+import { formatMs, parseDuration } from '../../local-ci/durations.js';
 import { displayPath, findPipelineFile, loadPipelineFile } from '../../local-ci/pipeline/load.js';
 import { loadLocalConfig } from '../../local-ci/pipeline/local-config.js';
 import type { PipelineDeclaration } from '../../local-ci/pipeline/model.js';

@@ -1,6 +1,6 @@
 import { UsageError, WorkFailedError } from '../../core/errors.js';
 import { ExitCode } from '../../core/exit-codes.js';
-import { formatMs } from '../../local-ci/build-runner.js';
+import { formatMs } from '../../local-ci/durations.js';
 import { displayPath } from '../../local-ci/pipeline/load.js';
 import { loadLocalConfig } from '../../local-ci/pipeline/local-config.js';
 import { DEFAULT_KEEP, formatBytes, parseAge, parseKeep, pruneRuns } from '../../local-ci/run-retention.js';
