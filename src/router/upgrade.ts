@@ -8,23 +8,19 @@
  * Upgrades are rare next to requests, so this path favours plain code (a timer per attempt, a header
  * object or two) over the allocation-free style of the request hot path.
  */
-import type http from 'node:http';
 import { connect, type Socket } from 'node:net';
-import { ERROR_HEADER, UPSTREAM_HEADER } from './api.js';
-import type { UpstreamRuntime } from './server.js';
+import { UPSTREAM_HEADER } from './api.js';
+import { rawErrorResponse, upstreamFailure } from './error-answers.js';
+import type { ExchangeHost, OpenUpgrade, UpstreamRuntime } from './upstream-runtime.js';
 
 /** What the router must do for an upgrade exchange; implemented by RouterServer. */
-export interface UpgradeHost {
+export interface UpgradeHost extends ExchangeHost {
   readonly connectTimeoutMs: number;
   readonly responseTimeoutMs: number;
-  /** Another healthy instance of the set to retry on, never `avoid`; null when none is left. */
-  nextUpstream(setIndex: number, avoid: UpstreamRuntime): UpstreamRuntime | null;
   /** The instance now has this exchange (or tunnel) in flight. */
   acquire(ux: UpgradeExchange, u: UpstreamRuntime): void;
   /** The instance no longer has it in flight; `isError` counts against the instance. */
   releaseUpgrade(ux: UpgradeExchange, u: UpstreamRuntime, isError: boolean): void;
-  /** A refused connection: out of rotation until a probe passes. */
-  eject(u: UpstreamRuntime, why: string): void;
   /** The handshake is over (tunnel opened, answer relayed, router error sent, or client gone). Called once. */
   settled(ux: UpgradeExchange, outcome: UpgradeOutcome): void;
   /** A tunnel opened by this exchange has closed. */
@@ -33,74 +29,6 @@ export interface UpgradeHost {
 
 /** 'opened': 101 relayed; 'answered': a non-101 answer relayed; 'failed': router error; 'gone': the client left first. */
 export type UpgradeOutcome = { kind: 'opened' | 'answered' | 'failed' | 'gone'; isError: boolean };
-
-/** The request head for the upstream plus what routing needs from it. */
-export interface UpgradeRequestHead {
-  head: string;
-  /** Value of the force header, if sent (it is not passed on). */
-  force: string | undefined;
-  cookie: string | undefined;
-}
-
-/**
- * Builds the upstream request head of an upgrade request. Unlike the normal path, `Connection`,
- * `Upgrade` and the headers `Connection` names (`Sec-WebSocket-*`, `HTTP2-Settings`) are kept: the
- * upstream needs them to switch protocols. X-Forwarded-* are added as for any request.
- */
-export function readUpgradeRequest(
-  req: http.IncomingMessage,
-  forceHeader: string,
-  fallbackHost: string,
-): UpgradeRequestHead {
-  const raw = req.rawHeaders;
-  let head = `${req.method} ${req.url} HTTP/1.1\r\n`;
-  let force: string | undefined;
-  let cookie: string | undefined;
-  let host: string | undefined;
-  let xff: string | undefined;
-  let hasProto = false;
-  let hasForwardedHost = false;
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!;
-    const value = raw[i + 1]!;
-    const lower = name.toLowerCase();
-    if (lower === forceHeader) {
-      force = value;
-      continue;
-    }
-    if (lower === 'x-forwarded-for') {
-      xff = xff ? `${xff}, ${value}` : value;
-      continue;
-    }
-    if (lower === 'proxy-connection' || lower === 'proxy-authorization' || lower === 'keep-alive') continue;
-    if (lower === 'host') host = value;
-    else if (lower === 'cookie') cookie = cookie ? `${cookie}; ${value}` : value;
-    else if (lower === 'x-forwarded-proto') hasProto = true;
-    else if (lower === 'x-forwarded-host') hasForwardedHost = true;
-    head += `${name}: ${value}\r\n`;
-  }
-  const ip = req.socket.remoteAddress ?? '';
-  head += `X-Forwarded-For: ${xff ? `${xff}, ${ip}` : ip}\r\n`;
-  if (!hasProto) head += 'X-Forwarded-Proto: http\r\n';
-  if (host === undefined) head += `Host: ${fallbackHost}\r\n`;
-  else if (!hasForwardedHost) head += `X-Forwarded-Host: ${host}\r\n`;
-  return { head: `${head}\r\n`, force, cookie };
-}
-
-/** A response the router writes itself on a raw client socket, then closes the connection. */
-export function rawErrorResponse(status: number, reason: string): string {
-  const body = `${reason}\n`;
-  return (
-    `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\n${ERROR_HEADER}: ${reason}\r\n` +
-    `Content-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`
-  );
-}
-
-const STATUS_TEXT: Record<number, string> = {
-  502: 'Bad Gateway',
-  503: 'Service Unavailable',
-  504: 'Gateway Timeout',
-};
 
 type FailureKind = 'refused' | 'connect-timeout' | 'timeout' | 'reset' | 'protocol';
 
@@ -116,7 +44,7 @@ const MAX_HEAD = 64 * 1024;
 const FLUSH_LIMIT_MS = 2000;
 
 /** One upgrade request from the moment it is placed in a set until its connection is over. */
-export class UpgradeExchange {
+export class UpgradeExchange implements OpenUpgrade {
   upstream: UpstreamRuntime | null = null;
   attempts = 0;
   private upstreamSocket: Socket | null = null;
@@ -348,11 +276,8 @@ export class UpgradeExchange {
         return;
       }
     }
-    const id = u.upstream.id;
-    if (kind === 'timeout') this.answerError(504, `upstream-timeout ${id}`);
-    else if (kind === 'connect-timeout') this.answerError(502, `upstream-connect-timeout ${id}`);
-    else if (kind === 'refused') this.answerError(502, `upstream-refused ${id} ${code}`);
-    else this.answerError(502, `upstream-failed ${id} ${code}`);
+    const failure = upstreamFailure(kind, u.upstream.id, code);
+    this.answerError(failure.status, failure.reason);
   }
 
   /** The router's own error answer (no upstream involved any more). */

@@ -1,0 +1,84 @@
+/**
+ * The router's live traffic metrics: one `SetMetricsRing` per set plus one for requests refused before
+ * placement, what each kind of exchange records into them and when, and the per-set and total
+ * snapshots the admin API serves.
+ */
+import { performance } from 'node:perf_hooks';
+import type { MetricsSnapshot } from './api.js';
+import { emptyAccumulator, SetMetricsRing, summarize } from './metrics.js';
+import { SET_CANARY, SET_NONE, SET_STABLE } from './set-selection.js';
+
+export class TrafficMetrics {
+  /** Indexed by SET_STABLE, SET_CANARY, SET_NONE. */
+  private readonly rings: [SetMetricsRing, SetMetricsRing, SetMetricsRing];
+
+  constructor(private readonly now: () => number) {
+    const t = now();
+    this.rings = [new SetMetricsRing(t), new SetMetricsRing(t), new SetMetricsRing(t)];
+  }
+
+  /** A request or upgrade handshake is now in flight in `setIndex` (SET_NONE for a request refused with 503). */
+  started(setIndex: number): void {
+    this.rings[setIndex as 0 | 1 | 2].inFlight++;
+  }
+
+  /** A request's response is over. A client that hangs up early is not the revision's fault: only 5xx and upstream failures count. */
+  requestEnded(setIndex: number, startedAt: number, isError: boolean): void {
+    const ring = this.rings[setIndex as 0 | 1 | 2];
+    ring.inFlight--;
+    ring.record(this.now(), performance.now() - startedAt, isError);
+  }
+
+  /** An upgrade refused before placement (answered 503 on the raw socket); it was never counted in flight. */
+  upgradeRefused(startedAt: number): void {
+    const ring = this.rings[SET_NONE];
+    ring.record(this.now(), performance.now() - startedAt, true);
+    ring.recordUpgrade(this.now(), false);
+  }
+
+  /**
+   * An upgrade handshake is over. Its latency ends at the 101 (or the relayed answer), never at the
+   * tunnel's close. A client that leaves early counts as a request, not as an error (as for requests).
+   */
+  upgradeSettled(setIndex: number, startedAt: number, opened: boolean, isError: boolean): void {
+    const ring = this.rings[setIndex as 0 | 1];
+    ring.inFlight--;
+    const now = this.now();
+    ring.record(now, performance.now() - startedAt, isError);
+    if (opened) {
+      ring.recordUpgrade(now, true);
+      ring.openUpgrades++;
+    } else if (isError) ring.recordUpgrade(now, false);
+  }
+
+  tunnelClosed(setIndex: number): void {
+    this.rings[setIndex as 0 | 1].openUpgrades--;
+  }
+
+  /** Requests and upgrade handshakes in flight, all sets together. */
+  inFlight(): number {
+    const r = this.rings;
+    return r[0].inFlight + r[1].inFlight + r[2].inFlight;
+  }
+
+  snapshot(windowMs: number): MetricsSnapshot {
+    const now = this.now();
+    const total = emptyAccumulator();
+    const one = (i: 0 | 1) => {
+      const acc = emptyAccumulator();
+      const covered = this.rings[i].accumulate(now, windowMs, acc);
+      for (let k = 0; k < acc.length; k++) total[k] = total[k]! + acc[k]!;
+      return summarize(acc, covered, this.rings[i].inFlight, this.rings[i].openUpgrades);
+    };
+    const stable = one(SET_STABLE);
+    const canary = one(SET_CANARY);
+    const covered = this.rings[SET_NONE].accumulate(now, windowMs, total);
+    const openUpgrades = this.rings[0].openUpgrades + this.rings[1].openUpgrades;
+    return { stable, canary, total: summarize(total, covered, this.inFlight(), openUpgrades) };
+  }
+
+  reset(): void {
+    const now = this.now();
+    for (const ring of this.rings) ring.reset(now);
+  }
+}
