@@ -15,6 +15,7 @@ import { createNotifier } from './notify.js';
 import { checkRevision, pruneRevisions, type RevisionTarget, storeRevision } from './revision.js';
 import type { RunOptions } from './run-options.js';
 import { createDeployment, newDeploymentId, Runner } from './runner.js';
+import { currentFleet, servingFleet } from './serving.js';
 import { type DeploymentState, findDeployment, type GroupState, isTerminal } from './state.js';
 import { type CurrentFleet, type Plan, planDeployment } from './strategies/plan.js';
 import { resolveStrategy, Strategies, type Strategy } from './strategies/strategy.js';
@@ -68,14 +69,24 @@ export function prepareDeployment(
   const revision = checkRevision(input.revisionDir, input.cwd, revisionTarget(ctx));
   const strategy = resolveStrategy(input.strategy ?? ctx.loaded.group.strategy);
   const { state } = readGroupState(ctx);
-  const current = state.fleet ? { slot: state.fleet.slot, revision: state.fleet.revision.label } : undefined;
-  const plan = planDeployment(fleetSize(ctx), current, strategy);
+  return planFrom(state, fleetSize(ctx), strategy, revision);
+}
+
+/** The plan from what serves now: the recorded fleet, or nothing after `down` (a fresh fleet is installed). */
+function planFrom(
+  state: GroupState,
+  size: number,
+  strategy: Strategy,
+  revision: { dir: string; label: string },
+): PlannedDeployment {
+  const current = currentFleet(state);
+  const fleet = servingFleet(state);
   return {
-    plan,
+    plan: planDeployment(size, current, strategy),
     strategy,
     revision,
     ...(current ? { current } : {}),
-    ...(state.fleet ? { previous: { slot: state.fleet.slot, revision: state.fleet.revision } } : {}),
+    ...(fleet ? { previous: { slot: fleet.slot, revision: fleet.revision } } : {}),
   };
 }
 
@@ -280,16 +291,9 @@ export function planRedeployPrevious(ctx: GroupContext): {
   if (!latest || !target) {
     throw new UsageError('no earlier successful revision to roll back to in this group');
   }
-  const current = state.fleet ? { slot: state.fleet.slot, revision: state.fleet.revision.label } : undefined;
   const strategy = Strategies.allAtOnce();
   return {
-    planned: {
-      plan: planDeployment(fleetSize(ctx), current, strategy),
-      strategy,
-      revision: { dir: target.dir, label: target.label },
-      ...(current ? { current } : {}),
-      ...(state.fleet ? { previous: { slot: state.fleet.slot, revision: state.fleet.revision } } : {}),
-    },
+    planned: planFrom(state, fleetSize(ctx), strategy, { dir: target.dir, label: target.label }),
     target,
     of: latest,
   };

@@ -75,6 +75,10 @@ export function formatEvent(e: LedgerEvent, d?: DeploymentState): string {
       return `fleet: slot ${e.slot} serves ${e.revision.label} [${e.instances.join(', ')}]`;
     case 'finished':
       return `${e.status}${e.reason ? `: ${e.reason}` : ''}`;
+    case 'down':
+      return `down: stopped ${e.stopped.length ? e.stopped.join(', ') : 'nothing (nothing was running)'}; nothing serves until 'conveyor up' or a deploy`;
+    case 'up':
+      return `up: ${e.revision.label} serves again [${e.instances.join(', ')}]${e.started.length ? ` (started ${e.started.join(', ')})` : ' (all were running)'}`;
     case 'notification-failed':
       return `notification to ${e.target} failed: ${e.message}`;
   }

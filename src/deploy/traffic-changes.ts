@@ -5,6 +5,7 @@
  */
 import type { TrafficTable } from './events.js';
 import type { RunnerContext } from './runner-context.js';
+import { reconcileRouter, servingTable } from './serving.js';
 import type { DeploymentState } from './state.js';
 
 export type TrafficRevisions = { stable?: string; canary?: string };
@@ -14,12 +15,9 @@ export class TrafficChanges {
 
   constructor(private readonly ctx: RunnerContext) {}
 
-  /** The split in force: the deployment's own, else the group's, else the whole fleet on stable. */
+  /** The split in force: the deployment's own, else what serves per the group's ledger (nothing after `down`). */
   current(d: DeploymentState): TrafficTable {
-    const group = this.ctx.groupState();
-    return (
-      d.traffic ?? group.traffic ?? { stable: group.fleet?.instances ?? [], canary: [], canaryWeight: 0 }
-    );
+    return d.traffic ?? servingTable(this.ctx.groupState());
   }
 
   /** Which revision each side serves while the deployment runs. */
@@ -33,15 +31,18 @@ export class TrafficChanges {
     this.ctx.record({ type: 'traffic', table, revisions });
   }
 
-  /** After a crash the router is the truth for what serves; re-apply the ledger's table only if it drifted. */
-  async reconcile(table: TrafficTable, revisions: TrafficRevisions): Promise<void> {
-    const observed = await this.ctx.deps.provider.observeTraffic();
-    const same =
-      observed &&
-      observed.canaryWeight === table.canaryWeight &&
-      observed.stable.join() === table.stable.join() &&
-      observed.canary.join() === table.canary.join();
-    if (!same) await this.route(table, revisions);
+  /**
+   * Before the runner acts (a start, a resume, a rollback): the router must route what the ledger says serves —
+   * a router restarted after a crash, or one that reloaded a table `down` made stale, is set right first.
+   */
+  async reconcile(d: DeploymentState): Promise<void> {
+    const revisions = d.traffic ? (d.trafficRevisions ?? {}) : this.groupRevisions();
+    await reconcileRouter(this.ctx.deps.provider, this.current(d), (table) => this.route(table, revisions));
+  }
+
+  private groupRevisions(): TrafficRevisions {
+    const fleet = this.ctx.groupState().fleet;
+    return fleet ? { stable: fleet.revision.label } : {};
   }
 
   /** Serialized: instances of a batch run in parallel, but routing changes apply one at a time. */

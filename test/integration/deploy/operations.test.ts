@@ -1,0 +1,66 @@
+/**
+ * Everyday operator sequences outside the happy path (issue #12): stop the fleet and deploy again, roll back while
+ * nothing runs, bring a stopped group back. Each checks what a user would: which revision answers, whether any
+ * request failed, and whether `status` says what the router does.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { type GroupFixture, makeGroup, routerState, sample, status, waitFor } from './helpers.js';
+
+const fixtures: GroupFixture[] = [];
+afterEach(async () => {
+  for (const f of fixtures.splice(0)) await f.cleanup();
+});
+function group(strategy: string, extra = '', instances = 2) {
+  const f = makeGroup(strategy, extra, { instances });
+  fixtures.push(f);
+  return f;
+}
+
+const PAUSED_CANARY = 'strategy:\n  type: canary\n  steps:\n    - setWeight: 50\n    - pause: {}';
+
+/** The router's table as ids, sorted, to compare with what status reports. */
+async function routerTable(f: GroupFixture) {
+  const t = (await routerState(f)).table;
+  return {
+    stable: t.stable.map((u) => u.id).sort(),
+    canary: t.canary.map((u) => u.id).sort(),
+    canaryWeight: t.canaryWeight,
+  };
+}
+
+describe('operator sequences on the local fleet', () => {
+  it('down, then deploy again: a fresh fleet serves, status and the router agree (no canary against a stopped fleet)', async () => {
+    const f = group(PAUSED_CANARY);
+    {
+      const r1 = await f.cli(['deploy', '--revision', f.rev('v1')]);
+      expect(r1.code, r1.stdout + r1.stderr).toBe(0);
+    }
+    const v2 = await f.cli(['deploy', '--revision', f.rev('v2'), '--detach', '--json']);
+    const { deploymentId } = JSON.parse(v2.stdout) as { deploymentId: string };
+    await waitFor('Paused', async () =>
+      (await status(f)).deployment.status === 'Paused' ? true : undefined,
+    );
+    expect((await f.cli(['promote', deploymentId, '--full'])).code).toBe(0);
+    await waitFor('v2 Succeeded', async () =>
+      (await status(f)).deployment.status === 'Succeeded' ? true : undefined,
+    );
+    const down = await f.cli(['down']);
+    expect(down.code, down.stderr).toBe(0);
+    const again = await f.cli(['deploy', '--revision', f.rev('v1'), '--detach', '--json']);
+    expect(again.code, again.stderr).toBe(0);
+    // Nothing serves after `down`, so there is nothing to canary against: the deployment installs and switches.
+    const s = await waitFor(
+      'the deployment after down to finish',
+      async () => {
+        const x = await status(f);
+        return x.deployment.status === 'Succeeded' ? x : undefined;
+      },
+      20_000,
+    );
+    expect(s.router).toEqual(await routerTable(f));
+    expect((s.deployment as unknown as { traffic: unknown }).traffic).toEqual(await routerTable(f));
+    expect(await sample(f, 12)).toEqual({ v1: 12 });
+    const text = (await f.cli(['status'])).stdout;
+    expect(text).toMatch(/traffic +stable 100% v1 \[a-1, a-2\]/);
+  });
+});
