@@ -12,6 +12,7 @@ export type TrafficRevisions = { stable?: string; canary?: string };
 
 export class TrafficChanges {
   private chain: Promise<void> = Promise.resolve();
+  private runs: Map<string, string> | undefined;
 
   constructor(private readonly ctx: RunnerContext) {}
 
@@ -20,9 +21,30 @@ export class TrafficChanges {
     return d.traffic ?? servingTable(this.ctx.groupState());
   }
 
-  /** Which revision each side serves while the deployment runs. */
-  revisionsFor(d: DeploymentState): TrafficRevisions {
-    return { stable: d.previous?.revision.label ?? d.revision.label, canary: d.revision.label };
+  /**
+   * Which revision each side of `table` serves. A replacement fleet is the canary side; in place, the stable set
+   * holds what its instances run now (the old revision, the new one, or both while batches roll: `v1+v2`).
+   */
+  revisionsFor(d: DeploymentState, table: TrafficTable = this.current(d)): TrafficRevisions {
+    const previous = d.previous?.revision.label;
+    if (d.plan.replacement) return { stable: previous ?? d.revision.label, canary: d.revision.label };
+    const runs = this.instanceRevisions(d);
+    const labels = [...new Set(table.stable.map((id) => runs.get(id) ?? previous ?? d.revision.label))];
+    return labels.length ? { stable: labels.sort().join('+') } : {};
+  }
+
+  /** In place: the revision each instance runs, from the plan's completed installs and the batches allowed since. */
+  private instanceRevisions(d: DeploymentState): Map<string, string> {
+    if (this.runs) return this.runs;
+    const runs = new Map<string, string>();
+    const previous = d.previous?.revision.label;
+    if (previous) for (const id of this.ctx.groupState().fleet?.instances ?? []) runs.set(id, previous);
+    d.plan.steps.forEach((s, i) => {
+      if (i <= d.completedStep && s.kind === 'lifecycle' && s.events.includes('Install'))
+        for (const id of s.instances) runs.set(id, d.revision.label);
+    });
+    this.runs = runs;
+    return runs;
   }
 
   /** One router call; recorded so status and a resumed runner know the split. */
@@ -45,12 +67,16 @@ export class TrafficChanges {
     return fleet ? { stable: fleet.revision.label } : {};
   }
 
-  /** Serialized: instances of a batch run in parallel, but routing changes apply one at a time. */
+  /**
+   * Serialized: instances of a batch run in parallel, but routing changes apply one at a time. An instance allowed
+   * back in place runs `runs` (the deployment's revision unless a rollback says otherwise).
+   */
   lifecycleEvent(
     d: DeploymentState,
     role: 'in-place' | 'replacement' | 'original',
     instance: string,
     event: 'BlockTraffic' | 'AllowTraffic',
+    runs: string = d.revision.label,
   ): Promise<void> {
     const next = this.chain.then(async () => {
       const current = this.current(this.ctx.deployment());
@@ -61,9 +87,10 @@ export class TrafficChanges {
         table = { ...current, stable: without(current.stable), canary: without(current.canary) };
       } else {
         if (role !== 'in-place' || current.stable.includes(instance)) return;
+        this.instanceRevisions(d).set(instance, runs);
         table = { ...current, stable: [...current.stable, instance].sort() };
       }
-      await this.route(table, this.revisionsFor(d));
+      await this.route(table, this.revisionsFor(d, table));
     });
     this.chain = next.catch(() => {});
     return next;

@@ -4,7 +4,15 @@
  * request failed, and whether `status` says what the router does.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { type GroupFixture, makeGroup, routerState, sample, status, waitFor } from './helpers.js';
+import {
+  type GroupFixture,
+  makeGroup,
+  routerState,
+  sample,
+  status,
+  underTraffic,
+  waitFor,
+} from './helpers.js';
 
 const fixtures: GroupFixture[] = [];
 afterEach(async () => {
@@ -63,4 +71,36 @@ describe('operator sequences on the local fleet', () => {
     const text = (await f.cli(['status'])).stdout;
     expect(text).toMatch(/traffic +stable 100% v1 \[a-1, a-2\]/);
   });
+
+  it.each([
+    ['one-at-a-time', 'strategy: one-at-a-time'],
+    ['canary', 'strategy: { type: canary, percent: 50, intervalSeconds: 1 }'],
+  ])(
+    'rollback with nothing in progress (%s) keeps serving throughout and labels traffic with the revision that runs',
+    async (_name, strategy) => {
+      const f = group(strategy);
+      expect((await f.cli(['deploy', '--revision', f.rev('v1')])).code).toBe(0);
+      expect((await f.cli(['deploy', '--revision', f.rev('v2')])).code).toBe(0);
+      const { result, served } = await underTraffic(f, f.cli(['rollback']));
+      expect(result.code, result.stdout + result.stderr).toBe(0);
+      expect(result.stdout).toMatch(/rolling back v2 \(d-\w+\) to v1/);
+      expect(result.stdout).not.toMatch(/no instance in service/);
+      expect(served.filter((s) => s.status !== 200)).toEqual([]);
+      expect(served.length).toBeGreaterThan(10);
+      expect(await sample(f, 10)).toEqual({ v1: 10 });
+      // Every traffic line names what its instances run: v2 until a batch is back on v1, never v2 for a v1 instance.
+      const lines = result.stdout.split('\n').filter((l) => l.includes('traffic: stable'));
+      expect(lines[lines.length - 1]).toMatch(/stable 100% v1 \[/);
+      if (strategy.includes('one-at-a-time')) {
+        expect(lines).toContainEqual(expect.stringMatching(/stable 100% v1\+v2 \[a-1, a-2\]/));
+        expect(lines.some((l) => /stable 100% v2 \[a-1, a-2\]/.test(l))).toBe(false);
+      }
+      const s = await f.cli(['status']);
+      expect(s.stdout).toMatch(/traffic +stable 100% v1 \[/);
+      // The newest good revision other than the serving one was v1; a second rollback has nowhere to go.
+      const again = await f.cli(['rollback']);
+      expect(again.code).toBe(2);
+      expect(again.stderr).toMatch(/no earlier successful revision/);
+    },
+  );
 });
