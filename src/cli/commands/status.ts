@@ -107,6 +107,11 @@ function story(events: LedgerEvent[]): LedgerEvent[] {
   );
 }
 
+/** The router line when no router answers: requests are refused, and how to bring it back. */
+function routerDown(config: string): string {
+  return `NOT RUNNING: requests are refused; start it again with 'conveyor up --config ${config}'`;
+}
+
 function hasRouter(group: GroupContext): boolean {
   // The router line is the local data plane's truth; CodeDeploy's traffic is in the recorded events.
   return group.loaded.group.provider !== 'codedeploy';
@@ -127,7 +132,7 @@ function renderText(s: Snapshot, group: GroupContext, ctx: CliContext, config: s
   const extra: { runner?: string; observed?: string } = {};
   const r = runnerLine(d, s.runner, config);
   if (r) extra.runner = r;
-  if (hasRouter(group)) extra.observed = s.observed ? formatTraffic(s.observed) : 'not running';
+  if (hasRouter(group)) extra.observed = s.observed ? formatTraffic(s.observed) : routerDown(config);
   ctx.stdout.write(`${formatStatus(d, extra)}\n`);
   const told = story(s.events);
   const shown = told.slice(-RECENT_EVENTS);
@@ -153,7 +158,7 @@ function frame(s: Snapshot, group: GroupContext, config: string, now: number): s
   return liveLines(d, {
     now,
     ...(hook ? { hook } : {}),
-    ...(hasRouter(group) ? { router: s.observed ? formatTraffic(s.observed) : 'not running' } : {}),
+    ...(hasRouter(group) ? { router: s.observed ? formatTraffic(s.observed) : routerDown(config) } : {}),
     ...(runner ? { runner } : {}),
     events: story(s.events)
       .slice(-LIVE_EVENTS)

@@ -103,4 +103,47 @@ describe('operator sequences on the local fleet', () => {
       expect(again.stderr).toMatch(/no earlier successful revision/);
     },
   );
+
+  it('down, then up: the last good fleet serves again from the recorded state; down lists only what ran', async () => {
+    const f = group('strategy: { type: canary, percent: 50, intervalSeconds: 1 }');
+    expect((await f.cli(['deploy', '--revision', f.rev('v1')])).code).toBe(0);
+    expect((await f.cli(['deploy', '--revision', f.rev('v2')])).code).toBe(0);
+    const down = await f.cli(['down', '--json']);
+    expect(JSON.parse(down.stdout)).toEqual({ stopped: ['router', 'instance b-1', 'instance b-2'] });
+    expect((await f.cli(['status'])).stdout).toMatch(/traffic +no instance in service/);
+    const again = await f.cli(['down', '--json']);
+    expect(JSON.parse(again.stdout)).toEqual({ stopped: [] });
+    const up = await f.cli(['up']);
+    expect(up.code, up.stderr).toBe(0);
+    expect(up.stdout).toMatch(/up: v2 serves on \[b-1, b-2\] \(started b-1, b-2\)/);
+    expect(up.stdout).toMatch(/serving at http:\/\/127\.0\.0\.1:\d+/);
+    expect(await sample(f, 10)).toEqual({ v2: 10 });
+    const s = await status(f);
+    expect(s.router).toEqual(await routerTable(f));
+    expect((await f.cli(['status'])).stdout).toMatch(/traffic +stable 100% v2 \[b-1, b-2\]/);
+    expect((await f.cli(['history', '--json'])).stdout).not.toMatch(/"creator":"up"/);
+  });
+
+  it('a router killed with SIGKILL: status gives the remedy, up brings it back without touching the instances', async () => {
+    const f = group('strategy: all-at-once', '', 1);
+    expect((await f.cli(['deploy', '--revision', f.rev('v1')])).code).toBe(0);
+    const pid = (await routerState(f)).pid;
+    process.kill(pid, 'SIGKILL');
+    await waitFor('the router to die', async () => {
+      try {
+        process.kill(pid, 0);
+        return undefined;
+      } catch {
+        return true;
+      }
+    });
+    const text = (await f.cli(['status'])).stdout;
+    expect(text).toMatch(
+      /router +NOT RUNNING: requests are refused; start it again with 'conveyor up --config /,
+    );
+    const up = await f.cli(['up', '--json']);
+    expect(up.code, up.stderr).toBe(0);
+    expect(JSON.parse(up.stdout)).toMatchObject({ revision: 'v1', instances: ['a-1'], started: [] });
+    expect(await sample(f, 5)).toEqual({ v1: 5 });
+  });
 });
