@@ -118,10 +118,13 @@ function hasRouter(group: GroupContext): boolean {
 }
 
 function jsonLine(s: Snapshot, events: LedgerEvent[]): string {
+  const { revisions, url, ...table } = s.observed ?? {};
   return `${JSON.stringify({
     deployment: s.d,
     runner: { alive: s.runner.alive, pid: s.runner.pid ?? null },
-    router: s.observed ?? null,
+    router: s.observed ? table : null,
+    routerRevisions: revisions ?? null,
+    url: url ?? null,
     ledgerProblems: s.problems,
     events,
   })}\n`;
@@ -129,10 +132,12 @@ function jsonLine(s: Snapshot, events: LedgerEvent[]): string {
 
 function renderText(s: Snapshot, group: GroupContext, ctx: CliContext, config: string): void {
   const { d } = s;
-  const extra: { runner?: string; observed?: string } = {};
+  const extra: { runner?: string; observed?: string; url?: string } = {};
   const r = runnerLine(d, s.runner, config);
   if (r) extra.runner = r;
-  if (hasRouter(group)) extra.observed = s.observed ? formatTraffic(s.observed) : routerDown(config);
+  if (hasRouter(group))
+    extra.observed = s.observed ? formatTraffic(s.observed, s.observed.revisions) : routerDown(config);
+  if (s.observed?.url) extra.url = s.observed.url;
   ctx.stdout.write(`${formatStatus(d, extra)}\n`);
   const told = story(s.events);
   const shown = told.slice(-RECENT_EVENTS);
@@ -158,7 +163,9 @@ function frame(s: Snapshot, group: GroupContext, config: string, now: number): s
   return liveLines(d, {
     now,
     ...(hook ? { hook } : {}),
-    ...(hasRouter(group) ? { router: s.observed ? formatTraffic(s.observed) : routerDown(config) } : {}),
+    ...(hasRouter(group)
+      ? { router: s.observed ? formatTraffic(s.observed, s.observed.revisions) : routerDown(config) }
+      : {}),
     ...(runner ? { runner } : {}),
     events: story(s.events)
       .slice(-LIVE_EVENTS)

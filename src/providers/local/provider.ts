@@ -188,10 +188,16 @@ export class LocalProvider implements DeployProvider {
     try {
       const client = this.client ?? new RouterClient(routerFiles(this.routerDir).socket, { timeoutMs: 1000 });
       const state = await client.getState();
+      const label = (set: Upstream[]) =>
+        [...new Set(set.flatMap((u) => (u.revision ? [u.revision] : [])))].sort().join('+') || undefined;
+      const stable = label(state.table.stable);
+      const canary = label(state.table.canary);
       return {
         stable: state.table.stable.map((u) => u.id),
         canary: state.table.canary.map((u) => u.id),
         canaryWeight: state.table.canaryWeight,
+        revisions: { ...(stable ? { stable } : {}), ...(canary ? { canary } : {}) },
+        url: `http://${state.listen.host}:${state.listen.port}`,
       };
     } catch {
       return undefined;

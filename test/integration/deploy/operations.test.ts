@@ -146,4 +146,22 @@ describe('operator sequences on the local fleet', () => {
     expect(JSON.parse(up.stdout)).toMatchObject({ revision: 'v1', instances: ['a-1'], started: [] });
     expect(await sample(f, 5)).toEqual({ v1: 5 });
   });
+
+  it('after an all-at-once deploy, deploy and status name the revision the router serves, and where it answers', async () => {
+    const f = group('strategy: all-at-once');
+    expect((await f.cli(['deploy', '--revision', f.rev('v1')])).code).toBe(0);
+    const r = await f.cli(['deploy', '--revision', f.rev('v2')]);
+    expect(r.code, r.stderr).toBe(0);
+    const traffic = r.stdout.split('\n').filter((l) => l.includes('traffic: stable'));
+    expect(traffic[traffic.length - 1]).toMatch(/stable 100% v2 \[a-1, a-2\]$/);
+    const url = `http://127.0.0.1:${f.routerPort()}`;
+    expect(r.stdout).toContain(`serving at ${url}\n`);
+    expect(await sample(f, 6)).toEqual({ v2: 6 });
+    const text = (await f.cli(['status'])).stdout;
+    expect(text).toMatch(/traffic +stable 100% v2 \[a-1, a-2\]/);
+    expect(text).toMatch(/router +stable 100% v2 \[a-1, a-2\]/);
+    expect(text).toContain(`url        ${url}`);
+    const json = JSON.parse((await f.cli(['status', '--json'])).stdout);
+    expect(json).toMatchObject({ url, routerRevisions: { stable: 'v2' } });
+  });
 });
