@@ -5,6 +5,7 @@ import type { LedgerEvent } from '../../deploy/events.js';
 import { type GroupContext, providerFor } from '../../deploy/group.js';
 import type { LedgerProblem } from '../../deploy/ledger.js';
 import { formatEvent, formatStatus, formatTraffic } from '../../deploy/render.js';
+import { servingTable } from '../../deploy/serving.js';
 import { type DeploymentState, findDeployment, isTerminal, reduce } from '../../deploy/state.js';
 import type { DeployProvider, ProviderTraffic } from '../../providers/provider.js';
 import { parseCommandArgs } from '../args.js';
@@ -58,7 +59,17 @@ async function snapshot(
   observed?: { value: ProviderTraffic | undefined },
 ): Promise<Snapshot> {
   const { events: all, problems } = group.ledger.read();
-  const d = findDeployment(reduce(all), id);
+  const state = reduce(all);
+  const found = findDeployment(state, id);
+  // A deployment that has not routed yet shows the split in force for the group (the serving fleet), not none.
+  const d =
+    found && !found.traffic && !isTerminal(found.status)
+      ? {
+          ...found,
+          traffic: servingTable(state),
+          trafficRevisions: state.fleet && !state.stopped ? { stable: state.fleet.revision.label } : {},
+        }
+      : found;
   if (!d) throw new UsageError(id ? `no deployment ${id} in this group` : 'no deployments in this group yet');
   const runner = runnerAlive(group, d);
   const traffic = observed ? observed.value : await observe(provider);
