@@ -12,11 +12,10 @@ import { parseCommandArgs } from '../args.js';
 import type { CliContext, Command } from '../context.js';
 import {
   configLabel,
-  eventLine,
+  eventLog,
   groupOptions,
   LiveBlock,
   liveLines,
-  loggedEvent,
   openGroupFromArgs,
   type TerminalStream,
 } from '../deploy-progress.js';
@@ -216,9 +215,14 @@ async function watch(
   else if (block) redraw();
   else renderText(s, group, ctx, config);
 
+  const log = eventLog();
   const emit = (events: LedgerEvent[]) => {
     if (json) out.write(jsonLine(s, events));
-    else if (!block) for (const e of events) if (loggedEvent(e)) out.write(`${eventLine(e, s.d)}\n`);
+    else if (!block)
+      for (const e of events) {
+        const line = log(e, s.d);
+        if (line !== undefined) out.write(`${line}\n`);
+      }
   };
   let runnerGone = false;
   while (!isTerminal(s.d.status) && !ctx.signal.aborted) {
