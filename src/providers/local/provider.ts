@@ -68,6 +68,8 @@ export class LocalProvider implements DeployProvider {
         stateDir: this.routerDir,
         port,
         host: this.options.host ?? '127.0.0.1',
+        // A killed or crashed router comes back by itself with its last table.
+        supervise: true,
         healthCheck: {
           ...(hc?.path ? { path: hc.path } : {}),
           ...(hc?.intervalSeconds ? { intervalMs: Math.round(hc.intervalSeconds * 1000) } : {}),

@@ -5,11 +5,13 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   type GroupFixture,
   makeGroup,
   routerState,
+  running,
   sample,
   status,
   underTraffic,
@@ -27,6 +29,11 @@ function group(strategy: string, extra = '', instances = 2) {
 }
 
 const PAUSED_CANARY = 'strategy:\n  type: canary\n  steps:\n    - setWeight: 50\n    - pause: {}';
+
+async function killAndWait(pid: number) {
+  process.kill(pid, 'SIGKILL');
+  await waitFor(`pid ${pid} to die`, async () => (running(pid) ? undefined : true));
+}
 
 /** The router's table as ids, sorted, to compare with what status reports. */
 async function routerTable(f: GroupFixture) {
@@ -126,19 +133,21 @@ describe('operator sequences on the local fleet', () => {
     expect((await f.cli(['history', '--json'])).stdout).not.toMatch(/"creator":"up"/);
   });
 
-  it('a router killed with SIGKILL: status gives the remedy, up brings it back without touching the instances', async () => {
+  it('a router killed with SIGKILL comes back by itself with its table; with its supervisor gone too, status gives the remedy and up restores it', async () => {
     const f = group('strategy: all-at-once', '', 1);
     expect((await f.cli(['deploy', '--revision', f.rev('v1')])).code).toBe(0);
-    const pid = (await routerState(f)).pid;
-    process.kill(pid, 'SIGKILL');
-    await waitFor('the router to die', async () => {
-      try {
-        process.kill(pid, 0);
-        return undefined;
-      } catch {
-        return true;
-      }
+    const first = (await routerState(f)).pid;
+    await killAndWait(first);
+    const back = await waitFor('the supervised router to come back', async () => {
+      const s = await routerState(f).catch(() => undefined);
+      return s && s.pid !== first ? s : undefined;
     });
+    expect(back.table.stable.map((u) => u.id)).toEqual(['a-1']);
+    expect(await sample(f, 5)).toEqual({ v1: 5 });
+    // A reboot, or both killed: nothing restarts it until `conveyor up`.
+    const supervisor = Number(readFileSync(join(f.groupDir, 'router', 'router-supervisor.pid'), 'utf8'));
+    await killAndWait(supervisor);
+    await killAndWait(back.pid);
     const text = (await f.cli(['status'])).stdout;
     expect(text).toMatch(
       /router +NOT RUNNING: requests are refused; start it again with 'conveyor up --config /,
