@@ -278,6 +278,17 @@ describe('runHookScripts', () => {
     expect(readFileSync(join(instanceRoot, 'ran.txt'), 'utf8')).toBe('ran\n');
   });
 
+  it('runs a script without a #! line with /bin/sh, as the agent does', async () => {
+    const { revision, instanceRoot, request } = await setup();
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(join(revision, 'plain.sh'), `echo "$0 ran" > "${instanceRoot}/ran.txt"\n`, {
+      mode: 0o755,
+    });
+    const result = await runHookScripts(request({ scripts: [{ location: 'plain.sh' }] }));
+    expect(result.ok, result.error).toBe(true);
+    expect(readFileSync(join(instanceRoot, 'ran.txt'), 'utf8')).toBe(`${join(revision, 'plain.sh')} ran\n`);
+  });
+
   it('reports a script that cannot be executed even after chmod', async () => {
     const { revision, request } = await setup();
     // A directory at the script location can never be made executable as a program.
