@@ -22,6 +22,7 @@ import type {
 import { DEFAULT_FILE_EXISTS_BEHAVIOR } from './agent/files.js';
 import { runInstanceLifecycle } from './agent/instance-agent.js';
 import { stopInstanceProcesses } from './agent/process-groups.js';
+import { localGroupId } from './group-id.js';
 import { PortBook } from './ports.js';
 
 export interface LocalProviderOptions {
@@ -98,6 +99,12 @@ export class LocalProvider implements DeployProvider {
 
   async runLifecycle(req: LifecycleRequest): Promise<InstanceOutcome[]> {
     const { group } = this.options;
+    // A UUID, as CodeDeploy's DEPLOYMENT_GROUP_ID is.
+    const groupId = localGroupId(
+      this.options.groupDir,
+      this.instancesDir,
+      `${group.application}/${group.deploymentGroup}`,
+    );
     return Promise.all(
       req.instances.map(async (id): Promise<InstanceOutcome> => {
         const root = this.instanceRoot(id);
@@ -109,7 +116,7 @@ export class LocalProvider implements DeployProvider {
             id: req.deploymentId,
             applicationName: group.application,
             groupName: group.deploymentGroup,
-            groupId: `${group.application}/${group.deploymentGroup}`,
+            groupId,
           },
           newRevision: { dir: req.revision.dir, label: req.revision.label },
           events: req.events,
