@@ -160,8 +160,22 @@ describe('operator sequences on the local fleet', () => {
   it('after an all-at-once deploy, deploy and status name the revision the router serves, and where it answers', async () => {
     const f = group('strategy: all-at-once');
     expect((await f.cli(['deploy', '--revision', f.rev('v1')])).code).toBe(0);
-    const r = await f.cli(['deploy', '--revision', f.rev('v2')]);
+    // All at once takes every instance out together: the router says so, not that nothing was ever configured.
+    const refusals: string[] = [];
+    let deploying = true;
+    const loop = (async () => {
+      while (deploying) {
+        const res = await fetch(`http://127.0.0.1:${f.routerPort()}/`).catch(() => undefined);
+        if (res && res.status !== 200) refusals.push(`${res.status} ${res.headers.get('x-conveyor-error')}`);
+        await res?.arrayBuffer();
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    })();
+    const r = await f.cli(['deploy', '--revision', f.rev('v2')]).finally(() => (deploying = false));
+    await loop;
     expect(r.code, r.stderr).toBe(0);
+    expect(refusals.length).toBeGreaterThan(0);
+    expect(new Set(refusals)).toEqual(new Set(['503 no-instance-in-service']));
     const traffic = r.stdout.split('\n').filter((l) => l.includes('traffic: stable'));
     expect(traffic[traffic.length - 1]).toMatch(/stable 100% v2 \[a-1, a-2\]$/);
     const url = `http://127.0.0.1:${f.routerPort()}`;

@@ -288,7 +288,8 @@ describe('router: upgrade errors', () => {
     const r = await router(table([]));
     const none = await openUpgrade(r.listenPort);
     expect(none.status).toBe(503);
-    expect(none.headers['x-conveyor-error']).toBe('no-upstream-configured');
+    // A table with no instance was applied: every instance is out of service (#12), not "nothing configured".
+    expect(none.headers['x-conveyor-error']).toBe('no-instance-in-service');
     r.applyTable(table([{ id: 'dead', host: '127.0.0.1', port: await deadPort() }]));
     const refused = await openUpgrade(r.listenPort);
     expect(refused.status).toBe(502);
