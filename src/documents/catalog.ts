@@ -106,6 +106,15 @@ export const rules = {
   'buildspec/non-string-command': w(
     'a command YAML reads as a number or boolean (e.g. `- true`); CodeBuild runs its text',
   ),
+  'buildspec/unknown-runtime': e(
+    'a runtime-versions name no current CodeBuild image knows (or, with --image, that image does not have); CodeBuild fails the build: "Unknown runtime named …"',
+  ),
+  'buildspec/runtime-version': w(
+    'a runtime version no current CodeBuild image has; a warning because the image is not known (pass --image to make it an error)',
+  ),
+  'buildspec/runtime-version-image': e(
+    'a runtime version the given image (--image) does not have; CodeBuild fails the build: "Unknown runtime version named … This build image has the following versions: …"',
+  ),
   'buildspec/runtime-version-number': w(
     'a runtime version YAML reads as a different number (`python: 3.10` is 3.1)',
   ),

@@ -16,6 +16,8 @@ export interface KindContext {
   reporter: Reporter;
   /** When set, `files` sources and hook scripts are looked up in this folder. */
   revisionDir?: string;
+  /** The CodeBuild image the buildspec runs on (`--image`, or the build project's), when known. */
+  codebuildImage?: string;
   /** Injected so rules stay pure; defaults to node:fs existsSync. */
   fileExists: (absolutePath: string) => boolean;
 }

@@ -18,6 +18,8 @@ export interface ValidateTextOptions {
   kind?: DocumentKind;
   /** Revision folder: AppSpec `files` sources and hook scripts must exist in it. */
   revisionDir?: string;
+  /** The CodeBuild image buildspecs run on: their runtime-versions are checked against its list. */
+  codebuildImage?: string;
   /** For tests; defaults to node:fs existsSync. */
   fileExists?: (absolutePath: string) => boolean;
 }
@@ -67,6 +69,7 @@ function check(
   const mod = KINDS[kind];
   const reporter = runChecks(kind, source, {
     ...(opts.revisionDir !== undefined ? { revisionDir: opts.revisionDir } : {}),
+    ...(opts.codebuildImage !== undefined ? { codebuildImage: opts.codebuildImage } : {}),
     fileExists: opts.fileExists ?? existsSync,
   });
   diagnostics.push(...reporter.diagnostics);
@@ -106,7 +109,7 @@ export function validateRenderedJson(text: string, file: string, kind: DocumentK
 function runChecks(
   kind: DocumentKind,
   source: ParsedSource,
-  opts: Pick<KindContext, 'revisionDir' | 'fileExists'>,
+  opts: Pick<KindContext, 'revisionDir' | 'codebuildImage' | 'fileExists'>,
 ): Reporter {
   const reporter = new Reporter(source);
   try {
@@ -129,6 +132,7 @@ export interface ValidatePathsOptions {
   kind?: DocumentKind;
   cwd: string;
   revisionDir?: string;
+  codebuildImage?: string;
   /** Paths that may be missing without an error (the default folders). */
   optional?: boolean;
   /** Finding no document is fine (the caller checks other sources, e.g. TS definitions). */
@@ -199,6 +203,7 @@ export async function validatePaths(
   const textOpts: ValidateTextOptions = {
     ...(opts.kind ? { kind: opts.kind } : {}),
     ...(opts.revisionDir ? { revisionDir: resolve(opts.cwd, opts.revisionDir) } : {}),
+    ...(opts.codebuildImage ? { codebuildImage: opts.codebuildImage } : {}),
   };
   for (const [entry, isExplicit] of [
     ...explicit.map((e) => [e, true] as const),

@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UsageError } from '../../core/errors.js';
+import { CODEBUILD_IMAGES, runtimesOfImage } from '../../documents/buildspec/runtimes.js';
 import { DOCUMENT_KINDS, type DocumentKind } from '../../documents/kind.js';
 import { formatSourceDiagnostic, validateWithSources } from '../../synth/validate-sources.js';
 import { parseCommandArgs } from '../args.js';
@@ -9,7 +10,7 @@ import { judge, parseWarningPolicy, WARNING_POLICY_OPTIONS, WARNING_POLICY_USAGE
 
 export const DEFAULT_PATHS = ['appspec', 'buildspec', 'pipelines'];
 
-const usage = `Usage: conveyor validate [PATH...] [--kind KIND] [--revision DIR] [--strict] [--max-warnings N] [--json]
+const usage = `Usage: conveyor validate [PATH...] [--kind KIND] [--revision DIR] [--image IMAGE] [--strict] [--max-warnings N] [--json]
 
 Validate buildspec, appspec, pipeline and deployment-group files. Folders are walked; each file's
 kind is detected from its name and content. Default paths: ${DEFAULT_PATHS.join('/ ')}/
@@ -19,6 +20,9 @@ are loaded and checked as \`conveyor synth\` does, without writing anything.
 Options:
   --kind KIND       treat every file as KIND: ${DOCUMENT_KINDS.join(' | ')}
   --revision DIR    check AppSpec files sources and hook scripts exist in this revision folder
+  --image IMAGE     the CodeBuild image buildspecs run on (aws/codebuild/standard:7.0, ...): runtime
+                    versions it lacks are errors (without it: names no image knows are errors,
+                    versions no image has are warnings)
 ${WARNING_POLICY_USAGE}
   --json            print {files, diagnostics, summary} as JSON
 
@@ -35,6 +39,7 @@ const command: Command = {
       options: {
         kind: { type: 'string' },
         revision: { type: 'string' },
+        image: { type: 'string' },
         json: { type: 'boolean', default: false },
         ...WARNING_POLICY_OPTIONS,
       },
@@ -51,11 +56,18 @@ const command: Command = {
       !statSync(resolve(ctx.cwd, revision), { throwIfNoEntry: false })?.isDirectory()
     )
       throw new UsageError(`revision folder ${revision} does not exist or is not a folder`);
+    const image = values.image as string | undefined;
+    if (image !== undefined && !runtimesOfImage(image))
+      throw new UsageError(
+        `unknown CodeBuild image '${image}'; runtime-versions can be checked against: ${CODEBUILD_IMAGES.join(', ')}`,
+        'custom images do not support runtime-versions; leave --image out to check against every current image',
+      );
     const useDefaults = positionals.length === 0;
     const result = await validateWithSources(useDefaults ? DEFAULT_PATHS : positionals, {
       cwd: ctx.cwd,
       ...(kind ? { kind: kind as DocumentKind } : {}),
       ...(values.revision ? { revisionDir: values.revision as string } : {}),
+      ...(image ? { codebuildImage: image } : {}),
       optional: useDefaults,
       signal: ctx.signal,
     });
