@@ -222,6 +222,9 @@ export const rules = {
   'pipeline/v2-only': e(
     'a V2-only feature (variables, triggers, QUEUED/PARALLEL, stage conditions, Commands) in a V1 pipeline',
   ),
+  'pipeline/implicit-v2': w(
+    'no pipelineType, but a V2-only parameter (triggers, variables, QUEUED/PARALLEL, stage conditions, Commands): CodePipeline creates the pipeline as V2, with V2 pricing; a pipeline without any is V1 (validate, import and the drift check all read a missing pipelineType this way)',
+  ),
   'pipeline/trigger-source-action': e(
     'a trigger whose sourceActionName is not a CodeStarSourceConnection source action, or a second trigger for one',
   ),

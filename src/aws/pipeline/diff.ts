@@ -5,6 +5,7 @@
  * values it masks (`****` for secret configuration) are not drift.
  */
 import type { PipelineDeclaration } from '@aws-sdk/client-codepipeline';
+import { effectivePipelineType } from '../../documents/pipeline/pipeline-type.js';
 
 export const MASKED = '****';
 
@@ -73,7 +74,7 @@ export function canonicalPipeline(p: PipelineDeclaration): Tree {
     roleArn: p.roleArn,
     artifactStore: p.artifactStore,
     artifactStores: p.artifactStores,
-    pipelineType: p.pipelineType ?? 'V1',
+    pipelineType: effectivePipelineType(p),
     executionMode: p.executionMode ?? 'SUPERSEDED',
     variables: byName(p.variables),
     triggers: p.triggers,
