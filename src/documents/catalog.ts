@@ -238,6 +238,9 @@ export const rules = {
 
   // ------------------------------------------------------------------ deployment group
   ...schemaRules('deployment-group', 'conveyor-only'),
+  'deployment-group/provider-refuses': e(
+    "what `conveyor deploy` refuses for the group's provider, checked without calling AWS: with `provider: codedeploy` and a `computePlatform`, a strategy CodeDeploy cannot run there (canary or linear on Server, blue-green on ECS/Lambda, an explicit step list it has no config for)",
+  ),
   'deployment-group/rollback-hook-missing': e(
     'a rollback hook script (rollback.hooks) that does not exist relative to the group file',
   ),

@@ -5,7 +5,7 @@ import { UsageError } from '../core/errors.js';
 import { type CheckedDocument, checkCrossFile } from './cross-file.js';
 import { detectKind, kindFromName } from './detect.js';
 import { type Diagnostic, sortDiagnostics } from './diagnostics.js';
-import type { DocumentKind, KindContext } from './kind.js';
+import type { DocumentKind, GroupChecks, KindContext } from './kind.js';
 import { KINDS } from './kinds.js';
 import { Reporter } from './report.js';
 import { type ParsedSource, type PathSegment, parseSource, renderedJsonSource } from './source.js';
@@ -20,6 +20,8 @@ export interface ValidateTextOptions {
   revisionDir?: string;
   /** The CodeBuild image buildspecs run on: their runtime-versions are checked against its list. */
   codebuildImage?: string;
+  /** What deploy refuses for a deployment group's provider (see KindContext). */
+  groupChecks?: GroupChecks;
   /** For tests; defaults to node:fs existsSync. */
   fileExists?: (absolutePath: string) => boolean;
 }
@@ -70,6 +72,7 @@ function check(
   const reporter = runChecks(kind, source, {
     ...(opts.revisionDir !== undefined ? { revisionDir: opts.revisionDir } : {}),
     ...(opts.codebuildImage !== undefined ? { codebuildImage: opts.codebuildImage } : {}),
+    ...(opts.groupChecks ? { groupChecks: opts.groupChecks } : {}),
     fileExists: opts.fileExists ?? existsSync,
   });
   diagnostics.push(...reporter.diagnostics);
@@ -109,7 +112,7 @@ export function validateRenderedJson(text: string, file: string, kind: DocumentK
 function runChecks(
   kind: DocumentKind,
   source: ParsedSource,
-  opts: Pick<KindContext, 'revisionDir' | 'codebuildImage' | 'fileExists'>,
+  opts: Pick<KindContext, 'revisionDir' | 'codebuildImage' | 'groupChecks' | 'fileExists'>,
 ): Reporter {
   const reporter = new Reporter(source);
   try {
@@ -133,6 +136,7 @@ export interface ValidatePathsOptions {
   cwd: string;
   revisionDir?: string;
   codebuildImage?: string;
+  groupChecks?: GroupChecks;
   /** Paths that may be missing without an error (the default folders). */
   optional?: boolean;
   /** Finding no document is fine (the caller checks other sources, e.g. TS definitions). */
@@ -204,6 +208,7 @@ export async function validatePaths(
     ...(opts.kind ? { kind: opts.kind } : {}),
     ...(opts.revisionDir ? { revisionDir: resolve(opts.cwd, opts.revisionDir) } : {}),
     ...(opts.codebuildImage ? { codebuildImage: opts.codebuildImage } : {}),
+    ...(opts.groupChecks ? { groupChecks: opts.groupChecks } : {}),
   };
   for (const [entry, isExplicit] of [
     ...explicit.map((e) => [e, true] as const),

@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UsageError } from '../../core/errors.js';
+import { codeDeployGroupFindings } from '../../deploy/codedeploy-preview.js';
 import { CODEBUILD_IMAGES, runtimesOfImage } from '../../documents/buildspec/runtimes.js';
 import { DOCUMENT_KINDS, type DocumentKind } from '../../documents/kind.js';
 import { formatSourceDiagnostic, validateWithSources } from '../../synth/validate-sources.js';
@@ -68,6 +69,7 @@ const command: Command = {
       ...(kind ? { kind: kind as DocumentKind } : {}),
       ...(values.revision ? { revisionDir: values.revision as string } : {}),
       ...(image ? { codebuildImage: image } : {}),
+      groupChecks: codeDeployGroupFindings,
       optional: useDefaults,
       signal: ctx.signal,
     });
