@@ -68,13 +68,15 @@ export async function sourceRepoUrl(srcDir: string): Promise<string> {
 
 /**
  * PROVISIONING's environment: CodeBuild's variables, then the buildspec's, its secrets, and start-build
- * overrides (highest precedence); with the shell the commands run in.
+ * overrides (highest precedence); with the shell the commands run in and the secret values to mask.
  */
 export function provisionedEnvironment(
   codebuildEnv: Record<string, string>,
   plan: BuildPlan,
   options: Pick<BuildOptions, 'secrets' | 'baseEnv' | 'envOverrides'>,
-): { ok: true; env: Record<string, string>; shell: string } | { ok: false; message: string } {
+):
+  | { ok: true; env: Record<string, string>; shell: string; secrets: string[] }
+  | { ok: false; message: string } {
   const env = { ...codebuildEnv };
   Object.assign(env, plan.variables);
   const secrets = resolveSecrets(plan.parameterStore, plan.secretsManager, options.secrets, options.baseEnv);
@@ -86,7 +88,14 @@ export function provisionedEnvironment(
   }
   if (!secrets.ok) return { ok: false, message: secrets.message };
   Object.assign(env, secrets.values, options.envOverrides ?? {});
-  return { ok: true, env, shell };
+  // Masked: what was resolved, and what a start-build override put under a secret's name instead.
+  const names = Object.keys(secrets.values);
+  return {
+    ok: true,
+    env,
+    shell,
+    secrets: [...Object.values(secrets.values), ...names.map((n) => env[n] as string)],
+  };
 }
 
 /** Reads exported variables and evaluated artifact names out of the live session, without logging them. */

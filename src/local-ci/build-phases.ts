@@ -4,7 +4,6 @@
  * on-failure: CONTINUE, ABORT, RETRY or CodeBuild's default transitions), the whole-build timeout and
  * stop signal, and UPLOAD_ARTIFACTS and reports at the end.
  */
-import type { WriteStream } from 'node:fs';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { provisionedEnvironment, readBack } from './build-environment.js';
@@ -14,6 +13,7 @@ import type { AttemptOutcome, BuildEvent, BuildOptions } from './build-types.js'
 import type { ArtifactSpec, PhaseName } from './buildspec.js';
 import { formatMs } from './durations.js';
 import type { PhaseRecord, RunRecord } from './run-store.js';
+import type { MaskStream, SecretMasker } from './secret-mask.js';
 import { scratchFolder } from './shell-scratch.js';
 import { ShellSession } from './shell-session.js';
 
@@ -35,7 +35,10 @@ export interface AttemptContext {
   project: string;
   runDir: string;
   outDir: string;
-  log: WriteStream;
+  /** build.log, through the masker. */
+  log: MaskStream;
+  /** Secret values to mask; PROVISIONING adds the build's own. */
+  masker: SecretMasker;
   emit: (e: BuildEvent) => void;
   record: RunRecord;
   save: (record: RunRecord) => void;
@@ -56,6 +59,7 @@ export async function runAttempt(ctx: AttemptContext): Promise<AttemptOutcome> {
     return { ...outcome, status: 'Failed', message: provisioned.message };
   }
   const { env, shell } = provisioned;
+  ctx.masker.add(provisioned.secrets);
   const cache = await openBuildCache(plan, srcDir, ctx.root, ctx.project);
   try {
     const restored = await cache.restore();
@@ -194,13 +198,7 @@ export async function runAttempt(ctx: AttemptContext): Promise<AttemptOutcome> {
     ];
     const readback = !interrupted && (plan.exportedVariables.length > 0 || artifactSpecs.some((a) => a.name));
     const values = readback
-      ? await readBack(
-          session,
-          join(ctx.runDir, 'shell', 'readback'),
-          plan.exportedVariables,
-          artifactSpecs,
-          !failed,
-        )
+      ? await readBack(session, join(shellDir, 'readback'), plan.exportedVariables, artifactSpecs, !failed)
       : undefined;
     if (values) outcome.exported = values.exported;
     await session.close();

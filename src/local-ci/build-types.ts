@@ -33,6 +33,11 @@ export interface BuildOptions {
   /** The environment the commands inherit (PATH, HOME...). */
   baseEnv: Record<string, string | undefined>;
   secrets: SecretsSource;
+  /**
+   * Values to mask besides the build's own secrets (a pipeline's secrets from earlier actions, which can reach
+   * this build through variables).
+   */
+  maskValues?: readonly string[];
   /** Whole-build timeout; CodeBuild's default is 60 minutes. */
   timeoutMs?: number;
   trigger?: RunTrigger;
@@ -48,9 +53,14 @@ export interface BuildOptions {
 }
 
 export interface BuildResult {
+  /** The record as written to run.json: secret values masked. */
   record: RunRecord;
   artifacts: CollectedArtifact[];
   runDir: string;
+  /** Exported variables as the shell held them, unmasked: a pipeline passes them on to later actions. */
+  exportedVariables: Record<string, string>;
+  /** Every value masked in this build's output and record (for a pipeline to mask in its own). */
+  secrets: readonly string[];
 }
 
 /** What one attempt of a build ended with (a RETRY on-failure may start another). */
