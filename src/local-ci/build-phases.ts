@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { provisionedEnvironment, readBack } from './build-environment.js';
 import { collectReports, openBuildCache, uploadArtifacts } from './build-outputs.js';
 import { PhaseLog } from './build-phase-log.js';
+import { BuildProcessTag } from './build-processes.js';
 import type { AttemptOutcome, BuildEvent, BuildOptions } from './build-types.js';
 import type { ArtifactSpec, PhaseName } from './buildspec.js';
 import { formatMs } from './durations.js';
@@ -71,10 +72,12 @@ export async function runAttempt(ctx: AttemptContext): Promise<AttemptOutcome> {
 
   let currentPhaseName = 'PROVISIONING';
   const shellDir = scratchFolder(ctx.runDir);
+  // Every process the commands start carries the tag, also one that leaves the shell's process group.
+  const tag = new BuildProcessTag();
   const session = new ShellSession({
     shell,
     cwd: srcDir,
-    env,
+    env: { ...env, [tag.name]: '1' },
     workDir: shellDir,
     shellPerCommand: plan.version === '0.1',
     onOutput: (text) => {
@@ -225,6 +228,13 @@ export async function runAttempt(ctx: AttemptContext): Promise<AttemptOutcome> {
     clearTimeout(timer);
     options.signal?.removeEventListener('abort', onAbort);
     await session.kill(200);
+    // What left the process group (setsid, daemons) goes too, as everything does when CodeBuild's container ends.
+    const strays = tag.killAll();
+    tag.release();
+    if (strays > 0)
+      phaseLog.write(
+        `Killed ${strays} process(es) the commands left running outside the build's process group`,
+      );
     // The driver and command files are scratch: every command is in the log.
     rmSync(shellDir, { recursive: true, force: true });
     rmSync(join(ctx.runDir, 'shell'), { recursive: true, force: true });
