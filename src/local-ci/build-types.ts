@@ -30,8 +30,13 @@ export interface BuildOptions {
   project?: string;
   /** Highest precedence, like a start-build override. */
   envOverrides?: Record<string, string>;
-  /** The environment the commands inherit (PATH, HOME...). */
+  /**
+   * The invoking environment: the commands inherit all of it (unlike CodeBuild's fresh container), or with
+   * `cleanEnv` only CLEAN_ENV_KEEPS of it. Secrets missing from the secrets file are looked up here either way.
+   */
   baseEnv: Record<string, string | undefined>;
+  /** `--clean-env`: pass on only a documented minimum of `baseEnv` (build-environment.ts, CLEAN_ENV_KEEPS). */
+  cleanEnv?: boolean;
   secrets: SecretsSource;
   /**
    * Values to mask besides the build's own secrets (a pipeline's secrets from earlier actions, which can reach

@@ -137,6 +137,7 @@ export async function runBuildAction(
     project,
     envOverrides,
     baseEnv: options.baseEnv,
+    ...(options.cleanEnv ? { cleanEnv: true } : {}),
     secrets: options.secrets,
     // Secrets of earlier builds reach this one through variables: its log masks them too.
     maskValues: ctx.masker.secrets,

@@ -51,6 +51,8 @@ export interface PipelineRunOptions {
   config: LocalActionsConfig;
   executors: Map<string, Executor>;
   baseEnv: Record<string, string | undefined>;
+  /** Build actions pass on only a minimum of `baseEnv` (`--clean-env`). */
+  cleanEnv?: boolean;
   secrets: SecretsSource;
   clock: Clock;
   signal?: AbortSignal;
