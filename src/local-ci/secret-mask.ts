@@ -9,6 +9,41 @@
 /** What a secret's value is replaced with, as in CodeBuild's logs. */
 export const MASK = '***';
 
+/**
+ * Fields of records and events that Conveyor makes and reads back (ids, times, paths, statuses, names from the
+ * definition), never command output: left as they are, so a short secret that happens to occur in a run id or
+ * a timestamp cannot break the record. Variable names (object keys) are never masked either.
+ */
+const STRUCTURAL_FIELDS = new Set([
+  'type',
+  'kind',
+  'status',
+  'phase',
+  'name',
+  'provider',
+  'category',
+  'id',
+  'runId',
+  'buildRunId',
+  'parentRunId',
+  'executionId',
+  'executionMode',
+  'buildId',
+  'buildNumber',
+  'pid',
+  'startedAt',
+  'endedAt',
+  'logPath',
+  'folder',
+  'zip',
+  'pipeline',
+  'project',
+  'identifier',
+  'group',
+  'fileFormat',
+  'commit',
+]);
+
 export class SecretMasker {
   /** Longest first, so a secret containing another one is masked whole. */
   private values: string[] = [];
@@ -39,7 +74,10 @@ export class SecretMasker {
     return out;
   }
 
-  /** A copy of `value` (a record, an event) with every string masked; `value` itself when there is nothing to mask. */
+  /**
+   * A copy of `value` (a record, an event) with its strings masked, except the fields Conveyor itself makes and
+   * reads back (STRUCTURAL_FIELDS); `value` itself when there is nothing to mask.
+   */
   maskDeep<T>(value: T): T {
     if (this.values.length === 0) return value;
     return this.deep(value) as T;
@@ -50,7 +88,7 @@ export class SecretMasker {
     if (Array.isArray(value)) return value.map((v) => this.deep(v));
     if (value && typeof value === 'object') {
       const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(value)) out[this.mask(k)] = this.deep(v);
+      for (const [k, v] of Object.entries(value)) out[k] = STRUCTURAL_FIELDS.has(k) ? v : this.deep(v);
       return out;
     }
     return value;

@@ -57,6 +57,15 @@ describe('SecretMasker', () => {
       list: [MASK, 3],
     });
     expect(record.exported.PW).toBe(secret);
+    // Ids, times and paths Conveyor reads back stay intact even when a (short) secret occurs in them.
+    const short = new SecretMasker(['2026']);
+    const run = {
+      id: 'b-20261203-1',
+      startedAt: '2026-12-03T09:00:00Z',
+      logPath: '/p/2026/build.log',
+      message: 'in 2026',
+    };
+    expect(short.maskDeep(run)).toEqual({ ...run, message: `in ${MASK}` });
     const none = new SecretMasker(['']);
     expect(none.maskDeep(record)).toBe(record);
     expect(streamed(none, ['a', 'b'])).toEqual(['a', 'b']);
