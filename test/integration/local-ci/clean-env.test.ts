@@ -1,7 +1,8 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cli, gitInit, tempDir, write } from './helpers.js';
+import { CLEAN_ENV_KEEPS } from '../../../src/local-ci/build-environment.js';
+import { cli, gitInit, releasePipeline, tempDir, write } from './helpers.js';
 
 // Made-up credentials standing for what a developer's shell holds.
 const HOST_ENV = {
@@ -55,24 +56,12 @@ describe('conveyor build --clean-env', () => {
     });
     // Nothing else of the host's environment: every name is set by the build or on the documented list.
     const allowed = /^(CODEBUILD_|CONVEYOR_BUILD_|AWS_REGION$|AWS_DEFAULT_REGION$|FROM_BUILDSPEC$|GIVEN$)/;
-    const minimum = [
-      'PATH',
-      'HOME',
-      'USER',
-      'LOGNAME',
-      'SHELL',
-      'LANG',
-      'LANGUAGE',
-      'LC_ALL',
-      'LC_CTYPE',
-      'TERM',
-      'TZ',
-      'TMPDIR',
-    ];
     // The shell adds a few of its own (PWD, SHLVL, _, OLDPWD).
     const shell = ['PWD', 'SHLVL', '_', 'OLDPWD'];
     expect(
-      Object.keys(seen).filter((k) => !allowed.test(k) && !minimum.includes(k) && !shell.includes(k)),
+      Object.keys(seen).filter(
+        (k) => !allowed.test(k) && !(CLEAN_ENV_KEEPS as readonly string[]).includes(k) && !shell.includes(k),
+      ),
     ).toEqual([]);
 
     // Without the flag, the host's environment is inherited, as documented.
@@ -86,40 +75,22 @@ describe('conveyor run --clean-env', () => {
   it("keeps the host's environment out of the pipeline's build actions", async () => {
     const t = tempDir('conveyor-clean-env-run-');
     cleanups.push(t.cleanup);
-    const pipeline = {
-      pipeline: {
-        name: 'release',
-        roleArn: 'arn:aws:iam::123456789012:role/r',
-        pipelineType: 'V2',
-        stages: [
+    const pipeline = releasePipeline([
+      {
+        name: 'Build',
+        actions: [
           {
-            name: 'Source',
-            actions: [
-              {
-                name: 'Checkout',
-                actionTypeId: { category: 'Source', owner: 'AWS', provider: 'CodeCommit', version: '1' },
-                configuration: { RepositoryName: 'app', BranchName: 'main' },
-                outputArtifacts: [{ name: 'Src' }],
-              },
-            ],
-          },
-          {
-            name: 'Build',
-            actions: [
-              {
-                name: 'Dump',
-                actionTypeId: { category: 'Compute', owner: 'AWS', provider: 'Commands', version: '1' },
-                commands: [`env -0 > ${join(t.dir, 'env-seen')}`],
-                inputArtifacts: [{ name: 'Src' }],
-              },
-            ],
+            name: 'Dump',
+            actionTypeId: { category: 'Compute', owner: 'AWS', provider: 'Commands', version: '1' },
+            commands: [`env -0 > ${join(t.dir, 'env-seen')}`],
+            inputArtifacts: [{ name: 'Src' }],
           },
         ],
       },
-    };
+    ]);
     const dir = join(t.dir, 'repo');
     mkdirSync(join(dir, 'pipelines'), { recursive: true });
-    write(join(dir, 'pipelines'), 'release.json', JSON.stringify(pipeline));
+    write(join(dir, 'pipelines'), 'release.json', pipeline);
     gitInit(dir);
     const env = { ...process.env, ...HOST_ENV };
     const r = await cli(['run', 'release', '--clean-env'], dir, env);

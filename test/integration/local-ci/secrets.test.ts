@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../../src/cli/run-cli.js';
 import type { RunRecord } from '../../../src/local-ci/run-store.js';
-import { cli, gitInit, lastEvent, tempDir, write } from './helpers.js';
+import { cli, gitInit, lastEvent, releasePipeline, tempDir, write } from './helpers.js';
 
 // Fake secrets, made up for these tests.
 const DB_PW = 'fake-db-pw-3f9a1c';
@@ -141,54 +141,36 @@ describe('conveyor run: secrets are masked in the pipeline record and in later a
   it('masks secrets and output variables derived from them, while later actions get the real value', async () => {
     const outside = tempDir('conveyor-secrets-seen-');
     cleanups.push(outside.cleanup);
-    const pipeline = {
-      pipeline: {
-        name: 'release',
-        roleArn: 'arn:aws:iam::123456789012:role/r',
-        pipelineType: 'V2',
-        stages: [
+    const pipeline = releasePipeline([
+      {
+        name: 'Build',
+        actions: [
           {
-            name: 'Source',
-            actions: [
-              {
-                name: 'Checkout',
-                actionTypeId: { category: 'Source', owner: 'AWS', provider: 'CodeCommit', version: '1' },
-                configuration: { RepositoryName: 'app', BranchName: 'main' },
-                outputArtifacts: [{ name: 'Src' }],
-              },
-            ],
-          },
-          {
-            name: 'Build',
-            actions: [
-              {
-                name: 'Compile',
-                actionTypeId: { category: 'Build', owner: 'AWS', provider: 'CodeBuild', version: '1' },
-                configuration: {
-                  ProjectName: 'app-build',
-                  EnvironmentVariables: JSON.stringify([
-                    { name: 'PW', type: 'PARAMETER_STORE', value: '/test/db/pw' },
-                  ]),
-                },
-                inputArtifacts: [{ name: 'Src' }],
-                namespace: 'BuildVariables',
-              },
-            ],
-          },
-          {
-            name: 'Deploy',
-            actions: [
-              {
-                name: 'Publish',
-                actionTypeId: { category: 'Deploy', owner: 'AWS', provider: 'S3', version: '1' },
-                configuration: { BucketName: 'b-#{BuildVariables.TOKEN}', Extract: 'true' },
-                inputArtifacts: [{ name: 'Src' }],
-              },
-            ],
+            name: 'Compile',
+            actionTypeId: { category: 'Build', owner: 'AWS', provider: 'CodeBuild', version: '1' },
+            configuration: {
+              ProjectName: 'app-build',
+              EnvironmentVariables: JSON.stringify([
+                { name: 'PW', type: 'PARAMETER_STORE', value: '/test/db/pw' },
+              ]),
+            },
+            inputArtifacts: [{ name: 'Src' }],
+            namespace: 'BuildVariables',
           },
         ],
       },
-    };
+      {
+        name: 'Deploy',
+        actions: [
+          {
+            name: 'Publish',
+            actionTypeId: { category: 'Deploy', owner: 'AWS', provider: 'S3', version: '1' },
+            configuration: { BucketName: 'b-#{BuildVariables.TOKEN}', Extract: 'true' },
+            inputArtifacts: [{ name: 'Src' }],
+          },
+        ],
+      },
+    ]);
     const dir = project({
       'buildspec.yml': `version: 0.2
 env:
@@ -199,7 +181,7 @@ phases:
       - echo "building with $PW"
       - export TOKEN="$PW"
 `,
-      'pipelines/release.json': JSON.stringify(pipeline),
+      'pipelines/release.json': pipeline,
     });
     gitInit(dir);
     secretsFile(dir);
