@@ -53,7 +53,10 @@ export function readProxyRequest(
   let force = -1;
   let stickySet = -1;
   let host: string | undefined;
-  const fwd: Forwarded = { xff: undefined, proto: undefined, host: undefined };
+  // A trusted proxy's forwarding headers (locals, not an object: this is the per-request hot path).
+  let xff: string | undefined;
+  let proto: string | undefined;
+  let forwardedHost: string | undefined;
   let length: string | undefined;
   let chunked = false;
   let connectionTokens: string | undefined;
@@ -108,7 +111,7 @@ export function readProxyRequest(
         break;
       case 15:
         if (name.toLowerCase() === 'x-forwarded-for') {
-          if (trusted) fwd.xff = fwd.xff === undefined ? value : `${fwd.xff}, ${value}`;
+          if (trusted) xff = xff === undefined ? value : `${xff}, ${value}`;
           continue;
         }
         break;
@@ -116,7 +119,7 @@ export function readProxyRequest(
         const lower = name.toLowerCase();
         if (lower === 'proxy-connection') continue;
         if (lower === 'x-forwarded-host') {
-          if (trusted) fwd.host ??= value;
+          if (trusted) forwardedHost ??= value;
           continue;
         }
         break;
@@ -128,7 +131,7 @@ export function readProxyRequest(
           continue;
         }
         if (lower === 'x-forwarded-proto') {
-          if (trusted) fwd.proto ??= value;
+          if (trusted) proto ??= value;
           continue;
         }
         if (lower === 'x-conveyor-canary') {
@@ -150,7 +153,7 @@ export function readProxyRequest(
     head = stripHeaders(lines, names);
   }
   if (chunked && length !== undefined) refusal = LENGTH_AND_CHUNKED;
-  head += forwardedHeaders(req, fwd, host, fallbackHost);
+  head += forwardedHeaders(req, xff, proto, forwardedHost, host, fallbackHost);
   if (chunked) head += 'Transfer-Encoding: chunked\r\n\r\n';
   else if (length !== undefined) head += `Content-Length: ${length}\r\n\r\n`;
   else head += '\r\n';
@@ -192,7 +195,9 @@ export function readUpgradeRequest(
   let cookie: string | undefined;
   let host: string | undefined;
   let bodyLength = 0;
-  const fwd: Forwarded = { xff: undefined, proto: undefined, host: undefined };
+  let xff: string | undefined;
+  let proto: string | undefined;
+  let forwardedHost: string | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
     const value = raw[i + 1]!;
@@ -202,12 +207,15 @@ export function readUpgradeRequest(
       continue;
     }
     if (lower === 'x-forwarded-for') {
-      if (trusted) fwd.xff = fwd.xff === undefined ? value : `${fwd.xff}, ${value}`;
+      if (trusted) xff = xff === undefined ? value : `${xff}, ${value}`;
       continue;
     }
-    if (lower === 'x-forwarded-proto' || lower === 'x-forwarded-host') {
-      if (trusted && lower === 'x-forwarded-proto') fwd.proto ??= value;
-      else if (trusted) fwd.host ??= value;
+    if (lower === 'x-forwarded-proto') {
+      if (trusted) proto ??= value;
+      continue;
+    }
+    if (lower === 'x-forwarded-host') {
+      if (trusted) forwardedHost ??= value;
       continue;
     }
     if (lower === 'proxy-connection' || lower === 'proxy-authorization' || lower === 'keep-alive') continue;
@@ -221,33 +229,29 @@ export function readUpgradeRequest(
     else if (lower === 'content-length') bodyLength = Number(value);
     head += `${name}: ${value}\r\n`;
   }
-  head += forwardedHeaders(req, fwd, host, fallbackHost);
+  head += forwardedHeaders(req, xff, proto, forwardedHost, host, fallbackHost);
   return { head: `${head}\r\n`, force, cookie, bodyLength, refusal };
-}
-
-/** Forwarding headers sent by a trusted proxy (each undefined when untrusted or absent). */
-interface Forwarded {
-  xff: string | undefined;
-  proto: string | undefined;
-  host: string | undefined;
 }
 
 /**
  * X-Forwarded-For (a trusted proxy's list plus the peer address, else the peer address alone),
  * -Proto (a trusted proxy's, else `http`: the router speaks plain HTTP), -Host (a trusted proxy's,
- * else the Host the request came with), and Host when the client sent none.
+ * else the Host the request came with), and Host when the client sent none. `xff`, `proto` and
+ * `forwardedHost` are what a trusted proxy sent (always undefined for anyone else).
  */
 function forwardedHeaders(
   req: http.IncomingMessage,
-  fwd: Forwarded,
+  xff: string | undefined,
+  proto: string | undefined,
+  forwardedHost: string | undefined,
   host: string | undefined,
   fallbackHost: string,
 ): string {
   const ip = req.socket.remoteAddress ?? '';
-  let lines = `X-Forwarded-For: ${fwd.xff === undefined ? ip : `${fwd.xff}, ${ip}`}\r\n`;
-  lines += `X-Forwarded-Proto: ${fwd.proto ?? 'http'}\r\n`;
+  let lines = `X-Forwarded-For: ${xff === undefined ? ip : `${xff}, ${ip}`}\r\n`;
+  lines += `X-Forwarded-Proto: ${proto ?? 'http'}\r\n`;
   if (host === undefined) lines += `Host: ${fallbackHost}\r\n`;
-  lines += `X-Forwarded-Host: ${fwd.host ?? host ?? fallbackHost}\r\n`;
+  lines += `X-Forwarded-Host: ${forwardedHost ?? host ?? fallbackHost}\r\n`;
   return lines;
 }
 
