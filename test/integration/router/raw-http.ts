@@ -166,6 +166,8 @@ export function rawExchange(
   expected: number,
   /** The requests were HEAD: answers carry Content-Length but no body. */
   head = false,
+  /** After a 101, also wait for this many tunnel bytes. */
+  tunnelBytes = 0,
 ): Promise<RawExchange> {
   return new Promise((resolve) => {
     const socket = connect({ host: '127.0.0.1', port });
@@ -182,8 +184,9 @@ export function rawExchange(
     socket.on('close', () => finish(true));
     socket.on('data', (d: Buffer) => {
       text += d.toString('latin1');
-      const answers = splitResponses(text, head).responses.filter((r) => r.status >= 200 || r.status === 101);
-      if (answers.length >= expected) {
+      const split = splitResponses(text, head);
+      const answers = split.responses.filter((r) => r.status >= 200 || r.status === 101);
+      if (answers.length >= expected && split.tunnel.length >= tunnelBytes) {
         clearTimeout(settleTimer);
         settleTimer = setTimeout(() => finish(false), 50);
       }
