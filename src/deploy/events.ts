@@ -37,6 +37,17 @@ export interface GateVerdictRecord {
   thresholds: Record<string, number>;
 }
 
+/**
+ * Set on the verdicts of `analysis.checks` (absent on the router's own gate): which check, its provider,
+ * the deployment point it ran at, and the output a command or HTTP check produced (trimmed).
+ */
+export interface CheckVerdictFields {
+  check?: string;
+  provider?: string;
+  point?: string;
+  output?: string;
+}
+
 export interface DeploymentOptions {
   creator: 'user' | 'rollback';
   /** CodeDeploy's escape for a broken previous revision whose ApplicationStop fails. */
@@ -81,7 +92,7 @@ export type LedgerEventBody =
       output?: string;
     }
   | { type: 'health'; instances: string[]; ok: boolean; details: string[] }
-  | ({ type: 'verdict'; index: number } & GateVerdictRecord)
+  | ({ type: 'verdict'; index: number } & GateVerdictRecord & CheckVerdictFields)
   | { type: 'override'; what: 'ignoreApplicationStopFailures' | 'skipAnalysis'; note: string }
   | { type: 'rollback-started'; reason: string; trigger: 'failure' | 'gate' | 'health' | 'abort' | 'manual' }
   | { type: 'rollback-finished'; ok: boolean; message?: string; trafficRestoredMs?: number }

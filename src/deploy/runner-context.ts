@@ -6,6 +6,7 @@
 import type { Clock } from '../core/clock.js';
 import type { DeploymentGroup } from '../documents/deployment-group/schema.js';
 import type { DeployProvider, LifecycleProgress, Revision } from '../providers/provider.js';
+import type { CheckProviders } from './checks/providers.js';
 import type { LedgerEvent, LedgerEventBody, RevisionRef } from './events.js';
 import { defaultGateEvaluator, type GateEvaluator } from './gates.js';
 import type { Ledger } from './ledger.js';
@@ -23,6 +24,8 @@ export interface RunnerDeps {
   /** Folder the group file lives in (relative rollback hook paths resolve from here). */
   configDir: string;
   evaluateGate?: GateEvaluator;
+  /** Providers of `analysis.checks`; tests inject fakes. @default defaultCheckProviders */
+  checkProviders?: CheckProviders;
   notifier?: Notifier;
   signal?: AbortSignal;
   /** Called after every recorded event (live progress). */

@@ -10,6 +10,7 @@
  */
 import type { Clock } from '../core/clock.js';
 import { errorMessage } from '../core/errors.js';
+import { CheckGates } from './check-gates.js';
 import type { DeploymentOptions, RevisionRef } from './events.js';
 import type { Ledger } from './ledger.js';
 import { RollbackExecutor } from './rollback.js';
@@ -78,11 +79,22 @@ export function createDeployment(
   }
   return deploymentId;
 }
+/** The deployment point a step starts: the first traffic to the new revision, or its promotion to all of it. */
+function pointBefore(step: Step): 'pre-rollout' | 'confirm-promotion' | undefined {
+  if (step.kind === 'promoteReplacement') return 'confirm-promotion';
+  if (step.kind === 'setWeight' && step.percent >= 100) return 'confirm-promotion';
+  if (step.kind === 'setWeight' && step.percent > 0) return 'pre-rollout';
+  return undefined;
+}
+
 export class Runner {
   private readonly ctx: RunnerContext;
   private readonly traffic: TrafficChanges;
   private readonly steps: StepExecutor;
   private readonly rollbacks: RollbackExecutor;
+  /** `analysis.checks` at deployment points (pre-rollout, confirm-promotion, post-rollout, rollback). */
+  private readonly pointChecks: CheckGates | undefined;
+  private pointChecksRun = new Set<string>();
 
   constructor(
     deps: RunnerDeps,
@@ -92,6 +104,28 @@ export class Runner {
     this.traffic = new TrafficChanges(this.ctx);
     this.steps = new StepExecutor(this.ctx, this.traffic, new StepWaits(this.ctx));
     this.rollbacks = new RollbackExecutor(this.ctx, this.traffic, this.steps);
+    const checks = deps.group.analysis?.checks;
+    if (checks?.some((c) => (c.at ?? []).some((p) => p !== 'rollout'))) {
+      this.pointChecks = new CheckGates(this.ctx, checks, 1000);
+    }
+  }
+
+  /** Runs a deployment point's checks once per runner; skipped with --skip-analysis. */
+  private async atPoint(
+    index: number,
+    point: 'pre-rollout' | 'confirm-promotion' | 'post-rollout' | 'rollback',
+  ) {
+    if (!this.pointChecks || this.pointChecksRun.has(point)) return undefined;
+    if (this.ctx.deployment().options.skipAnalysis) return undefined;
+    this.pointChecksRun.add(point);
+    return this.pointChecks.runAt(index, point);
+  }
+
+  /** Rolls back, then runs the `rollback` point's checks (recorded, they change nothing). */
+  private async failed(reason: string, trigger: RollbackTrigger): Promise<DeploymentState> {
+    const d = await this.rollbacks.handleFailure(reason, trigger);
+    await this.atPoint(d.step, 'rollback').catch(() => undefined);
+    return this.ctx.deployment();
   }
 
   groupState(): GroupState {
@@ -138,13 +172,14 @@ export class Runner {
         if (d.startedStep !== index) {
           this.ctx.record({ type: 'step', index, phase: 'started', description: describeStep(step) });
         }
-        const outcome = await this.steps.execute(index, step);
+        const point = pointBefore(step);
+        const gate = point ? await this.atPoint(index, point) : undefined;
+        const outcome = gate ?? (await this.steps.execute(index, step));
         d = this.ctx.deployment();
         // Interrupted (Ctrl-C, SIGTERM): leave everything as it is for `deploy --resume` or `rollback`;
         // a step cut short by the interruption is not a failure to roll back from.
         if (outcome.kind === 'interrupted' || this.ctx.signal.aborted) return d;
-        if (outcome.kind === 'fail')
-          return await this.rollbacks.handleFailure(outcome.reason, outcome.trigger);
+        if (outcome.kind === 'fail') return await this.failed(outcome.reason, outcome.trigger);
         if (outcome.kind === 'stop') return await this.stop(outcome.reason);
         this.ctx.record({ type: 'step', index, phase: 'completed', description: describeStep(step) });
         if (outcome.kind === 'jump') {
@@ -171,12 +206,14 @@ export class Runner {
         ].filter((id) => id.startsWith(`${slot}-`));
         this.ctx.record({ type: 'fleet', slot, revision: d.revision, instances });
       }
+      // Post-rollout checks are recorded before the finish; like Flagger's, they cannot undo a promotion.
+      await this.atPoint(d.step, 'post-rollout');
       d = this.ctx.record({ type: 'finished', status: 'Succeeded' });
       this.ctx.notify('succeeded', d);
       return d;
     } catch (err) {
       if (this.ctx.signal.aborted) return this.ctx.deployment();
-      return await this.rollbacks.handleFailure(`provider error: ${errorMessage(err)}`, 'failure');
+      return await this.failed(`provider error: ${errorMessage(err)}`, 'failure');
     } finally {
       await this.ctx.notifier.flush();
     }

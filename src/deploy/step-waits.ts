@@ -5,6 +5,7 @@
  */
 import { errorMessage } from '../core/errors.js';
 import type { AnalysisSpec } from '../documents/deployment-group/schema.js';
+import { CheckGates } from './check-gates.js';
 import type { GateMeasurement, GateState } from './gates.js';
 import type { RunnerContext, StepOutcome } from './runner-context.js';
 
@@ -12,12 +13,21 @@ export type WaitPurpose = 'bake' | 'analysis' | 'ready' | 'termination';
 
 export class StepWaits {
   private gateState: GateState | undefined;
+  /** `analysis.checks`, when the group has any. */
+  readonly checks: CheckGates | undefined;
 
-  constructor(private readonly ctx: RunnerContext) {}
+  constructor(private readonly ctx: RunnerContext) {
+    const analysis = ctx.deps.group.analysis;
+    if (analysis?.checks && analysis.checks.length > 0) {
+      this.checks = new CheckGates(ctx, analysis.checks, (analysis.intervalSeconds ?? 1) * 1000);
+      this.checks.reset(ctx.clock.now());
+    }
+  }
 
   /** A new traffic weight starts the gates afresh. */
   resetGates(): void {
     this.gateState = undefined;
+    this.checks?.reset(this.ctx.clock.now());
   }
 
   /**
@@ -89,6 +99,10 @@ export class StepWaits {
         if (outcome) return outcome;
         lastResult = this.ctx.deployment().lastVerdict?.result;
       }
+      if (gatesOn && this.checks && canaryLive && now >= this.checks.nextDue()) {
+        const outcome = await this.checks.runDue(index, now);
+        if (outcome) return outcome;
+      }
       if (canaryLive && now >= nextHealth && purpose !== 'ready') {
         nextHealth = now + healthMs;
         const reports = await this.ctx.deps.provider.checkHealth(traffic.canary, this.ctx.signal);
@@ -114,6 +128,9 @@ export class StepWaits {
         now + this.ctx.pollMs,
         until !== undefined && until > now ? until : Number.POSITIVE_INFINITY,
         gatesOn && canaryLive ? nextGate : Number.POSITIVE_INFINITY,
+        gatesOn && canaryLive && this.checks
+          ? Math.max(now + 1, this.checks.nextDue())
+          : Number.POSITIVE_INFINITY,
       );
       await this.ctx.clock.sleep(Math.max(1, wakeAt - now), this.ctx.signal).catch(() => {});
     }

@@ -27,6 +27,8 @@ export interface RouterPidInfo {
   port: number;
   socket: string;
   startedAt: number;
+  /** The Prometheus metrics listener's loopback port, when it is on. */
+  metricsPort?: number;
 }
 
 /** Pid of the router's supervisor (src/router/supervisor-main.ts), when the router runs supervised. */

@@ -21,6 +21,8 @@ export interface EnsureRouterOptions {
   drainTimeoutMs?: number;
   connectTimeoutMs?: number;
   upstreamTimeoutMs?: number;
+  /** Serve Prometheus metrics on 127.0.0.1:<port> (0 = any free port; read it from router.pid). Omitted: off. */
+  metricsPort?: number;
   /** How long to wait for a new router to answer. @default 5000 */
   startTimeoutMs?: number;
   /** Run it under a supervisor that starts it again when it is killed or crashes (src/router/supervisor-main.ts). */
@@ -92,6 +94,7 @@ export async function ensureRouter(opts: EnsureRouterOptions): Promise<EnsuredRo
   if (opts.connectTimeoutMs !== undefined) args.push('--connect-timeout-ms', String(opts.connectTimeoutMs));
   if (opts.upstreamTimeoutMs !== undefined)
     args.push('--upstream-timeout-ms', String(opts.upstreamTimeoutMs));
+  if (opts.metricsPort !== undefined) args.push('--metrics-port', String(opts.metricsPort));
 
   const logFd = openSync(files.log, 'a', 0o600);
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', logFd, logFd] });

@@ -5,7 +5,7 @@
  *   node dist/router/main.js --state-dir DIR --port N [--host 127.0.0.1]
  *     [--health-path /health] [--health-interval-ms 1000] [--health-timeout-ms 1000]
  *     [--unhealthy-threshold 2] [--healthy-threshold 1] [--drain-timeout-ms 30000]
- *     [--connect-timeout-ms 2000] [--upstream-timeout-ms 60000]
+ *     [--connect-timeout-ms 2000] [--upstream-timeout-ms 60000] [--metrics-port N]
  *
  * Listens for users on host:port, for the runner on <state-dir>/router.sock, writes
  * <state-dir>/router.pid, and reloads <state-dir>/router-table.json if a previous router left one.
@@ -16,6 +16,7 @@ import { parseArgs } from 'node:util';
 import { createAdminServer, listenOwnerOnly } from './admin.js';
 import type { HealthCheckConfig } from './api.js';
 import { type RouterPidInfo, routerFiles } from './files.js';
+import { startMetricsListener } from './prometheus.js';
 import { RouterServer } from './server.js';
 import { checkRoutingTable } from './table.js';
 
@@ -62,6 +63,7 @@ async function main(): Promise<void> {
       'drain-timeout-ms': { type: 'string' },
       'connect-timeout-ms': { type: 'string' },
       'upstream-timeout-ms': { type: 'string' },
+      'metrics-port': { type: 'string' },
     },
     strict: true,
   });
@@ -125,12 +127,33 @@ async function main(): Promise<void> {
     fatal(`cannot listen on ${values.host}:${port}: ${err instanceof Error ? err.message : String(err)}`);
   }
 
+  // The Prometheus listener: loopback only, its own port, never the traffic port.
+  const metricsPort = num(values, 'metrics-port');
+  let metricsServer: { close(): void } | undefined;
+  let metricsListenPort: number | undefined;
+  if (metricsPort !== undefined) {
+    if (!Number.isInteger(metricsPort) || metricsPort > 65535) fatal('--metrics-port must be a port number');
+    if (metricsPort !== 0 && metricsPort === router.listenPort)
+      fatal('--metrics-port must differ from the traffic port');
+    router.enablePrometheus();
+    try {
+      const m = await startMetricsListener('127.0.0.1', metricsPort, () => router.prometheusText());
+      metricsServer = m.server;
+      metricsListenPort = m.port;
+    } catch (err) {
+      fatal(
+        `cannot listen for metrics on 127.0.0.1:${metricsPort}: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    }
+  }
+
   let stopping = false;
   const stop = async (why: string) => {
     if (stopping) return;
     stopping = true;
     log(`stopping (${why}): draining in-flight requests`);
     admin.close();
+    metricsServer?.close();
     await router.close();
     rmSync(files.socket, { force: true });
     rmSync(files.pidFile, { force: true });
@@ -149,9 +172,13 @@ async function main(): Promise<void> {
     port: router.listenPort,
     socket: files.socket,
     startedAt: Date.now(),
+    ...(metricsListenPort !== undefined ? { metricsPort: metricsListenPort } : {}),
   };
   writeFileSync(files.pidFile, JSON.stringify(info), { mode: 0o600 });
-  log(`listening on ${router.listenHost}:${router.listenPort}, admin ${files.socket}`);
+  log(
+    `listening on ${router.listenHost}:${router.listenPort}, admin ${files.socket}` +
+      (metricsListenPort !== undefined ? `, metrics http://127.0.0.1:${metricsListenPort}/metrics` : ''),
+  );
 
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));

@@ -25,6 +25,7 @@ import {
 } from './api.js';
 import { rawErrorResponse } from './error-answers.js';
 import { DEFAULT_HEALTH_CHECK, HealthChecker } from './health-checks.js';
+import { PrometheusCounters } from './prometheus.js';
 import { readProxyRequest, readUpgradeRequest, refusalStatus } from './request-head.js';
 import { ProxyExchange, type RequestHost } from './request-proxy.js';
 import {
@@ -169,6 +170,7 @@ export class RouterServer implements RequestHost, UpgradeHost {
       this.startDraining(rt, drainMs);
     }
     this.routing = buildRouting(this.routing.generation + 1, table, stable, canary);
+    this.traffic.prometheus?.setRevisions(revisionOf(table.stable), revisionOf(table.canary));
     this.selector.resetWeight();
     this.appliedAt = performance.now();
     this.firstRequestAt = 0;
@@ -410,6 +412,31 @@ export class RouterServer implements RequestHost, UpgradeHost {
     this.traffic.reset();
   }
 
+  /** Starts counting for the Prometheus exposition (cumulative from now). */
+  enablePrometheus(): void {
+    if (this.traffic.prometheus) return;
+    this.traffic.prometheus = new PrometheusCounters();
+    const t = this.routing.table;
+    this.traffic.prometheus.setRevisions(revisionOf(t.stable), revisionOf(t.canary));
+  }
+
+  /** The Prometheus text exposition; enablePrometheus() must have been called. */
+  prometheusText(): string {
+    const counters = this.traffic.prometheus ?? new PrometheusCounters();
+    const r = this.routing;
+    return counters.render({
+      inFlight: this.traffic.inFlightBySet(),
+      upstreams: [...r.stable, ...r.canary].map((rt) => ({
+        id: rt.upstream.id,
+        set: rt.set,
+        revision: rt.upstream.revision ?? '',
+        healthy: rt.healthy,
+      })),
+      generation: r.generation,
+      startedAtMs: this.startedAt,
+    });
+  }
+
   // ---------------------------------------------------------------- shutdown
 
   private closeResolve: (() => void) | undefined;
@@ -443,4 +470,10 @@ export class RouterServer implements RequestHost, UpgradeHost {
     if (!this.closeResolve) return;
     if (this.traffic.inFlight() === 0) this.closeResolve();
   }
+}
+
+/** The revision label of a set: its upstreams' revision (the first one named), '' when none is. */
+function revisionOf(list: Upstream[]): string {
+  for (const u of list) if (u.revision) return u.revision;
+  return '';
 }

@@ -6,11 +6,15 @@
 import { performance } from 'node:perf_hooks';
 import type { MetricsSnapshot } from './api.js';
 import { emptyAccumulator, SetMetricsRing, summarize } from './metrics.js';
+import type { PrometheusCounters } from './prometheus.js';
 import { SET_CANARY, SET_NONE, SET_STABLE } from './set-selection.js';
 
 export class TrafficMetrics {
   /** Indexed by SET_STABLE, SET_CANARY, SET_NONE. */
   private readonly rings: [SetMetricsRing, SetMetricsRing, SetMetricsRing];
+
+  /** Cumulative counters for the Prometheus listener; undefined (and free) when it is off. */
+  prometheus: PrometheusCounters | undefined;
 
   constructor(private readonly now: () => number) {
     const t = now();
@@ -26,7 +30,9 @@ export class TrafficMetrics {
   requestEnded(setIndex: number, startedAt: number, isError: boolean): void {
     const ring = this.rings[setIndex as 0 | 1 | 2];
     ring.inFlight--;
-    ring.record(this.now(), performance.now() - startedAt, isError);
+    const latency = performance.now() - startedAt;
+    ring.record(this.now(), latency, isError);
+    this.prometheus?.record(setIndex, latency, isError);
   }
 
   /**
@@ -35,7 +41,9 @@ export class TrafficMetrics {
    */
   upgradeRefused(startedAt: number, isError: boolean): void {
     const ring = this.rings[SET_NONE];
-    ring.record(this.now(), performance.now() - startedAt, isError);
+    const latency = performance.now() - startedAt;
+    ring.record(this.now(), latency, isError);
+    this.prometheus?.record(SET_NONE, latency, isError);
     if (isError) ring.recordUpgrade(this.now(), false);
   }
 
@@ -47,7 +55,9 @@ export class TrafficMetrics {
     const ring = this.rings[setIndex as 0 | 1];
     ring.inFlight--;
     const now = this.now();
-    ring.record(now, performance.now() - startedAt, isError);
+    const latency = performance.now() - startedAt;
+    ring.record(now, latency, isError);
+    this.prometheus?.record(setIndex, latency, isError);
     if (opened) {
       ring.recordUpgrade(now, true);
       ring.openUpgrades++;
@@ -56,6 +66,16 @@ export class TrafficMetrics {
 
   tunnelClosed(setIndex: number): void {
     this.rings[setIndex as 0 | 1].openUpgrades--;
+  }
+
+  /** In flight per set, for the Prometheus exposition. */
+  inFlightBySet(): { set: string; value: number }[] {
+    const r = this.rings;
+    return [
+      { set: 'stable', value: r[0].inFlight },
+      { set: 'canary', value: r[1].inFlight },
+      { set: 'none', value: r[2].inFlight },
+    ];
   }
 
   /** Requests and upgrade handshakes in flight, all sets together. */

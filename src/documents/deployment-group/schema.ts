@@ -3,6 +3,7 @@
  * Shapes a schema cannot express (a canary needs a percent or steps, paths exist) are checked in rules.ts.
  */
 import { type Static, Type } from '@sinclair/typebox';
+import { CheckSpecSchema } from './checks-schema.js';
 import { CodeDeploySettingsSchema } from './codedeploy-schema.js';
 
 const Seconds = (description: string) => Type.Number({ minimum: 0, description });
@@ -123,6 +124,8 @@ export const AnalysisSpecSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    /** Checks beyond the router's signals: Prometheus queries, HTTP endpoints, commands (checks-schema.ts). */
+    checks: Type.Optional(Type.Array(CheckSpecSchema, { maxItems: 32 })),
   },
   { additionalProperties: false },
 );
@@ -153,6 +156,11 @@ export const DeploymentGroupSchema = Type.Object(
         {
           instances: Type.Optional(Type.Integer({ minimum: 1, maximum: 64 })),
           routerPort: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
+          /**
+           * Opt-in: the router serves Prometheus metrics on http://127.0.0.1:<metricsPort>/metrics, its own
+           * loopback port (never the traffic port). 0 = any free port (written to router.pid).
+           */
+          metricsPort: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
           /** First instance port; omitted = free ephemeral loopback ports chosen at install. */
           basePort: Type.Optional(Type.Integer({ minimum: 1024, maximum: 65000 })),
           host: Type.Optional(Type.String()),

@@ -71,6 +71,7 @@ export class LocalProvider implements DeployProvider {
         host: this.options.host ?? '127.0.0.1',
         // A killed or crashed router comes back by itself with its last table.
         supervise: true,
+        ...(group.local?.metricsPort !== undefined ? { metricsPort: group.local.metricsPort } : {}),
         healthCheck: {
           ...(hc?.path ? { path: hc.path } : {}),
           ...(hc?.intervalSeconds ? { intervalMs: Math.round(hc.intervalSeconds * 1000) } : {}),

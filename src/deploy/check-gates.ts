@@ -1,0 +1,126 @@
+/**
+ * Runs `analysis.checks` for the runner: each check on its own interval while the new revision takes
+ * traffic, and once at the deployment points it names (pre-rollout, confirm-promotion, post-rollout,
+ * rollback). Every measurement is bounded by the check's timeout and recorded as a `verdict` event
+ * with the check's name, provider, numbers and output.
+ */
+import type { CheckPoint, CheckSpec } from '../documents/deployment-group/checks-schema.js';
+import { type CheckContext, type CheckState, evaluateCheck, measureCheck } from './checks/check.js';
+import { type CheckProviders, defaultCheckProviders } from './checks/providers.js';
+import type { RunnerContext, StepOutcome } from './runner-context.js';
+
+export class CheckGates {
+  private readonly states = new Map<string, CheckState>();
+  private readonly due = new Map<string, number>();
+  private readonly providers: CheckProviders;
+
+  constructor(
+    private readonly ctx: RunnerContext,
+    private readonly specs: readonly CheckSpec[],
+    private readonly defaultIntervalMs: number,
+  ) {
+    this.providers = ctx.deps.checkProviders ?? defaultCheckProviders;
+  }
+
+  private rolloutChecks(): CheckSpec[] {
+    return this.specs.filter((s) => (s.at ?? ['rollout']).includes('rollout'));
+  }
+
+  /** A new weight: every rollout check starts afresh, first measured one interval from now. */
+  reset(now: number): void {
+    this.states.clear();
+    this.due.clear();
+    for (const s of this.rolloutChecks()) this.due.set(s.name, now + this.intervalMs(s));
+  }
+
+  private intervalMs(s: CheckSpec): number {
+    return s.intervalSeconds !== undefined ? s.intervalSeconds * 1000 : this.defaultIntervalMs;
+  }
+
+  /** When the next rollout check falls due (Infinity when none). */
+  nextDue(): number {
+    let next = Number.POSITIVE_INFINITY;
+    for (const t of this.due.values()) next = Math.min(next, t);
+    return next;
+  }
+
+  /** Measures the rollout checks that are due; a failing one ends the step. */
+  async runDue(index: number, now: number): Promise<StepOutcome | undefined> {
+    for (const spec of this.rolloutChecks()) {
+      const at = this.due.get(spec.name) ?? now;
+      if (now < at) continue;
+      this.due.set(spec.name, now + this.intervalMs(spec));
+      const outcome = await this.measureOne(index, spec, 'rollout');
+      if (outcome) return outcome;
+    }
+    return undefined;
+  }
+
+  /** Runs the checks that name this deployment point, once each; the first failure is the outcome. */
+  async runAt(index: number, point: Exclude<CheckPoint, 'rollout'>): Promise<StepOutcome | undefined> {
+    for (const spec of this.specs) {
+      if (!(spec.at ?? ['rollout']).includes(point)) continue;
+      // A point check is judged on its own: one measurement, its failure limit does not carry over.
+      this.states.delete(`${point}:${spec.name}`);
+      const outcome = await this.measureOne(index, spec, point);
+      if (outcome) return outcome;
+    }
+    return undefined;
+  }
+
+  private context(): CheckContext {
+    const d = this.ctx.deployment();
+    return {
+      canaryRevision: d.trafficRevisions?.canary ?? d.revision.label ?? '',
+      stableRevision: d.trafficRevisions?.stable ?? d.previous?.revision.label ?? '',
+      canarySet: 'canary',
+      stableSet: 'stable',
+      deploymentId: d.id,
+    };
+  }
+
+  private async measureOne(
+    index: number,
+    spec: CheckSpec,
+    point: CheckPoint,
+  ): Promise<StepOutcome | undefined> {
+    const key = point === 'rollout' ? spec.name : `${point}:${spec.name}`;
+    const reading = await measureCheck(this.providers[spec.provider], spec, this.context(), this.ctx.signal);
+    const { state, verdict } = evaluateCheck(this.states.get(key), reading, spec);
+    this.states.set(key, state);
+    const { action, output, ...rest } = verdict;
+    const d = this.ctx.record({
+      type: 'verdict',
+      index,
+      ...rest,
+      check: spec.name,
+      provider: spec.provider,
+      point,
+      ...(output !== undefined ? { output } : {}),
+    });
+    if (action === 'rollback') {
+      return {
+        kind: 'fail',
+        reason: `check ${spec.name} failed: ${verdict.reasons.join('; ')}`,
+        trigger: 'gate',
+      };
+    }
+    if (action === 'pause' && point !== 'rollout') {
+      // At a deployment point there is no next interval to wait for: no evidence is no confirmation.
+      return {
+        kind: 'fail',
+        reason: `check ${spec.name} at ${point} was inconclusive: ${verdict.reasons.join('; ')}`,
+        trigger: 'gate',
+      };
+    }
+    if (action === 'pause' && d.status !== 'Paused') {
+      const paused = this.ctx.record({
+        type: 'paused',
+        index,
+        reason: `analysis inconclusive: ${verdict.reasons.join('; ')}`,
+      });
+      this.ctx.notify('paused', paused, { step: index });
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,169 @@
+/**
+ * The check port: a provider measures once (bounded in time by the caller's signal) and returns the
+ * variables its condition is judged on, or why nothing could be measured. `measureCheck` bounds any
+ * provider: a measurement that hangs past its timeout is a failed measurement, never a hung deployment.
+ * `evaluateCheck` is pure, like `evaluateAnalysis`: it turns readings into verdicts with their numbers.
+ */
+import type { CheckSpec } from '../../documents/deployment-group/checks-schema.js';
+import { parseCondition } from './condition.js';
+
+/** What the templated queries may refer to. */
+export interface CheckContext {
+  canaryRevision: string;
+  stableRevision: string;
+  canarySet: 'canary';
+  stableSet: 'stable';
+  deploymentId: string;
+}
+
+export type CheckReading =
+  /** `vars` are what the condition sees (`result`, `status`, `body`, `exitCode`, …). */
+  | { vars: Record<string, unknown>; measured: Record<string, number>; output?: string }
+  /** Nothing to judge: an empty result. */
+  | { noData: string; output?: string }
+  /** The measurement failed (unreachable, timed out, an answer that is not what was asked). */
+  | { error: string; output?: string };
+
+export interface CheckProvider {
+  measure(spec: CheckSpec, ctx: CheckContext, signal: AbortSignal): Promise<CheckReading>;
+}
+
+export const DEFAULT_CHECK_TIMEOUT_SECONDS = 10;
+
+/** Runs one measurement, bounded by the check's timeout whatever the provider does. */
+export async function measureCheck(
+  provider: CheckProvider,
+  spec: CheckSpec,
+  ctx: CheckContext,
+  outer?: AbortSignal,
+): Promise<CheckReading> {
+  const timeoutMs = (spec.timeoutSeconds ?? DEFAULT_CHECK_TIMEOUT_SECONDS) * 1000;
+  const ac = new AbortController();
+  const onOuter = () => ac.abort(outer?.reason);
+  outer?.addEventListener('abort', onOuter, { once: true });
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<CheckReading>((resolve) => {
+    timer = setTimeout(() => {
+      ac.abort(new Error('timeout'));
+      resolve({ error: `timed out after ${timeoutMs / 1000}s` });
+    }, timeoutMs);
+  });
+  try {
+    return await Promise.race([
+      provider
+        .measure(spec, ctx, ac.signal)
+        .catch((err: unknown): CheckReading => ({ error: err instanceof Error ? err.message : String(err) })),
+      timedOut,
+    ]);
+  } finally {
+    clearTimeout(timer);
+    outer?.removeEventListener('abort', onOuter);
+  }
+}
+
+export function renderTemplate(text: string, ctx: CheckContext): string {
+  return text.replace(/\{\{\s*(\w+)\s*\}\}/g, (all, name: string) =>
+    Object.hasOwn(ctx, name) ? String(ctx[name as keyof CheckContext]) : all,
+  );
+}
+
+export interface CheckState {
+  measurements: number;
+  consecutiveBreaches: number;
+  consecutiveErrors: number;
+  failed: boolean;
+}
+
+export interface CheckVerdict {
+  result: 'pass' | 'fail' | 'inconclusive';
+  action: 'continue' | 'pause' | 'rollback';
+  reasons: string[];
+  measured: Record<string, number>;
+  thresholds: Record<string, number>;
+  output?: string;
+}
+
+/** Judges one reading against the check's condition, failure limit and no-data policy. */
+export function evaluateCheck(
+  previous: CheckState | undefined,
+  reading: CheckReading,
+  spec: CheckSpec,
+): { state: CheckState; verdict: CheckVerdict } {
+  const state: CheckState = previous
+    ? { ...previous }
+    : { measurements: 0, consecutiveBreaches: 0, consecutiveErrors: 0, failed: false };
+  state.measurements++;
+  const failureLimit = spec.failureLimit ?? 1;
+  const errorLimit = spec.measurementErrorLimit ?? 3;
+  const thresholds = { failureLimit, measurementErrorLimit: errorLimit };
+  const out = reading.output !== undefined ? { output: reading.output } : {};
+  const verdict = (
+    result: CheckVerdict['result'],
+    reasons: string[],
+    measured: Record<string, number> = {},
+    action: CheckVerdict['action'] = result === 'fail'
+      ? 'rollback'
+      : result === 'inconclusive'
+        ? 'pause'
+        : 'continue',
+  ) => {
+    return { state, verdict: { result, action, reasons, measured, thresholds, ...out } };
+  };
+  if (state.failed) return verdict('fail', [`check ${spec.name} already failed`]);
+  if ('vars' in reading) {
+    state.consecutiveErrors = 0;
+    const parsed = parseCondition(spec.condition ?? defaultCondition(spec));
+    if ('error' in parsed) {
+      state.failed = true;
+      return verdict('fail', [parsed.error], reading.measured);
+    }
+    if (parsed.test(reading.vars)) {
+      state.consecutiveBreaches = 0;
+      return verdict(
+        'pass',
+        [`${spec.name}: ${parsed.source} holds (${describe(reading.measured)})`],
+        reading.measured,
+      );
+    }
+    state.consecutiveBreaches++;
+    const why = `${spec.name}: ${parsed.source} does not hold (${describe(reading.measured)})`;
+    if (state.consecutiveBreaches >= failureLimit) {
+      state.failed = true;
+      return verdict('fail', [why], reading.measured);
+    }
+    // A breach under the limit keeps baking: the next measurement decides.
+    return verdict(
+      'inconclusive',
+      [`${why}; breach ${state.consecutiveBreaches} of ${failureLimit}`],
+      reading.measured,
+      'continue',
+    );
+  }
+  const isError = 'error' in reading;
+  const why = `${spec.name}: ${isError ? `measurement failed: ${reading.error}` : `no data: ${reading.noData}`}`;
+  if (isError) {
+    state.consecutiveErrors++;
+    if (state.consecutiveErrors >= errorLimit) {
+      state.failed = true;
+      return verdict('fail', [`${why} (${state.consecutiveErrors} in a row)`]);
+    }
+  }
+  const policy = spec.noDataPolicy ?? 'pause';
+  if (policy === 'fail') {
+    state.failed = true;
+    return verdict('fail', [why]);
+  }
+  if (policy === 'pass') return verdict('pass', [`${why}; the no-data policy passes it`]);
+  return verdict('inconclusive', [why]);
+}
+
+function defaultCondition(spec: CheckSpec): string {
+  if (spec.provider === 'command') return 'exitCode == 0';
+  if (spec.provider === 'http') return 'status >= 200 && status < 300';
+  return 'result == result';
+}
+
+function describe(measured: Record<string, number>): string {
+  const parts = Object.entries(measured).map(([k, v]) => `${k}=${v}`);
+  return parts.length > 0 ? parts.join(', ') : 'nothing measured';
+}

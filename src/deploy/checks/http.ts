@@ -1,0 +1,26 @@
+/**
+ * `http` checks (Argo's "web" provider): GET or POST a URL; the condition sees `status`, `body` (the
+ * parsed JSON, so `body.data.ok`) and `text`. A body that is not JSON leaves `body` unset: a condition
+ * on it does not hold (it is never a pass by accident).
+ */
+import type { CheckSpec } from '../../documents/deployment-group/checks-schema.js';
+import { type CheckContext, type CheckProvider, type CheckReading, renderTemplate } from './check.js';
+
+export const httpProvider: CheckProvider = {
+  async measure(spec: CheckSpec, ctx: CheckContext, signal: AbortSignal): Promise<CheckReading> {
+    if (spec.provider !== 'http') return { error: `not an http check: ${spec.provider}` };
+    const init: RequestInit = { method: spec.method ?? 'GET', signal };
+    if (spec.headers) init.headers = spec.headers;
+    if (spec.body !== undefined && init.method === 'POST') init.body = renderTemplate(spec.body, ctx);
+    const res = await fetch(renderTemplate(spec.url, ctx), init);
+    const text = await res.text();
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = undefined;
+    }
+    const output = text.length > 2000 ? `${text.slice(0, 2000)}…` : text;
+    return { vars: { status: res.status, body, text }, measured: { status: res.status }, output };
+  },
+};

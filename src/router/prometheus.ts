@@ -1,0 +1,144 @@
+/**
+ * The router's metrics in Prometheus text exposition format (version 0.0.4), served on an opt-in
+ * loopback listener of its own (never the traffic port). Counters are cumulative from the router's
+ * start, per set and revision: a record is two or three array writes into the current revision's
+ * series, found once per table change, so the proxy hot path allocates nothing.
+ */
+import http from 'node:http';
+
+/** Latency bucket upper bounds, in seconds (Prometheus convention). */
+export const LATENCY_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
+
+/** One (set, revision) series: counters and a cumulative-at-render latency histogram. */
+export class Series {
+  requests = 0;
+  errors = 0;
+  sumSeconds = 0;
+  readonly buckets = new Float64Array(LATENCY_BUCKETS_S.length + 1);
+  constructor(
+    readonly set: string,
+    readonly revision: string,
+  ) {}
+
+  record(latencyMs: number, isError: boolean): void {
+    this.requests++;
+    if (isError) this.errors++;
+    const s = latencyMs / 1000;
+    this.sumSeconds += s;
+    let i = 0;
+    while (i < LATENCY_BUCKETS_S.length && s > LATENCY_BUCKETS_S[i]!) i++;
+    this.buckets[i] = this.buckets[i]! + 1;
+  }
+}
+
+/** Everything the exposition shows besides the counters, read at scrape time. */
+export interface ExpositionGauges {
+  inFlight: { set: string; value: number }[];
+  upstreams: { id: string; set: string; revision: string; healthy: boolean }[];
+  generation: number;
+  startedAtMs: number;
+}
+
+export class PrometheusCounters {
+  private readonly series = new Map<string, Series>();
+  /** Indexed like the traffic rings: stable, canary, none. */
+  private readonly current: [Series, Series, Series];
+
+  constructor() {
+    this.current = [this.seriesFor('stable', ''), this.seriesFor('canary', ''), this.seriesFor('none', '')];
+  }
+
+  private seriesFor(set: string, revision: string): Series {
+    const key = `${set}\u0000${revision}`;
+    let s = this.series.get(key);
+    if (!s) {
+      s = new Series(set, revision);
+      this.series.set(key, s);
+    }
+    return s;
+  }
+
+  /** A table change: later requests of each set count toward its new revision's series. */
+  setRevisions(stable: string, canary: string): void {
+    this.current[0] = this.seriesFor('stable', stable);
+    this.current[1] = this.seriesFor('canary', canary);
+  }
+
+  record(setIndex: number, latencyMs: number, isError: boolean): void {
+    this.current[setIndex as 0 | 1 | 2].record(latencyMs, isError);
+  }
+
+  render(g: ExpositionGauges): string {
+    const out: string[] = [];
+    const all = [...this.series.values()].filter((s) => s.requests > 0 || s.set !== 'none');
+    const lbl = (s: Series) => `set="${esc(s.set)}",revision="${esc(s.revision)}"`;
+    out.push('# HELP conveyor_router_requests_total Requests answered, per target set and revision.');
+    out.push('# TYPE conveyor_router_requests_total counter');
+    for (const s of all) out.push(`conveyor_router_requests_total{${lbl(s)}} ${s.requests}`);
+    out.push('# HELP conveyor_router_errors_total Requests answered with a 5xx or failed upstream.');
+    out.push('# TYPE conveyor_router_errors_total counter');
+    for (const s of all) out.push(`conveyor_router_errors_total{${lbl(s)}} ${s.errors}`);
+    out.push('# HELP conveyor_router_request_duration_seconds Request latency through the router.');
+    out.push('# TYPE conveyor_router_request_duration_seconds histogram');
+    for (const s of all) {
+      let cum = 0;
+      for (let i = 0; i < LATENCY_BUCKETS_S.length; i++) {
+        cum += s.buckets[i]!;
+        out.push(
+          `conveyor_router_request_duration_seconds_bucket{${lbl(s)},le="${LATENCY_BUCKETS_S[i]}"} ${cum}`,
+        );
+      }
+      out.push(`conveyor_router_request_duration_seconds_bucket{${lbl(s)},le="+Inf"} ${s.requests}`);
+      out.push(`conveyor_router_request_duration_seconds_sum{${lbl(s)}} ${s.sumSeconds}`);
+      out.push(`conveyor_router_request_duration_seconds_count{${lbl(s)}} ${s.requests}`);
+    }
+    out.push('# HELP conveyor_router_in_flight Requests in flight now, per set.');
+    out.push('# TYPE conveyor_router_in_flight gauge');
+    for (const f of g.inFlight) out.push(`conveyor_router_in_flight{set="${esc(f.set)}"} ${f.value}`);
+    out.push('# HELP conveyor_router_upstream_healthy 1 when the upstream passes its health checks.');
+    out.push('# TYPE conveyor_router_upstream_healthy gauge');
+    for (const u of g.upstreams) {
+      out.push(
+        `conveyor_router_upstream_healthy{upstream="${esc(u.id)}",set="${esc(u.set)}",revision="${esc(u.revision)}"} ${u.healthy ? 1 : 0}`,
+      );
+    }
+    out.push('# HELP conveyor_router_table_generation Generation of the routing table in force.');
+    out.push('# TYPE conveyor_router_table_generation gauge');
+    out.push(`conveyor_router_table_generation ${g.generation}`);
+    out.push('# HELP conveyor_router_start_time_seconds When this router process started.');
+    out.push('# TYPE conveyor_router_start_time_seconds gauge');
+    out.push(`conveyor_router_start_time_seconds ${g.startedAtMs / 1000}`);
+    return `${out.join('\n')}\n`;
+  }
+}
+
+function esc(v: string): string {
+  return v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+}
+
+/**
+ * The metrics listener: GET /metrics answers the exposition; anything else 404. Loopback only unless
+ * the caller passes another host on purpose.
+ */
+export function startMetricsListener(
+  host: string,
+  port: number,
+  render: () => string,
+): Promise<{ server: http.Server; port: number }> {
+  const server = http.createServer((req, res) => {
+    if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: GET /metrics\n');
+      return;
+    }
+    const body = render();
+    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(body);
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const addr = server.address();
+      resolve({ server, port: addr && typeof addr === 'object' ? addr.port : port });
+    });
+  });
+}
