@@ -85,7 +85,13 @@ export class CheckGates {
     point: CheckPoint,
   ): Promise<StepOutcome | undefined> {
     const key = point === 'rollout' ? spec.name : `${point}:${spec.name}`;
-    const reading = await measureCheck(this.providers[spec.provider], spec, this.context(), this.ctx.signal);
+    const reading = await measureCheck(
+      this.providers[spec.provider],
+      spec,
+      this.context(),
+      this.ctx.signal,
+      this.ctx.clock,
+    );
     const { state, verdict } = evaluateCheck(this.states.get(key), reading, spec);
     this.states.set(key, state);
     const { action, output, ...rest } = verdict;

@@ -4,6 +4,7 @@
  * provider: a measurement that hangs past its timeout is a failed measurement, never a hung deployment.
  * `evaluateCheck` is pure, like `evaluateAnalysis`: it turns readings into verdicts with their numbers.
  */
+import { type Clock, systemClock } from '../../core/clock.js';
 import type { CheckSpec } from '../../documents/deployment-group/checks-schema.js';
 import { parseCondition } from './condition.js';
 
@@ -30,24 +31,30 @@ export interface CheckProvider {
 
 export const DEFAULT_CHECK_TIMEOUT_SECONDS = 10;
 
-/** Runs one measurement, bounded by the check's timeout whatever the provider does. */
+/**
+ * Runs one measurement, bounded by the check's timeout whatever the provider does. The timeout runs on
+ * the injected clock (fake time in unit tests); the provider's own I/O is aborted when it fires.
+ */
 export async function measureCheck(
   provider: CheckProvider,
   spec: CheckSpec,
   ctx: CheckContext,
   outer?: AbortSignal,
+  clock: Clock = systemClock,
 ): Promise<CheckReading> {
   const timeoutMs = (spec.timeoutSeconds ?? DEFAULT_CHECK_TIMEOUT_SECONDS) * 1000;
   const ac = new AbortController();
+  const done = new AbortController();
   const onOuter = () => ac.abort(outer?.reason);
   outer?.addEventListener('abort', onOuter, { once: true });
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<CheckReading>((resolve) => {
-    timer = setTimeout(() => {
+  const timedOut = clock.sleep(timeoutMs, done.signal).then(
+    (): CheckReading => {
       ac.abort(new Error('timeout'));
-      resolve({ error: `timed out after ${timeoutMs / 1000}s` });
-    }, timeoutMs);
-  });
+      return { error: `timed out after ${timeoutMs / 1000}s` };
+    },
+    // Settled first: this branch never wins the race.
+    () => new Promise<CheckReading>(() => {}),
+  );
   try {
     return await Promise.race([
       provider
@@ -56,7 +63,7 @@ export async function measureCheck(
       timedOut,
     ]);
   } finally {
-    clearTimeout(timer);
+    done.abort();
     outer?.removeEventListener('abort', onOuter);
   }
 }
