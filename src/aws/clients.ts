@@ -6,12 +6,13 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { CodeBuildClient } from '@aws-sdk/client-codebuild';
 import type { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import type { CodePipelineClient } from '@aws-sdk/client-codepipeline';
 import { UsageError } from '../core/errors.js';
 
-export type AwsService = 'CodePipeline' | 'CodeDeploy' | 'CodeBuild';
+export type AwsService = 'CodePipeline' | 'CodeDeploy' | 'CodeBuild' | 'CloudWatch';
 
 /** What the CLI knows about the caller's AWS setup. `env` is the command's environment (ctx.env). */
 export interface AwsSettings {
@@ -244,4 +245,14 @@ export async function createCodeBuildClient(settings: AwsSettings): Promise<Code
   const config = clientConfig('CodeBuild', settings);
   const sdk = await loadCodeBuild();
   return new sdk.CodeBuildClient(config);
+}
+export async function loadCloudWatch(): Promise<typeof import('@aws-sdk/client-cloudwatch')> {
+  suppressSdkNodeVersionWarning();
+  return import('@aws-sdk/client-cloudwatch');
+}
+/** A CloudWatch client for `cloudwatch` analysis checks (AWS_ENDPOINT_URL_CLOUDWATCH or AWS_ENDPOINT_URL honoured). */
+export async function createCloudWatchClient(settings: AwsSettings): Promise<CloudWatchClient> {
+  const config = clientConfig('CloudWatch', settings);
+  const sdk = await loadCloudWatch();
+  return new sdk.CloudWatchClient(config);
 }

@@ -167,6 +167,7 @@ export function evaluateCheck(
 function defaultCondition(spec: CheckSpec): string {
   if (spec.provider === 'command') return 'exitCode == 0';
   if (spec.provider === 'http') return 'status >= 200 && status < 300';
+  if (spec.provider === 'cloudwatch' && spec.alarmName !== undefined) return "state != 'ALARM'";
   return 'result == result';
 }
 

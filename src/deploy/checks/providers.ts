@@ -1,6 +1,7 @@
 /** Which provider measures which kind of check. Tests inject their own table. */
 import type { CheckSpec } from '../../documents/deployment-group/checks-schema.js';
 import type { CheckProvider } from './check.js';
+import { defaultCloudWatchProvider } from './cloudwatch.js';
 import { commandProvider } from './command.js';
 import { httpProvider } from './http.js';
 import { prometheusProvider } from './prometheus.js';
@@ -11,4 +12,5 @@ export const defaultCheckProviders: CheckProviders = {
   prometheus: prometheusProvider,
   http: httpProvider,
   command: commandProvider,
+  cloudwatch: defaultCloudWatchProvider,
 };

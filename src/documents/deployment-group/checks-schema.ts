@@ -75,6 +75,48 @@ export const CheckSpecSchema = Type.Union([
     },
     { additionalProperties: false },
   ),
+  Type.Object(
+    {
+      ...Common,
+      provider: Type.Literal('cloudwatch'),
+      /** @default AWS_REGION, AWS_DEFAULT_REGION or the profile's region */
+      region: Type.Optional(Type.String({ pattern: '^[a-z]{2}(-[a-z]+)+-\\d$' })),
+      /** An alarm's state: the condition sees `state` (default condition `state != 'ALARM'`). */
+      alarmName: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+      /**
+       * GetMetricData queries (metric math allowed); the condition sees `result`, the newest value of the
+       * first query returned (ReturnData), and each query's newest value by its id.
+       */
+      metricDataQueries: Type.Optional(
+        Type.Array(
+          Type.Object(
+            {
+              id: Type.String({ pattern: '^[a-z][A-Za-z0-9_]*$' }),
+              expression: Type.Optional(Type.String({ minLength: 1 })),
+              metricStat: Type.Optional(
+                Type.Object(
+                  {
+                    namespace: Type.String({ minLength: 1 }),
+                    metricName: Type.String({ minLength: 1 }),
+                    dimensions: Type.Optional(Type.Record(Type.String(), Type.String())),
+                    periodSeconds: Type.Integer({ minimum: 1 }),
+                    stat: Type.String({ minLength: 1 }),
+                  },
+                  { additionalProperties: false },
+                ),
+              ),
+              returnData: Type.Optional(Type.Boolean()),
+            },
+            { additionalProperties: false },
+          ),
+          { minItems: 1, maxItems: 20 },
+        ),
+      ),
+      /** How far back GetMetricData reads, ending now. @default 300 */
+      windowSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 86400 })),
+    },
+    { additionalProperties: false },
+  ),
 ]);
 export type CheckSpec = Static<typeof CheckSpecSchema>;
 export type CheckPoint = NonNullable<CheckSpec['at']>[number];

@@ -47,7 +47,12 @@ function setup(checks: CheckSpec[], prom: ReturnType<typeof scripted>) {
   prom.bind(clock);
   const provider = new FakeProvider(clock);
   const none: CheckProvider = { measure: async () => ({ error: 'unused' }) };
-  const checkProviders: CheckProviders = { prometheus: prom.provider, http: none, command: none };
+  const checkProviders: CheckProviders = {
+    prometheus: prom.provider,
+    http: none,
+    command: none,
+    cloudwatch: none,
+  };
   async function deploy(label: string, strategy: Strategy) {
     const state = reduce(ledger.read().events);
     const current = state.fleet
