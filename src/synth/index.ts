@@ -36,7 +36,7 @@ export {
   TrafficRouting,
 } from './builders/deployment-config.js';
 export type { DeploymentGroupProps } from './builders/deployment-group.js';
-export { defineDeploymentGroup } from './builders/deployment-group.js';
+export { Checks, defineDeploymentGroup } from './builders/deployment-group.js';
 export type { ArtifactStoreProps, FilterCriteria, PipelineProps, StageOptions } from './builders/pipeline.js';
 export {
   alarmRule,

@@ -6,7 +6,7 @@
  */
 import { type Clock, systemClock } from '../../core/clock.js';
 import type { CheckSpec } from '../../documents/deployment-group/checks-schema.js';
-import { parseCondition } from './condition.js';
+import { parseCondition } from '../../documents/deployment-group/condition.js';
 
 /** What the templated queries may refer to. */
 export interface CheckContext {

@@ -4,6 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { parseIpRange } from '../../core/ip-ranges.js';
+import { parseCondition } from './condition.js';
 import type { DeploymentGroup } from './schema.js';
 
 export interface GroupFinding {
@@ -20,6 +21,7 @@ export type GroupRule = (
 ) => GroupFinding[];
 
 export const groupRules: GroupRule[] = [
+  (group) => checkRules(group),
   (group) =>
     (group.local?.trustedProxies ?? []).flatMap((text, i) => {
       const range = parseIpRange(text);
@@ -85,3 +87,41 @@ export const groupRules: GroupRule[] = [
     return out;
   },
 ];
+
+/** `analysis.checks`: unique names and points, conditions that parse, a CloudWatch check that says what to read. */
+function checkRules(group: DeploymentGroup): GroupFinding[] {
+  const out: GroupFinding[] = [];
+  const seen = new Set<string>();
+  for (const [i, c] of (group.analysis?.checks ?? []).entries()) {
+    const at = ['analysis', 'checks', i];
+    if (seen.has(c.name))
+      out.push({ path: [...at, 'name'], message: `check name '${c.name}' is used twice` });
+    seen.add(c.name);
+    if (c.condition !== undefined) {
+      const parsed = parseCondition(c.condition);
+      if ('error' in parsed) out.push({ path: [...at, 'condition'], message: parsed.error });
+    }
+    const points = c.at ?? [];
+    if (new Set(points).size !== points.length) {
+      out.push({ path: [...at, 'at'], message: `deployment point listed twice in [${points.join(', ')}]` });
+    }
+    if (c.provider === 'cloudwatch') {
+      const ways = (c.alarmName !== undefined ? 1 : 0) + (c.metricDataQueries !== undefined ? 1 : 0);
+      if (ways !== 1) {
+        out.push({
+          path: at,
+          message: `cloudwatch check '${c.name}' needs exactly one of alarmName or metricDataQueries`,
+        });
+      }
+      for (const [j, q] of (c.metricDataQueries ?? []).entries()) {
+        if ((q.expression === undefined) === (q.metricStat === undefined)) {
+          out.push({
+            path: [...at, 'metricDataQueries', j],
+            message: `metric data query '${q.id}' needs exactly one of expression or metricStat`,
+          });
+        }
+      }
+    }
+  }
+  return out;
+}

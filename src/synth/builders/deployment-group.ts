@@ -3,6 +3,39 @@ import type { CreateDeploymentConfigInput, DeploymentGroupDocument } from '../do
 import type { PredefinedDeploymentConfigName } from './deployment-config.js';
 import { assertName } from './names.js';
 
+type CheckSpec = NonNullable<NonNullable<DeploymentGroupDocument['analysis']>['checks']>[number];
+type CheckOf<P extends CheckSpec['provider']> = Omit<
+  Extract<CheckSpec, { provider: P }>,
+  'provider' | 'name'
+>;
+
+/**
+ * `analysis.checks` as values with named constructors: gates beyond the router's own signals.
+ *
+ *   Checks.prometheus('canary-error-rate', { address: 'http://127.0.0.1:9090', query: '…', condition: 'result < 0.01' })
+ *   Checks.cloudwatch('alb-5xx', { alarmName: 'web-alb-5xx' })
+ *
+ * @see docs/gates.md
+ */
+export const Checks = {
+  /** An instant PromQL query; `{{canaryRevision}}`/`{{stableRevision}}` are replaced. */
+  prometheus: (name: string, props: CheckOf<'prometheus'>): CheckSpec => ({
+    name,
+    provider: 'prometheus',
+    ...props,
+  }),
+  /** An alarm's state (ALARM fails) or GetMetricData with metric math over `windowSeconds`. */
+  cloudwatch: (name: string, props: CheckOf<'cloudwatch'>): CheckSpec => ({
+    name,
+    provider: 'cloudwatch',
+    ...props,
+  }),
+  /** GET or POST a URL; the condition sees `status` and `body` (parsed JSON). @default condition 2xx */
+  http: (name: string, props: CheckOf<'http'>): CheckSpec => ({ name, provider: 'http', ...props }),
+  /** A command with a timeout; `exitCode == 0` by default; its output is kept with the verdict. */
+  command: (name: string, props: CheckOf<'command'>): CheckSpec => ({ name, provider: 'command', ...props }),
+} as const;
+
 type StrategySpec = Exclude<NonNullable<DeploymentGroupDocument['strategy']>, string>;
 
 export type DeploymentGroupProps = DeploymentGroupDocument & {

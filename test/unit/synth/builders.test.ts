@@ -1,10 +1,12 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { Buildspec } from '../../../src/documents/buildspec/types.js';
 import type { PipelineDeclaration } from '../../../src/documents/pipeline/types.js';
+import { validateText } from '../../../src/documents/validate.js';
 import { strategyFor } from '../../../src/synth/builders/deployment-group.js';
 import {
   Action,
   alarmRule,
+  Checks,
   condition,
   Duration,
   defineAppspec,
@@ -339,6 +341,38 @@ describe('defineDeploymentGroup', () => {
       minimumHealthyHosts: MinimumHealthyHosts.count(3),
     });
     expect(strategyFor(floor)).toEqual({ type: 'rolling', minimumHealthyHosts: { count: 3 } });
+  });
+
+  it('Checks builds analysis.checks the group file validates, and the file refuses what the builders cannot catch', () => {
+    const g = defineDeploymentGroup({
+      ...group,
+      analysis: {
+        checks: [
+          Checks.prometheus('rate', {
+            address: 'http://127.0.0.1:9090',
+            query: 'up',
+            condition: 'result == 1',
+          }),
+          Checks.cloudwatch('alb', { alarmName: 'web-alb-5xx', region: 'eu-west-1' }),
+          Checks.http('biz', { url: 'http://127.0.0.1:8081/ok', at: ['confirm-promotion'] }),
+          Checks.command('smoke', { command: ['./smoke.sh'], timeoutSeconds: 30, at: ['pre-rollout'] }),
+        ],
+      },
+    });
+    expect(g.document.analysis?.checks?.map((c) => `${c.provider}:${c.name}`)).toEqual([
+      'prometheus:rate',
+      'cloudwatch:alb',
+      'http:biz',
+      'command:smoke',
+    ]);
+    expect(validateText(JSON.stringify(g.document), 'g.json').diagnostics).toEqual([]);
+    const bad = {
+      ...g.document,
+      analysis: { checks: [Checks.http('biz', { url: 'http://x/', condition: 'status =' })] },
+    };
+    expect(validateText(JSON.stringify(bad), 'g.json').diagnostics.map((d) => d.message)).toEqual([
+      "condition 'status =': unexpected '=' at column 8",
+    ]);
   });
 
   it('keeps an explicit strategy', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateCheck } from '../../../../src/deploy/checks/check.js';
-import { parseCondition } from '../../../../src/deploy/checks/condition.js';
 import type { CheckSpec } from '../../../../src/documents/deployment-group/checks-schema.js';
+import { parseCondition } from '../../../../src/documents/deployment-group/condition.js';
 
 function holds(source: string, vars: Record<string, unknown>): boolean {
   const c = parseCondition(source);
@@ -38,7 +38,7 @@ describe('check conditions', () => {
     expect(parseCondition('process.exit(1)')).toEqual({
       error: "condition 'process.exit(1)': unexpected '('",
     });
-    expect(parseCondition('result; 1')).toEqual({ error: "unexpected ';' at column 7" });
+    expect(parseCondition('result; 1')).toEqual({ error: "condition 'result; 1': unexpected ';' at column 7" });
   });
 });
 

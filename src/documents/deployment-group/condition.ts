@@ -31,7 +31,10 @@ export function parseCondition(source: string): Condition | { error: string } {
     if (/^\s*$/.test(source.slice(pos))) break;
     TOKEN.lastIndex = pos;
     const m = TOKEN.exec(source);
-    if (!m) return { error: `unexpected '${source.slice(pos).trim()[0]}' at column ${pos + 1}` };
+    if (!m) {
+      const col = pos + (source.slice(pos).length - source.slice(pos).trimStart().length) + 1;
+      return { error: `condition '${source}': unexpected '${source[col - 1]}' at column ${col}` };
+    }
     tokens.push(m[1] ?? m[2] ?? m[3] ?? m[4]!);
     pos = TOKEN.lastIndex;
   }
