@@ -199,13 +199,3 @@ export function findDeployment(state: GroupState, id?: string): DeploymentState 
   if (id) return state.deployments.find((d) => d.id === id);
   return state.active ?? state.deployments[state.deployments.length - 1];
 }
-
-/** Last good revision before a given deployment (what rollback redeploys). */
-export function lastGoodBefore(state: GroupState, deploymentId: string): RevisionRef | undefined {
-  let good: RevisionRef | undefined;
-  for (const d of state.deployments) {
-    if (d.id === deploymentId) break;
-    if (d.status === 'Succeeded') good = d.revision;
-  }
-  return good;
-}

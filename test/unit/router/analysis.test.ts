@@ -127,6 +127,20 @@ describe('evaluateAnalysis: not enough data', () => {
     expect(verdict.reasons.join(' ')).toContain('no evidence');
   });
 
+  it('exactly minRequests requests are enough evidence to judge; one fewer is not', () => {
+    const enough = evaluateAnalysis(undefined, snap(set(20, 0)), base).verdict;
+    expect(enough.result).toBe('pass');
+    expect(enough.action).toBe('continue');
+    expect(evaluateAnalysis(undefined, snap(set(19, 0)), base).verdict.result).toBe('inconclusive');
+  });
+
+  it('compares with stable when stable got exactly minRequests requests', () => {
+    const cfg: AnalysisConfig = { minRequests: 20, compareWithStable: {} };
+    const { verdict } = evaluateAnalysis(undefined, snap(set(100, 10), set(20, 0)), cfg);
+    expect(verdict.result).toBe('fail');
+    expect(verdict.reasons[0]).toBe('error rate 10.0% (10/100) > stable 0.0% + allowed 0.0%');
+  });
+
   it('defaults minRequests to 1: zero requests is never a pass', () => {
     const { verdict } = evaluateAnalysis(undefined, snap(set(0, 0)), { maxErrorRate: 0.1 });
     expect(verdict.result).toBe('inconclusive');
