@@ -57,6 +57,18 @@ describe('planDeployment', () => {
     expect(planDeployment(3, { slot: 'b', revision: 'v2' }, Strategies.canary(10, 5)).targetSlot).toBe('a');
   });
 
+  it('rolling with an additional batch names the extra batch as such, never as the original fleet', () => {
+    const steps = render(2, Strategies.rollingWithAdditionalBatch(1)).steps;
+    expect(steps.filter((s) => s.includes('[b-1]'))).toEqual([
+      '1. run ApplicationStop … ValidateService on extra batch [b-1]',
+      '2. health check [b-1]',
+      '3. run BeforeAllowTraffic … AfterAllowTraffic on extra batch [b-1]',
+      '10. run BeforeBlockTraffic … AfterBlockTraffic on extra batch [b-1]',
+      '11. terminate the extra batch [b-1]',
+    ]);
+    expect(steps.join('\n')).not.toContain('original');
+  });
+
   it('promote --full jumps to the switch step', () => {
     const plan = planDeployment(3, current, Strategies.linear(25, 2));
     expect(plan.steps[plan.fullIndex!]!.kind).toBe('promoteReplacement');
