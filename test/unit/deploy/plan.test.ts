@@ -67,6 +67,53 @@ describe('planDeployment', () => {
       '11. terminate the extra batch [b-1]',
     ]);
     expect(steps.join('\n')).not.toContain('original');
+    // Which revision's hooks each step reads (deploy --dry-run shows them): the extra batch installs like a
+    // replacement fleet, joins traffic like an in-place batch and leaves like an original fleet.
+    const roles = planDeployment(2, current, Strategies.rollingWithAdditionalBatch(1)).steps.flatMap((s) =>
+      s.kind === 'lifecycle' && s.extraBatch ? [s.role] : [],
+    );
+    expect(roles).toEqual(['replacement', 'in-place', 'original']);
+  });
+
+  it('a first in-place deployment installs the fleet in one batch; there is no original fleet to route back to', () => {
+    const fresh = planDeployment(2, undefined, Strategies.oneAtATime());
+    expect({ ...fresh, steps: fresh.steps.map((s, i) => `${i + 1}. ${describeStep(s)}`) }).toEqual({
+      strategy: 'one-at-a-time',
+      steps: [
+        '1. run BeforeBlockTraffic … ValidateService on in-place batch 1 [a-1, a-2]',
+        '2. health check [a-1, a-2]',
+        '3. run BeforeAllowTraffic … AfterAllowTraffic on in-place batch 1 [a-1, a-2]',
+      ],
+      targetSlot: 'a',
+      replacement: false,
+    });
+    const first = planDeployment(2, undefined, Strategies.canary(10, 5));
+    expect(first.replacement).toBe(false);
+    expect(first.steps.map(describeStep)).toEqual([
+      'run ApplicationStop … BeforeAllowTraffic on replacement [a-1, a-2]',
+      'health check [a-1, a-2]',
+      'switch all traffic to the new fleet [a-1, a-2]',
+      'run AfterAllowTraffic on replacement [a-1, a-2]',
+    ]);
+  });
+
+  it('blue/green without a ready wait switches right after the health check', () => {
+    const plan = planDeployment(1, current, Strategies.blueGreen());
+    expect(plan.steps.map((s) => s.kind)).toEqual([
+      'lifecycle',
+      'healthCheck',
+      'promoteReplacement',
+      'lifecycle',
+      'lifecycle',
+      'terminate',
+    ]);
+    expect(plan.fullIndex).toBe(2);
+  });
+
+  it.each([0, -1, 2.5, Number.NaN])('refuses a fleet of %d instances', (size) => {
+    expect(() => planDeployment(size, current, Strategies.allAtOnce())).toThrow(
+      `fleet size must be at least 1, got ${size}`,
+    );
   });
 
   it('promote --full jumps to the switch step', () => {
@@ -89,9 +136,21 @@ describe('CodeDeploy batch sizing', () => {
     expect(inPlaceBatchSize(fleet, floor, one)).toBe(size);
   });
 
-  it('rejects a floor that rounds up to the whole fleet (95% of 10)', () => {
-    expect(() => inPlaceBatchSize(10, { percent: 95 })).toThrow(/95% of 10 instances \(10\)/);
-    expect(() => inPlaceBatchSize(3, { count: 3 })).toThrow(/leaves no instance/);
+  it('rejects a floor that rounds up to the whole fleet (95% of 10), naming it and what to do', () => {
+    const refusal = (fleet: number, floor: { count: number } | { percent: number }) => {
+      try {
+        inPlaceBatchSize(fleet, floor);
+      } catch (err) {
+        return `${(err as Error).message} (${(err as { hint?: string }).hint})`;
+      }
+      return 'accepted';
+    };
+    expect(refusal(10, { percent: 95 })).toBe(
+      'minimum healthy hosts 95% of 10 instances (10) leaves no instance to deploy to at a time on a fleet of 10 (lower minimumHealthyHosts or add instances)',
+    );
+    expect(refusal(3, { count: 3 })).toBe(
+      'minimum healthy hosts 3 hosts leaves no instance to deploy to at a time on a fleet of 3 (lower minimumHealthyHosts or add instances)',
+    );
   });
 });
 
