@@ -186,6 +186,7 @@ export function reduce(events: readonly LedgerEvent[]): GroupState {
         if (e.reason) d.reason = e.reason;
         if (e.status === 'Succeeded') group.lastGood = d.revision;
         break;
+      // Stryker disable next-line ConditionalExpression: equivalent, the default case only breaks
       default:
         break;
     }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { formatPlan } from '../../../src/deploy/render.js';
 import { describeStep } from '../../../src/deploy/steps.js';
 import { inPlaceBatchSize, planDeployment } from '../../../src/deploy/strategies/plan.js';
 import { predefinedStrategy, resolveStrategy, Strategies } from '../../../src/deploy/strategies/strategy.js';
@@ -187,5 +188,41 @@ describe('strategy names', () => {
   it('names what is allowed for an unknown strategy', () => {
     expect(() => resolveStrategy('sideways')).toThrow(/unknown strategy 'sideways'/);
     expect(() => resolveStrategy({ type: 'canary' })).toThrow(/needs steps, or percent and intervalSeconds/);
+  });
+});
+
+describe('deploy --dry-run', () => {
+  const lastLine = (text: string) => text.split('\n').at(-1);
+
+  it('adds up the configured waits: bakes and analyses, and says when a pause waits for promote', () => {
+    const plan = planDeployment(
+      1,
+      current,
+      Strategies.steps([
+        { kind: 'setWeight', percent: 10 },
+        { kind: 'pause', seconds: 5 },
+        { kind: 'analysis', seconds: 3 },
+        { kind: 'analysis' },
+        { kind: 'pause' },
+      ]),
+    );
+    expect(lastLine(formatPlan(plan))).toBe(
+      'expected waiting time: 8s plus manual pauses until promoted (hooks and health checks extra)',
+    );
+  });
+
+  it('counts the ready wait and the wait before the blue fleet is terminated', () => {
+    const plan = planDeployment(
+      1,
+      current,
+      Strategies.blueGreen({
+        terminateBlueAfterSeconds: 30,
+        readyWait: { seconds: 60, actionOnTimeout: 'continue' },
+      }),
+    );
+    const text = formatPlan(plan);
+    expect(text).toContain('wait up to 60s for promote before switching traffic (then continue)');
+    expect(text).toContain('after 30s terminate the original fleet [a-1]');
+    expect(lastLine(text)).toBe('expected waiting time: 90s (hooks and health checks extra)');
   });
 });

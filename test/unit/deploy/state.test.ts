@@ -132,7 +132,7 @@ describe('a deployment as the ledger tells it', () => {
     expect(rolling.status).toBe('InProgress');
     expect(rolling.rollback).toEqual({ reason: 'aborted by user', trigger: 'abort' });
     lines.push(['d-1', { type: 'rollback-finished', ok: true, trafficRestoredMs: 12 }]);
-    expect(only(...lines).rollback).toEqual({
+    expect(only(...lines).rollback).toStrictEqual({
       reason: 'aborted by user',
       trigger: 'abort',
       ok: true,
@@ -147,7 +147,7 @@ describe('a deployment as the ledger tells it', () => {
       ['d-1', { type: 'rollback-finished', ok: false, message: 'redeploying v1 failed' }],
     );
     expect(d.status).toBe('InProgress');
-    expect(d.rollback).toEqual({
+    expect(d.rollback).toStrictEqual({
       reason: 'unknown',
       trigger: 'manual',
       ok: false,
