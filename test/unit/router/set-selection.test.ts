@@ -150,6 +150,13 @@ describe('forced and sticky placement', () => {
     expect(selector.place(canaryDown, -1, SET_CANARY)).toBe(SET_STABLE | PLACED_BY_WEIGHT);
   });
 
+  it('a client pinned to stable stays there even when all new traffic goes to the canary', () => {
+    const r = routing([true], [true], 100, true);
+    const placed = new SetSelector().place(r, -1, SET_STABLE);
+    expect(placed).toBe(SET_STABLE);
+    expect(stickyCookieFor(r, placed)).toBeNull();
+  });
+
   it('sends no cookie when the table is not sticky', () => {
     const r = routing([true], [true], 100, false);
     expect(stickyCookieFor(r, new SetSelector().place(r, -1, -1))).toBeNull();
@@ -174,6 +181,7 @@ describe('forced and sticky placement', () => {
     ['conveyor-set=blue', -1],
     ['conveyor-set=canar', -1],
     ['session=abc', -1],
+    ['preference=xcanary', -1],
   ])('cookie %j places in set %i', (cookie, set) => {
     expect(stickyFromCookie(cookie, -1)).toBe(set);
   });

@@ -30,7 +30,7 @@ describe('routing table check', () => {
         healthCheck: { path: '/health', intervalMs: 500 },
       },
     });
-    expect(checkRoutingTable({ stable: [up('a-1')] })).toEqual({
+    expect(checkRoutingTable({ stable: [up('a-1')] })).toStrictEqual({
       ok: true,
       table: { stable: [up('a-1')], canary: [], canaryWeight: 0 },
     });
@@ -89,6 +89,7 @@ describe('routing table check', () => {
     [100.5, false],
     ['50', false],
     [Number.POSITIVE_INFINITY, false],
+    [Number.NaN, false],
   ])('canaryWeight %j is accepted: %s', (weight, accepted) => {
     expect(checkRoutingTable({ stable: [], canaryWeight: weight }).ok).toBe(accepted);
   });
