@@ -260,6 +260,18 @@ describe('deployment group rules', () => {
     expect(rules(group('one-at-a-time'))).toEqual([]);
   });
 
+  it("points at the strategy's type, or at steps that send no traffic", () => {
+    const at = (strategy: string) =>
+      validateText(
+        `application: hello\ndeploymentGroup: dev\nstrategy:\n${strategy}`,
+        'group.yml',
+      ).diagnostics.map((d) => `${d.line}:${d.col}`);
+    expect(at('  type: rolling\n')).toEqual(['4:9']);
+    expect(at('  type: canary\n  percent: 5\n')).toEqual(['4:9']);
+    expect(at('  type: linear\n  stepPercent: 5\n')).toEqual(['4:9']);
+    expect(at('  type: canary\n  steps:\n    - pause: {}\n')).toEqual(['5:3']);
+  });
+
   it('names each rollback hook script that does not exist', () => {
     const text = group(
       'all-at-once',
