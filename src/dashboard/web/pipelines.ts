@@ -92,7 +92,9 @@ function Stages({ run, onLog }: { run: RunView; onLog: (stage: string, action: s
 export function RunsPanel({ runs, approvals }: { runs: RunView[]; approvals: ApprovalView[] }) {
   const [picked, setPicked] = useState<string | null>(null);
   const [log, setLog] = useState<{ stage?: string; action?: string } | null>(null);
-  const run = runs.find((r) => r.id === picked) ?? runs[0];
+  // By default the newest run started by a person or a push (a pipeline's builds are listed beside it).
+  const run =
+    runs.find((r) => r.id === picked) ?? runs.find((r) => !r.trigger.startsWith('pipeline')) ?? runs[0];
   return html`<article class="runs">
     <${Approvals} approvals=${approvals} />
     <div class="runs-grid">
