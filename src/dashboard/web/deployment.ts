@@ -127,14 +127,38 @@ function Split({ d, now }: { d: DeploymentView; now: number }) {
 
 const stepped = uPlot.paths.stepped!({ align: 1 });
 
+const STABLE = { stroke: '#3b7dd8', width: 1.5 };
+const CANARY = { stroke: '#e0892b', width: 1.5 };
+const LIMIT = { stroke: '#c62828', dash: [6, 4], width: 1.5 };
+
 function Signals({ group, samples }: { group: GroupView; samples: SignalSample[] }) {
   const t = group.thresholds;
-  const x = samples.map((s) => s.at / 1000);
-  const col = (f: (s: SignalSample) => number) => samples.map(f);
-  const flat = (v: number | undefined) => samples.map(() => v ?? null);
-  const stable = { stroke: '#3b7dd8', width: 1.5 };
-  const canary = { stroke: '#e0892b', width: 1.5 };
-  const limit = { stroke: '#c62828', dash: [6, 4], width: 1.5 };
+  // Rebuilt only when a sample arrives, so a ledger change does not redraw the charts.
+  const data = useMemo(() => {
+    const x = samples.map((s) => s.at / 1000);
+    const col = (f: (s: SignalSample) => number) => samples.map(f);
+    const flat = (v: number | undefined) => samples.map(() => v ?? null);
+    return {
+      rps: [x, col((s) => s.stable.rps), col((s) => s.canary.rps)] as uPlot.AlignedData,
+      errors: [
+        x,
+        col((s) => s.stable.errorRate),
+        col((s) => s.canary.errorRate),
+        flat(t.maxErrorRate),
+      ] as uPlot.AlignedData,
+      latency: [
+        x,
+        col((s) => s.stable.p50),
+        col((s) => s.stable.p99),
+        col((s) => s.canary.p50),
+        col((s) => s.canary.p99),
+        flat(t.maxP99LatencyMs),
+      ] as uPlot.AlignedData,
+    };
+  }, [samples, t.maxErrorRate, t.maxP99LatencyMs]);
+  const stable = STABLE;
+  const canary = CANARY;
+  const limit = LIMIT;
   if (!samples.length)
     return html`<section class="signals"><h3>Golden signals</h3><p class="muted">No samples yet: the router of this group is not running.</p></section>`;
   const last = samples[samples.length - 1]!;
@@ -146,13 +170,13 @@ function Signals({ group, samples }: { group: GroupView; samples: SignalSample[]
     </p>
     <div class="charts">
       <${Chart} title="Requests/s" testId="rps-chart" yLabel="req/s"
-        data=${[x, col((s) => s.stable.rps), col((s) => s.canary.rps)]}
+        data=${data.rps}
         series=${[{ label: 'stable', ...stable }, { label: 'canary', ...canary }]} />
       <${Chart} title="Error rate" testId="error-chart" yLabel="share"
-        data=${[x, col((s) => s.stable.errorRate), col((s) => s.canary.errorRate), flat(t.maxErrorRate)]}
+        data=${data.errors}
         series=${[{ label: 'stable', ...stable }, { label: 'canary', ...canary }, { label: `gate max ${t.maxErrorRate ?? '—'}`, ...limit }]} />
       <${Chart} title="Latency (ms)" testId="latency-chart" yLabel="ms"
-        data=${[x, col((s) => s.stable.p50), col((s) => s.stable.p99), col((s) => s.canary.p50), col((s) => s.canary.p99), flat(t.maxP99LatencyMs)]}
+        data=${data.latency}
         series=${[
           { label: 'stable p50', ...stable, dash: [2, 2] },
           { label: 'stable p99', ...stable },
