@@ -108,7 +108,7 @@ describe.skipIf(!haveChromium)('dashboard in chromium: deployments', () => {
     await expect.poll(() => testIdText(page, 'canary-weight')).toBe('0%');
     await shot(page, 'deployment-succeeded');
     await page.close();
-  });
+  }, 60_000);
 
   it('shows a failing canary: the gate breach with its numbers, and the rollback', async () => {
     const f = makeGroup(
@@ -135,5 +135,5 @@ describe.skipIf(!haveChromium)('dashboard in chromium: deployments', () => {
     expect(await testIdText(page, 'canary-weight')).toBe('0%');
     await shot(page, 'deployment-rolled-back');
     await page.close();
-  });
+  }, 60_000);
 });

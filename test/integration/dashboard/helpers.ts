@@ -67,7 +67,7 @@ export async function startDashboard(cwd: string, extra: string[] = []): Promise
     stdout: { write: (s: string) => (stdout += s) },
     stderr: { write: (s: string) => (stderr += s) },
   });
-  const deadline = Date.now() + 10_000;
+  const deadline = Date.now() + 20_000;
   while (!stdout.includes('\n')) {
     if (Date.now() > deadline) throw new Error(`dashboard did not start: ${stderr}`);
     const early = await Promise.race([done, new Promise((r) => setTimeout(() => r(undefined), 25))]);

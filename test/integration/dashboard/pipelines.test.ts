@@ -148,5 +148,5 @@ describe.skipIf(!haveChromium)('dashboard in chromium: pipelines and builds', ()
     dash = await startDashboard(dir, ['--port', String(port)]);
     await expect.poll(() => testIdText(page, 'connection'), { timeout: 8000 }).toBe('live');
     await page.close();
-  });
+  }, 60_000);
 });
