@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { Clock } from '../core/clock.js';
-import { UsageError, WorkFailedError } from '../core/errors.js';
+import { errorMessage, UsageError, WorkFailedError } from '../core/errors.js';
 import { distEntry } from '../core/paths.js';
 import { processAlive } from '../core/process.js';
 import type { DeployProvider } from '../providers/provider.js';
@@ -13,7 +13,7 @@ import { fleetSize, type GroupContext, providerFor, readGroupState, rememberGrou
 import { acquireLock, type LockInfo, readLock, releaseLock, transferLock } from './lock.js';
 import { createNotifier } from './notify.js';
 import { checkRevision, pruneRevisions, type RevisionTarget, storeRevision } from './revision.js';
-import type { RunOptions } from './run-options.js';
+import type { AwsOverrides, RunOptions } from './run-options.js';
 import { createDeployment, newDeploymentId, Runner } from './runner.js';
 import { currentFleet, servingFleet } from './serving.js';
 import { type DeploymentState, findDeployment, type GroupState, isTerminal } from './state.js';
@@ -32,22 +32,36 @@ export function isCodeDeploy(ctx: GroupContext): boolean {
   return ctx.loaded.group.provider === 'codedeploy';
 }
 
-/** Provider-specific checks before anything is recorded (CodeDeploy: the live group, the config, the revision). */
+/**
+ * Provider-specific checks before anything is recorded: the local router starts (its port is free); CodeDeploy:
+ * the live group, the config, the revision.
+ */
 export async function checkBeforeCreate(
   ctx: GroupContext,
   planned: PlannedDeployment,
   opts: {
     clock: Clock;
     env: Record<string, string | undefined>;
+    aws?: AwsOverrides;
     skipAnalysis?: boolean;
     ignoreApplicationStopFailures?: boolean;
   },
 ): Promise<void> {
-  if (!isCodeDeploy(ctx)) return;
+  if (!isCodeDeploy(ctx)) {
+    // The data plane first: a router that cannot start (its port taken) refuses the deployment before anything
+    // is recorded, instead of leaving a Failed deployment that never ran in the history.
+    try {
+      await (await providerFor(ctx)).prepare();
+    } catch (err) {
+      throw new UsageError(errorMessage(err), 'nothing was recorded; deploy again once the router can start');
+    }
+    return;
+  }
   const { checkCodeDeployDeployment } = await import('./codedeploy-run.js');
   await checkCodeDeployDeployment(ctx, planned.revision, {
     clock: opts.clock,
     env: opts.env,
+    ...(opts.aws ? { aws: opts.aws } : {}),
     strategy: planned.strategy,
     ...(opts.skipAnalysis ? { skipAnalysis: true } : {}),
     ...(opts.ignoreApplicationStopFailures ? { ignoreApplicationStopFailures: true } : {}),
