@@ -8,7 +8,8 @@ export interface StepView {
   index: number;
   kind: string;
   description: string;
-  state: 'done' | 'current' | 'pending';
+  /** `stopped`: the step a failed or rolled-back deployment ended on. */
+  state: 'done' | 'current' | 'pending' | 'stopped';
   startedAt?: number;
   completedAt?: number;
 }

@@ -91,7 +91,16 @@ export function deploymentView(d: DeploymentState, events: readonly LedgerEvent[
     index,
     kind: step.kind,
     description: describeStep(step),
-    state: index <= d.completedStep ? 'done' : index === d.step && !finished ? 'current' : 'pending',
+    state:
+      index <= d.completedStep
+        ? 'done'
+        : index === d.step
+          ? finished
+            ? d.status === 'Succeeded'
+              ? 'done'
+              : 'stopped'
+            : 'current'
+          : 'pending',
     ...(started.has(index) ? { startedAt: started.get(index)! } : {}),
     ...(completed.has(index) ? { completedAt: completed.get(index)! } : {}),
   }));

@@ -133,6 +133,7 @@ describe.skipIf(!haveChromium)('dashboard in chromium: deployments', () => {
     const failed = page.locator('tr.verdict.fail').first();
     expect(await failed.textContent()).toMatch(/fail.*errorRate \d+\.\d\d%.*maxErrorRate 5\.00%/);
     expect(await testIdText(page, 'canary-weight')).toBe('0%');
+    expect(await page.locator('.step.stopped').textContent()).toContain('bake for 8s');
     await shot(page, 'deployment-rolled-back');
     await page.close();
   }, 60_000);

@@ -103,6 +103,16 @@ describe('groupView', () => {
     expect(d.verdicts.at(-1)!.at).toBe(at(10 + 4999));
     expect(d.events).toHaveLength(LIMITS.events);
   });
+
+  it('marks the step a rolled-back deployment ended on', () => {
+    const events: LedgerEvent[] = [
+      ...canaryEvents(0),
+      { type: 'finished', status: 'RolledBack', reason: 'gate breached', at: at(20), deploymentId: id },
+    ];
+    const d = groupView(info, events).current!;
+    expect(d.steps.map((s) => s.state)).toEqual(['done', 'stopped', 'pending']);
+    expect(d.reason).toBe('gate breached');
+  });
 });
 
 describe('SignalHistory', () => {
