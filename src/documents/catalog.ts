@@ -130,6 +130,9 @@ export const rules = {
   'appspec/hook-script-missing': e(
     'a hook script that does not exist in the revision folder (with --revision)',
   ),
+  'appspec/link-outside-revision': w(
+    'a link in a `files` source that points outside the revision folder (with --revision)',
+  ),
   'appspec/file-destination-relative': w('a `files` destination that is not a fully qualified path'),
   'appspec/permissions-windows': e('`permissions` in a Windows AppSpec (Linux only)'),
   'appspec/octal-mode': w(

@@ -18,6 +18,8 @@ export interface KindContext {
   revisionDir?: string;
   /** Injected so rules stay pure; defaults to node:fs existsSync. */
   fileExists: (absolutePath: string) => boolean;
+  /** Injected like fileExists: the links under a `files` source that point outside the revision. */
+  linksOutside?: (absolutePath: string, revisionDir: string) => readonly { link: string; target: string }[];
 }
 
 /**

@@ -8,6 +8,7 @@ import { type Diagnostic, sortDiagnostics } from './diagnostics.js';
 import type { DocumentKind, KindContext } from './kind.js';
 import { KINDS } from './kinds.js';
 import { Reporter } from './report.js';
+import { linksOutsideRevision } from './revision-links.js';
 import { type ParsedSource, type PathSegment, parseSource, renderedJsonSource } from './source.js';
 
 export { detectKind } from './detect.js';
@@ -68,6 +69,7 @@ function check(
   const reporter = runChecks(kind, source, {
     ...(opts.revisionDir !== undefined ? { revisionDir: opts.revisionDir } : {}),
     fileExists: opts.fileExists ?? existsSync,
+    linksOutside: linksOutsideRevision,
   });
   diagnostics.push(...reporter.diagnostics);
   const value = mod.normalize ? mod.normalize(source.value) : source.value;
@@ -106,7 +108,7 @@ export function validateRenderedJson(text: string, file: string, kind: DocumentK
 function runChecks(
   kind: DocumentKind,
   source: ParsedSource,
-  opts: Pick<KindContext, 'revisionDir' | 'fileExists'>,
+  opts: Pick<KindContext, 'revisionDir' | 'fileExists' | 'linksOutside'>,
 ): Reporter {
   const reporter = new Reporter(source);
   try {
