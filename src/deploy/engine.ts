@@ -4,12 +4,13 @@
  */
 import { spawn } from 'node:child_process';
 import type { Clock } from '../core/clock.js';
-import { UsageError, WorkFailedError } from '../core/errors.js';
+import { storageFailure, UsageError, WorkFailedError } from '../core/errors.js';
 import { distEntry } from '../core/paths.js';
 import { processAlive } from '../core/process.js';
 import type { DeployProvider } from '../providers/provider.js';
 import type { DeploymentOptions, LedgerEvent, RevisionRef } from './events.js';
 import { fleetSize, type GroupContext, providerFor, readGroupState, rememberGroupFile } from './group.js';
+import { STATE_HINT } from './ledger.js';
 import { acquireLock, type LockInfo, readLock, releaseLock, transferLock } from './lock.js';
 import { createNotifier } from './notify.js';
 import { checkRevision, pruneRevisions, type RevisionTarget, storeRevision } from './revision.js';
@@ -108,12 +109,15 @@ export function createUnderLock(
   }
   try {
     rememberGroupFile(ctx);
+    // No deployment runs now and the lock keeps new ones out: the moment to keep the ledger's size bounded.
+    ctx.ledger.compact();
     pruneRevisions(
       ctx.groupDir,
       state.deployments.map((d) => d.id),
       // The serving revision, and the good ones `conveyor rollback` may go back to.
       [
         state.fleet?.revision.dir,
+        state.lastGood?.dir,
         ...state.deployments
           .filter((d) => d.status === 'Succeeded')
           .slice(-3)
@@ -136,7 +140,7 @@ export function createUnderLock(
     return id;
   } catch (err) {
     releaseLock(ctx.groupDir);
-    throw err;
+    throw storageFailure(err, ctx.groupDir, STATE_HINT);
   }
 }
 

@@ -88,7 +88,19 @@ export type LedgerEventBody =
   | { type: 'fleet'; slot: Slot; revision: RevisionRef; instances: string[] }
   | { type: 'finished'; status: DeploymentStatus; reason?: string }
   | { type: 'runner'; pid: number; note: string }
-  | { type: 'notification-failed'; target: string; message: string };
+  | { type: 'notification-failed'; target: string; message: string }
+  | {
+      /**
+       * The first line of a compacted ledger: what the deployments no longer kept in full left behind
+       * (deploymentId ''). See ledger.ts.
+       */
+      type: 'compacted';
+      /** How many deployments were folded into this line, over all compactions. */
+      deployments: number;
+      fleet?: { slot: Slot; revision: RevisionRef; instances: string[] };
+      lastGood?: RevisionRef;
+      traffic?: TrafficTable;
+    };
 
 export type LedgerEventType = LedgerEventBody['type'];
 

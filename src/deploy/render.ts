@@ -77,6 +77,8 @@ export function formatEvent(e: LedgerEvent, d?: DeploymentState): string {
       return `${e.status}${e.reason ? `: ${e.reason}` : ''}`;
     case 'notification-failed':
       return `notification to ${e.target} failed: ${e.message}`;
+    case 'compacted':
+      return `ledger compacted: ${e.deployments} older deployments kept only as the fleet and last good revision`;
   }
 }
 
