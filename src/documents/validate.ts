@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { UsageError } from '../core/errors.js';
+import { readTextFileAsync } from '../core/files.js';
 import { type CheckedDocument, checkCrossFile } from './cross-file.js';
 import { detectKind, kindFromName } from './detect.js';
 import { type Diagnostic, sortDiagnostics } from './diagnostics.js';
@@ -210,7 +211,7 @@ export async function validatePaths(
     seen.add(entry.abs);
     let text: string;
     try {
-      text = await readFile(entry.abs, 'utf8');
+      text = await readTextFileAsync(entry.abs);
     } catch (err) {
       files.push(entry.shown);
       diagnostics.push({

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readFileIfPresent } from '../core/files.js';
+import { errorMessage } from '../core/errors.js';
+import { readFileIfPresent, readTextFile } from '../core/files.js';
 import type { Diagnostic } from '../documents/diagnostics.js';
 import { checkSourceText } from '../documents/source-text.js';
 
@@ -77,7 +78,7 @@ export async function loadBuildspecFile(
 ): Promise<LoadedBuildspec> {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readTextFile(file);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     return {
@@ -87,7 +88,9 @@ export async function loadBuildspecFile(
           0,
           0,
           'buildspec/file-not-found',
-          code === 'ENOENT' ? `buildspec not found: ${displayName}` : `cannot read ${displayName}: ${code}`,
+          code === 'ENOENT'
+            ? `buildspec not found: ${displayName}`
+            : `cannot read ${displayName}: ${errorMessage(err)}`,
         ),
       ],
     };

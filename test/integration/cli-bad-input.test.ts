@@ -3,7 +3,7 @@
  * empty, binary and oversized files, folders without documents. Each case must end with a clear
  * message and exit 1 or 2 — never a stack trace or an "internal error".
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -44,6 +44,8 @@ beforeAll(() => {
   write('group.yml', 'application: hello\ndeploymentGroup: dev\nprovider: local\nlocal:\n  instances: 1\n');
   write('partial-group.yml', 'application: x\n');
   cpSync(join(repoRoot, 'examples/hello-web/v1'), join(root, 'rev'), { recursive: true });
+  // A named pipe where a file is expected: opening it for reading would wait for a writer forever.
+  execFileSync('mkfifo', [join(root, 'fifo.yml')]);
   write(
     'slow/buildspec.yml',
     'version: 0.2\nphases:\n  build:\n    commands:\n      - echo started\n      - sleep 27.25\n',
@@ -231,6 +233,53 @@ describe('state-reporting commands print JSON with --json on empty state', () =>
       'source/empty',
     ]);
   });
+});
+
+/** The real binary (a blocked read would block a test worker too), killed if it has not ended in `ms`. */
+function runBinary(
+  args: string[],
+  ms: number,
+): Promise<{ code: number | null; output: string; timedOut: boolean }> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [cliEntry, ...args], {
+      cwd: root,
+      env: isolatedEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (b: Buffer) => (output += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (output += b.toString()));
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, ms);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      done({ code, output, timedOut });
+    });
+  });
+}
+
+describe('a FIFO given where a file is expected is refused, not read', () => {
+  it.each([
+    ['validate fifo.yml', 1],
+    ['build --buildspec fifo.yml', 1],
+    ['deploy --config fifo.yml --revision rev', 2],
+    ['run fifo.yml', 1],
+    ['import fifo.yml', 2],
+  ] as const)(
+    'conveyor %s → exit %i at once, naming the FIFO',
+    async (args, exit) => {
+      const r = await runBinary(args.split(' '), 15_000);
+      expect(r.timedOut).toBe(false);
+      expect(r.output).toMatch(/fifo\.yml is a FIFO \(named pipe\), not a regular file/);
+      expect(r.output).not.toMatch(STACK_LINE);
+      expect(r.output).not.toMatch(/internal error/);
+      expect(r.code).toBe(exit);
+    },
+    20_000,
+  );
 });
 
 describe('Ctrl-C', () => {

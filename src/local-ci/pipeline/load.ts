@@ -1,7 +1,8 @@
 import { existsSync, readdirSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { extname, join, relative, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
+import { errorMessage } from '../../core/errors.js';
+import { readTextFileAsync } from '../../core/files.js';
 import type { Diagnostic } from '../../documents/diagnostics.js';
 import { checkSourceText } from '../../documents/source-text.js';
 import type { PipelineDeclaration } from './model.js';
@@ -64,7 +65,7 @@ export async function loadPipelineFile(
 ): Promise<LoadedPipeline> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readTextFileAsync(file);
   } catch (err) {
     return {
       diagnostics: [
@@ -74,7 +75,7 @@ export async function loadPipelineFile(
           file: display,
           line: 0,
           col: 0,
-          message: `cannot read ${display}: ${(err as NodeJS.ErrnoException).code}`,
+          message: `cannot read ${display}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'ENOENT' : errorMessage(err)}`,
         },
       ],
     };
