@@ -282,6 +282,30 @@ describe('a FIFO given where a file is expected is refused, not read', () => {
   );
 });
 
+describe('a closed stdout', () => {
+  it.each([['--help'], ['validate', 'binary.yml', 'empty.yml'], ['history', '--config', 'group.yml']])(
+    'conveyor %s | (reader gone) ends quietly with 141, as SIGPIPE ends a Unix tool',
+    async (...args: string[]) => {
+      const child = spawn(process.execPath, [cliEntry, ...args], {
+        cwd: root,
+        env: isolatedEnv(),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      // The reader leaves before the command writes (`| head -0`): every write to stdout meets EPIPE.
+      child.stdout.destroy();
+      let stderr = '';
+      child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      const code = await new Promise<number | null>((done) => child.on('exit', (c) => done(c)));
+      clearTimeout(timer);
+      expect(stderr).not.toMatch(/EPIPE|Unhandled|internal error/);
+      expect(stderr).not.toMatch(STACK_LINE);
+      expect(code).toBe(141);
+    },
+    20_000,
+  );
+});
+
 describe('Ctrl-C', () => {
   it('stops a local build: the phase is STOPPED, its commands are killed, exit 1, no stack', async () => {
     const child = spawn(
