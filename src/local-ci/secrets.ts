@@ -1,4 +1,3 @@
-
 import { UsageError } from '../core/errors.js';
 import { readTextFileAsync } from '../core/files.js';
 

@@ -2,7 +2,7 @@
  * The `conveyor build --remote PROJECT` command. The build helper's `conveyor build` hands the whole argv
  * here when `--remote` is present, so this module parses every flag itself.
  */
-import { existsSync, } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { createCodeBuildClient } from '../../aws/clients.js';
 import {

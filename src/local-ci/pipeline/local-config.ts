@@ -1,4 +1,3 @@
-
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { readTextFileAsync } from '../../core/files.js';

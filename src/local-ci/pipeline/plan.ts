@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { parse } from 'yaml';
 import { readTextFile } from '../../core/files.js';

@@ -5,7 +5,7 @@
  * 30-minute waiter cap; a rollback deployment CodeDeploy starts under a new id is followed too) →
  * promote (ContinueDeployment) / abort (StopDeployment with rollback).
  */
-import { existsSync, } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type {
   CreateDeploymentInput,
