@@ -1,6 +1,14 @@
+import { isUtf8 } from 'node:buffer';
 import { closeSync, constants, fstatSync, openSync, readFileSync, type Stats } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { UsageError } from './errors.js';
+
+/**
+ * Opened without blocking: opening a FIFO for reading otherwise waits for a writer forever, with the main thread
+ * (or a thread-pool thread) stuck where no Ctrl-C reaches it. The type is checked on the opened descriptor, so
+ * nothing can be swapped in between the check and the read.
+ */
+const OPEN_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY;
 
 /**
  * A small file's text, or undefined when it cannot be read (missing, a folder, no permission, not a regular file).
@@ -8,7 +16,12 @@ import { UsageError } from './errors.js';
  */
 export function readFileIfPresent(path: string): string | undefined {
   try {
-    return readTextFile(path);
+    const fd = openSync(path, OPEN_FLAGS);
+    try {
+      return fstatSync(fd).isFile() ? readFileSync(fd, 'utf8') : undefined;
+    } finally {
+      closeSync(fd);
+    }
   } catch {
     return undefined;
   }
@@ -18,6 +31,21 @@ export function readFileIfPresent(path: string): string | undefined {
 export class NotAFileError extends UsageError {
   /** Like the errno codes callers already print. */
   readonly code = 'ENOTFILE';
+}
+
+/** A definition file whose bytes are not UTF-8: said plainly, never read with replacement characters. */
+export class NotUtf8Error extends UsageError {
+  readonly code = 'ENOTUTF8';
+  constructor(
+    readonly file: string,
+    /** 1-based position of the first byte that is not UTF-8 (column in characters, as editors count). */
+    readonly line: number,
+    readonly col: number,
+  ) {
+    super(
+      `${file} is not UTF-8 text: the byte at line ${line}, column ${col} is not valid UTF-8; save the file as UTF-8`,
+    );
+  }
 }
 
 export function describeFileType(info: Stats): string {
@@ -33,23 +61,45 @@ function notAFile(path: string, info: Stats): NotAFileError {
   return new NotAFileError(`${path} is ${describeFileType(info)}, not a regular file`);
 }
 
+/** The first byte offset that is not UTF-8 (the buffer is known not to be valid UTF-8). */
+function firstInvalidUtf8(buf: Buffer): number {
+  let i = 0;
+  while (i < buf.length) {
+    const b = buf[i]!;
+    const n =
+      b < 0x80 ? 1 : b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
+    if (n === 0 || i + n > buf.length || !isUtf8(buf.subarray(i, i + n))) return i;
+    i += n;
+  }
+  return i;
+}
+
 /**
- * Opened without blocking: opening a FIFO for reading otherwise waits for a writer forever, with the main thread
- * (or a thread-pool thread) stuck where no Ctrl-C reaches it. The type is checked on the opened descriptor, so
- * nothing can be swapped in between the check and the read.
+ * A file's bytes as text, refusing bytes that are not UTF-8 (read with 'utf8' they silently became U+FFFD). A
+ * byte-order mark is kept, as `readFile(…, 'utf8')` keeps it. Bytes with a NUL are returned as they decode: they
+ * are binary, which every definition reader reports by its own rule (`source/binary`).
  */
-const OPEN_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY;
+export function decodeUtf8(buf: Buffer, file: string): string {
+  if (isUtf8(buf) || buf.includes(0)) return buf.toString('utf8');
+  const offset = firstInvalidUtf8(buf);
+  const before = buf.subarray(0, offset);
+  const lineStart = before.lastIndexOf(10) + 1;
+  let line = 1;
+  for (let i = before.indexOf(10); i !== -1; i = before.indexOf(10, i + 1)) line++;
+  throw new NotUtf8Error(file, line, buf.toString('utf8', lineStart, offset).length + 1);
+}
 
 /**
  * The text of a file a user named (a definition, a config): refuses anything that is not a regular file before
- * reading it. Throws NotAFileError (a UsageError) or the errno error.
+ * reading it, and bytes that are not UTF-8. Throws NotAFileError or NotUtf8Error (UsageErrors), or the errno
+ * error.
  */
 export function readTextFile(path: string): string {
   const fd = openSync(path, OPEN_FLAGS);
   try {
     const info = fstatSync(fd);
     if (!info.isFile()) throw notAFile(path, info);
-    return readFileSync(fd, 'utf8');
+    return decodeUtf8(readFileSync(fd), path);
   } finally {
     closeSync(fd);
   }
@@ -61,7 +111,7 @@ export async function readTextFileAsync(path: string): Promise<string> {
   try {
     const info = await handle.stat();
     if (!info.isFile()) throw notAFile(path, info);
-    return await handle.readFile('utf8');
+    return decodeUtf8(await handle.readFile(), path);
   } finally {
     await handle.close();
   }

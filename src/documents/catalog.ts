@@ -66,6 +66,7 @@ export const rules = {
   'source/too-large': e('the file is larger than any definition file (2 MB cap)'),
   'source/too-deep': e('nesting deeper than any definition (128 levels)'),
   'source/binary': e('the file is binary (contains NUL bytes)'),
+  'source/not-utf8': e('the file is not UTF-8 text (its first bad byte is shown)'),
   'source/empty': e('the file is empty or holds only comments'),
   'source/unreadable': e('the file cannot be read'),
   'source/unknown-kind': e('the document kind cannot be told from the name or content (use --kind)'),

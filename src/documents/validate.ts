@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { UsageError } from '../core/errors.js';
-import { readTextFileAsync } from '../core/files.js';
+import { NotUtf8Error, readTextFileAsync } from '../core/files.js';
 import { type CheckedDocument, checkCrossFile } from './cross-file.js';
 import { detectKind, kindFromName } from './detect.js';
 import { type Diagnostic, sortDiagnostics } from './diagnostics.js';
@@ -11,6 +11,7 @@ import { KINDS } from './kinds.js';
 import { Reporter } from './report.js';
 import { linksOutsideRevision } from './revision-links.js';
 import { type ParsedSource, type PathSegment, parseSource, renderedJsonSource } from './source.js';
+import { notUtf8 } from './source-text.js';
 
 export { detectKind } from './detect.js';
 export type { DocumentKind } from './kind.js';
@@ -214,6 +215,10 @@ export async function validatePaths(
       text = await readTextFileAsync(entry.abs);
     } catch (err) {
       files.push(entry.shown);
+      if (err instanceof NotUtf8Error) {
+        diagnostics.push(notUtf8(entry.shown, err));
+        continue;
+      }
       diagnostics.push({
         ruleId: 'source/unreadable',
         severity: 'error',

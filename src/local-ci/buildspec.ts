@@ -4,9 +4,9 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { errorMessage } from '../core/errors.js';
-import { readFileIfPresent, readTextFile } from '../core/files.js';
+import { NotUtf8Error, readFileIfPresent, readTextFile } from '../core/files.js';
 import type { Diagnostic } from '../documents/diagnostics.js';
-import { checkSourceText } from '../documents/source-text.js';
+import { checkSourceText, notUtf8 } from '../documents/source-text.js';
 
 /**
  * The parts of a buildspec (version 0.2) the local runner executes, normalized: CodeBuild accepts a single string
@@ -80,6 +80,7 @@ export async function loadBuildspecFile(
   try {
     text = readTextFile(file);
   } catch (err) {
+    if (err instanceof NotUtf8Error) return { diagnostics: [notUtf8(displayName, err)] };
     const code = (err as NodeJS.ErrnoException).code;
     return {
       diagnostics: [

@@ -7,6 +7,7 @@ import { basename, dirname, extname, join } from 'node:path';
 import { glob } from 'tinyglobby';
 import { isMap, LineCounter, parseDocument } from 'yaml';
 import { readTextFileAsync } from '../core/files.js';
+import { checkSourceText } from '../documents/source-text.js';
 import { brand, type Definition, type DefinitionKind, isDefinition } from './definition.js';
 import { loadTsModules, type TsLoadResult } from './ts-loader.js';
 
@@ -197,6 +198,8 @@ async function loadDocumentSource(
   folder: SourceFolder,
 ): Promise<{ source: Source } | { problem: SourceProblem }> {
   const text = await readTextFileAsync(join(root, file));
+  const refused = checkSourceText(text, file);
+  if (refused) return problem(file, refused.message, refused.line, refused.col);
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {

@@ -44,6 +44,18 @@ beforeAll(() => {
   write('group.yml', 'application: hello\ndeploymentGroup: dev\nprovider: local\nlocal:\n  instances: 1\n');
   write('partial-group.yml', 'application: x\n');
   cpSync(join(repoRoot, 'examples/hello-web/v1'), join(root, 'rev'), { recursive: true });
+  // Nesting far past what the YAML parser can recurse into, as `run`, `build` and `import` read it.
+  write('deep.yml', `pipeline:\n  name: p\n  stages: ${'['.repeat(20_000)}${']'.repeat(20_000)}\n`);
+  write('deep.json', `{"pipeline":{"name":"p","stages":${'['.repeat(20_000)}${']'.repeat(20_000)}}}`);
+  // Latin-1, not UTF-8: read as UTF-8 the é silently became U+FFFD.
+  write(
+    'latin1.yml',
+    Buffer.from('version: 0.2\nphases:\n  build:\n    commands:\n      - echo caf\xe9\n', 'latin1'),
+  );
+  write(
+    'latin1-group.yml',
+    Buffer.from('application: hello\ndeploymentGroup: dev\nprovider: local\n# caf\xe9\n', 'latin1'),
+  );
   // A named pipe where a file is expected: opening it for reading would wait for a writer forever.
   execFileSync('mkfifo', [join(root, 'fifo.yml')]);
   write(
@@ -127,6 +139,23 @@ const cases: Case[] = [
   ['run binary.yml', 1, /binary\.yml:\d+:\d+ error source\/binary/],
   ['run huge.yml', 1, /huge\.yml:1:1 error source\/too-large/],
   ['run huger.yml', 1, /huger\.yml:1:1 error source\/too-large/],
+  ['validate deep.yml', 1, /deep\.yml:3:139 error source\/too-deep nesting is deeper than 128 levels/],
+  ['run deep.yml', 1, /deep\.yml:3:139 error source\/too-deep nesting is deeper than 128 levels/],
+  ['run deep.json', 1, /deep\.json:1:1 error source\/too-deep nesting is deeper than 128 levels/],
+  ['build --buildspec deep.yml', 1, /deep\.yml:3:139 error source\/too-deep/],
+  ['import deep.yml', 1, /deep\.yml:3:139: nesting is deeper than 128 levels/],
+  [
+    'validate latin1.yml',
+    1,
+    /latin1\.yml:5:17 error source\/not-utf8 file is not UTF-8 text: the byte at line 5, column 17/,
+  ],
+  ['build --buildspec latin1.yml', 1, /latin1\.yml:5:17 error source\/not-utf8/],
+  ['run latin1.yml', 1, /latin1\.yml:5:17 error source\/not-utf8/],
+  [
+    'deploy --config latin1-group.yml --revision rev',
+    2,
+    /latin1-group\.yml is not UTF-8 text: the byte at line 4, column 6/,
+  ],
   ['hooks', 2, /missing subcommand/],
   ['hooks bogus', 2, /unknown subcommand 'bogus'/],
   ['hooks install', 2, /--bare-repo DIR|--pre-push/],

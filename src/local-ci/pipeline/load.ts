@@ -2,9 +2,9 @@ import { existsSync, readdirSync } from 'node:fs';
 import { extname, join, relative, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { errorMessage } from '../../core/errors.js';
-import { readTextFileAsync } from '../../core/files.js';
+import { NotUtf8Error, readTextFileAsync } from '../../core/files.js';
 import type { Diagnostic } from '../../documents/diagnostics.js';
-import { checkSourceText } from '../../documents/source-text.js';
+import { checkSourceText, notUtf8 } from '../../documents/source-text.js';
 import type { PipelineDeclaration } from './model.js';
 
 export interface LoadedPipeline {
@@ -67,6 +67,7 @@ export async function loadPipelineFile(
   try {
     text = await readTextFileAsync(file);
   } catch (err) {
+    if (err instanceof NotUtf8Error) return { diagnostics: [notUtf8(display, err)] };
     return {
       diagnostics: [
         {
