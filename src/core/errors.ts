@@ -41,6 +41,9 @@ export function storageFailure(err: unknown, folder: string, hint = 'then run th
   return new WorkFailedError(`${what} ${folder} (${code}): free some space there, ${hint}`);
 }
 
+/** What to do when the disk under a deployment group's state folder is full. */
+export const STATE_HINT = 'or pass --state-dir on another disk, then run the command again';
+
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }

@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { closeSync, constants, fstatSync, openSync, readFileSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync, type Stats, statfsSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { UsageError } from './errors.js';
 
@@ -24,6 +24,19 @@ export function readFileIfPresent(path: string): string | undefined {
     }
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * Whether the disk holding `folder` has (next to) no room left: a child process that failed there without a word
+ * (its log could not be written either) most likely failed for that. False when it cannot be told.
+ */
+export function isDiskFull(folder: string, minFreeBytes = 64 * 1024): boolean {
+  try {
+    const fs = statfsSync(folder);
+    return fs.bavail * fs.bsize < minFreeBytes || fs.ffree === 0;
+  } catch {
+    return false;
   }
 }
 

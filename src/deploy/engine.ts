@@ -4,18 +4,18 @@
  */
 import { spawn } from 'node:child_process';
 import type { Clock } from '../core/clock.js';
-import { storageFailure, UsageError, WorkFailedError } from '../core/errors.js';
+import { errorMessage, STATE_HINT, storageFailure, UsageError, WorkFailedError } from '../core/errors.js';
 import { distEntry } from '../core/paths.js';
 import { processAlive } from '../core/process.js';
 import type { DeployProvider } from '../providers/provider.js';
 import type { DeploymentOptions, LedgerEvent, RevisionRef } from './events.js';
 import { fleetSize, type GroupContext, providerFor, readGroupState, rememberGroupFile } from './group.js';
-import { STATE_HINT } from './ledger.js';
 import { acquireLock, type LockInfo, readLock, releaseLock, transferLock } from './lock.js';
 import { createNotifier } from './notify.js';
 import { checkRevision, pruneRevisions, type RevisionTarget, storeRevision } from './revision.js';
 import type { RunOptions } from './run-options.js';
 import { createDeployment, newDeploymentId, Runner } from './runner.js';
+import { currentFleet, servingFleet } from './serving.js';
 import { type DeploymentState, findDeployment, type GroupState, isTerminal } from './state.js';
 import { type CurrentFleet, type Plan, planDeployment } from './strategies/plan.js';
 import { resolveStrategy, Strategies, type Strategy } from './strategies/strategy.js';
@@ -32,7 +32,10 @@ export function isCodeDeploy(ctx: GroupContext): boolean {
   return ctx.loaded.group.provider === 'codedeploy';
 }
 
-/** Provider-specific checks before anything is recorded (CodeDeploy: the live group, the config, the revision). */
+/**
+ * Provider-specific checks before anything is recorded: the local router starts (its port is free); CodeDeploy:
+ * the live group, the config, the revision.
+ */
 export async function checkBeforeCreate(
   ctx: GroupContext,
   planned: PlannedDeployment,
@@ -43,7 +46,18 @@ export async function checkBeforeCreate(
     ignoreApplicationStopFailures?: boolean;
   },
 ): Promise<void> {
-  if (!isCodeDeploy(ctx)) return;
+  if (!isCodeDeploy(ctx)) {
+    // The data plane first: a router that cannot start (its port taken) refuses the deployment before anything
+    // is recorded, instead of leaving a Failed deployment that never ran in the history.
+    try {
+      await (await providerFor(ctx)).prepare();
+    } catch (err) {
+      // A full disk is said as such (WorkFailedError from the provider), not as a router that would not start.
+      if (err instanceof WorkFailedError) throw err;
+      throw new UsageError(errorMessage(err), 'nothing was recorded; deploy again once the router can start');
+    }
+    return;
+  }
   const { checkCodeDeployDeployment } = await import('./codedeploy-run.js');
   await checkCodeDeployDeployment(ctx, planned.revision, {
     clock: opts.clock,
@@ -69,14 +83,24 @@ export function prepareDeployment(
   const revision = checkRevision(input.revisionDir, input.cwd, revisionTarget(ctx));
   const strategy = resolveStrategy(input.strategy ?? ctx.loaded.group.strategy);
   const { state } = readGroupState(ctx);
-  const current = state.fleet ? { slot: state.fleet.slot, revision: state.fleet.revision.label } : undefined;
-  const plan = planDeployment(fleetSize(ctx), current, strategy);
+  return planFrom(state, fleetSize(ctx), strategy, revision);
+}
+
+/** The plan from what serves now: the recorded fleet, or nothing after `down` (a fresh fleet is installed). */
+function planFrom(
+  state: GroupState,
+  size: number,
+  strategy: Strategy,
+  revision: { dir: string; label: string },
+): PlannedDeployment {
+  const current = currentFleet(state);
+  const fleet = servingFleet(state);
   return {
-    plan,
+    plan: planDeployment(size, current, strategy),
     strategy,
     revision,
     ...(current ? { current } : {}),
-    ...(state.fleet ? { previous: { slot: state.fleet.slot, revision: state.fleet.revision } } : {}),
+    ...(fleet ? { previous: { slot: fleet.slot, revision: fleet.revision } } : {}),
   };
 }
 
@@ -268,7 +292,21 @@ export async function rollbackOrphan(
   }
 }
 
-/** `conveyor rollback` when nothing is running: redeploy the revision that was good before the current one. */
+/**
+ * How `conveyor rollback` redeploys when nothing runs: the group's own in-place batches (all at once only when the
+ * group asks for all-at-once), or — for replacement strategies — a replacement fleet and one switch with no
+ * waits, so serving capacity never drops and no manual pause holds the rollback.
+ */
+export function rollbackStrategy(groupStrategy: Strategy): Strategy {
+  if (groupStrategy.kind === 'in-place' || groupStrategy.kind === 'rolling-with-additional-batch')
+    return groupStrategy;
+  return Strategies.blueGreen({ terminateBlueAfterSeconds: 0 });
+}
+
+/**
+ * `conveyor rollback` when nothing is running: redeploy the newest good revision other than the one serving,
+ * skipping deployments a later rollback already undid (so a second rollback never flips back to them).
+ */
 export function planRedeployPrevious(ctx: GroupContext): {
   planned: PlannedDeployment;
   target: RevisionRef;
@@ -276,25 +314,17 @@ export function planRedeployPrevious(ctx: GroupContext): {
 } {
   const { state } = readGroupState(ctx);
   const succeeded = state.deployments.filter((d) => d.status === 'Succeeded');
-  const latest = succeeded[succeeded.length - 1];
-  const target = succeeded
-    .slice(0, -1)
-    .reverse()
-    .find((d) => d.revision.label !== latest?.revision.label)?.revision;
-  if (!latest || !target) {
+  const serving = (state.fleet?.revision ?? state.lastGood)?.label;
+  const of = succeeded.findLast((d) => d.revision.label === serving) ?? succeeded[succeeded.length - 1];
+  const undone = new Set(succeeded.map((d) => d.options.rollbackOf).filter((id) => id !== undefined));
+  const target = succeeded.findLast((d) => !undone.has(d.id) && d.revision.label !== serving)?.revision;
+  if (!of || !target) {
     throw new UsageError('no earlier successful revision to roll back to in this group');
   }
-  const current = state.fleet ? { slot: state.fleet.slot, revision: state.fleet.revision.label } : undefined;
-  const strategy = Strategies.allAtOnce();
+  const strategy = rollbackStrategy(resolveStrategy(ctx.loaded.group.strategy));
   return {
-    planned: {
-      plan: planDeployment(fleetSize(ctx), current, strategy),
-      strategy,
-      revision: { dir: target.dir, label: target.label },
-      ...(current ? { current } : {}),
-      ...(state.fleet ? { previous: { slot: state.fleet.slot, revision: state.fleet.revision } } : {}),
-    },
+    planned: planFrom(state, fleetSize(ctx), strategy, { dir: target.dir, label: target.label }),
     target,
-    of: latest,
+    of,
   };
 }

@@ -88,6 +88,10 @@ export type LedgerEventBody =
   | { type: 'fleet'; slot: Slot; revision: RevisionRef; instances: string[] }
   | { type: 'finished'; status: DeploymentStatus; reason?: string }
   | { type: 'runner'; pid: number; note: string }
+  /** `conveyor down`: the group's router and instances were stopped; nothing serves until `up` or a deploy. */
+  | { type: 'down'; stopped: string[] }
+  /** `conveyor up`: the recorded fleet was started again and takes all traffic. */
+  | { type: 'up'; revision: RevisionRef; instances: string[]; started: string[] }
   | { type: 'notification-failed'; target: string; message: string }
   | {
       /**
@@ -100,6 +104,8 @@ export type LedgerEventBody =
       fleet?: { slot: Slot; revision: RevisionRef; instances: string[] };
       lastGood?: RevisionRef;
       traffic?: TrafficTable;
+      /** The last of those deployments' events was a `down`. */
+      stopped?: boolean;
     };
 
 export type LedgerEventType = LedgerEventBody['type'];

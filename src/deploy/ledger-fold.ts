@@ -52,8 +52,14 @@ export class LedgerFold {
         revisions.set(e.deploymentId, e.revision);
       } else if (e.type === 'fleet') {
         base.fleet = { slot: e.slot, revision: e.revision, instances: e.instances };
+        delete base.stopped;
       } else if (e.type === 'traffic') {
         base.traffic = e.table;
+      } else if (e.type === 'down') {
+        base.stopped = true;
+        base.traffic = { stable: [], canary: [], canaryWeight: 0 };
+      } else if (e.type === 'up') {
+        delete base.stopped;
       } else if (e.type === 'finished' && e.status === 'Succeeded') {
         const revision = revisions.get(e.deploymentId);
         if (revision) base.lastGood = revision;

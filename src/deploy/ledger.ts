@@ -18,12 +18,9 @@ import {
 } from 'node:fs';
 import { dirname } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { storageFailure } from '../core/errors.js';
+import { STATE_HINT, storageFailure } from '../core/errors.js';
 import type { LedgerEvent } from './events.js';
 import { LedgerFold } from './ledger-fold.js';
-
-/** What to do when the state folder's disk is full. */
-export const STATE_HINT = 'or pass --state-dir on another disk, then run the command again';
 
 export interface LedgerProblem {
   /** 1-based line number in the ledger file. */

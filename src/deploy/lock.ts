@@ -4,9 +4,8 @@
  */
 import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { storageFailure } from '../core/errors.js';
+import { STATE_HINT, storageFailure } from '../core/errors.js';
 import { processAlive } from '../core/process.js';
-import { STATE_HINT } from './ledger.js';
 
 export interface LockInfo {
   pid: number;

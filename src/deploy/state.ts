@@ -67,8 +67,10 @@ export interface GroupState {
   fleet?: { slot: Slot; revision: RevisionRef; instances: string[] };
   /** Revision of the last successful deployment. */
   lastGood?: RevisionRef;
-  /** Last routing table written by any deployment. */
+  /** Last routing table written by any deployment (empty after `down`). */
   traffic?: TrafficTable;
+  /** True after `down` until `up` or a deployment installs a fleet again: the recorded fleet is not running. */
+  stopped?: boolean;
   /** Older deployments the ledger keeps only as fleet, traffic and last good revision (ledger-fold.ts). */
   compacted?: { deployments: number; lastGood?: RevisionRef };
 }
@@ -86,6 +88,7 @@ export function reduce(events: readonly LedgerEvent[]): GroupState {
       if (e.fleet) group.fleet = e.fleet;
       if (e.traffic) group.traffic = e.traffic;
       if (e.lastGood) group.lastGood = e.lastGood;
+      if (e.stopped) group.stopped = true;
       group.compacted = { deployments: e.deployments, ...(e.lastGood ? { lastGood: e.lastGood } : {}) };
       continue;
     }
@@ -112,8 +115,14 @@ export function reduce(events: readonly LedgerEvent[]): GroupState {
     const d = byId.get(e.deploymentId);
     if (e.type === 'fleet') {
       group.fleet = { slot: e.slot, revision: e.revision, instances: e.instances };
+      group.stopped = undefined;
     }
     if (e.type === 'traffic') group.traffic = e.table;
+    if (e.type === 'down') {
+      group.stopped = true;
+      group.traffic = { stable: [], canary: [], canaryWeight: 0 };
+    }
+    if (e.type === 'up') group.stopped = undefined;
     if (!d) continue;
     d.updatedAt = e.at;
     d.eventCount += 1;
@@ -160,6 +169,10 @@ export function reduce(events: readonly LedgerEvent[]): GroupState {
       case 'traffic':
         d.traffic = e.table;
         d.trafficRevisions = e.revisions;
+        break;
+      case 'down':
+        d.traffic = { stable: [], canary: [], canaryWeight: 0 };
+        d.trafficRevisions = {};
         break;
       case 'hook': {
         const { type: _t, at: _a, deploymentId: _d, ...hook } = e;

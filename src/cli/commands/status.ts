@@ -5,17 +5,17 @@ import type { LedgerEvent } from '../../deploy/events.js';
 import { type GroupContext, providerFor } from '../../deploy/group.js';
 import type { LedgerProblem } from '../../deploy/ledger.js';
 import { formatEvent, formatStatus, formatTraffic } from '../../deploy/render.js';
+import { servingTable } from '../../deploy/serving.js';
 import { type DeploymentState, findDeployment, isTerminal, reduce } from '../../deploy/state.js';
 import type { DeployProvider, ProviderTraffic } from '../../providers/provider.js';
 import { parseCommandArgs } from '../args.js';
 import type { CliContext, Command } from '../context.js';
 import {
   configLabel,
-  eventLine,
+  eventLog,
   groupOptions,
   LiveBlock,
   liveLines,
-  loggedEvent,
   openGroupFromArgs,
   type TerminalStream,
 } from '../deploy-progress.js';
@@ -58,7 +58,17 @@ async function snapshot(
   observed?: { value: ProviderTraffic | undefined },
 ): Promise<Snapshot> {
   const { events: all, problems } = group.ledger.read();
-  const d = findDeployment(reduce(all), id);
+  const state = reduce(all);
+  const found = findDeployment(state, id);
+  // A deployment that has not routed yet shows the split in force for the group (the serving fleet), not none.
+  const d =
+    found && !found.traffic && !isTerminal(found.status)
+      ? {
+          ...found,
+          traffic: servingTable(state),
+          trafficRevisions: state.fleet && !state.stopped ? { stable: state.fleet.revision.label } : {},
+        }
+      : found;
   if (!d) throw new UsageError(id ? `no deployment ${id} in this group` : 'no deployments in this group yet');
   const runner = runnerAlive(group, d);
   const traffic = observed ? observed.value : await observe(provider);
@@ -107,16 +117,24 @@ function story(events: LedgerEvent[]): LedgerEvent[] {
   );
 }
 
+/** The router line when no router answers: requests are refused, and how to bring it back. */
+function routerDown(config: string): string {
+  return `NOT RUNNING: requests are refused; start it again with 'conveyor up --config ${config}'`;
+}
+
 function hasRouter(group: GroupContext): boolean {
   // The router line is the local data plane's truth; CodeDeploy's traffic is in the recorded events.
   return group.loaded.group.provider !== 'codedeploy';
 }
 
 function jsonLine(s: Snapshot, events: LedgerEvent[]): string {
+  const { revisions, url, ...table } = s.observed ?? {};
   return `${JSON.stringify({
     deployment: s.d,
     runner: { alive: s.runner.alive, pid: s.runner.pid ?? null },
-    router: s.observed ?? null,
+    router: s.observed ? table : null,
+    routerRevisions: revisions ?? null,
+    url: url ?? null,
     ledgerProblems: s.problems,
     events,
   })}\n`;
@@ -124,10 +142,12 @@ function jsonLine(s: Snapshot, events: LedgerEvent[]): string {
 
 function renderText(s: Snapshot, group: GroupContext, ctx: CliContext, config: string): void {
   const { d } = s;
-  const extra: { runner?: string; observed?: string } = {};
+  const extra: { runner?: string; observed?: string; url?: string } = {};
   const r = runnerLine(d, s.runner, config);
   if (r) extra.runner = r;
-  if (hasRouter(group)) extra.observed = s.observed ? formatTraffic(s.observed) : 'not running';
+  if (hasRouter(group))
+    extra.observed = s.observed ? formatTraffic(s.observed, s.observed.revisions) : routerDown(config);
+  if (s.observed?.url) extra.url = s.observed.url;
   ctx.stdout.write(`${formatStatus(d, extra)}\n`);
   const told = story(s.events);
   const shown = told.slice(-RECENT_EVENTS);
@@ -153,7 +173,9 @@ function frame(s: Snapshot, group: GroupContext, config: string, now: number): s
   return liveLines(d, {
     now,
     ...(hook ? { hook } : {}),
-    ...(hasRouter(group) ? { router: s.observed ? formatTraffic(s.observed) : 'not running' } : {}),
+    ...(hasRouter(group)
+      ? { router: s.observed ? formatTraffic(s.observed, s.observed.revisions) : routerDown(config) }
+      : {}),
     ...(runner ? { runner } : {}),
     events: story(s.events)
       .slice(-LIVE_EVENTS)
@@ -193,9 +215,14 @@ async function watch(
   else if (block) redraw();
   else renderText(s, group, ctx, config);
 
+  const log = eventLog();
   const emit = (events: LedgerEvent[]) => {
     if (json) out.write(jsonLine(s, events));
-    else if (!block) for (const e of events) if (loggedEvent(e)) out.write(`${eventLine(e, s.d)}\n`);
+    else if (!block)
+      for (const e of events) {
+        const line = log(e, s.d);
+        if (line !== undefined) out.write(`${line}\n`);
+      }
   };
   let runnerGone = false;
   while (!isTerminal(s.d.status) && !ctx.signal.aborted) {

@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { acquireLock } from '../../../src/deploy/lock.js';
 import { type GroupFixture, makeGroup } from './helpers.js';
 
 function canMount(): boolean {
@@ -70,6 +71,12 @@ describe.skipIf(!canMount())('a full disk under the state folder (tmpfs, as root
       ),
     );
     expect(full.code).toBe(1);
+    expect(readdirSync(f.groupDir).filter((n) => n.startsWith('lock'))).toEqual([]);
+    // The lock itself on a full disk (what `deploy` takes once the router runs, and `rollback` takes): a clear
+    // error, and no empty lock file left to block the next command.
+    expect(() => acquireLock(f.groupDir, { pid: process.pid, deploymentId: 'd-x', since: 0 })).toThrow(
+      /no space left on the disk holding .*\(ENOSPC\)/,
+    );
     expect(readdirSync(f.groupDir).filter((n) => n.startsWith('lock'))).toEqual([]);
     // Reading state still works on a full disk.
     expect((await f.cli(['history'])).code).toBe(0);

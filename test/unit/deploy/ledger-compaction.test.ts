@@ -131,4 +131,23 @@ describe('a ledger of thousands of deployments', () => {
     const oldestKept = state.deployments[0]!;
     expect(lastGoodBefore(state, oldestKept.id)).toBeDefined();
   });
+
+  it('keeps a group stopped by `down` stopped when the deployments around it are folded', () => {
+    const all: LedgerEvent[] = [
+      ...history(0, 5),
+      { type: 'down', deploymentId: 'd-4', at: 10_000, stopped: ['i-a'] },
+      ...history(5, 8)
+        .map((e) => ({ ...e, at: e.at + 10_000 }))
+        .filter((e) => e.type !== 'fleet'),
+    ];
+    const path = file();
+    appendFileSync(path, all.map(encodeLine).join(''));
+    const ledger = new Ledger(path, { keepDeployments: 2, compactAboveBytes: 0 });
+    ledger.compact();
+    const state = reduce(ledger.read().events);
+    expect(state.compacted?.deployments).toBe(6);
+    expect(state.stopped).toBe(true);
+    expect(state.stopped).toEqual(reduce(all).stopped);
+    expect(state.fleet).toEqual(reduce(all).fleet);
+  });
 });
