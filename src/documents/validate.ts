@@ -6,7 +6,7 @@ import { NotUtf8Error, readTextFileAsync } from '../core/files.js';
 import { type CheckedDocument, checkCrossFile } from './cross-file.js';
 import { detectKind, kindFromName } from './detect.js';
 import { type Diagnostic, sortDiagnostics } from './diagnostics.js';
-import type { DocumentKind, KindContext } from './kind.js';
+import type { DocumentKind, GroupChecks, KindContext } from './kind.js';
 import { KINDS } from './kinds.js';
 import { Reporter } from './report.js';
 import { linksOutsideRevision } from './revision-links.js';
@@ -21,6 +21,10 @@ export interface ValidateTextOptions {
   kind?: DocumentKind;
   /** Revision folder: AppSpec `files` sources and hook scripts must exist in it. */
   revisionDir?: string;
+  /** The CodeBuild image buildspecs run on: their runtime-versions are checked against its list. */
+  codebuildImage?: string;
+  /** What deploy refuses for a deployment group's provider (see KindContext). */
+  groupChecks?: GroupChecks;
   /** For tests; defaults to node:fs existsSync. */
   fileExists?: (absolutePath: string) => boolean;
 }
@@ -70,6 +74,8 @@ function check(
   const mod = KINDS[kind];
   const reporter = runChecks(kind, source, {
     ...(opts.revisionDir !== undefined ? { revisionDir: opts.revisionDir } : {}),
+    ...(opts.codebuildImage !== undefined ? { codebuildImage: opts.codebuildImage } : {}),
+    ...(opts.groupChecks ? { groupChecks: opts.groupChecks } : {}),
     fileExists: opts.fileExists ?? existsSync,
     linksOutside: linksOutsideRevision,
   });
@@ -110,7 +116,7 @@ export function validateRenderedJson(text: string, file: string, kind: DocumentK
 function runChecks(
   kind: DocumentKind,
   source: ParsedSource,
-  opts: Pick<KindContext, 'revisionDir' | 'fileExists' | 'linksOutside'>,
+  opts: Pick<KindContext, 'revisionDir' | 'codebuildImage' | 'groupChecks' | 'fileExists' | 'linksOutside'>,
 ): Reporter {
   const reporter = new Reporter(source);
   try {
@@ -133,6 +139,8 @@ export interface ValidatePathsOptions {
   kind?: DocumentKind;
   cwd: string;
   revisionDir?: string;
+  codebuildImage?: string;
+  groupChecks?: GroupChecks;
   /** Paths that may be missing without an error (the default folders). */
   optional?: boolean;
   /** Finding no document is fine (the caller checks other sources, e.g. TS definitions). */
@@ -203,6 +211,8 @@ export async function validatePaths(
   const textOpts: ValidateTextOptions = {
     ...(opts.kind ? { kind: opts.kind } : {}),
     ...(opts.revisionDir ? { revisionDir: resolve(opts.cwd, opts.revisionDir) } : {}),
+    ...(opts.codebuildImage ? { codebuildImage: opts.codebuildImage } : {}),
+    ...(opts.groupChecks ? { groupChecks: opts.groupChecks } : {}),
   };
   for (const [entry, isExplicit] of [
     ...explicit.map((e) => [e, true] as const),
