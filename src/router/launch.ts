@@ -45,7 +45,7 @@ export function readRouterPid(stateDir: string): RouterPidInfo | undefined {
 
 export async function ensureRouter(opts: EnsureRouterOptions): Promise<EnsuredRouter> {
   const files = routerFiles(opts.stateDir);
-  mkdirSync(opts.stateDir, { recursive: true });
+  mkdirSync(opts.stateDir, { recursive: true, mode: 0o700 });
   const client = new RouterClient(files.socket);
   const host = opts.host ?? '127.0.0.1';
 
@@ -93,7 +93,7 @@ export async function ensureRouter(opts: EnsureRouterOptions): Promise<EnsuredRo
   if (opts.upstreamTimeoutMs !== undefined)
     args.push('--upstream-timeout-ms', String(opts.upstreamTimeoutMs));
 
-  const logFd = openSync(files.log, 'a');
+  const logFd = openSync(files.log, 'a', 0o600);
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', logFd, logFd] });
   closeSync(logFd);
   child.unref();

@@ -5,6 +5,7 @@
  * Pure except for the two counters of `SetSelector`; no I/O.
  */
 import type { RoutingTable } from './api.js';
+import { TrustedProxies } from './trusted-proxies.js';
 import type { UpstreamRuntime } from './upstream-runtime.js';
 
 /** Immutable routing snapshot; replaced whole on every table or health change. */
@@ -18,6 +19,8 @@ export interface Routing {
   readonly canaryWeight: number;
   readonly sticky: boolean;
   readonly fallback: string | undefined;
+  /** Peers whose forwarding headers are kept, or null (the usual case: nobody). */
+  readonly trusted: TrustedProxies | null;
 }
 
 /** Set indexes, also the indexes of the metrics rings; SET_NONE is for requests refused before placement. */
@@ -84,6 +87,7 @@ export function buildRouting(
     canaryWeight,
     sticky: table.sticky === true,
     fallback,
+    trusted: table.trustedProxies?.length ? new TrustedProxies(table.trustedProxies) : null,
   };
 }
 

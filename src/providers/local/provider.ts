@@ -189,6 +189,9 @@ export class LocalProvider implements DeployProvider {
       canaryWeight: route.canaryWeight,
       ...(this.options.group.local?.sticky ? { sticky: true } : {}),
       drainTimeoutMs: this.drainMs,
+      ...(this.options.group.local?.trustedProxies?.length
+        ? { trustedProxies: this.options.group.local.trustedProxies }
+        : {}),
     };
     await client.setRouting(table);
   }
