@@ -24,7 +24,13 @@ function instance(id: string, set: 'stable' | 'canary', healthy = true, inFlight
 }
 
 /** A routing snapshot: `stable`/`canary` give each instance's health (true: healthy). */
-function routing(stable: boolean[], canary: boolean[], canaryWeight: number, sticky?: boolean) {
+function routing(
+  stable: boolean[],
+  canary: boolean[],
+  canaryWeight: number,
+  sticky?: boolean,
+  generation = 1,
+) {
   const s = stable.map((h, i) => instance(`a-${i + 1}`, 'stable', h));
   const c = canary.map((h, i) => instance(`b-${i + 1}`, 'canary', h));
   const table: RoutingTable = {
@@ -33,7 +39,7 @@ function routing(stable: boolean[], canary: boolean[], canaryWeight: number, sti
     canaryWeight,
     ...(sticky === undefined ? {} : { sticky }),
   };
-  return buildRouting(1, table, s, c);
+  return buildRouting(generation, table, s, c);
 }
 
 /** The set of each of `n` new requests without header or cookie ('refused: reason' when answered 503). */
@@ -56,7 +62,7 @@ describe('routing snapshot', () => {
   });
 
   it.each([
-    [[], [], 30, 30, 'no upstream configured'],
+    [[], [], 30, 30, 'no instance in service (the table is empty)'],
     [[false], [false], 30, 30, 'no healthy upstream in either set: answering 503'],
     [[true], [], 30, 0, 'canary set is empty: all traffic to stable'],
     [[true], [false], 30, 0, 'canary set has no healthy upstream: all traffic to stable'],
@@ -124,7 +130,9 @@ describe('placing requests by weight', () => {
   });
 
   it('refuses with the reason when no set can take the request', () => {
-    expect(place(routing([], [], 50), 1)).toEqual(['refused: no-upstream-configured']);
+    expect(place(routing([], [], 50, false, 0), 1)).toEqual(['refused: no-upstream-configured']);
+    expect(routing([], [], 50, false, 0).fallback).toBe('no upstream configured');
+    expect(place(routing([], [], 50), 1)).toEqual(['refused: no-instance-in-service']);
     expect(place(routing([false], [false], 50), 1)).toEqual(['refused: no-healthy-upstream']);
   });
 });
