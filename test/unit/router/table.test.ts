@@ -107,6 +107,14 @@ describe('routing table check', () => {
     ]);
   });
 
+  it('keeps the trusted proxies it is given, and refuses a list that is not addresses', () => {
+    const r = checkRoutingTable({ stable: [], trustedProxies: ['10.0.0.0/8', '127.0.0.1'] });
+    expect(r.ok && r.table.trustedProxies).toEqual(['10.0.0.0/8', '127.0.0.1']);
+    expect(problems({ stable: [], trustedProxies: '10.0.0.0/8' })).toEqual([
+      'trustedProxies must be an array of IP addresses or CIDR ranges',
+    ]);
+  });
+
   it('an upstream id may appear once across both sets', () => {
     expect(problems({ stable: [up('a-1'), up('a-1', 8002)], canary: [up('a-1', 8003)] })).toEqual([
       "upstream id 'a-1' appears in stable and stable; ids must be unique",
