@@ -62,6 +62,19 @@ for (let i = 0; i < count && !stop.signal.aborted && Date.now() < deadline; i++)
   else if (values.quiet) process.stdout.write('.');
 }
 
+/** A violation's kind: its message with revisions, instances, ids and numbers taken out. */
+function signature(v: { invariant: string; command: string; message: string }): string {
+  const command = v.command.replace(/ --detach$/, '').replace(/^deploy (\w+) .*/, 'deploy $1 …');
+  const message = v.message
+    .replace(/\(answers: [^)]*\)/g, '')
+    .replace(/\br\d+-(good|err|broken)\b/g, 'R')
+    .replace(/\bd-\w+/g, 'D')
+    .replace(/\b[ab]-\d\b/g, 'I')
+    .replace(/\d+(\.\d+)?/g, 'N')
+    .replace(/(I,)+I/g, 'I…');
+  return `(${v.invariant}) after ${command}: ${message}`;
+}
+
 const sum = (f: (r: SequenceResult) => number) => results.reduce((s, r) => s + f(r), 0);
 const kinds = new Map<string, number>();
 for (const r of results)
@@ -84,4 +97,20 @@ console.log(
   }`,
 );
 console.log(`failed requests outside a failing revision's share: ${sum((r) => r.failedRequests)}`);
+const distinct = new Map<string, { count: number; seeds: Set<number> }>();
+for (const r of results)
+  for (const v of r.violations) {
+    const k = signature(v);
+    const d = distinct.get(k) ?? { count: 0, seeds: new Set<number>() };
+    d.count += 1;
+    d.seeds.add(r.seed);
+    distinct.set(k, d);
+  }
+if (distinct.size) {
+  console.log(`distinct violations (${distinct.size}), most frequent first:`);
+  for (const [k, d] of [...distinct].sort((x, y) => y[1].count - x[1].count))
+    console.log(
+      `  ${d.count} × ${k}  [seeds ${[...d.seeds].slice(0, 5).join(', ')}${d.seeds.size > 5 ? ', …' : ''}]`,
+    );
+}
 process.exit(results.some((r) => r.violations.length) ? 1 : 0);

@@ -52,7 +52,7 @@ export function describeCommand(c: Command): string {
     case 'promote':
       return c.full ? 'promote --full' : 'promote';
     case 'kill-instance':
-      return `kill-instance #${c.pick}`;
+      return `kill-instance #${Math.floor(c.pick * 100)}`;
     default:
       return c.kind;
   }

@@ -19,6 +19,7 @@ import {
   waitFor,
 } from '../integration/deploy/helpers.js';
 import {
+  ALL_AT_ONCE,
   type Command,
   type CommandKind,
   describeCommand,
@@ -160,6 +161,7 @@ export async function runSequence(opts: SequenceOptions): Promise<SequenceResult
   const runnerPids = new Set<number>();
   let downSince: number | undefined;
   let killedSince: number | undefined;
+  let allAtOnceSince: number | undefined;
 
   const violation = (step: number, command: string, x: Finding) => {
     result.violations.push({ step, command, ...x });
@@ -173,6 +175,10 @@ export async function runSequence(opts: SequenceOptions): Promise<SequenceResult
     ];
     for (let step = 0; step <= opts.length; step++) {
       if (opts.signal?.aborted) break;
+      // A detached deployment may have ended since the last check (a gate, a bake running out): catch up first.
+      if (step > 0)
+        for (const problem of model.sync(await history()))
+          violation(step - 1, spans[step - 1]!.command, { invariant: 'e', message: problem });
       const cmd = step === 0 ? sequence[0]! : gen.next(model);
       const text = describeCommand(cmd);
       result.commands.push(text);
@@ -187,9 +193,10 @@ export async function runSequence(opts: SequenceOptions): Promise<SequenceResult
 
       const out = await execute(cmd, label);
       const end = Date.now();
-      if (exp.outage || step === 0) windows.push({ from: step === 0 ? 0 : start, to: end + 300, why: text });
       if (out.timedOut) violation(step, text, { invariant: 'e', message: `${text} did not return in 60 s` });
-      log(`  ${step}. ${text} → exit ${out.code} (${((end - start) / 1000).toFixed(1)} s)`);
+      log(
+        `  ${step}. ${text} → exit ${out.code}${out.instance ? ` (killed ${out.instance})` : ''} (${((end - start) / 1000).toFixed(1)} s)`,
+      );
       for (const pid of out.pids ?? []) runnerPids.add(pid);
 
       const settled = await settle(cmd, exp.creates !== undefined || cmd.kind === 'promote');
@@ -206,8 +213,17 @@ export async function runSequence(opts: SequenceOptions): Promise<SequenceResult
       for (const problem of model.record(cmd, exp, { ...out, rows }, detached))
         violation(step, text, { invariant: 'e', message: problem });
 
-      // Outage windows: from down (or a killed router) until a command brought the fleet back.
+      // Outage windows: the command itself (until its deployment settled) when the user asked for one; a
+      // deployment that takes every instance at once until it ends; down (or a killed router) until a command
+      // brought the fleet back.
       const now = Date.now();
+      if (exp.outage || step === 0) windows.push({ from: step === 0 ? 0 : start, to: now + 300, why: text });
+      const allAtOnce = model.active !== undefined && ALL_AT_ONCE.includes(model.active.strategy);
+      if (allAtOnce && allAtOnceSince === undefined) allAtOnceSince = start;
+      if (!allAtOnce && allAtOnceSince !== undefined) {
+        windows.push({ from: allAtOnceSince, to: now + 300, why: 'an all-at-once deployment' });
+        allAtOnceSince = undefined;
+      }
       if (!wasDown && model.down) downSince = start;
       if (wasDown && !model.down && downSince !== undefined) {
         windows.push({ from: downSince, to: now + 300, why: 'down until brought back' });
@@ -233,6 +249,8 @@ export async function runSequence(opts: SequenceOptions): Promise<SequenceResult
     const stopAt = Date.now();
     await load.stop();
     if (downSince !== undefined) windows.push({ from: downSince, to: Infinity, why: 'down at the end' });
+    if (allAtOnceSince !== undefined)
+      windows.push({ from: allAtOnceSince, to: Infinity, why: 'an all-at-once deployment' });
     if (killedSince !== undefined)
       windows.push({
         from: killedSince,
