@@ -25,8 +25,10 @@ afterEach(async () => {
 async function rawServer(pieces: (string | Buffer)[], opts: { closeAfter?: boolean } = {}) {
   const seen: string[] = [];
   const sockets: Socket[] = [];
+  let closed = 0;
   const server = createServer((socket) => {
     sockets.push(socket);
+    socket.on('close', () => closed++);
     socket.on('data', async (d) => {
       seen.push(d.toString('latin1'));
       for (const p of pieces) {
@@ -40,7 +42,7 @@ async function rawServer(pieces: (string | Buffer)[], opts: { closeAfter?: boole
   servers.push(server);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as { port: number }).port;
-  return { port, seen, sockets, connections: () => sockets.length };
+  return { port, seen, sockets, connections: () => sockets.length, closed: () => closed };
 }
 
 function send(pool: UpstreamPool, head: string, expectBody = true, sendsBody = false): Promise<Outcome> {
@@ -93,7 +95,10 @@ describe('UpstreamPool', () => {
     const s = await rawServer(['HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok', 'JUNK']);
     const p = pool(s.port);
     expect((await send(p, GET)).body).toBe('ok');
-    await new Promise((r) => setTimeout(r, 30));
+    // The junk arrives after the answer; the pool must drop that connection (waited for, bounded: no fixed sleep).
+    for (let waited = 0; s.closed() === 0 && waited < 5_000; waited += 10)
+      await new Promise((r) => setTimeout(r, 10));
+    expect(s.closed()).toBe(1);
     const second = await send(p, GET);
     expect(second).toMatchObject({ status: 200, body: 'ok' });
     expect(s.connections()).toBe(2);
