@@ -1,7 +1,7 @@
 /**
  * npm run soak: many seeded operator sequences against a real local fleet under steady load (test/model/).
  *
- *   npm run soak -- [--count 200] [--seed 1] [--length 8] [--minutes 50] [--quiet]
+ *   npm run soak -- [--count 200] [--seed 1] [--length 8] [--minutes 50] [--quiet] [--subset npm-test]
  *   SEED=1234 npm run soak          replays one sequence (the seed a failure printed)
  *
  * Sequence i uses seed + i. Prints each failing sequence (seed, commands, what broke) and a summary; exits 1
@@ -10,6 +10,7 @@
 import { parseArgs } from 'node:util';
 import type { SequenceResult } from '../test/model/runner.js';
 import { describeFailure, runSequence, upAvailable } from '../test/model/runner.js';
+import { NPM_TEST_SUBSET } from '../test/model/subset.js';
 
 const { values } = parseArgs({
   options: {
@@ -18,6 +19,7 @@ const { values } = parseArgs({
     length: { type: 'string', default: '8' },
     minutes: { type: 'string' },
     quiet: { type: 'boolean', default: false },
+    subset: { type: 'string' },
   },
 });
 
@@ -40,6 +42,11 @@ process.on('SIGINT', () => {
   stop.abort();
 });
 
+if (values.subset !== undefined && values.subset !== 'npm-test') {
+  console.error("--subset: only 'npm-test' (the commands and strategies npm test generates)");
+  process.exit(2);
+}
+const subset = values.subset ? NPM_TEST_SUBSET : {};
 const up = upAvailable();
 console.log(
   `soak: ${count} sequences of ${length} commands from seed ${seed}${up ? '' : " ('up' not in this build: left out)"}`,
@@ -54,6 +61,7 @@ for (let i = 0; i < count && !stop.signal.aborted && Date.now() < deadline; i++)
     seed: s,
     length,
     upAvailable: up,
+    ...subset,
     signal: stop.signal,
     ...(log ? { log } : {}),
   });

@@ -139,8 +139,9 @@ export function classify(a: Answer, erroring: ReadonlySet<string>): 'ok' | 'own-
   return 'failed';
 }
 
-function tolerated(at: number, windows: Window[], instance?: string): Window | undefined {
-  return windows.find((w) => at >= w.from && at <= w.to && (!w.instance || w.instance === instance));
+/** The expected outage a request (from `at` to `end`) or a sample overlaps. */
+function tolerated(at: number, end: number, windows: Window[], instance?: string): Window | undefined {
+  return windows.find((w) => at <= w.to && end >= w.from && (!w.instance || w.instance === instance));
 }
 
 /** The instance an error answer names (`upstream-refused a-2 ECONNREFUSED`, or the upstream header). */
@@ -151,7 +152,7 @@ function instanceOf(a: Answer): string | undefined {
 /** (c) Failed answers not explained by an expected outage; returns them with a summary finding. */
 export function checkFailures(answers: Answer[], erroring: ReadonlySet<string>, windows: Window[]) {
   const failed = answers.filter(
-    (a) => classify(a, erroring) === 'failed' && !tolerated(a.at, windows, instanceOf(a)),
+    (a) => classify(a, erroring) === 'failed' && !tolerated(a.at, a.end, windows, instanceOf(a)),
   );
   const findings: Finding[] = [];
   if (failed.length) {
@@ -170,7 +171,7 @@ export function checkFailures(answers: Answer[], erroring: ReadonlySet<string>, 
 
 /** (d) Moments with nothing to serve outside an expected outage. */
 export function checkCapacity(samples: CapacitySample[], windows: Window[]): Finding[] {
-  const zero = samples.filter((s) => s.serving === 0 && !tolerated(s.at, windows));
+  const zero = samples.filter((s) => s.serving === 0 && !tolerated(s.at, s.at, windows));
   if (!zero.length) return [];
   const first = zero[0]!;
   const last = zero[zero.length - 1]!;

@@ -8,7 +8,9 @@ import { ERROR_HEADER, UPSTREAM_HEADER } from '../../src/router/api.js';
 import { type GroupFixture, routerState, servingUpstreams } from '../integration/deploy/helpers.js';
 
 export interface Answer {
+  /** When the request was sent and when its answer (or error) arrived. */
   at: number;
+  end: number;
   status: number | 'error';
   /** The app's x-revision header. */
   revision: string | null;
@@ -77,6 +79,7 @@ export class SteadyLoad {
           res.on('end', () =>
             resolve({
               at,
+              end: Date.now(),
               status: res.statusCode ?? 0,
               revision: header(res.headers['x-revision']),
               upstream: header(res.headers[UPSTREAM_HEADER]),
@@ -99,6 +102,7 @@ function header(v: string | string[] | undefined): string | null {
 function failed(at: number, err: Error): Answer {
   return {
     at,
+    end: Date.now(),
     status: 'error',
     revision: null,
     upstream: null,
