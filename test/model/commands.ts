@@ -15,7 +15,7 @@ export const STRATEGIES = {
   'blue-green': 'strategy:\n  type: blue-green\n  terminateBlueAfterSeconds: 0',
   /** Waits for `promote` before the switch. */
   'blue-green-wait': 'strategy:\n  type: blue-green\n  readyWait: {}\n  terminateBlueAfterSeconds: 0',
-  canary: 'strategy:\n  type: canary\n  steps:\n    - setWeight: 25\n    - pause: { seconds: 1 }',
+  canary: 'strategy:\n  type: canary\n  steps:\n    - setWeight: 25\n    - pause: { seconds: 3 }',
   /** Holds 25% until `promote`. */
   'canary-manual': 'strategy:\n  type: canary\n  steps:\n    - setWeight: 25\n    - pause: {}',
   linear: 'strategy:\n  type: linear\n  stepPercent: 50\n  intervalSeconds: 0.6',

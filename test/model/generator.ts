@@ -74,7 +74,7 @@ export class CommandGenerator {
     const full = this.random() < 0.5;
     if (!a)
       return [
-        [6, deploy],
+        [4, deploy],
         [1.5, { kind: 'rollback' }],
         [m.down ? 0 : 1, { kind: 'down' }],
         [m.down || m.routerKilled ? 2 : 0.3, { kind: 'up' }],
@@ -111,7 +111,7 @@ export class CommandGenerator {
     const r = this.random();
     const revision: RevisionKind = r < 0.6 ? 'good' : r < 0.8 ? 'erroring' : 'broken';
     const strategy = this.strategies[Math.floor(this.random() * this.strategies.length)]!;
-    const detach = MANUAL.includes(strategy) || this.random() < 0.35;
+    const detach = MANUAL.includes(strategy) || this.random() < 0.5;
     return { kind: 'deploy', revision, strategy, detach };
   }
 }

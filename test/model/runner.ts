@@ -162,6 +162,7 @@ export async function runSequence(opts: SequenceOptions): Promise<SequenceResult
   let downSince: number | undefined;
   let killedSince: number | undefined;
   let allAtOnceSince: number | undefined;
+  let lastFound = new Set<string>();
 
   const violation = (step: number, command: string, x: Finding) => {
     result.violations.push({ step, command, ...x });
@@ -242,7 +243,10 @@ export async function runSequence(opts: SequenceOptions): Promise<SequenceResult
       if (cmd.kind === 'kill-instance' && out.instance)
         windows.push({ from: start, to: end + 1500, why: text, instance: out.instance });
 
-      for (const x of await checkState()) violation(step, text, x);
+      // A wrong state that persists is one violation, reported after the command that caused it.
+      const found = await checkState();
+      for (const x of found) if (!lastFound.has(stateKey(x))) violation(step, text, x);
+      lastFound = new Set(found.map(stateKey));
       if (result.violations.some((v) => v.message.includes('did not return'))) break;
     }
   } finally {
@@ -435,6 +439,11 @@ export async function runSequence(opts: SequenceOptions): Promise<SequenceResult
     }
     return [];
   }
+}
+
+/** A finding of (a) or (b) without its counts, to tell the same wrong state from a new one. */
+function stateKey(x: Finding): string {
+  return `${x.invariant} ${x.message.replace(/\(answers: [^)]*\)/g, '').replace(/\d+(\/\d+)?( requests|%)/g, 'N$2')}`;
 }
 
 function sameTable(a: RouterState | undefined, b: RouterState | undefined): boolean {
