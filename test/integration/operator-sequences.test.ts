@@ -8,8 +8,8 @@ import { describeFailure, runSequence, upAvailable } from '../model/runner.js';
 import { NPM_TEST_SUBSET } from '../model/subset.js';
 
 /** Fixed seeds so `npm test` is repeatable; each sequence is a first deploy plus LENGTH commands. */
-const SEEDS = [7, 21];
-const LENGTH = 5;
+const SEEDS = [12, 18];
+const LENGTH = 6;
 // Which commands and strategies: see NPM_TEST_SUBSET (the soak runs all of them).
 
 describe('operator sequences under steady load keep traffic up and status true', () => {
