@@ -46,6 +46,10 @@ export const commands: Record<string, { summary: string; load: () => Promise<{ d
     summary: 'Stop the local router and instances of a group',
     load: () => import('./commands/down.js'),
   },
+  up: {
+    summary: "Start a group's router and its last good fleet again",
+    load: () => import('./commands/up.js'),
+  },
   plan: {
     summary: 'Compare emitted pipelines with the live ones on AWS',
     load: () => import('./commands/plan.js'),

@@ -15,6 +15,7 @@ import { createNotifier } from './notify.js';
 import { checkRevision, pruneRevisions, type RevisionTarget, storeRevision } from './revision.js';
 import type { RunOptions } from './run-options.js';
 import { createDeployment, newDeploymentId, Runner } from './runner.js';
+import { currentFleet, servingFleet } from './serving.js';
 import { type DeploymentState, findDeployment, type GroupState, isTerminal } from './state.js';
 import { type CurrentFleet, type Plan, planDeployment } from './strategies/plan.js';
 import { resolveStrategy, Strategies, type Strategy } from './strategies/strategy.js';
@@ -68,14 +69,24 @@ export function prepareDeployment(
   const revision = checkRevision(input.revisionDir, input.cwd, revisionTarget(ctx));
   const strategy = resolveStrategy(input.strategy ?? ctx.loaded.group.strategy);
   const { state } = readGroupState(ctx);
-  const current = state.fleet ? { slot: state.fleet.slot, revision: state.fleet.revision.label } : undefined;
-  const plan = planDeployment(fleetSize(ctx), current, strategy);
+  return planFrom(state, fleetSize(ctx), strategy, revision);
+}
+
+/** The plan from what serves now: the recorded fleet, or nothing after `down` (a fresh fleet is installed). */
+function planFrom(
+  state: GroupState,
+  size: number,
+  strategy: Strategy,
+  revision: { dir: string; label: string },
+): PlannedDeployment {
+  const current = currentFleet(state);
+  const fleet = servingFleet(state);
   return {
-    plan,
+    plan: planDeployment(size, current, strategy),
     strategy,
     revision,
     ...(current ? { current } : {}),
-    ...(state.fleet ? { previous: { slot: state.fleet.slot, revision: state.fleet.revision } } : {}),
+    ...(fleet ? { previous: { slot: fleet.slot, revision: fleet.revision } } : {}),
   };
 }
 
@@ -264,7 +275,21 @@ export async function rollbackOrphan(
   }
 }
 
-/** `conveyor rollback` when nothing is running: redeploy the revision that was good before the current one. */
+/**
+ * How `conveyor rollback` redeploys when nothing runs: the group's own in-place batches (all at once only when the
+ * group asks for all-at-once), or — for replacement strategies — a replacement fleet and one switch with no
+ * waits, so serving capacity never drops and no manual pause holds the rollback.
+ */
+export function rollbackStrategy(groupStrategy: Strategy): Strategy {
+  if (groupStrategy.kind === 'in-place' || groupStrategy.kind === 'rolling-with-additional-batch')
+    return groupStrategy;
+  return Strategies.blueGreen({ terminateBlueAfterSeconds: 0 });
+}
+
+/**
+ * `conveyor rollback` when nothing is running: redeploy the newest good revision other than the one serving,
+ * skipping deployments a later rollback already undid (so a second rollback never flips back to them).
+ */
 export function planRedeployPrevious(ctx: GroupContext): {
   planned: PlannedDeployment;
   target: RevisionRef;
@@ -272,25 +297,17 @@ export function planRedeployPrevious(ctx: GroupContext): {
 } {
   const { state } = readGroupState(ctx);
   const succeeded = state.deployments.filter((d) => d.status === 'Succeeded');
-  const latest = succeeded[succeeded.length - 1];
-  const target = succeeded
-    .slice(0, -1)
-    .reverse()
-    .find((d) => d.revision.label !== latest?.revision.label)?.revision;
-  if (!latest || !target) {
+  const serving = (state.fleet?.revision ?? state.lastGood)?.label;
+  const of = succeeded.findLast((d) => d.revision.label === serving) ?? succeeded[succeeded.length - 1];
+  const undone = new Set(succeeded.map((d) => d.options.rollbackOf).filter((id) => id !== undefined));
+  const target = succeeded.findLast((d) => !undone.has(d.id) && d.revision.label !== serving)?.revision;
+  if (!of || !target) {
     throw new UsageError('no earlier successful revision to roll back to in this group');
   }
-  const current = state.fleet ? { slot: state.fleet.slot, revision: state.fleet.revision.label } : undefined;
-  const strategy = Strategies.allAtOnce();
+  const strategy = rollbackStrategy(resolveStrategy(ctx.loaded.group.strategy));
   return {
-    planned: {
-      plan: planDeployment(fleetSize(ctx), current, strategy),
-      strategy,
-      revision: { dir: target.dir, label: target.label },
-      ...(current ? { current } : {}),
-      ...(state.fleet ? { previous: { slot: state.fleet.slot, revision: state.fleet.revision } } : {}),
-    },
+    planned: planFrom(state, fleetSize(ctx), strategy, { dir: target.dir, label: target.label }),
     target,
-    of: latest,
+    of,
   };
 }

@@ -88,6 +88,10 @@ export type LedgerEventBody =
   | { type: 'fleet'; slot: Slot; revision: RevisionRef; instances: string[] }
   | { type: 'finished'; status: DeploymentStatus; reason?: string }
   | { type: 'runner'; pid: number; note: string }
+  /** `conveyor down`: the group's router and instances were stopped; nothing serves until `up` or a deploy. */
+  | { type: 'down'; stopped: string[] }
+  /** `conveyor up`: the recorded fleet was started again and takes all traffic. */
+  | { type: 'up'; revision: RevisionRef; instances: string[]; started: string[] }
   | { type: 'notification-failed'; target: string; message: string };
 
 export type LedgerEventType = LedgerEventBody['type'];

@@ -75,6 +75,10 @@ export function formatEvent(e: LedgerEvent, d?: DeploymentState): string {
       return `fleet: slot ${e.slot} serves ${e.revision.label} [${e.instances.join(', ')}]`;
     case 'finished':
       return `${e.status}${e.reason ? `: ${e.reason}` : ''}`;
+    case 'down':
+      return `down: stopped ${e.stopped.length ? e.stopped.join(', ') : 'nothing (nothing was running)'}; nothing serves until 'conveyor up' or a deploy`;
+    case 'up':
+      return `up: ${e.revision.label} serves again [${e.instances.join(', ')}]${e.started.length ? ` (started ${e.started.join(', ')})` : ' (all were running)'}`;
     case 'notification-failed':
       return `notification to ${e.target} failed: ${e.message}`;
   }
@@ -123,7 +127,10 @@ export function formatPlan(plan: Plan, hooks?: PlanHooks): string {
   return lines.join('\n');
 }
 
-export function formatStatus(d: DeploymentState, extra: { runner?: string; observed?: string } = {}): string {
+export function formatStatus(
+  d: DeploymentState,
+  extra: { runner?: string; observed?: string; url?: string } = {},
+): string {
   const step = d.plan.steps[Math.min(d.step, d.plan.steps.length - 1)];
   const lines = [
     `deployment ${d.id}  ${d.status}`,
@@ -133,6 +140,7 @@ export function formatStatus(d: DeploymentState, extra: { runner?: string; obser
     `  traffic    ${formatTraffic(d.traffic, d.trafficRevisions)}`,
   ];
   if (extra.observed) lines.push(`  router     ${extra.observed}`);
+  if (extra.url) lines.push(`  url        ${extra.url}`);
   if (d.bakeUntil && !['Succeeded', 'Failed', 'RolledBack', 'Stopped'].includes(d.status)) {
     lines.push(`  bake until ${new Date(d.bakeUntil).toISOString()}`);
   }

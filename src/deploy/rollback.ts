@@ -192,11 +192,9 @@ export class RollbackExecutor {
         ? { ok: true, message: '' }
         : await this.restoreLastGood(d, lastGood, targets, group.fleet?.slot ?? 'a', fleetInstances);
     if (extras.length) {
-      const table = this.traffic.current(this.ctx.deployment());
-      await this.traffic.route(
-        { ...table, stable: table.stable.filter((i) => !extras.includes(i)) },
-        this.traffic.revisionsFor(d),
-      );
+      const current = this.traffic.current(this.ctx.deployment());
+      const table = { ...current, stable: current.stable.filter((i) => !extras.includes(i)) };
+      await this.traffic.route(table, this.traffic.revisionsFor(d, table));
       await this.ctx.deps.provider.stopInstances(extras);
     }
     return result;
@@ -230,7 +228,8 @@ export class RollbackExecutor {
         revision: revisionOf(lastGood),
         lastRevision: revisionOf(d.revision),
         ignoreApplicationStopFailures: true,
-        onTrafficEvent: (instance, event) => this.traffic.lifecycleEvent(d, 'in-place', instance, event),
+        onTrafficEvent: (instance, event) =>
+          this.traffic.lifecycleEvent(d, 'in-place', instance, event, lastGood.label),
         onProgress: (p) => this.ctx.recordHook(p),
         signal: this.ctx.signal,
       });

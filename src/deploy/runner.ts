@@ -124,8 +124,8 @@ export class Runner {
       return failed;
     }
     try {
-      // After a crash the router is the truth for what serves; re-apply the ledger's table only if it drifted.
-      if (d.traffic) await this.traffic.reconcile(d.traffic, d.trafficRevisions ?? {});
+      // The router routes what the ledger says serves before any step acts (after a crash, a restart, `down`).
+      await this.traffic.reconcile(d);
       if (d.pendingAbort !== undefined || d.rollback) {
         return await this.rollbacks.rollback(d.rollback?.reason ?? d.pendingAbort ?? 'aborted', 'abort');
       }
@@ -183,7 +183,8 @@ export class Runner {
   }
 
   /** A requested rollback (`conveyor rollback`); how it is done is RollbackExecutor's business. */
-  rollback(reason: string, trigger: RollbackTrigger): Promise<DeploymentState> {
+  async rollback(reason: string, trigger: RollbackTrigger): Promise<DeploymentState> {
+    await this.traffic.reconcile(this.ctx.deployment());
     return this.rollbacks.rollback(reason, trigger);
   }
 

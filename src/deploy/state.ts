@@ -67,8 +67,10 @@ export interface GroupState {
   fleet?: { slot: Slot; revision: RevisionRef; instances: string[] };
   /** Revision of the last successful deployment. */
   lastGood?: RevisionRef;
-  /** Last routing table written by any deployment. */
+  /** Last routing table written by any deployment (empty after `down`). */
   traffic?: TrafficTable;
+  /** True after `down` until `up` or a deployment installs a fleet again: the recorded fleet is not running. */
+  stopped?: boolean;
 }
 
 export function isTerminal(status: DeploymentStatus): boolean {
@@ -103,8 +105,14 @@ export function reduce(events: readonly LedgerEvent[]): GroupState {
     const d = byId.get(e.deploymentId);
     if (e.type === 'fleet') {
       group.fleet = { slot: e.slot, revision: e.revision, instances: e.instances };
+      group.stopped = undefined;
     }
     if (e.type === 'traffic') group.traffic = e.table;
+    if (e.type === 'down') {
+      group.stopped = true;
+      group.traffic = { stable: [], canary: [], canaryWeight: 0 };
+    }
+    if (e.type === 'up') group.stopped = undefined;
     if (!d) continue;
     d.updatedAt = e.at;
     d.eventCount += 1;
@@ -151,6 +159,10 @@ export function reduce(events: readonly LedgerEvent[]): GroupState {
       case 'traffic':
         d.traffic = e.table;
         d.trafficRevisions = e.revisions;
+        break;
+      case 'down':
+        d.traffic = { stable: [], canary: [], canaryWeight: 0 };
+        d.trafficRevisions = {};
         break;
       case 'hook': {
         const { type: _t, at: _a, deploymentId: _d, ...hook } = e;

@@ -73,6 +73,10 @@ export interface ProviderTraffic {
   stable: string[];
   canary: string[];
   canaryWeight: number;
+  /** The revisions the data plane's upstreams of each set run (`v1+v2` when they differ). */
+  revisions?: { stable?: string; canary?: string };
+  /** Where the service answers (the router's listen address). */
+  url?: string;
 }
 
 export interface DeployProvider {

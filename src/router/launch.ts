@@ -131,6 +131,7 @@ export async function stopRouter(stateDir: string, timeoutMs = 10_000): Promise<
     // not answering: fall back to the pid
   }
   const pid = info?.pid;
+  const wasRunning = pid !== undefined && pid > 0 && processAlive(pid);
   if (pid !== undefined && processAlive(pid)) {
     if (!asked) safeKill(pid, 'SIGTERM');
     const deadline = Date.now() + timeoutMs;
@@ -139,7 +140,7 @@ export async function stopRouter(stateDir: string, timeoutMs = 10_000): Promise<
   }
   rmSync(files.pidFile, { force: true });
   rmSync(files.socket, { force: true });
-  return asked || (pid !== undefined && pid > 0);
+  return asked || wasRunning;
 }
 
 function safeKill(pid: number, signal: NodeJS.Signals): void {

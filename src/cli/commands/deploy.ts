@@ -8,6 +8,7 @@ import {
   runHeld,
   spawnDetachedRunner,
 } from '../../deploy/engine.js';
+import { type GroupContext, providerFor } from '../../deploy/group.js';
 import { formatPlan } from '../../deploy/render.js';
 import type { DeploymentState } from '../../deploy/state.js';
 import { parseCommandArgs } from '../args.js';
@@ -38,6 +39,12 @@ Options:
       --json                             NDJSON events (or the plan as JSON with --dry-run)
 Exit codes: 0 succeeded, 1 failed or rolled back, 2 usage or configuration error.`;
 
+/** Where the local router answers, when one runs (CodeDeploy groups have no local URL). */
+async function serviceUrl(group: GroupContext): Promise<string | undefined> {
+  if (group.loaded.group.provider === 'codedeploy') return undefined;
+  return (await (await providerFor(group)).observeTraffic())?.url;
+}
+
 function exitFor(d: DeploymentState): number {
   return d.status === 'Succeeded' ? ExitCode.Ok : ExitCode.Failed;
 }
@@ -67,7 +74,7 @@ const command: Command = {
     if (values.resume) {
       const d = await resume(group, runOpts);
       progress.finish();
-      return report(d);
+      return report(d, await serviceUrl(group));
     }
     if (!values.revision) {
       throw new UsageError('--revision DIR is required', 'conveyor deploy --config FILE --revision DIR');
@@ -112,9 +119,9 @@ const command: Command = {
     }
     const d = await runHeld(group, id, { ...runOpts, strategy: planned.strategy });
     progress.finish();
-    return report(d);
+    return report(d, await serviceUrl(group));
 
-    function report(d: DeploymentState): number {
+    function report(d: DeploymentState, url?: string): number {
       if (ctx.signal.aborted && !['Succeeded', 'Failed', 'RolledBack', 'Stopped'].includes(d.status)) {
         ctx.stderr.write(
           `interrupted: ${d.id} stays ${d.status} with traffic as it is; resume with 'conveyor deploy --resume --config ${configLabel(group, ctx)}' or undo with 'conveyor rollback --config ${configLabel(group, ctx)}'\n`,
@@ -122,6 +129,7 @@ const command: Command = {
         return ExitCode.Failed;
       }
       if (!json) ctx.stdout.write(`${d.id} ${d.status}${d.reason ? `: ${d.reason}` : ''}\n`);
+      if (url && !json) ctx.stdout.write(`serving at ${url}\n`);
       if (d.status !== 'Succeeded' && !json) {
         throw new WorkFailedError(`deployment ${d.id} ${d.status}`);
       }

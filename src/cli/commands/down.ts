@@ -2,6 +2,7 @@ import { UsageError } from '../../core/errors.js';
 import { ExitCode } from '../../core/exit-codes.js';
 import { runnerAlive } from '../../deploy/engine.js';
 import { providerFor, readGroupState } from '../../deploy/group.js';
+import { findDeployment } from '../../deploy/state.js';
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../context.js';
 import { configLabel, groupOptions, openGroupFromArgs } from '../deploy-progress.js';
@@ -10,7 +11,9 @@ const command: Command = {
   summary: 'Stop the local router and instances of a group',
   usage: `Usage: conveyor down --config FILE [--force] [--json]
 
-Stops the group's router and every instance process it started. Refuses while a deployment runs, unless --force.`,
+Stops the group's router and every instance process it started, and records that the group is stopped: nothing
+serves until 'conveyor up' (the last good fleet again) or a deployment (a fresh fleet). Lists only what ran.
+Refuses while a deployment runs, unless --force.`,
   async run(args, ctx) {
     const { values } = parseCommandArgs({
       args,
@@ -34,6 +37,9 @@ Stops the group's router and every instance process it started. Refuses while a 
       return ExitCode.Ok;
     }
     const { stopped } = await (await providerFor(group)).down();
+    // Recorded, so what serves is known from the ledger: nothing, until `up` or a deployment installs a fleet.
+    const latest = findDeployment(readGroupState(group).state);
+    if (latest) group.ledger.append({ type: 'down', stopped, at: ctx.clock.now(), deploymentId: latest.id });
     if (values.json) ctx.stdout.write(`${JSON.stringify({ stopped })}\n`);
     else ctx.stdout.write(stopped.length ? `stopped ${stopped.join(', ')}\n` : 'nothing was running\n');
     return ExitCode.Ok;

@@ -19,7 +19,9 @@ const command: Command = {
 
 With an unfinished deployment: roll it back (traffic to the stable revision first; in-place fleets get the last
 good revision through the full lifecycle) — also after its runner was killed.
-Otherwise: redeploy the revision that was good before the current one, all at once, as a new deployment.`,
+Otherwise: redeploy the newest good revision other than the serving one, as a new deployment that never takes
+serving capacity to zero: in the group's own batches for in-place strategies (all at once only when the group is
+all-at-once), or as a replacement fleet and one switch for canary, linear, blue/green and immutable groups.`,
   async run(args, ctx) {
     const { values } = parseCommandArgs({ args, options: groupOptions, allowPositionals: false });
     const group = openGroupFromArgs(values, ctx, 'rollback');

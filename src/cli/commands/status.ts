@@ -107,16 +107,24 @@ function story(events: LedgerEvent[]): LedgerEvent[] {
   );
 }
 
+/** The router line when no router answers: requests are refused, and how to bring it back. */
+function routerDown(config: string): string {
+  return `NOT RUNNING: requests are refused; start it again with 'conveyor up --config ${config}'`;
+}
+
 function hasRouter(group: GroupContext): boolean {
   // The router line is the local data plane's truth; CodeDeploy's traffic is in the recorded events.
   return group.loaded.group.provider !== 'codedeploy';
 }
 
 function jsonLine(s: Snapshot, events: LedgerEvent[]): string {
+  const { revisions, url, ...table } = s.observed ?? {};
   return `${JSON.stringify({
     deployment: s.d,
     runner: { alive: s.runner.alive, pid: s.runner.pid ?? null },
-    router: s.observed ?? null,
+    router: s.observed ? table : null,
+    routerRevisions: revisions ?? null,
+    url: url ?? null,
     ledgerProblems: s.problems,
     events,
   })}\n`;
@@ -124,10 +132,12 @@ function jsonLine(s: Snapshot, events: LedgerEvent[]): string {
 
 function renderText(s: Snapshot, group: GroupContext, ctx: CliContext, config: string): void {
   const { d } = s;
-  const extra: { runner?: string; observed?: string } = {};
+  const extra: { runner?: string; observed?: string; url?: string } = {};
   const r = runnerLine(d, s.runner, config);
   if (r) extra.runner = r;
-  if (hasRouter(group)) extra.observed = s.observed ? formatTraffic(s.observed) : 'not running';
+  if (hasRouter(group))
+    extra.observed = s.observed ? formatTraffic(s.observed, s.observed.revisions) : routerDown(config);
+  if (s.observed?.url) extra.url = s.observed.url;
   ctx.stdout.write(`${formatStatus(d, extra)}\n`);
   const told = story(s.events);
   const shown = told.slice(-RECENT_EVENTS);
@@ -153,7 +163,9 @@ function frame(s: Snapshot, group: GroupContext, config: string, now: number): s
   return liveLines(d, {
     now,
     ...(hook ? { hook } : {}),
-    ...(hasRouter(group) ? { router: s.observed ? formatTraffic(s.observed) : 'not running' } : {}),
+    ...(hasRouter(group)
+      ? { router: s.observed ? formatTraffic(s.observed, s.observed.revisions) : routerDown(config) }
+      : {}),
     ...(runner ? { runner } : {}),
     events: story(s.events)
       .slice(-LIVE_EVENTS)

@@ -3,7 +3,7 @@
  * state directory with its own loopback port; its processes are started by the appspec's hooks (run by
  * the local instance agent), and users reach the fleet through the group's router on `routerPort`.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DeploymentGroup } from '../../documents/deployment-group/schema.js';
 import type { RoutingTable, Upstream } from '../../router/api.js';
@@ -22,6 +22,7 @@ import type {
 import { DEFAULT_FILE_EXISTS_BEHAVIOR } from './agent/files.js';
 import { runInstanceLifecycle } from './agent/instance-agent.js';
 import { stopInstanceProcesses } from './agent/process-groups.js';
+import { localGroupId } from './group-id.js';
 import { PortBook } from './ports.js';
 
 export interface LocalProviderOptions {
@@ -96,6 +97,12 @@ export class LocalProvider implements DeployProvider {
 
   async runLifecycle(req: LifecycleRequest): Promise<InstanceOutcome[]> {
     const { group } = this.options;
+    // A UUID, as CodeDeploy's DEPLOYMENT_GROUP_ID is.
+    const groupId = localGroupId(
+      this.options.groupDir,
+      this.instancesDir,
+      `${group.application}/${group.deploymentGroup}`,
+    );
     return Promise.all(
       req.instances.map(async (id): Promise<InstanceOutcome> => {
         const root = this.instanceRoot(id);
@@ -107,7 +114,7 @@ export class LocalProvider implements DeployProvider {
             id: req.deploymentId,
             applicationName: group.application,
             groupName: group.deploymentGroup,
-            groupId: `${group.application}/${group.deploymentGroup}`,
+            groupId,
           },
           newRevision: { dir: req.revision.dir, label: req.revision.label },
           events: req.events,
@@ -188,10 +195,16 @@ export class LocalProvider implements DeployProvider {
     try {
       const client = this.client ?? new RouterClient(routerFiles(this.routerDir).socket, { timeoutMs: 1000 });
       const state = await client.getState();
+      const label = (set: Upstream[]) =>
+        [...new Set(set.flatMap((u) => (u.revision ? [u.revision] : [])))].sort().join('+') || undefined;
+      const stable = label(state.table.stable);
+      const canary = label(state.table.canary);
       return {
         stable: state.table.stable.map((u) => u.id),
         canary: state.table.canary.map((u) => u.id),
         canaryWeight: state.table.canaryWeight,
+        revisions: { ...(stable ? { stable } : {}), ...(canary ? { canary } : {}) },
+        url: `http://${state.listen.host}:${state.listen.port}`,
       };
     } catch {
       return undefined;
@@ -221,11 +234,25 @@ export class LocalProvider implements DeployProvider {
     await Promise.all(instances.map((id) => stopInstanceProcesses(this.instanceRoot(id))));
   }
 
-  /** Stops the router and every instance's processes. */
+  /**
+   * Stops the router and every instance's processes; says only what actually ran. The router's saved table goes
+   * too: the group is stopped, and a router started later must not route to instances that no longer run.
+   */
   async down(): Promise<{ stopped: string[] }> {
-    const ids = existsSync(this.instancesDir) ? readdirSync(this.instancesDir) : [];
-    await this.stopInstances(ids);
+    const ids = existsSync(this.instancesDir) ? readdirSync(this.instancesDir).sort() : [];
+    try {
+      const client = this.client ?? new RouterClient(routerFiles(this.routerDir).socket, { timeoutMs: 1000 });
+      await client.waitDrained(ids, this.drainMs);
+    } catch {
+      // no router: nothing to drain
+    }
+    const ran = await Promise.all(
+      ids.map(async (id) =>
+        (await stopInstanceProcesses(this.instanceRoot(id))).stopped.length ? [id] : [],
+      ),
+    );
     const router = await stopRouter(this.routerDir);
-    return { stopped: [...(router ? ['router'] : []), ...ids.map((id) => `instance ${id}`)] };
+    rmSync(routerFiles(this.routerDir).tableFile, { force: true });
+    return { stopped: [...(router ? ['router'] : []), ...ran.flat().map((id) => `instance ${id}`)] };
   }
 }

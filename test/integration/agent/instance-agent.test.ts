@@ -62,7 +62,7 @@ async function makeRevision(options: RevisionOptions): Promise<string> {
     ApplicationStop: `${trail('ApplicationStop')}\nif [ -f "$INSTANCE_ROOT/server.pid" ]; then kill "$(cat "$INSTANCE_ROOT/server.pid")" 2>/dev/null; rm -f "$INSTANCE_ROOT/server.pid"; fi`,
     BeforeInstall: trail('BeforeInstall'),
     AfterInstall: trail('AfterInstall'),
-    ApplicationStart: `${trail('ApplicationStart')}\nnode "$INSTANCE_ROOT/srv/app/server.js" &\necho $! > "$INSTANCE_ROOT/server.pid"`,
+    ApplicationStart: `${trail('ApplicationStart')}\nnode "$INSTANCE_ROOT/srv/app/server.js" > /dev/null 2>&1 &\necho $! > "$INSTANCE_ROOT/server.pid"`,
     ValidateService: `${trail('ValidateService')}\nexec node -e "
 const port = process.env.PORT; const until = Date.now() + 3000;
 (async function poll() {

@@ -11,6 +11,18 @@ import { type HookRunRequest, runHookScripts } from '../../../src/providers/loca
 import { deployment, pidAlive, readPids, Sandbox, waitFor, writeScript } from './helpers.js';
 
 const sandbox = new Sandbox();
+
+/** A non-root user with a login shell on this machine, for the `su` test (none: that test is skipped). */
+const loginUser = (() => {
+  try {
+    for (const line of readFileSync('/etc/passwd', 'utf8').split('\n')) {
+      const [name, , uid, , , home, shell] = line.split(':');
+      if (Number(uid) >= 1 && shell && !/nologin|false|sync/.test(shell) && home && existsSync(home))
+        return { name: name!, home };
+    }
+  } catch {}
+  return undefined;
+})();
 afterEach(() => sandbox.cleanup());
 
 async function setup() {
@@ -72,12 +84,42 @@ describe('runHookScripts', () => {
     const failed = result.scripts[1]!;
     expect(failed.exitCode).toBe(3);
     expect(failed.timedOut).toBe(false);
-    expect(failed.outputTail).toContain('database unreachable');
+    // The agent's report: the event's lines with headers and stream prefixes (what CodeDeploy shows).
+    expect(failed.outputTail).toBe(
+      'LifecycleEvent - ApplicationStart\nScript - a.sh\nScript - b.sh\n[stderr]database unreachable\n',
+    );
+    expect(failed.agentErrorCode).toBe(4);
     expect(result.error).toBe('Script at specified location: b.sh failed with exit code 3');
     const log = readFileSync(logFile, 'utf8');
     expect(log).toContain('LifecycleEvent - ApplicationStart');
     expect(log).toContain('Script - b.sh');
-    expect(log).toContain('database unreachable');
+    expect(log).toContain('[stderr]database unreachable');
+  });
+
+  it('keeps the last ~2 KB of whole output lines, like the agent', async () => {
+    const { revision, request } = await setup();
+    await writeScript(
+      revision,
+      'chatty.sh',
+      'i=0; while [ $i -lt 100 ]; do echo "line $i of a long and chatty build output"; i=$((i+1)); done\necho "the real error"\nexit 1',
+    );
+    const result = await runHookScripts(request({ scripts: [{ location: 'chatty.sh' }] }));
+    const tail = result.scripts[0]!.outputTail;
+    expect(tail.length).toBeLessThanOrEqual(2048);
+    expect(tail.length).toBeGreaterThan(1900);
+    expect(tail).toMatch(/^\[stdout\]line \d+ of a long and chatty build output\n/);
+    expect(tail.endsWith('[stdout]line 99 of a long and chatty build output\n[stdout]the real error\n')).toBe(
+      true,
+    );
+  });
+
+  it('runs scripts in / like the agent under systemd, not in the instance or the revision', async () => {
+    const { revision, instanceRoot, request } = await setup();
+    await writeScript(revision, 'where.sh', `pwd > "${instanceRoot}/cwd.txt"\ncat where.sh`);
+    const result = await runHookScripts(request({ scripts: [{ location: 'where.sh' }] }));
+    expect(readFileSync(join(instanceRoot, 'cwd.txt'), 'utf8')).toBe('/\n');
+    expect(result.ok).toBe(false);
+    expect(result.scripts[0]!.outputTail).toContain('[stderr]cat: where.sh: No such file or directory');
   });
 
   it('kills a timed-out script together with the children it spawned', async () => {
@@ -110,41 +152,76 @@ describe('runHookScripts', () => {
     const result = await runHookScripts(request({ scripts: [{ location: 'stubborn.sh', timeout: '1' }] }));
     expect(result.scripts[0]!.timedOut).toBe(true);
     expect(result.scripts[0]!.signal).toBe('SIGKILL');
+    // The agent's message, then what differs: the agent would wait for the script instead of killing it.
+    expect(result.error).toMatch(
+      /^Script at specified location: stubborn\.sh failed to complete in 1 seconds \(it ignored SIGTERM and was killed after 0\.3 s; the CodeDeploy agent sends only SIGTERM and waits for the script to end/,
+    );
     expect(readPids(pidFile).filter(pidAlive)).toEqual([]);
   });
 
-  it('finishes promptly when a script starts a background server that keeps stdout open', async () => {
-    const { revision, instanceRoot, request, logFile } = await setup();
+  it('fails like the agent (error code 6) when a background process keeps stdout open, soon after the script exits', async () => {
+    const { revision, instanceRoot, request } = await setup();
     const pidFile = join(instanceRoot, 'server.pid');
-    // The server inherits stdout/stderr and never closes them: the classic way to hang the CodeDeploy agent.
+    // The server inherits stdout/stderr and never closes them: the most common CodeDeploy mistake. The agent
+    // waits for the pipe until the timeout (30 s here) and fails; locally it fails after a short grace.
     await writeScript(
       revision,
       'start.sh',
       `(while :; do echo serving; sleep 0.2; done) &\necho $! > "${pidFile}"\necho started`,
     );
     const started = Date.now();
-    const result = await runHookScripts(request({ scripts: [{ location: 'start.sh', timeout: 30 }] }));
-    expect(Date.now() - started).toBeLessThan(2000);
-    expect(result.ok).toBe(true);
-    const server = readPids(pidFile)[0]!;
-    expect(pidAlive(server)).toBe(true);
-    expect(result.scripts[0]!.leftRunningPgid).toBeGreaterThan(0);
+    const result = await runHookScripts(
+      request({ scripts: [{ location: 'start.sh', timeout: 30 }], heldOutputGraceMs: 500 }),
+    );
     sandbox.trackPgid(result.scripts[0]!.leftRunningPgid);
-    expect(await waitFor(() => readFileSync(logFile, 'utf8').includes('serving'))).toBe(true);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(result.ok).toBe(false);
+    const script = result.scripts[0]!;
+    expect(script).toMatchObject({ exitCode: 0, failure: 'output-left-open', agentErrorCode: 6 });
+    const server = readPids(pidFile)[0]!;
+    expect(result.error).toMatch(/^Script at specified location: start\.sh failed to close STDOUT \(/);
+    expect(result.error).toMatch(/still holds? its stdout/);
+    expect(result.error).toContain(` ${server} (`);
+    expect(result.error).toContain("until the hook's timeout (30 s)");
+    expect(result.error).toContain('node server.js > /dev/null 2>&1 &');
+    expect(script.outputTail).toMatch(
+      /^LifecycleEvent - ApplicationStart\nScript - start\.sh\n(\[stdout\](serving|started)\n)+$/,
+    );
 
+    // The process is left running, as the agent leaves it, and recorded so it can be stopped.
+    expect(pidAlive(server)).toBe(true);
     const recorded = await readProcessGroups(instanceRoot);
-    expect(recorded.map((g) => g.pgid)).toEqual([result.scripts[0]!.leftRunningPgid]);
-    expect(recorded[0]).toMatchObject({
-      event: 'ApplicationStart',
-      location: 'start.sh',
-      deploymentId: 'd-TEST00001',
-    });
-
+    expect(recorded.map((g) => g.pgid)).toEqual([script.leftRunningPgid]);
+    expect(recorded[0]).toMatchObject({ event: 'ApplicationStart', location: 'start.sh' });
     const stopped = await stopInstanceProcesses(instanceRoot, { graceMs: 500 });
     expect(stopped.stopped).toHaveLength(1);
     expect(await waitFor(() => !pidAlive(server))).toBe(true);
     expect(processGroupAlive(recorded[0]!.pgid)).toBe(false);
-    expect(await readProcessGroups(instanceRoot)).toEqual([]);
+  });
+
+  it('names STDERR when only stderr is left open', async () => {
+    const { revision, request } = await setup();
+    await writeScript(revision, 'start.sh', 'sleep 30 > /dev/null &');
+    const result = await runHookScripts(
+      request({ scripts: [{ location: 'start.sh', timeout: 30 }], heldOutputGraceMs: 300 }),
+    );
+    sandbox.trackPgid(result.scripts[0]!.leftRunningPgid);
+    expect(result.error).toMatch(/^Script at specified location: start\.sh failed to close STDERR \(/);
+  });
+
+  it('succeeds, as the agent does, when background processes redirect their output or close it quickly', async () => {
+    const { revision, request, logFile } = await setup();
+    await writeScript(
+      revision,
+      'start.sh',
+      'sleep 30 > /dev/null 2>&1 &\n(sleep 0.3; echo late line) &\necho started',
+    );
+    const result = await runHookScripts(request({ scripts: [{ location: 'start.sh', timeout: 30 }] }));
+    sandbox.trackPgid(result.scripts[0]!.leftRunningPgid);
+    expect(result.ok).toBe(true);
+    expect(result.scripts[0]!.leftRunningPgid).toBeGreaterThan(0);
+    // What a background process writes before it closes the pipe is part of the hook's output.
+    expect(readFileSync(logFile, 'utf8')).toContain('[stdout]late line');
   });
 
   it('stopInstanceProcesses kills a left-running group that ignores SIGTERM', async () => {
@@ -199,6 +276,17 @@ describe('runHookScripts', () => {
     expect(result.ok).toBe(true);
     expect((await stat(file)).mode & 0o111).toBe(0o111);
     expect(readFileSync(join(instanceRoot, 'ran.txt'), 'utf8')).toBe('ran\n');
+  });
+
+  it('runs a script without a #! line with /bin/sh, as the agent does', async () => {
+    const { revision, instanceRoot, request } = await setup();
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(join(revision, 'plain.sh'), `echo "$0 ran" > "${instanceRoot}/ran.txt"\n`, {
+      mode: 0o755,
+    });
+    const result = await runHookScripts(request({ scripts: [{ location: 'plain.sh' }] }));
+    expect(result.ok, result.error).toBe(true);
+    expect(readFileSync(join(instanceRoot, 'ran.txt'), 'utf8')).toBe(`${join(revision, 'plain.sh')} ran\n`);
   });
 
   it('reports a script that cannot be executed even after chmod', async () => {
@@ -291,6 +379,26 @@ describe('runHookScripts', () => {
       expect(result.error).toContain('runas: deployer needs the runner to be root');
     });
 
+    it('fails like the agent when runas names the current user and their shell is nologin', async () => {
+      const { revision, instanceRoot, request } = await setup();
+      await writeScript(revision, 'who.sh', `touch "${instanceRoot}/ran"`);
+      const result = await runHookScripts(
+        request({
+          scripts: [{ location: 'who.sh', runas: 'svc' }],
+          identity: {
+            currentUid: () => 999,
+            currentUserName: () => 'svc',
+            lookupUser: async () => ({ uid: 999, gid: 999, home: '/srv', shell: '/usr/sbin/nologin' }),
+          },
+        }),
+      );
+      expect(result.scripts[0]!.failure).toBe('runas');
+      expect(result.error).toMatch(
+        /^Script at specified location: who\.sh run as user svc failed with exit code 1 \(/,
+      );
+      expect(existsSync(join(instanceRoot, 'ran'))).toBe(false);
+    });
+
     it('treats sudo: true as root, refused when the runner is not root', async () => {
       const { revision, request } = await setup();
       await writeScript(revision, 'who.sh', 'exit 0');
@@ -307,22 +415,48 @@ describe('runHookScripts', () => {
       expect(result.error).toContain('runas: root needs the runner to be root');
     });
 
-    it.runIf(process.getuid?.() === 0)('switches to the runas user when root', async () => {
-      const { revision, instanceRoot, request } = await setup();
-      // mkdtemp folders are 0700: let the other user reach the script and write its answer.
-      await chmod(revision, 0o755);
-      await chmod(instanceRoot, 0o777);
-      await writeScript(
-        revision,
-        'who.sh',
-        `id -u > "${instanceRoot}/uid.txt"; echo "$USER $HOME" >> "${instanceRoot}/uid.txt"`,
-      );
-      const result = await runHookScripts(request({ scripts: [{ location: 'who.sh', runas: 'nobody' }] }));
-      expect(result.ok).toBe(true);
-      const [uid, userHome] = readFileSync(join(instanceRoot, 'uid.txt'), 'utf8').trim().split('\n');
-      expect(uid).toBe('65534');
-      expect(userHome).toBe('nobody /nonexistent');
-    });
+    it.runIf(process.getuid?.() === 0)(
+      'fails like the agent for a runas user whose login shell is nologin',
+      async () => {
+        const { revision, instanceRoot, request } = await setup();
+        await chmod(revision, 0o755);
+        await chmod(instanceRoot, 0o777);
+        await writeScript(revision, 'who.sh', `id -u > "${instanceRoot}/uid.txt"`);
+        const result = await runHookScripts(request({ scripts: [{ location: 'who.sh', runas: 'nobody' }] }));
+        expect(result.ok).toBe(false);
+        expect(existsSync(join(instanceRoot, 'uid.txt'))).toBe(false);
+        expect(result.error).toMatch(
+          /^Script at specified location: who\.sh run as user nobody failed with exit code 1 \(nobody's login shell is \/usr\/sbin\/nologin, .*"su nobody -c <script>"/,
+        );
+        expect(result.scripts[0]!.outputTail).toBe(
+          'LifecycleEvent - ApplicationStart\nScript - who.sh\n[stdout]This account is currently not available.\n',
+        );
+      },
+    );
+
+    it.runIf(process.getuid?.() === 0 && loginUser !== undefined)(
+      'runs as a runas user with a login shell through su, keeping the environment and cwd',
+      async () => {
+        const { revision, instanceRoot, request } = await setup();
+        await chmod(revision, 0o755);
+        await chmod(instanceRoot, 0o777);
+        await writeScript(
+          revision,
+          'who.sh',
+          `{ id -un; echo "$USER $HOME"; pwd; echo "$DEPLOYMENT_ID $PORT"; } > "${instanceRoot}/who.txt"`,
+        );
+        const result = await runHookScripts(
+          request({ scripts: [{ location: 'who.sh', runas: loginUser!.name }], env: { PORT: '4321' } }),
+        );
+        expect(result.ok, result.error).toBe(true);
+        expect(readFileSync(join(instanceRoot, 'who.txt'), 'utf8').trim().split('\n')).toEqual([
+          loginUser!.name,
+          `${loginUser!.name} ${loginUser!.home}`,
+          '/',
+          'd-TEST00001 4321',
+        ]);
+      },
+    );
 
     it.runIf(process.getuid?.() === 0)('fails clearly when the runas user does not exist', async () => {
       const { revision, request } = await setup();

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { APPSPEC_WITH, expectRolledBackToV1, type GroupFixture, makeGroup, servingV1 } from './helpers.js';
 
@@ -25,6 +27,34 @@ describe('hook failures roll back to the last good revision (2)', () => {
     const d = await expectRolledBackToV1(f, await f.cli(['deploy', '--revision', f.rev('v2')]));
     expect(Date.now() - started).toBeLessThan(15_000);
     expect(d.reason).toMatch(/BeforeInstall failed on a-1: .*slow\.sh failed to complete in 1 seconds/);
+  });
+
+  it('a server started without redirecting its output fails ApplicationStart as on CodeDeploy', async () => {
+    const f = await servingV1(fixtures);
+    // The most common CodeDeploy mistake: the agent fails the hook with error code 6 at its timeout.
+    f.script(
+      'v2',
+      'start.sh',
+      'cd "$INSTANCE_ROOT/srv/hello-web"\nnode server.js &\necho $! > "$INSTANCE_ROOT/server.pid"',
+    );
+    const d = await expectRolledBackToV1(f, await f.cli(['deploy', '--revision', f.rev('v2')]));
+    expect(d.reason).toMatch(
+      /ApplicationStart failed on a-1: Script at specified location: scripts\/start\.sh failed to close STDOUT \(.*node server\.js.*> \/dev\/null 2>&1 &/,
+    );
+  });
+
+  it('scripts see a UUID as DEPLOYMENT_GROUP_ID, as on CodeDeploy, and run in /', async () => {
+    const f = makeGroup('strategy: all-at-once');
+    fixtures.push(f);
+    f.script('v1', 'before.sh', 'echo "$DEPLOYMENT_GROUP_ID $(pwd)" > "$INSTANCE_ROOT/seen.txt"');
+    f.appspec('v1', APPSPEC_WITH('  BeforeInstall:\n    - location: scripts/before.sh\n'));
+    expect((await f.cli(['deploy', '--revision', f.rev('v1')])).code).toBe(0);
+    const [groupId, cwd] = readFileSync(join(f.groupDir, 'instances', 'a-1', 'seen.txt'), 'utf8')
+      .trim()
+      .split(' ');
+    expect(groupId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(readFileSync(join(f.groupDir, 'group-id'), 'utf8').trim()).toBe(groupId);
+    expect(cwd).toBe('/');
   });
 
   it('ValidateService failing stops the broken revision before it takes traffic', async () => {

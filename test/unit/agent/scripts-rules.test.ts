@@ -1,16 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import {
-  decideRunAs,
-  type IdentityPort,
-  parseScriptTimeout,
-} from '../../../src/providers/local/agent/scripts.js';
+import { decideRunAs, type IdentityPort } from '../../../src/providers/local/agent/runas.js';
+import { parseScriptTimeout } from '../../../src/providers/local/agent/scripts.js';
 
 function identity(uid: number, name: string, users: Record<string, number> = {}): IdentityPort {
   return {
     currentUid: () => uid,
     currentUserName: () => name,
     lookupUser: async (user) =>
-      users[user] === undefined ? undefined : { uid: users[user]!, gid: users[user]!, home: `/home/${user}` },
+      users[user] === undefined
+        ? undefined
+        : { uid: users[user]!, gid: users[user]!, home: `/home/${user}`, shell: '/bin/bash' },
   };
 }
 
@@ -38,13 +37,11 @@ describe('decideRunAs', () => {
     expect(await decideRunAs('  ', identity(1000, 'alice'))).toEqual({ kind: 'current' });
     expect(await decideRunAs(' alice ', identity(1000, 'alice'))).toEqual({ kind: 'current' });
   });
-  it('switches uid/gid when root and the user exists', async () => {
+  it('goes through su, as the agent does, when root and the user exists', async () => {
     expect(await decideRunAs('web', identity(0, 'root', { web: 33 }))).toEqual({
-      kind: 'switch',
-      uid: 33,
-      gid: 33,
+      kind: 'su',
       user: 'web',
-      home: '/home/web',
+      shell: '/bin/bash',
     });
   });
   it('refuses another user when not root, instead of running as the wrong one', async () => {

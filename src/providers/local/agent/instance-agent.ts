@@ -32,13 +32,8 @@ import {
   installFiles,
 } from './files.js';
 import { stopInstanceProcesses } from './process-groups.js';
-import {
-  type HookDeploymentInfo,
-  type HookScript,
-  type IdentityPort,
-  runHookScripts,
-  type ScriptRunResult,
-} from './scripts.js';
+import type { IdentityPort } from './runas.js';
+import { type HookDeploymentInfo, type HookScript, runHookScripts, type ScriptRunResult } from './scripts.js';
 
 /**
  * The parts of an EC2/on-premises appspec the agent acts on. Structural, so the validated type from
@@ -348,7 +343,6 @@ export async function runInstanceLifecycle(req: InstanceLifecycleRequest): Promi
       },
       logFile,
       instanceRoot: root,
-      cwd: root,
       killGraceMs: req.killGraceMs ?? 2000,
       ...(req.signal ? { signal: req.signal } : {}),
       ...(req.identity ? { identity: req.identity } : {}),

@@ -1,22 +1,22 @@
 /**
  * Runs the hook scripts of one lifecycle event on one instance, the way the CodeDeploy agent does
  * (hook_executor.rb): in order, stopping at the first failure, with CodeDeploy's environment variables, a
- * per-script timeout, `runas`, and a missing or non-executable script reported by location.
+ * per-script timeout, `runas` through `su`, the working directory `/`, stdout and stderr read through pipes into
+ * a log with `[stdout]`/`[stderr]` prefixes, and the agent's messages.
  *
- * Two deliberate differences from the Ruby agent, both to keep the runner from hanging:
- * - stdout/stderr go straight to the per-event log file as file descriptors, not pipes, and a script is done
- *   when its process exits. The agent reads pipes until EOF, so a script that starts a server which inherits
- *   stdout never "finishes" there (the well-known pitfall, error code 6); here it finishes when it exits.
- * - a timeout kills the script's whole process group, SIGTERM then SIGKILL after a grace period, so children a
- *   timed-out script spawned do not outlive it.
- * Processes a successful script leaves running (the server ApplicationStart starts) keep running and are
- * recorded per instance so `stopInstanceProcesses` can stop them later.
+ * Where the agent would hang, this fails fast instead and says what the agent would do (docs/lifecycle.md lists
+ * each difference):
+ * - a script that exits while a process it started still holds its stdout or stderr: the agent waits for the
+ *   pipe to close until the script's timeout, then fails with error code 6 ("failed to close STDOUT"). Here the
+ *   pipe gets a short grace after the script exits, then the script fails with that message, the holders and a hint.
+ * - a timed-out script that ignores SIGTERM: the agent sends SIGTERM to the process group and waits for the script
+ *   to end; here SIGKILL follows after a grace period, and the message says so.
+ * Processes a script leaves running (the server ApplicationStart starts) keep running and are recorded per
+ * instance so `stopInstanceProcesses` can stop them later.
  */
-import { execFile, spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
-import { access, chmod, constants, mkdir, open, realpath, stat, writeFile } from 'node:fs/promises';
-import { userInfo } from 'node:os';
-import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { spawn } from 'node:child_process';
+import { access, chmod, constants, realpath, stat } from 'node:fs/promises';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { DEFAULT_SCRIPT_TIMEOUT_SECONDS } from '../../../deploy/lifecycle-events.js';
 import {
   newProcessGroupTag,
@@ -25,6 +25,15 @@ import {
   recordProcessGroup,
   terminateProcessGroups,
 } from './process-groups.js';
+import {
+  decideRunAs,
+  type IdentityPort,
+  isNoLoginShell as isNoLogin,
+  noLoginHint,
+  shellQuote,
+  systemIdentity,
+} from './runas.js';
+import { EventLog, outputHolders, pipeLines } from './script-output.js';
 
 /** One entry of an appspec hook list. `timeout` may arrive as a numeric string from YAML. */
 export interface HookScript {
@@ -54,10 +63,15 @@ export interface HookRunRequest {
   logFile: string;
   /** When given, process groups a script leaves running are recorded under this instance root. */
   instanceRoot?: string;
-  /** Working directory of the scripts. Default: the instance root, else the script root. */
+  /** Working directory of the scripts. Default `/`, the agent's under its systemd unit. */
   cwd?: string;
   /** Time between SIGTERM and SIGKILL when a script times out or is aborted. Default 2000 ms. */
   killGraceMs?: number;
+  /**
+   * How long a script's stdout/stderr may stay open after the script exits before it fails like the agent
+   * (error code 6), never longer than what is left of its timeout. Default 5000 ms.
+   */
+  heldOutputGraceMs?: number;
   signal?: AbortSignal;
   /** Identity checks, replaceable in tests. */
   identity?: IdentityPort;
@@ -72,6 +86,7 @@ export type ScriptFailureKind =
   | 'runas'
   | 'spawn-failed'
   | 'timed-out'
+  | 'output-left-open'
   | 'exit-code'
   | 'signal'
   | 'aborted';
@@ -82,10 +97,15 @@ export interface ScriptRunResult {
   signal: NodeJS.Signals | null;
   timedOut: boolean;
   durationMs: number;
-  /** Last ~4 KB of what the script wrote to the log (its stdout and stderr). */
+  /**
+   * The event's output as the agent reports it: its last ~2 KB of `LifecycleEvent - …` and `Script - …` lines and
+   * of the scripts' lines, prefixed `[stdout]` or `[stderr]`.
+   */
   outputTail: string;
   error?: string;
   failure?: ScriptFailureKind;
+  /** The agent's error code for this failure (1 missing, 2 not executable, 3 timed out, 4 failed, 6 output left open). */
+  agentErrorCode?: number;
   /** Id of the script's process group when processes of it were still running after it exited. */
   leftRunningPgid?: number;
 }
@@ -99,59 +119,25 @@ export interface HookRunResult {
   error?: string;
 }
 
-export const OUTPUT_TAIL_BYTES = 4096;
-
-/** The user a script runs as; tests substitute their own. */
-export interface IdentityPort {
-  currentUid(): number;
-  currentUserName(): string;
-  lookupUser(name: string): Promise<{ uid: number; gid: number; home: string } | undefined>;
-}
-
-export const systemIdentity: IdentityPort = {
-  currentUid: () => process.getuid?.() ?? -1,
-  currentUserName: () => userInfo().username,
-  lookupUser: (name) =>
-    new Promise((resolveUser) => {
-      // getent consults NSS (LDAP, sssd…), not only /etc/passwd. No shell: the name is one argument.
-      execFile('getent', ['passwd', name], { timeout: 5000 }, (err, stdout) => {
-        if (err) return resolveUser(undefined);
-        const fields = stdout.trim().split(':');
-        const uid = Number(fields[2]);
-        const gid = Number(fields[3]);
-        if (!Number.isInteger(uid) || !Number.isInteger(gid)) return resolveUser(undefined);
-        resolveUser({ uid, gid, home: fields[5] ?? '/' });
-      });
-    }),
-};
-
-export type RunAsDecision =
-  | { kind: 'current' }
-  | { kind: 'switch'; uid: number; gid: number; user: string; home: string }
-  | { kind: 'error'; message: string };
+export { OUTPUT_TAIL_BYTES } from './script-output.js';
 
 /**
- * How to honour `runas`: nothing to do for the current user; switch uid/gid when we are root and the user
- * exists; otherwise refuse. Never silently run a script as someone other than the one asked for.
+ * How long output may stay open after a script exits. Only a script that leaves it open waits this long: a
+ * background job that closes it sooner succeeds, as under the agent; one that holds it longer fails here where
+ * the agent would fail at the timeout (or succeed, when it closes before that).
  */
-export async function decideRunAs(
-  runas: string | null | undefined,
-  identity: IdentityPort,
-): Promise<RunAsDecision> {
-  const wanted = runas?.trim();
-  if (!wanted) return { kind: 'current' };
-  const current = identity.currentUserName();
-  if (wanted === current) return { kind: 'current' };
-  if (identity.currentUid() !== 0) {
-    return {
-      kind: 'error',
-      message: `runas: ${wanted} needs the runner to be root to switch user, but it runs as ${current}; run conveyor as root or remove runas (scripts would run as ${current})`,
-    };
-  }
-  const user = await identity.lookupUser(wanted);
-  if (!user) return { kind: 'error', message: `runas: user ${wanted} does not exist on this machine` };
-  return { kind: 'switch', uid: user.uid, gid: user.gid, user: wanted, home: user.home };
-}
+export const HELD_OUTPUT_GRACE_MS = 5000;
+
+/** The agent's ScriptError codes (hook_executor.rb). */
+const AGENT_ERROR_CODE: Partial<Record<ScriptFailureKind, number>> = {
+  'script-missing': 1,
+  'not-executable': 2,
+  'timed-out': 3,
+  'exit-code': 4,
+  signal: 4,
+  runas: 4,
+  'output-left-open': 6,
+};
 
 /** The agent's timeout rule (script_info.rb): integer value, default 3600, must be > 0. */
 export function parseScriptTimeout(value: number | string | null | undefined): number | undefined {
@@ -219,24 +205,6 @@ async function ensureExecutable(path: string, location: string): Promise<string 
   }
 }
 
-async function readTail(file: string, fromOffset: number): Promise<string> {
-  const handle = await open(file, 'r');
-  try {
-    const size = (await handle.stat()).size;
-    const start = Math.max(fromOffset, size - OUTPUT_TAIL_BYTES);
-    const length = Math.max(0, size - start);
-    const buffer = Buffer.alloc(length);
-    await handle.read(buffer, 0, length, start);
-    return buffer.toString('utf8');
-  } finally {
-    await handle.close();
-  }
-}
-
-async function appendLog(file: string, line: string): Promise<void> {
-  await writeFile(file, `${new Date().toISOString()} ${line}\n`, { flag: 'a' });
-}
-
 function errorPrefix(script: HookScript): string {
   const runas = script.runas?.trim();
   return `Script at specified location: ${script.location.trim()}${runas ? ` run as user ${runas}` : ''}`;
@@ -246,41 +214,51 @@ function errorPrefix(script: HookScript): string {
 export async function runHookScripts(req: HookRunRequest): Promise<HookRunResult> {
   const started = performance.now();
   const results: ScriptRunResult[] = [];
-  if (req.scripts.length > 0) {
-    await mkdir(dirname(req.logFile), { recursive: true });
-    await appendLog(req.logFile, `LifecycleEvent - ${req.event}`);
-  }
-  for (const script of req.scripts) {
-    const result = await runOneScript(req, script);
-    results.push(result);
-    if (result.error !== undefined) {
-      return {
-        event: req.event,
-        ok: false,
-        durationMs: performance.now() - started,
-        scripts: results,
-        error: result.error,
-      };
+  if (req.scripts.length === 0) return { event: req.event, ok: true, durationMs: 0, scripts: results };
+  const log = await EventLog.open(req.logFile);
+  try {
+    log.add(`LifecycleEvent - ${req.event}`);
+    for (const script of req.scripts) {
+      const result = await runOneScript(req, script, log);
+      results.push(result);
+      if (result.error !== undefined) {
+        return {
+          event: req.event,
+          ok: false,
+          durationMs: performance.now() - started,
+          scripts: results,
+          error: result.error,
+        };
+      }
     }
+    return { event: req.event, ok: true, durationMs: performance.now() - started, scripts: results };
+  } finally {
+    await log.close();
   }
-  return { event: req.event, ok: true, durationMs: performance.now() - started, scripts: results };
 }
 
-async function runOneScript(req: HookRunRequest, script: HookScript): Promise<ScriptRunResult> {
+async function runOneScript(
+  req: HookRunRequest,
+  script: HookScript,
+  log: EventLog,
+): Promise<ScriptRunResult> {
   const started = performance.now();
   const location = script.location.trim();
-  const failed = (failure: ScriptFailureKind, error: string, outputTail = ''): ScriptRunResult => ({
-    location,
-    exitCode: null,
-    signal: null,
-    timedOut: false,
-    durationMs: performance.now() - started,
-    outputTail,
-    error,
-    failure,
-  });
+  const failed = (failure: ScriptFailureKind, error: string): ScriptRunResult => {
+    log.note(error);
+    return {
+      location,
+      exitCode: null,
+      signal: null,
+      timedOut: false,
+      durationMs: performance.now() - started,
+      outputTail: log.tail(),
+      error,
+      failure,
+      ...agentCode(failure),
+    };
+  };
 
-  await appendLog(req.logFile, `Script - ${location}`);
   if (req.signal?.aborted)
     return failed('aborted', `${errorPrefix(script)} was not started: the deployment was aborted`);
   if (!location) return failed('script-missing', `${req.event} lists a script with no location`);
@@ -300,6 +278,14 @@ async function runOneScript(req: HookRunRequest, script: HookScript): Promise<Sc
     req.identity ?? systemIdentity,
   );
   if (runAs.kind === 'error') return failed('runas', `${errorPrefix(script)} cannot run: ${runAs.message}`);
+  log.add(`Script - ${location}`);
+  if (runAs.kind === 'nologin') {
+    // Conveyor cannot `su` to itself without a password; the agent, as root, would, and su would refuse.
+    return failed(
+      'runas',
+      `${errorPrefix(script)} failed with exit code 1 (${noLoginHint(runAs.user, runAs.shell)})`,
+    );
+  }
 
   const tag = newProcessGroupTag();
   const env: Record<string, string> = {
@@ -312,30 +298,19 @@ async function runOneScript(req: HookRunRequest, script: HookScript): Promise<Sc
     DEPLOYMENT_GROUP_ID: req.deployment.groupId,
     [PROCESS_GROUP_TAG_ENV]: tag,
   };
-  if (runAs.kind === 'switch') {
-    // What `su <user> -c` sets for a non-root target.
-    Object.assign(env, { USER: runAs.user, LOGNAME: runAs.user, HOME: runAs.home });
-  }
-
-  const logStart = (await stat(req.logFile)).size;
+  const timeoutMs = timeoutSeconds * 1000;
   const outcome = await spawnAndWait({
-    path: resolved.path,
-    cwd: req.cwd ?? req.instanceRoot ?? req.scriptRoot,
+    // The agent's command line: `su USER -c <script>` for runas, else the script itself.
+    command: runAs.kind === 'su' ? ['su', runAs.user, '-c', shellQuote(resolved.path)] : [resolved.path],
+    cwd: req.cwd ?? '/',
     env,
-    logFile: req.logFile,
-    timeoutMs: timeoutSeconds * 1000,
+    log,
+    tag,
+    timeoutMs,
     killGraceMs: req.killGraceMs ?? 2000,
+    heldOutputGraceMs: req.heldOutputGraceMs ?? HELD_OUTPUT_GRACE_MS,
     signal: req.signal,
-    ids: runAs.kind === 'switch' ? { uid: runAs.uid, gid: runAs.gid } : undefined,
   });
-  const outputTail = await readTail(req.logFile, logStart);
-  const base = {
-    location,
-    exitCode: outcome.exitCode,
-    signal: outcome.signal,
-    timedOut: outcome.timedOut,
-    outputTail,
-  };
 
   let leftRunningPgid: number | undefined;
   if (outcome.pgid !== undefined && processGroupAlive(outcome.pgid)) {
@@ -351,29 +326,70 @@ async function runOneScript(req: HookRunRequest, script: HookScript): Promise<Sc
       });
     }
   }
-  const durationMs = performance.now() - started;
-  const withPgid = leftRunningPgid === undefined ? {} : { leftRunningPgid };
 
-  let failure: ScriptFailureKind | undefined;
+  const failure = classify(outcome);
   let error: string | undefined;
-  if (outcome.spawnError) {
-    failure = 'spawn-failed';
-    error = `${errorPrefix(script)} could not be started: ${outcome.spawnError}`;
-  } else if (outcome.timedOut) {
-    failure = 'timed-out';
-    error = `Script at specified location: ${location} failed to complete in ${timeoutSeconds} seconds`;
-  } else if (outcome.aborted) {
-    failure = 'aborted';
-    error = `${errorPrefix(script)} was stopped: the deployment was aborted`;
-  } else if (outcome.signal) {
-    failure = 'signal';
-    error = `${errorPrefix(script)} was killed by ${outcome.signal}`;
-  } else if (outcome.exitCode !== 0) {
-    failure = 'exit-code';
-    error = `${errorPrefix(script)} failed with exit code ${outcome.exitCode}`;
+  switch (failure) {
+    case 'spawn-failed':
+      error = `${errorPrefix(script)} could not be started: ${outcome.spawnError}`;
+      break;
+    case 'timed-out':
+      error = `Script at specified location: ${location} failed to complete in ${timeoutSeconds} seconds`;
+      if (outcome.signal === 'SIGKILL') {
+        error += ` (it ignored SIGTERM and was killed after ${(req.killGraceMs ?? 2000) / 1000} s; the CodeDeploy agent sends only SIGTERM and waits for the script to end, however long that takes)`;
+      }
+      break;
+    case 'aborted':
+      error = `${errorPrefix(script)} was stopped: the deployment was aborted`;
+      break;
+    case 'output-left-open':
+      error = `Script at specified location: ${location} failed to close ${outcome.heldOutput === 'stdout' ? 'STDOUT' : 'STDERR'} (${heldOutputHint(outcome, timeoutSeconds)})`;
+      break;
+    case 'signal':
+      error = `${errorPrefix(script)} was killed by ${outcome.signal}`;
+      break;
+    case 'exit-code':
+      error = `${errorPrefix(script)} failed with exit code ${outcome.exitCode}`;
+      if (runAs.kind === 'su' && isNoLogin(runAs.shell))
+        error += ` (${noLoginHint(runAs.user, runAs.shell)})`;
+      break;
   }
-  if (error) await appendLog(req.logFile, error);
-  return { ...base, durationMs, ...withPgid, ...(error ? { error, failure } : {}) };
+  if (error) log.note(error);
+  return {
+    location,
+    exitCode: outcome.exitCode,
+    signal: outcome.signal,
+    timedOut: outcome.timedOut,
+    durationMs: performance.now() - started,
+    outputTail: log.tail(),
+    ...(leftRunningPgid === undefined ? {} : { leftRunningPgid }),
+    ...(error && failure ? { error, failure, ...agentCode(failure) } : {}),
+  };
+}
+
+function agentCode(failure: ScriptFailureKind): { agentErrorCode?: number } {
+  const code = AGENT_ERROR_CODE[failure];
+  return code === undefined ? {} : { agentErrorCode: code };
+}
+
+function classify(outcome: SpawnOutcome): ScriptFailureKind | undefined {
+  if (outcome.spawnError) return 'spawn-failed';
+  if (outcome.timedOut) return 'timed-out';
+  if (outcome.aborted) return 'aborted';
+  if (outcome.heldOutput) return 'output-left-open';
+  if (outcome.signal) return 'signal';
+  if (outcome.exitCode !== 0) return 'exit-code';
+  return undefined;
+}
+
+function heldOutputHint(outcome: SpawnOutcome, timeoutSeconds: number): string {
+  const stream = outcome.heldOutput ?? 'stdout';
+  const who =
+    outcome.holders && outcome.holders.length > 0
+      ? `${outcome.holders.length > 1 ? 'processes' : 'process'} ${outcome.holders.join(', ')}`
+      : 'a process it started in the background';
+  const verb = outcome.holders && outcome.holders.length > 1 ? 'hold' : 'holds';
+  return `the script exited, but ${who} still ${verb} its ${stream}; the CodeDeploy agent waits for that until the hook's timeout (${timeoutSeconds} s) and then fails the deployment with error code 6. Redirect the output of background processes, e.g. \`node server.js > /dev/null 2>&1 &\``;
 }
 
 interface SpawnOutcome {
@@ -383,33 +399,36 @@ interface SpawnOutcome {
   aborted: boolean;
   pgid?: number;
   spawnError?: string;
+  /** The script exited but this stream stayed open past the grace period. */
+  heldOutput?: 'stdout' | 'stderr';
+  /** Processes holding it, as `pid (command)`. */
+  holders?: string[];
 }
 
 async function spawnAndWait(opts: {
-  path: string;
+  command: string[];
   cwd: string;
   env: Record<string, string>;
-  logFile: string;
+  log: EventLog;
+  /** The run's process-group tag, to name processes that hold its output. */
+  tag: string;
   timeoutMs: number;
   killGraceMs: number;
+  heldOutputGraceMs: number;
   signal: AbortSignal | undefined;
-  ids: { uid: number; gid: number } | undefined;
 }): Promise<SpawnOutcome> {
-  // One descriptor for both streams, opened for append: output lands in the file in the order it is written,
-  // and nothing in this process has to drain a pipe.
-  const fd = openSync(opts.logFile, 'a');
+  const startedAt = Date.now();
   let child: ReturnType<typeof spawn>;
   try {
-    child = spawn(opts.path, [], {
+    child = spawn(opts.command[0]!, opts.command.slice(1), {
       cwd: opts.cwd,
       env: opts.env,
-      stdio: ['ignore', fd, fd],
-      // Its own process group (pgid = pid), so a timeout can kill the script and everything it started.
+      // Pipes, as the agent's popen3: a background process that inherits them keeps them open, and that shows.
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group (pgid = pid), so a timeout can signal the script and everything it started.
       detached: true,
-      ...(opts.ids ?? {}),
     });
   } catch (err) {
-    closeSync(fd);
     return {
       exitCode: null,
       signal: null,
@@ -418,7 +437,14 @@ async function spawnAndWait(opts: {
       spawnError: (err as Error).message,
     };
   }
-  closeSync(fd);
+  const stdout = child.stdout!;
+  const stderr = child.stderr!;
+  const open = { stdout: true, stderr: true };
+  const ended = {
+    stdout: pipeLines(stdout, '[stdout]', opts.log).then(() => (open.stdout = false)),
+    stderr: pipeLines(stderr, '[stderr]', opts.log).then(() => (open.stderr = false)),
+  };
+  const bothClosed = Promise.all([ended.stdout, ended.stderr]);
 
   return new Promise<SpawnOutcome>((resolveOutcome) => {
     const pgid = child.pid;
@@ -446,14 +472,30 @@ async function spawnAndWait(opts: {
       opts.signal?.removeEventListener('abort', onAbort);
       // A killed script's children must be gone before we report, so nothing from it outlives the event.
       if (killing) await killing;
+      stdout.destroy();
+      stderr.destroy();
       resolveOutcome({ ...outcome, timedOut, aborted, ...(pgid === undefined ? {} : { pgid }) });
     };
     child.once('error', (err) => {
       void finish({ exitCode: null, signal: null, spawnError: err.message });
     });
-    // 'exit', not 'close': the streams are files, and a background child may hold them open for hours.
     child.once('exit', (code, signal) => {
-      void finish({ exitCode: code, signal });
+      const exited = { exitCode: code, signal };
+      if (timedOut || aborted) return void finish(exited);
+      // Like the agent, the script is done when its output is closed too; unlike it, do not wait for that until
+      // the timeout: a server holding the pipe would make every such deployment take the whole timeout.
+      const left = Math.max(0, opts.timeoutMs - (Date.now() - startedAt));
+      const grace = setTimeout(
+        () => {
+          const heldOutput = open.stdout ? 'stdout' : 'stderr';
+          void finish({ ...exited, heldOutput, holders: outputHolders(opts.tag, heldOutput) });
+        },
+        Math.min(opts.heldOutputGraceMs, left),
+      );
+      void bothClosed.then(() => {
+        clearTimeout(grace);
+        void finish(exited);
+      });
     });
   });
 }
