@@ -94,6 +94,7 @@ export class CommandGenerator {
         [0.3, { kind: 'down' }],
         [fleetUp ? 0.5 : 0, { kind: 'kill-router' }],
         [fleetUp ? 0.5 : 0, { kind: 'kill-instance', pick }],
+        [m.routerKilled ? 1 : 0, { kind: 'up' }],
       ];
     const resumable = !MANUAL.includes(a.strategy) || a.promoteRequested;
     return [

@@ -41,6 +41,7 @@ interface ExpectedRow {
   revision: string;
   creator: 'user' | 'rollback';
   allowed: DeploymentStatus[];
+  rollbackOf?: string;
 }
 
 /** What a command should do, decided before it runs. */
@@ -48,7 +49,12 @@ export interface Expectation {
   /** The command must be refused (exit 2) and record nothing. */
   refused: boolean;
   /** A new deployment row this command creates. */
-  creates?: { revision: string; creator: 'user' | 'rollback'; allowed: DeploymentStatus[] };
+  creates?: {
+    revision: string;
+    creator: 'user' | 'rollback';
+    allowed: DeploymentStatus[];
+    rollbackOf?: string;
+  };
   /** Requests may fail and capacity may be zero while it runs (down, or an all-at-once the user asked for). */
   outage: boolean;
 }
@@ -71,8 +77,8 @@ export class FleetModel {
   routerKilled = false;
   /** The revision the stable fleet should serve. */
   serving: string | undefined;
-  /** Labels of succeeded deployments, oldest first (what `rollback` goes back to). */
-  readonly succeeded: string[] = [];
+  /** Succeeded deployments, oldest first (what `rollback` goes back to); `rollbackOf` is the one a rollback undid. */
+  readonly succeeded: { id: string; label: string; rollbackOf?: string }[] = [];
   /** Labels of revisions whose own 500s are expected. */
   readonly erroring = new Set<string>();
   active: ActiveDeployment | undefined;
@@ -82,10 +88,15 @@ export class FleetModel {
 
   constructor(readonly upExists: boolean) {}
 
-  /** The revision `rollback` redeploys when nothing runs: the last good one before the current good one. */
-  rollbackTarget(): string | undefined {
-    const latest = this.succeeded.at(-1);
-    return [...this.succeeded.slice(0, -1)].reverse().find((l) => l !== latest);
+  /**
+   * What `rollback` redeploys when nothing runs (docs/deploy.md): the newest good revision other than the serving
+   * one, skipping deployments an earlier rollback undid; and the deployment it undoes.
+   */
+  rollbackTarget(): { label: string; of: string } | undefined {
+    const undone = new Set(this.succeeded.map((d) => d.rollbackOf));
+    const target = this.succeeded.findLast((d) => !undone.has(d.id) && d.label !== this.serving);
+    const of = this.succeeded.findLast((d) => d.label === this.serving) ?? this.succeeded.at(-1);
+    return target && of ? { label: target.label, of: of.id } : undefined;
   }
 
   expect(cmd: Command, label?: string): Expectation {
@@ -112,14 +123,20 @@ export class FleetModel {
         // Nothing in progress: the group's own strategy, never all at once unless the group asks for it (#12).
         return {
           refused: false,
-          creates: { revision: target, creator: 'rollback', allowed: ['Succeeded'] },
+          creates: {
+            revision: target.label,
+            creator: 'rollback',
+            allowed: ['Succeeded'],
+            rollbackOf: target.of,
+          },
           outage: this.down || ALL_AT_ONCE.includes(this.groupStrategy),
         };
       }
       case 'down':
         return { refused: a?.runnerAlive === true, outage: true };
       case 'up':
-        return { refused: false, outage: this.down };
+        // Refused when nothing was deployed or a deployment is unfinished (deploy --resume and rollback restart it).
+        return { refused: a !== undefined || this.succeeded.length === 0, outage: this.down };
       default:
         return { refused: false, outage: this.down };
     }
@@ -229,6 +246,9 @@ export class FleetModel {
         if (cmd.kind !== 'resume' && row.status !== 'RolledBack' && row.status !== 'Succeeded')
           problems.push(`${cmd.kind} left ${a.id} ${row.status}${row.reason ? ` (${row.reason})` : ''}`);
         if (cmd.kind !== 'resume') a.allowed = [...new Set([...a.allowed, 'RolledBack' as const])];
+        // They start the router themselves (docs/deploy.md, `up`): the fleet must serve again.
+        this.down = false;
+        this.routerKilled = false;
         break;
       }
       case 'down':
@@ -247,6 +267,12 @@ export class FleetModel {
         break;
       case 'kill-router':
         this.routerKilled = true;
+        // A runner that cannot read metrics fails its gates after measurementErrorLimit readings (docs/router.md).
+        if (a) a.allowed = [...new Set([...a.allowed, 'RolledBack' as const])];
+        break;
+      case 'kill-instance':
+        // An instance of the new fleet that dies fails the deployment's health checks.
+        if (a) a.allowed = [...new Set([...a.allowed, 'RolledBack' as const])];
         break;
       default:
         break;
@@ -297,7 +323,11 @@ export class FleetModel {
     if (want) want.allowed = [row.status];
     if (row.status === 'Succeeded') {
       this.serving = row.revision;
-      this.succeeded.push(row.revision);
+      this.succeeded.push({
+        id: row.id,
+        label: row.revision,
+        ...(want?.rollbackOf ? { rollbackOf: want.rollbackOf } : {}),
+      });
     }
     if (this.active?.id === row.id) this.active = undefined;
   }
