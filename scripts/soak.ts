@@ -66,7 +66,13 @@ for (let i = 0; i < count && !stop.signal.aborted && Date.now() < deadline; i++)
     ...(log ? { log } : {}),
   });
   results.push(r);
-  if (r.violations.length) console.log(describeFailure(r));
+  if (r.violations.length)
+    console.log(
+      describeFailure(
+        r,
+        `npm run soak -- --length ${length}${values.subset ? ` --subset ${values.subset}` : ''}`,
+      ),
+    );
   else if (values.quiet) process.stdout.write('.');
 }
 

@@ -24,6 +24,9 @@ describe('operator sequences under steady load keep traffic up and status true',
     });
     expect(r.commands.length).toBe(LENGTH + 1);
     expect(r.requests).toBeGreaterThan(100);
-    expect(r.violations, describeFailure(r)).toEqual([]);
+    expect(
+      r.violations,
+      describeFailure(r, 'npx vitest run test/integration/operator-sequences.test.ts'),
+    ).toEqual([]);
   });
 });

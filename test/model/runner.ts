@@ -36,6 +36,7 @@ import {
   classify,
   type Finding,
   type Invariant,
+  SHARE_SAMPLE,
   type StatusView,
   type Window,
 } from './invariants.js';
@@ -70,6 +71,8 @@ export interface SequenceResult {
   ownErrors: number;
   /** Failed requests outside a failing revision's own share and outside expected outages. */
   failedRequests: number;
+  /** Commands after which the answering revisions were compared with status (enough answers, table held still). */
+  shareChecks: number;
   violations: Violation[];
 }
 
@@ -154,6 +157,7 @@ export async function runSequence(opts: SequenceOptions): Promise<SequenceResult
     requests: 0,
     ownErrors: 0,
     failedRequests: 0,
+    shareChecks: 0,
     violations: [],
   };
   const windows: Window[] = [];
@@ -434,6 +438,7 @@ export async function runSequence(opts: SequenceOptions): Promise<SequenceResult
       if (!model.down && r2) {
         const answers = load.answers.filter((a) => a.at >= t1 && a.at <= t2);
         findings.push(...checkShares(answers, s, model.active ? undefined : model.serving));
+        if (answers.filter((a) => a.revision !== null).length >= SHARE_SAMPLE) result.shareChecks += 1;
       }
       return findings.filter((x) => !(model.routerKilled && !r2 && x.invariant === 'a'));
     }
@@ -464,12 +469,12 @@ function parseDetached(stdout: string): { id: string; pid: number } | undefined 
 }
 
 /** The lines a failure prints so the sequence can be replayed. */
-export function describeFailure(r: SequenceResult): string {
+export function describeFailure(r: SequenceResult, replay: string): string {
   const lines = [
     `seed ${r.seed} (fleet of ${r.fleet}): ${r.violations.length} violation(s)`,
     `  sequence: ${r.commands.map((c, i) => `${i}. ${c}`).join('; ')}`,
     ...r.violations.map((v) => `  step ${v.step} (${v.command}) (${v.invariant}) ${v.message}`),
-    `  replay: SEED=${r.seed} npm run soak -- --count 1   (or: npm run soak -- --seed ${r.seed} --count 1)`,
+    `  replay: SEED=${r.seed} ${replay}`,
   ];
   return lines.join('\n');
 }
