@@ -36,6 +36,41 @@ export interface Window {
   instance?: string;
 }
 
+/** The spans in which failed requests and zero capacity are expected, collected while a sequence runs. */
+export class Outages {
+  readonly windows: Window[] = [];
+  private readonly open = new Map<string, { since: number; limitMs?: number }>();
+
+  add(window: Window): void {
+    this.windows.push(window);
+  }
+
+  /**
+   * Keeps a named condition (down, a killed router, an all-at-once deployment) as a span: opened at `at` the first
+   * time `on` holds, closed shortly after `now` once it no longer does. `limitMs` caps it (an outage that should
+   * end by itself).
+   */
+  track(why: string, on: boolean, at: number, now: number, limitMs?: number): void {
+    const open = this.open.get(why);
+    if (on && !open) this.open.set(why, { since: at, ...(limitMs !== undefined ? { limitMs } : {}) });
+    if (!on && open) {
+      this.close(why, open, now + 300);
+      this.open.delete(why);
+    }
+  }
+
+  /** Closes every span still open (at the end of a sequence). */
+  closeAll(): void {
+    for (const [why, open] of this.open) this.close(why, open, Infinity);
+    this.open.clear();
+  }
+
+  private close(why: string, open: { since: number; limitMs?: number }, to: number): void {
+    const limit = open.limitMs === undefined ? to : Math.min(to, open.since + open.limitMs);
+    this.windows.push({ from: open.since, to: limit, why });
+  }
+}
+
 const ids = (xs: { id: string }[]) => xs.map((u) => u.id).join(',');
 const fmt = (t: TrafficTable) =>
   `stable [${t.stable.join(',')}] canary [${t.canary.join(',')}] ${t.canaryWeight}%`;

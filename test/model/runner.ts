@@ -36,9 +36,9 @@ import {
   classify,
   type Finding,
   type Invariant,
+  Outages,
   SHARE_SAMPLE,
   type StatusView,
-  type Window,
 } from './invariants.js';
 import { SteadyLoad } from './load.js';
 import { FleetModel, type HistoryRow } from './model.js';
@@ -160,12 +160,9 @@ export async function runSequence(opts: SequenceOptions): Promise<SequenceResult
     shareChecks: 0,
     violations: [],
   };
-  const windows: Window[] = [];
+  const outages = new Outages();
   const spans: { start: number; command: string }[] = [];
   const runnerPids = new Set<number>();
-  let downSince: number | undefined;
-  let killedSince: number | undefined;
-  let allAtOnceSince: number | undefined;
   let lastFound = new Set<string>();
 
   const violation = (step: number, command: string, x: Finding) => {
@@ -193,8 +190,6 @@ export async function runSequence(opts: SequenceOptions): Promise<SequenceResult
       if (label && cmd.kind === 'deploy' && cmd.revision === 'erroring') model.erroring.add(label);
       const exp = model.expect(cmd, label);
       if (cmd.kind === 'deploy' && !exp.refused) fleet.useStrategy(cmd.strategy);
-      const wasDown = model.down;
-      const wasKilled = model.routerKilled;
 
       const out = await execute(cmd, label);
       const end = Date.now();
@@ -218,34 +213,17 @@ export async function runSequence(opts: SequenceOptions): Promise<SequenceResult
       for (const problem of model.record(cmd, exp, { ...out, rows }, detached))
         violation(step, text, { invariant: 'e', message: problem });
 
-      // Outage windows: the command itself (until its deployment settled) when the user asked for one; a
-      // deployment that takes every instance at once until it ends; down (or a killed router) until a command
-      // brought the fleet back.
+      // Outages the user asked for: the command itself (until its deployment settled) when expected; a deployment
+      // that takes every instance at once, until it ends; down or a killed router, until a command brings the
+      // fleet back (without `up`, a killed router gets only a short grace: it should not stay down).
       const now = Date.now();
-      if (exp.outage || step === 0) windows.push({ from: step === 0 ? 0 : start, to: now + 300, why: text });
+      if (exp.outage || step === 0) outages.add({ from: step === 0 ? 0 : start, to: now + 300, why: text });
       const allAtOnce = model.active !== undefined && ALL_AT_ONCE.includes(model.active.strategy);
-      if (allAtOnce && allAtOnceSince === undefined) allAtOnceSince = start;
-      if (!allAtOnce && allAtOnceSince !== undefined) {
-        windows.push({ from: allAtOnceSince, to: now + 300, why: 'an all-at-once deployment' });
-        allAtOnceSince = undefined;
-      }
-      if (!wasDown && model.down) downSince = start;
-      if (wasDown && !model.down && downSince !== undefined) {
-        windows.push({ from: downSince, to: now + 300, why: 'down until brought back' });
-        downSince = undefined;
-      }
-      if (!wasKilled && model.routerKilled) killedSince = start;
-      if (wasKilled && !model.routerKilled && killedSince !== undefined) {
-        // Without `up` nothing but a new deployment brings a killed router back: only a short grace is expected.
-        windows.push({
-          from: killedSince,
-          to: opts.upAvailable ? now + 300 : killedSince + 2000,
-          why: 'killed router',
-        });
-        killedSince = undefined;
-      }
+      outages.track('an all-at-once deployment', allAtOnce, start, now);
+      outages.track('down', model.down, start, now);
+      outages.track('killed router', model.routerKilled, start, now, opts.upAvailable ? undefined : 2000);
       if (cmd.kind === 'kill-instance' && out.instance)
-        windows.push({ from: start, to: end + 1500, why: text, instance: out.instance });
+        outages.add({ from: start, to: end + 1500, why: text, instance: out.instance });
 
       // A wrong state that persists is one violation, reported after the command that caused it.
       const found = await checkState();
@@ -256,15 +234,8 @@ export async function runSequence(opts: SequenceOptions): Promise<SequenceResult
   } finally {
     const stopAt = Date.now();
     await load.stop();
-    if (downSince !== undefined) windows.push({ from: downSince, to: Infinity, why: 'down at the end' });
-    if (allAtOnceSince !== undefined)
-      windows.push({ from: allAtOnceSince, to: Infinity, why: 'an all-at-once deployment' });
-    if (killedSince !== undefined)
-      windows.push({
-        from: killedSince,
-        to: opts.upAvailable ? Infinity : killedSince + 2000,
-        why: 'killed router',
-      });
+    outages.closeAll();
+    const windows = outages.windows;
     // (c) and (d) over the whole run, each finding attributed to the command during or after which it happened.
     spans.forEach((span, i) => {
       const to = spans[i + 1]?.start ?? stopAt;

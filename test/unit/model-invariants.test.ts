@@ -11,6 +11,7 @@ import {
   checkShares,
   checkTables,
   classify,
+  Outages,
   type StatusView,
 } from '../model/invariants.js';
 import type { Answer } from '../model/load.js';
@@ -113,6 +114,21 @@ describe('(d) capacity', () => {
     ];
     expect(checkCapacity(samples, [])[0]?.message).toMatch(/zero in 1 samples/);
     expect(checkCapacity(samples, [{ from: 150, to: 250, why: 'down' }])).toEqual([]);
+  });
+});
+
+describe('outages', () => {
+  it('keep a condition as one span until it ends, capped when it should end by itself', () => {
+    const o = new Outages();
+    o.track('down', true, 100, 150);
+    o.track('down', true, 200, 250);
+    o.track('down', false, 300, 400);
+    o.track('killed router', true, 500, 520, 2000);
+    o.closeAll();
+    expect(o.windows).toEqual([
+      { from: 100, to: 700, why: 'down' },
+      { from: 500, to: 2500, why: 'killed router' },
+    ]);
   });
 });
 
