@@ -171,6 +171,22 @@ export function checkShares(
   return out;
 }
 
+/**
+ * (b) While a deployment waits for `promote`, requests forced to the new set (`x-conveyor-canary: 1`) reach the new
+ * revision: how a person tests it before it takes traffic (docs/router.md, blue/green ready wait).
+ */
+export function checkForced(answers: Answer[], label: string): Finding[] {
+  const wrong = answers.filter((a) => a.revision !== label);
+  if (!wrong.length) return [];
+  const shown = wrong.map((a) => (a.revision ? a.revision : `${a.status} ${a.error ?? ''}`.trim()));
+  return [
+    {
+      invariant: 'b',
+      message: `${wrong.length} of ${answers.length} requests forced to the new set did not reach ${label}: ${[...new Set(shown)].join(', ')}`,
+    },
+  ];
+}
+
 /** How an answer counts for (c). */
 export function classify(a: Answer, erroring: ReadonlySet<string>): 'ok' | 'own-error' | 'failed' {
   if (a.status === 200) return 'ok';

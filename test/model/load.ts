@@ -4,7 +4,7 @@
  * serving capacity over its admin socket. Both loops are bounded: they stop when asked or after `maxMs`.
  */
 import { Agent, get } from 'node:http';
-import { ERROR_HEADER, UPSTREAM_HEADER } from '../../src/router/api.js';
+import { ERROR_HEADER, FORCE_SET_HEADER, UPSTREAM_HEADER } from '../../src/router/api.js';
 import { type GroupFixture, routerState, servingUpstreams } from '../integration/deploy/helpers.js';
 
 export interface Answer {
@@ -69,11 +69,18 @@ export class SteadyLoad {
     this.agent.destroy();
   }
 
-  private request(): Promise<Answer> {
+  /** `n` requests forced to the canary set (`x-conveyor-canary: 1`), as a person testing the new revision sends. */
+  async forced(n: number): Promise<Answer[]> {
+    const out: Answer[] = [];
+    for (let i = 0; i < n; i++) out.push(await this.request({ [FORCE_SET_HEADER]: '1' }));
+    return out;
+  }
+
+  private request(headers: Record<string, string> = {}): Promise<Answer> {
     const at = Date.now();
     return new Promise((resolve) => {
       const req = get(
-        { host: '127.0.0.1', port: this.port, path: '/', agent: this.agent, timeout: 3000 },
+        { host: '127.0.0.1', port: this.port, path: '/', headers, agent: this.agent, timeout: 3000 },
         (res) => {
           res.resume();
           res.on('end', () =>

@@ -23,6 +23,7 @@ import {
   type Command,
   type CommandKind,
   describeCommand,
+  MANUAL,
   type RevisionKind,
   STRATEGIES,
   type StrategyName,
@@ -31,6 +32,7 @@ import { CommandGenerator } from './generator.js';
 import {
   checkCapacity,
   checkFailures,
+  checkForced,
   checkShares,
   checkTables,
   classify,
@@ -410,6 +412,9 @@ export async function runSequence(opts: SequenceOptions): Promise<SequenceResult
         const answers = load.answers.filter((a) => a.at >= t1 && a.at <= t2);
         findings.push(...checkShares(answers, s, model.active ? undefined : model.serving));
         if (answers.filter((a) => a.revision !== null).length >= SHARE_SAMPLE) result.shareChecks += 1;
+        const a = model.active;
+        if (a && a.kind !== 'broken' && MANUAL.includes(a.strategy) && s.deployment.status === 'Paused')
+          findings.push(...checkForced(await load.forced(5), a.label));
       }
       return findings.filter((x) => !(model.routerKilled && !r2 && x.invariant === 'a'));
     }

@@ -8,6 +8,7 @@ import type { Command } from '../model/commands.js';
 import {
   checkCapacity,
   checkFailures,
+  checkForced,
   checkShares,
   checkTables,
   classify,
@@ -85,6 +86,15 @@ describe('(b) answers in the stated shares', () => {
     expect(checkShares(many('r1', 40), status(0), 'r3')[0]?.message).toBe(
       'status names r1 as stable, the model expects r3 to serve',
     );
+  });
+});
+
+describe('(b) test traffic during a wait for promote', () => {
+  it('must reach the new revision', () => {
+    expect(checkForced([answer('r2'), answer('r2', 500)], 'r2')).toEqual([]);
+    expect(
+      checkForced([answer('r2'), answer(null, 503, 'forced-canary-unavailable')], 'r2')[0]?.message,
+    ).toBe('1 of 2 requests forced to the new set did not reach r2: 503 forced-canary-unavailable');
   });
 });
 
