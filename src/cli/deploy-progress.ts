@@ -229,14 +229,53 @@ export function eventLine(e: LedgerEvent, d: DeploymentState): string {
   return `${clock(e.at)} ${e.deploymentId} ${formatEvent(e, d)}`;
 }
 
+/** How often a log repeats a gate verdict that has not changed (a short reminder, not the whole reading). */
+export const VERDICT_REMINDER_MS = 10_000;
+
+/**
+ * Gate readings in a log: the whole verdict when its result changes (or a new step starts judging), else a short
+ * reminder every VERDICT_REMINDER_MS — not the same long line every analysis interval while a gate waits for data.
+ * Every reading stays in the ledger, in `--json` and in the live block.
+ */
+export class VerdictLog {
+  private shown: { key: string; at: number; since: number; readings: number } | undefined;
+
+  /** The text to log for a verdict event, undefined to log nothing; `full` renders the whole reading. */
+  text(e: Extract<LedgerEvent, { type: 'verdict' }>, full: () => string): string | undefined {
+    const key = `${e.index}:${e.result}`;
+    const shown = this.shown;
+    if (!shown || shown.key !== key) {
+      this.shown = { key, at: e.at, since: e.at, readings: 1 };
+      return full();
+    }
+    shown.readings += 1;
+    if (e.at - shown.at < VERDICT_REMINDER_MS) return undefined;
+    shown.at = e.at;
+    return `gate still ${e.result} (${shown.readings} readings since ${clock(shown.since).slice(0, 8)})`;
+  }
+}
+
+/** A plain log of events: one line each, gate readings through a VerdictLog. */
+export function eventLog(): (e: LedgerEvent, d: DeploymentState) => string | undefined {
+  const verdicts = new VerdictLog();
+  return (e, d) => {
+    if (!loggedEvent(e)) return undefined;
+    if (e.type !== 'verdict') return eventLine(e, d);
+    const text = verdicts.text(e, () => formatEvent(e, d));
+    return text === undefined ? undefined : `${clock(e.at)} ${e.deploymentId} ${text}`;
+  };
+}
+
 export function createProgress(out: TerminalStream, json: boolean, now: () => number = Date.now): Progress {
   if (json) {
     return { onEvent: (e) => out.write(`${JSON.stringify(e)}\n`), finish: () => {} };
   }
   if (!out.isTTY) {
+    const log = eventLog();
     return {
       onEvent(e, d) {
-        if (loggedEvent(e)) out.write(`${eventLine(e, d)}\n`);
+        const line = log(e, d);
+        if (line !== undefined) out.write(`${line}\n`);
       },
       finish: () => {},
     };
@@ -256,8 +295,8 @@ export function createProgress(out: TerminalStream, json: boolean, now: () => nu
     e.type === 'finished' ||
     e.type === 'created' ||
     (e.type === 'hook' && e.status === 'failed') ||
-    (e.type === 'verdict' && e.result !== 'pass') ||
     (e.type === 'health' && !e.ok);
+  const verdicts = new VerdictLog();
   // Redraw once a second too, so a bake's countdown and the elapsed time move between events.
   const ticker = setInterval(() => {
     if (!last || TERMINAL_STATUSES.includes(last.status)) return;
@@ -268,7 +307,15 @@ export function createProgress(out: TerminalStream, json: boolean, now: () => nu
     onEvent(e, d) {
       last = d;
       if (e.type === 'hook') hook = `${e.instance} ${e.event} ${e.status}`;
-      draw(milestone(e) ? `${clock(e.at)} ${formatEvent(e, d)}` : undefined);
+      const verdict =
+        e.type === 'verdict' && e.result !== 'pass' ? verdicts.text(e, () => formatEvent(e, d)) : undefined;
+      draw(
+        milestone(e)
+          ? `${clock(e.at)} ${formatEvent(e, d)}`
+          : verdict
+            ? `${clock(e.at)} ${verdict}`
+            : undefined,
+      );
     },
     finish() {
       clearInterval(ticker);

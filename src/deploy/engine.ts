@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { Clock } from '../core/clock.js';
-import { UsageError, WorkFailedError } from '../core/errors.js';
+import { errorMessage, UsageError, WorkFailedError } from '../core/errors.js';
 import { distEntry } from '../core/paths.js';
 import { processAlive } from '../core/process.js';
 import type { DeployProvider } from '../providers/provider.js';
@@ -32,7 +32,10 @@ export function isCodeDeploy(ctx: GroupContext): boolean {
   return ctx.loaded.group.provider === 'codedeploy';
 }
 
-/** Provider-specific checks before anything is recorded (CodeDeploy: the live group, the config, the revision). */
+/**
+ * Provider-specific checks before anything is recorded: the local router starts (its port is free); CodeDeploy:
+ * the live group, the config, the revision.
+ */
 export async function checkBeforeCreate(
   ctx: GroupContext,
   planned: PlannedDeployment,
@@ -43,7 +46,16 @@ export async function checkBeforeCreate(
     ignoreApplicationStopFailures?: boolean;
   },
 ): Promise<void> {
-  if (!isCodeDeploy(ctx)) return;
+  if (!isCodeDeploy(ctx)) {
+    // The data plane first: a router that cannot start (its port taken) refuses the deployment before anything
+    // is recorded, instead of leaving a Failed deployment that never ran in the history.
+    try {
+      await (await providerFor(ctx)).prepare();
+    } catch (err) {
+      throw new UsageError(errorMessage(err), 'nothing was recorded; deploy again once the router can start');
+    }
+    return;
+  }
   const { checkCodeDeployDeployment } = await import('./codedeploy-run.js');
   await checkCodeDeployDeployment(ctx, planned.revision, {
     clock: opts.clock,

@@ -15,7 +15,8 @@ export function formatTraffic(
   }
   const stable = `stable ${100 - (t.canary.length ? t.canaryWeight : 0)}% ${revisions.stable ?? ''} [${t.stable.join(', ')}]`;
   if (!t.canary.length) return stable.replace(/ {2}/g, ' ');
-  return `${stable} · new ${t.canaryWeight}% ${revisions.canary ?? ''} [${t.canary.join(', ')}]`.replace(
+  const testOnly = t.canaryWeight === 0 ? ' (test traffic only: header x-conveyor-canary: 1)' : '';
+  return `${stable} · new ${t.canaryWeight}% ${revisions.canary ?? ''} [${t.canary.join(', ')}]${testOnly}`.replace(
     / {2}/g,
     ' ',
   );

@@ -43,6 +43,13 @@ export class StepExecutor {
           'analysis',
         );
       case 'waitReady': {
+        // The replacement fleet joins the table at weight 0: users stay on the original fleet, while test traffic
+        // (the x-conveyor-canary: 1 header) reaches it before the switch — CodeDeploy's test listener.
+        const current = this.traffic.current(d);
+        await this.traffic.route(
+          { stable: current.stable, canary: replacementInstances(d.plan), canaryWeight: 0 },
+          this.traffic.revisionsFor(d),
+        );
         const outcome = await this.waits.wait(index, step.seconds, 'ready');
         if (outcome.kind === 'ok' && step.seconds !== undefined && !this.promotedDuring(index)) {
           if (step.actionOnTimeout === 'stop') {

@@ -11,9 +11,32 @@ import { git, insideGitWorkTree } from './git.js';
 import { resolveSecrets } from './secrets.js';
 import { resolveShell, type ShellSession } from './shell-session.js';
 
-/** The inherited environment plus the variables CodeBuild sets for every build. */
+/**
+ * What a build keeps of the invoking environment with `cleanEnv` (`--clean-env`): enough to find tools, a home,
+ * a user name, a locale, a terminal and a temporary folder. Everything else (credentials such as
+ * AWS_SECRET_ACCESS_KEY, tokens, proxies) stays out unless the buildspec or `--env` sets it.
+ */
+export const CLEAN_ENV_KEEPS = [
+  'PATH',
+  'HOME',
+  'USER',
+  'LOGNAME',
+  'SHELL',
+  'LANG',
+  'LANGUAGE',
+  'LC_ALL',
+  'LC_CTYPE',
+  'TERM',
+  'TZ',
+  'TMPDIR',
+] as const;
+
+/**
+ * The inherited environment (all of it, or only CLEAN_ENV_KEEPS with `cleanEnv`) plus the variables CodeBuild
+ * sets for every build.
+ */
 export function codebuildEnvironment(
-  options: Pick<BuildOptions, 'baseEnv' | 'initiator' | 'secondarySources'>,
+  options: Pick<BuildOptions, 'baseEnv' | 'initiator' | 'secondarySources' | 'cleanEnv'>,
   build: {
     srcDir: string;
     project: string;
@@ -28,7 +51,10 @@ export function codebuildEnvironment(
   const { buildId, commit } = build;
   const region = options.baseEnv.AWS_REGION ?? options.baseEnv.AWS_DEFAULT_REGION ?? 'us-east-1';
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(options.baseEnv)) if (v !== undefined) env[k] = v;
+  const inherited = options.cleanEnv
+    ? CLEAN_ENV_KEEPS.map((k) => [k, options.baseEnv[k]] as const)
+    : Object.entries(options.baseEnv);
+  for (const [k, v] of inherited) if (v !== undefined) env[k] = v;
   Object.assign(env, {
     CODEBUILD_BUILD_ARN: `arn:aws:codebuild:${region}:000000000000:build/${buildId}`,
     CODEBUILD_BUILD_ID: buildId,
@@ -68,13 +94,15 @@ export async function sourceRepoUrl(srcDir: string): Promise<string> {
 
 /**
  * PROVISIONING's environment: CodeBuild's variables, then the buildspec's, its secrets, and start-build
- * overrides (highest precedence); with the shell the commands run in.
+ * overrides (highest precedence); with the shell the commands run in and the secret values to mask.
  */
 export function provisionedEnvironment(
   codebuildEnv: Record<string, string>,
   plan: BuildPlan,
   options: Pick<BuildOptions, 'secrets' | 'baseEnv' | 'envOverrides'>,
-): { ok: true; env: Record<string, string>; shell: string } | { ok: false; message: string } {
+):
+  | { ok: true; env: Record<string, string>; shell: string; secrets: string[] }
+  | { ok: false; message: string } {
   const env = { ...codebuildEnv };
   Object.assign(env, plan.variables);
   const secrets = resolveSecrets(plan.parameterStore, plan.secretsManager, options.secrets, options.baseEnv);
@@ -86,7 +114,14 @@ export function provisionedEnvironment(
   }
   if (!secrets.ok) return { ok: false, message: secrets.message };
   Object.assign(env, secrets.values, options.envOverrides ?? {});
-  return { ok: true, env, shell };
+  // Masked: what was resolved, and what a start-build override put under a secret's name instead.
+  const names = Object.keys(secrets.values);
+  return {
+    ok: true,
+    env,
+    shell,
+    secrets: [...Object.values(secrets.values), ...names.map((n) => env[n] as string)],
+  };
 }
 
 /** Reads exported variables and evaluated artifact names out of the live session, without logging them. */

@@ -2,11 +2,11 @@
  * The phase records of one build attempt and the `[Container]` lines of build.log that go with them:
  * entering a phase, completing it with a status, and the runner's own notes between command output.
  */
-import type { WriteStream } from 'node:fs';
 import type { Clock } from '../core/clock.js';
 import { skippedPhases } from './build-record.js';
 import type { BuildEvent } from './build-types.js';
 import type { PhaseRecord } from './run-store.js';
+import type { MaskStream } from './secret-mask.js';
 
 /** The time as build.log shows it: `2024-05-01 12:00:00` (UTC). */
 export function logTimestamp(ms: number): string {
@@ -21,7 +21,7 @@ export class PhaseLog {
   private outputAtLineStart = true;
 
   constructor(
-    private readonly log: WriteStream,
+    private readonly log: MaskStream,
     private readonly clock: Clock,
     private readonly emit: (e: BuildEvent) => void,
     /** Called when a phase begins, with every phase's record so far. */

@@ -4,16 +4,17 @@
  * on-failure: CONTINUE, ABORT, RETRY or CodeBuild's default transitions), the whole-build timeout and
  * stop signal, and UPLOAD_ARTIFACTS and reports at the end.
  */
-import type { WriteStream } from 'node:fs';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { provisionedEnvironment, readBack } from './build-environment.js';
 import { collectReports, openBuildCache, uploadArtifacts } from './build-outputs.js';
 import { PhaseLog } from './build-phase-log.js';
+import { BuildProcessTag } from './build-processes.js';
 import type { AttemptOutcome, BuildEvent, BuildOptions } from './build-types.js';
 import type { ArtifactSpec, PhaseName } from './buildspec.js';
 import { formatMs } from './durations.js';
 import type { PhaseRecord, RunRecord } from './run-store.js';
+import type { MaskStream, SecretMasker } from './secret-mask.js';
 import { scratchFolder } from './shell-scratch.js';
 import { ShellSession } from './shell-session.js';
 
@@ -35,7 +36,10 @@ export interface AttemptContext {
   project: string;
   runDir: string;
   outDir: string;
-  log: WriteStream;
+  /** build.log, through the masker. */
+  log: MaskStream;
+  /** Secret values to mask; PROVISIONING adds the build's own. */
+  masker: SecretMasker;
   emit: (e: BuildEvent) => void;
   record: RunRecord;
   save: (record: RunRecord) => void;
@@ -56,6 +60,7 @@ export async function runAttempt(ctx: AttemptContext): Promise<AttemptOutcome> {
     return { ...outcome, status: 'Failed', message: provisioned.message };
   }
   const { env, shell } = provisioned;
+  ctx.masker.add(provisioned.secrets);
   const cache = await openBuildCache(plan, srcDir, ctx.root, ctx.project);
   try {
     const restored = await cache.restore();
@@ -67,10 +72,12 @@ export async function runAttempt(ctx: AttemptContext): Promise<AttemptOutcome> {
 
   let currentPhaseName = 'PROVISIONING';
   const shellDir = scratchFolder(ctx.runDir);
+  // Every process the commands start carries the tag, also one that leaves the shell's process group.
+  const tag = new BuildProcessTag();
   const session = new ShellSession({
     shell,
     cwd: srcDir,
-    env,
+    env: { ...env, [tag.name]: '1' },
     workDir: shellDir,
     shellPerCommand: plan.version === '0.1',
     onOutput: (text) => {
@@ -194,13 +201,7 @@ export async function runAttempt(ctx: AttemptContext): Promise<AttemptOutcome> {
     ];
     const readback = !interrupted && (plan.exportedVariables.length > 0 || artifactSpecs.some((a) => a.name));
     const values = readback
-      ? await readBack(
-          session,
-          join(ctx.runDir, 'shell', 'readback'),
-          plan.exportedVariables,
-          artifactSpecs,
-          !failed,
-        )
+      ? await readBack(session, join(shellDir, 'readback'), plan.exportedVariables, artifactSpecs, !failed)
       : undefined;
     if (values) outcome.exported = values.exported;
     await session.close();
@@ -227,6 +228,13 @@ export async function runAttempt(ctx: AttemptContext): Promise<AttemptOutcome> {
     clearTimeout(timer);
     options.signal?.removeEventListener('abort', onAbort);
     await session.kill(200);
+    // What left the process group (setsid, daemons) goes too, as everything does when CodeBuild's container ends.
+    const strays = tag.killAll();
+    tag.release();
+    if (strays > 0)
+      phaseLog.write(
+        `Killed ${strays} process(es) the commands left running outside the build's process group`,
+      );
     // The driver and command files are scratch: every command is in the log.
     rmSync(shellDir, { recursive: true, force: true });
     rmSync(join(ctx.runDir, 'shell'), { recursive: true, force: true });

@@ -14,6 +14,7 @@ import { PROGRESS_WRITE_MS, RecordWriter, recordOutcome, startedBuildRecord } fr
 import type { AttemptOutcome, BuildEvent, BuildOptions, BuildResult } from './build-types.js';
 import { headCommit } from './git.js';
 import { newRunId, nextBuildNumber, type RunRecord, writeRunInBackground } from './run-store.js';
+import { SecretMasker } from './secret-mask.js';
 
 export { recordInvalidBuild } from './build-record.js';
 export type { BuildEvent, BuildOptions, BuildResult } from './build-types.js';
@@ -30,9 +31,13 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
   const outDir = resolve(options.outDir ?? join(runDir, 'artifacts'));
   mkdirSync(runDir, { recursive: true });
   const logPath = join(runDir, 'build.log');
-  const log = createWriteStream(logPath, { flags: 'a' });
+  const logFile = createWriteStream(logPath, { flags: 'a' });
   // Output of a stray process after the build ended must not take the whole process down.
-  log.on('error', () => {});
+  logFile.on('error', () => {});
+  // Secret values never reach build.log, events or the record in clear; the build's own secrets are added
+  // to the masker when PROVISIONING resolves them, before any command runs.
+  const masker = new SecretMasker(options.maskValues);
+  const log = masker.stream((text) => logFile.write(text));
   const buildNumber = await nextBuildNumber(root, project);
   const uuid = randomUUID();
   const buildId = `${project}:${uuid}`;
@@ -50,11 +55,11 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
     buildId,
     buildNumber,
   });
-  const progress = new RecordWriter((r) => writeRunInBackground(root, r), PROGRESS_WRITE_MS);
+  const progress = new RecordWriter((r) => writeRunInBackground(root, masker.maskDeep(r)), PROGRESS_WRITE_MS);
   // The first record (InProgress) goes out at once, in the background, while the shell starts.
   progress.update(record);
   const save = (r: RunRecord) => progress.update(r);
-  const emit = (e: BuildEvent) => options.onEvent?.(e);
+  const emit = maskedEvents(masker, options.onEvent);
   const env = codebuildEnvironment(options, {
     srcDir,
     project,
@@ -80,6 +85,7 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
       runDir,
       outDir,
       log,
+      masker,
       emit,
       record,
       save,
@@ -101,15 +107,46 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
   log.write(
     `\n[Container] ${logTimestamp(endedAt)} Build ${record.status.toUpperCase()}${record.message ? `: ${record.message}` : ''}\n`,
   );
-  await new Promise<void>((r) => log.end(r));
+  log.flush();
+  await new Promise<void>((r) => logFile.end(r));
+  const shown = masker.maskDeep(record);
   // The final record is always the last one written (a pending progress write is dropped).
   try {
-    await progress.finish(record);
+    await progress.finish(shown);
   } catch {
     // As before: a record that cannot be written does not change the build's outcome.
   }
-  emit({ type: 'build-end', record });
-  return { record, artifacts: outcome.artifacts, runDir };
+  emit({ type: 'build-end', record: shown });
+  return {
+    record: shown,
+    artifacts: outcome.artifacts,
+    runDir,
+    exportedVariables: outcome.exported,
+    secrets: masker.secrets,
+  };
+}
+
+/**
+ * Events with secret values masked. Output goes through a masking stream (a secret split across two chunks is
+ * still found); any other event first lets go of output held back, so the order of events is kept.
+ */
+function maskedEvents(
+  masker: SecretMasker,
+  onEvent: ((e: BuildEvent) => void) | undefined,
+): (e: BuildEvent) => void {
+  if (!onEvent) return () => {};
+  let phase = '';
+  const output = masker.stream((text) => onEvent({ type: 'output', phase, text }));
+  return (e) => {
+    if (e.type === 'output') {
+      if (e.phase !== phase) output.flush();
+      phase = e.phase;
+      output.write(e.text);
+      return;
+    }
+    output.flush();
+    onEvent(masker.maskDeep(e));
+  };
 }
 
 function safeMatch(pattern: string, text: string): boolean {

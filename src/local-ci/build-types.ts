@@ -30,9 +30,19 @@ export interface BuildOptions {
   project?: string;
   /** Highest precedence, like a start-build override. */
   envOverrides?: Record<string, string>;
-  /** The environment the commands inherit (PATH, HOME...). */
+  /**
+   * The invoking environment: the commands inherit all of it (unlike CodeBuild's fresh container), or with
+   * `cleanEnv` only CLEAN_ENV_KEEPS of it. Secrets missing from the secrets file are looked up here either way.
+   */
   baseEnv: Record<string, string | undefined>;
+  /** `--clean-env`: pass on only a documented minimum of `baseEnv` (build-environment.ts, CLEAN_ENV_KEEPS). */
+  cleanEnv?: boolean;
   secrets: SecretsSource;
+  /**
+   * Values to mask besides the build's own secrets (a pipeline's secrets from earlier actions, which can reach
+   * this build through variables).
+   */
+  maskValues?: readonly string[];
   /** Whole-build timeout; CodeBuild's default is 60 minutes. */
   timeoutMs?: number;
   trigger?: RunTrigger;
@@ -48,9 +58,14 @@ export interface BuildOptions {
 }
 
 export interface BuildResult {
+  /** The record as written to run.json: secret values masked. */
   record: RunRecord;
   artifacts: CollectedArtifact[];
   runDir: string;
+  /** Exported variables as the shell held them, unmasked: a pipeline passes them on to later actions. */
+  exportedVariables: Record<string, string>;
+  /** Every value masked in this build's output and record (for a pipeline to mask in its own). */
+  secrets: readonly string[];
 }
 
 /** What one attempt of a build ended with (a RETRY on-failure may start another). */

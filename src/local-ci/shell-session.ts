@@ -90,7 +90,8 @@ export class ShellSession {
 
   private async start(): Promise<void> {
     // Synchronous: a folder and a few bytes, before anything can run (start-up is build overhead).
-    mkdirSync(this.options.workDir, { recursive: true });
+    // Owner-only: exported values are read back through files in it.
+    mkdirSync(this.options.workDir, { recursive: true, mode: 0o700 });
     const driver = join(this.options.workDir, 'driver.sh');
     const marker = this.nonce;
     writeFileSync(

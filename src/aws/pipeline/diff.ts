@@ -2,7 +2,8 @@
  * Pure comparison of an emitted pipeline with the live one. Named lists (stages, actions, variables,
  * artifacts) are compared by name, not position, so an inserted stage reads as one addition. Values AWS
  * fills in on its own (runOrder 1, executionMode SUPERSEDED, pipelineType V1, empty lists, `version`) and
- * values it masks (`****` for secret configuration) are not drift.
+ * values it masks (`****` for secret configuration) are not drift. The value of a secret-bearing field is never
+ * part of a change, masked or not: the change says that it was set, changed or removed (`secret: true`).
  */
 import type { PipelineDeclaration } from '@aws-sdk/client-codepipeline';
 
@@ -13,8 +14,42 @@ export interface PipelineChange {
   kind: ChangeKind;
   /** Readable path, e.g. `stages.Build.actions.Compile.configuration.ProjectName`. */
   path: string;
+  /** Absent when `secret`; secret fields inside an object are replaced by SECRET_NOT_SHOWN. */
   before?: unknown;
   after?: unknown;
+  /** A secret-bearing field: its values are left out. */
+  secret?: true;
+}
+
+/** What stands for a secret field's value inside an added or removed object. */
+export const SECRET_NOT_SHOWN = '(secret, not shown)';
+
+/**
+ * Action configuration keys that carry a secret: GitHub (v1) `OAuthToken`, a webhook's `SecretToken`,
+ * passwords, keys and tokens of partner and custom actions by name. AWS marks a custom action type's secret
+ * properties itself and returns them as `****`: a key whose live value is masked counts too (`walk`).
+ */
+const SECRET_KEY = /token|secret|password|passwd|passphrase|credential|private.?key|api.?key|access.?key/i;
+/** ...but not the name, id or ARN of a secret, which are references to it. */
+const SECRET_REFERENCE = /(arn|id|name)$/i;
+
+export function isSecretField(path: string): boolean {
+  const m = /^stages\.[^.]+\.actions\.[^.]+\.configuration\.(.+)$/.exec(path);
+  if (!m) return false;
+  const key = m[1] as string;
+  return SECRET_KEY.test(key) && !SECRET_REFERENCE.test(key);
+}
+
+/** `value` (at `path`) with the values of secret fields inside it replaced. */
+function redact(value: unknown, path: string): unknown {
+  if (Array.isArray(value)) return value.map((v, i) => redact(v, `${path}[${i}]`));
+  if (!isObject(value)) return value;
+  const out: Tree = {};
+  for (const [key, v] of Object.entries(value)) {
+    const child = path ? `${path}.${key}` : key;
+    out[key] = isSecretField(child) ? SECRET_NOT_SHOWN : redact(v, child);
+  }
+  return out;
 }
 
 type Tree = { [key: string]: unknown };
@@ -82,10 +117,6 @@ export function canonicalPipeline(p: PipelineDeclaration): Tree {
   return (prune(tree) as Tree | undefined) ?? {};
 }
 
-function describeLeaf(value: unknown): unknown {
-  return value;
-}
-
 function walk(before: unknown, after: unknown, path: string, out: PipelineChange[]): void {
   if (before === undefined && after === undefined) return;
   // A masked value is unknown, not different: AWS never returns the secret it stores.
@@ -95,12 +126,18 @@ function walk(before: unknown, after: unknown, path: string, out: PipelineChange
     for (const key of keys) walk(before[key], after[key], path ? `${path}.${key}` : key, out);
     return;
   }
+  if (before === MASKED || isSecretField(path)) {
+    const kind = before === undefined ? 'add' : after === undefined ? 'remove' : 'change';
+    if (kind !== 'change' || JSON.stringify(before) !== JSON.stringify(after))
+      out.push({ kind, path, secret: true });
+    return;
+  }
   if (before === undefined) {
-    out.push({ kind: 'add', path, after: describeLeaf(after) });
+    out.push({ kind: 'add', path, after: redact(after, path) });
     return;
   }
   if (after === undefined) {
-    out.push({ kind: 'remove', path, before: describeLeaf(before) });
+    out.push({ kind: 'remove', path, before: redact(before, path) });
     return;
   }
   if (JSON.stringify(before) !== JSON.stringify(after)) {
@@ -108,7 +145,7 @@ function walk(before: unknown, after: unknown, path: string, out: PipelineChange
       for (let i = 0; i < before.length; i++) walk(before[i], after[i], `${path}[${i}]`, out);
       return;
     }
-    out.push({ kind: 'change', path, before, after });
+    out.push({ kind: 'change', path, before: redact(before, path), after: redact(after, path) });
   }
 }
 
@@ -144,6 +181,10 @@ function summarize(path: string, value: unknown): string | undefined {
 /** One line per change: `~ path: before → after`, `+ path: value`, `- path: value`. */
 export function renderChanges(changes: PipelineChange[], indent = '  '): string[] {
   return changes.map((c) => {
+    if (c.secret) {
+      const what = c.kind === 'add' ? 'set' : c.kind === 'remove' ? 'removed' : 'changed';
+      return `${indent}${c.kind === 'add' ? '+' : c.kind === 'remove' ? '-' : '~'} ${c.path}: (secret ${what}; value not shown)`;
+    }
     const summary = summarize(c.path, c.kind === 'remove' ? c.before : c.after);
     if (summary && c.kind === 'add') return `${indent}+ ${c.path}: ${summary}`;
     if (summary && c.kind === 'remove') return `${indent}- ${c.path}: ${summary}`;

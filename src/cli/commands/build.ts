@@ -25,6 +25,9 @@ Options:
   --out DIR          where artifacts go (default: .conveyor/runs/<id>/artifacts)
   --env K=V          set a variable (overrides env.variables); repeatable
   --secrets FILE     parameter-store / secrets-manager values (default: .conveyor/secrets.json)
+  --clean-env        do not pass your environment on (credentials, tokens...): the commands get only
+                     the buildspec's variables, --env, CodeBuild's variables and PATH, HOME, USER,
+                     LOGNAME, SHELL, LANG, LANGUAGE, LC_ALL, LC_CTYPE, TERM, TZ, TMPDIR
   --timeout T        whole-build timeout: minutes, or 30s / 5m / 1h (default: 60, as CodeBuild)
   --project NAME     project name in CODEBUILD_BUILD_ID (default: the source folder's name)
   --keep N           then prune .conveyor/runs to the newest N runs (default: runs.keep in
@@ -45,6 +48,7 @@ const command: Command = {
         out: { type: 'string' },
         env: { type: 'string', multiple: true },
         secrets: { type: 'string' },
+        'clean-env': { type: 'boolean' },
         timeout: { type: 'string' },
         project: { type: 'string' },
         keep: { type: 'string' },
@@ -100,6 +104,7 @@ const command: Command = {
       project,
       envOverrides,
       baseEnv: ctx.env,
+      cleanEnv: values['clean-env'] === true,
       secrets,
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),
       signal: ctx.signal,

@@ -37,6 +37,7 @@ Options:
   --build-timeout T       timeout of each build (default: 60 min)
   --lock-timeout T        how long a deploy waits for another run's deploy lock (default: 30m)
   --secrets FILE          parameter-store / secrets-manager values (default: .conveyor/secrets.json)
+  --clean-env             build actions get only a minimum of your environment (see conveyor build)
   --keep N                then prune .conveyor/runs to the newest N runs (default: runs.keep in
                           .conveyor/local-actions.yml, else 50; see 'conveyor runs prune')
   --json                  NDJSON events, the last one the run record
@@ -86,6 +87,7 @@ async function runCommand(args: string[], ctx: CliContext): Promise<number> {
       'build-timeout': { type: 'string' },
       'lock-timeout': { type: 'string' },
       secrets: { type: 'string' },
+      'clean-env': { type: 'boolean' },
       trigger: { type: 'string' },
       'run-id': { type: 'string' },
       keep: { type: 'string' },
@@ -207,6 +209,7 @@ async function runCommand(args: string[], ctx: CliContext): Promise<number> {
     config,
     executors: report.executors,
     baseEnv: ctx.env,
+    cleanEnv: values['clean-env'] === true,
     secrets,
     clock: ctx.clock,
     signal: ctx.signal,

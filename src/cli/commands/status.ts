@@ -5,17 +5,17 @@ import type { LedgerEvent } from '../../deploy/events.js';
 import { type GroupContext, providerFor } from '../../deploy/group.js';
 import type { LedgerProblem } from '../../deploy/ledger.js';
 import { formatEvent, formatStatus, formatTraffic } from '../../deploy/render.js';
+import { servingTable } from '../../deploy/serving.js';
 import { type DeploymentState, findDeployment, isTerminal, reduce } from '../../deploy/state.js';
 import type { DeployProvider, ProviderTraffic } from '../../providers/provider.js';
 import { parseCommandArgs } from '../args.js';
 import type { CliContext, Command } from '../context.js';
 import {
   configLabel,
-  eventLine,
+  eventLog,
   groupOptions,
   LiveBlock,
   liveLines,
-  loggedEvent,
   openGroupFromArgs,
   type TerminalStream,
 } from '../deploy-progress.js';
@@ -58,7 +58,17 @@ async function snapshot(
   observed?: { value: ProviderTraffic | undefined },
 ): Promise<Snapshot> {
   const { events: all, problems } = group.ledger.read();
-  const d = findDeployment(reduce(all), id);
+  const state = reduce(all);
+  const found = findDeployment(state, id);
+  // A deployment that has not routed yet shows the split in force for the group (the serving fleet), not none.
+  const d =
+    found && !found.traffic && !isTerminal(found.status)
+      ? {
+          ...found,
+          traffic: servingTable(state),
+          trafficRevisions: state.fleet && !state.stopped ? { stable: state.fleet.revision.label } : {},
+        }
+      : found;
   if (!d) throw new UsageError(id ? `no deployment ${id} in this group` : 'no deployments in this group yet');
   const runner = runnerAlive(group, d);
   const traffic = observed ? observed.value : await observe(provider);
@@ -205,9 +215,14 @@ async function watch(
   else if (block) redraw();
   else renderText(s, group, ctx, config);
 
+  const log = eventLog();
   const emit = (events: LedgerEvent[]) => {
     if (json) out.write(jsonLine(s, events));
-    else if (!block) for (const e of events) if (loggedEvent(e)) out.write(`${eventLine(e, s.d)}\n`);
+    else if (!block)
+      for (const e of events) {
+        const line = log(e, s.d);
+        if (line !== undefined) out.write(`${line}\n`);
+      }
   };
   let runnerGone = false;
   while (!isTerminal(s.d.status) && !ctx.signal.aborted) {

@@ -137,7 +137,10 @@ export async function runBuildAction(
     project,
     envOverrides,
     baseEnv: options.baseEnv,
+    ...(options.cleanEnv ? { cleanEnv: true } : {}),
     secrets: options.secrets,
+    // Secrets of earlier builds reach this one through variables: its log masks them too.
+    maskValues: ctx.masker.secrets,
     ...(options.buildTimeoutMs !== undefined ? { timeoutMs: options.buildTimeoutMs } : {}),
     trigger: {
       type: 'pipeline',
@@ -151,6 +154,7 @@ export async function runBuildAction(
     clock: options.clock,
     onEvent: (_e: BuildEvent) => {},
   });
+  ctx.masker.add(result.secrets);
   const base = {
     buildRunId: result.record.id,
     ...(result.record.logPath ? { logPath: result.record.logPath } : {}),
@@ -187,14 +191,17 @@ export async function runBuildAction(
     }
     await copyArtifactFolder(collected.folder, dest);
   }
-  let variables = result.record.exportedVariables ?? {};
+  // Unmasked: later actions get the real values (the run's record masks them).
+  let variables = result.exportedVariables;
   if (executor.kind === 'local-command')
     variables = { ...variables, ...(await readVariablesFile(join(work, 'variables.env'))) };
   return { ...base, status: 'Succeeded', variables, outputArtifacts: outputs };
 }
 
+/** The command's `NAME=value` lines; the file goes once read (it is in the run folder, and may hold a secret). */
 async function readVariablesFile(file: string): Promise<Record<string, string>> {
   const text = await readFile(file, 'utf8').catch(() => '');
+  await rm(file, { force: true });
   const out: Record<string, string> = {};
   for (const line of text.split('\n')) {
     const eq = line.indexOf('=');

@@ -6,6 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '../../core/clock.js';
 import { type ActionRecord, type RunRecord, type RunTrigger, writeRun } from '../run-store.js';
+import type { SecretMasker } from '../secret-mask.js';
 import type { ExecutionMode } from './execution-mode.js';
 import type { PipelineDeclaration, StageDeclaration } from './model.js';
 import type { PipelineEvent, RunReporting } from './run-types.js';
@@ -55,33 +56,39 @@ export interface RunJournal extends RunReporting {
   finish: (status: RunRecord['status'], message?: string) => Promise<RunRecord>;
 }
 
+/**
+ * The run's reporting. Secret values the run's builds resolved (and output variables derived from them) are
+ * masked in everything it writes or emits: `masker` learns them as each build ends.
+ */
 export function runJournal(
   root: string,
   record: RunRecord,
   clock: Clock,
   startedAt: number,
   onEvent: ((e: PipelineEvent) => void) | undefined,
+  masker: SecretMasker,
 ): RunJournal {
   let saving = Promise.resolve();
   const save = () => {
-    saving = saving.then(() => writeRun(root, record)).catch(() => {});
+    saving = saving.then(() => writeRun(root, masker.maskDeep(record))).catch(() => {});
     return saving;
   };
   const logLines: string[] = [];
   const log = (line: string) => {
     logLines.push(`${new Date(clock.now()).toISOString()} ${line}`);
   };
-  const emit = (e: PipelineEvent) => onEvent?.(e);
+  const emit = (e: PipelineEvent) => onEvent?.(masker.maskDeep(e));
   const finish = async (status: RunRecord['status'], message?: string) => {
     record.status = status;
     if (message) record.message = message;
     record.endedAt = new Date(clock.now()).toISOString();
     record.durationMs = clock.now() - startedAt;
     log(`run ${status}${message ? `: ${message}` : ''}`);
-    await writeFile(record.logPath!, `${logLines.join('\n')}\n`);
+    await writeFile(record.logPath!, masker.mask(`${logLines.join('\n')}\n`));
     await save();
-    emit({ type: 'run-end', record });
-    return record;
+    const shown = masker.maskDeep(record);
+    emit({ type: 'run-end', record: shown });
+    return shown;
   };
   return { save, log, emit, finish };
 }

@@ -4,6 +4,7 @@
  */
 import type { Clock } from '../../core/clock.js';
 import type { ActionRecord, RunRecord, RunTrigger, StageRecord } from '../run-store.js';
+import type { SecretMasker } from '../secret-mask.js';
 import type { SecretsSource } from '../secrets.js';
 import type { LocalDeployer } from './deployer.js';
 import type { ExecutionMode } from './execution-mode.js';
@@ -50,6 +51,8 @@ export interface PipelineRunOptions {
   config: LocalActionsConfig;
   executors: Map<string, Executor>;
   baseEnv: Record<string, string | undefined>;
+  /** Build actions pass on only a minimum of `baseEnv` (`--clean-env`). */
+  cleanEnv?: boolean;
   secrets: SecretsSource;
   clock: Clock;
   signal?: AbortSignal;
@@ -84,4 +87,6 @@ export interface RunReporting {
 export interface RunContext extends RunReporting {
   record: RunRecord;
   options: PipelineRunOptions;
+  /** Secret values seen so far in the run (its builds' secrets): masked in its record, log and events. */
+  masker: SecretMasker;
 }

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { newRunId, type RunRecord } from '../run-store.js';
+import { SecretMasker } from '../secret-mask.js';
 import { type ExecutionMode, executionGate } from './execution-mode.js';
 import { newPipelineRunRecord, runJournal } from './run-record.js';
 import type { PipelineRunOptions, RunContext } from './run-types.js';
@@ -36,8 +37,9 @@ export async function runPipeline(options: PipelineRunOptions): Promise<RunRecor
     executionId,
     mode,
   });
-  const { save, log, emit, finish } = runJournal(root, record, clock, startedAt, options.onEvent);
-  const ctx: RunContext = { record, options, emit, log, save };
+  const masker = new SecretMasker();
+  const { save, log, emit, finish } = runJournal(root, record, clock, startedAt, options.onEvent, masker);
+  const ctx: RunContext = { record, options, emit, log, save, masker };
   const { scope, pipelineVariables } = newRunScope(pipeline, options.variables, executionId);
   record.variables = pipelineVariables;
 

@@ -3,6 +3,8 @@
  * nothing runs, bring a stopped group back. Each checks what a user would: which revision answers, whether any
  * request failed, and whether `status` says what the router does.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   type GroupFixture,
@@ -163,5 +165,48 @@ describe('operator sequences on the local fleet', () => {
     expect(text).toContain(`url        ${url}`);
     const json = JSON.parse((await f.cli(['status', '--json'])).stdout);
     expect(json).toMatchObject({ url, routerRevisions: { stable: 'v2' } });
+  });
+
+  it('blue/green ready wait: the green fleet takes test traffic by header before the switch; status tells the truth', async () => {
+    const f = group('strategy: { type: blue-green, readyWait: {} }', '', 1);
+    expect((await f.cli(['deploy', '--revision', f.rev('v1')])).code).toBe(0);
+    const started = await f.cli(['deploy', '--revision', f.rev('v2'), '--detach', '--json']);
+    expect(started.code, started.stderr).toBe(0);
+    await waitFor('the ready wait', async () =>
+      (await status(f)).deployment.status === 'Paused' ? true : undefined,
+    );
+    const url = `http://127.0.0.1:${f.routerPort()}/`;
+    const forced = await fetch(url, { headers: { 'x-conveyor-canary': '1' } });
+    expect(forced.status, await forced.text()).toBe(200);
+    expect(forced.headers.get('x-revision')).toBe('v2');
+    expect(await sample(f, 10)).toEqual({ v1: 10 });
+    const text = (await f.cli(['status'])).stdout;
+    expect(text).toMatch(
+      /traffic +stable 100% v1 \[a-1\] · new 0% v2 \[b-1\] \(test traffic only: header x-conveyor-canary: 1\)/,
+    );
+    expect((await status(f)).router).toEqual(await routerTable(f));
+    const aborted = await f.cli(['abort']);
+    expect(aborted.code, aborted.stderr).toBe(0);
+    await waitFor('RolledBack', async () =>
+      (await status(f)).deployment.status === 'RolledBack' ? true : undefined,
+    );
+    expect(await sample(f, 10)).toEqual({ v1: 10 });
+    expect(await routerTable(f)).toEqual({ stable: ['a-1'], canary: [], canaryWeight: 0 });
+  });
+
+  it('a deploy refused because the router port is taken records nothing in history', async () => {
+    const f = group('strategy: all-at-once', '', 1);
+    const squatter = createServer();
+    await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (squatter.address() as { port: number }).port;
+      writeFileSync(f.config, readFileSync(f.config, 'utf8').replace('routerPort: 0', `routerPort: ${port}`));
+      const r = await f.cli(['deploy', '--revision', f.rev('v1')]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(new RegExp(`router port ${port} is already taken`));
+      expect(JSON.parse((await f.cli(['history', '--json'])).stdout)).toEqual([]);
+    } finally {
+      squatter.close();
+    }
   });
 });

@@ -53,3 +53,29 @@ export function gitInit(dir: string): string {
   run('commit', '-q', '-m', 'first');
   return run('rev-parse', 'HEAD').trim();
 }
+
+/** The first stage of the test pipelines: the repository's tree as artifact `Src`. */
+export const sourceStage = {
+  name: 'Source',
+  actions: [
+    {
+      name: 'Checkout',
+      actionTypeId: { category: 'Source', owner: 'AWS', provider: 'CodeCommit', version: '1' },
+      configuration: { RepositoryName: 'app', BranchName: 'main' },
+      outputArtifacts: [{ name: 'Src' }],
+      namespace: 'SourceVariables',
+    },
+  ],
+};
+
+/** A V2 pipeline `release` in create-pipeline shape: the source stage, then `stages`. */
+export function releasePipeline(stages: unknown[]): string {
+  return JSON.stringify({
+    pipeline: {
+      name: 'release',
+      roleArn: 'arn:aws:iam::123456789012:role/r',
+      pipelineType: 'V2',
+      stages: [sourceStage, ...stages],
+    },
+  });
+}

@@ -9,7 +9,7 @@ import type { PipelineDeclaration } from '../../../src/local-ci/pipeline/model.j
 import { preflight } from '../../../src/local-ci/pipeline/plan.js';
 import { runPipeline } from '../../../src/local-ci/pipeline/runner.js';
 import type { RunRecord } from '../../../src/local-ci/run-store.js';
-import { cli, gitInit, lastEvent, tempDir, write } from './helpers.js';
+import { cli, gitInit, lastEvent, sourceStage, tempDir, write } from './helpers.js';
 
 let cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -17,18 +17,7 @@ afterEach(() => {
   cleanups = [];
 });
 
-const source = {
-  name: 'Source',
-  actions: [
-    {
-      name: 'Checkout',
-      actionTypeId: { category: 'Source', owner: 'AWS', provider: 'CodeCommit', version: '1' },
-      configuration: { RepositoryName: 'app', BranchName: 'main' },
-      outputArtifacts: [{ name: 'Src' }],
-      namespace: 'SourceVariables',
-    },
-  ],
-};
+const source = sourceStage;
 const codebuild = (name: string, extra: Record<string, unknown> = {}) => ({
   name,
   actionTypeId: { category: 'Build', owner: 'AWS', provider: 'CodeBuild', version: '1' },

@@ -152,4 +152,37 @@ describe('live block', () => {
     t.resize(40);
     expect(t.text).toBe('');
   });
+
+  it('a gate waiting for data: the verdict once when it changes, then a short reminder every 10 s, not every reading', () => {
+    const inconclusive = (at: number): Extract<LedgerEvent, { type: 'verdict' }> => ({
+      type: 'verdict',
+      deploymentId: 'd-1',
+      at,
+      index: 3,
+      result: 'inconclusive',
+      reasons: [
+        `only ${at % 3} canary requests in the last 1s (minRequests 5): no evidence`,
+        "pausing for a human because noDataPolicy is 'pause' (conveyor promote / abort)",
+      ],
+      measured: { requests: at % 3 },
+      thresholds: { minRequests: 5 },
+    });
+    const readings = Array.from({ length: 25 }, (_, i) => inconclusive(10_000 + i * 1000));
+    const pass: LedgerEvent = {
+      ...inconclusive(40_000),
+      result: 'pass',
+      reasons: ['error rate 0.0% <= 5.0%'],
+    };
+    const all = [...events.slice(0, 2), ...readings, pass];
+    for (const isTTY of [false, true]) {
+      let out = '';
+      const progress = createProgress({ write: (s: string) => (out += s), isTTY, columns: 400 }, false);
+      for (let i = 0; i < all.length; i++)
+        progress.onEvent(all[i]!, reduce(all.slice(0, i + 1)).deployments[0]!);
+      progress.finish();
+      expect(out.match(/gate inconclusive: only/g)).toHaveLength(1);
+      expect(out.match(/gate still inconclusive \(\d+ readings since 00:00:10\)/g)).toHaveLength(2);
+      if (!isTTY) expect(out).toContain('gate pass: error rate 0.0% <= 5.0%');
+    }
+  });
 });
