@@ -101,6 +101,9 @@ console.log(
   `requests sent: ${sum((r) => r.requests)} (a failing revision's own 500s: ${sum((r) => r.ownErrors)})`,
 );
 console.log(
+  `commands run: ${sum((r) => r.commands.length)}; after ${sum((r) => r.shareChecks)} of them the answering revisions were sampled against status`,
+);
+console.log(
   `invariant violations: ${sum((r) => r.violations.length)} in ${results.filter((r) => r.violations.length).length} sequences${
     kinds.size
       ? ` (${[...kinds]
