@@ -34,13 +34,15 @@ if (![seed, count, length].every(Number.isInteger) || count < 1 || length < 1) {
 }
 
 const stop = new AbortController();
-process.on('SIGINT', () => {
+const interrupt = () => {
   if (stop.signal.aborted) process.exit(130);
   console.error(
     '\ninterrupted: finishing the current command and cleaning up (Ctrl-C again to quit at once)',
   );
   stop.abort();
-});
+};
+process.on('SIGINT', interrupt);
+process.on('SIGTERM', interrupt);
 
 if (values.subset !== undefined && values.subset !== 'npm-test') {
   console.error("--subset: only 'npm-test' (the commands and strategies npm test generates)");
