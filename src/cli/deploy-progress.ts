@@ -16,6 +16,7 @@ import {
 } from '../deploy/group.js';
 import { formatEvent, formatTraffic } from '../deploy/render.js';
 import { appspecFile } from '../deploy/revision.js';
+import type { AwsOverrides } from '../deploy/run-options.js';
 import type { DeploymentState } from '../deploy/state.js';
 import { describeStep } from '../deploy/steps.js';
 import type { CliContext, OutputStream } from './context.js';
@@ -25,6 +26,22 @@ export const groupOptions = {
   'state-dir': { type: 'string' },
   json: { type: 'boolean' },
 } as const;
+
+/** For group commands that may call AWS (provider: codedeploy): deploy, rollback, abort. */
+export const awsGroupOptions = {
+  region: { type: 'string' },
+  profile: { type: 'string' },
+} as const;
+
+/** `--region` / `--profile` as the engine's overrides; a blank value is a usage error. */
+export function awsOverrides(values: { region?: string; profile?: string }): AwsOverrides {
+  for (const k of ['region', 'profile'] as const)
+    if (values[k] !== undefined && !values[k].trim()) throw new UsageError(`--${k} needs a value`);
+  return {
+    ...(values.region ? { region: values.region.trim() } : {}),
+    ...(values.profile ? { profile: values.profile.trim() } : {}),
+  };
+}
 
 export function openGroupFromArgs(
   values: { config?: string; 'state-dir'?: string },

@@ -13,7 +13,7 @@ import { fleetSize, type GroupContext, providerFor, readGroupState, rememberGrou
 import { acquireLock, type LockInfo, readLock, releaseLock, transferLock } from './lock.js';
 import { createNotifier } from './notify.js';
 import { checkRevision, pruneRevisions, type RevisionTarget, storeRevision } from './revision.js';
-import type { RunOptions } from './run-options.js';
+import type { AwsOverrides, RunOptions } from './run-options.js';
 import { createDeployment, newDeploymentId, Runner } from './runner.js';
 import { currentFleet, servingFleet } from './serving.js';
 import { type DeploymentState, findDeployment, type GroupState, isTerminal } from './state.js';
@@ -42,6 +42,7 @@ export async function checkBeforeCreate(
   opts: {
     clock: Clock;
     env: Record<string, string | undefined>;
+    aws?: AwsOverrides;
     skipAnalysis?: boolean;
     ignoreApplicationStopFailures?: boolean;
   },
@@ -60,6 +61,7 @@ export async function checkBeforeCreate(
   await checkCodeDeployDeployment(ctx, planned.revision, {
     clock: opts.clock,
     env: opts.env,
+    ...(opts.aws ? { aws: opts.aws } : {}),
     strategy: planned.strategy,
     ...(opts.skipAnalysis ? { skipAnalysis: true } : {}),
     ...(opts.ignoreApplicationStopFailures ? { ignoreApplicationStopFailures: true } : {}),

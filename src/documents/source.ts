@@ -12,6 +12,7 @@ import {
 } from 'yaml';
 import type { Diagnostic } from './diagnostics.js';
 import { findDuplicateJsonKeys, findJsonSyntaxError } from './json-syntax.js';
+import { explainShellTests } from './shell-test-lines.js';
 import { binary, empty, lineColOf, MAX_SOURCE_BYTES, onlyCommentsOrBlank, tooLarge } from './source-text.js';
 
 export { checkSourceText, MAX_SOURCE_BYTES } from './source-text.js';
@@ -336,6 +337,7 @@ export function parseSource(text: string, file: string): ParsedSource {
         ),
       );
     }
+    explainShellTests(text, diagnostics);
     try {
       value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
     } catch (err) {

@@ -5,7 +5,7 @@ import { UsageError } from '../core/errors.js';
 import { type CheckedDocument, checkCrossFile } from './cross-file.js';
 import { detectKind, kindFromName } from './detect.js';
 import { type Diagnostic, sortDiagnostics } from './diagnostics.js';
-import type { DocumentKind, KindContext } from './kind.js';
+import type { DocumentKind, GroupChecks, KindContext } from './kind.js';
 import { KINDS } from './kinds.js';
 import { Reporter } from './report.js';
 import { type ParsedSource, type PathSegment, parseSource, renderedJsonSource } from './source.js';
@@ -18,6 +18,10 @@ export interface ValidateTextOptions {
   kind?: DocumentKind;
   /** Revision folder: AppSpec `files` sources and hook scripts must exist in it. */
   revisionDir?: string;
+  /** The CodeBuild image buildspecs run on: their runtime-versions are checked against its list. */
+  codebuildImage?: string;
+  /** What deploy refuses for a deployment group's provider (see KindContext). */
+  groupChecks?: GroupChecks;
   /** For tests; defaults to node:fs existsSync. */
   fileExists?: (absolutePath: string) => boolean;
 }
@@ -67,6 +71,8 @@ function check(
   const mod = KINDS[kind];
   const reporter = runChecks(kind, source, {
     ...(opts.revisionDir !== undefined ? { revisionDir: opts.revisionDir } : {}),
+    ...(opts.codebuildImage !== undefined ? { codebuildImage: opts.codebuildImage } : {}),
+    ...(opts.groupChecks ? { groupChecks: opts.groupChecks } : {}),
     fileExists: opts.fileExists ?? existsSync,
   });
   diagnostics.push(...reporter.diagnostics);
@@ -106,7 +112,7 @@ export function validateRenderedJson(text: string, file: string, kind: DocumentK
 function runChecks(
   kind: DocumentKind,
   source: ParsedSource,
-  opts: Pick<KindContext, 'revisionDir' | 'fileExists'>,
+  opts: Pick<KindContext, 'revisionDir' | 'codebuildImage' | 'groupChecks' | 'fileExists'>,
 ): Reporter {
   const reporter = new Reporter(source);
   try {
@@ -129,6 +135,8 @@ export interface ValidatePathsOptions {
   kind?: DocumentKind;
   cwd: string;
   revisionDir?: string;
+  codebuildImage?: string;
+  groupChecks?: GroupChecks;
   /** Paths that may be missing without an error (the default folders). */
   optional?: boolean;
   /** Finding no document is fine (the caller checks other sources, e.g. TS definitions). */
@@ -199,6 +207,8 @@ export async function validatePaths(
   const textOpts: ValidateTextOptions = {
     ...(opts.kind ? { kind: opts.kind } : {}),
     ...(opts.revisionDir ? { revisionDir: resolve(opts.cwd, opts.revisionDir) } : {}),
+    ...(opts.codebuildImage ? { codebuildImage: opts.codebuildImage } : {}),
+    ...(opts.groupChecks ? { groupChecks: opts.groupChecks } : {}),
   };
   for (const [entry, isExplicit] of [
     ...explicit.map((e) => [e, true] as const),

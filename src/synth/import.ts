@@ -6,6 +6,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { LineCounter, parseDocument } from 'yaml';
+import { effectivePipelineType } from '../documents/pipeline/pipeline-type.js';
 import { Action } from './builders/actions.js';
 import { Trigger } from './builders/pipeline.js';
 import { Code, call, print } from './codegen.js';
@@ -492,8 +493,8 @@ function importPipeline(doc: Record<string, unknown>, module: string): ImportRes
           ]),
         )
       : undefined,
-    // A pipeline without a type predates V2: keep it V1 rather than take the builder's default.
-    pipelineType: pipeline.pipelineType ?? 'V1',
+    // The type CodePipeline gives it (V2 when it uses V2 parameters, else V1), not the builder's default.
+    pipelineType: effectivePipelineType(pipeline),
     executionMode: pipeline.executionMode,
     variables,
     triggers,

@@ -127,6 +127,15 @@ function checkEc2Hooks(ctx: KindContext, hooks: Record<string, unknown>, os: unk
   for (const [event, scripts] of Object.entries(hooks)) {
     const eventPath = ['hooks', event];
     hookListCheck(ctx, event, eventPath, 'ec2');
+    if (scripts === null) {
+      ctx.reporter.report(
+        'appspec/empty-hook',
+        eventPath,
+        `lifecycle event \`${event}\` is declared with no scripts; the CodeDeploy agent iterates the event's script list without checking for an empty value and fails the deployment`,
+        { part: 'key', hint: `give \`${event}\` a \`- location: script\` entry, or remove the line` },
+      );
+      continue;
+    }
     if (!Array.isArray(scripts)) continue;
     let total = 0;
     let singleOver = false;

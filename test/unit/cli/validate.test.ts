@@ -42,11 +42,11 @@ describe('conveyor validate', () => {
   });
 
   it('exits 0 with warnings only', async () => {
-    write('appspec.yml', 'version: "0.0"\nos: linux\n');
+    write('appspec.yml', 'version: 0.0\nos: linux\nfiles:\n  - source: /\n    destination: app\n');
     const r = await run(['appspec.yml']);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(
-      'appspec.yml:1:10 warning appspec/quoted-version version is the string "0.0"; the CodeDeploy agent compares it with the number 0.0 and rejects a string (write `version: 0.0` without quotes)\n',
+      'appspec.yml:5:18 warning appspec/file-destination-relative files destination `app` is not a fully qualified path; the agent would place files relative to its own working folder\n',
     );
   });
 
@@ -61,7 +61,7 @@ describe('conveyor validate', () => {
       'a/appspec.yml:4:3 error appspec/reserved-hook',
       // `a` is a folder with appspec.yml at its root, so it is checked as the revision
       'a/appspec.yml:5:17 error appspec/hook-script-missing',
-      'b/buildspec.yml:3:3 warning buildspec/phase-commands',
+      'b/buildspec.yml:3:3 error buildspec/phase-commands',
       'b/buildspec.yml:4:17 error buildspec/invalid-value',
     ]);
   });
@@ -75,7 +75,14 @@ describe('conveyor validate', () => {
     expect(r.code).toBe(1);
     const data = JSON.parse(r.stdout);
     expect(data.files).toEqual(['pipelines/release.json']);
-    expect(data.summary).toEqual({ files: 1, errors: 1, warnings: 0, infos: 0, valid: false });
+    expect(data.summary).toEqual({
+      files: 1,
+      errors: 1,
+      warnings: 0,
+      infos: 0,
+      valid: false,
+      failedBy: 'errors',
+    });
     expect(data.diagnostics[0]).toMatchObject({
       ruleId: 'pipeline/min-stages',
       severity: 'error',
