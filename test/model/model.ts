@@ -22,6 +22,8 @@ export interface HistoryRow {
   strategy: string;
   creator: 'user' | 'rollback';
   reason: string | null;
+  createdAt: string;
+  durationMs: number;
 }
 
 export interface ActiveDeployment {
@@ -42,6 +44,8 @@ interface ExpectedRow {
   creator: 'user' | 'rollback';
   allowed: DeploymentStatus[];
   rollbackOf?: string;
+  /** Created while the group was down. */
+  afterDown?: boolean;
 }
 
 /** What a command should do, decided before it runs. */
@@ -144,13 +148,15 @@ export class FleetModel {
 
   /** Final statuses allowed for a new deployment of this kind of revision with this strategy. */
   private outcomes(kind: RevisionKind, strategy: StrategyName): DeploymentStatus[] {
-    const first = this.serving === undefined;
+    // After `down` nothing serves: a failed deployment has nothing to roll back to and may end Failed.
+    const first = this.serving === undefined || this.down;
     if (kind === 'good') return ['Succeeded'];
     if (kind === 'broken') return first ? ['Failed', 'RolledBack'] : ['RolledBack'];
     // erroring: only gates see 500s; in-place and blue/green have none, and the first deploy has nothing to compare.
     if (first || !GATED.includes(strategy)) return ['Succeeded'];
     // A manual pause can be promoted --full before a gate reading fails it.
-    return MANUAL.includes(strategy) ? ['RolledBack', 'Succeeded'] : ['RolledBack'];
+    if (MANUAL.includes(strategy)) return ['RolledBack', 'Succeeded'];
+    return this.down ? ['RolledBack', 'Failed'] : ['RolledBack'];
   }
 
   /**
@@ -187,7 +193,7 @@ export class FleetModel {
         problems.push(
           `history row ${row.id} is ${row.revision} by ${row.creator}, expected ${exp.creates.revision} by ${exp.creates.creator}`,
         );
-      this.rows.push({ id: row.id, ...exp.creates });
+      this.rows.push({ id: row.id, ...exp.creates, ...(this.down ? { afterDown: true } : {}) });
       if (cmd.kind === 'deploy') this.groupStrategy = cmd.strategy;
       this.down = false;
       this.routerKilled = false;
@@ -318,9 +324,17 @@ export class FleetModel {
 
   private readonly reported = new Set<string>();
 
+  /**
+   * When a deployment started after `down` failed: the time it ended. Whether the group is down again (nothing to
+   * roll back to) or serves (an in-place rollback restarted the last good revision) is read from the router.
+   */
+  failedAfterDown: number | undefined;
+
   private finish(row: HistoryRow): void {
     const want = this.rows.find((r) => r.id === row.id);
     if (want) want.allowed = [row.status];
+    if (want?.afterDown && row.status !== 'Succeeded')
+      this.failedAfterDown = Date.parse(row.createdAt) + row.durationMs;
     if (row.status === 'Succeeded') {
       this.serving = row.revision;
       this.succeeded.push({

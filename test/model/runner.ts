@@ -183,6 +183,7 @@ export async function runSequence(opts: SequenceOptions): Promise<SequenceResult
       if (step > 0)
         for (const problem of model.sync(await history()))
           violation(step - 1, spans[step - 1]!.command, { invariant: 'e', message: problem });
+      if (step > 0) await downAgain();
       const cmd = step === 0 ? sequence[0]! : gen.next(model);
       const text = describeCommand(cmd);
       result.commands.push(text);
@@ -195,6 +196,8 @@ export async function runSequence(opts: SequenceOptions): Promise<SequenceResult
 
       const out = await execute(cmd, label);
       const end = Date.now();
+      // Interrupted (Ctrl-C): the command was cut short on purpose; judge nothing more, clean up.
+      if (opts.signal?.aborted) break;
       if (out.timedOut) violation(step, text, { invariant: 'e', message: `${text} did not return in 60 s` });
       log(
         `  ${step}. ${text} → exit ${out.code}${out.instance ? ` (killed ${out.instance})` : ''} (${((end - start) / 1000).toFixed(1)} s)`,
@@ -215,6 +218,7 @@ export async function runSequence(opts: SequenceOptions): Promise<SequenceResult
       for (const problem of model.record(cmd, exp, { ...out, rows }, detached))
         violation(step, text, { invariant: 'e', message: problem });
 
+      await downAgain();
       // Outages the user asked for: the command itself (until its deployment settled) when expected; a deployment
       // that takes every instance at once, until it ends; down or a killed router, until a command brings the
       // fleet back (without `up`, a killed router gets only a short grace: it should not stay down).
@@ -331,6 +335,17 @@ export async function runSequence(opts: SequenceOptions): Promise<SequenceResult
         return { code: 0, stdout: '', stderr: '', ...(id ? { instance: id } : {}) };
       }
     }
+  }
+
+  /** A deployment started after `down` failed: the group is down again unless the router serves something. */
+  async function downAgain(): Promise<void> {
+    const ended = model.failedAfterDown;
+    if (ended === undefined) return;
+    model.failedAfterDown = undefined;
+    const r = await routerState(f).catch(() => undefined);
+    if (r && r.table.stable.length + r.table.canary.length > 0) return;
+    model.down = true;
+    outages.track('down', true, ended, Date.now());
   }
 
   /** Instances in a set with traffic that keeps another healthy instance: killing one must not drop a request. */

@@ -152,7 +152,16 @@ describe('the model', () => {
           ? { kind: 'deploy', revision: 'good', strategy: 'canary', detach: false }
           : { kind: 'rollback' };
       const exp = m.expect(cmd, revision);
-      rows.push({ id, status: 'Succeeded', revision, strategy: 'canary', creator, reason: null });
+      rows.push({
+        id,
+        status: 'Succeeded',
+        revision,
+        strategy: 'canary',
+        creator,
+        reason: null,
+        createdAt: '',
+        durationMs: 0,
+      });
       expect(m.record(cmd, exp, { code: 0, stdout: '', stderr: '', rows })).toEqual([]);
     };
     finish('d-1', 'r1');
@@ -177,6 +186,8 @@ describe('the model', () => {
         strategy: 'x',
         creator: 'user' as const,
         reason: null,
+        createdAt: '',
+        durationMs: 0,
       },
     ];
     expect(m.record(cmd, exp, { code: 1, stdout: '', stderr: '', rows })).toEqual([
