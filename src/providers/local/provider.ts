@@ -69,6 +69,8 @@ export class LocalProvider implements DeployProvider {
         stateDir: this.routerDir,
         port,
         host: this.options.host ?? '127.0.0.1',
+        // A killed or crashed router comes back by itself with its last table.
+        supervise: true,
         healthCheck: {
           ...(hc?.path ? { path: hc.path } : {}),
           ...(hc?.intervalSeconds ? { intervalMs: Math.round(hc.intervalSeconds * 1000) } : {}),
@@ -187,6 +189,9 @@ export class LocalProvider implements DeployProvider {
       canaryWeight: route.canaryWeight,
       ...(this.options.group.local?.sticky ? { sticky: true } : {}),
       drainTimeoutMs: this.drainMs,
+      ...(this.options.group.local?.trustedProxies?.length
+        ? { trustedProxies: this.options.group.local.trustedProxies }
+        : {}),
     };
     await client.setRouting(table);
   }
