@@ -83,8 +83,9 @@ export function checkTables(status: StatusView, router: RouterState | undefined,
     if (status.router) out.push({ invariant: 'a', message: 'status reports a router table while none runs' });
     return out;
   }
-  if (down)
-    out.push({ invariant: 'a', message: `the router still runs after down (${fmt(toTable(router))})` });
+  // After down nothing may serve; a router left with an empty table (a failed deployment after down) serves nothing.
+  if (down && router.table.stable.length + router.table.canary.length > 0)
+    out.push({ invariant: 'a', message: `the router still routes after down (${fmt(toTable(router))})` });
   const own = toTable(router);
   const recorded = status.deployment.traffic;
   if (!recorded) return out;

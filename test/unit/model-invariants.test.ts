@@ -68,7 +68,11 @@ describe('(a) status table = router table', () => {
   });
 
   it('wants no router after down and one otherwise', () => {
-    expect(checkTables(status(25), router(25), true)[0]?.message).toMatch(/still runs after down/);
+    expect(checkTables(status(25), router(25), true)[0]?.message).toMatch(/still routes after down/);
+    const emptied = { ...router(0), table: { stable: [], canary: [], canaryWeight: 0 } };
+    expect(checkTables({ ...status(0), deployment: { id: 'd-2', status: 'Failed' } }, emptied, true)).toEqual(
+      [],
+    );
     expect(checkTables(status(25), undefined, false)[0]?.message).toMatch(/does not answer/);
   });
 });
