@@ -9,7 +9,7 @@ import type { Command } from '../context.js';
 
 export const DEFAULT_OUT = 'conveyor.out';
 
-const usage = `Usage: conveyor synth [--out DIR] [--check] [--json]
+const usage = `Usage: conveyor synth [--out DIR] [--check [--diff]] [--json]
 
 Loads every definition source under pipelines/, appspec/ and buildspec/ (TS modules or YAML/JSON
 documents), validates it, and writes the files AWS consumes to DIR (default: ${DEFAULT_OUT}/):
@@ -24,6 +24,7 @@ The output folder is owned by synth: it is replaced as a whole, and nothing is w
 Options:
   --out DIR   output folder (default ${DEFAULT_OUT})
   --check     write nothing; exit 1 listing every file that would change, be added or be removed
+  --diff      with --check (implies it): also print a unified diff of those changes
   --json      machine-readable result on stdout
 
 Exit codes: 0 done (or up to date with --check); 1 invalid definitions, or --check found changes;
@@ -42,6 +43,7 @@ const command: Command = {
       options: {
         out: { type: 'string' },
         check: { type: 'boolean', default: false },
+        diff: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
       },
       allowPositionals: true,
@@ -51,6 +53,7 @@ const command: Command = {
         `unexpected argument '${positionals[0]}'`,
         'synth takes no paths; sources live under pipelines/, appspec/ and buildspec/',
       );
+    if (values.diff) values.check = true;
     const root = ctx.cwd;
     const outArg = values.out ?? DEFAULT_OUT;
     const outDir = isAbsolute(outArg) ? outArg : resolve(root, outArg);
@@ -111,12 +114,15 @@ const command: Command = {
     const dirty = comparison.changed.length + comparison.added.length + comparison.removed.length;
 
     if (values.check) {
+      const diff = values.diff
+        ? await (await import('../../synth/output-diff.js')).diffOutput(plan, outDir, comparison, outLabel)
+        : undefined;
       if (values.json) {
-        ctx.stdout.write(
-          `${JSON.stringify(result(plan.diagnostics, outLabel, comparison, dirty === 0, false), null, 2)}\n`,
-        );
+        const report = result(plan.diagnostics, outLabel, comparison, dirty === 0, false);
+        ctx.stdout.write(`${JSON.stringify(diff === undefined ? report : { ...report, diff }, null, 2)}\n`);
       } else {
         printDiagnostics();
+        if (diff) ctx.stdout.write(diff);
         for (const path of comparison.changed) ctx.stdout.write(`would change: ${outLabel}/${path}\n`);
         for (const path of comparison.added) ctx.stdout.write(`would add:    ${outLabel}/${path}\n`);
         for (const path of comparison.removed) ctx.stdout.write(`would remove: ${outLabel}/${path}\n`);
