@@ -7,6 +7,7 @@ import { DOCUMENT_KINDS, type DocumentKind } from '../../documents/kind.js';
 import { formatSourceDiagnostic, validateWithSources } from '../../synth/validate-sources.js';
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../context.js';
+import { didYouMean } from '../suggest.js';
 
 export const DEFAULT_PATHS = ['appspec', 'buildspec', 'pipelines'];
 
@@ -41,7 +42,10 @@ const command: Command = {
     });
     const kind = values.kind as string | undefined;
     if (kind !== undefined && !(DOCUMENT_KINDS as readonly string[]).includes(kind)) {
-      throw new UsageError(`unknown kind '${kind}'; allowed: ${DOCUMENT_KINDS.join(', ')}`);
+      throw new UsageError(
+        `unknown kind '${kind}'; allowed: ${DOCUMENT_KINDS.join(', ')}`,
+        didYouMean(kind, DOCUMENT_KINDS),
+      );
     }
     const revision = values.revision as string | undefined;
     if (
