@@ -97,7 +97,7 @@ describe('the packed package installed into a fresh project', () => {
   beforeAll(() => {
     work = mkdtempSync(join(tmpdir(), 'conveyor-pack-'));
     if (!existsSync(join(packageRoot, 'dist/cli/main.js'))) throw new Error('run `npm run build` first');
-    // --ignore-scripts: dist/ is built already (`npm run test:package` builds it); `prepare` would build again.
+    // --ignore-scripts: dist/ is built already (`npm run test:package` builds it); `prepack` would build again.
     const packed = JSON.parse(
       ok(sh('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], packageRoot)),
     ) as { filename: string }[];
