@@ -24,6 +24,7 @@ const ENTRY_POINTS: Record<string, string> = {
   define: 'src/synth/index.ts',
   'cli/main': 'src/cli/main.ts',
   'router/main': 'src/router/main.ts',
+  'router/supervisor-main': 'src/router/supervisor-main.ts',
   'deploy/runner-main': 'src/deploy/runner-main.ts',
 };
 

@@ -3,13 +3,13 @@
  * (validate, synth, deploy on the local provider) never pay for loading the SDK. Other modules import
  * only SDK *types* (`import type`), which are erased at compile time.
  */
-import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { CodeBuildClient } from '@aws-sdk/client-codebuild';
 import type { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import type { CodePipelineClient } from '@aws-sdk/client-codepipeline';
 import { UsageError } from '../core/errors.js';
+import { readTextFile } from '../core/files.js';
 
 export type AwsService = 'CodePipeline' | 'CodeDeploy' | 'CodeBuild';
 
@@ -39,7 +39,7 @@ export function profileRegion(env: AwsSettings['env'], profile: string): string 
   const file = env.AWS_CONFIG_FILE ?? join(env.HOME ?? homedir(), '.aws', 'config');
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readTextFile(file);
   } catch {
     return undefined;
   }
@@ -58,10 +58,59 @@ export function profileRegion(env: AwsSettings['env'], profile: string): string 
   return undefined;
 }
 
+/** The profile names a shared config or credentials file defines; undefined when neither file exists. */
+export function definedProfiles(env: AwsSettings['env']): Set<string> | undefined {
+  const home = env.HOME ?? homedir();
+  const files: [string, boolean][] = [
+    [env.AWS_CONFIG_FILE ?? join(home, '.aws', 'config'), true],
+    [env.AWS_SHARED_CREDENTIALS_FILE ?? join(home, '.aws', 'credentials'), false],
+  ];
+  let found = false;
+  const names = new Set<string>();
+  for (const [file, isConfig] of files) {
+    let text: string;
+    try {
+      text = readTextFile(file);
+    } catch {
+      continue;
+    }
+    found = true;
+    for (const raw of text.split(/\r?\n/)) {
+      const section = /^\[\s*(.+?)\s*\]$/.exec(raw.replace(/[#;].*$/, '').trim())?.[1]?.replace(/\s+/g, ' ');
+      if (!section) continue;
+      // The config file names profiles `[profile NAME]` (and `[default]`); the credentials file `[NAME]`.
+      if (isConfig && section.startsWith('profile ')) names.add(section.slice('profile '.length));
+      else if (!isConfig || section === 'default') names.add(section);
+    }
+  }
+  return found ? names : undefined;
+}
+
+/**
+ * A profile named on the command line or in AWS_PROFILE that no shared file defines is an error that
+ * says so: the SDK would only report "could not load credentials". Credentials in the environment
+ * (AWS_ACCESS_KEY_ID) are used before any profile, so then the profile does not matter.
+ */
+function checkProfileExists(settings: AwsSettings, profile: string | undefined): void {
+  const { env } = settings;
+  if (profile === undefined || env.AWS_ACCESS_KEY_ID) return;
+  const names = definedProfiles(env) ?? new Set<string>();
+  if (names.has(profile)) return;
+  const from =
+    settings.profile !== undefined ? '--profile' : env.AWS_PROFILE ? 'AWS_PROFILE' : 'AWS_DEFAULT_PROFILE';
+  throw new UsageError(
+    `AWS profile '${profile}' (from ${from}) does not exist in ${env.AWS_CONFIG_FILE ?? '~/.aws/config'} or ${env.AWS_SHARED_CREDENTIALS_FILE ?? '~/.aws/credentials'}`,
+    names.size > 0
+      ? `profiles defined: ${[...names].sort().join(', ')}`
+      : 'create it with `aws configure --profile NAME` (or `aws configure sso`), or leave --profile out',
+  );
+}
+
 /** Region: `--region`, then AWS_REGION, then AWS_DEFAULT_REGION, then the profile's config; else a usage error. */
 export function resolveAwsConfig(settings: AwsSettings): ResolvedAwsConfig {
   const { env } = settings;
   const profile = settings.profile ?? env.AWS_PROFILE ?? env.AWS_DEFAULT_PROFILE;
+  checkProfileExists(settings, profile);
   const profileName = profile ?? 'default';
   const candidates: [string | undefined, string][] = [
     [settings.region, '--region'],

@@ -2,10 +2,10 @@
  * Shared by the deployment commands: option parsing for the group, and live progress —
  * a redrawn block on a TTY, one plain line per event otherwise, NDJSON under --json.
  */
-import { readFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { UsageError } from '../core/errors.js';
+import { readTextFile } from '../core/files.js';
 import { type LedgerEvent, TERMINAL_STATUSES } from '../deploy/events.js';
 import {
   describeLedgerProblems,
@@ -16,6 +16,7 @@ import {
 } from '../deploy/group.js';
 import { formatEvent, formatTraffic } from '../deploy/render.js';
 import { appspecFile } from '../deploy/revision.js';
+import type { AwsOverrides } from '../deploy/run-options.js';
 import type { DeploymentState } from '../deploy/state.js';
 import { describeStep } from '../deploy/steps.js';
 import type { CliContext, OutputStream } from './context.js';
@@ -25,6 +26,22 @@ export const groupOptions = {
   'state-dir': { type: 'string' },
   json: { type: 'boolean' },
 } as const;
+
+/** For group commands that may call AWS (provider: codedeploy): deploy, rollback, abort. */
+export const awsGroupOptions = {
+  region: { type: 'string' },
+  profile: { type: 'string' },
+} as const;
+
+/** `--region` / `--profile` as the engine's overrides; a blank value is a usage error. */
+export function awsOverrides(values: { region?: string; profile?: string }): AwsOverrides {
+  for (const k of ['region', 'profile'] as const)
+    if (values[k] !== undefined && !values[k].trim()) throw new UsageError(`--${k} needs a value`);
+  return {
+    ...(values.region ? { region: values.region.trim() } : {}),
+    ...(values.profile ? { profile: values.profile.trim() } : {}),
+  };
+}
 
 export function openGroupFromArgs(
   values: { config?: string; 'state-dir'?: string },
@@ -64,7 +81,7 @@ export function hooksOfRevision(dir: string): Record<string, { location: string 
   const file = appspecFile(dir);
   if (!file) return {};
   try {
-    const value = parseDocument(readFileSync(file, 'utf8')).toJS() as {
+    const value = parseDocument(readTextFile(file)).toJS() as {
       hooks?: Record<string, { location?: string }[] | null>;
     };
     const out: Record<string, { location: string }[] | null> = {};

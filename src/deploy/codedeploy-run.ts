@@ -43,7 +43,13 @@ function recordedCodeDeployId(ctx: GroupContext, id: string): string | undefined
 async function providerFor(ctx: GroupContext, opts: CodeDeployRunOptions): Promise<CodeDeployProvider> {
   return (
     opts.codeDeploy ??
-    createCodeDeployProviderForGroup(opts.env ?? process.env, ctx.loaded.group, opts.clock, ctx.loaded.file)
+    createCodeDeployProviderForGroup(
+      opts.env ?? process.env,
+      ctx.loaded.group,
+      opts.clock,
+      ctx.loaded.file,
+      opts.aws,
+    )
   );
 }
 
@@ -58,7 +64,7 @@ function samePlan(ctx: GroupContext, d: DeploymentState, strategy: Strategy): bo
 export async function checkCodeDeployDeployment(
   ctx: GroupContext,
   revision: { dir: string; label: string },
-  opts: Pick<CodeDeployRunOptions, 'clock' | 'env' | 'strategy' | 'codeDeploy'> & {
+  opts: Pick<CodeDeployRunOptions, 'clock' | 'env' | 'aws' | 'strategy' | 'codeDeploy'> & {
     skipAnalysis?: boolean;
     ignoreApplicationStopFailures?: boolean;
   },

@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { Clock } from '../core/clock.js';
-import { errorMessage, UsageError, WorkFailedError } from '../core/errors.js';
+import { errorMessage, STATE_HINT, storageFailure, UsageError, WorkFailedError } from '../core/errors.js';
 import { ensureStateDir } from '../core/files.js';
 import { distEntry } from '../core/paths.js';
 import { processAlive } from '../core/process.js';
@@ -14,7 +14,7 @@ import { fleetSize, type GroupContext, providerFor, readGroupState, rememberGrou
 import { acquireLock, type LockInfo, readLock, releaseLock, transferLock } from './lock.js';
 import { createNotifier } from './notify.js';
 import { checkRevision, pruneRevisions, type RevisionTarget, storeRevision } from './revision.js';
-import type { RunOptions } from './run-options.js';
+import type { AwsOverrides, RunOptions } from './run-options.js';
 import { createDeployment, newDeploymentId, Runner } from './runner.js';
 import { currentFleet, servingFleet } from './serving.js';
 import { type DeploymentState, findDeployment, type GroupState, isTerminal } from './state.js';
@@ -43,6 +43,7 @@ export async function checkBeforeCreate(
   opts: {
     clock: Clock;
     env: Record<string, string | undefined>;
+    aws?: AwsOverrides;
     skipAnalysis?: boolean;
     ignoreApplicationStopFailures?: boolean;
   },
@@ -53,6 +54,8 @@ export async function checkBeforeCreate(
     try {
       await (await providerFor(ctx)).prepare();
     } catch (err) {
+      // A full disk is said as such (WorkFailedError from the provider), not as a router that would not start.
+      if (err instanceof WorkFailedError) throw err;
       throw new UsageError(errorMessage(err), 'nothing was recorded; deploy again once the router can start');
     }
     return;
@@ -61,6 +64,7 @@ export async function checkBeforeCreate(
   await checkCodeDeployDeployment(ctx, planned.revision, {
     clock: opts.clock,
     env: opts.env,
+    ...(opts.aws ? { aws: opts.aws } : {}),
     strategy: planned.strategy,
     ...(opts.skipAnalysis ? { skipAnalysis: true } : {}),
     ...(opts.ignoreApplicationStopFailures ? { ignoreApplicationStopFailures: true } : {}),
@@ -133,12 +137,15 @@ export function createUnderLock(
   }
   try {
     rememberGroupFile(ctx);
+    // No deployment runs now and the lock keeps new ones out: the moment to keep the ledger's size bounded.
+    ctx.ledger.compact();
     pruneRevisions(
       ctx.groupDir,
       state.deployments.map((d) => d.id),
       // The serving revision, and the good ones `conveyor rollback` may go back to.
       [
         state.fleet?.revision.dir,
+        state.lastGood?.dir,
         ...state.deployments
           .filter((d) => d.status === 'Succeeded')
           .slice(-3)
@@ -161,7 +168,7 @@ export function createUnderLock(
     return id;
   } catch (err) {
     releaseLock(ctx.groupDir);
-    throw err;
+    throw storageFailure(err, ctx.groupDir, STATE_HINT);
   }
 }
 

@@ -1,4 +1,5 @@
 /** Text for humans: plans, event lines, status blocks. Pure functions of the state. */
+import type { CodeDeployPreview } from './codedeploy-preview.js';
 import type { LedgerEvent, TrafficTable } from './events.js';
 import { type LifecycleEvent, planInstanceEvents } from './lifecycle-events.js';
 import type { DeploymentState } from './state.js';
@@ -82,6 +83,8 @@ export function formatEvent(e: LedgerEvent, d?: DeploymentState): string {
       return `up: ${e.revision.label} serves again [${e.instances.join(', ')}]${e.started.length ? ` (started ${e.started.join(', ')})` : ' (all were running)'}`;
     case 'notification-failed':
       return `notification to ${e.target} failed: ${e.message}`;
+    case 'compacted':
+      return `ledger compacted: ${e.deployments} older deployments kept only as the fleet and last good revision`;
   }
 }
 
@@ -163,4 +166,16 @@ export function formatStatus(
   if (d.reason) lines.push(`  reason     ${d.reason}`);
   if (extra.runner) lines.push(`  runner     ${extra.runner}`);
   return lines.join('\n');
+}
+
+/** `deploy --dry-run` for `provider: codedeploy`: what CodeDeploy will be asked to do. */
+export function formatCodeDeployPreview(revision: string, p: CodeDeployPreview): string {
+  const lines = [
+    `dry run: ${revision} to ${p.application}/${p.deploymentGroup} on AWS CodeDeploy${p.region ? ` (${p.region})` : ''}; nothing runs on this machine`,
+    `  compute platform:  ${p.computePlatform ?? 'read from the live deployment group when you deploy'}`,
+    `  deployment config: ${p.config ? `${p.config.name} — ${p.config.description}${p.config.custom ? ' (created first: a custom config)' : ''}` : 'chosen when the live group says its compute platform'}`,
+    `  auto-rollback on:  ${p.autoRollback.join(', ') || 'nothing'}`,
+    '  CodeDeploy runs the lifecycle events on its instances; the live group, the config and the revision are checked against AWS when you deploy.',
+  ];
+  return `${lines.join('\n')}\n`;
 }

@@ -6,10 +6,17 @@ import type { GateEvaluator } from './gates.js';
 import type { DeploymentState } from './state.js';
 import type { Strategy } from './strategies/strategy.js';
 
+export interface AwsOverrides {
+  region?: string;
+  profile?: string;
+}
+
 export interface RunOptions {
   clock: Clock;
   /** Environment for providers that read settings from it (AWS region, credentials). */
   env?: Record<string, string | undefined>;
+  /** `--region` / `--profile` of the command: they win over the group file and the environment. */
+  aws?: AwsOverrides;
   signal: AbortSignal;
   /**
    * The strategy the deployment was planned with (`deploy --strategy`). Whole-deployment providers

@@ -7,10 +7,20 @@ import type { Severity } from './diagnostics.js';
 export interface RuleInfo {
   severity: Severity;
   description: string;
+  /** Where the severity follows what AWS does rather than what its reference says, and the source. */
+  evidence?: string;
 }
 
-const e = (description: string): RuleInfo => ({ severity: 'error', description });
-const w = (description: string): RuleInfo => ({ severity: 'warning', description });
+const e = (description: string, evidence?: string): RuleInfo => ({
+  severity: 'error',
+  description,
+  ...(evidence ? { evidence } : {}),
+});
+const w = (description: string, evidence?: string): RuleInfo => ({
+  severity: 'warning',
+  description,
+  ...(evidence ? { evidence } : {}),
+});
 
 type SchemaRuleId<K extends string> =
   | `${K}/missing-key`
@@ -66,6 +76,7 @@ export const rules = {
   'source/too-large': e('the file is larger than any definition file (2 MB cap)'),
   'source/too-deep': e('nesting deeper than any definition (128 levels)'),
   'source/binary': e('the file is binary (contains NUL bytes)'),
+  'source/not-utf8': e('the file is not UTF-8 text (its first bad byte is shown)'),
   'source/empty': e('the file is empty or holds only comments'),
   'source/unreadable': e('the file cannot be read'),
   'source/unknown-kind': e('the document kind cannot be told from the name or content (use --kind)'),
@@ -76,17 +87,38 @@ export const rules = {
   'buildspec/quoted-version': w(
     '`version` is a quoted string in a batch buildspec; batch builds need the number 0.2',
   ),
-  'buildspec/phases-required': e('no `phases` (only a batch-only buildspec may leave them out)'),
-  'buildspec/phase-commands': w(
-    'a pre_build, build or post_build phase without `commands` (the reference requires them; real buildspecs with only `finally` exist, so this warns)',
+  'buildspec/phases-required': e(
+    'no `phases` (only a batch-only buildspec may leave them out)',
+    'the reference calls `phases` required, but batch-only buildspecs without it run in production (aws-amplify, ca-risken in the corpus), so a buildspec with `batch` may leave it out',
+  ),
+  'buildspec/phase-commands': e(
+    'a pre_build, build or post_build phase that is present but has no commands: the phase left empty, no `commands` key, `commands:` empty or an empty list (the reference: commands is a "required sequence" when the phase is specified)',
+  ),
+  'buildspec/unknown-phase': e(
+    'a phase name other than install, pre_build, build, post_build (the only names the reference allows), including a dedented `commands:` that YAML reads as a phase',
+  ),
+  'buildspec/commands-block': w(
+    '`commands` or `finally` written as one multi-line string instead of a list: CodeBuild runs it as a single command, so a failing line other than the last does not fail the phase',
+  ),
+  'buildspec/empty-command': w(
+    'an empty item in a commands or finally list (a bare `-` or `- # comment`); CodeBuild runs the list and nothing for that item',
+    "the reference says commands are strings, which would make an empty item an error; AWS's own release buildspecs use a bare `-` as a separator and their builds run (issue #14), so it is a warning. The corpus labels one such file invalid (0xKMT); the conformance suite overrides that row with this reason",
   ),
   'buildspec/non-string-command': w(
     'a command YAML reads as a number or boolean (e.g. `- true`); CodeBuild runs its text',
   ),
+  'buildspec/unknown-runtime': e(
+    'a runtime-versions name no current CodeBuild image knows (or, with --image, that image does not have); CodeBuild fails the build: "Unknown runtime named …"',
+  ),
+  'buildspec/runtime-version': w(
+    'a runtime version no current CodeBuild image has; a warning because the image is not known (pass --image to make it an error)',
+  ),
+  'buildspec/runtime-version-image': e(
+    'a runtime version the given image (--image) does not have; CodeBuild fails the build: "Unknown runtime version named … This build image has the following versions: …"',
+  ),
   'buildspec/runtime-version-number': w(
     'a runtime version YAML reads as a different number (`python: 3.10` is 3.1)',
   ),
-  'buildspec/empty-phase': w('a phase key with no content'),
   'buildspec/version-key': w(
     'a key of the other buildspec version (0.1 `environment_variables` in a 0.2 file)',
   ),
@@ -111,8 +143,13 @@ export const rules = {
   ...schemaRules('appspec', 'aws-ignores'),
   'appspec/version': e('`version` missing or not 0.0'),
   'appspec/version-format': w('`version` is 0 in value but not written 0.0 (e.g. the JSON integer 0)'),
-  'appspec/quoted-version': w(
-    'EC2/on-premises `version` written as the string "0.0"; the agent wants the number',
+  'appspec/quoted-version': e(
+    'EC2/on-premises `version` written as the string "0.0"; the agent compares it with the number 0.0 and fails the deployment',
+    'the CodeDeploy docs say "specify version with a string", but the agent (aws-codedeploy-agent 1.8.1 `application_specification.rb`: `[0.0].include?(version)`; 2.x deserialises an f64) rejects the string, so this follows the agent',
+  ),
+  'appspec/empty-hook': e(
+    "an EC2/on-premises lifecycle event declared with no scripts (`ApplicationStop:` left empty): the agent iterates the event's list without a nil check and the deployment fails",
+    "AWS's own AppSpec template leaves events empty, and the documentation does not forbid it; running the same bundle under the real agent (codedeploy-local 1.8.1, issue #14) fails the deployment, so this follows the agent",
   ),
   'appspec/hook-name': e('a lifecycle event name the compute platform does not have'),
   'appspec/reserved-hook': e(
@@ -129,6 +166,9 @@ export const rules = {
   ),
   'appspec/hook-script-missing': e(
     'a hook script that does not exist in the revision folder (with --revision)',
+  ),
+  'appspec/link-outside-revision': w(
+    'a link in a `files` source that points outside the revision folder (with --revision)',
   ),
   'appspec/file-destination-relative': w('a `files` destination that is not a fully qualified path'),
   'appspec/permissions-windows': e('`permissions` in a Windows AppSpec (Linux only)'),
@@ -186,6 +226,9 @@ export const rules = {
   'pipeline/v2-only': e(
     'a V2-only feature (variables, triggers, QUEUED/PARALLEL, stage conditions, Commands) in a V1 pipeline',
   ),
+  'pipeline/implicit-v2': w(
+    'no pipelineType, but a V2-only parameter (triggers, variables, QUEUED/PARALLEL, stage conditions, Commands): CodePipeline creates the pipeline as V2, with V2 pricing; a pipeline without any is V1 (validate, import and the drift check all read a missing pipelineType this way)',
+  ),
   'pipeline/trigger-source-action': e(
     'a trigger whose sourceActionName is not a CodeStarSourceConnection source action, or a second trigger for one',
   ),
@@ -199,6 +242,9 @@ export const rules = {
 
   // ------------------------------------------------------------------ deployment group
   ...schemaRules('deployment-group', 'conveyor-only'),
+  'deployment-group/provider-refuses': e(
+    "what `conveyor deploy` refuses for the group's provider, checked without calling AWS: with `provider: codedeploy` and a `computePlatform`, a strategy CodeDeploy cannot run there (canary or linear on Server, blue-green on ECS/Lambda, an explicit step list it has no config for)",
+  ),
   'deployment-group/rollback-hook-missing': e(
     'a rollback hook script (rollback.hooks) that does not exist relative to the group file',
   ),

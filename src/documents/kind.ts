@@ -1,5 +1,7 @@
 import type { Reporter } from './report.js';
-import type { ParsedSource } from './source.js';
+import type { ParsedSource, PathSegment } from './source.js';
+
+export type GroupChecks = (group: unknown, file: string) => { path: PathSegment[]; message: string }[];
 
 export type DocumentKind = 'buildspec' | 'appspec' | 'pipeline' | 'deployment-group';
 export const DOCUMENT_KINDS: readonly DocumentKind[] = [
@@ -16,8 +18,17 @@ export interface KindContext {
   reporter: Reporter;
   /** When set, `files` sources and hook scripts are looked up in this folder. */
   revisionDir?: string;
+  /** The CodeBuild image the buildspec runs on (`--image`, or the build project's), when known. */
+  codebuildImage?: string;
+  /**
+   * Checks a higher layer adds to deployment-group files: what `deploy` refuses for the group's provider
+   * (deploy/codedeploy-preview.ts), injected so documents/ does not import the deploy core.
+   */
+  groupChecks?: GroupChecks;
   /** Injected so rules stay pure; defaults to node:fs existsSync. */
   fileExists: (absolutePath: string) => boolean;
+  /** Injected like fileExists: the links under a `files` source that point outside the revision. */
+  linksOutside?: (absolutePath: string, revisionDir: string) => readonly { link: string; target: string }[];
 }
 
 /**

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readFileIfPresent } from '../core/files.js';
+import { errorMessage } from '../core/errors.js';
+import { NotUtf8Error, readFileIfPresent, readTextFile } from '../core/files.js';
 import type { Diagnostic } from '../documents/diagnostics.js';
-import { checkSourceText } from '../documents/source-text.js';
+import { checkSourceText, notUtf8 } from '../documents/source-text.js';
 
 /**
  * The parts of a buildspec (version 0.2) the local runner executes, normalized: CodeBuild accepts a single string
@@ -77,8 +78,9 @@ export async function loadBuildspecFile(
 ): Promise<LoadedBuildspec> {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readTextFile(file);
   } catch (err) {
+    if (err instanceof NotUtf8Error) return { diagnostics: [notUtf8(displayName, err)] };
     const code = (err as NodeJS.ErrnoException).code;
     return {
       diagnostics: [
@@ -87,7 +89,9 @@ export async function loadBuildspecFile(
           0,
           0,
           'buildspec/file-not-found',
-          code === 'ENOENT' ? `buildspec not found: ${displayName}` : `cannot read ${displayName}: ${code}`,
+          code === 'ENOENT'
+            ? `buildspec not found: ${displayName}`
+            : `cannot read ${displayName}: ${errorMessage(err)}`,
         ),
       ],
     };
@@ -225,6 +229,8 @@ export function normalizeBuildspec(
       return v.flatMap((item, i) => {
         if (typeof item === 'string' || typeof item === 'number' || typeof item === 'boolean')
           return [String(item)];
+        // An empty item (a bare `-`) runs nothing on CodeBuild: skipped, as `validate` warns.
+        if (item === null) return [];
         error([...path, i], 'buildspec/string-list', `expected a string at ${path.join('.')}[${i}]`);
         return [];
       });
@@ -272,28 +278,31 @@ export function normalizeBuildspec(
   } else {
     for (const key of Object.keys(phasesValue)) {
       if (!(phaseNames as readonly string[]).includes(key)) {
-        const [line, col] = locate(['phases', key]);
-        diagnostics.push({
-          ...diag(
-            file,
-            line,
-            col,
-            'buildspec/unknown-key',
-            `unknown phase '${key}' (CodeBuild ignores it); phases are ${phaseNames.join(', ')}`,
-          ),
-          severity: 'warning',
-        });
+        error(
+          ['phases', key],
+          'buildspec/unknown-phase',
+          `unknown phase '${key}'; the buildspec reference allows only the phases ${phaseNames.join(', ')}`,
+        );
       }
     }
     for (const name of phaseNames) {
       const p = phasesValue[name];
-      if (p === undefined || p === null) continue;
+      if (p === undefined) continue;
+      if (p === null) {
+        if (name !== 'install')
+          error(['phases', name], 'buildspec/phase-commands', `phase ${name} needs \`commands\``);
+        continue;
+      }
       if (!isRecord(p)) {
         error(['phases', name], 'buildspec/phase', `phase ${name} must be a map with \`commands\``);
         continue;
       }
-      if (p.commands === undefined && name !== 'install') {
-        error(['phases', name], 'buildspec/commands-required', `phase ${name} needs \`commands\``);
+      const noCommands =
+        p.commands === undefined ||
+        p.commands === null ||
+        (Array.isArray(p.commands) && p.commands.length === 0);
+      if (noCommands && name !== 'install') {
+        error(['phases', name], 'buildspec/phase-commands', `phase ${name} needs \`commands\``);
       }
       const onFailure = parseOnFailure(p['on-failure']);
       if (!onFailure) {

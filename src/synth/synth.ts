@@ -16,6 +16,7 @@ import {
 import { checkDeploymentConfig } from './deployment-config-rules.js';
 import { type EmittedFile, emitDefinition } from './emit/outputs.js';
 import { formatPath, parsePath, pathAt, positionOf } from './paths.js';
+import { findPlaceholders } from './placeholders.js';
 import { findSources, type LoadResult, loadSources, type Source } from './sources.js';
 import { validateEmitted } from './validation.js';
 
@@ -205,6 +206,18 @@ async function checkFile(
     fromIssues(checkShape(file.document, createDeploymentConfigShape), 'synth/aws-shape', []);
     fromIssues(checkDeploymentConfig(file.document), 'synth/deployment-config', []);
   }
+  if (file.kind !== 'iam-policy')
+    for (const p of findPlaceholders(file.document)) {
+      const shown = p.value.length > 60 ? `${p.value.slice(0, 57)}...` : p.value;
+      out.push({
+        ruleId: 'synth/placeholder',
+        severity: 'error',
+        file: source.file,
+        ...locate(source, file, exportName, p.path),
+        message: `${JSON.stringify(shown)} is ${p.why}, not a real value; AWS would receive it as written`,
+        hint: 'fill in the real value (a secret: reference it from Secrets Manager or a connection instead)',
+      });
+    }
   // The validator's diagnostics (every `conveyor validate` rule): positions in the emitted text,
   // mapped back to the source (a document source is validated in place, so its positions are its own).
   const validated =

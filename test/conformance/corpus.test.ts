@@ -70,8 +70,6 @@ const REASON_RULES: Record<string, string[]> = {
   'appspec-lambda/melike-kaya__CressoftTask__appspec-lambda.yml': ['appspec/lambda-version'],
   'broken/appspec-lambda__missing-TargetVersion.yml': ['appspec/missing-key'],
   'buildspec/01testcloud786__website__buildspec.yml': ['source/empty'],
-  'buildspec/0xKMT__Deploying-a-Bulletproof-Photo-Sharing-App-with-DevSecOps-Chaos-Engineering__buildspec.yml':
-    ['buildspec/invalid-type'],
   'buildspec/ca-risken__core__codebuild_multi-arch_buildspec-batch.yml': ['buildspec/missing-key'],
   'broken/buildspec__alias-bomb.yml': ['source/alias-limit'],
   'broken/buildspec__colon-space-command.yml': ['buildspec/invalid-type'],
@@ -86,10 +84,28 @@ const REASON_RULES: Record<string, string[]> = {
   'broken/pipeline__trailing-comma.json': ['source/json-syntax'],
 };
 
+/**
+ * Rows whose manifest verdict follows the reference where AWS's behaviour says otherwise (docs/rules.md:
+ * "follow the evidence"). Each is scored with the verdict here, and must still get the named warning.
+ */
+const EVIDENCE_OVERRIDES: Record<string, { expected: 'valid'; warning: string; why: string }> = {
+  'buildspec/0xKMT__Deploying-a-Bulletproof-Photo-Sharing-App-with-DevSecOps-Chaos-Engineering__buildspec.yml':
+    {
+      expected: 'valid',
+      warning: 'buildspec/empty-command',
+      why: 'its only defect is `- # comment` items (empty commands); CodeBuild runs such lists, as AWS release buildspecs with bare `-` separators show (issue #14, class 1)',
+    },
+};
+
 const toKind = (k: string): DocumentKind => (k.startsWith('appspec') ? 'appspec' : (k as DocumentKind));
 
 describe.skipIf(rows.length === 0)('real-world corpus (../shared/corpus)', () => {
-  const scored = rows.filter((r) => r.expected !== 'either');
+  const scored = rows
+    .filter((r) => r.expected !== 'either')
+    .map((r) => {
+      const o = EVIDENCE_OVERRIDES[r.file];
+      return o ? { ...r, expected: o.expected, reason: `[warn] ${o.why}` } : r;
+    });
 
   describe.each(scored)('$file ($expected)', (row) => {
     const text = readFileSync(join(corpus, row.file), 'utf8');
@@ -103,6 +119,8 @@ describe.skipIf(rows.length === 0)('real-world corpus (../shared/corpus)', () =>
       if (row.reason.startsWith('[warn]')) {
         it('gets a warning for what AWS silently ignores', () => {
           expect(result.diagnostics.some((d) => d.severity === 'warning')).toBe(true);
+          const named = EVIDENCE_OVERRIDES[row.file]?.warning;
+          if (named) expect(result.diagnostics.map((d) => d.ruleId)).toContain(named);
         });
       }
     } else {

@@ -6,6 +6,7 @@
  * part of a change, masked or not: the change says that it was set, changed or removed (`secret: true`).
  */
 import type { PipelineDeclaration } from '@aws-sdk/client-codepipeline';
+import { effectivePipelineType } from '../../documents/pipeline/pipeline-type.js';
 
 export const MASKED = '****';
 
@@ -108,7 +109,7 @@ export function canonicalPipeline(p: PipelineDeclaration): Tree {
     roleArn: p.roleArn,
     artifactStore: p.artifactStore,
     artifactStores: p.artifactStores,
-    pipelineType: p.pipelineType ?? 'V1',
+    pipelineType: effectivePipelineType(p),
     executionMode: p.executionMode ?? 'SUPERSEDED',
     variables: byName(p.variables),
     triggers: p.triggers,

@@ -4,18 +4,24 @@ import { readGroupState } from '../../deploy/group.js';
 import { findDeployment, isTerminal } from '../../deploy/state.js';
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../context.js';
-import { createProgress, groupOptions, openGroupFromArgs } from '../deploy-progress.js';
+import {
+  awsGroupOptions,
+  awsOverrides,
+  createProgress,
+  groupOptions,
+  openGroupFromArgs,
+} from '../deploy-progress.js';
 
 const command: Command = {
   summary: 'Stop a deployment and roll it back',
-  usage: `Usage: conveyor abort [ID] [--config FILE] [--no-wait] [--json]
+  usage: `Usage: conveyor abort [ID] [--config FILE] [--no-wait] [--region R] [--profile P] [--json]
 
 Asks the running deployment to roll back (traffic goes back to the stable revision first) and waits for it to
 end. When its runner is gone (killed), abort does the rollback itself.`,
   async run(args, ctx) {
     const { values, positionals } = parseCommandArgs({
       args,
-      options: { ...groupOptions, 'no-wait': { type: 'boolean' } },
+      options: { ...groupOptions, ...awsGroupOptions, 'no-wait': { type: 'boolean' } },
       allowPositionals: true,
     });
     const group = openGroupFromArgs(values, ctx, 'abort', positionals[0]);
@@ -28,6 +34,7 @@ end. When its runner is gone (killed), abort does the rollback itself.`,
         clock: ctx.clock,
         signal: ctx.signal,
         env: ctx.env,
+        aws: awsOverrides(values),
         onEvent: progress.onEvent,
       });
       progress.finish();

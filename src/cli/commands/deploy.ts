@@ -1,19 +1,23 @@
 import { UsageError, WorkFailedError } from '../../core/errors.js';
 import { ExitCode } from '../../core/exit-codes.js';
+import { previewCodeDeploy } from '../../deploy/codedeploy-preview.js';
 import {
   checkBeforeCreate,
   createUnderLock,
+  isCodeDeploy,
   prepareDeployment,
   resume,
   runHeld,
   spawnDetachedRunner,
 } from '../../deploy/engine.js';
 import { type GroupContext, providerFor } from '../../deploy/group.js';
-import { formatPlan } from '../../deploy/render.js';
+import { formatCodeDeployPreview, formatPlan } from '../../deploy/render.js';
 import type { DeploymentState } from '../../deploy/state.js';
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../context.js';
 import {
+  awsGroupOptions,
+  awsOverrides,
   configLabel,
   createProgress,
   groupOptions,
@@ -30,7 +34,11 @@ Options:
   -r, --revision DIR                     the revision folder
       --strategy S                       override the group's strategy (all-at-once, one-at-a-time, half-at-a-time,
                                          blue-green, immutable, canary, linear, or a CodeDeploy config name)
-      --dry-run                          print the plan (steps, hooks per instance, expected durations); touch nothing
+      --dry-run                          print the plan (steps, hooks per instance, expected durations); touch nothing.
+                                         provider codedeploy: what CodeDeploy will be asked to do (config,
+                                         platform, rollback), after the checks deploy makes without AWS
+      --region R, --profile P            AWS region and profile for provider codedeploy (default: the group
+                                         file's codedeploy.region, AWS_REGION, AWS_PROFILE, ~/.aws/config)
       --detach                           run in the background; prints the deployment id
       --resume                           continue the group's unfinished deployment after its runner died
       --ignore-application-stop-failures go on when the previous revision's ApplicationStop fails (recorded)
@@ -57,6 +65,7 @@ const command: Command = {
       args,
       options: {
         ...groupOptions,
+        ...awsGroupOptions,
         revision: { type: 'string', short: 'r' },
         strategy: { type: 'string' },
         'dry-run': { type: 'boolean' },
@@ -70,7 +79,8 @@ const command: Command = {
     const group = openGroupFromArgs(values, ctx, 'deploy');
     const json = values.json === true;
     const progress = createProgress(ctx.stdout, json, () => ctx.clock.now());
-    const runOpts = { clock: ctx.clock, signal: ctx.signal, env: ctx.env, onEvent: progress.onEvent };
+    const aws = awsOverrides(values);
+    const runOpts = { clock: ctx.clock, signal: ctx.signal, env: ctx.env, aws, onEvent: progress.onEvent };
     if (values.resume) {
       const d = await resume(group, runOpts);
       progress.finish();
@@ -84,6 +94,16 @@ const command: Command = {
       cwd: ctx.cwd,
       ...(values.strategy ? { strategy: values.strategy } : {}),
     });
+    if (values['dry-run'] && isCodeDeploy(group)) {
+      // CodeDeploy runs the deployment: show what it will be asked to do, after deploy's own checks.
+      const preview = previewCodeDeploy(group.loaded.group, planned.strategy, group.loaded.file);
+      if (json) {
+        ctx.stdout.write(
+          `${JSON.stringify({ revision: planned.revision.label, provider: 'codedeploy', codedeploy: preview }, null, 2)}\n`,
+        );
+      } else ctx.stdout.write(formatCodeDeployPreview(planned.revision.label, preview));
+      return ExitCode.Ok;
+    }
     if (values['dry-run']) {
       if (json) {
         ctx.stdout.write(
@@ -110,7 +130,7 @@ const command: Command = {
         group.loaded.group.ignoreApplicationStopFailures === true,
       skipAnalysis: values['skip-analysis'] === true,
     };
-    await checkBeforeCreate(group, planned, { clock: ctx.clock, env: ctx.env, ...deployOptions });
+    await checkBeforeCreate(group, planned, { clock: ctx.clock, env: ctx.env, aws, ...deployOptions });
     const id = createUnderLock(group, planned, deployOptions, ctx.clock);
     if (values.detach) {
       const pid = spawnDetachedRunner(group, id, values['state-dir']);

@@ -1,8 +1,11 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { errorMessage, UsageError, WorkFailedError } from '../../core/errors.js';
 import { ExitCode } from '../../core/exit-codes.js';
+import { readTextFileAsync } from '../../core/files.js';
+import { formatDiagnostic } from '../../documents/diagnostics.js';
+import { validateText } from '../../documents/validate.js';
 import { ImportError, importDocument } from '../../synth/import.js';
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../context.js';
@@ -23,7 +26,10 @@ Options:
   --module SPEC  module to import the builders from (default: conveyor)
   --from-aws NAME  import the live CodePipeline pipeline NAME (GetPipeline) instead of a FILE
   --region R, --profile P  AWS region and profile for --from-aws (default: AWS_REGION, AWS_PROFILE, ~/.aws/config)
-  --json         print {kind, name, out, notes, source} instead of the source`;
+  --json         print {kind, name, out, notes, diagnostics, source} instead of the source
+
+The document is validated first (as 'conveyor validate' does): its warnings are printed, and a
+document with errors is not imported (exit 1).`;
 
 const command: Command = {
   summary: 'Turn an existing pipeline JSON, appspec or buildspec into a TS source',
@@ -67,13 +73,27 @@ const command: Command = {
       text = JSON.stringify(document, null, 2);
     } else
       try {
-        text = await readFile(resolve(ctx.cwd, file), 'utf8');
+        text = await readTextFileAsync(resolve(ctx.cwd, file));
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         if (code === 'ENOENT') throw new UsageError(`${file} does not exist`);
         if (code === 'EISDIR') throw new UsageError(`${file} is a folder`, 'import takes one file');
         throw new UsageError(`cannot read ${file}: ${errorMessage(err)}`);
       }
+    // The source's own problems first: a document AWS would reject imports into a source that does
+    // not synth (or, worse, one that synthesizes something else, e.g. a command YAML read as a map).
+    const checked = validateText(text, file);
+    const findings = checked.kind ? checked.diagnostics : [];
+    const errors = findings.filter((d) => d.severity === 'error');
+    if (errors.length > 0) {
+      if (values.json)
+        ctx.stdout.write(`${JSON.stringify({ imported: false, file, diagnostics: findings }, null, 2)}\n`);
+      else for (const d of findings) ctx.stderr.write(`${formatDiagnostic(d)}\n`);
+      throw new WorkFailedError(
+        `${file} has ${errors.length} error${errors.length === 1 ? '' : 's'} (listed above); nothing imported: fix the document first`,
+      );
+    }
+    if (!values.json) for (const d of findings) ctx.stderr.write(`${formatDiagnostic(d)}\n`);
     let result: ReturnType<typeof importDocument>;
     try {
       result = importDocument(text, file, { module: values.module, name: values.name });
@@ -91,7 +111,7 @@ const command: Command = {
     }
     if (values.json) {
       ctx.stdout.write(
-        `${JSON.stringify({ kind: result.kind, name: result.name, out: values.out ?? null, notes: result.notes, source: result.source }, null, 2)}\n`,
+        `${JSON.stringify({ kind: result.kind, name: result.name, out: values.out ?? null, notes: result.notes, diagnostics: findings, source: result.source }, null, 2)}\n`,
       );
     } else if (values.out) {
       ctx.stdout.write(`imported ${result.kind} '${result.name}' into ${values.out}\n`);

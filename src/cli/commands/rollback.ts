@@ -11,23 +11,40 @@ import { readGroupState } from '../../deploy/group.js';
 import { type DeploymentState, findDeployment, isTerminal } from '../../deploy/state.js';
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../context.js';
-import { createProgress, groupOptions, openGroupFromArgs } from '../deploy-progress.js';
+import {
+  awsGroupOptions,
+  awsOverrides,
+  createProgress,
+  groupOptions,
+  openGroupFromArgs,
+} from '../deploy-progress.js';
 
 const command: Command = {
   summary: 'Redeploy the last good revision',
-  usage: `Usage: conveyor rollback --config FILE [--json]
+  usage: `Usage: conveyor rollback --config FILE [--region R] [--profile P] [--json]
 
 With an unfinished deployment: roll it back (traffic to the stable revision first; in-place fleets get the last
 good revision through the full lifecycle) — also after its runner was killed.
 Otherwise: redeploy the newest good revision other than the serving one, as a new deployment that never takes
 serving capacity to zero: in the group's own batches for in-place strategies (all at once only when the group is
-all-at-once), or as a replacement fleet and one switch for canary, linear, blue/green and immutable groups.`,
+all-at-once), or as a replacement fleet and one switch for canary, linear, blue/green and immutable groups.
+--region and --profile choose the AWS region and profile for provider codedeploy groups.`,
   async run(args, ctx) {
-    const { values } = parseCommandArgs({ args, options: groupOptions, allowPositionals: false });
+    const { values } = parseCommandArgs({
+      args,
+      options: { ...groupOptions, ...awsGroupOptions },
+      allowPositionals: false,
+    });
     const group = openGroupFromArgs(values, ctx, 'rollback');
     const json = values.json === true;
     const progress = createProgress(ctx.stdout, json, () => ctx.clock.now());
-    const runOpts = { clock: ctx.clock, signal: ctx.signal, env: ctx.env, onEvent: progress.onEvent };
+    const runOpts = {
+      clock: ctx.clock,
+      signal: ctx.signal,
+      env: ctx.env,
+      aws: awsOverrides(values),
+      onEvent: progress.onEvent,
+    };
     const { state } = readGroupState(group);
     let final: DeploymentState;
     if (state.active) {

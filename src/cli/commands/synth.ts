@@ -6,10 +6,11 @@ import { findSources, loadSources } from '../../synth/sources.js';
 import type { SynthDiagnostic } from '../../synth/synth.js';
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../context.js';
+import { judge, parseWarningPolicy, WARNING_POLICY_OPTIONS, WARNING_POLICY_USAGE } from '../verdict.js';
 
 export const DEFAULT_OUT = 'conveyor.out';
 
-const usage = `Usage: conveyor synth [--out DIR] [--check [--diff]] [--json]
+const usage = `Usage: conveyor synth [--out DIR] [--check [--diff] [--strict] [--max-warnings N]] [--json]
 
 Loads every definition source under pipelines/, appspec/ and buildspec/ (TS modules or YAML/JSON
 documents), validates it, and writes the files AWS consumes to DIR (default: ${DEFAULT_OUT}/):
@@ -26,6 +27,8 @@ Options:
   --check     write nothing; exit 1 listing every file that would change, be added or be removed
   --diff      with --check (implies it): also print a unified diff of those changes
   --json      machine-readable result on stdout
+With --check:
+${WARNING_POLICY_USAGE}
 
 Exit codes: 0 done (or up to date with --check); 1 invalid definitions, or --check found changes;
 2 a source cannot be loaded (throws, exports no or the wrong definition, YAML syntax error),
@@ -45,6 +48,7 @@ const command: Command = {
         check: { type: 'boolean', default: false },
         diff: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
+        ...WARNING_POLICY_OPTIONS,
       },
       allowPositionals: true,
     });
@@ -54,6 +58,12 @@ const command: Command = {
         'synth takes no paths; sources live under pipelines/, appspec/ and buildspec/',
       );
     if (values.diff) values.check = true;
+    const policy = parseWarningPolicy(values);
+    if (!values.check && (policy.strict || policy.maxWarnings !== undefined))
+      throw new UsageError(
+        `${policy.strict ? '--strict' : '--max-warnings'} applies to synth --check`,
+        'run conveyor synth --check --strict in CI; a plain synth writes whenever there is no error',
+      );
     const root = ctx.cwd;
     const outArg = values.out ?? DEFAULT_OUT;
     const outDir = isAbsolute(outArg) ? outArg : resolve(root, outArg);
@@ -117,8 +127,13 @@ const command: Command = {
       const diff = values.diff
         ? await (await import('../../synth/output-diff.js')).diffOutput(plan, outDir, comparison, outLabel)
         : undefined;
+      const warnings = plan.diagnostics.filter((d) => d.severity === 'warning').length;
+      const verdict = judge({ errors: 0, warnings }, policy);
       if (values.json) {
-        const report = result(plan.diagnostics, outLabel, comparison, dirty === 0, false);
+        const report = {
+          ...result(plan.diagnostics, outLabel, comparison, dirty === 0 && !verdict.failedBy, false),
+          failedBy: verdict.failedBy ?? (dirty === 0 ? null : 'out-of-date'),
+        };
         ctx.stdout.write(`${JSON.stringify(diff === undefined ? report : { ...report, diff }, null, 2)}\n`);
       } else {
         printDiagnostics();
@@ -131,8 +146,9 @@ const command: Command = {
             ? `${outLabel} is up to date (${plan.files.length} files from ${plan.sourceCount} sources)\n`
             : `${outLabel} is out of date: ${dirty} file${dirty === 1 ? '' : 's'} differ; run 'conveyor synth' and commit the result\n`,
         );
+        if (verdict.reason) ctx.stderr.write(`conveyor synth: ${verdict.reason}\n`);
       }
-      return dirty === 0 ? ExitCode.Ok : ExitCode.Failed;
+      return dirty === 0 ? verdict.exitCode : ExitCode.Failed;
     }
 
     if (dirty > 0) {

@@ -1,17 +1,18 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UsageError } from '../../core/errors.js';
-import { ExitCode } from '../../core/exit-codes.js';
-import { hasErrors } from '../../documents/diagnostics.js';
+import { codeDeployGroupFindings } from '../../deploy/codedeploy-preview.js';
+import { CODEBUILD_IMAGES, runtimesOfImage } from '../../documents/buildspec/runtimes.js';
 import { DOCUMENT_KINDS, type DocumentKind } from '../../documents/kind.js';
 import { formatSourceDiagnostic, validateWithSources } from '../../synth/validate-sources.js';
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../context.js';
 import { didYouMean } from '../suggest.js';
+import { judge, parseWarningPolicy, WARNING_POLICY_OPTIONS, WARNING_POLICY_USAGE } from '../verdict.js';
 
 export const DEFAULT_PATHS = ['appspec', 'buildspec', 'pipelines'];
 
-const usage = `Usage: conveyor validate [PATH...] [--kind KIND] [--revision DIR] [--json]
+const usage = `Usage: conveyor validate [PATH...] [--kind KIND] [--revision DIR] [--image IMAGE] [--strict] [--max-warnings N] [--json]
 
 Validate buildspec, appspec, pipeline and deployment-group files. Folders are walked; each file's
 kind is detected from its name and content. Default paths: ${DEFAULT_PATHS.join('/ ')}/
@@ -21,11 +22,15 @@ are loaded and checked as \`conveyor synth\` does, without writing anything.
 Options:
   --kind KIND       treat every file as KIND: ${DOCUMENT_KINDS.join(' | ')}
   --revision DIR    check AppSpec files sources and hook scripts exist in this revision folder
+  --image IMAGE     the CodeBuild image buildspecs run on (aws/codebuild/standard:7.0, ...): runtime
+                    versions it lacks are errors (without it: names no image knows are errors,
+                    versions no image has are warnings)
+${WARNING_POLICY_USAGE}
   --json            print {files, diagnostics, summary} as JSON
 
 Output: one line per problem, \`file:line:col severity rule-id message\`, sorted.
-Exit codes: 0 valid (warnings allowed), 1 errors found, 2 usage error (bad option, missing path,
-no documents found).`;
+Exit codes: 0 valid (warnings allowed unless --strict or --max-warnings), 1 errors found (or too
+many warnings), 2 usage error (bad option, missing path, no documents found).`;
 
 const command: Command = {
   summary: 'Validate buildspec, appspec, pipeline and deployment-group files',
@@ -36,10 +41,13 @@ const command: Command = {
       options: {
         kind: { type: 'string' },
         revision: { type: 'string' },
+        image: { type: 'string' },
         json: { type: 'boolean', default: false },
+        ...WARNING_POLICY_OPTIONS,
       },
       allowPositionals: true,
     });
+    const policy = parseWarningPolicy(values);
     const kind = values.kind as string | undefined;
     if (kind !== undefined && !(DOCUMENT_KINDS as readonly string[]).includes(kind)) {
       throw new UsageError(
@@ -53,21 +61,34 @@ const command: Command = {
       !statSync(resolve(ctx.cwd, revision), { throwIfNoEntry: false })?.isDirectory()
     )
       throw new UsageError(`revision folder ${revision} does not exist or is not a folder`);
+    const image = values.image as string | undefined;
+    if (image !== undefined && !runtimesOfImage(image))
+      throw new UsageError(
+        `unknown CodeBuild image '${image}'; runtime-versions can be checked against: ${CODEBUILD_IMAGES.join(', ')}`,
+        'custom images do not support runtime-versions; leave --image out to check against every current image',
+      );
     const useDefaults = positionals.length === 0;
     const result = await validateWithSources(useDefaults ? DEFAULT_PATHS : positionals, {
       cwd: ctx.cwd,
       ...(kind ? { kind: kind as DocumentKind } : {}),
       ...(values.revision ? { revisionDir: values.revision as string } : {}),
+      ...(image ? { codebuildImage: image } : {}),
+      groupChecks: codeDeployGroupFindings,
       optional: useDefaults,
       signal: ctx.signal,
     });
     const count = (s: string) => result.diagnostics.filter((d) => d.severity === s).length;
+    const errors = count('error');
+    const warnings = count('warning');
+    const verdict = judge({ errors, warnings }, policy);
     const summary = {
       files: result.files.length,
-      errors: count('error'),
-      warnings: count('warning'),
+      errors,
+      warnings,
       infos: count('info'),
-      valid: !hasErrors(result.diagnostics),
+      valid: errors === 0,
+      /** Why the command exits 1: `errors`, or `strict` / `max-warnings` for warnings; null when it passes. */
+      failedBy: verdict.failedBy ?? null,
     };
     if (values.json) {
       ctx.stdout.write(
@@ -79,8 +100,9 @@ const command: Command = {
       ctx.stderr.write(
         `${plural(summary.files, 'file')} checked: ${plural(summary.errors, 'error')}, ${plural(summary.warnings, 'warning')}\n`,
       );
+      if (verdict.reason) ctx.stderr.write(`${verdict.reason}\n`);
     }
-    return summary.valid ? ExitCode.Ok : ExitCode.Failed;
+    return verdict.exitCode;
   },
 };
 export default command;

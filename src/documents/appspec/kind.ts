@@ -3,7 +3,12 @@ import { isRecord } from '../report.js';
 import { reportSchemaErrors } from '../schema-report.js';
 import type { PathSegment } from '../source.js';
 import { getValidator } from '../validators.js';
-import { detectPlatform, normalizeServiceAppSpec, writtenServiceKeys } from './normalize.js';
+import {
+  detectPlatform,
+  EC2_ONLY_SECTIONS,
+  normalizeServiceAppSpec,
+  writtenServiceKeys,
+} from './normalize.js';
 import { checkEc2Rules, checkEcsRules, checkLambdaRules, checkVersion } from './rules.js';
 import { EC2_HOOKS } from './types.js';
 
@@ -118,8 +123,19 @@ function check(ctx: KindContext): void {
   checkKeyCasing(ctx, raw);
   const doc = normalizeServiceAppSpec(raw) as Record<string, unknown>;
   const v = getValidator(platform === 'ecs' ? 'appspec-ecs' : 'appspec-lambda');
+  const explainStraySection = (path: readonly PathSegment[], key: string) =>
+    path.length === 1 && (EC2_ONLY_SECTIONS as readonly string[]).includes(key)
+      ? {
+          message: `\`${key}\` is an EC2/on-premises AppSpec section, but this AppSpec is for ${platform === 'ecs' ? 'ECS (its Resources hold a TargetService)' : 'Lambda (its Resources hold a function)'}; CodeDeploy ignores \`${key}\` here`,
+          hint: 'remove it (a leftover from an EC2 AppSpec?)',
+        }
+      : undefined;
   if (!v(doc))
-    reportSchemaErrors(v.errors ?? [], ctx.reporter, { prefix: 'appspec', skip: skipMissingVersion });
+    reportSchemaErrors(v.errors ?? [], ctx.reporter, {
+      prefix: 'appspec',
+      skip: skipMissingVersion,
+      explainUnknownKey: explainStraySection,
+    });
   if (platform === 'ecs') checkEcsRules(ctx, doc);
   else checkLambdaRules(ctx, doc);
 }

@@ -47,32 +47,44 @@ function get(obj: Record<string, unknown>, key: string): unknown {
 
 const SERVICE_HOOKS = new Set(['BeforeInstall', 'AfterInstall', 'AfterAllowTestTraffic']);
 
-/** Which compute platform an AppSpec is written for, from its content. */
-export function detectPlatform(value: unknown): ComputePlatform {
-  if (!isRecord(value)) return 'ec2';
-  if ('os' in value || 'files' in value || 'permissions' in value || 'file_exists_behavior' in value)
-    return 'ec2';
-  const hooks = get(value, 'hooks');
-  if (isRecord(hooks)) return 'ec2';
-  const resources = get(value, 'resources');
-  if (Array.isArray(resources)) {
-    for (const entry of resources) {
-      if (!isRecord(entry)) continue;
-      for (const r of Object.values(entry)) {
-        if (!isRecord(r)) continue;
-        const type = String(get(r, 'type') ?? '');
-        if (/lambda/i.test(type)) return 'lambda';
-        if (/ecs/i.test(type)) return 'ecs';
-        const props = get(r, 'properties');
-        if (isRecord(props)) {
-          if (get(props, 'taskdefinition') !== undefined || get(props, 'loadbalancerinfo') !== undefined)
-            return 'ecs';
-          if (get(props, 'alias') !== undefined || get(props, 'currentversion') !== undefined)
-            return 'lambda';
-        }
+/** The EC2/on-premises top-level sections; an ECS or Lambda AppSpec carrying one has a stray section. */
+export const EC2_ONLY_SECTIONS = ['os', 'files', 'permissions', 'file_exists_behavior'] as const;
+
+/** ECS or Lambda when a `Resources` list holds a resource typed or shaped like one of theirs. */
+function resourcePlatform(resources: unknown): ComputePlatform | undefined {
+  if (!Array.isArray(resources)) return undefined;
+  for (const entry of resources) {
+    if (!isRecord(entry)) continue;
+    for (const r of Object.values(entry)) {
+      if (!isRecord(r)) continue;
+      const type = String(get(r, 'type') ?? '');
+      if (/lambda/i.test(type)) return 'lambda';
+      if (/ecs/i.test(type)) return 'ecs';
+      const props = get(r, 'properties');
+      if (isRecord(props)) {
+        if (get(props, 'taskdefinition') !== undefined || get(props, 'loadbalancerinfo') !== undefined)
+          return 'ecs';
+        if (get(props, 'alias') !== undefined || get(props, 'currentversion') !== undefined) return 'lambda';
       }
     }
   }
+  return undefined;
+}
+
+/**
+ * Which compute platform an AppSpec is written for, from the strongest evidence in its content: a
+ * `Resources` list with an ECS service or Lambda function says more than any EC2 section (an ECS AppSpec
+ * with a stray `files:` copied from an EC2 one is still an ECS AppSpec, and its stray section is reported
+ * as such); then the EC2 sections; then the shape of `hooks`.
+ */
+export function detectPlatform(value: unknown): ComputePlatform {
+  if (!isRecord(value)) return 'ec2';
+  const resources = get(value, 'resources');
+  const typed = resourcePlatform(resources);
+  if (typed) return typed;
+  if (EC2_ONLY_SECTIONS.some((k) => k in value)) return 'ec2';
+  const hooks = get(value, 'hooks');
+  if (isRecord(hooks)) return 'ec2';
   if (Array.isArray(hooks)) {
     const names = hooks.flatMap((h) => (isRecord(h) ? Object.keys(h) : []));
     if (names.some((n) => SERVICE_HOOKS.has(n))) return 'ecs';

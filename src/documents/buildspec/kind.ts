@@ -35,26 +35,24 @@ function explainUnknownKey(path: readonly PathSegment[], key: string) {
         hint: 'outdent it to the top level',
       };
   }
-  if (path.length === 2 && path[0] === 'phases') {
-    const guess = [...PHASE_NAMES].find(
-      (p) => p.replace('_', '') === key.replace(/[-_ ]/g, '').toLowerCase(),
-    );
-    return {
-      message: `unknown phase \`${key}\` (CodeBuild ignores it, so its commands never run); phases are install, pre_build, build, post_build`,
-      ...(guess ? { hint: `did you mean \`${guess}\`?` } : {}),
-    };
-  }
   return undefined;
 }
 
 /**
- * A number or boolean where CodeBuild takes a command: CodeBuild reads any scalar as its text, so the
- * schema error gives way to the `buildspec/non-string-command` warning.
+ * Schema errors the buildspec rules report better themselves (rules.ts):
+ * - a number or boolean where CodeBuild takes a command: CodeBuild reads any scalar as its text
+ *   (`buildspec/non-string-command`);
+ * - an empty command item (`buildspec/empty-command`) or an empty `commands:` (`buildspec/phase-commands`);
+ * - an unknown phase name (`buildspec/unknown-phase`, an error like an unknown AppSpec hook).
  */
-function isScalarCommand(path: readonly PathSegment[], e: { keyword: string; data?: unknown }): boolean {
+function reportedByRules(
+  path: readonly PathSegment[],
+  e: { keyword: string; data?: unknown; params?: unknown },
+): boolean {
+  if (path.length === 1 && path[0] === 'phases' && e.keyword === 'additionalProperties') return true;
   if (path[0] !== 'phases' || (path[2] !== 'commands' && path[2] !== 'finally')) return false;
   if (e.keyword !== 'type' && e.keyword !== 'anyOf') return false;
-  return typeof e.data === 'number' || typeof e.data === 'boolean';
+  return typeof e.data === 'number' || typeof e.data === 'boolean' || e.data === null;
 }
 
 function detect(value: unknown): number {
@@ -76,7 +74,7 @@ function check(ctx: KindContext): void {
     reportSchemaErrors(v.errors ?? [], ctx.reporter, {
       prefix: 'buildspec',
       explainUnknownKey,
-      skip: isScalarCommand,
+      skip: reportedByRules,
     });
   checkBuildspecRules(ctx);
 }

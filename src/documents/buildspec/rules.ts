@@ -1,9 +1,11 @@
 import type { KindContext } from '../kind.js';
 import { checkYaml11Boolean, looksLikeSecret } from '../lints.js';
-import { describeValue, formatPath, isRecord } from '../report.js';
+import { describeValue, formatPath, isRecord, suggest } from '../report.js';
 import type { PathSegment } from '../source.js';
+import { KNOWN_RUNTIMES, runtimesOfImage, versionMatches, versionsOfRuntime } from './runtimes.js';
 
-const PHASES_NEEDING_COMMANDS = ['pre_build', 'build', 'post_build'] as const;
+export const PHASE_NAMES = ['install', 'pre_build', 'build', 'post_build'] as const;
+const PHASES_NEEDING_COMMANDS: readonly string[] = ['pre_build', 'build', 'post_build'];
 const BATCH_KINDS = ['build-list', 'build-matrix', 'build-graph', 'build-fanout'] as const;
 export const REPORT_FILE_FORMATS = [
   'CUCUMBERJSON',
@@ -44,45 +46,7 @@ export function checkBuildspecRules(ctx: KindContext): void {
       'missing required key `phases` at the top level (only a batch buildspec may leave it out)',
     );
   }
-  if (isRecord(doc.phases)) {
-    for (const [name, phase] of Object.entries(doc.phases)) {
-      if (!isRecord(phase)) continue;
-      for (const key of ['commands', 'finally'] as const) {
-        const list = phase[key];
-        const items: [unknown, PathSegment[]][] = Array.isArray(list)
-          ? list.map((c, i): [unknown, PathSegment[]] => [c, ['phases', name, key, i]])
-          : [[list, ['phases', name, key]]];
-        for (const [c, path] of items) {
-          if (typeof c !== 'number' && typeof c !== 'boolean') continue;
-          const written = ctx.source.scalarStyle(path)?.text ?? String(c);
-          r.report(
-            'buildspec/non-string-command',
-            path,
-            `command \`${written}\` is read by YAML as ${typeof c === 'number' ? 'a number' : 'a boolean'}, not text; CodeBuild runs its text`,
-            {
-              hint: `quote it: "${written}"`,
-            },
-          );
-        }
-      }
-    }
-    for (const name of PHASES_NEEDING_COMMANDS) {
-      const phase = doc.phases[name];
-      if (phase === null) {
-        r.report(
-          'buildspec/empty-phase',
-          ['phases', name],
-          `phase \`${name}\` is empty; give it \`commands\` or remove it`,
-        );
-      } else if (isRecord(phase) && phase.commands === undefined) {
-        r.report(
-          'buildspec/phase-commands',
-          ['phases', name],
-          `phase \`${name}\` has no \`commands\`; the buildspec reference requires a commands list in a ${name} phase`,
-        );
-      }
-    }
-  }
+  if (isRecord(doc.phases)) checkPhases(ctx, doc.phases);
 
   if (
     doc.version !== undefined &&
@@ -103,11 +67,135 @@ export function checkBuildspecRules(ctx: KindContext): void {
   checkReports(ctx, doc);
 }
 
+/**
+ * One decision for every way a phase can lack commands (see docs/rules.md): the reference makes
+ * `commands` a required sequence of pre_build, build and post_build when the phase is given, and names
+ * the only four phases, so a missing or empty `commands` and an unknown phase are errors (as an unknown
+ * AppSpec hook is); an empty item and a multi-line block string run on AWS, so they only warn.
+ */
+function checkPhases(ctx: KindContext, phases: Record<string, unknown>): void {
+  const r = ctx.reporter;
+  for (const [name, phase] of Object.entries(phases)) {
+    if (!(PHASE_NAMES as readonly string[]).includes(name)) {
+      reportUnknownPhase(ctx, name, phases);
+      continue;
+    }
+    const needsCommands = PHASES_NEEDING_COMMANDS.includes(name);
+    if (phase === null) {
+      // An empty install phase does nothing and needs nothing: CodeBuild accepts it.
+      if (needsCommands)
+        r.report(
+          'buildspec/phase-commands',
+          ['phases', name],
+          `phase \`${name}\` is empty; a ${name} phase needs a \`commands\` list (give it commands or remove the phase)`,
+        );
+      continue;
+    }
+    if (!isRecord(phase)) continue;
+    const commands = phase.commands;
+    if (
+      needsCommands &&
+      (commands === undefined || commands === null || (Array.isArray(commands) && commands.length === 0))
+    ) {
+      const found = commands === undefined ? 'has no `commands`' : 'has `commands` with nothing in it';
+      r.report(
+        'buildspec/phase-commands',
+        commands === undefined ? ['phases', name] : ['phases', name, 'commands'],
+        `phase \`${name}\` ${found}; the buildspec reference requires a commands list in a ${name} phase`,
+      );
+    }
+    for (const key of ['commands', 'finally'] as const)
+      checkCommandList(ctx, ['phases', name, key], phase[key], !needsCommands || key === 'finally');
+  }
+}
+
+function reportUnknownPhase(ctx: KindContext, name: string, phases: Record<string, unknown>): void {
+  const path = ['phases', name];
+  const known = PHASE_NAMES.join(', ');
+  if (
+    name === 'commands' ||
+    name === 'finally' ||
+    name === 'runtime-versions' ||
+    name === 'on-failure' ||
+    name === 'run-as'
+  ) {
+    const keys = Object.keys(phases);
+    const above = keys[keys.indexOf(name) - 1];
+    ctx.reporter.report(
+      'buildspec/unknown-phase',
+      path,
+      `\`${name}\` is read as a phase name because it is not indented under a phase; the buildspec reference allows only the phases ${known}`,
+      { part: 'key', hint: above ? `indent it under \`${above}:\`` : 'indent it under a phase' },
+    );
+    return;
+  }
+  const guess = suggest(name, PHASE_NAMES);
+  ctx.reporter.report(
+    'buildspec/unknown-phase',
+    path,
+    `unknown phase \`${name}\`; the buildspec reference allows only the phases ${known}`,
+    { part: 'key', ...(guess ? { hint: `did you mean \`${guess}\`?` } : {}) },
+  );
+}
+
+/** Scalars YAML does not read as text, empty items and multi-line block strings in a command list. */
+function checkCommandList(
+  ctx: KindContext,
+  path: PathSegment[],
+  list: unknown,
+  emptyListAllowed: boolean,
+): void {
+  const r = ctx.reporter;
+  if (list === null && emptyListAllowed) {
+    r.report(
+      'buildspec/empty-command',
+      path,
+      `\`${formatPath(path)}\` is empty; CodeBuild runs nothing for it`,
+      {
+        hint: 'remove the key or give it commands',
+      },
+    );
+    return;
+  }
+  if (typeof list === 'string' && list.trim().includes('\n')) {
+    r.report(
+      'buildspec/commands-block',
+      path,
+      `\`${formatPath(path)}\` is one multi-line string, which CodeBuild runs as a single command: a failing line other than the last does not fail the phase`,
+      { hint: 'write one list item per command (`- cmd`)' },
+    );
+    return;
+  }
+  const items: [unknown, PathSegment[]][] = Array.isArray(list)
+    ? list.map((c, i): [unknown, PathSegment[]] => [c, [...path, i]])
+    : [[list, path]];
+  for (const [c, p] of items) {
+    if (c === null && p.length > path.length) {
+      r.report(
+        'buildspec/empty-command',
+        p,
+        `\`${formatPath(p)}\` is empty (a bare \`-\`, or only a comment); CodeBuild skips it`,
+        { hint: 'remove the item, or put the comment on its own line without `-`' },
+      );
+      continue;
+    }
+    if (typeof c !== 'number' && typeof c !== 'boolean') continue;
+    const written = ctx.source.scalarStyle(p)?.text ?? String(c);
+    r.report(
+      'buildspec/non-string-command',
+      p,
+      `command \`${written}\` is read by YAML as ${typeof c === 'number' ? 'a number' : 'a boolean'}, not text; CodeBuild runs its text`,
+      { hint: `quote it: "${written}"` },
+    );
+  }
+}
+
 /** `python: 3.10` is the number 3.1 to YAML: the runtime version the author meant is lost. */
 function checkRuntimeVersions(ctx: KindContext, doc: Record<string, unknown>): void {
   const install = isRecord(doc.phases) && isRecord(doc.phases.install) ? doc.phases.install : undefined;
   const versions = install && isRecord(install['runtime-versions']) ? install['runtime-versions'] : undefined;
   if (!versions) return;
+  checkRuntimesKnown(ctx, versions);
   for (const [runtime, v] of Object.entries(versions)) {
     if (typeof v !== 'number') continue;
     const path = ['phases', 'install', 'runtime-versions', runtime];
@@ -119,6 +207,45 @@ function checkRuntimeVersions(ctx: KindContext, doc: Record<string, unknown>): v
       `${runtime} version \`${style.text}\` is read by YAML as the number ${v}, not the text "${style.text}"`,
       { hint: `quote it: "${style.text}"` },
     );
+  }
+}
+
+/** Names against every current image (or the given one); versions against their lists. */
+function checkRuntimesKnown(ctx: KindContext, versions: Record<string, unknown>): void {
+  const image = ctx.codebuildImage;
+  const ofImage = image !== undefined ? runtimesOfImage(image) : undefined;
+  for (const [runtime, v] of Object.entries(versions)) {
+    const path = ['phases', 'install', 'runtime-versions', runtime];
+    const names = ofImage ? Object.keys(ofImage) : KNOWN_RUNTIMES;
+    if (!names.includes(runtime)) {
+      const guess = suggest(runtime, names);
+      ctx.reporter.report(
+        'buildspec/unknown-runtime',
+        path,
+        `CodeBuild fails the build with "Unknown runtime named ${runtime}": ${ofImage ? `image ${image} has` : 'the current CodeBuild images know'} ${names.join(', ')}`,
+        { part: 'key', ...(guess ? { hint: `did you mean \`${guess}\`?` } : {}) },
+      );
+      continue;
+    }
+    if (typeof v !== 'string' && typeof v !== 'number') continue;
+    // A number as written (`1.20`, which YAML reads as 1.2); a string as its value, without quotes.
+    const written = typeof v === 'string' ? v : (ctx.source.scalarStyle(path)?.text ?? String(v));
+    const available = ofImage ? (ofImage[runtime] ?? []) : versionsOfRuntime(runtime);
+    if (versionMatches(written, available)) continue;
+    const list = `${available.join(', ')} (or N.x, latest)`;
+    if (ofImage)
+      ctx.reporter.report(
+        'buildspec/runtime-version-image',
+        path,
+        `CodeBuild fails the build with "Unknown runtime version named ${written} of ${runtime}": image ${image} has ${list}`,
+      );
+    else
+      ctx.reporter.report(
+        'buildspec/runtime-version',
+        path,
+        `no current CodeBuild image has ${runtime} ${written}; the images have ${list}`,
+        { hint: "pass --image to check against the project's image" },
+      );
   }
 }
 

@@ -45,6 +45,8 @@ function check(ctx: KindContext): void {
     });
     return;
   }
+  for (const f of ctx.groupChecks?.(ctx.value, ctx.source.file) ?? [])
+    ctx.reporter.report('deployment-group/provider-refuses', f.path, f.message);
   const dir = dirname(resolve(ctx.source.file));
   for (const rule of groupRules) {
     for (const f of rule(ctx.value as DeploymentGroup, dir, ctx.fileExists)) {

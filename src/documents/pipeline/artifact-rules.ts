@@ -18,6 +18,17 @@ export function checkArtifactStores({ ctx, pipeline, actions, base }: PipelineRu
       'the pipeline sets both `artifactStore` and `artifactStores`; set exactly one',
       { part: 'key' },
     );
+  } else if (Array.isArray(pipeline.artifactStores)) {
+    const first = pipeline.artifactStores[0];
+    const example = isRecord(first) && typeof first.location === 'string' ? first.location : 'my-bucket';
+    r.report(
+      'pipeline/artifact-store',
+      [...base, 'artifactStores'],
+      '`artifactStores` is a list, but CodePipeline takes a map from region to store',
+      {
+        hint: `write \`"artifactStores": { "us-east-1": { "type": "S3", "location": "${example}" } }\`, one entry per region, or use \`artifactStore\` for a single-region pipeline`,
+      },
+    );
   } else if (!hasStore && !stores) {
     r.report(
       'pipeline/artifact-store',

@@ -4,35 +4,39 @@
  */
 import { isRecord } from '../report.js';
 import type { PathSegment } from '../source.js';
+import { v2Features } from './pipeline-type.js';
 import { CONDITION_RULE_PROVIDERS } from './providers.js';
 import type { PipelineRuleInput } from './rule-input.js';
 
+/**
+ * A V1 pipeline cannot use V2 parameters (error). A pipeline that does not say its type and uses one
+ * becomes V2 on AWS, with V2 pricing: accepted, so a warning that asks to write it down.
+ */
 export function checkV2Features({ ctx, pipeline, base, explicitV1 }: PipelineRuleInput): void {
-  if (!explicitV1) return;
   const r = ctx.reporter;
-  const v2 = (path: PathSegment[], what: string) =>
-    r.report('pipeline/v2-only', path, `${what} needs a V2 pipeline; this pipeline is V1`, {
-      part: 'key',
-      hint: 'set `pipelineType: V2`',
-    });
-  if (Array.isArray(pipeline.variables) && pipeline.variables.length > 0)
-    v2([...base, 'variables'], 'pipeline-level `variables`');
-  if (Array.isArray(pipeline.triggers) && pipeline.triggers.length > 0)
-    v2([...base, 'triggers'], '`triggers`');
-  if (pipeline.executionMode === 'QUEUED' || pipeline.executionMode === 'PARALLEL')
-    r.report(
-      'pipeline/v2-only',
-      [...base, 'executionMode'],
-      `executionMode ${pipeline.executionMode} needs a V2 pipeline; V1 pipelines run SUPERSEDED`,
-      { hint: 'set `pipelineType: V2`' },
-    );
-  const stages = Array.isArray(pipeline.stages) ? pipeline.stages : [];
-  stages.forEach((stage, s) => {
-    if (!isRecord(stage)) return;
-    for (const k of ['beforeEntry', 'onSuccess', 'onFailure'] as const) {
-      if (stage[k] !== undefined) v2([...base, 'stages', s, k], `stage \`${k}\``);
+  if (explicitV1) {
+    for (const f of v2Features(pipeline)) {
+      const mode = f.path[0] === 'executionMode';
+      r.report(
+        'pipeline/v2-only',
+        [...base, ...f.path],
+        mode
+          ? `${f.what} needs a V2 pipeline; V1 pipelines run SUPERSEDED`
+          : `${f.what} needs a V2 pipeline; this pipeline is V1`,
+        { ...(mode ? {} : { part: 'key' as const }), hint: 'set `pipelineType: V2`' },
+      );
     }
-  });
+    return;
+  }
+  if (pipeline.pipelineType !== undefined) return;
+  const first = v2Features(pipeline, { actions: true })[0];
+  if (!first) return;
+  r.report(
+    'pipeline/implicit-v2',
+    [...base, ...first.path],
+    `pipelineType is not set, and ${first.what} makes CodePipeline create this pipeline as V2 (with V2 pricing)`,
+    { part: 'key', hint: 'write `pipelineType: V2` so the file says what AWS creates' },
+  );
 }
 
 export function checkTriggers({ ctx, pipeline, actions, base }: PipelineRuleInput): void {

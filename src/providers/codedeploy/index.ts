@@ -47,11 +47,14 @@ export async function createCodeDeployProviderForGroup(
   group: import('./settings.js').GroupFileForCodeDeploy,
   clock: import('../../core/clock.js').Clock,
   file?: string,
+  /** The command's --region / --profile: they win over the group file's region and the environment. */
+  overrides: { region?: string; profile?: string } = {},
 ): Promise<CodeDeployProvider> {
   const { parseCodeDeploySettings } = await import('./settings.js');
   const settings = parseCodeDeploySettings(group.codedeploy, file);
+  const region = overrides.region ?? settings.region;
   return createCodeDeployProvider(
-    { env, ...(settings.region ? { region: settings.region } : {}) },
+    { env, ...(region ? { region } : {}), ...(overrides.profile ? { profile: overrides.profile } : {}) },
     { clock, ...(settings.pollSeconds ? { pollMs: settings.pollSeconds * 1000 } : {}) },
   );
 }

@@ -32,10 +32,13 @@ function normalizePipeline(doc: Json): Json {
   };
 }
 
-async function roundTrip(fixture: string, folder: string) {
-  const text = readFileSync(join(fixtures, fixture), 'utf8');
-  const imported = importDocument(text, fixture, { module: builderModule });
-  const project = tempProject({ [`${folder}/${imported.name}.ts`]: imported.source });
+/** `fill`: what the user writes in place of a masked value before synth (synth refuses `****`). */
+async function roundTrip(fixture: string, folder: string, fill?: [string, string]) {
+  const raw = readFileSync(join(fixtures, fixture), 'utf8');
+  const imported = importDocument(raw, fixture, { module: builderModule });
+  const text = fill ? raw.replaceAll(`"${fill[0]}"`, `"${fill[1]}"`) : raw;
+  const edited = fill ? imported.source.replaceAll(`'${fill[0]}'`, `'${fill[1]}'`) : imported.source;
+  const project = tempProject({ [`${folder}/${imported.name}.ts`]: edited });
   cleanups.push(project.cleanup);
   const r = await synth(project.root);
   expect(r.stderr).toBe('');
@@ -49,7 +52,10 @@ async function roundTrip(fixture: string, folder: string) {
 
 describe('import then synth gives back an equivalent document', () => {
   it('a get-pipeline JSON (with metadata, cross-region stores, triggers, variables, conditions)', async () => {
-    const { imported, original, emitted, path } = await roundTrip('get-pipeline.json', 'pipelines');
+    const { imported, original, emitted, path } = await roundTrip('get-pipeline.json', 'pipelines', [
+      '****',
+      'token-filled-in-by-the-user',
+    ]);
     expect(path).toBe('pipelines/storefront.json');
     expect(Object.keys(emitted)).toEqual(['pipeline']);
     expect(normalizePipeline(emitted.pipeline as Json)).toEqual(normalizePipeline(original.pipeline as Json));

@@ -51,6 +51,22 @@ describe('region resolution', () => {
     });
   });
 
+  it('names a profile no shared file defines, unless credentials come from the environment', () => {
+    const config = join(home, 'profiles-config');
+    writeFileSync(config, '[default]\nregion = us-east-2\n[profile ops]\nregion = eu-west-1\n');
+    const base = { HOME: home, AWS_CONFIG_FILE: config, AWS_SHARED_CREDENTIALS_FILE: join(home, 'none') };
+    expect(() => resolveAwsConfig({ env: { ...base, AWS_PROFILE: 'stage' } })).toThrow(
+      `AWS profile 'stage' (from AWS_PROFILE) does not exist in ${config} or ${join(home, 'none')}`,
+    );
+    expect(resolveAwsConfig({ env: base, profile: 'ops' }).region).toBe('eu-west-1');
+    expect(
+      resolveAwsConfig({
+        env: { ...base, AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_REGION: 'eu-west-1' },
+        profile: 'stage',
+      }).profile,
+    ).toBe('stage');
+  });
+
   it('says how to configure a region when there is none', () => {
     let error: unknown;
     try {

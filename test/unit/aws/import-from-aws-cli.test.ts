@@ -1,5 +1,5 @@
 /** `conveyor import --from-aws NAME`: the live pipeline (GetPipeline, mocked) becomes a TS source that synthesizes back to it. */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CodePipelineClient, GetPipelineCommand } from '@aws-sdk/client-codepipeline';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -78,6 +78,15 @@ describe('conveyor import --from-aws', () => {
     expect(r.stdout).toContain("imported pipeline 'legacy' into pipelines/legacy.ts");
     // The masked GitHub token must be filled in by the user; import says so.
     expect(r.stdout).toMatch(/note: .*OAuthToken.*masked/);
+
+    // Synth refuses the masked value until the user fills it in.
+    const refused = await synth(project.root);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('OAuthToken error synth/placeholder "****" is a masked value');
+    const sourceFile = join(project.root, 'pipelines', 'legacy.ts');
+    writeFileSync(sourceFile, readFileSync(sourceFile, 'utf8').replaceAll("'****'", "'token-filled-in'"));
+    const stages = live.pipeline.stages as { actions: { configuration?: Json }[] }[];
+    stages[0]!.actions[0]!.configuration!.OAuthToken = 'token-filled-in';
 
     const s = await synth(project.root);
     expect(s.code, s.stderr).toBe(0);

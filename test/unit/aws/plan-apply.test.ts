@@ -52,6 +52,8 @@ describe('pipeline diff', () => {
     desired.executionMode = 'QUEUED';
     const changes = diffPipelines(liveLegacy().pipeline, desired);
     expect(changes).toEqual([
+      // QUEUED is V2-only: the untyped desired pipeline becomes V2 on AWS, a change worth showing
+      { kind: 'change', path: 'pipelineType', before: 'V1', after: 'V2' },
       { kind: 'change', path: 'executionMode', before: 'SUPERSEDED', after: 'QUEUED' },
       { kind: 'change', path: 'stages.order', before: 'Source, Build', after: 'Source, Build, Approve' },
       {

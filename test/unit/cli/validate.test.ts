@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -42,11 +42,11 @@ describe('conveyor validate', () => {
   });
 
   it('exits 0 with warnings only', async () => {
-    write('appspec.yml', 'version: "0.0"\nos: linux\n');
+    write('appspec.yml', 'version: 0.0\nos: linux\nfiles:\n  - source: /\n    destination: app\n');
     const r = await run(['appspec.yml']);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(
-      'appspec.yml:1:10 warning appspec/quoted-version version is the string "0.0"; the CodeDeploy agent compares it with the number 0.0 and rejects a string (write `version: 0.0` without quotes)\n',
+      'appspec.yml:5:18 warning appspec/file-destination-relative files destination `app` is not a fully qualified path; the agent would place files relative to its own working folder\n',
     );
   });
 
@@ -61,7 +61,7 @@ describe('conveyor validate', () => {
       'a/appspec.yml:4:3 error appspec/reserved-hook',
       // `a` is a folder with appspec.yml at its root, so it is checked as the revision
       'a/appspec.yml:5:17 error appspec/hook-script-missing',
-      'b/buildspec.yml:3:3 warning buildspec/phase-commands',
+      'b/buildspec.yml:3:3 error buildspec/phase-commands',
       'b/buildspec.yml:4:17 error buildspec/invalid-value',
     ]);
   });
@@ -75,7 +75,14 @@ describe('conveyor validate', () => {
     expect(r.code).toBe(1);
     const data = JSON.parse(r.stdout);
     expect(data.files).toEqual(['pipelines/release.json']);
-    expect(data.summary).toEqual({ files: 1, errors: 1, warnings: 0, infos: 0, valid: false });
+    expect(data.summary).toEqual({
+      files: 1,
+      errors: 1,
+      warnings: 0,
+      infos: 0,
+      valid: false,
+      failedBy: 'errors',
+    });
     expect(data.diagnostics[0]).toMatchObject({
       ruleId: 'pipeline/min-stages',
       severity: 'error',
@@ -135,6 +142,22 @@ describe('conveyor validate', () => {
     expect(r.stdout).toContain('rev/appspec.yml:6:13 error appspec/file-source-missing');
     expect(r.stdout).toContain('error appspec/hook-script-missing hook script `scripts/after.sh`');
     expect(r.stdout).not.toContain('present.sh');
+  });
+
+  it('reports links in a revision that point outside it, and only those', async () => {
+    write('rev/appspec.yml', GOOD_APPSPEC);
+    write('rev/app/index.html', 'i');
+    write('outside/victim', 'secret');
+    symlinkSync(join(dir, 'outside/victim'), join(dir, 'rev/app/link'));
+    symlinkSync('../../etc/passwd', join(dir, 'rev/app/up'));
+    symlinkSync('index.html', join(dir, 'rev/app/current.html'));
+    const r = await run(['--revision', 'rev', 'rev/appspec.yml']);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.split('\n').filter((l) => l.includes('appspec/link-outside-revision'));
+    expect(lines).toEqual([
+      `rev/appspec.yml:4:13 warning appspec/link-outside-revision files source \`/\` holds the link \`app/link\` -> \`${join(dir, 'outside/victim')}\`, which points outside the revision; it is installed as a link, and nothing is written or given permissions through it`,
+      'rev/appspec.yml:4:13 warning appspec/link-outside-revision files source `/` holds the link `app/up` -> `../../etc/passwd`, which points outside the revision; it is installed as a link, and nothing is written or given permissions through it',
+    ]);
   });
 
   it('treats a folder given by name with appspec.yml at its root as the revision', async () => {

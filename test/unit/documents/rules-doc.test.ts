@@ -46,9 +46,25 @@ function renderRulesDoc(): string {
     '<!-- Generated from src/documents/catalog.ts and the golden fixtures by test/unit/documents/rules-doc.test.ts (UPDATE_DOCS=1). -->',
     '',
     'Every problem `conveyor validate` reports carries one of these rule ids, printed as',
-    '`file:line:col severity rule-id message`. Errors make the command exit 1; warnings (keys AWS silently',
-    'ignores, YAML typing pitfalls, likely mistakes) are printed but the exit code stays 0.',
-    'Examples are real output of the fixtures named with them.',
+    '`file:line:col severity rule-id message`. Examples are real output of the fixtures named with them.',
+    '',
+    '## The principle: works here, works on AWS',
+    '',
+    'A file Conveyor accepts must be one AWS accepts, and a file AWS runs must not be refused here. So each',
+    "rule's severity follows what AWS does with the file, not how bad it looks:",
+    '',
+    '- **error**: AWS rejects the file or the build/deployment fails on it. Either a normative rule of the',
+    '  AWS reference ("required", "allowed values", "must"), or the behaviour of the service or the agent',
+    '  where it is known (the CodeDeploy agent fails on an empty lifecycle event and on a quoted `version`).',
+    '- **warning**: AWS accepts the file, but it is almost certainly a mistake: a key AWS ignores (so what',
+    '  it holds never runs), a YAML typing pitfall, an empty command.',
+    '- **When real-world evidence contradicts the reference, the evidence wins**, and the rule says so',
+    '  below under "Evidence". Example: the reference wants a `phases` section, yet batch-only buildspecs',
+    "  without one run in production; AWS's own buildspecs use a bare `-` between commands and run.",
+    '',
+    'Errors make `conveyor validate` and `conveyor synth --check` exit 1; warnings are printed and the exit',
+    'code stays 0, unless CI asks for more: `--strict` fails on any warning, `--max-warnings N` fails when',
+    'there are more than N (both exit 1, and say why on stderr and in `--json` as `summary.failedBy`).',
     '',
   ];
   for (const [prefix, title] of SECTIONS) {
@@ -58,6 +74,7 @@ function renderRulesDoc(): string {
     for (const id of ids) {
       const info = rules[id as keyof typeof rules];
       out.push(`### ${id}`, '', `**${info.severity}** — ${info.description}`, '');
+      if ('evidence' in info && info.evidence) out.push(`Evidence: ${info.evidence}`, '');
       const example = lines.find((l) => l.line.includes(` ${info.severity} ${id} `));
       if (example)
         out.push(

@@ -82,7 +82,6 @@ describe('schemas and types stay in step', () => {
       permissions: [{ object: '/srv/app', mode: '0755', type: ['directory'], acls: ['u:app:rwx'] }],
       hooks: {
         AfterInstall: [{ location: 'scripts/a.sh', timeout: 300, runas: 'root' }],
-        ApplicationStop: null,
       },
     };
     const ecs: EcsAppSpec = {

@@ -26,6 +26,24 @@ artifacts:
     expect(plan?.artifacts).toMatchObject({ files: ['**/*'], discardPaths: true, enableSymlinks: true });
   });
 
+  it('runs the list without empty command items, as CodeBuild does', async () => {
+    const { plan, diagnostics } = await parseBuildspec(
+      'version: 0.2\nphases:\n  build:\n    commands:\n      - make\n      -\n      - make test\n',
+      'buildspec.yml',
+    );
+    expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    expect(plan?.phases[0]?.commands).toEqual(['make', 'make test']);
+  });
+
+  it('refuses an unknown phase and a build phase without commands, as validate does', async () => {
+    const { diagnostics } = await parseBuildspec(
+      'version: 0.2\nphases:\n  test:\n    commands:\n      - make test\n  build:\n    commands:\n',
+      'buildspec.yml',
+    );
+    const errors = diagnostics.filter((d) => d.severity === 'error').map((d) => d.ruleId);
+    expect(errors).toEqual(expect.arrayContaining(['buildspec/unknown-phase', 'buildspec/phase-commands']));
+  });
+
   it('reports YAML errors with line and column', async () => {
     const { plan, diagnostics } = await parseBuildspec('version: 0.2\nphases:\n\tbuild: {}\n', 'b.yml');
     expect(plan).toBeUndefined();
