@@ -40,6 +40,8 @@ describe('runCli', () => {
     [['synth', '--chek'], "hint: did you mean '--check'?"],
     [['validate', '--kind', 'pipline', 'x.yml'], "unknown kind 'pipline'"],
     [['validate', '--kind', 'buildpsec', 'x.yml'], "hint: did you mean 'buildspec'?"],
+    [['runs', '--kind', 'piepline'], "hint: did you mean 'pipeline'?"],
+    [['runs', 'shwo', 'x'], "hint: did you mean 'show'?"],
   ])('%j: exit 2 with a did-you-mean hint', async (args, expected) => {
     const r = await run(args);
     expect(r.code).toBe(2);

@@ -7,6 +7,7 @@ import { DEFAULT_KEEP, formatBytes, parseAge, parseKeep, pruneRuns } from '../..
 import { listRuns, type RunRecord, readRunRecord } from '../../local-ci/run-store.js';
 import { parseCommandArgs } from '../args.js';
 import type { CliContext, Command } from '../context.js';
+import { didYouMean } from '../suggest.js';
 
 const usage = `Usage: conveyor runs [--kind build|pipeline] [--limit N] [--json]
        conveyor runs show ID [--json | --follow]
@@ -50,7 +51,10 @@ const command: Command = {
         throw new UsageError(`--limit '${values.limit}' is not a positive number`);
       const kind = values.kind;
       if (kind !== undefined && kind !== 'build' && kind !== 'pipeline') {
-        throw new UsageError(`--kind '${kind}' must be build or pipeline`);
+        throw new UsageError(
+          `--kind '${kind}' must be build or pipeline`,
+          didYouMean(kind, ['build', 'pipeline']),
+        );
       }
       const runs = (await listRuns(ctx.cwd))
         .filter((r) => kind === undefined || r.kind === kind)
@@ -64,7 +68,11 @@ const command: Command = {
         throw new UsageError(`unexpected argument '${id}'`, 'conveyor runs prune [--keep N]');
       return prune(values, ctx);
     }
-    if (sub !== 'show') throw new UsageError(`unknown subcommand '${sub}'`, usage.split('\n')[0]);
+    if (sub !== 'show')
+      throw new UsageError(
+        `unknown subcommand '${sub}'`,
+        didYouMean(sub, ['list', 'show', 'prune']) ?? usage.split('\n')[0],
+      );
     if (id === undefined || extra.length > 0)
       throw new UsageError('runs show takes one run id', 'conveyor runs show ID');
     const record = await findRun(ctx.cwd, id);
