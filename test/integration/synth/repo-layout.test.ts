@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../../src/cli/run-cli.js';
+import { validateText } from '../../../src/documents/validate.js';
 import { repoRoot } from './helpers.js';
 
 async function cli(args: string[], cwd = repoRoot) {
@@ -60,5 +61,18 @@ describe('the repository layout', () => {
       expect(existsSync(join(src, 'bundle/primary', file)), file).toBe(true);
     }
     expect(existsSync(join(src, 'bundle/primary/buildspec'))).toBe(false);
+  });
+
+  it("README's CodeBuild snippet is a valid buildspec running validate --strict and synth --check", async () => {
+    const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+    const block = /```yaml\n# buildspec\/conveyor-check\.yml\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(block).toBeDefined();
+    expect(
+      validateText(block ?? '', 'buildspec/conveyor-check.yml', { kind: 'buildspec' }).diagnostics,
+    ).toEqual([]);
+    expect(block).toContain('npx conveyor validate --strict');
+    expect(block).toContain('npx conveyor synth --check');
+    const flags = await cli(['validate', '--strict', '--json']);
+    expect(flags.code, flags.stdout + flags.stderr).toBe(0);
   });
 });
