@@ -149,7 +149,7 @@ describe('the packed package installed into a fresh project', () => {
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  it('the tarball holds only what runs: bundles, type declarations, package.json and README', () => {
+  it('the tarball holds only what runs: bundles, the dashboard stylesheet, type declarations, package.json and README', () => {
     const list = ok(sh('tar', ['tzf', tarball], work))
       .trim()
       .split('\n');
@@ -158,10 +158,13 @@ describe('the packed package installed into a fresh project', () => {
     expect(list).toContain('package/dist/cli/main.js');
     expect(list).toContain('package/dist/index.d.ts');
     expect(list).toContain('package/dist/synth/index.d.ts');
+    // The dashboard's browser bundle, served from disk by `conveyor dashboard`.
+    expect(list).toContain('package/dist/dashboard/app.js');
+    expect(list).toContain('package/dist/dashboard/app.css');
     const strays = list.filter(
       (f) =>
         !/^package\/(package\.json|README\.md|LICENSE)$/.test(f) &&
-        !/^package\/dist\/.*\.(js|d\.ts)$/.test(f),
+        !/^package\/dist\/.*\.(js|d\.ts|css)$/.test(f),
     );
     expect(strays).toEqual([]);
     expect(size).toBeLessThan(1024 * 1024);
