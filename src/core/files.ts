@@ -1,6 +1,17 @@
 import { isUtf8 } from 'node:buffer';
-import { closeSync, constants, fstatSync, openSync, readFileSync, type Stats, statfsSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  type Stats,
+  statfsSync,
+  writeFileSync,
+} from 'node:fs';
 import { open } from 'node:fs/promises';
+import { join } from 'node:path';
 import { UsageError } from './errors.js';
 
 /**
@@ -25,6 +36,26 @@ export function readFileIfPresent(path: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+const STATE_GITIGNORE =
+  "# Conveyor's local state (runs, ledgers, locks, caches, secrets): never committed.\n*\n";
+const statesMarked = new Set<string>();
+
+/**
+ * Makes a state folder (`.conveyor/`) that carries its own `.gitignore` ignoring everything in it, so its runs,
+ * ledgers and secrets are never committed, whatever the repository's own .gitignore says. A .gitignore a user
+ * edited is left as it is.
+ */
+export function ensureStateDir(dir: string): void {
+  if (statesMarked.has(dir)) return;
+  mkdirSync(dir, { recursive: true });
+  try {
+    writeFileSync(join(dir, '.gitignore'), STATE_GITIGNORE, { flag: 'wx' });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  statesMarked.add(dir);
 }
 
 /**

@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import type { Clock } from '../core/clock.js';
 import { errorMessage, STATE_HINT, storageFailure, UsageError, WorkFailedError } from '../core/errors.js';
+import { ensureStateDir } from '../core/files.js';
 import { distEntry } from '../core/paths.js';
 import { processAlive } from '../core/process.js';
 import type { DeployProvider } from '../providers/provider.js';
@@ -124,6 +125,7 @@ export function createUnderLock(
 ): string {
   const id = newDeploymentId();
   const { state } = readGroupState(ctx);
+  ensureStateDir(ctx.stateDir);
   const lock = acquireLock(ctx.groupDir, { pid: process.pid, deploymentId: id, since: clock.now() });
   if (!lock.ok) throw refusal(lock.holder, state);
   if (state.active) {
