@@ -1,8 +1,9 @@
 import { systemClock } from '../core/clock.js';
-import { InternalError, UsageError, WorkFailedError } from '../core/errors.js';
+import { InternalError, storageFailure, UsageError, WorkFailedError } from '../core/errors.js';
 import { ExitCode } from '../core/exit-codes.js';
 import { commands } from './commands.js';
 import type { CliContext } from './context.js';
+import { didYouMean } from './suggest.js';
 
 export const VERSION = '0.1.0';
 
@@ -51,9 +52,15 @@ export async function runCli(argv: string[], partial: Partial<CliContext> = {}):
     ctx.stdout.write(`${VERSION}\n`);
     return ExitCode.Ok;
   }
+  const json = wantsJson(rest);
   const entry = commands[name];
   if (!entry) {
-    ctx.stderr.write(`conveyor: unknown command '${name}'. Run 'conveyor --help' for the list.\n`);
+    const hint = didYouMean(name, Object.keys(commands));
+    const error = new UsageError(`unknown command '${name}'`, hint ?? "run 'conveyor --help' for the list");
+    if (json) writeJsonError(error, undefined, ctx);
+    ctx.stderr.write(
+      `conveyor: ${error.message}. ${hint ? `${capitalize(hint)} ` : ''}Run 'conveyor --help' for the list.\n`,
+    );
     return ExitCode.Usage;
   }
   try {
@@ -64,18 +71,42 @@ export async function runCli(argv: string[], partial: Partial<CliContext> = {}):
     }
     return await command.run(rest, ctx);
   } catch (err) {
-    return reportError(err, name, ctx);
+    return reportError(err, name, ctx, json);
   }
 }
 
-function reportError(err: unknown, command: string, ctx: CliContext): number {
+/** `--json` (or `--format json`): the caller reads stdout as JSON, so a usage error must be JSON there too. */
+function wantsJson(args: string[]): boolean {
+  return args.some(
+    (a, i) => a === '--json' || a === '--format=json' || (a === '--format' && args[i + 1] === 'json'),
+  );
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** The usage error as one JSON object on stdout; the same text still goes to stderr for people. */
+function writeJsonError(err: UsageError, command: string | undefined, ctx: CliContext): void {
+  const error = { type: 'usage', ...(command ? { command } : {}), message: err.message, hint: err.hint };
+  ctx.stdout.write(`${JSON.stringify({ ok: false, exitCode: ExitCode.Usage, error }, null, 2)}\n`);
+}
+
+function reportError(err: unknown, command: string, ctx: CliContext, json: boolean): number {
   if (err instanceof UsageError) {
+    if (json) writeJsonError(err, command, ctx);
     ctx.stderr.write(`conveyor ${command}: ${err.message}\n`);
     if (err.hint) ctx.stderr.write(`  hint: ${err.hint}\n`);
     return ExitCode.Usage;
   }
   if (err instanceof WorkFailedError) {
     ctx.stderr.write(`conveyor ${command}: ${err.message}\n`);
+    return ExitCode.Failed;
+  }
+  // A full disk met by a write no command expected to fail: still the machine's state, not a bug.
+  const storage = storageFailure(err, (err as NodeJS.ErrnoException).path ?? 'a file being written');
+  if (storage instanceof WorkFailedError) {
+    ctx.stderr.write(`conveyor ${command}: ${storage.message}\n`);
     return ExitCode.Failed;
   }
   const e = err instanceof Error ? err : new InternalError(String(err));

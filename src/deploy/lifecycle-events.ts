@@ -96,6 +96,7 @@ export function lifecycleSequence(options: LifecycleSequenceOptions): LifecycleE
   if (options.deploymentType === 'in-place') {
     return options.withTraffic ? [...BLOCK, ...INSTALL, ...ALLOW] : [...INSTALL];
   }
+  // Stryker disable next-line StringLiteral: equivalent, any role but 'original' is the replacement's sequence
   const role = options.role ?? 'replacement';
   if (options.rollback) return role === 'original' ? [...ALLOW] : [...BLOCK];
   return role === 'original' ? [...BLOCK] : [...INSTALL, ...ALLOW];
@@ -119,16 +120,20 @@ export interface AppspecSourceOptions {
 
 const NORMAL_SOURCES: Readonly<Record<LifecycleEvent, AppspecSource>> = {
   BeforeBlockTraffic: 'last-successful',
+  // Stryker disable next-line StringLiteral: equivalent, a reserved event runs no hooks: its source is never read
   BlockTraffic: 'last-successful',
   AfterBlockTraffic: 'last-successful',
   ApplicationStop: 'last-successful',
+  // Stryker disable next-line StringLiteral: equivalent, a reserved event runs no hooks: its source is never read
   DownloadBundle: 'new',
   BeforeInstall: 'new',
+  // Stryker disable next-line StringLiteral: equivalent, a reserved event runs no hooks: its source is never read
   Install: 'new',
   AfterInstall: 'new',
   ApplicationStart: 'new',
   ValidateService: 'new',
   BeforeAllowTraffic: 'new',
+  // Stryker disable next-line StringLiteral: equivalent, a reserved event runs no hooks: its source is never read
   AllowTraffic: 'new',
   AfterAllowTraffic: 'new',
 };
@@ -136,9 +141,11 @@ const NORMAL_SOURCES: Readonly<Record<LifecycleEvent, AppspecSource>> = {
 const BLUE_GREEN_ROLLBACK_SOURCES: Readonly<Record<LifecycleEvent, AppspecSource>> = {
   ...NORMAL_SOURCES,
   BeforeBlockTraffic: 'most-recent',
+  // Stryker disable next-line StringLiteral: equivalent, a reserved event runs no hooks: its source is never read
   BlockTraffic: 'most-recent',
   AfterBlockTraffic: 'most-recent',
   BeforeAllowTraffic: 'last-successful',
+  // Stryker disable next-line StringLiteral: equivalent, a reserved event runs no hooks: its source is never read
   AllowTraffic: 'last-successful',
   AfterAllowTraffic: 'last-successful',
 };

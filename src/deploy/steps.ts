@@ -28,6 +28,8 @@ export type Step =
       events: LifecycleEventName[];
       /** Batch number for in-place strategies (1-based), for status output. */
       batch?: number;
+      /** Rolling with an additional batch: these are the extra instances, not the fleet's (for status output). */
+      extraBatch?: true;
     }
   /** HTTP health check of the instances until healthy or the startup budget runs out. */
   | { kind: 'healthCheck'; instances: string[] }
@@ -42,14 +44,15 @@ export type Step =
   /** The replacement fleet becomes the stable fleet (100 % of traffic, one router call). */
   | { kind: 'promoteReplacement'; instances: string[] }
   /** Wait, then stop the original fleet's processes (after its block-traffic events). */
-  | { kind: 'terminate'; instances: string[]; waitSeconds: number };
+  | { kind: 'terminate'; instances: string[]; waitSeconds: number; extraBatch?: true };
 
 export type StepKind = Step['kind'];
 
 export function describeStep(step: Step): string {
   switch (step.kind) {
     case 'lifecycle': {
-      const who = `${step.role}${step.batch ? ` batch ${step.batch}` : ''} [${step.instances.join(', ')}]`;
+      const set = step.extraBatch ? 'extra batch' : `${step.role}${step.batch ? ` batch ${step.batch}` : ''}`;
+      const who = `${set} [${step.instances.join(', ')}]`;
       const first = step.events[0];
       const last = step.events[step.events.length - 1];
       return `run ${first === last ? first : `${first} … ${last}`} on ${who}`;
@@ -69,7 +72,7 @@ export function describeStep(step: Step): string {
     case 'promoteReplacement':
       return `switch all traffic to the new fleet [${step.instances.join(', ')}]`;
     case 'terminate':
-      return `${step.waitSeconds > 0 ? `after ${step.waitSeconds}s ` : ''}terminate the original fleet [${step.instances.join(', ')}]`;
+      return `${step.waitSeconds > 0 ? `after ${step.waitSeconds}s ` : ''}terminate the ${step.extraBatch ? 'extra batch' : 'original fleet'} [${step.instances.join(', ')}]`;
   }
 }
 

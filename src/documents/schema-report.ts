@@ -65,11 +65,13 @@ function branchDescription(schema: unknown): string {
   return 'a valid value';
 }
 
-function rangeText(min: unknown, max: unknown, unit: string): string {
+/** "exactly 1 entry", "1 to 3 entries", "at least 2 keys": `unit` is [singular, plural], omitted for plain numbers. */
+function rangeText(min: unknown, max: unknown, unit?: [string, string]): string {
+  const count = (n: number) => (unit ? `${n} ${n === 1 ? unit[0] : unit[1]}` : `${n}`);
   if (typeof min === 'number' && typeof max === 'number')
-    return min === max ? `exactly ${min}${unit}` : `${min} to ${max}${unit}`;
-  if (typeof min === 'number') return `at least ${min}${unit}`;
-  if (typeof max === 'number') return `at most ${max}${unit}`;
+    return min === max ? `exactly ${count(min)}` : `${min} to ${count(max)}`;
+  if (typeof min === 'number') return `at least ${count(min)}`;
+  if (typeof max === 'number') return `at most ${count(max)}`;
   return 'a different size';
 }
 
@@ -241,7 +243,7 @@ function reportOne(e: ErrorObject, path: PathSegment[], reporter: Reporter, opts
       reporter.report(
         `${p}/invalid-value` as RuleId,
         path,
-        `${where(path)} is ${len} character${len === 1 ? '' : 's'} long; allowed: ${rangeText(parent.minLength, parent.maxLength, ' characters')}`,
+        `${where(path)} is ${len} character${len === 1 ? '' : 's'} long; allowed: ${rangeText(parent.minLength, parent.maxLength, ['character', 'characters'])}`,
       );
       return;
     }
@@ -256,7 +258,7 @@ function reportOne(e: ErrorObject, path: PathSegment[], reporter: Reporter, opts
       reporter.report(
         `${p}/invalid-value` as RuleId,
         path,
-        `${where(path)} is ${describeValue(data)}; allowed: ${rangeText(min, max, '')}`,
+        `${where(path)} is ${describeValue(data)}; allowed: ${rangeText(min, max)}`,
       );
       return;
     }
@@ -266,7 +268,7 @@ function reportOne(e: ErrorObject, path: PathSegment[], reporter: Reporter, opts
       reporter.report(
         `${p}/invalid-value` as RuleId,
         path,
-        `${where(path)} has ${n} ${n === 1 ? 'entry' : 'entries'}; allowed: ${rangeText(parent.minItems, parent.maxItems, ' entries')}`,
+        `${where(path)} has ${n} ${n === 1 ? 'entry' : 'entries'}; allowed: ${rangeText(parent.minItems, parent.maxItems, ['entry', 'entries'])}`,
       );
       return;
     }
@@ -276,7 +278,7 @@ function reportOne(e: ErrorObject, path: PathSegment[], reporter: Reporter, opts
       reporter.report(
         `${p}/invalid-value` as RuleId,
         path,
-        `${where(path)} has ${n} ${n === 1 ? 'key' : 'keys'}; allowed: ${rangeText(parent.minProperties, parent.maxProperties, ' keys')}`,
+        `${where(path)} has ${n} ${n === 1 ? 'key' : 'keys'}; allowed: ${rangeText(parent.minProperties, parent.maxProperties, ['key', 'keys'])}`,
       );
       return;
     }

@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errorMessage } from '../core/errors.js';
+import { ensureStateDir } from '../core/files.js';
 import { processAlive } from '../core/process.js';
 import type { Diagnostic } from '../documents/diagnostics.js';
 import { withLockSync } from './lock.js';
@@ -117,6 +118,7 @@ export async function writeRun(root: string, record: RunRecord): Promise<void> {
 export function writeRunSync(root: string, record: RunRecord): void {
   const dir = join(runsDir(root), record.id);
   if (!madeRunDirs.has(dir)) {
+    ensureStateDir(join(root, '.conveyor'));
     mkdirSync(dir, { recursive: true });
     madeRunDirs.add(dir);
   }
@@ -129,6 +131,7 @@ export function writeRunSync(root: string, record: RunRecord): void {
 export async function writeRunInBackground(root: string, record: RunRecord): Promise<void> {
   const dir = join(runsDir(root), record.id);
   if (!madeRunDirs.has(dir)) {
+    ensureStateDir(join(root, '.conveyor'));
     await mkdir(dir, { recursive: true });
     madeRunDirs.add(dir);
   }
@@ -214,7 +217,7 @@ export async function listRuns(root: string): Promise<RunRecord[]> {
 /** CODEBUILD_BUILD_NUMBER: one counter per project, kept in `.conveyor/build-numbers.json`. */
 export async function nextBuildNumber(root: string, project: string): Promise<number> {
   const dir = join(root, '.conveyor');
-  mkdirSync(dir, { recursive: true });
+  ensureStateDir(dir);
   // A few bytes under a lock held for well under a millisecond: synchronous (see writeRun).
   return withLockSync(join(dir, 'locks', 'build-numbers'), () => {
     const file = join(dir, 'build-numbers.json');

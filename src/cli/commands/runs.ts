@@ -7,12 +7,16 @@ import { DEFAULT_KEEP, formatBytes, parseAge, parseKeep, pruneRuns } from '../..
 import { listRuns, type RunRecord, readRunRecord } from '../../local-ci/run-store.js';
 import { parseCommandArgs } from '../args.js';
 import type { CliContext, Command } from '../context.js';
+import { didYouMean } from '../suggest.js';
 
 const usage = `Usage: conveyor runs [--kind build|pipeline] [--limit N] [--json]
-       conveyor runs show ID [--json]
+       conveyor runs show ID [--json | --follow]
        conveyor runs prune [--keep N] [--older-than DURATION] [--dry-run] [--json]
 
 History of local builds and pipeline runs, recorded under .conveyor/runs/.
+
+show --follow streams a running run's output as it is written (a push-triggered run's console.log, a build's
+log) until it ends, then prints its summary; exit 0 if it succeeded, 1 if not.
 
 prune removes old runs with their logs and artifacts and says how many bytes that freed:
   --keep N                keep the newest N runs (default: runs.keep in .conveyor/local-actions.yml, else 50;
@@ -36,6 +40,7 @@ const command: Command = {
         keep: { type: 'string' },
         'older-than': { type: 'string' },
         'dry-run': { type: 'boolean' },
+        follow: { type: 'boolean', short: 'f' },
       },
       allowPositionals: true,
     });
@@ -46,7 +51,10 @@ const command: Command = {
         throw new UsageError(`--limit '${values.limit}' is not a positive number`);
       const kind = values.kind;
       if (kind !== undefined && kind !== 'build' && kind !== 'pipeline') {
-        throw new UsageError(`--kind '${kind}' must be build or pipeline`);
+        throw new UsageError(
+          `--kind '${kind}' must be build or pipeline`,
+          didYouMean(kind, ['build', 'pipeline']),
+        );
       }
       const runs = (await listRuns(ctx.cwd))
         .filter((r) => kind === undefined || r.kind === kind)
@@ -60,12 +68,25 @@ const command: Command = {
         throw new UsageError(`unexpected argument '${id}'`, 'conveyor runs prune [--keep N]');
       return prune(values, ctx);
     }
-    if (sub !== 'show') throw new UsageError(`unknown subcommand '${sub}'`, usage.split('\n')[0]);
+    if (sub !== 'show')
+      throw new UsageError(
+        `unknown subcommand '${sub}'`,
+        didYouMean(sub, ['list', 'show', 'prune']) ?? usage.split('\n')[0],
+      );
     if (id === undefined || extra.length > 0)
       throw new UsageError('runs show takes one run id', 'conveyor runs show ID');
     const record = await findRun(ctx.cwd, id);
     if (!record)
       throw new UsageError(`no run '${id}' under .conveyor/runs`, "list them with 'conveyor runs'");
+    if (values.follow) {
+      if (values.json)
+        throw new UsageError(
+          '--follow streams text; --json is not for it',
+          `conveyor runs show ${id} --follow`,
+        );
+      const { followRun } = await import('./runs-follow.js');
+      return followRun(ctx.cwd, record, ctx, renderRun);
+    }
     ctx.stdout.write(values.json ? `${JSON.stringify(record, null, 2)}\n` : renderRun(record));
     return ExitCode.Ok;
   },
@@ -129,6 +150,16 @@ async function findRun(root: string, id: string): Promise<RunRecord | undefined>
   return matches[0];
 }
 
+/** A pipeline run held at a manual approval is InProgress in its record; people need to know it waits on them. */
+export function displayStatus(r: RunRecord): string {
+  if (r.status !== 'InProgress') return r.status;
+  for (const stage of r.stages ?? []) {
+    const waiting = stage.actions.find((a) => a.status === 'Waiting');
+    if (waiting) return `waiting for approval (${stage.name}/${waiting.name})`;
+  }
+  return r.status;
+}
+
 function what(r: RunRecord): string {
   return r.kind === 'build' ? `build ${r.project ?? ''}` : `pipeline ${r.pipeline ?? ''}`;
 }
@@ -138,7 +169,7 @@ function renderList(runs: RunRecord[]): string {
   const rows = runs.map((r) => [
     r.id,
     what(r),
-    r.status,
+    displayStatus(r),
     r.trigger.type + (r.trigger.ref ? ` ${r.trigger.ref}` : ''),
     r.commit ? r.commit.slice(0, 8) : '-',
     r.startedAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
@@ -156,7 +187,7 @@ function renderList(runs: RunRecord[]): string {
 
 export function renderRun(r: RunRecord): string {
   const lines = [
-    `${r.id}  ${what(r)}  ${r.status}`,
+    `${r.id}  ${what(r)}  ${displayStatus(r)}`,
     `  trigger: ${r.trigger.type}${r.trigger.ref ? ` ${r.trigger.ref}` : ''}${r.trigger.detail ? ` (${r.trigger.detail})` : ''}`,
     `  commit: ${r.commit ?? '-'}`,
     `  started: ${r.startedAt}${r.durationMs !== undefined ? `, took ${formatMs(r.durationMs)}` : ''}`,

@@ -10,7 +10,7 @@ import { judge, parseWarningPolicy, WARNING_POLICY_OPTIONS, WARNING_POLICY_USAGE
 
 export const DEFAULT_OUT = 'conveyor.out';
 
-const usage = `Usage: conveyor synth [--out DIR] [--check [--strict] [--max-warnings N]] [--json]
+const usage = `Usage: conveyor synth [--out DIR] [--check [--diff] [--strict] [--max-warnings N]] [--json]
 
 Loads every definition source under pipelines/, appspec/ and buildspec/ (TS modules or YAML/JSON
 documents), validates it, and writes the files AWS consumes to DIR (default: ${DEFAULT_OUT}/):
@@ -25,6 +25,7 @@ The output folder is owned by synth: it is replaced as a whole, and nothing is w
 Options:
   --out DIR   output folder (default ${DEFAULT_OUT})
   --check     write nothing; exit 1 listing every file that would change, be added or be removed
+  --diff      with --check (implies it): also print a unified diff of those changes
   --json      machine-readable result on stdout
 With --check:
 ${WARNING_POLICY_USAGE}
@@ -45,6 +46,7 @@ const command: Command = {
       options: {
         out: { type: 'string' },
         check: { type: 'boolean', default: false },
+        diff: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
         ...WARNING_POLICY_OPTIONS,
       },
@@ -55,6 +57,7 @@ const command: Command = {
         `unexpected argument '${positionals[0]}'`,
         'synth takes no paths; sources live under pipelines/, appspec/ and buildspec/',
       );
+    if (values.diff) values.check = true;
     const policy = parseWarningPolicy(values);
     if (!values.check && (policy.strict || policy.maxWarnings !== undefined))
       throw new UsageError(
@@ -121,14 +124,20 @@ const command: Command = {
     const dirty = comparison.changed.length + comparison.added.length + comparison.removed.length;
 
     if (values.check) {
+      const diff = values.diff
+        ? await (await import('../../synth/output-diff.js')).diffOutput(plan, outDir, comparison, outLabel)
+        : undefined;
       const warnings = plan.diagnostics.filter((d) => d.severity === 'warning').length;
       const verdict = judge({ errors: 0, warnings }, policy);
       if (values.json) {
-        ctx.stdout.write(
-          `${JSON.stringify({ ...result(plan.diagnostics, outLabel, comparison, dirty === 0 && !verdict.failedBy, false), failedBy: verdict.failedBy ?? (dirty === 0 ? null : 'out-of-date') }, null, 2)}\n`,
-        );
+        const report = {
+          ...result(plan.diagnostics, outLabel, comparison, dirty === 0 && !verdict.failedBy, false),
+          failedBy: verdict.failedBy ?? (dirty === 0 ? null : 'out-of-date'),
+        };
+        ctx.stdout.write(`${JSON.stringify(diff === undefined ? report : { ...report, diff }, null, 2)}\n`);
       } else {
         printDiagnostics();
+        if (diff) ctx.stdout.write(diff);
         for (const path of comparison.changed) ctx.stdout.write(`would change: ${outLabel}/${path}\n`);
         for (const path of comparison.added) ctx.stdout.write(`would add:    ${outLabel}/${path}\n`);
         for (const path of comparison.removed) ctx.stdout.write(`would remove: ${outLabel}/${path}\n`);

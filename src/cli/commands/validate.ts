@@ -7,6 +7,7 @@ import { DOCUMENT_KINDS, type DocumentKind } from '../../documents/kind.js';
 import { formatSourceDiagnostic, validateWithSources } from '../../synth/validate-sources.js';
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../context.js';
+import { didYouMean } from '../suggest.js';
 import { judge, parseWarningPolicy, WARNING_POLICY_OPTIONS, WARNING_POLICY_USAGE } from '../verdict.js';
 
 export const DEFAULT_PATHS = ['appspec', 'buildspec', 'pipelines'];
@@ -49,7 +50,10 @@ const command: Command = {
     const policy = parseWarningPolicy(values);
     const kind = values.kind as string | undefined;
     if (kind !== undefined && !(DOCUMENT_KINDS as readonly string[]).includes(kind)) {
-      throw new UsageError(`unknown kind '${kind}'; allowed: ${DOCUMENT_KINDS.join(', ')}`);
+      throw new UsageError(
+        `unknown kind '${kind}'; allowed: ${DOCUMENT_KINDS.join(', ')}`,
+        didYouMean(kind, DOCUMENT_KINDS),
+      );
     }
     const revision = values.revision as string | undefined;
     if (

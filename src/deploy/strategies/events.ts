@@ -18,11 +18,13 @@ function cut(
 }
 
 const inPlace = lifecycleSequence({ deploymentType: 'in-place', withTraffic: true });
+// Stryker disable ObjectLiteral,StringLiteral,BooleanLiteral: equivalent, these options are lifecycleSequence's defaults for a replacement fleet (blue/green always moves traffic)
 const replacement = lifecycleSequence({
   deploymentType: 'blue-green',
   role: 'replacement',
   withTraffic: true,
 });
+// Stryker restore all
 
 /** In-place batch up to ValidateService; BlockTraffic takes the instance out of the router first. */
 export const IN_PLACE_INSTALL = cut(inPlace, undefined, 'ValidateService');

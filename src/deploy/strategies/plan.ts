@@ -53,7 +53,9 @@ export function inPlaceBatchSize(
   if (preset === 'one') return 1;
   const healthy = 'count' in floor ? floor.count : Math.ceil((fleetSize * floor.percent) / 100);
   const batch = fleetSize - healthy;
+  // Stryker disable next-line ConditionalExpression: equivalent, with no floor the batch below is the whole fleet too
   if (healthy === 0) return fleetSize;
+  // Stryker disable next-line EqualityOperator: equivalent, a batch of exactly 1 is 1 either way
   if (batch < 1 && preset === 'half') return 1;
   if (batch < 1) {
     const what =
@@ -154,12 +156,25 @@ export function planDeployment(
       return {
         strategy: name,
         steps: [
-          { kind: 'lifecycle', role: 'replacement', instances: extra, events: EXTRA_BATCH_INSTALL },
+          {
+            kind: 'lifecycle',
+            role: 'replacement',
+            instances: extra,
+            events: EXTRA_BATCH_INSTALL,
+            extraBatch: true,
+          },
           { kind: 'healthCheck', instances: extra },
-          { kind: 'lifecycle', role: 'in-place', instances: extra, events: ALLOW_TRAFFIC, batch: 0 },
+          {
+            kind: 'lifecycle',
+            role: 'in-place',
+            instances: extra,
+            events: ALLOW_TRAFFIC,
+            batch: 0,
+            extraBatch: true,
+          },
           ...inPlaceBatches(original, size),
-          { kind: 'lifecycle', role: 'original', instances: extra, events: BLOCK_TRAFFIC },
-          { kind: 'terminate', instances: extra, waitSeconds: 0 },
+          { kind: 'lifecycle', role: 'original', instances: extra, events: BLOCK_TRAFFIC, extraBatch: true },
+          { kind: 'terminate', instances: extra, waitSeconds: 0, extraBatch: true },
         ],
         targetSlot: current.slot,
         replacement: false,

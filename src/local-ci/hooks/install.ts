@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { ensureStateDir } from '../../core/files.js';
 import { git } from '../git.js';
 
 /**
@@ -70,7 +71,7 @@ export async function readInstalled(project: string): Promise<InstalledHook[]> {
 }
 
 async function writeInstalled(project: string, hooks: InstalledHook[]): Promise<void> {
-  await mkdir(join(project, '.conveyor'), { recursive: true });
+  ensureStateDir(join(project, '.conveyor'));
   await writeFile(registryFile(project), `${JSON.stringify(hooks, null, 2)}\n`);
 }
 

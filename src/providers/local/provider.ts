@@ -5,6 +5,8 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { STATE_HINT, storageFailure } from '../../core/errors.js';
+import { isDiskFull } from '../../core/files.js';
 import type { DeploymentGroup } from '../../documents/deployment-group/schema.js';
 import type { RoutingTable, Upstream } from '../../router/api.js';
 import { RouterClient } from '../../router/client.js';
@@ -87,6 +89,13 @@ export class LocalProvider implements DeployProvider {
       if (/EADDRINUSE|address already in use/i.test(message)) {
         throw new Error(
           `router port ${port} is already taken by another program; free it or change local.routerPort`,
+        );
+      }
+      if (isDiskFull(this.options.groupDir)) {
+        throw storageFailure(
+          Object.assign(new Error(message), { code: 'ENOSPC' }),
+          this.options.groupDir,
+          STATE_HINT,
         );
       }
       throw new Error(`could not start the router: ${message}`);

@@ -114,7 +114,7 @@ describe('rolling with additional batch on real processes', () => {
       'b-1',
       'b-1',
     ]);
-    expect(completed.at(-1)).toBe('terminate the original fleet [b-1]');
+    expect(completed.at(-1)).toBe('terminate the extra batch [b-1]');
     // Every traffic hook ran exactly once per instance (the extra batch used to run BeforeAllowTraffic twice).
     expect(trafficHooksRun(s.events)).toEqual([
       'b-1 BeforeAllowTraffic',

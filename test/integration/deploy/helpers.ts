@@ -21,9 +21,10 @@ export interface GroupFixture {
   dir: string;
   config: string;
   rev(name: string): string;
-  cli(args: string[]): Promise<CliResult>;
+  /** The CLI run in-process in the group's folder with --config; `signal` stops it like Ctrl-C. */
+  cli(args: string[], options?: { signal?: AbortSignal }): Promise<CliResult>;
   /** The CLI run in the group's folder without --config. */
-  bare(args: string[]): Promise<CliResult>;
+  bare(args: string[], options?: { signal?: AbortSignal }): Promise<CliResult>;
   routerPort(): number;
   get(path?: string): Promise<{ status: number; revision: string | null; body: string }>;
   /** Writes a hook script into a revision and makes it executable (or not). */
@@ -71,14 +72,15 @@ export function makeGroup(
     config,
     groupDir,
     rev: (name) => join(dir, name),
-    cli: (args) => fixture.bare([...args, '--config', config]),
-    async bare(args) {
+    cli: (args, options) => fixture.bare([...args, '--config', config], options),
+    async bare(args, options = {}) {
       let stdout = '';
       let stderr = '';
       const code = await runCli(args, {
         stdout: { write: (s: string) => (stdout += s) },
         stderr: { write: (s: string) => (stderr += s) },
         cwd: dir,
+        ...(options.signal ? { signal: options.signal } : {}),
       });
       return { code, stdout, stderr };
     },
@@ -296,4 +298,14 @@ export function running(pid: number): boolean {
 /** The pid of the app server an instance's ApplicationStart left running (the hello-web example's pid file). */
 export function serverPid(f: GroupFixture, instance: string): number {
   return Number(readFileSync(join(f.groupDir, 'instances', instance, 'server.pid'), 'utf8'));
+}
+
+/** The router's table as ids, sorted, to compare with what status reports. */
+export async function routerTable(f: GroupFixture) {
+  const t = (await routerState(f)).table;
+  return {
+    stable: t.stable.map((u) => u.id).sort(),
+    canary: t.canary.map((u) => u.id).sort(),
+    canaryWeight: t.canaryWeight,
+  };
 }

@@ -71,7 +71,7 @@ describe('repo examples', () => {
 
   it('every emitted appspec, buildspec, pipeline and deployment group passes conveyor validate with no findings', () => {
     const validated = plan.files.filter((f) => f.kind !== 'deployment-config' && f.kind !== 'iam-policy');
-    expect(validated.length).toBe(12);
+    expect(validated.length).toBe(14);
     for (const file of validated) {
       const text = readFileSync(join(repoRoot, 'conveyor.out', file.path), 'utf8');
       const result = validateText(text, file.path, { kind: file.kind as 'appspec' });

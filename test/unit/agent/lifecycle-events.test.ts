@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import {
   appspecSourceFor,
   describeEvent,
+  IGNORABLE_STOP_EVENTS,
+  isLifecycleEvent,
   isReservedEvent,
+  isTrafficEvent,
   LIFECYCLE_EVENTS,
   lifecycleSequence,
   planInstanceEvents,
@@ -179,5 +182,99 @@ describe('planInstanceEvents', () => {
       newHooks: { ApplicationStop: [{ location: 'x.sh' }] },
     });
     expect(plan[0]!.scripts).toEqual([]);
+  });
+});
+
+describe('event names and kinds', () => {
+  it('knows the thirteen EC2 events and nothing else', () => {
+    expect(LIFECYCLE_EVENTS.every(isLifecycleEvent)).toBe(true);
+    expect(isLifecycleEvent('Validate')).toBe(false);
+    expect(isLifecycleEvent('applicationstop')).toBe(false);
+  });
+
+  it('only BlockTraffic and AllowTraffic move traffic', () => {
+    expect(LIFECYCLE_EVENTS.filter(isTrafficEvent)).toEqual(['BlockTraffic', 'AllowTraffic']);
+  });
+
+  it('ignoreApplicationStopFailures covers exactly the scripted events that run the previous revision', () => {
+    const previous = SCRIPTABLE_EVENTS.filter((e) => appspecSourceFor(e) === 'last-successful');
+    expect([...IGNORABLE_STOP_EVENTS].sort()).toEqual([...previous].sort());
+  });
+
+  it('describes every event in one line', () => {
+    expect(LIFECYCLE_EVENTS.map(describeEvent)).toEqual([
+      'BeforeBlockTraffic: run hook scripts from the last successful revision',
+      'BlockTraffic: take the instance out of the router',
+      'AfterBlockTraffic: run hook scripts from the last successful revision',
+      'ApplicationStop: run hook scripts from the last successful revision',
+      'DownloadBundle: copy the revision to the instance',
+      'BeforeInstall: run hook scripts from the new revision',
+      'Install: copy appspec files into place and apply permissions',
+      'AfterInstall: run hook scripts from the new revision',
+      'ApplicationStart: run hook scripts from the new revision',
+      'ValidateService: run hook scripts from the new revision',
+      'BeforeAllowTraffic: run hook scripts from the new revision',
+      'AllowTraffic: put the instance back in the router',
+      'AfterAllowTraffic: run hook scripts from the new revision',
+    ]);
+  });
+
+  it('an in-place rollback or a plain blue/green deployment reads hooks as a deployment does', () => {
+    for (const options of [
+      {},
+      { rollback: true, deploymentType: 'in-place' as const },
+      { deploymentType: 'blue-green' as const },
+    ]) {
+      expect(appspecSourceFor('BeforeBlockTraffic', options)).toBe('last-successful');
+      expect(appspecSourceFor('AfterAllowTraffic', options)).toBe('new');
+    }
+  });
+});
+
+describe('planInstanceEvents in a blue/green rollback', () => {
+  it("runs the replacement's block-traffic hooks from the failed revision and the originals' allow hooks from the good one", () => {
+    const hooks = {
+      newHooks: {
+        BeforeBlockTraffic: [{ location: 'new-block.sh' }],
+        BeforeAllowTraffic: [{ location: 'new-allow.sh' }],
+      },
+      lastHooks: {
+        BeforeBlockTraffic: [{ location: 'good-block.sh' }],
+        BeforeAllowTraffic: [{ location: 'good-allow.sh' }],
+      },
+      mostRecentHooks: { BeforeBlockTraffic: [{ location: 'failed-block.sh' }] },
+    };
+    const bg = { rollback: true, deploymentType: 'blue-green' as const };
+    const replacement = planInstanceEvents(
+      lifecycleSequence({
+        deploymentType: 'blue-green',
+        role: 'replacement',
+        withTraffic: true,
+        rollback: true,
+      }),
+      hooks,
+      bg,
+    );
+    expect(replacement).toEqual([
+      { event: 'BeforeBlockTraffic', reserved: false, source: 'most-recent', scripts: ['failed-block.sh'] },
+      { event: 'BlockTraffic', reserved: true, scripts: [] },
+      { event: 'AfterBlockTraffic', reserved: false, source: 'most-recent', scripts: [] },
+    ]);
+    const original = planInstanceEvents(
+      lifecycleSequence({
+        deploymentType: 'blue-green',
+        role: 'original',
+        withTraffic: true,
+        rollback: true,
+      }),
+      hooks,
+      bg,
+    );
+    expect(original[0]).toEqual({
+      event: 'BeforeAllowTraffic',
+      reserved: false,
+      source: 'last-successful',
+      scripts: ['good-allow.sh'],
+    });
   });
 });

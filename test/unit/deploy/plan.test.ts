@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { formatPlan } from '../../../src/deploy/render.js';
 import { describeStep } from '../../../src/deploy/steps.js';
 import { inPlaceBatchSize, planDeployment } from '../../../src/deploy/strategies/plan.js';
 import { predefinedStrategy, resolveStrategy, Strategies } from '../../../src/deploy/strategies/strategy.js';
@@ -57,6 +58,65 @@ describe('planDeployment', () => {
     expect(planDeployment(3, { slot: 'b', revision: 'v2' }, Strategies.canary(10, 5)).targetSlot).toBe('a');
   });
 
+  it('rolling with an additional batch names the extra batch as such, never as the original fleet', () => {
+    const steps = render(2, Strategies.rollingWithAdditionalBatch(1)).steps;
+    expect(steps.filter((s) => s.includes('[b-1]'))).toEqual([
+      '1. run ApplicationStop … ValidateService on extra batch [b-1]',
+      '2. health check [b-1]',
+      '3. run BeforeAllowTraffic … AfterAllowTraffic on extra batch [b-1]',
+      '10. run BeforeBlockTraffic … AfterBlockTraffic on extra batch [b-1]',
+      '11. terminate the extra batch [b-1]',
+    ]);
+    expect(steps.join('\n')).not.toContain('original');
+    // Which revision's hooks each step reads (deploy --dry-run shows them): the extra batch installs like a
+    // replacement fleet, joins traffic like an in-place batch and leaves like an original fleet.
+    const roles = planDeployment(2, current, Strategies.rollingWithAdditionalBatch(1)).steps.flatMap((s) =>
+      s.kind === 'lifecycle' && s.extraBatch ? [s.role] : [],
+    );
+    expect(roles).toEqual(['replacement', 'in-place', 'original']);
+  });
+
+  it('a first in-place deployment installs the fleet in one batch; there is no original fleet to route back to', () => {
+    const fresh = planDeployment(2, undefined, Strategies.oneAtATime());
+    expect({ ...fresh, steps: fresh.steps.map((s, i) => `${i + 1}. ${describeStep(s)}`) }).toEqual({
+      strategy: 'one-at-a-time',
+      steps: [
+        '1. run BeforeBlockTraffic … ValidateService on in-place batch 1 [a-1, a-2]',
+        '2. health check [a-1, a-2]',
+        '3. run BeforeAllowTraffic … AfterAllowTraffic on in-place batch 1 [a-1, a-2]',
+      ],
+      targetSlot: 'a',
+      replacement: false,
+    });
+    const first = planDeployment(2, undefined, Strategies.canary(10, 5));
+    expect(first.replacement).toBe(false);
+    expect(first.steps.map(describeStep)).toEqual([
+      'run ApplicationStop … BeforeAllowTraffic on replacement [a-1, a-2]',
+      'health check [a-1, a-2]',
+      'switch all traffic to the new fleet [a-1, a-2]',
+      'run AfterAllowTraffic on replacement [a-1, a-2]',
+    ]);
+  });
+
+  it('blue/green without a ready wait switches right after the health check', () => {
+    const plan = planDeployment(1, current, Strategies.blueGreen());
+    expect(plan.steps.map((s) => s.kind)).toEqual([
+      'lifecycle',
+      'healthCheck',
+      'promoteReplacement',
+      'lifecycle',
+      'lifecycle',
+      'terminate',
+    ]);
+    expect(plan.fullIndex).toBe(2);
+  });
+
+  it.each([0, -1, 2.5, Number.NaN])('refuses a fleet of %d instances', (size) => {
+    expect(() => planDeployment(size, current, Strategies.allAtOnce())).toThrow(
+      `fleet size must be at least 1, got ${size}`,
+    );
+  });
+
   it('promote --full jumps to the switch step', () => {
     const plan = planDeployment(3, current, Strategies.linear(25, 2));
     expect(plan.steps[plan.fullIndex!]!.kind).toBe('promoteReplacement');
@@ -77,9 +137,21 @@ describe('CodeDeploy batch sizing', () => {
     expect(inPlaceBatchSize(fleet, floor, one)).toBe(size);
   });
 
-  it('rejects a floor that rounds up to the whole fleet (95% of 10)', () => {
-    expect(() => inPlaceBatchSize(10, { percent: 95 })).toThrow(/95% of 10 instances \(10\)/);
-    expect(() => inPlaceBatchSize(3, { count: 3 })).toThrow(/leaves no instance/);
+  it('rejects a floor that rounds up to the whole fleet (95% of 10), naming it and what to do', () => {
+    const refusal = (fleet: number, floor: { count: number } | { percent: number }) => {
+      try {
+        inPlaceBatchSize(fleet, floor);
+      } catch (err) {
+        return `${(err as Error).message} (${(err as { hint?: string }).hint})`;
+      }
+      return 'accepted';
+    };
+    expect(refusal(10, { percent: 95 })).toBe(
+      'minimum healthy hosts 95% of 10 instances (10) leaves no instance to deploy to at a time on a fleet of 10 (lower minimumHealthyHosts or add instances)',
+    );
+    expect(refusal(3, { count: 3 })).toBe(
+      'minimum healthy hosts 3 hosts leaves no instance to deploy to at a time on a fleet of 3 (lower minimumHealthyHosts or add instances)',
+    );
   });
 });
 
@@ -116,5 +188,41 @@ describe('strategy names', () => {
   it('names what is allowed for an unknown strategy', () => {
     expect(() => resolveStrategy('sideways')).toThrow(/unknown strategy 'sideways'/);
     expect(() => resolveStrategy({ type: 'canary' })).toThrow(/needs steps, or percent and intervalSeconds/);
+  });
+});
+
+describe('deploy --dry-run', () => {
+  const lastLine = (text: string) => text.split('\n').at(-1);
+
+  it('adds up the configured waits: bakes and analyses, and says when a pause waits for promote', () => {
+    const plan = planDeployment(
+      1,
+      current,
+      Strategies.steps([
+        { kind: 'setWeight', percent: 10 },
+        { kind: 'pause', seconds: 5 },
+        { kind: 'analysis', seconds: 3 },
+        { kind: 'analysis' },
+        { kind: 'pause' },
+      ]),
+    );
+    expect(lastLine(formatPlan(plan))).toBe(
+      'expected waiting time: 8s plus manual pauses until promoted (hooks and health checks extra)',
+    );
+  });
+
+  it('counts the ready wait and the wait before the blue fleet is terminated', () => {
+    const plan = planDeployment(
+      1,
+      current,
+      Strategies.blueGreen({
+        terminateBlueAfterSeconds: 30,
+        readyWait: { seconds: 60, actionOnTimeout: 'continue' },
+      }),
+    );
+    const text = formatPlan(plan);
+    expect(text).toContain('wait up to 60s for promote before switching traffic (then continue)');
+    expect(text).toContain('after 30s terminate the original fleet [a-1]');
+    expect(lastLine(text)).toBe('expected waiting time: 90s (hooks and health checks extra)');
   });
 });

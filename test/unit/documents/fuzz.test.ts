@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { DOCUMENT_KINDS, type DocumentKind } from '../../../src/documents/kind.js';
 import { validateText } from '../../../src/documents/validate.js';
+import { seededRandom } from '../../seeded-random.js';
 
 const fixtures = join(import.meta.dirname, '../../fixtures');
 const seeds = ['buildspec', 'appspec', 'pipeline'].flatMap((kind) =>
@@ -37,18 +38,6 @@ if (corpusDir) {
       if (kind) seeds.push({ kind, file: f, text: readFileSync(join(corpusDir, sub.name, f), 'utf8') });
     }
   }
-}
-
-/** mulberry32: small, seeded, good enough to pick mutations. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const SNIPPETS = [
@@ -154,7 +143,7 @@ function check(text: string, file: string, kind?: DocumentKind) {
 
 describe('fuzz', () => {
   it('survives 1,500 text mutations without throwing or crashing a rule', () => {
-    const next = rng(20261122);
+    const next = seededRandom(20261122);
     let worst = 0;
     for (let i = 0; i < 1500; i++) {
       const seed = seeds[i % seeds.length]!;
@@ -173,7 +162,7 @@ describe('fuzz', () => {
   });
 
   it('survives 500 value mutations under every kind', () => {
-    const next = rng(42);
+    const next = seededRandom(42);
     for (let i = 0; i < 500; i++) {
       const seed = seeds[i % seeds.length]!;
       const parsed = validateText(seed.text, seed.file, { kind: seed.kind }).value;

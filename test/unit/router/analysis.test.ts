@@ -3,10 +3,12 @@ import {
   type AnalysisConfig,
   type AnalysisState,
   type AnalysisVerdict,
+  analysisWindowMs,
   describeVerdict,
   evaluateAnalysis,
   type Measurement,
 } from '../../../src/deploy/analysis.js';
+import { defaultGateEvaluator } from '../../../src/deploy/gates.js';
 import type { MetricsSnapshot, SetMetrics } from '../../../src/router/api.js';
 
 function set(requests: number, errors: number, p99 = 10, windowMs = 1000): SetMetrics {
@@ -125,6 +127,20 @@ describe('evaluateAnalysis: not enough data', () => {
     const { verdict } = evaluateAnalysis(undefined, snap(set(0, 0)), { ...base, noDataPolicy: 'pass' });
     expect(verdict.result).toBe('pass');
     expect(verdict.reasons.join(' ')).toContain('no evidence');
+  });
+
+  it('exactly minRequests requests are enough evidence to judge; one fewer is not', () => {
+    const enough = evaluateAnalysis(undefined, snap(set(20, 0)), base).verdict;
+    expect(enough.result).toBe('pass');
+    expect(enough.action).toBe('continue');
+    expect(evaluateAnalysis(undefined, snap(set(19, 0)), base).verdict.result).toBe('inconclusive');
+  });
+
+  it('compares with stable when stable got exactly minRequests requests', () => {
+    const cfg: AnalysisConfig = { minRequests: 20, compareWithStable: {} };
+    const { verdict } = evaluateAnalysis(undefined, snap(set(100, 10), set(20, 0)), cfg);
+    expect(verdict.result).toBe('fail');
+    expect(verdict.reasons[0]).toBe('error rate 10.0% (10/100) > stable 0.0% + allowed 0.0%');
   });
 
   it('defaults minRequests to 1: zero requests is never a pass', () => {
@@ -276,5 +292,169 @@ describe('evaluateAnalysis: purity and rendering', () => {
     expect(describeVerdict(verdict)).toBe(
       'interval 1: fail (rollback): error rate 30.0% (30/100) > max 5.0%; p99 latency 10 ms <= max 500 ms; 1 consecutive breach(es) reached failureLimit 1',
     );
+  });
+});
+
+describe('evaluateAnalysis: what each verdict says and does', () => {
+  const err = { error: 'timeout' };
+
+  it('a failed measurement is inconclusive until the limit, then fails for good and rolls back', () => {
+    const { verdicts } = run({ ...base, measurementErrorLimit: 2 }, [err, err, snap(set(100, 0))]);
+    expect(verdicts.map((v) => `${v.result}/${v.action}`)).toEqual([
+      'inconclusive/continue',
+      'fail/rollback',
+      'fail/rollback',
+    ]);
+    expect(verdicts[0]!.reasons[1]).toBe(
+      'not counted as a success (1 of 2 consecutive failed measurements allowed)',
+    );
+    expect(verdicts[1]!.reasons[1]).toBe('2 consecutive measurements failed (limit 2)');
+    expect(verdicts[2]!.reasons).toEqual(['the analysis already failed in an earlier interval']);
+    expect(verdicts[2]!.interval).toBe(3);
+  });
+
+  it('names the window and the policy when there is too little traffic', () => {
+    const m = snap(set(3, 0, 10, 2500));
+    expect(evaluateAnalysis(undefined, m, base).verdict.reasons).toEqual([
+      'only 3 request(s) reached the canary revision in 2.5s (minRequests 20): no evidence',
+      "pausing for a human because noDataPolicy is 'pause' (conveyor promote / abort)",
+    ]);
+    const passed = evaluateAnalysis(undefined, m, { ...base, noDataPolicy: 'pass' }).verdict;
+    expect(passed.action).toBe('continue');
+    expect(passed.reasons[1]).toBe("passed anyway because noDataPolicy is 'pass'");
+  });
+
+  it('a breach below the failure limit keeps baking', () => {
+    const { verdict } = evaluateAnalysis(undefined, snap(set(100, 50)), { ...base, failureLimit: 3 });
+    expect(verdict).toMatchObject({ result: 'inconclusive', action: 'continue' });
+    expect(verdict.reasons.at(-1)).toBe('breach 1 of failureLimit 3 (consecutive): not failing yet');
+  });
+
+  it('p99 exactly at the maximum passes', () => {
+    expect(evaluateAnalysis(undefined, snap(set(100, 0, 500)), base).verdict.result).toBe('pass');
+  });
+
+  it('counts the intervals by outcome in the state it returns', () => {
+    const { state } = run({ ...base, failureLimit: 9 }, [
+      snap(set(100, 0)),
+      err,
+      snap(set(1, 0)),
+      snap(set(100, 50)),
+      snap(set(100, 0)),
+      err,
+    ]);
+    expect(state).toEqual({
+      intervals: 6,
+      passes: 2,
+      breaches: 1,
+      consecutiveFailures: 0,
+      inconclusive: 4,
+      measurementErrors: 2,
+      consecutiveMeasurementErrors: 1,
+      failed: false,
+    });
+    const noData = run({ ...base, noDataPolicy: 'pass' }, [snap(set(1, 0))]).state;
+    expect(noData.passes).toBe(1);
+  });
+
+  it('records exactly the thresholds it judged with', () => {
+    expect(evaluateAnalysis(undefined, snap(set(100, 0)), {}).verdict.thresholds).toStrictEqual({
+      minRequests: 1,
+      failureLimit: 1,
+      measurementErrorLimit: 3,
+    });
+    const all: AnalysisConfig = {
+      ...base,
+      failureLimit: 2,
+      measurementErrorLimit: 4,
+      compareWithStable: { maxErrorRateIncrease: 0.01, maxP99LatencyRatio: 2 },
+    };
+    expect(evaluateAnalysis(undefined, snap(set(100, 0)), all).verdict.thresholds).toStrictEqual({
+      minRequests: 20,
+      failureLimit: 2,
+      measurementErrorLimit: 4,
+      maxErrorRate: 0.05,
+      maxP99LatencyMs: 500,
+      maxErrorRateIncrease: 0.01,
+      maxP99LatencyRatio: 2,
+      intervalSeconds: 1,
+    });
+    const cmpOnly = { minRequests: 20, compareWithStable: {} };
+    expect(evaluateAnalysis(undefined, snap(set(100, 0)), cmpOnly).verdict.thresholds).toStrictEqual({
+      minRequests: 20,
+      failureLimit: 1,
+      measurementErrorLimit: 3,
+      maxErrorRateIncrease: 0,
+    });
+  });
+
+  it('asks the router for one interval of metrics (1 s by default)', () => {
+    expect(analysisWindowMs({ intervalSeconds: 2.5 })).toBe(2500);
+    expect(analysisWindowMs({ intervalSeconds: 0.0004 })).toBe(0);
+    expect(analysisWindowMs({})).toBe(1000);
+  });
+});
+
+describe('evaluateAnalysis: compared with the other set', () => {
+  it('says why it passed, and allows exactly the allowance and the ratio', () => {
+    const cfg: AnalysisConfig = {
+      minRequests: 20,
+      compareWithStable: { maxErrorRateIncrease: 0.02, maxP99LatencyRatio: 1.5 },
+    };
+    const { verdict } = evaluateAnalysis(undefined, snap(set(100, 4, 15), set(100, 2, 10)), cfg);
+    expect(verdict.result).toBe('pass');
+    expect(verdict.reasons).toEqual([
+      'error rate 4.0% within stable 2.0% + allowance',
+      'p99 latency 15 ms <= 1.5x stable p99 10 ms',
+    ]);
+  });
+
+  it('without a latency ratio compares error rates only', () => {
+    const { verdict } = evaluateAnalysis(undefined, snap(set(100, 2, 900), set(100, 2, 10)), {
+      minRequests: 20,
+      compareWithStable: {},
+    });
+    expect(verdict.reasons).toEqual(['error rate 2.0% within stable 2.0% + allowance']);
+  });
+
+  it('after a blue/green swap, judges stable against canary and says so', () => {
+    const { verdict } = evaluateAnalysis(undefined, snap(set(100, 1, 10), set(100, 20, 10)), {
+      minRequests: 20,
+      subject: 'stable',
+      compareWithStable: {},
+    });
+    expect(verdict.result).toBe('fail');
+    expect(verdict.reasons[0]).toBe('error rate 20.0% (20/100) > canary 1.0% + allowed 0.0%');
+    expect(verdict.measured).toMatchObject({
+      requests: 100,
+      errors: 20,
+      canaryRequests: 100,
+      canaryErrorRate: 0.01,
+    });
+  });
+});
+
+describe('the gate the runner calls', () => {
+  it('is the analysis verdict, with the action the runner takes', () => {
+    const { state, verdict } = defaultGateEvaluator(undefined, snap(set(100, 30)), base);
+    expect(state.failed).toBe(true);
+    expect(verdict).toStrictEqual({
+      result: 'fail',
+      action: 'rollback',
+      reasons: [
+        'error rate 30.0% (30/100) > max 5.0%',
+        'p99 latency 10 ms <= max 500 ms',
+        '1 consecutive breach(es) reached failureLimit 1',
+      ],
+      measured: evaluateAnalysis(undefined, snap(set(100, 30)), base).verdict.measured,
+      thresholds: {
+        minRequests: 20,
+        failureLimit: 1,
+        measurementErrorLimit: 3,
+        maxErrorRate: 0.05,
+        maxP99LatencyMs: 500,
+        intervalSeconds: 1,
+      },
+    });
   });
 });
