@@ -3,11 +3,6 @@
  * canary under load, and the `prometheus` check judging the canary from it. Skipped, with a note, when the
  * binary is absent (.ci/run installs the package).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   type CheckContext,
@@ -18,6 +13,7 @@ import {
 import { prometheusProvider } from '../../../src/deploy/checks/prometheus.js';
 import type { CheckSpec } from '../../../src/documents/deployment-group/checks-schema.js';
 import { readRouterPid } from '../../../src/router/launch.js';
+import { hasPrometheus, PROMETHEUS, startPrometheus } from '../prometheus.js';
 import {
   sleep,
   startLoad,
@@ -29,8 +25,6 @@ import {
   until,
 } from './helpers.js';
 
-const PROMETHEUS = '/usr/bin/prometheus';
-const hasPrometheus = existsSync(PROMETHEUS);
 if (!hasPrometheus) console.log(`skipped: ${PROMETHEUS} is absent (apt-get install prometheus)`);
 
 const upstreams: TestUpstream[] = [];
@@ -40,58 +34,6 @@ afterEach(async () => {
   await stopAllRouters();
   while (upstreams.length > 0) await upstreams.pop()!.close();
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function startPrometheus(metricsPort: number): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), 'cv-prom-'));
-  const port = await freePort();
-  writeFileSync(
-    join(dir, 'prometheus.yml'),
-    [
-      'global:',
-      '  scrape_interval: 250ms',
-      '  scrape_timeout: 200ms',
-      'scrape_configs:',
-      '  - job_name: conveyor-router',
-      '    static_configs:',
-      `      - targets: ['127.0.0.1:${metricsPort}']`,
-      '',
-    ].join('\n'),
-  );
-  const child: ChildProcess = spawn(
-    PROMETHEUS,
-    [
-      `--config.file=${join(dir, 'prometheus.yml')}`,
-      `--storage.tsdb.path=${join(dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      '--log.level=warn',
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let stderr = '';
-  child.stderr?.on('data', (b: Buffer) => (stderr = (stderr + b.toString()).slice(-4000)));
-  cleanups.push(() => {
-    if (child.exitCode === null) child.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
-  });
-  const url = `http://127.0.0.1:${port}`;
-  await until(
-    async () => (await fetch(`${url}/-/ready`).catch(() => undefined))?.ok === true,
-    20_000,
-    `prometheus ready (${stderr})`,
-  );
-  return url;
-}
 
 const ctx: CheckContext = {
   canaryRevision: 'v2',
@@ -143,7 +85,7 @@ describe.skipIf(!hasPrometheus)('prometheus gate over the router metrics listene
     const metricsPort = readRouterPid(router.stateDir)?.metricsPort;
     expect(metricsPort).toBeGreaterThan(0);
     expect(metricsPort).not.toBe(router.port);
-    const prom = await startPrometheus(metricsPort!);
+    const prom = await startPrometheus(metricsPort!, cleanups);
     await router.client.setRouting(
       table([{ ...stable.upstream(), revision: 'v1' }], [{ ...canary.upstream(), revision: 'v2' }], 50),
     );

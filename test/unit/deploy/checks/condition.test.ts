@@ -38,7 +38,9 @@ describe('check conditions', () => {
     expect(parseCondition('process.exit(1)')).toEqual({
       error: "condition 'process.exit(1)': unexpected '('",
     });
-    expect(parseCondition('result; 1')).toEqual({ error: "condition 'result; 1': unexpected ';' at column 7" });
+    expect(parseCondition('result; 1')).toEqual({
+      error: "condition 'result; 1': unexpected ';' at column 7",
+    });
   });
 });
 
