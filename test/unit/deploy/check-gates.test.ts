@@ -168,4 +168,19 @@ describe('analysis.checks in the runner', () => {
     expect(d.status).toBe('Succeeded');
     expect(checkVerdicts.map((v) => v.point)).toEqual(['confirm-promotion', 'post-rollout']);
   });
+
+  it('a rollback runs the rollback point checks once, after traffic is back on stable', async () => {
+    let rate = 0.01;
+    const prom = scripted(() => ({ vars: { result: rate }, measured: { result: rate } }));
+    const t = setup([errorRate(), errorRate({ name: 'after-rollback', at: ['rollback'] })], prom);
+    await t.deploy('v1', Strategies.allAtOnce());
+    rate = 0.5;
+    const { d, checkVerdicts } = await t.deploy('v2', Strategies.canary(10, 30));
+    expect(d.status).toBe('RolledBack');
+    expect(checkVerdicts.map((v) => `${v.check}@${v.point}:${v.result}`)).toEqual([
+      'error-rate@rollout:fail',
+      'after-rollback@rollback:fail',
+    ]);
+    expect(t.provider.servingRevisions().stable).toEqual(['v1']);
+  });
 });
