@@ -3,8 +3,9 @@ import { InternalError, UsageError, WorkFailedError } from '../core/errors.js';
 import { ExitCode } from '../core/exit-codes.js';
 import { commands } from './commands.js';
 import type { CliContext } from './context.js';
+import { VERSION } from './version.js';
 
-export const VERSION = '0.1.0';
+export { VERSION };
 
 function mainHelp(): string {
   const width = Math.max(...Object.keys(commands).map((n) => n.length));

@@ -7,11 +7,12 @@ import { DOCUMENT_KINDS, type DocumentKind } from '../../documents/kind.js';
 import { formatSourceDiagnostic, validateWithSources } from '../../synth/validate-sources.js';
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../context.js';
+import { FORMAT_OPTIONS, FORMAT_USAGE, renderFindings, resolveFormat } from '../report-format.js';
 import { judge, parseWarningPolicy, WARNING_POLICY_OPTIONS, WARNING_POLICY_USAGE } from '../verdict.js';
 
 export const DEFAULT_PATHS = ['appspec', 'buildspec', 'pipelines'];
 
-const usage = `Usage: conveyor validate [PATH...] [--kind KIND] [--revision DIR] [--image IMAGE] [--strict] [--max-warnings N] [--json]
+const usage = `Usage: conveyor validate [PATH...] [--kind KIND] [--revision DIR] [--image IMAGE] [--strict] [--max-warnings N] [--format F | --json]
 
 Validate buildspec, appspec, pipeline and deployment-group files. Folders are walked; each file's
 kind is detected from its name and content. Default paths: ${DEFAULT_PATHS.join('/ ')}/
@@ -25,7 +26,7 @@ Options:
                     versions it lacks are errors (without it: names no image knows are errors,
                     versions no image has are warnings)
 ${WARNING_POLICY_USAGE}
-  --json            print {files, diagnostics, summary} as JSON
+${FORMAT_USAGE} ({files, diagnostics, summary})
 
 Output: one line per problem, \`file:line:col severity rule-id message\`, sorted.
 Exit codes: 0 valid (warnings allowed unless --strict or --max-warnings), 1 errors found (or too
@@ -41,12 +42,13 @@ const command: Command = {
         kind: { type: 'string' },
         revision: { type: 'string' },
         image: { type: 'string' },
-        json: { type: 'boolean', default: false },
+        ...FORMAT_OPTIONS,
         ...WARNING_POLICY_OPTIONS,
       },
       allowPositionals: true,
     });
     const policy = parseWarningPolicy(values);
+    const format = resolveFormat(values, ctx);
     const kind = values.kind as string | undefined;
     if (kind !== undefined && !(DOCUMENT_KINDS as readonly string[]).includes(kind)) {
       throw new UsageError(`unknown kind '${kind}'; allowed: ${DOCUMENT_KINDS.join(', ')}`);
@@ -86,12 +88,17 @@ const command: Command = {
       /** Why the command exits 1: `errors`, or `strict` / `max-warnings` for warnings; null when it passes. */
       failedBy: verdict.failedBy ?? null,
     };
-    if (values.json) {
+    if (format === 'json') {
       ctx.stdout.write(
         `${JSON.stringify({ files: result.files, diagnostics: result.diagnostics, summary }, null, 2)}\n`,
       );
     } else {
-      for (const d of result.diagnostics) ctx.stdout.write(`${formatSourceDiagnostic(d)}\n`);
+      if (format === 'text')
+        for (const d of result.diagnostics) ctx.stdout.write(`${formatSourceDiagnostic(d)}\n`);
+      else
+        ctx.stdout.write(
+          await renderFindings(format, { diagnostics: result.diagnostics, exitCode: verdict.exitCode, args }),
+        );
       const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
       ctx.stderr.write(
         `${plural(summary.files, 'file')} checked: ${plural(summary.errors, 'error')}, ${plural(summary.warnings, 'warning')}\n`,
