@@ -8,8 +8,8 @@
  * A hit needs neither the YAML parser nor the validators: this module loads only node built-ins.
  */
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { walkDocuments } from '../documents/walk.js';
 import type { ReportedDiagnostic } from './formats/findings.js';
@@ -24,6 +24,7 @@ export interface CachedRun {
 
 interface CacheEntry extends CachedRun {
   key: string;
+  hashes: Hashes;
   /** Absolute path → whether it existed when the rules asked. */
   probes: [string, boolean][];
 }
@@ -37,63 +38,90 @@ export function cacheFile(cwd: string, location: string | undefined): string {
   return abs;
 }
 
+/** Per document: size and mtime when it was hashed, and its content hash (git's index does the same). */
+type Hashes = Record<string, [size: number, mtimeMs: number, hash: string]>;
+
+export interface Lookup {
+  /** undefined when the run cannot be cached (a TS source among the paths, a path that does not exist). */
+  key?: string;
+  hit?: CachedRun;
+  hashes: Hashes;
+}
+
+async function readEntry(file: string): Promise<CacheEntry | undefined> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as CacheEntry;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * The key of a run, or undefined when the run cannot be cached (a TS source among the paths). Paths that
- * do not exist make no key either: the validator reports them.
+ * The run's key and, when the cache holds a result for it whose existence checks still hold, that result.
+ * A document whose size and mtime are those recorded keeps its recorded content hash; any other is read
+ * and hashed.
  */
-export async function runKey(
+export async function lookup(
+  file: string,
   paths: readonly string[],
   cwd: string,
   options: Record<string, unknown>,
-): Promise<string | undefined> {
+): Promise<Lookup> {
+  const previous = await readEntry(file);
+  const known: Hashes = previous?.hashes ?? {};
+  const hashes: Hashes = {};
   const hash = createHash('sha256');
   hash.update(JSON.stringify({ version: VERSION, options, paths }));
   const found: { abs: string; shown: string }[] = [];
   const ts: string[] = [];
   for (const p of paths) {
     const abs = resolve(cwd, p);
-    const st = await stat(abs).catch(() => undefined);
+    const st = statSync(abs, { throwIfNoEntry: false });
     if (!st) {
       if (options.optional) continue;
-      return undefined;
+      return { hashes };
     }
-    if (st.isDirectory()) await walkDocuments(abs, p, found, ts);
-    else if (/\.m?ts$/.test(p)) return undefined;
+    if (st.isDirectory()) walkDocuments(abs, p, found, ts);
+    else if (/\.m?ts$/.test(p)) return { hashes };
     else found.push({ abs, shown: p });
     hash.update(`\0${p}:${st.isDirectory() ? 'dir' : 'file'}`);
   }
-  if (ts.length > 0) return undefined;
-  const contents = await Promise.all(found.map((f) => readFile(f.abs).catch(() => undefined)));
-  found.forEach((f, i) => {
-    const bytes = contents[i];
-    hash.update(`\0${f.shown}\0`);
-    hash.update(bytes ? createHash('sha256').update(bytes).digest('hex') : 'unreadable');
-  });
-  return hash.digest('hex');
-}
-
-/** The cached result for `key`, if the entry is for it and every recorded existence check still holds. */
-export async function readCache(file: string, key: string): Promise<CachedRun | undefined> {
-  let entry: CacheEntry;
-  try {
-    entry = JSON.parse(await readFile(file, 'utf8')) as CacheEntry;
-  } catch {
-    return undefined;
+  if (ts.length > 0) return { hashes };
+  for (const f of found) {
+    const st = statSync(f.abs, { throwIfNoEntry: false });
+    const old = known[f.abs];
+    let digest = 'unreadable';
+    if (st && old && old[0] === st.size && old[1] === st.mtimeMs) digest = old[2];
+    else if (st) {
+      try {
+        digest = createHash('sha256').update(readFileSync(f.abs)).digest('hex');
+        hashes[f.abs] = [st.size, st.mtimeMs, digest];
+      } catch {}
+    }
+    if (old && digest === old[2]) hashes[f.abs] = old;
+    hash.update(`\0${f.shown}\0${digest}`);
   }
-  if (entry.key !== key || !Array.isArray(entry.probes)) return undefined;
-  for (const [path, existed] of entry.probes) if (existsSync(path) !== existed) return undefined;
-  return { files: entry.files, diagnostics: entry.diagnostics };
+  const key = hash.digest('hex');
+  if (!previous || previous.key !== key || !Array.isArray(previous.probes)) return { key, hashes };
+  for (const [path, existed] of previous.probes) if (existsSync(path) !== existed) return { key, hashes };
+  return { key, hashes, hit: { files: previous.files, diagnostics: previous.diagnostics } };
 }
 
 /** Writes the entry atomically (a rename), so a concurrent run never reads half a file. A cache that
  * cannot be written is not an error: the next run validates again. */
 export async function writeCache(
   file: string,
-  key: string,
+  found: Lookup & { key: string },
   run: CachedRun,
   probes: Map<string, boolean>,
 ): Promise<void> {
-  const entry: CacheEntry = { key, files: run.files, diagnostics: run.diagnostics, probes: [...probes] };
+  const entry: CacheEntry = {
+    key: found.key,
+    hashes: found.hashes,
+    files: run.files,
+    diagnostics: run.diagnostics,
+    probes: [...probes],
+  };
   try {
     await mkdir(dirname(file), { recursive: true });
     const tmp = `${file}.${process.pid}.tmp`;

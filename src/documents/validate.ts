@@ -175,7 +175,7 @@ export async function validatePaths(
       continue;
     }
     if (st.isDirectory()) {
-      await walk(abs, p, walked);
+      walk(abs, p, walked);
       // A folder given by name with appspec.yml at its root is a revision: check the AppSpec against it.
       if (!opts.optional) revisionRoots.add(abs);
     } else explicit.push({ abs, shown: p });

@@ -76,13 +76,17 @@ const command: Command = {
     const cache =
       values.cache || cacheLocation !== undefined ? await import('../validate-cache.js') : undefined;
     const cacheFile = cache?.cacheFile(ctx.cwd, cacheLocation);
-    const key = await cache?.runKey(paths, ctx.cwd, {
-      kind: kind ?? null,
-      revision: revision === undefined ? null : resolve(ctx.cwd, revision),
-      image: image ?? null,
-      optional: useDefaults,
-    });
-    let result = cache && cacheFile && key ? await cache.readCache(cacheFile, key) : undefined;
+    const found =
+      cache && cacheFile
+        ? await cache.lookup(cacheFile, paths, ctx.cwd, {
+            kind: kind ?? null,
+            revision: revision === undefined ? null : resolve(ctx.cwd, revision),
+            image: image ?? null,
+            optional: useDefaults,
+          })
+        : undefined;
+    const key = found?.key;
+    let result = found?.hit;
     if (!result) {
       const [{ validateWithSources }, { codeDeployGroupFindings }] = await Promise.all([
         import('../../synth/validate-sources.js'),
@@ -99,7 +103,8 @@ const command: Command = {
         optional: useDefaults,
         signal: ctx.signal,
       });
-      if (cache && cacheFile && key) await cache.writeCache(cacheFile, key, result, probes);
+      if (cache && cacheFile && found && key)
+        await cache.writeCache(cacheFile, { ...found, key }, result, probes);
     }
     const count = (s: string) => result.diagnostics.filter((d) => d.severity === s).length;
     const errors = count('error');
