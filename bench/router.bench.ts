@@ -28,6 +28,11 @@ const CONNECTIONS = 50;
 const DURATION_S = Number(process.env.ROUTER_BENCH_SECONDS ?? 3);
 const ROUNDS = Number(process.env.ROUTER_BENCH_ROUNDS ?? 3);
 const RATE = 1000;
+/**
+ * Optional: the root of another built checkout of Conveyor (its dist/router/main.js), measured as one more
+ * row in the same interleaved rounds, e.g. the commit before a change to the request path.
+ */
+const BASELINE = process.env.ROUTER_BENCH_BASELINE;
 
 const UPSTREAM_JS = `
 const http = require('node:http');
@@ -277,10 +282,14 @@ async function fixedRate(dir: string, urls: string[]) {
   return JSON.parse(out) as { sent: number; errors: number; results: RateFigures[] };
 }
 
-async function startRouterProcess(dir: string): Promise<{ client: RouterClient; port: number; pid: number }> {
-  const stateDir = join(dir, 'router');
+async function startRouterProcess(
+  dir: string,
+  root = packageRoot,
+  name = 'router',
+): Promise<{ client: RouterClient; port: number; pid: number }> {
+  const stateDir = join(dir, name);
   const child = pinned(CPU_PROXY, process.execPath, [
-    join(packageRoot, 'dist', 'router', 'main.js'),
+    join(root, 'dist', 'router', 'main.js'),
     '--state-dir',
     stateDir,
     '--port',
@@ -496,6 +505,7 @@ export default async function routerBench(): Promise<void> {
       `127.0.0.1:${upA.port}`,
     ]);
     const router = await startRouterProcess(dir);
+    const baseline = BASELINE ? await startRouterProcess(dir, BASELINE, 'router-baseline') : undefined;
     const up = (id: string, port: number) => ({ id, host: '127.0.0.1', port });
     const routerUrl = `http://127.0.0.1:${router.port}/`;
     const stableTable = { stable: [up('a', upA.port)], canary: [], canaryWeight: 0 };
@@ -530,6 +540,18 @@ export default async function routerBench(): Promise<void> {
           await router.client.setRouting(stableTable);
         },
       },
+      ...(baseline
+        ? [
+            {
+              name: 'baseline',
+              url: `http://127.0.0.1:${baseline.port}/`,
+              pids: () => [baseline.pid],
+              before: async () => {
+                await baseline.client.setRouting(stableTable);
+              },
+            },
+          ]
+        : []),
       {
         name: 'split',
         url: routerUrl,
@@ -577,6 +599,14 @@ export default async function routerBench(): Promise<void> {
     console.log(row('plain node http.request proxy', plainFigures, direct, nginx));
     console.log(row('router, stable only', stableOnly, direct, nginx));
     console.log(row('router, 50/50 stable/canary', split, direct, nginx));
+    const base = get('baseline');
+    if (base) {
+      console.log(row('router (baseline build), stable only', base, direct, nginx));
+      console.log(
+        `router/baseline build (${BASELINE}): throughput ${(stableOnly.rps / base.rps).toFixed(3)}, ` +
+          `CPU per request ${((stableOnly.cpuUsPerRequest ?? 0) / (base.cpuUsPerRequest ?? 1)).toFixed(3)}`,
+      );
+    }
     console.log(
       `router split check: canary share ${((m.canary.requests / Math.max(1, m.total.requests)) * 100).toFixed(1)}% of ` +
         `${m.total.requests} requests of the last split run, errors ${m.total.errors}`,

@@ -24,6 +24,7 @@ const ENTRY_POINTS: Record<string, string> = {
   define: 'src/synth/index.ts',
   'cli/main': 'src/cli/main.ts',
   'router/main': 'src/router/main.ts',
+  'router/supervisor-main': 'src/router/supervisor-main.ts',
   'deploy/runner-main': 'src/deploy/runner-main.ts',
 };
 
@@ -47,6 +48,20 @@ const result = await build({
   },
   logLevel: 'warning',
   metafile: true,
+});
+// The dashboard's page (Preact, htm, uPlot and its CSS): a browser bundle of its own, read from disk only by
+// `conveyor dashboard` when a browser asks for it, so no other command loads or parses any of it.
+await build({
+  absWorkingDir: root,
+  entryPoints: { app: 'src/dashboard/web/main.ts' },
+  outdir: 'dist/dashboard',
+  bundle: true,
+  format: 'esm',
+  platform: 'browser',
+  target: ['chrome110', 'firefox110', 'safari16'],
+  minify: true,
+  sourcemap: 'linked',
+  logLevel: 'warning',
 });
 // Which modules each chunk holds and what it imports statically: tests check that start-up paths stay lean.
 writeFileSync(join(root, 'dist/bundle-meta.json'), JSON.stringify(result.metafile));

@@ -41,6 +41,7 @@ function importsOf(file: string, known: Set<string>): string[] {
 const LAYERS: string[][] = [
   ['index.ts'],
   ['cli'],
+  ['dashboard'],
   ['local-ci'],
   ['synth', 'deploy'],
   ['providers'],

@@ -3,13 +3,13 @@
  * (validate, synth, deploy on the local provider) never pay for loading the SDK. Other modules import
  * only SDK *types* (`import type`), which are erased at compile time.
  */
-import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { CodeBuildClient } from '@aws-sdk/client-codebuild';
 import type { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import type { CodePipelineClient } from '@aws-sdk/client-codepipeline';
 import { UsageError } from '../core/errors.js';
+import { readTextFile } from '../core/files.js';
 
 export type AwsService = 'CodePipeline' | 'CodeDeploy' | 'CodeBuild';
 
@@ -39,7 +39,7 @@ export function profileRegion(env: AwsSettings['env'], profile: string): string 
   const file = env.AWS_CONFIG_FILE ?? join(env.HOME ?? homedir(), '.aws', 'config');
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readTextFile(file);
   } catch {
     return undefined;
   }
@@ -70,7 +70,7 @@ export function definedProfiles(env: AwsSettings['env']): Set<string> | undefine
   for (const [file, isConfig] of files) {
     let text: string;
     try {
-      text = readFileSync(file, 'utf8');
+      text = readTextFile(file);
     } catch {
       continue;
     }

@@ -54,6 +54,10 @@ export const commands: Record<string, { summary: string; load: () => Promise<{ d
     summary: "Start a group's router and its last good fleet again",
     load: () => import('./commands/up.js'),
   },
+  dashboard: {
+    summary: 'Local web UI: deployments, traffic, signals, gates, actions, pipeline runs',
+    load: () => import('./commands/dashboard.js'),
+  },
   plan: {
     summary: 'Compare emitted pipelines with the live ones on AWS',
     load: () => import('./commands/plan.js'),

@@ -2,10 +2,10 @@
  * Shared by the deployment commands: option parsing for the group, and live progress —
  * a redrawn block on a TTY, one plain line per event otherwise, NDJSON under --json.
  */
-import { readFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { UsageError } from '../core/errors.js';
+import { readTextFile } from '../core/files.js';
 import { type LedgerEvent, TERMINAL_STATUSES } from '../deploy/events.js';
 import {
   describeLedgerProblems,
@@ -81,7 +81,7 @@ export function hooksOfRevision(dir: string): Record<string, { location: string 
   const file = appspecFile(dir);
   if (!file) return {};
   try {
-    const value = parseDocument(readFileSync(file, 'utf8')).toJS() as {
+    const value = parseDocument(readTextFile(file)).toJS() as {
       hooks?: Record<string, { location?: string }[] | null>;
     };
     const out: Record<string, { location: string }[] | null> = {};

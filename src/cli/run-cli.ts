@@ -1,5 +1,5 @@
 import { systemClock } from '../core/clock.js';
-import { InternalError, UsageError, WorkFailedError } from '../core/errors.js';
+import { InternalError, storageFailure, UsageError, WorkFailedError } from '../core/errors.js';
 import { ExitCode } from '../core/exit-codes.js';
 import { commands } from './commands.js';
 import type { CliContext } from './context.js';
@@ -77,6 +77,12 @@ function reportError(err: unknown, command: string, ctx: CliContext): number {
   }
   if (err instanceof WorkFailedError) {
     ctx.stderr.write(`conveyor ${command}: ${err.message}\n`);
+    return ExitCode.Failed;
+  }
+  // A full disk met by a write no command expected to fail: still the machine's state, not a bug.
+  const storage = storageFailure(err, (err as NodeJS.ErrnoException).path ?? 'a file being written');
+  if (storage instanceof WorkFailedError) {
+    ctx.stderr.write(`conveyor ${command}: ${storage.message}\n`);
     return ExitCode.Failed;
   }
   const e = err instanceof Error ? err : new InternalError(String(err));

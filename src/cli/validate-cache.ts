@@ -2,8 +2,9 @@
  * `conveyor validate --cache`: the result of a run, kept under `.conveyor/` (or `--cache-location`) and
  * reused when nothing it depends on changed — as ESLint's cache does. The key holds Conveyor's version,
  * the options, the paths asked for, and the name and content hash of every document; the entry also
- * records every existence check the rules made (revision files, hook scripts) and re-checks them. Runs
- * that load TS definition sources are not cached (their imports are not tracked).
+ * records every existence check the rules made (hook scripts) and re-checks them. Runs that load TS
+ * definition sources or check a revision folder are not cached (their imports, files and symlinks are
+ * not tracked).
  *
  * A hit needs neither the YAML parser nor the validators: this module loads only node built-ins.
  */
@@ -14,6 +15,8 @@ import { dirname, join, resolve } from 'node:path';
 import { walkDocuments } from '../documents/walk.js';
 import type { ReportedDiagnostic } from './formats/findings.js';
 import { VERSION } from './version.js';
+
+const REVISION_APPSPEC = ['appspec.yml', 'appspec.yaml'];
 
 export const DEFAULT_CACHE_LOCATION = '.conveyor/cache/validate.json';
 
@@ -67,6 +70,7 @@ export async function lookup(
   cwd: string,
   options: Record<string, unknown>,
 ): Promise<Lookup> {
+  if (options.revision !== null) return { hashes: {} };
   const previous = await readEntry(file);
   const known: Hashes = previous?.hashes ?? {};
   const hashes: Hashes = {};
@@ -81,6 +85,9 @@ export async function lookup(
       if (options.optional) continue;
       return { hashes };
     }
+    // A revision folder (appspec.yml at the root of a folder named) is checked against the files and
+    // symlinks in it, which the key does not track.
+    if (st.isDirectory() && REVISION_APPSPEC.some((n) => existsSync(join(abs, n)))) return { hashes };
     if (st.isDirectory()) walkDocuments(abs, p, found, ts);
     else if (/\.m?ts$/.test(p)) return { hashes };
     else found.push({ abs, shown: p });

@@ -24,6 +24,26 @@ export class InternalError extends Error {
   override readonly name = 'InternalError';
 }
 
+const STORAGE_CODES: Record<string, string> = {
+  ENOSPC: 'no space left on the disk holding',
+  EDQUOT: 'the disk quota is used up for',
+  EROFS: 'the file system is read-only for',
+};
+
+/**
+ * A write that failed because the disk is full (or out of quota, or read-only) is the machine's state, not a bug:
+ * the error names the folder and what to do. Any other error is returned as it is.
+ */
+export function storageFailure(err: unknown, folder: string, hint = 'then run the command again'): unknown {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  const what = code !== undefined ? STORAGE_CODES[code] : undefined;
+  if (what === undefined || err instanceof WorkFailedError) return err;
+  return new WorkFailedError(`${what} ${folder} (${code}): free some space there, ${hint}`);
+}
+
+/** What to do when the disk under a deployment group's state folder is full. */
+export const STATE_HINT = 'or pass --state-dir on another disk, then run the command again';
+
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }

@@ -6,5 +6,7 @@ export const ExitCode = {
   Failed: 1,
   /** Usage or configuration error. */
   Usage: 2,
+  /** The reader of stdout went away (`conveyor status | head -1`): 128 + SIGPIPE, as a Unix tool it kills ends. */
+  OutputClosed: 141,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

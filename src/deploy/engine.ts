@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { Clock } from '../core/clock.js';
-import { errorMessage, UsageError, WorkFailedError } from '../core/errors.js';
+import { errorMessage, STATE_HINT, storageFailure, UsageError, WorkFailedError } from '../core/errors.js';
 import { distEntry } from '../core/paths.js';
 import { processAlive } from '../core/process.js';
 import type { DeployProvider } from '../providers/provider.js';
@@ -53,6 +53,8 @@ export async function checkBeforeCreate(
     try {
       await (await providerFor(ctx)).prepare();
     } catch (err) {
+      // A full disk is said as such (WorkFailedError from the provider), not as a router that would not start.
+      if (err instanceof WorkFailedError) throw err;
       throw new UsageError(errorMessage(err), 'nothing was recorded; deploy again once the router can start');
     }
     return;
@@ -133,12 +135,15 @@ export function createUnderLock(
   }
   try {
     rememberGroupFile(ctx);
+    // No deployment runs now and the lock keeps new ones out: the moment to keep the ledger's size bounded.
+    ctx.ledger.compact();
     pruneRevisions(
       ctx.groupDir,
       state.deployments.map((d) => d.id),
       // The serving revision, and the good ones `conveyor rollback` may go back to.
       [
         state.fleet?.revision.dir,
+        state.lastGood?.dir,
         ...state.deployments
           .filter((d) => d.status === 'Succeeded')
           .slice(-3)
@@ -161,7 +166,7 @@ export function createUnderLock(
     return id;
   } catch (err) {
     releaseLock(ctx.groupDir);
-    throw err;
+    throw storageFailure(err, ctx.groupDir, STATE_HINT);
   }
 }
 

@@ -92,7 +92,21 @@ export type LedgerEventBody =
   | { type: 'down'; stopped: string[] }
   /** `conveyor up`: the recorded fleet was started again and takes all traffic. */
   | { type: 'up'; revision: RevisionRef; instances: string[]; started: string[] }
-  | { type: 'notification-failed'; target: string; message: string };
+  | { type: 'notification-failed'; target: string; message: string }
+  | {
+      /**
+       * The first line of a compacted ledger: what the deployments no longer kept in full left behind
+       * (deploymentId ''). See ledger.ts.
+       */
+      type: 'compacted';
+      /** How many deployments were folded into this line, over all compactions. */
+      deployments: number;
+      fleet?: { slot: Slot; revision: RevisionRef; instances: string[] };
+      lastGood?: RevisionRef;
+      traffic?: TrafficTable;
+      /** The last of those deployments' events was a `down`. */
+      stopped?: boolean;
+    };
 
 export type LedgerEventType = LedgerEventBody['type'];
 

@@ -83,6 +83,8 @@ export function formatEvent(e: LedgerEvent, d?: DeploymentState): string {
       return `up: ${e.revision.label} serves again [${e.instances.join(', ')}]${e.started.length ? ` (started ${e.started.join(', ')})` : ' (all were running)'}`;
     case 'notification-failed':
       return `notification to ${e.target} failed: ${e.message}`;
+    case 'compacted':
+      return `ledger compacted: ${e.deployments} older deployments kept only as the fleet and last good revision`;
   }
 }
 

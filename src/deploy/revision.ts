@@ -1,8 +1,9 @@
 /** Checking a revision folder before anything is touched, and keeping a copy of it in the group's state. */
-import { cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { UsageError } from '../core/errors.js';
+import { readTextFile } from '../core/files.js';
 import { detectPlatform } from '../documents/appspec/normalize.js';
 import type { ComputePlatform } from '../documents/appspec/types.js';
 import { formatDiagnostics } from '../documents/diagnostics.js';
@@ -71,7 +72,7 @@ export function checkRevision(
       'a revision is a folder with appspec.yml at its top level, as CodeDeploy expects',
     );
   }
-  const text = readFileSync(file, 'utf8');
+  const text = readTextFile(file);
   const platform = appspecPlatform(text);
   if (target.provider === 'local' && platform !== 'ec2') {
     throw new UsageError(

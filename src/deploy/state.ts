@@ -71,6 +71,8 @@ export interface GroupState {
   traffic?: TrafficTable;
   /** True after `down` until `up` or a deployment installs a fleet again: the recorded fleet is not running. */
   stopped?: boolean;
+  /** Older deployments the ledger keeps only as fleet, traffic and last good revision (ledger-fold.ts). */
+  compacted?: { deployments: number; lastGood?: RevisionRef };
 }
 
 export function isTerminal(status: DeploymentStatus): boolean {
@@ -82,6 +84,14 @@ export function reduce(events: readonly LedgerEvent[]): GroupState {
   const order: DeploymentState[] = [];
   const group: GroupState = { deployments: order };
   for (const e of events) {
+    if (e.type === 'compacted') {
+      if (e.fleet) group.fleet = e.fleet;
+      if (e.traffic) group.traffic = e.traffic;
+      if (e.lastGood) group.lastGood = e.lastGood;
+      if (e.stopped) group.stopped = true;
+      group.compacted = { deployments: e.deployments, ...(e.lastGood ? { lastGood: e.lastGood } : {}) };
+      continue;
+    }
     if (e.type === 'created') {
       const d: DeploymentState = {
         id: e.deploymentId,
@@ -214,7 +224,7 @@ export function findDeployment(state: GroupState, id?: string): DeploymentState 
 
 /** Last good revision before a given deployment (what rollback redeploys). */
 export function lastGoodBefore(state: GroupState, deploymentId: string): RevisionRef | undefined {
-  let good: RevisionRef | undefined;
+  let good: RevisionRef | undefined = state.compacted?.lastGood;
   for (const d of state.deployments) {
     if (d.id === deploymentId) break;
     if (d.status === 'Succeeded') good = d.revision;

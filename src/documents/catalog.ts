@@ -76,6 +76,7 @@ export const rules = {
   'source/too-large': e('the file is larger than any definition file (2 MB cap)'),
   'source/too-deep': e('nesting deeper than any definition (128 levels)'),
   'source/binary': e('the file is binary (contains NUL bytes)'),
+  'source/not-utf8': e('the file is not UTF-8 text (its first bad byte is shown)'),
   'source/empty': e('the file is empty or holds only comments'),
   'source/unreadable': e('the file cannot be read'),
   'source/unknown-kind': e('the document kind cannot be told from the name or content (use --kind)'),
@@ -165,6 +166,9 @@ export const rules = {
   ),
   'appspec/hook-script-missing': e(
     'a hook script that does not exist in the revision folder (with --revision)',
+  ),
+  'appspec/link-outside-revision': w(
+    'a link in a `files` source that points outside the revision folder (with --revision)',
   ),
   'appspec/file-destination-relative': w('a `files` destination that is not a fully qualified path'),
   'appspec/permissions-windows': e('`permissions` in a Windows AppSpec (Linux only)'),

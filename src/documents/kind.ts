@@ -27,6 +27,8 @@ export interface KindContext {
   groupChecks?: GroupChecks;
   /** Injected so rules stay pure; defaults to node:fs existsSync. */
   fileExists: (absolutePath: string) => boolean;
+  /** Injected like fileExists: the links under a `files` source that point outside the revision. */
+  linksOutside?: (absolutePath: string, revisionDir: string) => readonly { link: string; target: string }[];
 }
 
 /**

@@ -13,9 +13,20 @@ import {
 import type { Diagnostic } from './diagnostics.js';
 import { findDuplicateJsonKeys, findJsonSyntaxError } from './json-syntax.js';
 import { explainShellTests } from './shell-test-lines.js';
-import { binary, empty, lineColOf, MAX_SOURCE_BYTES, onlyCommentsOrBlank, tooLarge } from './source-text.js';
+import {
+  binary,
+  empty,
+  lineColOf,
+  MAX_NESTING,
+  MAX_SOURCE_BYTES,
+  onlyCommentsOrBlank,
+  scanText,
+  type TextScan,
+  tooDeep,
+  tooLarge,
+} from './source-text.js';
 
-export { checkSourceText, MAX_SOURCE_BYTES } from './source-text.js';
+export { checkSourceText, MAX_NESTING, MAX_SOURCE_BYTES, scanText, type TextScan } from './source-text.js';
 
 export type PathSegment = string | number;
 
@@ -48,8 +59,6 @@ export interface ParsedSource {
   keyAt(path: readonly PathSegment[]): string | undefined;
 }
 
-/** Flow nesting deeper than this is refused before parsing (the parser and our walkers recurse). */
-export const MAX_NESTING = 128;
 /** Alias expansions allowed while building the value (caps YAML "billion laughs"). */
 export const MAX_ALIAS_COUNT = 100;
 
@@ -68,79 +77,6 @@ function diagnostic(
   if (pos.endCol !== undefined) d.endCol = pos.endCol;
   if (hint) d.hint = hint;
   return d;
-}
-
-export interface TextScan {
-  /** Offset of the first NUL byte (binary content). */
-  nul?: number;
-  /** Offset where nesting first exceeds the limit. */
-  tooDeep?: number;
-  /** JSON only: how many object keys the text writes (compared with the parsed value to spot duplicates). */
-  jsonKeys: number;
-}
-
-const isBlank = (c: number) => c === 32 || c === 9 || c === 10 || c === 13;
-
-/**
- * One pass over the text before parsing: finds NUL bytes, flow nesting (`[`/`{` outside strings and
- * comments) and, for YAML, block nesting (indentation plus compact `- - -` markers) beyond `limit`,
- * so hostile input is refused before the parser (whose cost grows with depth) sees it.
- */
-export function scanText(text: string, isJson: boolean, limit: number): TextScan {
-  let depth = 0;
-  let quote = 0;
-  let comment = false;
-  let jsonKeys = 0;
-  let lineStart = true;
-  const n = text.length;
-  for (let i = 0; i < n; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 0) return { nul: i, jsonKeys };
-    if (quote) {
-      if (c === 92 && quote === 34) i++;
-      else if (c === quote) {
-        quote = 0;
-        if (isJson) {
-          let j = i + 1;
-          while (j < n && isBlank(text.charCodeAt(j))) j++;
-          if (text.charCodeAt(j) === 58) jsonKeys++;
-        }
-      }
-      continue;
-    }
-    if (c === 10) {
-      comment = false;
-      lineStart = true;
-      continue;
-    }
-    if (comment) continue;
-    if (lineStart && !isJson) {
-      lineStart = false;
-      // Block depth of this line: two spaces of indentation a level, plus each compact `- ` marker.
-      let j = i;
-      while (j < n && text.charCodeAt(j) === 32) j++;
-      let level = (j - i) / 2;
-      while (j + 1 < n && text.charCodeAt(j) === 45 && text.charCodeAt(j + 1) === 32) {
-        level++;
-        j += 2;
-        while (j < n && text.charCodeAt(j) === 32) j++;
-      }
-      if (level > limit) return { tooDeep: i, jsonKeys };
-    }
-    lineStart = false;
-    if (c === 34 || (c === 39 && !isJson)) {
-      // A quote opens a string only at the start of a token; `it's` inside a plain scalar does not.
-      const prev = i > 0 ? text.charCodeAt(i - 1) : 32;
-      if (isJson || isBlank(prev) || prev === 91 || prev === 123 || prev === 44 || prev === 58) quote = c;
-    } else if (c === 35 && !isJson) {
-      const prev = i > 0 ? text.charCodeAt(i - 1) : 32;
-      if (isBlank(prev)) comment = true;
-    } else if (c === 91 || c === 123) {
-      depth++;
-      if (depth > limit) return { tooDeep: i, jsonKeys };
-    } else if ((c === 93 || c === 125) && depth > 0) depth--;
-  }
-  return { jsonKeys };
 }
 
 /** Object keys and nesting depth of a parsed JSON value (iterative, stops once too deep). */
@@ -224,16 +160,7 @@ export function parseSource(text: string, file: string): ParsedSource {
   const scan: TextScan = isJson ? { jsonKeys: 0 } : scanText(text, false, MAX_NESTING);
   if (scan.nul !== undefined) return failed(binary(file, text, scan.nul));
   if (onlyCommentsOrBlank(text)) return failed(empty(file));
-  if (scan.tooDeep !== undefined) {
-    return failed(
-      diagnostic(
-        file,
-        'source/too-deep',
-        `nesting is deeper than ${MAX_NESTING} levels; no AWS definition nests this deep`,
-        lineColOf(text, scan.tooDeep),
-      ),
-    );
-  }
+  if (scan.tooDeep !== undefined) return failed(tooDeep(file, lineColOf(text, scan.tooDeep)));
 
   const lineCounter = new LineCounter();
   const pos = (offset: number) => {
@@ -261,19 +188,7 @@ export function parseSource(text: string, file: string): ParsedSource {
       return failed(jsonSyntaxDiagnostic(file, text, err));
     }
     const shape = measureValue(value, MAX_NESTING);
-    if (shape.tooDeep) {
-      return failed(
-        diagnostic(
-          file,
-          'source/too-deep',
-          `nesting is deeper than ${MAX_NESTING} levels; no AWS definition nests this deep`,
-          {
-            line: 1,
-            col: 1,
-          },
-        ),
-      );
-    }
+    if (shape.tooDeep) return failed(tooDeep(file, { line: 1, col: 1 }));
     // Counting keys is cheap; the scan that names the duplicates runs only when the counts differ.
     const written = text.match(/(?<!\\)"\s*:/g)?.length ?? 0;
     const duplicates = written === shape.keys ? [] : findDuplicateJsonKeys(text);

@@ -1,14 +1,17 @@
 import { existsSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { basename, dirname, relative, resolve } from 'node:path';
 import { UsageError } from '../core/errors.js';
+import { NotUtf8Error, readTextFileAsync } from '../core/files.js';
 import { type CheckedDocument, checkCrossFile } from './cross-file.js';
 import { detectKind, kindFromName } from './detect.js';
 import { type Diagnostic, sortDiagnostics } from './diagnostics.js';
 import type { DocumentKind, GroupChecks, KindContext } from './kind.js';
 import { KINDS } from './kinds.js';
 import { Reporter } from './report.js';
+import { linksOutsideRevision } from './revision-links.js';
 import { type ParsedSource, type PathSegment, parseSource, renderedJsonSource } from './source.js';
+import { notUtf8 } from './source-text.js';
 import { walkDocuments as walk } from './walk.js';
 
 export { detectKind } from './detect.js';
@@ -75,6 +78,7 @@ function check(
     ...(opts.codebuildImage !== undefined ? { codebuildImage: opts.codebuildImage } : {}),
     ...(opts.groupChecks ? { groupChecks: opts.groupChecks } : {}),
     fileExists: opts.fileExists ?? existsSync,
+    linksOutside: linksOutsideRevision,
   });
   diagnostics.push(...reporter.diagnostics);
   const value = mod.normalize ? mod.normalize(source.value) : source.value;
@@ -113,7 +117,7 @@ export function validateRenderedJson(text: string, file: string, kind: DocumentK
 function runChecks(
   kind: DocumentKind,
   source: ParsedSource,
-  opts: Pick<KindContext, 'revisionDir' | 'codebuildImage' | 'groupChecks' | 'fileExists'>,
+  opts: Pick<KindContext, 'revisionDir' | 'codebuildImage' | 'groupChecks' | 'fileExists' | 'linksOutside'>,
 ): Reporter {
   const reporter = new Reporter(source);
   try {
@@ -204,9 +208,13 @@ export async function validatePaths(
     seen.add(entry.abs);
     let text: string;
     try {
-      text = await readFile(entry.abs, 'utf8');
+      text = await readTextFileAsync(entry.abs);
     } catch (err) {
       files.push(entry.shown);
+      if (err instanceof NotUtf8Error) {
+        diagnostics.push(notUtf8(entry.shown, err));
+        continue;
+      }
       diagnostics.push({
         ruleId: 'source/unreadable',
         severity: 'error',

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readFileIfPresent } from '../core/files.js';
+import { errorMessage } from '../core/errors.js';
+import { NotUtf8Error, readFileIfPresent, readTextFile } from '../core/files.js';
 import type { Diagnostic } from '../documents/diagnostics.js';
-import { checkSourceText } from '../documents/source-text.js';
+import { checkSourceText, notUtf8 } from '../documents/source-text.js';
 
 /**
  * The parts of a buildspec (version 0.2) the local runner executes, normalized: CodeBuild accepts a single string
@@ -77,8 +78,9 @@ export async function loadBuildspecFile(
 ): Promise<LoadedBuildspec> {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readTextFile(file);
   } catch (err) {
+    if (err instanceof NotUtf8Error) return { diagnostics: [notUtf8(displayName, err)] };
     const code = (err as NodeJS.ErrnoException).code;
     return {
       diagnostics: [
@@ -87,7 +89,9 @@ export async function loadBuildspecFile(
           0,
           0,
           'buildspec/file-not-found',
-          code === 'ENOENT' ? `buildspec not found: ${displayName}` : `cannot read ${displayName}: ${code}`,
+          code === 'ENOENT'
+            ? `buildspec not found: ${displayName}`
+            : `cannot read ${displayName}: ${errorMessage(err)}`,
         ),
       ],
     };

@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { UsageError } from '../core/errors.js';
+import { readTextFileAsync } from '../core/files.js';
 
 /**
  * Local stand-ins for SSM Parameter Store and Secrets Manager. Values come from a JSON file
@@ -20,12 +21,12 @@ export interface SecretsSource {
 export async function loadSecretsFile(file: string, required: boolean): Promise<SecretsSource> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readTextFileAsync(file);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !required)
       return { parameterStore: {}, secretsManager: {} };
     throw new Error(
-      `cannot read secrets file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+      `cannot read secrets file ${file}: ${err instanceof UsageError ? err.message : ((err as NodeJS.ErrnoException).code ?? String(err))}`,
     );
   }
   let value: unknown;

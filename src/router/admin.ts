@@ -1,7 +1,8 @@
 /**
  * The admin endpoint: HTTP/1.1 on a unix socket in the state folder (never a TCP port, so it is
- * not reachable from other hosts). Routes are listed in api.ts.
+ * not reachable from other hosts), owner-only whatever the umask. Routes are listed in api.ts.
  */
+import { chmodSync, statSync } from 'node:fs';
 import http from 'node:http';
 import type { RouterServer } from './server.js';
 import { checkRoutingTable } from './table.js';
@@ -13,6 +14,38 @@ export function createAdminServer(router: RouterServer, onShutdown: () => void):
     handleAdmin(router, req, res, onShutdown).catch((err: unknown) => {
       send(res, 500, { error: err instanceof Error ? err.message : String(err) });
     });
+  });
+}
+
+/**
+ * Listens on the unix socket `path` so that only this process's user can connect, whatever the umask:
+ * the socket file is created under umask 077 (so it is never open to others, not even for an instant:
+ * `listen` binds synchronously), then set to 0600 and checked before the first connection is accepted.
+ * Whoever can connect can change the routing, so a socket that is not owner-only is an error.
+ */
+export function listenOwnerOnly(server: http.Server, path: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    const umask = process.umask(0o077);
+    try {
+      server.listen(path, () => {
+        server.off('error', reject);
+        try {
+          chmodSync(path, 0o600);
+          const st = statSync(path);
+          if ((st.mode & 0o077) !== 0 || st.uid !== process.getuid?.())
+            throw new Error(
+              `${path} is not owner-only (mode ${(st.mode & 0o777).toString(8)}, uid ${st.uid})`,
+            );
+          resolve();
+        } catch (err) {
+          server.close();
+          reject(err);
+        }
+      });
+    } finally {
+      process.umask(umask);
+    }
   });
 }
 

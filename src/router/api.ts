@@ -30,6 +30,11 @@ export interface RoutingTable {
   drainTimeoutMs?: number;
   /** Replaces the health check the router was launched with (omit to keep the current one). */
   healthCheck?: HealthCheckConfig;
+  /**
+   * Peers (IP addresses or CIDR ranges) whose X-Forwarded-For/-Proto/-Host and Forwarded headers are kept
+   * and extended. From any other peer they are replaced by what the router saw. Omitted: nobody is trusted.
+   */
+  trustedProxies?: string[];
 }
 
 /**
@@ -53,7 +58,7 @@ export interface HealthCheckConfig {
 export const FORCE_SET_HEADER = 'x-conveyor-canary';
 /** Cookie that pins a client to a set while `sticky` is on. */
 export const STICKY_COOKIE = 'conveyor-set';
-/** Response header naming why the router itself answered with an error (502/503/504). */
+/** Response header naming why the router itself answered with an error (400/502/503/504/505). */
 export const ERROR_HEADER = 'x-conveyor-error';
 /** Response header naming the set and upstream that served a request (`canary/i-3`). */
 export const UPSTREAM_HEADER = 'x-conveyor-upstream';

@@ -15,21 +15,29 @@ export function upstreamFailure(kind: string, id: string, code: string): { statu
 }
 
 /**
- * Answers `status` with `reason` on a normal response, keeping the client connection; once headers are
- * out (or the response is gone) the only honest answer is to cut it.
+ * Answers `status` with `reason` on a normal response, keeping the client connection unless `close`;
+ * once headers are out (or the response is gone) the only honest answer is to cut it.
  */
 export function writeErrorResponse(
   req: http.IncomingMessage,
   res: http.ServerResponse,
   status: number,
   reason: string,
+  close = false,
 ): void {
   if (res.headersSent || res.destroyed) {
     res.destroy();
     return;
   }
   req.resume();
-  res.writeHead(status, [ERROR_HEADER, reason, 'Content-Type', 'text/plain', 'Connection', 'keep-alive']);
+  res.writeHead(status, [
+    ERROR_HEADER,
+    reason,
+    'Content-Type',
+    'text/plain',
+    'Connection',
+    close ? 'close' : 'keep-alive',
+  ]);
   res.end(`${reason}\n`);
 }
 
@@ -43,7 +51,9 @@ export function rawErrorResponse(status: number, reason: string): string {
 }
 
 const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request',
   502: 'Bad Gateway',
   503: 'Service Unavailable',
   504: 'Gateway Timeout',
+  505: 'HTTP Version Not Supported',
 };

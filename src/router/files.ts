@@ -28,3 +28,8 @@ export interface RouterPidInfo {
   socket: string;
   startedAt: number;
 }
+
+/** Pid of the router's supervisor (src/router/supervisor-main.ts), when the router runs supervised. */
+export function supervisorPidFile(stateDir: string): string {
+  return join(stateDir, 'router-supervisor.pid');
+}

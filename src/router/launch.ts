@@ -9,7 +9,7 @@ import { distEntry } from '../core/paths.js';
 import { processAlive } from '../core/process.js';
 import type { HealthCheckConfig } from './api.js';
 import { RouterClient } from './client.js';
-import { type RouterPidInfo, routerFiles } from './files.js';
+import { type RouterPidInfo, routerFiles, supervisorPidFile } from './files.js';
 
 export interface EnsureRouterOptions {
   stateDir: string;
@@ -23,6 +23,8 @@ export interface EnsureRouterOptions {
   upstreamTimeoutMs?: number;
   /** How long to wait for a new router to answer. @default 5000 */
   startTimeoutMs?: number;
+  /** Run it under a supervisor that starts it again when it is killed or crashes (src/router/supervisor-main.ts). */
+  supervise?: boolean;
 }
 
 export interface EnsuredRouter {
@@ -43,7 +45,7 @@ export function readRouterPid(stateDir: string): RouterPidInfo | undefined {
 
 export async function ensureRouter(opts: EnsureRouterOptions): Promise<EnsuredRouter> {
   const files = routerFiles(opts.stateDir);
-  mkdirSync(opts.stateDir, { recursive: true });
+  mkdirSync(opts.stateDir, { recursive: true, mode: 0o700 });
   const client = new RouterClient(files.socket);
   const host = opts.host ?? '127.0.0.1';
 
@@ -57,12 +59,22 @@ export async function ensureRouter(opts: EnsureRouterOptions): Promise<EnsuredRo
     }
     return { client, pid: existing.pid, reused: true };
   }
+  // A supervisor already restarting its router: wait for that one rather than start a second.
+  if (readSupervisorPid(opts.stateDir) !== undefined) {
+    const until = Date.now() + 2000;
+    while (Date.now() < until && readSupervisorPid(opts.stateDir) !== undefined) {
+      const info = readRouterPid(opts.stateDir);
+      if (info && processAlive(info.pid) && (await client.ping()))
+        return { client, pid: info.pid, reused: true };
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
   // Leftovers of a router that died: they would make the new one refuse to start or mislead callers.
   rmSync(files.pidFile, { force: true });
   if (existsSync(files.socket) && !(await client.ping())) rmSync(files.socket, { force: true });
 
   const args = [
-    distEntry('router/main.js'),
+    distEntry(opts.supervise ? 'router/supervisor-main.js' : 'router/main.js'),
     '--state-dir',
     opts.stateDir,
     '--port',
@@ -81,7 +93,7 @@ export async function ensureRouter(opts: EnsureRouterOptions): Promise<EnsuredRo
   if (opts.upstreamTimeoutMs !== undefined)
     args.push('--upstream-timeout-ms', String(opts.upstreamTimeoutMs));
 
-  const logFd = openSync(files.log, 'a');
+  const logFd = openSync(files.log, 'a', 0o600);
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', logFd, logFd] });
   closeSync(logFd);
   child.unref();
@@ -99,7 +111,9 @@ export async function ensureRouter(opts: EnsureRouterOptions): Promise<EnsuredRo
       throw new Error(`router exited with code ${exited} while starting: ${lastLines(files.log)}`);
     }
     if (existsSync(files.pidFile) && (await client.ping())) {
-      return { client, pid: child.pid ?? readRouterPid(opts.stateDir)?.pid ?? 0, reused: false };
+      // Supervised, the router is the supervisor's child: its own pid is in its pid file.
+      const pid = opts.supervise ? readRouterPid(opts.stateDir)?.pid : child.pid;
+      return { client, pid: pid ?? child.pid ?? 0, reused: false };
     }
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -132,15 +146,34 @@ export async function stopRouter(stateDir: string, timeoutMs = 10_000): Promise<
   }
   const pid = info?.pid;
   const wasRunning = pid !== undefined && pid > 0 && processAlive(pid);
+  // A supervisor stops its router and itself on SIGTERM; signalled first, it never starts the router again.
+  const supervisor = readSupervisorPid(stateDir);
+  const deadline = Date.now() + timeoutMs;
+  if (supervisor !== undefined && !asked) safeKill(supervisor, 'SIGTERM');
   if (pid !== undefined && processAlive(pid)) {
-    if (!asked) safeKill(pid, 'SIGTERM');
-    const deadline = Date.now() + timeoutMs;
+    if (!asked && supervisor === undefined) safeKill(pid, 'SIGTERM');
     while (processAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    if (supervisor !== undefined && processAlive(supervisor)) safeKill(supervisor, 'SIGKILL');
     if (processAlive(pid)) safeKill(pid, 'SIGKILL');
+  }
+  if (supervisor !== undefined) {
+    while (processAlive(supervisor) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    if (processAlive(supervisor)) safeKill(supervisor, 'SIGKILL');
+    rmSync(supervisorPidFile(stateDir), { force: true });
   }
   rmSync(files.pidFile, { force: true });
   rmSync(files.socket, { force: true });
   return asked || wasRunning;
+}
+
+/** The pid of a live supervisor of this state folder's router, if one runs. */
+export function readSupervisorPid(stateDir: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(supervisorPidFile(stateDir), 'utf8'));
+    return Number.isInteger(pid) && pid > 0 && processAlive(pid) ? pid : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function safeKill(pid: number, signal: NodeJS.Signals): void {

@@ -13,7 +13,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { parseArgs } from 'node:util';
-import { createAdminServer } from './admin.js';
+import { createAdminServer, listenOwnerOnly } from './admin.js';
 import type { HealthCheckConfig } from './api.js';
 import { type RouterPidInfo, routerFiles } from './files.js';
 import { RouterServer } from './server.js';
@@ -70,7 +70,8 @@ async function main(): Promise<void> {
   const port = num(values, 'port');
   if (port === undefined || !Number.isInteger(port) || port > 65535)
     fatal('--port must be a port number (0 = any)');
-  mkdirSync(stateDir, { recursive: true });
+  // Owner-only when created here (the files in it are created owner-only too, whatever the umask).
+  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   const files = routerFiles(stateDir);
 
   if (existsSync(files.socket)) {
@@ -103,7 +104,7 @@ async function main(): Promise<void> {
       // Written before the admin call is answered (the runner may count on a restart restoring it),
       // after the new snapshot is already routing requests. Atomic: a crash never leaves half a table.
       const tmp = `${files.tableFile}.${process.pid}.tmp`;
-      writeFileSync(tmp, JSON.stringify(table));
+      writeFileSync(tmp, JSON.stringify(table), { mode: 0o600 });
       renameSync(tmp, files.tableFile);
     },
   });
@@ -138,10 +139,9 @@ async function main(): Promise<void> {
   };
 
   const admin = createAdminServer(router, () => void stop('admin shutdown'));
-  await new Promise<void>((resolve, reject) => {
-    admin.once('error', reject);
-    admin.listen(files.socket, () => resolve());
-  }).catch((err: unknown) => fatal(`cannot open admin socket ${files.socket}: ${String(err)}`));
+  await listenOwnerOnly(admin, files.socket).catch((err: unknown) =>
+    fatal(`cannot open admin socket ${files.socket}: ${err instanceof Error ? err.message : String(err)}`),
+  );
 
   const info: RouterPidInfo = {
     pid: process.pid,
@@ -150,7 +150,7 @@ async function main(): Promise<void> {
     socket: files.socket,
     startedAt: Date.now(),
   };
-  writeFileSync(files.pidFile, JSON.stringify(info));
+  writeFileSync(files.pidFile, JSON.stringify(info), { mode: 0o600 });
   log(`listening on ${router.listenHost}:${router.listenPort}, admin ${files.socket}`);
 
   process.on('SIGTERM', () => void stop('SIGTERM'));

@@ -37,6 +37,7 @@ export class ProxyExchange implements ResponseHandler, ProxyRequestHead {
   stickySet = -1;
   hasBody = false;
   chunkedBody = false;
+  refusal: string | null = null;
   private resumeUpstream: (() => void) | null = null;
 
   constructor(
@@ -65,6 +66,14 @@ export class ProxyExchange implements ResponseHandler, ProxyRequestHead {
   fail(status: number, reason: string): void {
     this.isError = true;
     writeErrorResponse(this.req, this.res, status, reason);
+  }
+
+  /**
+   * The router refuses the request (its framing or Host could be read two ways): answered with the
+   * connection closed, so no byte after it is read as a request. A client error, not the revision's.
+   */
+  refuse(status: number, reason: string): void {
+    writeErrorResponse(this.req, this.res, status, reason, true);
   }
 
   onHead(status: number, statusText: string, headers: string[], wholeBody: Buffer | null): void {

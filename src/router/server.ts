@@ -25,7 +25,7 @@ import {
 } from './api.js';
 import { rawErrorResponse } from './error-answers.js';
 import { DEFAULT_HEALTH_CHECK, HealthChecker } from './health-checks.js';
-import { readProxyRequest, readUpgradeRequest } from './request-head.js';
+import { readProxyRequest, readUpgradeRequest, refusalStatus } from './request-head.js';
 import { ProxyExchange, type RequestHost } from './request-proxy.js';
 import {
   buildRouting,
@@ -78,6 +78,9 @@ export class RouterServer implements RequestHost, UpgradeHost {
   private firstRequestAt = 0;
   private readonly startedAt: number;
   private closing = false;
+  /** Client connections that got a refusal and have not closed yet, and how many there are. */
+  private readonly refusedSockets = new WeakSet<Socket>();
+  private refusedOpen = 0;
   listenHost: string;
   listenPort = 0;
   /** `host:port` of the router, the Host header for requests that came without one; set again once listening. */
@@ -230,9 +233,22 @@ export class RouterServer implements RequestHost, UpgradeHost {
     const startedAt = performance.now();
     const routing = this.routing;
     if (this.firstRequestAt === 0) this.firstRequestAt = startedAt;
+    // A request pipelined behind a refused one on the same connection is never passed on (the
+    // connection closes after the refusal; node parses what is already buffered before that).
+    if (this.refusedOpen > 0 && this.refusedSockets.has(req.socket)) {
+      req.resume();
+      return;
+    }
     const ex = new ProxyExchange(this, req, res, startedAt);
-    readProxyRequest(req, routing.sticky, this.ownHost, ex);
+    const trusted = routing.trusted?.has(req.socket.remoteAddress) === true;
+    readProxyRequest(req, routing.sticky, trusted, this.ownHost, ex);
     res.once('close', () => ex.onClientClose());
+    if (ex.refusal !== null) {
+      this.traffic.started(SET_NONE);
+      this.markRefused(req.socket);
+      ex.refuse(refusalStatus(ex.refusal), ex.refusal);
+      return;
+    }
 
     const placed = this.selector.place(routing, ex.force, ex.stickySet);
     if (placed < 0) {
@@ -247,17 +263,41 @@ export class RouterServer implements RequestHost, UpgradeHost {
     ex.dispatch(this.selector.choose(healthyIn(routing, setIndex), null));
   }
 
+  /** Remembers a connection that got a refusal until it closes (see `handle`). */
+  private markRefused(socket: Socket): void {
+    if (this.refusedSockets.has(socket)) return;
+    this.refusedSockets.add(socket);
+    this.refusedOpen++;
+    socket.once('close', () => this.refusedOpen--);
+  }
+
   private handleUpgrade(req: http.IncomingMessage, client: Socket, early: Buffer): void {
+    if (this.refusedOpen > 0 && this.refusedSockets.has(client)) {
+      client.end();
+      return;
+    }
     const startedAt = performance.now();
     const routing = this.routing;
     if (this.firstRequestAt === 0) this.firstRequestAt = startedAt;
-    const { head, force, cookie } = readUpgradeRequest(req, FORCE_SET_HEADER, this.ownHost);
+    const trusted = routing.trusted?.has(req.socket.remoteAddress) === true;
+    const { head, force, cookie, bodyLength, refusal } = readUpgradeRequest(
+      req,
+      FORCE_SET_HEADER,
+      trusted,
+      this.ownHost,
+    );
+    client.on('error', () => client.destroy());
+    if (refusal !== null) {
+      // Nothing after the head is read: the connection closes with the answer.
+      client.end(rawErrorResponse(refusalStatus(refusal), refusal), 'latin1');
+      this.traffic.upgradeRefused(startedAt, false);
+      return;
+    }
     const stickySet = routing.sticky && cookie !== undefined ? stickyFromCookie(cookie, -1) : -1;
     const placed = this.selector.place(routing, force === undefined ? -1 : forceSetOf(force), stickySet);
     if (placed < 0) {
-      client.on('error', () => client.destroy());
       client.end(rawErrorResponse(503, REFUSALS[-placed]!), 'latin1');
-      this.traffic.upgradeRefused(startedAt);
+      this.traffic.upgradeRefused(startedAt, true);
       return;
     }
     const setIndex = placed & SET_BITS;
@@ -266,6 +306,7 @@ export class RouterServer implements RequestHost, UpgradeHost {
       client,
       early,
       head,
+      bodyLength,
       req.method ?? 'GET',
       setIndex,
       startedAt,

@@ -5,6 +5,7 @@
  * Pure except for the two counters of `SetSelector`; no I/O.
  */
 import type { RoutingTable } from './api.js';
+import { TrustedProxies } from './trusted-proxies.js';
 import type { UpstreamRuntime } from './upstream-runtime.js';
 
 /** Immutable routing snapshot; replaced whole on every table or health change. */
@@ -18,6 +19,8 @@ export interface Routing {
   readonly canaryWeight: number;
   readonly sticky: boolean;
   readonly fallback: string | undefined;
+  /** Peers whose forwarding headers are kept, or null (the usual case: nobody). */
+  readonly trusted: TrustedProxies | null;
 }
 
 /** Set indexes, also the indexes of the metrics rings; SET_NONE is for requests refused before placement. */
@@ -31,6 +34,7 @@ const REFUSED_FORCED_CANARY = -1;
 const REFUSED_FORCED_STABLE = -2;
 const REFUSED_UNCONFIGURED = -3;
 const REFUSED_UNHEALTHY = -4;
+const REFUSED_OUT_OF_SERVICE = -5;
 /** The 503 reason of a refusal, indexed by `-placed`. */
 export const REFUSALS = [
   '',
@@ -38,6 +42,8 @@ export const REFUSALS = [
   'forced-stable-unavailable',
   'no-upstream-configured',
   'no-healthy-upstream',
+  // A table with no instance was applied: every instance is out of service (an all-at-once deployment).
+  'no-instance-in-service',
 ];
 
 const STICKY_CANARY = 'conveyor-set=canary; Path=/; HttpOnly; SameSite=Lax';
@@ -55,7 +61,7 @@ export function buildRouting(
   let canaryWeight = table.canaryWeight;
   let fallback: string | undefined;
   if (stable.length === 0 && canary.length === 0) {
-    fallback = 'no upstream configured';
+    fallback = generation === 0 ? 'no upstream configured' : 'no instance in service (the table is empty)';
   } else if (healthyStable.length === 0 && healthyCanary.length === 0) {
     fallback = 'no healthy upstream in either set: answering 503';
   } else if (canaryWeight > 0 && healthyCanary.length === 0) {
@@ -81,6 +87,7 @@ export function buildRouting(
     canaryWeight,
     sticky: table.sticky === true,
     fallback,
+    trusted: table.trustedProxies?.length ? new TrustedProxies(table.trustedProxies) : null,
   };
 }
 
@@ -150,7 +157,11 @@ export class SetSelector {
       }
     }
     if (healthyIn(routing, setIndex).length === 0)
-      return routing.stable.length + routing.canary.length === 0 ? REFUSED_UNCONFIGURED : REFUSED_UNHEALTHY;
+      return routing.stable.length + routing.canary.length > 0
+        ? REFUSED_UNHEALTHY
+        : routing.generation === 0
+          ? REFUSED_UNCONFIGURED
+          : REFUSED_OUT_OF_SERVICE;
     return setIndex | byWeight;
   }
 

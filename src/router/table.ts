@@ -3,6 +3,7 @@
  * problems (returned, not thrown) so the admin answer can name every one of them.
  */
 import type { HealthCheckConfig, RoutingTable, Upstream } from './api.js';
+import { checkTrustedProxies } from './trusted-proxies.js';
 
 export type TableCheck = { ok: true; table: RoutingTable } | { ok: false; problems: string[] };
 
@@ -38,11 +39,13 @@ export function checkRoutingTable(input: unknown): TableCheck {
     if (typeof hc === 'string') problems.push(hc);
     else healthCheck = hc;
   }
+  if (input.trustedProxies !== undefined) problems.push(...checkTrustedProxies(input.trustedProxies));
   if (problems.length > 0) return { ok: false, problems };
   const table: RoutingTable = { stable, canary, canaryWeight: weight as number };
   if (input.sticky !== undefined) table.sticky = input.sticky as boolean;
   if (drain !== undefined) table.drainTimeoutMs = drain as number;
   if (healthCheck) table.healthCheck = healthCheck;
+  if (input.trustedProxies !== undefined) table.trustedProxies = input.trustedProxies as string[];
   return { ok: true, table };
 }
 

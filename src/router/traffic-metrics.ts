@@ -29,11 +29,14 @@ export class TrafficMetrics {
     ring.record(this.now(), performance.now() - startedAt, isError);
   }
 
-  /** An upgrade refused before placement (answered 503 on the raw socket); it was never counted in flight. */
-  upgradeRefused(startedAt: number): void {
+  /**
+   * An upgrade refused before placement (answered on the raw socket); it was never counted in flight.
+   * `isError`: a 503 (nothing routable) is; a 400 for a request the router will not pass on is the client's.
+   */
+  upgradeRefused(startedAt: number, isError: boolean): void {
     const ring = this.rings[SET_NONE];
-    ring.record(this.now(), performance.now() - startedAt, true);
-    ring.recordUpgrade(this.now(), false);
+    ring.record(this.now(), performance.now() - startedAt, isError);
+    if (isError) ring.recordUpgrade(this.now(), false);
   }
 
   /**

@@ -54,6 +54,9 @@ export class UpgradeExchange implements OpenUpgrade {
   private headParts: Buffer[] = [];
   private body: BodyEnd | null = null;
   private answerStatus = 0;
+  /** Request body bytes still to pass on before the upstream answers. */
+  private bodyLeft = 0;
+  private readonly onClientBody = (chunk: Buffer) => this.forwardBody(chunk);
 
   constructor(
     private readonly host: UpgradeHost,
@@ -61,6 +64,8 @@ export class UpgradeExchange implements OpenUpgrade {
     /** Bytes the client sent after its request head (node hands them over with the upgrade event). */
     private readonly early: Buffer,
     private readonly head: string,
+    /** Request body bytes (Content-Length) after the head: the only client bytes sent before a 101. */
+    private readonly bodyLength: number,
     readonly method: string,
     readonly setIndex: number,
     readonly startedAt: number,
@@ -111,10 +116,38 @@ export class UpgradeExchange implements OpenUpgrade {
     this.phase = WAITING;
     socket.setTimeout(this.host.responseTimeoutMs);
     socket.write(this.head, 'latin1');
-    if (this.early.length > 0) socket.write(this.early);
-    // From here the client's bytes (a request body, or frames sent early) go straight on.
-    this.client.pipe(socket);
-    this.client.resume();
+    // Only the request body goes on now. Anything the client sends after it waits for the 101: an
+    // upstream that declines the upgrade would read those bytes as requests the router never saw.
+    this.bodyLeft = this.bodyLength;
+    if (this.early.length > 0) this.forwardBody(this.early);
+    if (this.bodyLeft > 0) {
+      this.client.on('data', this.onClientBody);
+      this.client.resume();
+    }
+  }
+
+  /** Passes on the part of `chunk` that is request body; keeps the rest unread on the paused client. */
+  private forwardBody(chunk: Buffer): void {
+    const socket = this.upstreamSocket;
+    if (socket === null) return;
+    const n = Math.min(this.bodyLeft, chunk.length);
+    this.bodyLeft -= n;
+    if (n > 0 && !socket.write(n === chunk.length ? chunk : chunk.subarray(0, n)) && this.bodyLeft > 0) {
+      this.client.pause();
+      socket.once('drain', () => {
+        if (this.phase === WAITING && this.bodyLeft > 0) this.client.resume();
+      });
+    }
+    if (this.bodyLeft === 0) {
+      this.stopBody();
+      if (n < chunk.length) this.client.unshift(chunk.subarray(n));
+    }
+  }
+
+  /** No more client bytes go upstream until a 101 (if ever). */
+  private stopBody(): void {
+    this.client.off('data', this.onClientBody);
+    this.client.pause();
   }
 
   private onUpstreamData(socket: Socket, chunk: Buffer): void {
@@ -160,6 +193,10 @@ export class UpgradeExchange implements OpenUpgrade {
     if (rest.length > 0) this.client.write(rest);
     socket.removeAllListeners('data');
     socket.pipe(this.client);
+    // The upstream switched: from here the client's bytes (held ones first) are the new protocol's.
+    this.client.off('data', this.onClientBody);
+    this.client.pipe(socket);
+    this.client.resume();
     this.settle({ kind: 'opened', isError: false });
   }
 
@@ -204,7 +241,7 @@ export class UpgradeExchange implements OpenUpgrade {
     if (this.phase !== RELAYING) return;
     this.phase = DONE;
     const isError = !complete || this.answerStatus >= 500;
-    this.client.unpipe(socket);
+    this.stopBody();
     socket.destroy();
     this.releaseUpstream(isError);
     if (complete) closeAfterFlush(this.client);
@@ -262,8 +299,7 @@ export class UpgradeExchange implements OpenUpgrade {
     const u = this.upstream!;
     clearTimeout(this.connectTimer);
     this.upstreamSocket = null;
-    this.client.unpipe(socket);
-    this.client.pause();
+    this.stopBody();
     socket.destroy();
     this.releaseUpstream(true);
     if (this.client.destroyed) return;

@@ -7,6 +7,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { LineCounter, parseDocument } from 'yaml';
 import { effectivePipelineType } from '../documents/pipeline/pipeline-type.js';
+import { checkSourceText } from '../documents/source-text.js';
 import { Action } from './builders/actions.js';
 import { Trigger } from './builders/pipeline.js';
 import { Code, call, print } from './codegen.js';
@@ -36,6 +37,9 @@ export interface ImportOptions {
 }
 
 export function importDocument(text: string, file: string, options: ImportOptions = {}): ImportResult {
+  // Size, binary content and nesting the parser would overflow on, as validate reports them.
+  const refused = checkSourceText(text, file);
+  if (refused) throw new ImportError(`${file}:${refused.line}:${refused.col}: ${refused.message}`);
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   if (doc.errors.length) {

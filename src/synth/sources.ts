@@ -3,10 +3,11 @@
  * `pipelines/`, `appspec/` or `buildspec/`. Loading never throws for a user's mistake: a source that
  * fails becomes a SourceProblem naming the file and why.
  */
-import { readFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { glob } from 'tinyglobby';
 import { isMap, LineCounter, parseDocument } from 'yaml';
+import { readTextFileAsync } from '../core/files.js';
+import { checkSourceText } from '../documents/source-text.js';
 import { brand, type Definition, type DefinitionKind, isDefinition } from './definition.js';
 import { loadTsModules, type TsLoadResult } from './ts-loader.js';
 
@@ -196,7 +197,9 @@ async function loadDocumentSource(
   file: string,
   folder: SourceFolder,
 ): Promise<{ source: Source } | { problem: SourceProblem }> {
-  const text = await readFile(join(root, file), 'utf8');
+  const text = await readTextFileAsync(join(root, file));
+  const refused = checkSourceText(text, file);
+  if (refused) return problem(file, refused.message, refused.line, refused.col);
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {

@@ -3,7 +3,7 @@
  * empty, binary and oversized files, folders without documents. Each case must end with a clear
  * message and exit 1 or 2 — never a stack trace or an "internal error".
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -44,6 +44,20 @@ beforeAll(() => {
   write('group.yml', 'application: hello\ndeploymentGroup: dev\nprovider: local\nlocal:\n  instances: 1\n');
   write('partial-group.yml', 'application: x\n');
   cpSync(join(repoRoot, 'examples/hello-web/v1'), join(root, 'rev'), { recursive: true });
+  // Nesting far past what the YAML parser can recurse into, as `run`, `build` and `import` read it.
+  write('deep.yml', `pipeline:\n  name: p\n  stages: ${'['.repeat(20_000)}${']'.repeat(20_000)}\n`);
+  write('deep.json', `{"pipeline":{"name":"p","stages":${'['.repeat(20_000)}${']'.repeat(20_000)}}}`);
+  // Latin-1, not UTF-8: read as UTF-8 the é silently became U+FFFD.
+  write(
+    'latin1.yml',
+    Buffer.from('version: 0.2\nphases:\n  build:\n    commands:\n      - echo caf\xe9\n', 'latin1'),
+  );
+  write(
+    'latin1-group.yml',
+    Buffer.from('application: hello\ndeploymentGroup: dev\nprovider: local\n# caf\xe9\n', 'latin1'),
+  );
+  // A named pipe where a file is expected: opening it for reading would wait for a writer forever.
+  execFileSync('mkfifo', [join(root, 'fifo.yml')]);
   write(
     'slow/buildspec.yml',
     'version: 0.2\nphases:\n  build:\n    commands:\n      - echo started\n      - sleep 27.25\n',
@@ -125,6 +139,23 @@ const cases: Case[] = [
   ['run binary.yml', 1, /binary\.yml:\d+:\d+ error source\/binary/],
   ['run huge.yml', 1, /huge\.yml:1:1 error source\/too-large/],
   ['run huger.yml', 1, /huger\.yml:1:1 error source\/too-large/],
+  ['validate deep.yml', 1, /deep\.yml:3:139 error source\/too-deep nesting is deeper than 128 levels/],
+  ['run deep.yml', 1, /deep\.yml:3:139 error source\/too-deep nesting is deeper than 128 levels/],
+  ['run deep.json', 1, /deep\.json:1:1 error source\/too-deep nesting is deeper than 128 levels/],
+  ['build --buildspec deep.yml', 1, /deep\.yml:3:139 error source\/too-deep/],
+  ['import deep.yml', 1, /deep\.yml:3:139: nesting is deeper than 128 levels/],
+  [
+    'validate latin1.yml',
+    1,
+    /latin1\.yml:5:17 error source\/not-utf8 file is not UTF-8 text: the byte at line 5, column 17/,
+  ],
+  ['build --buildspec latin1.yml', 1, /latin1\.yml:5:17 error source\/not-utf8/],
+  ['run latin1.yml', 1, /latin1\.yml:5:17 error source\/not-utf8/],
+  [
+    'deploy --config latin1-group.yml --revision rev',
+    2,
+    /latin1-group\.yml is not UTF-8 text: the byte at line 4, column 6/,
+  ],
   ['hooks', 2, /missing subcommand/],
   ['hooks bogus', 2, /unknown subcommand 'bogus'/],
   ['hooks install', 2, /--bare-repo DIR|--pre-push/],
@@ -231,6 +262,77 @@ describe('state-reporting commands print JSON with --json on empty state', () =>
       'source/empty',
     ]);
   });
+});
+
+/** The real binary (a blocked read would block a test worker too), killed if it has not ended in `ms`. */
+function runBinary(
+  args: string[],
+  ms: number,
+): Promise<{ code: number | null; output: string; timedOut: boolean }> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [cliEntry, ...args], {
+      cwd: root,
+      env: isolatedEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (b: Buffer) => (output += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (output += b.toString()));
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, ms);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      done({ code, output, timedOut });
+    });
+  });
+}
+
+describe('a FIFO given where a file is expected is refused, not read', () => {
+  it.each([
+    ['validate fifo.yml', 1],
+    ['build --buildspec fifo.yml', 1],
+    ['deploy --config fifo.yml --revision rev', 2],
+    ['run fifo.yml', 1],
+    ['import fifo.yml', 2],
+  ] as const)(
+    'conveyor %s → exit %i at once, naming the FIFO',
+    async (args, exit) => {
+      const r = await runBinary(args.split(' '), 15_000);
+      expect(r.timedOut).toBe(false);
+      expect(r.output).toMatch(/fifo\.yml is a FIFO \(named pipe\), not a regular file/);
+      expect(r.output).not.toMatch(STACK_LINE);
+      expect(r.output).not.toMatch(/internal error/);
+      expect(r.code).toBe(exit);
+    },
+    20_000,
+  );
+});
+
+describe('a closed stdout', () => {
+  it.each([['--help'], ['validate', 'binary.yml', 'empty.yml'], ['history', '--config', 'group.yml']])(
+    'conveyor %s | (reader gone) ends quietly with 141, as SIGPIPE ends a Unix tool',
+    async (...args: string[]) => {
+      const child = spawn(process.execPath, [cliEntry, ...args], {
+        cwd: root,
+        env: isolatedEnv(),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      // The reader leaves before the command writes (`| head -0`): every write to stdout meets EPIPE.
+      child.stdout.destroy();
+      let stderr = '';
+      child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      const code = await new Promise<number | null>((done) => child.on('exit', (c) => done(c)));
+      clearTimeout(timer);
+      expect(stderr).not.toMatch(/EPIPE|Unhandled|internal error/);
+      expect(stderr).not.toMatch(STACK_LINE);
+      expect(code).toBe(141);
+    },
+    20_000,
+  );
 });
 
 describe('Ctrl-C', () => {

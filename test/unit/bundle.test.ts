@@ -86,4 +86,21 @@ describe.skipIf(!existsSync(metaFile))('what each command loads at start-up', ()
       expect(eager, out).toEqual([]);
     }
   });
+
+  it('only `conveyor dashboard` loads the dashboard, and no Node chunk holds its page (Preact, htm, uPlot)', () => {
+    const meta = JSON.parse(readFileSync(metaFile, 'utf8')) as BundleMeta;
+    for (const name of Object.keys(commands).filter((n) => n !== 'dashboard')) {
+      const loaded = [...staticallyLoaded(meta, `src/cli/commands/${name}.ts`)];
+      expect(
+        loaded.filter((i) => i.startsWith('src/dashboard/')),
+        name,
+      ).toEqual([]);
+    }
+    for (const [out, o] of Object.entries(meta.outputs)) {
+      const page = Object.keys(o.inputs).filter((i) =>
+        /node_modules\/(preact|htm|uplot)\/|src\/dashboard\/web\//.test(i),
+      );
+      expect(page, out).toEqual([]);
+    }
+  });
 });

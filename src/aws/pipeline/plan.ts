@@ -2,7 +2,7 @@
  * `conveyor plan` / `conveyor apply` as a library: load emitted pipeline files, compare them with the live
  * pipelines (GetPipeline), then create or update only what differs.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type {
   CodePipelineClient,
@@ -11,6 +11,7 @@ import type {
 } from '@aws-sdk/client-codepipeline';
 import type { Clock } from '../../core/clock.js';
 import { UsageError, WorkFailedError } from '../../core/errors.js';
+import { readTextFile } from '../../core/files.js';
 import { type Diagnostic, formatDiagnostics } from '../../documents/diagnostics.js';
 import { validateText } from '../../documents/validate.js';
 import { loadCodePipeline } from '../clients.js';
@@ -52,7 +53,7 @@ export function readPipelineFile(
   problems: Diagnostic[] = [],
 ): PipelineFile | undefined {
   const file = relative(cwd, path) || path;
-  const text = readFileSync(path, 'utf8');
+  const text = readTextFile(path);
   let data: unknown;
   try {
     data = JSON.parse(text);

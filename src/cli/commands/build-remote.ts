@@ -2,7 +2,7 @@
  * The `conveyor build --remote PROJECT` command. The build helper's `conveyor build` hands the whole argv
  * here when `--remote` is present, so this module parses every flag itself.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { createCodeBuildClient } from '../../aws/clients.js';
 import {
@@ -14,6 +14,7 @@ import {
 import { ProgressView } from '../../aws/progress.js';
 import { UsageError, WorkFailedError } from '../../core/errors.js';
 import { ExitCode } from '../../core/exit-codes.js';
+import { readTextFile } from '../../core/files.js';
 import { parseCommandArgs } from '../args.js';
 import { AWS_OPTIONS_USAGE, awsOptions, awsSettings } from '../aws-options.js';
 import type { Command } from '../context.js';
@@ -84,7 +85,7 @@ const command: Command = {
         'pass --buildspec FILE',
       );
     }
-    const buildspecText = readFileSync(buildspecPath, 'utf8');
+    const buildspecText = readTextFile(buildspecPath);
     const env = parseEnvPairs(values.env ?? []);
     const client = await createCodeBuildClient(awsSettings(values, ctx));
     const view = new ProgressView(ctx.stdout, ctx.clock, !values.json);

@@ -6,7 +6,8 @@ import { groupOptions, openGroupFromArgs } from '../deploy-progress.js';
 
 const command: Command = {
   summary: 'Past deployments of a group',
-  usage: 'Usage: conveyor history --config FILE [--json]\n\nEvery deployment of the group, oldest first.',
+  usage:
+    'Usage: conveyor history --config FILE [--json]\n\nThe deployments of the group the ledger keeps in full (the most recent 50 at least), oldest first.',
   async run(args, ctx) {
     const { values } = parseCommandArgs({ args, options: groupOptions, allowPositionals: false });
     const group = openGroupFromArgs(values, ctx, 'history');
@@ -28,6 +29,11 @@ const command: Command = {
     if (!rows.length) {
       ctx.stdout.write('no deployments yet\n');
       return ExitCode.Ok;
+    }
+    if (state.compacted) {
+      ctx.stdout.write(
+        `(${state.compacted.deployments} older deployments were compacted out of the ledger; their revisions are no longer listed)\n`,
+      );
     }
     for (const r of rows) {
       ctx.stdout.write(

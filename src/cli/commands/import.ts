@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { errorMessage, UsageError, WorkFailedError } from '../../core/errors.js';
 import { ExitCode } from '../../core/exit-codes.js';
+import { readTextFileAsync } from '../../core/files.js';
 import { formatDiagnostic } from '../../documents/diagnostics.js';
 import { validateText } from '../../documents/validate.js';
 import { ImportError, importDocument } from '../../synth/import.js';
@@ -72,7 +73,7 @@ const command: Command = {
       text = JSON.stringify(document, null, 2);
     } else
       try {
-        text = await readFile(resolve(ctx.cwd, file), 'utf8');
+        text = await readTextFileAsync(resolve(ctx.cwd, file));
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         if (code === 'ENOENT') throw new UsageError(`${file} does not exist`);

@@ -235,14 +235,16 @@ function checkFiles(ctx: KindContext, files: unknown[], os: unknown): void {
             [...p, 'source'],
             `files source \`${source}\` points outside the revision folder`,
           );
-        } else if (ctx.revisionDir !== undefined && normal !== '.') {
+        } else if (ctx.revisionDir !== undefined) {
           const abs = resolve(ctx.revisionDir, normal);
-          if (!ctx.fileExists(abs)) {
+          if (normal !== '.' && !ctx.fileExists(abs)) {
             ctx.reporter.report(
               'appspec/file-source-missing',
               [...p, 'source'],
               `files source \`${source}\` does not exist in the revision`,
             );
+          } else {
+            checkLinksOutside(ctx, ctx.revisionDir, abs, source, [...p, 'source']);
           }
         }
       }
@@ -263,6 +265,33 @@ function checkFiles(ctx: KindContext, files: unknown[], os: unknown): void {
       }
     }
   });
+}
+
+/** At most this many links are named per source; the rest are counted. */
+const LINKS_NAMED = 5;
+
+function checkLinksOutside(
+  ctx: KindContext,
+  revisionDir: string,
+  abs: string,
+  source: string,
+  path: PathSegment[],
+): void {
+  const links = ctx.linksOutside?.(abs, revisionDir) ?? [];
+  for (const { link, target } of links.slice(0, LINKS_NAMED)) {
+    ctx.reporter.report(
+      'appspec/link-outside-revision',
+      path,
+      `files source \`${source}\` holds the link \`${link}\` -> \`${target}\`, which points outside the revision; it is installed as a link, and nothing is written or given permissions through it`,
+    );
+  }
+  if (links.length > LINKS_NAMED) {
+    ctx.reporter.report(
+      'appspec/link-outside-revision',
+      path,
+      `files source \`${source}\` holds ${links.length - LINKS_NAMED} more links that point outside the revision`,
+    );
+  }
 }
 
 const ACL_PERMS = /^([0-7]|[rwx-]{1,3})$/;

@@ -2,9 +2,9 @@
  * Reading a deployment group file for the deploy commands: the shared validator (`conveyor validate`'s
  * positioned parser, schema and this kind's rules) decides; nothing here throws for a user's mistake.
  */
-import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { errorMessage } from '../../core/errors.js';
+import { readTextFile } from '../../core/files.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { validateText } from '../validate.js';
 import type { DeploymentGroup } from './schema.js';
@@ -37,7 +37,7 @@ export function loadDeploymentGroup(
   const file = resolve(path);
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readTextFile(file);
   } catch (err) {
     return {
       diagnostics: [

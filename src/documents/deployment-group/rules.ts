@@ -3,6 +3,7 @@
  * group names. Pure (file existence is injected); reported by the kind's check (`conveyor validate`, `deploy`).
  */
 import { resolve } from 'node:path';
+import { parseIpRange } from '../../core/ip-ranges.js';
 import type { DeploymentGroup } from './schema.js';
 
 export interface GroupFinding {
@@ -19,6 +20,11 @@ export type GroupRule = (
 ) => GroupFinding[];
 
 export const groupRules: GroupRule[] = [
+  (group) =>
+    (group.local?.trustedProxies ?? []).flatMap((text, i) => {
+      const range = parseIpRange(text);
+      return typeof range === 'string' ? [{ path: ['local', 'trustedProxies', i], message: range }] : [];
+    }),
   (group, dir, fileExists) => {
     const out: GroupFinding[] = [];
     for (const name of ['beforeRollback', 'afterRollback'] as const) {

@@ -160,6 +160,15 @@ export const DeploymentGroupSchema = Type.Object(
           sticky: Type.Optional(Type.Boolean()),
           /** How long in-flight requests may finish on instances leaving the router before they are stopped. */
           drainTimeoutSeconds: Type.Optional(Type.Number({ minimum: 0, maximum: 300 })),
+          /**
+           * Proxies in front of the router (IP addresses or CIDR ranges) whose X-Forwarded-For/-Proto/-Host and
+           * Forwarded headers the router keeps. From any other client they are replaced by what the router saw.
+           */
+          trustedProxies: Type.Optional(
+            Type.Array(
+              Type.String({ minLength: 1, description: 'an IP address or CIDR range, e.g. 10.0.0.0/8' }),
+            ),
+          ),
         },
         { additionalProperties: false },
       ),

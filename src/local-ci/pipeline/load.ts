@@ -1,9 +1,10 @@
 import { existsSync, readdirSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { extname, join, relative, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
+import { errorMessage } from '../../core/errors.js';
+import { NotUtf8Error, readTextFileAsync } from '../../core/files.js';
 import type { Diagnostic } from '../../documents/diagnostics.js';
-import { checkSourceText } from '../../documents/source-text.js';
+import { checkSourceText, notUtf8 } from '../../documents/source-text.js';
 import type { PipelineDeclaration } from './model.js';
 
 export interface LoadedPipeline {
@@ -64,8 +65,9 @@ export async function loadPipelineFile(
 ): Promise<LoadedPipeline> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readTextFileAsync(file);
   } catch (err) {
+    if (err instanceof NotUtf8Error) return { diagnostics: [notUtf8(display, err)] };
     return {
       diagnostics: [
         {
@@ -74,7 +76,7 @@ export async function loadPipelineFile(
           file: display,
           line: 0,
           col: 0,
-          message: `cannot read ${display}: ${(err as NodeJS.ErrnoException).code}`,
+          message: `cannot read ${display}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'ENOENT' : errorMessage(err)}`,
         },
       ],
     };

@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { readTextFileAsync } from '../../core/files.js';
 import { localConfigFile } from './local-config-file.js';
 
 /**
@@ -31,7 +31,7 @@ export async function loadLocalConfig(
 ): Promise<LocalActionsConfig> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readTextFileAsync(file);
   } catch {
     return { codebuild: {}, codedeploy: {}, actions: {}, runs: {} };
   }

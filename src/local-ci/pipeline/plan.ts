@@ -1,6 +1,7 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { parse } from 'yaml';
+import { readTextFile } from '../../core/files.js';
 import type { LocalActionsConfig } from './local-config.js';
 import {
   type ActionDeclaration,
@@ -163,7 +164,7 @@ export function findGroupFile(root: string, application: string, group: string):
     for (const f of files.sort()) {
       if (!['.yml', '.yaml', '.json'].includes(extname(f))) continue;
       try {
-        const v = parse(readFileSync(join(folder, f), 'utf8')) as Record<string, unknown> | null;
+        const v = parse(readTextFile(join(folder, f))) as Record<string, unknown> | null;
         if (v && v.application === application && v.deploymentGroup === group) return join(folder, f);
       } catch {
         // Not a group file.

@@ -5,7 +5,7 @@
  * 30-minute waiter cap; a rollback deployment CodeDeploy starts under a new id is followed too) →
  * promote (ContinueDeployment) / abort (StopDeployment with rollback).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type {
   CreateDeploymentInput,
@@ -18,6 +18,7 @@ import type {
 import { isThrottling } from '../../aws/errors.js';
 import type { Clock } from '../../core/clock.js';
 import { UsageError } from '../../core/errors.js';
+import { readTextFile } from '../../core/files.js';
 import {
   autoRollbackFor,
   type DeploymentConfigChoice,
@@ -80,7 +81,7 @@ const TERMINAL = new Set(['Succeeded', 'Failed', 'Stopped']);
 function readAppspec(dir: string): string | undefined {
   for (const name of ['appspec.yaml', 'appspec.yml', 'appspec.json']) {
     const file = join(dir, name);
-    if (existsSync(file)) return readFileSync(file, 'utf8');
+    if (existsSync(file)) return readTextFile(file);
   }
   return undefined;
 }

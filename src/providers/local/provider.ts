@@ -5,6 +5,8 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { STATE_HINT, storageFailure } from '../../core/errors.js';
+import { isDiskFull } from '../../core/files.js';
 import type { DeploymentGroup } from '../../documents/deployment-group/schema.js';
 import type { RoutingTable, Upstream } from '../../router/api.js';
 import { RouterClient } from '../../router/client.js';
@@ -69,6 +71,8 @@ export class LocalProvider implements DeployProvider {
         stateDir: this.routerDir,
         port,
         host: this.options.host ?? '127.0.0.1',
+        // A killed or crashed router comes back by itself with its last table.
+        supervise: true,
         healthCheck: {
           ...(hc?.path ? { path: hc.path } : {}),
           ...(hc?.intervalSeconds ? { intervalMs: Math.round(hc.intervalSeconds * 1000) } : {}),
@@ -84,6 +88,13 @@ export class LocalProvider implements DeployProvider {
       if (/EADDRINUSE|address already in use/i.test(message)) {
         throw new Error(
           `router port ${port} is already taken by another program; free it or change local.routerPort`,
+        );
+      }
+      if (isDiskFull(this.options.groupDir)) {
+        throw storageFailure(
+          Object.assign(new Error(message), { code: 'ENOSPC' }),
+          this.options.groupDir,
+          STATE_HINT,
         );
       }
       throw new Error(`could not start the router: ${message}`);
@@ -187,6 +198,9 @@ export class LocalProvider implements DeployProvider {
       canaryWeight: route.canaryWeight,
       ...(this.options.group.local?.sticky ? { sticky: true } : {}),
       drainTimeoutMs: this.drainMs,
+      ...(this.options.group.local?.trustedProxies?.length
+        ? { trustedProxies: this.options.group.local.trustedProxies }
+        : {}),
     };
     await client.setRouting(table);
   }

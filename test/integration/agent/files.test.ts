@@ -1,5 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { chmod, mkdir, readlink, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readlink, stat, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -235,6 +236,92 @@ describe('installFiles', () => {
       instanceRoot: root,
     });
     expect(await readlink(join(root, 'www/current.html'))).toBe('v1.html');
+  });
+});
+
+describe('links and non-files never lead a write or a permission change outside the instance', () => {
+  /** A file outside both the revision and the instance, owner-only, as /etc/shadow is. */
+  async function victim(): Promise<string> {
+    const dir = await sandbox.dir('conveyor-victim-');
+    const file = join(dir, 'victim');
+    await writeFile(file, 'secret');
+    await chmod(file, 0o600);
+    return file;
+  }
+
+  it('permissions on a folder holding a link to an outside file change neither its mode nor its owner', async () => {
+    const outside = await victim();
+    const revision = await revisionWith({ 'app/index.html': 'i', 'appspec.yml': 'x' });
+    await symlink(outside, join(revision, 'app/link'));
+    const root = await sandbox.instanceRoot();
+    const installed = await installFiles({
+      files: [{ source: '/', destination: '/srv/hello-web' }],
+      revisionDir: revision,
+      instanceRoot: root,
+    });
+    const out = await applyPermissions({
+      permissions: [{ object: '/srv/hello-web', mode: 777, owner: 'nobody' }],
+      instanceRoot: root,
+      installed,
+    });
+    const after = await lstat(outside);
+    expect(after.mode & 0o7777).toBe(0o600);
+    expect(after.uid).toBe(process.getuid?.());
+    expect(await readlink(join(root, 'srv/hello-web/app/link'))).toBe(outside);
+    expect((await stat(join(root, 'srv/hello-web/app/index.html'))).mode & 0o777).toBe(0o777);
+    expect(out.warnings.map((w) => w.message)).toContain(
+      'mode 777 not applied: /srv/hello-web/app/link is a link, and a mode is never set through one',
+    );
+    if (process.getuid?.() === 0) {
+      // The link itself belongs to nobody now; its target does not.
+      expect((await lstat(join(root, 'srv/hello-web/app/link'))).uid).toBe(65534);
+    }
+  });
+
+  it('a file copied onto an existing link (OVERWRITE) replaces the link instead of writing through it', async () => {
+    const outside = await victim();
+    const root = await sandbox.instanceRoot();
+    await mkdir(join(root, 'etc'), { recursive: true });
+    await symlink(outside, join(root, 'etc/app.conf'));
+    const revision = await revisionWith({ 'config/app.conf': 'mine' });
+    await installFiles({
+      files: [{ source: 'config/app.conf', destination: '/etc' }],
+      fileExistsBehavior: 'OVERWRITE',
+      revisionDir: revision,
+      instanceRoot: root,
+    });
+    expect(readFileSync(outside, 'utf8')).toBe('secret');
+    expect((await lstat(join(root, 'etc/app.conf'))).isSymbolicLink()).toBe(false);
+    expect(read(root, 'etc/app.conf')).toBe('mine');
+  });
+
+  it('refuses to copy into a folder that is a link to outside (left by a hook or a retained file)', async () => {
+    const outsideDir = await sandbox.dir('conveyor-outside-');
+    const revision = await revisionWith({ 'web/index.html': 'i' });
+    const root = await sandbox.instanceRoot();
+    await mkdir(join(root, 'srv'));
+    await symlink(outsideDir, join(root, 'srv/www'));
+    await expect(
+      installFiles({
+        files: [{ source: 'web/index.html', destination: '/srv/www' }],
+        revisionDir: revision,
+        instanceRoot: root,
+      }),
+    ).rejects.toThrow(/\/srv\/www\/index\.html would be written through a link to .*outside the instance/);
+    expect(existsSync(join(outsideDir, 'index.html'))).toBe(false);
+  });
+
+  it('refuses a FIFO in the revision instead of blocking on it', async () => {
+    const revision = await revisionWith({ 'web/index.html': 'i' });
+    execFileSync('mkfifo', [join(revision, 'web/pipe')]);
+    const root = await sandbox.instanceRoot();
+    await expect(
+      installFiles({
+        files: [{ source: 'web', destination: '/www' }],
+        revisionDir: revision,
+        instanceRoot: root,
+      }),
+    ).rejects.toThrow('files: web/pipe is not a regular file, folder or link (a FIFO, socket or device)');
   });
 });
 

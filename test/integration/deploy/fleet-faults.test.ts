@@ -49,7 +49,7 @@ describe('faults around the fleet', () => {
     expect(await sample(f, 6)).toEqual({ v1: 6 });
   });
 
-  it('a router port already taken fails the deployment with a clear message', async () => {
+  it('a router port already taken refuses the deployment with a clear message and records nothing (#12)', async () => {
     const blocker = createServer();
     servers.push(blocker);
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
@@ -57,9 +57,9 @@ describe('faults around the fleet', () => {
     const f = group('strategy: all-at-once');
     writeFileSync(f.config, readFileSync(f.config, 'utf8').replace('routerPort: 0', `routerPort: ${port}`));
     const r = await f.cli(['deploy', '--revision', f.rev('v1')]);
-    expect(r.code).toBe(1);
-    expect(r.stdout).toContain(`router port ${port} is already taken by another program`);
-    expect((await status(f)).deployment.status).toBe('Failed');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`router port ${port} is already taken by another program`);
+    expect(JSON.parse((await f.cli(['history', '--json'])).stdout)).toEqual([]);
   });
 
   it('a damaged ledger line is reported by number and never used', async () => {

@@ -297,3 +297,13 @@ export function running(pid: number): boolean {
 export function serverPid(f: GroupFixture, instance: string): number {
   return Number(readFileSync(join(f.groupDir, 'instances', instance, 'server.pid'), 'utf8'));
 }
+
+/** The router's table as ids, sorted, to compare with what status reports. */
+export async function routerTable(f: GroupFixture) {
+  const t = (await routerState(f)).table;
+  return {
+    stable: t.stable.map((u) => u.id).sort(),
+    canary: t.canary.map((u) => u.id).sort(),
+    canaryWeight: t.canaryWeight,
+  };
+}

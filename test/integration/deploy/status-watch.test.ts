@@ -80,7 +80,8 @@ describe('status --watch', () => {
     );
     expect(paused).toContain(`${id} Paused`);
     expect(paused).toMatch(/traffic stable 50% v1 \[a-1\] · new 50% v2 \[b-1\]/);
-    expect(paused).toMatch(/router {2}stable 50% \[a-1\] · new 50% \[b-1\]/);
+    // The router line names the revisions its upstreams run (#12).
+    expect(paused).toMatch(/router {2}stable 50% v1 \[a-1\] · new 50% v2 \[b-1\]/);
     expect(paused).toContain('conveyor abort');
     const elapsed = (frame: string) => /\[(\d+)s\]/.exec(frame)?.[1];
     const before = elapsed(paused);

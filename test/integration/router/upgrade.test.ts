@@ -64,7 +64,8 @@ describe('router: upgrade requests are proxied', () => {
     expect(seen.upgrade).toBe('websocket');
     expect(seen.connection).toBe('Upgrade');
     expect(seen['sec-websocket-key']).toBe('dGhlIHNhbXBsZSBub25jZQ==');
-    expect(seen['x-forwarded-for']).toBe('10.0.0.9, 127.0.0.1');
+    // No trusted proxies: the client's X-Forwarded-For is replaced by the address the router saw.
+    expect(seen['x-forwarded-for']).toBe('127.0.0.1');
     expect(seen['x-forwarded-proto']).toBe('http');
     expect(seen['x-forwarded-host']).toBe(`127.0.0.1:${r.listenPort}`);
     expect(seen.cookie).toBe('x=1');
@@ -288,7 +289,8 @@ describe('router: upgrade errors', () => {
     const r = await router(table([]));
     const none = await openUpgrade(r.listenPort);
     expect(none.status).toBe(503);
-    expect(none.headers['x-conveyor-error']).toBe('no-upstream-configured');
+    // A table with no instance was applied: every instance is out of service (#12), not "nothing configured".
+    expect(none.headers['x-conveyor-error']).toBe('no-instance-in-service');
     r.applyTable(table([{ id: 'dead', host: '127.0.0.1', port: await deadPort() }]));
     const refused = await openUpgrade(r.listenPort);
     expect(refused.status).toBe(502);

@@ -78,15 +78,27 @@ describe('validate --cache', () => {
 
   it('validates again when a file a rule checked for appears or disappears', async () => {
     write(
+      'groups/web.deploy.yml',
+      'application: web\ndeploymentGroup: dev\nrollback:\n  hooks:\n    beforeRollback: scripts/before.sh\n',
+    );
+    write('groups/scripts/before.sh', '#!/bin/sh\n');
+    // Absolute: the rule resolves hook scripts against the process's cwd, not runCli's.
+    const group = join(dir, 'groups/web.deploy.yml');
+    expect((await run(['validate', '--cache', group])).code).toBe(0);
+    rmSync(join(dir, 'groups/scripts/before.sh'));
+    const missing = await run(['validate', '--cache', group]);
+    expect(missing.code).toBe(1);
+    expect(missing.stdout).toContain('deployment-group/rollback-hook-missing');
+  });
+
+  it('does not cache a revision folder, whose files and symlinks it does not track', async () => {
+    write(
       'rev/appspec.yml',
       'version: 0.0\nos: linux\nhooks:\n  AfterInstall:\n    - location: scripts/after.sh\n',
     );
     write('rev/scripts/after.sh', '#!/bin/sh\n');
     expect((await run(['validate', '--cache', 'rev'])).code).toBe(0);
-    rmSync(join(dir, 'rev/scripts/after.sh'));
-    const missing = await run(['validate', '--cache', 'rev']);
-    expect(missing.code).toBe(1);
-    expect(missing.stdout).toContain('scripts/after.sh');
+    expect(existsSync(join(dir, CACHE))).toBe(false);
   });
 
   it('keeps the cache where --cache-location says', async () => {

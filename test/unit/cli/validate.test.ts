@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -142,6 +142,22 @@ describe('conveyor validate', () => {
     expect(r.stdout).toContain('rev/appspec.yml:6:13 error appspec/file-source-missing');
     expect(r.stdout).toContain('error appspec/hook-script-missing hook script `scripts/after.sh`');
     expect(r.stdout).not.toContain('present.sh');
+  });
+
+  it('reports links in a revision that point outside it, and only those', async () => {
+    write('rev/appspec.yml', GOOD_APPSPEC);
+    write('rev/app/index.html', 'i');
+    write('outside/victim', 'secret');
+    symlinkSync(join(dir, 'outside/victim'), join(dir, 'rev/app/link'));
+    symlinkSync('../../etc/passwd', join(dir, 'rev/app/up'));
+    symlinkSync('index.html', join(dir, 'rev/app/current.html'));
+    const r = await run(['--revision', 'rev', 'rev/appspec.yml']);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.split('\n').filter((l) => l.includes('appspec/link-outside-revision'));
+    expect(lines).toEqual([
+      `rev/appspec.yml:4:13 warning appspec/link-outside-revision files source \`/\` holds the link \`app/link\` -> \`${join(dir, 'outside/victim')}\`, which points outside the revision; it is installed as a link, and nothing is written or given permissions through it`,
+      'rev/appspec.yml:4:13 warning appspec/link-outside-revision files source `/` holds the link `app/up` -> `../../etc/passwd`, which points outside the revision; it is installed as a link, and nothing is written or given permissions through it',
+    ]);
   });
 
   it('treats a folder given by name with appspec.yml at its root as the revision', async () => {

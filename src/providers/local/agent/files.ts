@@ -8,10 +8,12 @@
  * `<instanceRoot>/var/www/app`.
  */
 import { execFile } from 'node:child_process';
+import { constants } from 'node:fs';
 import {
   chmod,
   chown,
   copyFile,
+  lchown,
   lstat,
   mkdir,
   open,
@@ -208,6 +210,28 @@ async function resolveSource(revisionDir: string, source: string): Promise<strin
   return candidate;
 }
 
+/** Copying a FIFO would block on its read end forever; a socket or device is no file to install either. */
+function notAFile(label: string): InstallError {
+  return new InstallError(
+    `files: ${label} is not a regular file, folder or link (a FIFO, socket or device); remove it from the revision`,
+  );
+}
+
+/**
+ * What is written at `path` must land inside the instance: its folder, links resolved, is under the instance
+ * root. Checked when writing (not when planning), because an earlier copy of this deployment may have placed a
+ * link where a folder was expected.
+ */
+async function assertParentInside(instanceRoot: string, path: string): Promise<void> {
+  const realRoot = await realpath(instanceRoot);
+  const parent = await realpath(resolve(path, '..')).catch(() => undefined);
+  if (parent === undefined || !isInside(realRoot, parent)) {
+    throw new InstallError(
+      `files: ${instancePathOf(instanceRoot, path)} would be written through a link to ${parent ?? 'a missing folder'}, outside the instance`,
+    );
+  }
+}
+
 async function fillInMissingAncestors(plan: InstallPlan, instanceRoot: string, path: string): Promise<void> {
   const missing: string[] = [];
   let parent = resolve(path, '..');
@@ -243,7 +267,9 @@ async function planDirectoryCopy(
     const entryLabel = `${label.replace(/\/$/, '')}/${entry.name}`;
     // Symlinks are recreated as links (the agent's CopyCommand), never followed out of the revision.
     if (entry.isDirectory()) await planDirectoryCopy(plan, from, to, entryLabel);
-    else await plan.copy(from, to, entryLabel, entry.isSymbolicLink());
+    else if (entry.isFile() || entry.isSymbolicLink())
+      await plan.copy(from, to, entryLabel, entry.isSymbolicLink());
+    else throw notAFile(entryLabel);
   }
 }
 
@@ -266,9 +292,12 @@ export async function removePreviousInstall(instanceRoot: string, groupId?: stri
   }
   const root = resolve(instanceRoot);
   let removed = 0;
+  const realRoot = await realpath(root);
   for (const path of parseCleanupList(text).reverse()) {
-    // Never act outside the instance, whatever the list says.
+    // Never act outside the instance, whatever the list says, nor through a link a hook put in a folder's place.
     if (!isInside(root, path) || path === root) continue;
+    const parent = await realpath(resolve(path, '..')).catch(() => undefined);
+    if (parent === undefined || !isInside(realRoot, parent)) continue;
     const info = await lstat(path).catch(() => undefined);
     if (!info) continue;
     if (info.isDirectory()) {
@@ -309,6 +338,8 @@ export async function installFiles(req: InstallFilesRequest): Promise<InstallFil
     if (sourceInfo.isDirectory()) {
       await fillInMissingAncestors(plan, instanceRoot, join(destination, 'x'));
       await planDirectoryCopy(plan, source, destination, mapping.source);
+    } else if (!sourceInfo.isFile()) {
+      throw notAFile(mapping.source);
     } else {
       const target = join(destination, source.split(sep).pop()!);
       await fillInMissingAncestors(plan, instanceRoot, target);
@@ -324,6 +355,7 @@ export async function installFiles(req: InstallFilesRequest): Promise<InstallFil
   const createdDirectories: string[] = [];
   try {
     for (const step of plan.instructions) {
+      await assertParentInside(instanceRoot, step.path);
       if (step.kind === 'mkdir') {
         await mkdir(step.path);
         await list.write(step.path + '\n');
@@ -342,12 +374,14 @@ export async function installFiles(req: InstallFilesRequest): Promise<InstallFil
 }
 
 async function copyPreserving(source: string, destination: string, link: boolean): Promise<void> {
+  // Whatever is there (OVERWRITE) is replaced, never written through: a link at the destination is removed, not
+  // followed, and the new file is created exclusively.
+  await rm(destination, { force: true });
   if (link) {
-    await rm(destination, { force: true });
     await symlink(await readlink(source), destination);
     return;
   }
-  await copyFile(source, destination);
+  await copyFile(source, destination, constants.COPYFILE_EXCL);
   const info = await stat(source);
   await chmod(destination, info.mode & 0o7777);
   await utimes(destination, info.atime, info.mtime);
@@ -443,7 +477,7 @@ export async function applyPermissions(req: ApplyPermissionsRequest): Promise<Ap
     }
     const isDirectory =
       created.has(object) ||
-      (await stat(localPath(req.instanceRoot, object))
+      (await lstat(localPath(req.instanceRoot, object))
         .then((s) => s.isDirectory())
         .catch(() => false));
     if (!isDirectory) continue;
@@ -460,10 +494,24 @@ export async function applyPermissions(req: ApplyPermissionsRequest): Promise<Ap
     }
   }
 
+  const realRoot = await realpath(req.instanceRoot);
   for (const { path, permission } of jobs) {
     const local = localPath(req.instanceRoot, path);
-    if (permission.mode !== undefined && permission.mode !== null)
-      await chmod(local, parseMode(permission.mode));
+    // Never through a link: not one installed by the revision (it may point at /etc/shadow), not one a hook put in
+    // place of a folder on the way. A link's own mode means nothing on Linux, so only its owner is set (lchown).
+    const parent = await realpath(resolve(local, '..')).catch(() => undefined);
+    if (parent === undefined || !isInside(realRoot, parent)) {
+      throw new InstallError(`permissions: ${path} lies behind a link that leads outside the instance`);
+    }
+    const isLink = (await lstat(local)).isSymbolicLink();
+    if (permission.mode !== undefined && permission.mode !== null) {
+      if (isLink) {
+        warnings.push({
+          object: path,
+          message: `mode ${String(permission.mode)} not applied: ${path} is a link, and a mode is never set through one`,
+        });
+      } else await chmod(local, parseMode(permission.mode));
+    }
     if (permission.acls && permission.acls.length > 0) {
       warnings.push({
         object: path,
@@ -478,7 +526,7 @@ export async function applyPermissions(req: ApplyPermissionsRequest): Promise<Ap
     }
     if (permission.owner || permission.group) {
       if (isRoot) {
-        await chown(
+        await (isLink ? lchown : chown)(
           local,
           permission.owner ? await lookupId('passwd', permission.owner) : -1,
           permission.group ? await lookupId('group', permission.group) : -1,

@@ -1,0 +1,2 @@
+/** Style sheets imported by the page for esbuild to bundle into dist/dashboard/app.css. */
+declare module '*.css';

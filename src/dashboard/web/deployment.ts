@@ -1,0 +1,326 @@
+/// <reference lib="dom" />
+/** A group's page: the deployment (actions, timeline, split, signals, gates, hooks, rollback) and its history. */
+import { html } from 'htm/preact';
+import { useMemo, useState } from 'preact/hooks';
+import uPlot from 'uplot';
+import type { ActionName, DeploymentView, GroupView, SignalSample } from '../protocol.js';
+import { Chart } from './chart.js';
+import { fmtDuration, fmtNumber, fmtTime, sendAction, statusClass } from './util.js';
+
+const ACTIVE = ['Created', 'InProgress', 'Paused'];
+
+const LABELS: Record<ActionName, string> = {
+  promote: 'Promote',
+  'promote-full': 'Promote fully',
+  abort: 'Abort',
+  rollback: 'Rollback',
+};
+
+const EXPLAIN: Record<ActionName, string> = {
+  promote: 'continue past the current pause or bake',
+  'promote-full': 'skip every remaining weight and bake and send all traffic to the new revision',
+  abort: 'stop the deployment and roll it back (traffic back to the stable revision first)',
+  rollback: 'roll back the unfinished deployment, or redeploy the previous good revision',
+};
+
+function Actions({ group, d }: { group: GroupView; d: DeploymentView | undefined }) {
+  const [asking, setAsking] = useState<ActionName | null>(null);
+  const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null);
+  const active = d !== undefined && ACTIVE.includes(d.status);
+  const enabled: Record<ActionName, boolean> = {
+    promote: active,
+    'promote-full': active,
+    abort: active,
+    rollback: d !== undefined,
+  };
+  const confirm = async () => {
+    const action = asking;
+    setAsking(null);
+    if (!action) return;
+    try {
+      const text = await sendAction({
+        group: group.key,
+        action,
+        ...(active && d ? { deploymentId: d.id } : {}),
+      });
+      setResult({ ok: true, text });
+    } catch (err) {
+      setResult({ ok: false, text: (err as Error).message });
+    }
+  };
+  return html`<div class="actions">
+    ${(Object.keys(LABELS) as ActionName[]).map(
+      (a) =>
+        html`<button type="button" class=${`action ${a}`} disabled=${!enabled[a]} onClick=${() => setAsking(a)}>
+          ${LABELS[a]}
+        </button>`,
+    )}
+    <span class="action-result ${result ? (result.ok ? 'ok' : 'bad') : ''}" role="status">${result?.text ?? ''}</span>
+    ${
+      asking &&
+      html`<div class="modal-back">
+        <div class="modal" role="dialog" aria-modal="true" aria-labelledby="confirm-title">
+          <h3 id="confirm-title">${LABELS[asking]} ${asking === 'rollback' && !active ? group.key : (d?.id ?? '')}?</h3>
+          <p>This will ${EXPLAIN[asking]}. It writes the same request as <code>conveyor ${asking === 'promote-full' ? 'promote --full' : asking}</code>.</p>
+          <div class="modal-buttons">
+            <button type="button" class="confirm" onClick=${confirm}>Confirm</button>
+            <button type="button" onClick=${() => setAsking(null)}>Cancel</button>
+          </div>
+        </div>
+      </div>`
+    }
+  </div>`;
+}
+
+function Timeline({ d, now }: { d: DeploymentView; now: number }) {
+  return html`<ol class="timeline" aria-label="plan">
+    ${d.steps.map((s) => {
+      const current = s.state === 'current';
+      const left = current && d.bakeUntil ? Math.max(0, Math.ceil((d.bakeUntil - now) / 1000)) : undefined;
+      const waiting = current && d.status === 'Paused';
+      return html`<li class=${`step ${s.state}${waiting ? ' waiting' : ''}`} aria-current=${current ? 'step' : undefined}>
+        <span class="step-n">${s.index + 1}</span>
+        <span class="step-text">${s.description}</span>
+        ${left !== undefined && html`<span class="countdown" data-testid="bake-countdown">${left}s left</span>`}
+        ${waiting && html`<span class="waiting-note">waiting for a human: ${d.pausedReason ?? 'promote to continue'}</span>`}
+        ${s.completedAt && s.startedAt ? html`<span class="step-time">${fmtDuration(s.completedAt - s.startedAt)}</span>` : ''}
+      </li>`;
+    })}
+  </ol>`;
+}
+
+function Split({ d, now }: { d: DeploymentView; now: number }) {
+  const canary = d.traffic?.canary.length ? d.traffic.canaryWeight : 0;
+  const revs = d.trafficRevisions ?? {};
+  const data = useMemo((): uPlot.AlignedData => {
+    const pts = d.split.length ? [...d.split, { ...d.split[d.split.length - 1]!, at: now }] : [];
+    return [pts.map((p) => p.at / 1000), pts.map(() => 100), pts.map((p) => p.canary)];
+  }, [d.split, Math.floor(now / 5000)]);
+  return html`<section class="split">
+    <h3>Traffic split</h3>
+    <p class="split-now">
+      <span class="set stable">stable <b data-testid="stable-weight">${100 - canary}%</b> ${revs.stable ?? ''}</span>
+      <span class="set canary">canary <b data-testid="canary-weight">${canary}%</b> ${revs.canary ?? ''}</span>
+    </p>
+    <${Chart}
+      title="Share of requests by set (%)"
+      testId="split-chart"
+      yRange=${[0, 100]}
+      data=${data}
+      series=${[
+        {
+          label: `stable ${revs.stable ?? ''}`,
+          stroke: '#3b7dd8',
+          fill: 'rgba(59,125,216,0.25)',
+          paths: stepped,
+        },
+        {
+          label: `canary ${revs.canary ?? d.revision}`,
+          stroke: '#e0892b',
+          fill: 'rgba(224,137,43,0.45)',
+          paths: stepped,
+        },
+      ]}
+    />
+  </section>`;
+}
+
+const stepped = uPlot.paths.stepped!({ align: 1 });
+
+const STABLE = { stroke: '#3b7dd8', width: 1.5 };
+const CANARY = { stroke: '#e0892b', width: 1.5 };
+const LIMIT = { stroke: '#c62828', dash: [6, 4], width: 1.5 };
+
+function Signals({ group, samples }: { group: GroupView; samples: SignalSample[] }) {
+  const t = group.thresholds;
+  // Rebuilt only when a sample arrives, so a ledger change does not redraw the charts.
+  const data = useMemo(() => {
+    const x = samples.map((s) => s.at / 1000);
+    const col = (f: (s: SignalSample) => number) => samples.map(f);
+    const flat = (v: number | undefined) => samples.map(() => v ?? null);
+    return {
+      rps: [x, col((s) => s.stable.rps), col((s) => s.canary.rps)] as uPlot.AlignedData,
+      errors: [
+        x,
+        col((s) => s.stable.errorRate),
+        col((s) => s.canary.errorRate),
+        flat(t.maxErrorRate),
+      ] as uPlot.AlignedData,
+      latency: [
+        x,
+        col((s) => s.stable.p50),
+        col((s) => s.stable.p99),
+        col((s) => s.canary.p50),
+        col((s) => s.canary.p99),
+        flat(t.maxP99LatencyMs),
+      ] as uPlot.AlignedData,
+    };
+  }, [samples, t.maxErrorRate, t.maxP99LatencyMs]);
+  const stable = STABLE;
+  const canary = CANARY;
+  const limit = LIMIT;
+  if (!samples.length)
+    return html`<section class="signals"><h3>Golden signals</h3><p class="muted">No samples yet: the router of this group is not running.</p></section>`;
+  const last = samples[samples.length - 1]!;
+  return html`<section class="signals">
+    <h3>Golden signals <span class="muted">(router, per set, 1 s windows)</span></h3>
+    <p class="signals-now" data-testid="signals-now">
+      stable ${last.stable.rps} req/s, ${fmtNumber('rate', last.stable.errorRate)} errors, p99 ${last.stable.p99} ms ·
+      canary ${last.canary.rps} req/s, ${fmtNumber('rate', last.canary.errorRate)} errors, p99 ${last.canary.p99} ms
+    </p>
+    <div class="charts">
+      <${Chart} title="Requests/s" testId="rps-chart" yLabel="req/s"
+        data=${data.rps}
+        series=${[{ label: 'stable', ...stable }, { label: 'canary', ...canary }]} />
+      <${Chart} title="Error rate" testId="error-chart" yLabel="share"
+        data=${data.errors}
+        series=${[{ label: 'stable', ...stable }, { label: 'canary', ...canary }, { label: `gate max ${t.maxErrorRate ?? '—'}`, ...limit }]} />
+      <${Chart} title="Latency (ms)" testId="latency-chart" yLabel="ms"
+        data=${data.latency}
+        series=${[
+          { label: 'stable p50', ...stable, dash: [2, 2] },
+          { label: 'stable p99', ...stable },
+          { label: 'canary p50', ...canary, dash: [2, 2] },
+          { label: 'canary p99', ...canary },
+          { label: `gate max p99 ${t.maxP99LatencyMs ?? '—'}`, ...limit },
+        ]} />
+    </div>
+  </section>`;
+}
+
+/** The numbers a gate decides on (the verdict records more: windows, in-flight counts). */
+const MEASURED = ['requests', 'errorRate', 'p99LatencyMs', 'stableErrorRate', 'stableP99LatencyMs'];
+const THRESHOLDS = [
+  'minRequests',
+  'maxErrorRate',
+  'maxP99LatencyMs',
+  'maxErrorRateIncrease',
+  'maxP99LatencyRatio',
+];
+
+function pick(rec: Record<string, number>, keys: string[]): string {
+  const shown = Object.entries(rec).filter(
+    ([k]) => keys.includes(k) || !/Ms$|Limit|Seconds|inFlight|window/i.test(k),
+  );
+  return shown.map(([k, n]) => `${k} ${fmtNumber(k, n)}`).join(', ');
+}
+
+function Verdicts({ d }: { d: DeploymentView }) {
+  if (!d.verdicts.length)
+    return html`<section><h3>Gate verdicts</h3><p class="muted">No gate reading yet.</p></section>`;
+  return html`<section class="verdicts">
+    <h3>Gate verdicts <span class="muted">(${d.verdictCount} in all, newest first)</span></h3>
+    <table>
+      <thead><tr><th>time</th><th>step</th><th>verdict</th><th>measured</th><th>thresholds</th><th>why</th></tr></thead>
+      <tbody>
+        ${[...d.verdicts]
+          .reverse()
+          .slice(0, 30)
+          .map(
+            (v) => html`<tr class=${`verdict ${v.result}`}>
+            <td>${fmtTime(v.at)}</td><td>${v.index + 1}</td>
+            <td><span class=${`badge ${statusClass(v.result)}`}>${v.result}</span></td>
+            <td>${pick(v.measured, MEASURED)}</td>
+            <td>${pick(v.thresholds, THRESHOLDS)}</td>
+            <td>${v.reasons.join('; ')}</td>
+          </tr>`,
+          )}
+      </tbody>
+    </table>
+  </section>`;
+}
+
+function Hooks({ d }: { d: DeploymentView }) {
+  if (!d.hooks.length) return '';
+  const byInstance = new Map<string, DeploymentView['hooks']>();
+  for (const h of d.hooks) byInstance.set(h.instance, [...(byInstance.get(h.instance) ?? []), h]);
+  return html`<section class="hooks">
+    <h3>Lifecycle hooks</h3>
+    <div class="instances">
+      ${[...byInstance].map(
+        ([instance, hooks]) => html`<div class="instance">
+          <h4>${instance}</h4>
+          <ul>
+            ${hooks.map(
+              (h) => html`<li class=${`hook ${h.status}`}>
+                <span class=${`badge ${statusClass(h.status === 'succeeded' ? 'Succeeded' : h.status === 'failed' ? 'Failed' : h.status === 'started' ? 'InProgress' : 'idle')}`}>${h.status}</span>
+                ${h.event} ${h.script ? html`<code>${h.script}</code>` : ''} ${fmtDuration(h.durationMs)}
+                ${h.message && h.status !== 'succeeded' ? html`<div class=${h.status === 'failed' ? 'hook-msg' : 'muted'}>${h.message}</div>` : ''}
+                ${h.output ? html`<details><summary>output</summary><pre>${h.output}</pre></details>` : ''}
+              </li>`,
+            )}
+          </ul>
+        </div>`,
+      )}
+    </div>
+  </section>`;
+}
+
+function Rollback({ d }: { d: DeploymentView }) {
+  if (!d.rollback && !d.reason) return '';
+  const r = d.rollback;
+  return html`<section class="rollback" data-testid="rollback">
+    <h3>${r ? 'Rollback' : 'Outcome'}</h3>
+    ${
+      r &&
+      html`<p>Reason: <b>${r.reason}</b> (trigger: ${r.trigger})${r.ok === undefined ? ', in progress' : r.ok ? ', done' : `, failed: ${r.message ?? ''}`}
+      ${r.trafficRestoredMs !== undefined ? html`; traffic back on stable in ${r.trafficRestoredMs} ms` : ''}</p>`
+    }
+    ${d.reason && html`<p>${d.status}: ${d.reason}</p>`}
+  </section>`;
+}
+
+function History({ group, onPick }: { group: GroupView; onPick?: (id: string) => void }) {
+  return html`<section class="history">
+    <h3>History</h3>
+    <table>
+      <thead><tr><th>deployment</th><th>revision</th><th>status</th><th>started</th><th>took</th><th>why</th></tr></thead>
+      <tbody>
+        ${group.history.map(
+          (h) => html`<tr onClick=${() => onPick?.(h.id)}>
+            <td><code>${h.id}</code>${h.rollbackOf ? ' (rollback)' : ''}</td><td>${h.revision}</td>
+            <td><span class=${`badge ${statusClass(h.status)}`}>${h.status}</span></td>
+            <td>${fmtTime(h.createdAt)}</td><td>${h.finishedAt ? fmtDuration(h.finishedAt - h.createdAt) : ''}</td>
+            <td>${h.reason ?? ''}</td>
+          </tr>`,
+        )}
+      </tbody>
+    </table>
+  </section>`;
+}
+
+export function GroupPanel({
+  group,
+  samples,
+  now,
+}: {
+  group: GroupView;
+  samples: SignalSample[];
+  now: number;
+}) {
+  const d = group.current;
+  return html`<article class="group" data-group=${group.key}>
+    <header class="group-head">
+      <h2>${group.key}</h2>
+      ${d && html`<span class=${`badge big ${statusClass(d.status)}`} data-testid="deployment-status">${d.status}</span>`}
+      ${d && html`<span class="muted"><code>${d.id}</code> ${d.previousRevision ? `${d.previousRevision} → ` : ''}${d.revision} by ${d.strategy}</span>`}
+      ${group.routerUrl && html`<span class="muted">serving at ${group.routerUrl}</span>`}
+    </header>
+    ${group.problems.map((p) => html`<p class="problem">${p}</p>`)}
+    <${Actions} group=${group} d=${d} />
+    ${
+      d
+        ? html`<div class="grid">
+          <section><h3>Plan</h3><${Timeline} d=${d} now=${now} /></section>
+          <${Split} d=${d} now=${now} />
+        </div>
+        <${Signals} group=${group} samples=${samples} />
+        <${Rollback} d=${d} />
+        <${Verdicts} d=${d} />
+        <${Hooks} d=${d} />
+        <section class="events"><h3>Events</h3><ul>${[...d.events].reverse().map((e) => html`<li><span class="muted">${fmtTime(e.at)}</span> ${e.text}</li>`)}</ul></section>`
+        : html`<p class="muted">No deployment in this group yet.</p>`
+    }
+    <${History} group=${group} />
+  </article>`;
+}

@@ -1,0 +1,184 @@
+/** The dashboard's pure parts: page models from ledger events, bounded signal history, the request rules. */
+import { describe, expect, it } from 'vitest';
+import { allowedHosts, refuse } from '../../../src/dashboard/security.js';
+import { mergeSamples, SignalHistory } from '../../../src/dashboard/signals.js';
+import { groupView, LIMITS } from '../../../src/dashboard/view.js';
+import type { LedgerEvent } from '../../../src/deploy/events.js';
+
+const plan = {
+  strategy: 'canary',
+  replacement: true,
+  targetSlot: 'b' as const,
+  steps: [
+    { kind: 'setWeight' as const, percent: 20 },
+    { kind: 'pause' as const },
+    { kind: 'setWeight' as const, percent: 100 },
+  ],
+};
+const id = 'd-1';
+const at = (n: number) => 1_000_000 + n;
+const info = {
+  key: 'a/g',
+  application: 'a',
+  deploymentGroup: 'g',
+  file: 'g.yml',
+  thresholds: {},
+  problems: [],
+};
+
+function canaryEvents(verdicts: number): LedgerEvent[] {
+  const e: LedgerEvent[] = [
+    {
+      type: 'created',
+      revision: { label: 'v2', dir: '/r' },
+      plan,
+      options: { creator: 'user', ignoreApplicationStopFailures: false, skipAnalysis: false },
+      at: at(0),
+      deploymentId: id,
+    },
+    { type: 'started', pid: 1, at: at(1), deploymentId: id },
+    { type: 'step', index: 0, phase: 'started', description: 'w20', at: at(2), deploymentId: id },
+    {
+      type: 'hook',
+      instance: 'b-1',
+      event: 'ApplicationStart',
+      status: 'started',
+      at: at(3),
+      deploymentId: id,
+    },
+    {
+      type: 'hook',
+      instance: 'b-1',
+      event: 'ApplicationStart',
+      status: 'failed',
+      message: 'exit 1',
+      output: 'x'.repeat(10_000),
+      at: at(4),
+      deploymentId: id,
+    },
+    {
+      type: 'traffic',
+      table: { stable: ['a-1'], canary: ['b-1'], canaryWeight: 20 },
+      revisions: { stable: 'v1', canary: 'v2' },
+      at: at(5),
+      deploymentId: id,
+    },
+    { type: 'step', index: 0, phase: 'completed', description: 'w20', at: at(6), deploymentId: id },
+    { type: 'step', index: 1, phase: 'started', description: 'pause', at: at(7), deploymentId: id },
+    { type: 'paused', index: 1, reason: 'waiting for promote', at: at(8), deploymentId: id },
+  ];
+  for (let i = 0; i < verdicts; i++) {
+    e.push({
+      type: 'verdict',
+      index: 1,
+      result: 'pass',
+      reasons: [],
+      measured: { errorRate: 0 },
+      thresholds: { maxErrorRate: 0.05 },
+      at: at(10 + i),
+      deploymentId: id,
+    });
+  }
+  return e;
+}
+
+describe('groupView', () => {
+  it('shows the plan as a timeline with the current step, the split over time and one row per hook', () => {
+    const v = groupView(info, canaryEvents(2));
+    const d = v.current!;
+    expect(d.status).toBe('Paused');
+    expect(d.pausedReason).toBe('waiting for promote');
+    expect(d.steps.map((s) => s.state)).toEqual(['done', 'current', 'pending']);
+    expect(d.split).toEqual([{ at: at(5), canary: 20, stable: 'v1', canaryRevision: 'v2' }]);
+    expect(d.hooks).toHaveLength(1);
+    expect(d.hooks[0]).toMatchObject({ status: 'failed', message: 'exit 1' });
+    expect(d.hooks[0]!.output).toHaveLength(LIMITS.output);
+    expect(v.history.map((h) => h.id)).toEqual([id]);
+  });
+
+  it('keeps only the latest verdicts of a long deployment, and counts them all', () => {
+    const d = groupView(info, canaryEvents(5000)).current!;
+    expect(d.verdicts).toHaveLength(LIMITS.verdicts);
+    expect(d.verdictCount).toBe(5000);
+    expect(d.verdicts.at(-1)!.at).toBe(at(10 + 4999));
+    expect(d.events).toHaveLength(LIMITS.events);
+  });
+
+  it('marks the step a rolled-back deployment ended on', () => {
+    const events: LedgerEvent[] = [
+      ...canaryEvents(0),
+      { type: 'finished', status: 'RolledBack', reason: 'gate breached', at: at(20), deploymentId: id },
+    ];
+    const d = groupView(info, events).current!;
+    expect(d.steps.map((s) => s.state)).toEqual(['done', 'stopped', 'pending']);
+    expect(d.reason).toBe('gate breached');
+  });
+});
+
+describe('SignalHistory', () => {
+  const sample = (n: number) => ({
+    at: n,
+    stable: { rps: 10, errorRate: 0, p50: 1, p99: n % 7, requests: 10 },
+    canary: { rps: 1, errorRate: 0.5, p50: 1, p99: 2, requests: 1 },
+  });
+
+  it('stays bounded however long it runs: recent samples as they are, older ones merged', () => {
+    const h = new SignalHistory({ recent: 60, older: 30, factor: 10 });
+    for (let i = 0; i < 100_000; i++) h.add(sample(i));
+    const series = h.series();
+    expect(series.length).toBeLessThanOrEqual(60 + 30 + 10);
+    expect(series.at(-1)!.at).toBe(99_999);
+    expect(series.map((s) => s.at)).toEqual([...series.map((s) => s.at)].sort((a, b) => a - b));
+  });
+
+  it('merges by request weight and keeps the worst p99', () => {
+    const m = mergeSamples([sample(3), sample(6)]);
+    expect(m.stable.p99).toBe(6);
+    expect(m.stable.requests).toBe(20);
+    expect(m.canary.errorRate).toBe(0.5);
+    expect(m.at).toBe(6);
+  });
+});
+
+describe('refuse', () => {
+  const hosts = allowedHosts('127.0.0.1', 7717);
+  const base = {
+    method: 'POST',
+    host: '127.0.0.1:7717',
+    cookie: 'conveyor_dashboard=tok',
+    contentType: 'application/json',
+  };
+  const opts = { token: 'tok', hosts, write: true };
+
+  it('lets a same-origin write with the token through', () => {
+    expect(
+      refuse({ ...base, origin: 'http://127.0.0.1:7717', secFetchSite: 'same-origin' }, opts),
+    ).toBeUndefined();
+    expect(
+      refuse({ ...base, host: 'localhost:7717', origin: 'http://localhost:7717' }, opts),
+    ).toBeUndefined();
+  });
+
+  it.each([
+    ['no token', { cookie: undefined }, 401],
+    ['a wrong token', { cookie: 'conveyor_dashboard=toK' }, 401],
+    ['another Host', { host: 'evil.example:7717' }, 403],
+    ['another origin', { origin: 'http://evil.example' }, 403],
+    ['an origin on another port', { origin: 'http://127.0.0.1:9' }, 403],
+    ['a null origin', { origin: 'null' }, 403],
+    ['a cross-site fetch', { secFetchSite: 'cross-site' }, 403],
+    ['a form body', { contentType: 'application/x-www-form-urlencoded' }, 415],
+  ])('refuses a write with %s', (_what, change, status) => {
+    expect(refuse({ ...base, ...change }, opts)?.status).toBe(status);
+  });
+
+  it('reads need the token but not a JSON body', () => {
+    expect(
+      refuse(
+        { method: 'GET', host: '127.0.0.1:7717', authorization: 'Bearer tok' },
+        { ...opts, write: false },
+      ),
+    ).toBeUndefined();
+    expect(refuse({ method: 'GET', host: '127.0.0.1:7717' }, { ...opts, write: false })?.status).toBe(401);
+  });
+});
