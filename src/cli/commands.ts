@@ -13,6 +13,10 @@ export const commands: Record<string, { summary: string; load: () => Promise<{ d
     summary: 'Build every definition into the files AWS consumes',
     load: () => import('./commands/synth.js'),
   },
+  schema: {
+    summary: 'Print the JSON Schema of a document kind, for editors',
+    load: () => import('./commands/schema.js'),
+  },
   import: {
     summary: 'Turn an existing pipeline JSON, appspec or buildspec into a TS source',
     load: () => import('./commands/import.js'),

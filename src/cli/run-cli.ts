@@ -4,8 +4,9 @@ import { ExitCode } from '../core/exit-codes.js';
 import { commands } from './commands.js';
 import type { CliContext } from './context.js';
 import { didYouMean } from './suggest.js';
+import { VERSION } from './version.js';
 
-export const VERSION = '0.1.0';
+export { VERSION };
 
 function mainHelp(): string {
   const width = Math.max(...Object.keys(commands).map((n) => n.length));

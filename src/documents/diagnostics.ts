@@ -52,3 +52,10 @@ export function formatDiagnostic(d: Diagnostic): string {
 export function formatDiagnostics(diagnostics: readonly Diagnostic[]): string {
   return sortDiagnostics(diagnostics).map(formatDiagnostic).join('\n');
 }
+
+/** `file:line:col severity rule message`, or `file › where severity rule message` as synth prints it. */
+export function formatSourceDiagnostic(d: Diagnostic & { where?: string }): string {
+  if (!d.where) return formatDiagnostic(d);
+  const hint = d.hint ? ` (${d.hint})` : '';
+  return `${d.file} › ${d.where} ${d.severity} ${d.ruleId} ${d.message}${hint}`;
+}

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
-import { basename, dirname, join, relative, resolve } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { basename, dirname, relative, resolve } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { NotUtf8Error, readTextFileAsync } from '../core/files.js';
 import { type CheckedDocument, checkCrossFile } from './cross-file.js';
@@ -12,6 +12,7 @@ import { Reporter } from './report.js';
 import { linksOutsideRevision } from './revision-links.js';
 import { type ParsedSource, type PathSegment, parseSource, renderedJsonSource } from './source.js';
 import { notUtf8 } from './source-text.js';
+import { walkDocuments as walk } from './walk.js';
 
 export { detectKind } from './detect.js';
 export type { DocumentKind } from './kind.js';
@@ -145,30 +146,14 @@ export interface ValidatePathsOptions {
   optional?: boolean;
   /** Finding no document is fine (the caller checks other sources, e.g. TS definitions). */
   allowEmpty?: boolean;
+  /** Existence checks (revision files, hook scripts); `--cache` records them. Defaults to existsSync. */
+  fileExists?: (absolutePath: string) => boolean;
 }
 
 export interface ValidatePathsResult {
   /** The files checked, as displayed in diagnostics. */
   files: string[];
   diagnostics: Diagnostic[];
-}
-
-const DOCUMENT_EXT = /\.(ya?ml|json)$/i;
-const SKIP_DIRS = new Set(['node_modules', '.git', 'dist', 'coverage', '.conveyor']);
-
-async function walk(dir: string, shown: string, out: { abs: string; shown: string }[]): Promise<void> {
-  const entries = await readdir(dir, { withFileTypes: true });
-  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const e of entries) {
-    const abs = join(dir, e.name);
-    const display = shown === '.' ? e.name : `${shown.replace(/\/+$/, '')}/${e.name}`;
-    if (e.isDirectory()) {
-      if (SKIP_DIRS.has(e.name) || (e.name.startsWith('.') && e.name !== '.codebuild')) continue;
-      await walk(abs, display, out);
-    } else if (e.isFile() && DOCUMENT_EXT.test(e.name)) {
-      out.push({ abs, shown: display });
-    }
-  }
 }
 
 /**
@@ -194,7 +179,7 @@ export async function validatePaths(
       continue;
     }
     if (st.isDirectory()) {
-      await walk(abs, p, walked);
+      walk(abs, p, walked);
       // A folder given by name with appspec.yml at its root is a revision: check the AppSpec against it.
       if (!opts.optional) revisionRoots.add(abs);
     } else explicit.push({ abs, shown: p });
@@ -213,6 +198,7 @@ export async function validatePaths(
     ...(opts.revisionDir ? { revisionDir: resolve(opts.cwd, opts.revisionDir) } : {}),
     ...(opts.codebuildImage ? { codebuildImage: opts.codebuildImage } : {}),
     ...(opts.groupChecks ? { groupChecks: opts.groupChecks } : {}),
+    ...(opts.fileExists ? { fileExists: opts.fileExists } : {}),
   };
   for (const [entry, isExplicit] of [
     ...explicit.map((e) => [e, true] as const),

@@ -7,7 +7,7 @@
 import type { Dirent } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, extname, join, relative, resolve, sep } from 'node:path';
-import { compareDiagnostics, type Diagnostic, formatDiagnostic } from '../documents/diagnostics.js';
+import { compareDiagnostics, type Diagnostic } from '../documents/diagnostics.js';
 import { type ValidatePathsOptions, type ValidatePathsResult, validatePaths } from '../documents/validate.js';
 
 /** A diagnostic from a TS source may be located by a logical path instead of a line. */
@@ -134,9 +134,4 @@ function compareSourceDiagnostics(a: SourceDiagnostic, b: SourceDiagnostic): num
   return byPosition || (aw < bw ? -1 : aw > bw ? 1 : 0) || compareDiagnostics(a, b);
 }
 
-/** `file:line:col severity rule message`, or `file › where severity rule message` as synth prints it. */
-export function formatSourceDiagnostic(d: SourceDiagnostic): string {
-  if (!d.where) return formatDiagnostic(d);
-  const hint = d.hint ? ` (${d.hint})` : '';
-  return `${d.file} › ${d.where} ${d.severity} ${d.ruleId} ${d.message}${hint}`;
-}
+export { formatSourceDiagnostic } from '../documents/diagnostics.js';

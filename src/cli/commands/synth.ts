@@ -6,11 +6,12 @@ import { findSources, loadSources } from '../../synth/sources.js';
 import type { SynthDiagnostic } from '../../synth/synth.js';
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../context.js';
+import { FORMAT_OPTIONS, FORMAT_USAGE, renderFindings, resolveFormat } from '../report-format.js';
 import { judge, parseWarningPolicy, WARNING_POLICY_OPTIONS, WARNING_POLICY_USAGE } from '../verdict.js';
 
 export const DEFAULT_OUT = 'conveyor.out';
 
-const usage = `Usage: conveyor synth [--out DIR] [--check [--diff] [--strict] [--max-warnings N]] [--json]
+const usage = `Usage: conveyor synth [--out DIR] [--check [--diff] [--strict] [--max-warnings N] [--format F]] [--json]
 
 Loads every definition source under pipelines/, appspec/ and buildspec/ (TS modules or YAML/JSON
 documents), validates it, and writes the files AWS consumes to DIR (default: ${DEFAULT_OUT}/):
@@ -29,6 +30,7 @@ Options:
   --json      machine-readable result on stdout
 With --check:
 ${WARNING_POLICY_USAGE}
+${FORMAT_USAGE.replace('  --json            the same as --format json', '')}
 
 Exit codes: 0 done (or up to date with --check); 1 invalid definitions, or --check found changes;
 2 a source cannot be loaded (throws, exports no or the wrong definition, YAML syntax error),
@@ -47,7 +49,7 @@ const command: Command = {
         out: { type: 'string' },
         check: { type: 'boolean', default: false },
         diff: { type: 'boolean', default: false },
-        json: { type: 'boolean', default: false },
+        ...FORMAT_OPTIONS,
         ...WARNING_POLICY_OPTIONS,
       },
       allowPositionals: true,
@@ -64,6 +66,13 @@ const command: Command = {
         `${policy.strict ? '--strict' : '--max-warnings'} applies to synth --check`,
         'run conveyor synth --check --strict in CI; a plain synth writes whenever there is no error',
       );
+    // GitHub annotations and SARIF report findings: what --check is for. A plain synth writes files.
+    if (!values.check && (values.format === 'github' || values.format === 'sarif'))
+      throw new UsageError(
+        `--format ${values.format} applies to synth --check`,
+        'run conveyor synth --check --format github (or sarif) in CI',
+      );
+    const format = resolveFormat(values, values.check ? ctx : { stdout: ctx.stdout, env: {} });
     const root = ctx.cwd;
     const outArg = values.out ?? DEFAULT_OUT;
     const outDir = isAbsolute(outArg) ? outArg : resolve(root, outArg);
@@ -100,18 +109,20 @@ const command: Command = {
         'run conveyor synth at the project root, or add a source such as pipelines/release.ts',
       );
     }
-    const printDiagnostics = () => {
-      for (const d of plan.diagnostics) ctx.stderr.write(`${formatSynthDiagnostic(d)}\n`);
+    const printDiagnostics = async (exitCode: number) => {
+      if (format === 'github' || format === 'sarif')
+        ctx.stdout.write(await renderFindings(format, { diagnostics: plan.diagnostics, exitCode, args }));
+      else for (const d of plan.diagnostics) ctx.stderr.write(`${formatSynthDiagnostic(d)}\n`);
     };
 
     if (errors.length > 0) {
       const configError = errors.some((d) => CONFIG_RULES.has(d.ruleId));
-      if (values.json) {
+      if (format === 'json') {
         ctx.stdout.write(
           `${JSON.stringify({ ok: false, out: outLabel, written: false, diagnostics: plan.diagnostics }, null, 2)}\n`,
         );
       } else {
-        printDiagnostics();
+        await printDiagnostics(configError ? ExitCode.Usage : ExitCode.Failed);
         const sources = new Set(errors.map((d) => d.file)).size;
         ctx.stderr.write(
           `conveyor synth: ${errors.length} error${errors.length === 1 ? '' : 's'} in ${sources} source${sources === 1 ? '' : 's'}; nothing written\n`,
@@ -129,26 +140,29 @@ const command: Command = {
         : undefined;
       const warnings = plan.diagnostics.filter((d) => d.severity === 'warning').length;
       const verdict = judge({ errors: 0, warnings }, policy);
-      if (values.json) {
+      const exitCode = dirty === 0 ? verdict.exitCode : ExitCode.Failed;
+      if (format === 'json') {
         const report = {
           ...result(plan.diagnostics, outLabel, comparison, dirty === 0 && !verdict.failedBy, false),
           failedBy: verdict.failedBy ?? (dirty === 0 ? null : 'out-of-date'),
         };
         ctx.stdout.write(`${JSON.stringify(diff === undefined ? report : { ...report, diff }, null, 2)}\n`);
       } else {
-        printDiagnostics();
-        if (diff) ctx.stdout.write(diff);
-        for (const path of comparison.changed) ctx.stdout.write(`would change: ${outLabel}/${path}\n`);
-        for (const path of comparison.added) ctx.stdout.write(`would add:    ${outLabel}/${path}\n`);
-        for (const path of comparison.removed) ctx.stdout.write(`would remove: ${outLabel}/${path}\n`);
-        ctx.stdout.write(
+        await printDiagnostics(exitCode);
+        // SARIF owns stdout; the drift report (and the diff) go to stderr beside it.
+        const out = format === 'sarif' ? ctx.stderr : ctx.stdout;
+        if (diff) out.write(diff);
+        for (const path of comparison.changed) out.write(`would change: ${outLabel}/${path}\n`);
+        for (const path of comparison.added) out.write(`would add:    ${outLabel}/${path}\n`);
+        for (const path of comparison.removed) out.write(`would remove: ${outLabel}/${path}\n`);
+        out.write(
           dirty === 0
             ? `${outLabel} is up to date (${plan.files.length} files from ${plan.sourceCount} sources)\n`
             : `${outLabel} is out of date: ${dirty} file${dirty === 1 ? '' : 's'} differ; run 'conveyor synth' and commit the result\n`,
         );
         if (verdict.reason) ctx.stderr.write(`conveyor synth: ${verdict.reason}\n`);
       }
-      return dirty === 0 ? verdict.exitCode : ExitCode.Failed;
+      return exitCode;
     }
 
     if (dirty > 0) {
@@ -158,12 +172,12 @@ const command: Command = {
         throw new UsageError(`cannot write ${outLabel}: ${errorMessage(err)}; nothing written`);
       }
     } else await stager?.discard();
-    if (values.json) {
+    if (format === 'json') {
       ctx.stdout.write(
         `${JSON.stringify(result(plan.diagnostics, outLabel, comparison, true, dirty > 0), null, 2)}\n`,
       );
     } else {
-      printDiagnostics();
+      await printDiagnostics(ExitCode.Ok);
       for (const path of comparison.changed) ctx.stdout.write(`updated  ${outLabel}/${path}\n`);
       for (const path of comparison.added) ctx.stdout.write(`created  ${outLabel}/${path}\n`);
       for (const path of comparison.removed) ctx.stdout.write(`removed  ${outLabel}/${path}\n`);

@@ -1,18 +1,18 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UsageError } from '../../core/errors.js';
-import { codeDeployGroupFindings } from '../../deploy/codedeploy-preview.js';
 import { CODEBUILD_IMAGES, runtimesOfImage } from '../../documents/buildspec/runtimes.js';
+import { formatSourceDiagnostic } from '../../documents/diagnostics.js';
 import { DOCUMENT_KINDS, type DocumentKind } from '../../documents/kind.js';
-import { formatSourceDiagnostic, validateWithSources } from '../../synth/validate-sources.js';
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../context.js';
+import { FORMAT_OPTIONS, FORMAT_USAGE, renderFindings, resolveFormat } from '../report-format.js';
 import { didYouMean } from '../suggest.js';
 import { judge, parseWarningPolicy, WARNING_POLICY_OPTIONS, WARNING_POLICY_USAGE } from '../verdict.js';
 
 export const DEFAULT_PATHS = ['appspec', 'buildspec', 'pipelines'];
 
-const usage = `Usage: conveyor validate [PATH...] [--kind KIND] [--revision DIR] [--image IMAGE] [--strict] [--max-warnings N] [--json]
+const usage = `Usage: conveyor validate [PATH...] [--kind KIND] [--revision DIR] [--image IMAGE] [--strict] [--max-warnings N] [--format F | --json] [--cache]
 
 Validate buildspec, appspec, pipeline and deployment-group files. Folders are walked; each file's
 kind is detected from its name and content. Default paths: ${DEFAULT_PATHS.join('/ ')}/
@@ -26,7 +26,10 @@ Options:
                     versions it lacks are errors (without it: names no image knows are errors,
                     versions no image has are warnings)
 ${WARNING_POLICY_USAGE}
-  --json            print {files, diagnostics, summary} as JSON
+${FORMAT_USAGE} ({files, diagnostics, summary})
+  --cache           reuse the last result when no document, option or Conveyor version changed
+                    (kept in .conveyor/cache/validate.json; runs with TS sources are not cached)
+  --cache-location P  where the cache lives (a file, or a folder for validate.json); implies --cache
 
 Output: one line per problem, \`file:line:col severity rule-id message\`, sorted.
 Exit codes: 0 valid (warnings allowed unless --strict or --max-warnings), 1 errors found (or too
@@ -42,12 +45,15 @@ const command: Command = {
         kind: { type: 'string' },
         revision: { type: 'string' },
         image: { type: 'string' },
-        json: { type: 'boolean', default: false },
+        ...FORMAT_OPTIONS,
         ...WARNING_POLICY_OPTIONS,
+        cache: { type: 'boolean', default: false },
+        'cache-location': { type: 'string' },
       },
       allowPositionals: true,
     });
     const policy = parseWarningPolicy(values);
+    const format = resolveFormat(values, ctx);
     const kind = values.kind as string | undefined;
     if (kind !== undefined && !(DOCUMENT_KINDS as readonly string[]).includes(kind)) {
       throw new UsageError(
@@ -68,15 +74,42 @@ const command: Command = {
         'custom images do not support runtime-versions; leave --image out to check against every current image',
       );
     const useDefaults = positionals.length === 0;
-    const result = await validateWithSources(useDefaults ? DEFAULT_PATHS : positionals, {
-      cwd: ctx.cwd,
-      ...(kind ? { kind: kind as DocumentKind } : {}),
-      ...(values.revision ? { revisionDir: values.revision as string } : {}),
-      ...(image ? { codebuildImage: image } : {}),
-      groupChecks: codeDeployGroupFindings,
-      optional: useDefaults,
-      signal: ctx.signal,
-    });
+    const paths = useDefaults ? DEFAULT_PATHS : positionals;
+    const cacheLocation = values['cache-location'] as string | undefined;
+    // The cache is looked up before the parser, the validators and the rules are loaded: a hit needs none.
+    const cache =
+      values.cache || cacheLocation !== undefined ? await import('../validate-cache.js') : undefined;
+    const cacheFile = cache?.cacheFile(ctx.cwd, cacheLocation);
+    const found =
+      cache && cacheFile
+        ? await cache.lookup(cacheFile, paths, ctx.cwd, {
+            kind: kind ?? null,
+            revision: revision === undefined ? null : resolve(ctx.cwd, revision),
+            image: image ?? null,
+            optional: useDefaults,
+          })
+        : undefined;
+    const key = found?.key;
+    let result = found?.hit;
+    if (!result) {
+      const [{ validateWithSources }, { codeDeployGroupFindings }] = await Promise.all([
+        import('../../synth/validate-sources.js'),
+        import('../../deploy/codedeploy-preview.js'),
+      ]);
+      const probes = new Map<string, boolean>();
+      result = await validateWithSources(paths, {
+        cwd: ctx.cwd,
+        ...(kind ? { kind: kind as DocumentKind } : {}),
+        ...(revision ? { revisionDir: revision } : {}),
+        ...(image ? { codebuildImage: image } : {}),
+        ...(cache && key ? { fileExists: cache.recordingExists(probes) } : {}),
+        groupChecks: codeDeployGroupFindings,
+        optional: useDefaults,
+        signal: ctx.signal,
+      });
+      if (cache && cacheFile && found && key)
+        await cache.writeCache(cacheFile, { ...found, key }, result, probes);
+    }
     const count = (s: string) => result.diagnostics.filter((d) => d.severity === s).length;
     const errors = count('error');
     const warnings = count('warning');
@@ -90,12 +123,17 @@ const command: Command = {
       /** Why the command exits 1: `errors`, or `strict` / `max-warnings` for warnings; null when it passes. */
       failedBy: verdict.failedBy ?? null,
     };
-    if (values.json) {
+    if (format === 'json') {
       ctx.stdout.write(
         `${JSON.stringify({ files: result.files, diagnostics: result.diagnostics, summary }, null, 2)}\n`,
       );
     } else {
-      for (const d of result.diagnostics) ctx.stdout.write(`${formatSourceDiagnostic(d)}\n`);
+      if (format === 'text')
+        for (const d of result.diagnostics) ctx.stdout.write(`${formatSourceDiagnostic(d)}\n`);
+      else
+        ctx.stdout.write(
+          await renderFindings(format, { diagnostics: result.diagnostics, exitCode: verdict.exitCode, args }),
+        );
       const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
       ctx.stderr.write(
         `${plural(summary.files, 'file')} checked: ${plural(summary.errors, 'error')}, ${plural(summary.warnings, 'warning')}\n`,

@@ -1,0 +1,34 @@
+/**
+ * The folder walk of `conveyor validate`, kept free of the parser and validators so `--cache` can find
+ * and hash the files of a run without loading them.
+ */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const DOCUMENT_EXT = /\.(ya?ml|json)$/i;
+export const SKIP_DIRS = new Set(['node_modules', '.git', 'dist', 'coverage', '.conveyor']);
+
+/**
+ * Collects the .yml/.yaml/.json files under `dir`, sorted, skipping dependency, output and hidden folders;
+ * TS files (possible definition sources) go to `ts` when given.
+ */
+export function walkDocuments(
+  dir: string,
+  shown: string,
+  out: { abs: string; shown: string }[],
+  ts?: string[],
+): void {
+  // Synchronous: a walk of many small folders waits on each readdir anyway, and the CLI has nothing else to do.
+  const entries = readdirSync(dir, { withFileTypes: true });
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const e of entries) {
+    const abs = join(dir, e.name);
+    const display = shown === '.' ? e.name : `${shown.replace(/\/+$/, '')}/${e.name}`;
+    if (e.isDirectory()) {
+      if (SKIP_DIRS.has(e.name) || (e.name.startsWith('.') && e.name !== '.codebuild')) continue;
+      walkDocuments(abs, display, out, ts);
+    } else if (e.isFile() && DOCUMENT_EXT.test(e.name)) {
+      out.push({ abs, shown: display });
+    } else if (ts && e.isFile() && /\.m?ts$/.test(e.name) && !/\.d\.m?ts$/.test(e.name)) ts.push(display);
+  }
+}

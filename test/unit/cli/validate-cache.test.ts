@@ -1,0 +1,112 @@
+/**
+ * `validate --cache`: an unchanged run reuses the last result (kept under .conveyor/ or --cache-location);
+ * a changed document, option or existence check (a revision's hook script) validates again.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from '../../../src/cli/run-cli.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'conveyor-cache-'));
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function write(rel: string, text: string) {
+  const file = join(dir, rel);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, text);
+}
+
+async function run(args: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(args, {
+    cwd: dir,
+    env: {},
+    stdout: { write: (s: string) => (stdout += s) },
+    stderr: { write: (s: string) => (stderr += s) },
+  });
+  return { code, stdout, stderr };
+}
+
+const CACHE = '.conveyor/cache/validate.json';
+const WARNING = 'version: 0.2\nphases:\n  build:\n    commands:\n      - make\n      -\n';
+
+/** Marks the cached messages, so a run that reuses the cache shows it. */
+function markCache(file = CACHE) {
+  const path = join(dir, file);
+  const entry = JSON.parse(readFileSync(path, 'utf8'));
+  for (const d of entry.diagnostics) d.message = `(cached) ${d.message}`;
+  writeFileSync(path, JSON.stringify(entry));
+}
+
+describe('validate --cache', () => {
+  it('reuses the result of an unchanged run, with the same output and exit code', async () => {
+    write('ci/buildspec.yml', WARNING);
+    const first = await run(['validate', '--cache', 'ci']);
+    expect(existsSync(join(dir, CACHE))).toBe(true);
+    markCache();
+    const second = await run(['validate', '--cache', 'ci']);
+    expect(second.stdout).toBe(first.stdout.replace(/( warning \S+ )/, '$1(cached) '));
+    expect(second.stdout).toContain('(cached)');
+    expect(second.stderr).toBe(first.stderr);
+    // The verdict is decided again on every run: --strict applies to a cached result too.
+    expect((await run(['validate', '--cache', '--strict', 'ci'])).code).toBe(1);
+  });
+
+  it('validates again when a document, an option or the set of files changes', async () => {
+    write('ci/buildspec.yml', WARNING);
+    await run(['validate', '--cache', 'ci']);
+    markCache();
+    write('ci/buildspec.yml', `${WARNING}      -\n`);
+    const changed = await run(['validate', '--cache', 'ci']);
+    expect(changed.stdout).not.toContain('(cached)');
+    expect(changed.stdout.trim().split('\n')).toHaveLength(2);
+    markCache();
+    expect((await run(['validate', '--cache', '--kind', 'buildspec', 'ci'])).stdout).not.toContain(
+      '(cached)',
+    );
+    markCache();
+    write('ci/other/buildspec.yml', 'version: 0.2\nphases:\n  build:\n    commands: [make]\n');
+    expect((await run(['validate', '--cache', 'ci'])).stdout).not.toContain('(cached)');
+  });
+
+  it('validates again when a file a rule checked for appears or disappears', async () => {
+    write(
+      'groups/web.deploy.yml',
+      'application: web\ndeploymentGroup: dev\nrollback:\n  hooks:\n    beforeRollback: scripts/before.sh\n',
+    );
+    write('groups/scripts/before.sh', '#!/bin/sh\n');
+    // Absolute: the rule resolves hook scripts against the process's cwd, not runCli's.
+    const group = join(dir, 'groups/web.deploy.yml');
+    expect((await run(['validate', '--cache', group])).code).toBe(0);
+    rmSync(join(dir, 'groups/scripts/before.sh'));
+    const missing = await run(['validate', '--cache', group]);
+    expect(missing.code).toBe(1);
+    expect(missing.stdout).toContain('deployment-group/rollback-hook-missing');
+  });
+
+  it('does not cache a revision folder, whose files and symlinks it does not track', async () => {
+    write(
+      'rev/appspec.yml',
+      'version: 0.0\nos: linux\nhooks:\n  AfterInstall:\n    - location: scripts/after.sh\n',
+    );
+    write('rev/scripts/after.sh', '#!/bin/sh\n');
+    expect((await run(['validate', '--cache', 'rev'])).code).toBe(0);
+    expect(existsSync(join(dir, CACHE))).toBe(false);
+  });
+
+  it('keeps the cache where --cache-location says', async () => {
+    write('ci/buildspec.yml', WARNING);
+    await run(['validate', '--cache-location', 'tmp/cache/', 'ci']);
+    expect(existsSync(join(dir, 'tmp/cache/validate.json'))).toBe(true);
+    markCache('tmp/cache/validate.json');
+    expect((await run(['validate', '--cache-location', 'tmp/cache/', 'ci'])).stdout).toContain('(cached)');
+    expect(existsSync(join(dir, CACHE))).toBe(false);
+  });
+});
