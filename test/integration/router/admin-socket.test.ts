@@ -37,6 +37,8 @@ s.on('error', (e) => { console.log(e.code); process.exit(0); });`;
     encoding: 'utf8',
     timeout: 5000,
   });
+  // A node binary that user nobody cannot execute (e.g. under a 0700 folder) would look like a refusal otherwise.
+  if (r.error) throw new Error(`cannot run ${process.execPath} as user nobody: ${r.error.message}`);
   return r.stdout.trim();
 }
 
