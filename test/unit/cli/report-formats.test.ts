@@ -3,43 +3,21 @@
  * runner's escaping, chosen by itself under GitHub Actions; SARIF 2.1.0 that the official schema accepts,
  * with rules from the catalog and the exit code `judge()` decided.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { githubCommand } from '../../../src/cli/formats/github.js';
 import { RULES_DOC_URL } from '../../../src/cli/formats/sarif.js';
-import { runCli } from '../../../src/cli/run-cli.js';
 import { rules } from '../../../src/documents/catalog.js';
+import { useCliProject } from '../../cli-project.js';
 
-let dir: string;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'conveyor-formats-'));
-});
-afterEach(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
-
-function write(rel: string, text: string) {
-  const file = join(dir, rel);
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, text);
-}
-
-async function run(args: string[], opts: { env?: Record<string, string>; tty?: boolean } = {}) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(args, {
-    cwd: dir,
-    env: opts.env ?? {},
-    stdout: { write: (s: string) => (stdout += s), ...(opts.tty ? { isTTY: true } : {}) },
-    stderr: { write: (s: string) => (stderr += s) },
-  });
-  return { code, stdout, stderr };
-}
+const project = useCliProject('conveyor-formats-');
+const { write } = project;
+const run = (args: string[], opts: { env?: Record<string, string>; tty?: boolean } = {}) =>
+  project.run(args, { ...opts, env: opts.env ?? {} });
 
 /** One error (a phase without commands, line 5) and one warning (an empty command item, line 4). */
 const ERROR_AND_WARNING =

@@ -2,44 +2,21 @@
  * `validate --cache`: an unchanged run reuses the last result (kept under .conveyor/ or --cache-location);
  * a changed document, option or existence check (a revision's hook script) validates again.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from '../../../src/cli/run-cli.js';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { useCliProject } from '../../cli-project.js';
 
-let dir: string;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'conveyor-cache-'));
-});
-afterEach(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
-
-function write(rel: string, text: string) {
-  const file = join(dir, rel);
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, text);
-}
-
-async function run(args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(args, {
-    cwd: dir,
-    env: {},
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s) },
-  });
-  return { code, stdout, stderr };
-}
+const project = useCliProject('conveyor-cache-');
+const { write } = project;
+const run = (args: string[]) => project.run(args, { env: {} });
 
 const CACHE = '.conveyor/cache/validate.json';
 const WARNING = 'version: 0.2\nphases:\n  build:\n    commands:\n      - make\n      -\n';
 
 /** Marks the cached messages, so a run that reuses the cache shows it. */
 function markCache(file = CACHE) {
-  const path = join(dir, file);
+  const path = join(project.dir, file);
   const entry = JSON.parse(readFileSync(path, 'utf8'));
   for (const d of entry.diagnostics) d.message = `(cached) ${d.message}`;
   writeFileSync(path, JSON.stringify(entry));
@@ -49,7 +26,7 @@ describe('validate --cache', () => {
   it('reuses the result of an unchanged run, with the same output and exit code', async () => {
     write('ci/buildspec.yml', WARNING);
     const first = await run(['validate', '--cache', 'ci']);
-    expect(existsSync(join(dir, CACHE))).toBe(true);
+    expect(existsSync(join(project.dir, CACHE))).toBe(true);
     markCache();
     const second = await run(['validate', '--cache', 'ci']);
     expect(second.stdout).toBe(first.stdout.replace(/( warning \S+ )/, '$1(cached) '));
@@ -83,9 +60,9 @@ describe('validate --cache', () => {
     );
     write('groups/scripts/before.sh', '#!/bin/sh\n');
     // Absolute: the rule resolves hook scripts against the process's cwd, not runCli's.
-    const group = join(dir, 'groups/web.deploy.yml');
+    const group = join(project.dir, 'groups/web.deploy.yml');
     expect((await run(['validate', '--cache', group])).code).toBe(0);
-    rmSync(join(dir, 'groups/scripts/before.sh'));
+    rmSync(join(project.dir, 'groups/scripts/before.sh'));
     const missing = await run(['validate', '--cache', group]);
     expect(missing.code).toBe(1);
     expect(missing.stdout).toContain('deployment-group/rollback-hook-missing');
@@ -98,15 +75,15 @@ describe('validate --cache', () => {
     );
     write('rev/scripts/after.sh', '#!/bin/sh\n');
     expect((await run(['validate', '--cache', 'rev'])).code).toBe(0);
-    expect(existsSync(join(dir, CACHE))).toBe(false);
+    expect(existsSync(join(project.dir, CACHE))).toBe(false);
   });
 
   it('keeps the cache where --cache-location says', async () => {
     write('ci/buildspec.yml', WARNING);
     await run(['validate', '--cache-location', 'tmp/cache/', 'ci']);
-    expect(existsSync(join(dir, 'tmp/cache/validate.json'))).toBe(true);
+    expect(existsSync(join(project.dir, 'tmp/cache/validate.json'))).toBe(true);
     markCache('tmp/cache/validate.json');
     expect((await run(['validate', '--cache-location', 'tmp/cache/', 'ci'])).stdout).toContain('(cached)');
-    expect(existsSync(join(dir, CACHE))).toBe(false);
+    expect(existsSync(join(project.dir, CACHE))).toBe(false);
   });
 });

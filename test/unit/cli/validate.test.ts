@@ -1,33 +1,11 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from '../../../src/cli/run-cli.js';
+import { describe, expect, it } from 'vitest';
+import { useCliProject } from '../../cli-project.js';
 
-let dir: string;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'conveyor-validate-'));
-});
-afterEach(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
-
-function write(rel: string, text: string) {
-  const file = join(dir, rel);
-  mkdirSync(join(file, '..'), { recursive: true });
-  writeFileSync(file, text);
-}
-
-async function run(args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(['validate', ...args], {
-    cwd: dir,
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s) },
-  });
-  return { code, stdout, stderr };
-}
+const project = useCliProject('conveyor-validate-');
+const { write } = project;
+const run = (args: string[]) => project.run(['validate', ...args]);
 
 const GOOD_BUILDSPEC =
   'version: 0.2\nphases:\n  build:\n    commands:\n      - make\nartifacts:\n  files: [appspec.yml, "dist/**/*"]\n';
@@ -148,14 +126,14 @@ describe('conveyor validate', () => {
     write('rev/appspec.yml', GOOD_APPSPEC);
     write('rev/app/index.html', 'i');
     write('outside/victim', 'secret');
-    symlinkSync(join(dir, 'outside/victim'), join(dir, 'rev/app/link'));
-    symlinkSync('../../etc/passwd', join(dir, 'rev/app/up'));
-    symlinkSync('index.html', join(dir, 'rev/app/current.html'));
+    symlinkSync(join(project.dir, 'outside/victim'), join(project.dir, 'rev/app/link'));
+    symlinkSync('../../etc/passwd', join(project.dir, 'rev/app/up'));
+    symlinkSync('index.html', join(project.dir, 'rev/app/current.html'));
     const r = await run(['--revision', 'rev', 'rev/appspec.yml']);
     expect(r.code).toBe(0);
     const lines = r.stdout.split('\n').filter((l) => l.includes('appspec/link-outside-revision'));
     expect(lines).toEqual([
-      `rev/appspec.yml:4:13 warning appspec/link-outside-revision files source \`/\` holds the link \`app/link\` -> \`${join(dir, 'outside/victim')}\`, which points outside the revision; it is installed as a link, and nothing is written or given permissions through it`,
+      `rev/appspec.yml:4:13 warning appspec/link-outside-revision files source \`/\` holds the link \`app/link\` -> \`${join(project.dir, 'outside/victim')}\`, which points outside the revision; it is installed as a link, and nothing is written or given permissions through it`,
       'rev/appspec.yml:4:13 warning appspec/link-outside-revision files source `/` holds the link `app/up` -> `../../etc/passwd`, which points outside the revision; it is installed as a link, and nothing is written or given permissions through it',
     ]);
   });

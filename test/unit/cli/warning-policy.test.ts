@@ -1,37 +1,8 @@
-/**
- * `--strict` and `--max-warnings N` on validate and synth --check: warnings fail only when asked, with
- * the reason on stderr and in --json, and every command decides the same way (cli/verdict.ts).
- */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from '../../../src/cli/run-cli.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { useCliProject } from '../../cli-project.js';
 
-let dir: string;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'conveyor-strict-'));
-});
-afterEach(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
-
-function write(rel: string, text: string) {
-  const file = join(dir, rel);
-  mkdirSync(join(file, '..'), { recursive: true });
-  writeFileSync(file, text);
-}
-
-async function run(args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(args, {
-    cwd: dir,
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s) },
-  });
-  return { code, stdout, stderr };
-}
+const project = useCliProject('conveyor-strict-');
+const { write, run } = project;
 
 /** Two warnings (two empty command items), no error. */
 const TWO_WARNINGS = 'version: 0.2\nphases:\n  build:\n    commands:\n      - make\n      -\n      -\n';

@@ -1,38 +1,9 @@
-/**
- * Synth refuses values that cannot be real; import refuses a document with errors and shows its
- * findings (instead of turning `- echo Building: now` into a mapping silently).
- */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from '../../../src/cli/run-cli.js';
+import { describe, expect, it } from 'vitest';
 import { findPlaceholders } from '../../../src/synth/placeholders.js';
+import { useCliProject } from '../../cli-project.js';
 
-let dir: string;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'conveyor-placeholders-'));
-});
-afterEach(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
-
-function write(rel: string, text: string) {
-  const file = join(dir, rel);
-  mkdirSync(join(file, '..'), { recursive: true });
-  writeFileSync(file, text);
-}
-
-async function run(args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(args, {
-    cwd: dir,
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s) },
-  });
-  return { code, stdout, stderr };
-}
+const project = useCliProject('conveyor-placeholders-');
+const { write, run } = project;
 
 const pipeline = (source: Record<string, string>) =>
   JSON.stringify(
