@@ -13,6 +13,7 @@ import {
   rollbackOrphan,
   runnerAlive,
   spawnDetachedRunner,
+  unhealthyInstances,
 } from '../deploy/engine.js';
 import { type GroupContext, readGroupState } from '../deploy/group.js';
 import type { DeploymentState } from '../deploy/state.js';
@@ -35,12 +36,12 @@ function rollBackInBackground(ctx: GroupContext, d: DeploymentState, reason: str
 }
 
 /** Performs one action; returns what happened in one line. UsageError when it does not apply. */
-export function performAction(
+export async function performAction(
   ctx: GroupContext,
   action: ActionName,
   deploymentId: string | undefined,
   deps: ActionDeps,
-): string {
+): Promise<string> {
   switch (action) {
     case 'promote':
     case 'promote-full': {
@@ -67,7 +68,7 @@ export function performAction(
         }
         return `rollback of ${active.id} requested`;
       }
-      const { planned, target, of } = planRedeployPrevious(ctx);
+      const { planned, target, of } = planRedeployPrevious(ctx, await unhealthyInstances(ctx));
       const id = createUnderLock(
         ctx,
         planned,

@@ -169,7 +169,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<RunningDas
       }
       const ctx = live.group(body.group);
       if (!ctx) return sendJson(res, 404, { error: `no group ${body.group}` });
-      const message = performAction(ctx, body.action as ActionName, body.deploymentId, {
+      const message = await performAction(ctx, body.action as ActionName, body.deploymentId, {
         clock: opts.clock,
         signal: opts.signal,
         env: opts.env,

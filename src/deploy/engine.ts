@@ -78,15 +78,31 @@ function revisionTarget(ctx: GroupContext): RevisionTarget {
   return platform ? { provider: 'codedeploy', computePlatform: platform } : { provider: 'codedeploy' };
 }
 
-/** Pure with respect to the group: reads the ledger, writes nothing. Used by --dry-run too. */
+/**
+ * Instances of the serving fleet that do not answer their health check now (one probe each, read-only), so the
+ * planner replaces them first. None for CodeDeploy groups (CodeDeploy orders its own batches) or after `down`.
+ */
+export async function unhealthyInstances(ctx: GroupContext): Promise<string[]> {
+  if (isCodeDeploy(ctx)) return [];
+  const fleet = servingFleet(readGroupState(ctx).state);
+  if (!fleet?.instances.length) return [];
+  const provider = await providerFor(ctx);
+  const reports = await provider.checkHealth(fleet.instances, AbortSignal.timeout(10_000));
+  return reports.filter((r) => !r.healthy).map((r) => r.instance);
+}
+
+/**
+ * Pure with respect to the group: reads the ledger, writes nothing. Used by --dry-run too. `unhealthy`: instances
+ * of the serving fleet found unhealthy (`unhealthyInstances`), which in-place batches take first.
+ */
 export function prepareDeployment(
   ctx: GroupContext,
-  input: { revisionDir: string; strategy?: string; cwd: string },
+  input: { revisionDir: string; strategy?: string; cwd: string; unhealthy?: readonly string[] },
 ): PlannedDeployment {
   const revision = checkRevision(input.revisionDir, input.cwd, revisionTarget(ctx));
   const strategy = resolveStrategy(input.strategy ?? ctx.loaded.group.strategy);
   const { state } = readGroupState(ctx);
-  return planFrom(state, fleetSize(ctx), strategy, revision);
+  return planFrom(state, fleetSize(ctx), strategy, revision, input.unhealthy);
 }
 
 /** The plan from what serves now: the recorded fleet, or nothing after `down` (a fresh fleet is installed). */
@@ -95,8 +111,10 @@ function planFrom(
   size: number,
   strategy: Strategy,
   revision: { dir: string; label: string },
+  unhealthy: readonly string[] = [],
 ): PlannedDeployment {
-  const current = currentFleet(state);
+  const serving = currentFleet(state);
+  const current = serving && unhealthy.length ? { ...serving, unhealthy } : serving;
   const fleet = servingFleet(state);
   return {
     plan: planDeployment(size, current, strategy),
@@ -311,7 +329,10 @@ export function rollbackStrategy(groupStrategy: Strategy): Strategy {
  * `conveyor rollback` when nothing is running: redeploy the newest good revision other than the one serving,
  * skipping deployments a later rollback already undid (so a second rollback never flips back to them).
  */
-export function planRedeployPrevious(ctx: GroupContext): {
+export function planRedeployPrevious(
+  ctx: GroupContext,
+  unhealthy: readonly string[] = [],
+): {
   planned: PlannedDeployment;
   target: RevisionRef;
   of: DeploymentState;
@@ -327,7 +348,7 @@ export function planRedeployPrevious(ctx: GroupContext): {
   }
   const strategy = rollbackStrategy(resolveStrategy(ctx.loaded.group.strategy));
   return {
-    planned: planFrom(state, fleetSize(ctx), strategy, { dir: target.dir, label: target.label }),
+    planned: planFrom(state, fleetSize(ctx), strategy, { dir: target.dir, label: target.label }, unhealthy),
     target,
     of,
   };

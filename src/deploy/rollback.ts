@@ -162,8 +162,10 @@ export class RollbackExecutor {
   private async redeployLastGood(d: DeploymentState): Promise<{ ok: boolean; message: string }> {
     const group = this.ctx.groupState();
     const lastGood = d.previous?.revision;
+    // Instances of the steps done and of the one under way; a next step that never started touched nothing.
+    const began = (i: number) => i < d.step || (i === d.step && d.startedStep === i);
     const touched = [
-      ...new Set(d.plan.steps.flatMap((s, i) => (s.kind === 'lifecycle' && i <= d.step ? s.instances : []))),
+      ...new Set(d.plan.steps.flatMap((s, i) => (s.kind === 'lifecycle' && began(i) ? s.instances : []))),
     ];
     const fleetInstances = group.fleet?.instances ?? [];
     if (!lastGood) {

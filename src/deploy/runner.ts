@@ -170,6 +170,9 @@ export class Runner {
         const index = d.step;
         const step = d.plan.steps[index] as Step;
         if (d.startedStep !== index) {
+          // An in-place batch never takes healthy capacity below the strategy's minimum (it has not started yet).
+          const short = await this.steps.keepsMinimumHealthy(step);
+          if (short?.kind === 'fail') return await this.failed(short.reason, short.trigger);
           this.ctx.record({ type: 'step', index, phase: 'started', description: describeStep(step) });
         }
         const point = pointBefore(step);

@@ -107,6 +107,45 @@ export class StepExecutor {
     };
   }
 
+  /**
+   * Before an in-place batch leaves service (CodeDeploy's minimum healthy hosts): the healthy instances that stay in
+   * service must number at least the plan's minimum, unless the batch takes no healthy instance out — replacing an
+   * instance that serves nothing costs no capacity. A fail outcome when the minimum cannot be kept; nothing was
+   * touched yet.
+   */
+  async keepsMinimumHealthy(step: Step): Promise<StepOutcome | undefined> {
+    const d = this.ctx.deployment();
+    const floor = d.plan.minimumHealthyHosts;
+    if (!floor || step.kind !== 'lifecycle' || step.role !== 'in-place' || step.extraBatch) return undefined;
+    if (!step.events.includes('Install')) return undefined;
+    const table = this.traffic.current(d);
+    const inService = [...new Set([...table.stable, ...(table.canaryWeight > 0 ? table.canary : [])])];
+    const leaving = inService.filter((i) => step.instances.includes(i));
+    if (leaving.length === 0) return undefined;
+    // A probe that times out once on a loaded machine is not a dead instance: the unhealthy ones get two more tries.
+    let reports = await this.ctx.deps.provider.checkHealth(inService, this.ctx.signal);
+    for (let tries = 0; tries < 2 && reports.some((r) => !r.healthy) && !this.ctx.signal.aborted; tries++) {
+      await this.ctx.clock.sleep(200, this.ctx.signal).catch(() => {});
+      const again = await this.ctx.deps.provider.checkHealth(
+        reports.filter((r) => !r.healthy).map((r) => r.instance),
+        this.ctx.signal,
+      );
+      reports = reports.map((r) => again.find((a) => a.instance === r.instance) ?? r);
+    }
+    const healthy = (ids: string[]) => ids.filter((i) => reports.some((r) => r.instance === i && r.healthy));
+    const staying = inService.filter((i) => !step.instances.includes(i));
+    if (healthy(leaving).length === 0 || healthy(staying).length >= floor) return undefined;
+    const down = reports.filter((r) => !r.healthy && staying.includes(r.instance));
+    return {
+      kind: 'fail',
+      trigger: 'health',
+      reason:
+        `minimum healthy hosts not met: taking batch ${step.batch ?? ''} [${leaving.join(', ')}] out of service would leave ` +
+        `${healthy(staying).length} healthy instance(s) in service, the strategy keeps at least ${floor}` +
+        (down.length ? ` (${down.map((r) => `${r.instance} ${r.detail}`).join('; ')})` : ''),
+    };
+  }
+
   private promotedDuring(index: number): boolean {
     return this.ctx.deps.ledger
       .read()

@@ -9,6 +9,7 @@ import {
   resume,
   runHeld,
   spawnDetachedRunner,
+  unhealthyInstances,
 } from '../../deploy/engine.js';
 import { type GroupContext, providerFor } from '../../deploy/group.js';
 import { formatCodeDeployPreview, formatPlan } from '../../deploy/render.js';
@@ -93,6 +94,7 @@ const command: Command = {
       revisionDir: values.revision,
       cwd: ctx.cwd,
       ...(values.strategy ? { strategy: values.strategy } : {}),
+      unhealthy: await unhealthyInstances(group),
     });
     if (values['dry-run'] && isCodeDeploy(group)) {
       // CodeDeploy runs the deployment: show what it will be asked to do, after deploy's own checks.

@@ -6,6 +6,7 @@ import {
   rollbackOrphan,
   runHeld,
   runnerAlive,
+  unhealthyInstances,
 } from '../../deploy/engine.js';
 import { readGroupState } from '../../deploy/group.js';
 import { type DeploymentState, findDeployment, isTerminal } from '../../deploy/state.js';
@@ -61,7 +62,7 @@ all-at-once), or as a replacement fleet and one switch for canary, linear, blue/
         final = await rollbackOrphan(group, state.active, 'rollback requested by user', runOpts);
       }
     } else {
-      const { planned, target, of } = planRedeployPrevious(group);
+      const { planned, target, of } = planRedeployPrevious(group, await unhealthyInstances(group));
       if (!json) ctx.stdout.write(`rolling back ${of.revision.label} (${of.id}) to ${target.label}\n`);
       const id = createUnderLock(
         group,

@@ -20,6 +20,11 @@ export type Slot = 'a' | 'b';
 export interface CurrentFleet {
   slot: Slot;
   revision: string;
+  /**
+   * Instances of the fleet that did not answer their health check when the deployment was planned. In-place
+   * batches take them first: they serve nothing, so replacing them costs no capacity.
+   */
+  unhealthy?: readonly string[];
 }
 
 export interface Plan {
@@ -31,6 +36,11 @@ export interface Plan {
   fullIndex?: number;
   /** True when a replacement fleet takes traffic gradually: rollback is a router call, not a redeploy. */
   replacement: boolean;
+  /**
+   * In-place plans over a serving fleet: how many healthy instances must stay in service while a batch is out
+   * (the strategy's minimum healthy hosts as a host count). The runner checks it before each batch.
+   */
+  minimumHealthyHosts?: number;
 }
 
 export function instanceIds(slot: Slot, count: number): string[] {
@@ -66,6 +76,14 @@ export function inPlaceBatchSize(
     );
   }
   return batch;
+}
+
+/** The fleet's instances with the unhealthy ones first, each group in its own order. */
+export function unhealthyFirst(instances: string[], unhealthy: readonly string[] = []): string[] {
+  return [
+    ...instances.filter((i) => unhealthy.includes(i)),
+    ...instances.filter((i) => !unhealthy.includes(i)),
+  ];
 }
 
 function chunk<T>(items: T[], size: number): T[][] {
@@ -143,9 +161,10 @@ export function planDeployment(
       const size = inPlaceBatchSize(fleetSize, strategy.minimumHealthyHosts, strategy.preset);
       return {
         strategy: name,
-        steps: inPlaceBatches(original, size),
+        steps: inPlaceBatches(unhealthyFirst(original, current.unhealthy), size),
         targetSlot: current.slot,
         replacement: false,
+        minimumHealthyHosts: fleetSize - size,
       };
     }
     case 'rolling-with-additional-batch': {
@@ -172,12 +191,13 @@ export function planDeployment(
             batch: 0,
             extraBatch: true,
           },
-          ...inPlaceBatches(original, size),
+          ...inPlaceBatches(unhealthyFirst(original, current.unhealthy), size),
           { kind: 'lifecycle', role: 'original', instances: extra, events: BLOCK_TRAFFIC, extraBatch: true },
           { kind: 'terminate', instances: extra, waitSeconds: 0, extraBatch: true },
         ],
         targetSlot: current.slot,
         replacement: false,
+        minimumHealthyHosts: fleetSize - size,
       };
     }
     case 'immutable': {

@@ -6,8 +6,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   type GroupFixture,
   makeGroup,
+  routerState,
   routerTable,
+  running,
   sample,
+  serverPid,
   status,
   underTraffic,
   waitFor,
@@ -56,6 +59,34 @@ describe('traffic during operations on the local fleet', () => {
       const again = await f.cli(['rollback']);
       expect(again.code).toBe(2);
       expect(again.stderr).toMatch(/no earlier successful revision/);
+    },
+    SLOW,
+  );
+
+  it(
+    'an in-place deploy replaces a dead instance first: kill -9 of one, then one-at-a-time never leaves zero capacity (seed 5019)',
+    async () => {
+      const f = group('strategy: one-at-a-time');
+      expect((await f.cli(['deploy', '--revision', f.rev('v1')])).code).toBe(0);
+      const pid = serverPid(f, 'a-2');
+      process.kill(pid, 'SIGKILL');
+      await waitFor('a-2 to die', async () => (running(pid) ? undefined : true));
+      // The router notices too, so requests before the deploy do not count against it.
+      await waitFor('the router to mark a-2 unhealthy', async () =>
+        (await routerState(f)).upstreams.some((u) => u.id === 'a-2' && !u.healthy) ? true : undefined,
+      );
+      const { result, served, capacity } = await underTraffic(
+        f,
+        f.cli(['deploy', '--revision', f.rev('v2')]),
+      );
+      expect(result.code, result.stdout + result.stderr).toBe(0);
+      // Before the fix a-1, the only healthy instance, went first: 503 no-healthy-upstream for seconds.
+      expect(served.filter((s) => s.status !== 200)).toEqual([]);
+      expect(served.length).toBeGreaterThan(10);
+      expect(capacity.filter((c) => c.serving.length === 0)).toEqual([]);
+      const batches = result.stdout.match(/in-place batch \d \[a-\d\]/g) ?? [];
+      expect(batches[0]).toBe('in-place batch 1 [a-2]');
+      expect(await sample(f, 10)).toEqual({ v2: 10 });
     },
     SLOW,
   );

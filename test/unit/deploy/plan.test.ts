@@ -117,6 +117,28 @@ describe('planDeployment', () => {
     );
   });
 
+  it('in-place batches take the unhealthy instances first: replacing them costs no capacity (#12, seed 5019)', () => {
+    const installs = (strategy: Parameters<typeof planDeployment>[2], unhealthy: string[]) =>
+      planDeployment(3, { ...current, unhealthy }, strategy).steps.flatMap((s) =>
+        s.kind === 'lifecycle' && s.role === 'in-place' && s.events.includes('Install')
+          ? [s.instances.join(',')]
+          : [],
+      );
+    expect(installs(Strategies.oneAtATime(), ['a-3'])).toEqual(['a-3', 'a-1', 'a-2']);
+    expect(installs(Strategies.oneAtATime(), ['a-3', 'a-2'])).toEqual(['a-2', 'a-3', 'a-1']);
+    expect(installs(Strategies.halfAtATime(), ['a-2'])).toEqual(['a-2', 'a-1', 'a-3']);
+    expect(installs(Strategies.rollingWithAdditionalBatch(2), ['a-3'])).toEqual(['a-3,a-1', 'a-2']);
+    expect(installs(Strategies.oneAtATime(), [])).toEqual(['a-1', 'a-2', 'a-3']);
+  });
+
+  it('in-place plans carry the healthy hosts each batch must leave in service', () => {
+    expect(planDeployment(3, current, Strategies.oneAtATime()).minimumHealthyHosts).toBe(2);
+    expect(planDeployment(4, current, Strategies.halfAtATime()).minimumHealthyHosts).toBe(2);
+    expect(planDeployment(3, current, Strategies.allAtOnce()).minimumHealthyHosts).toBe(0);
+    expect(planDeployment(3, current, Strategies.blueGreen()).minimumHealthyHosts).toBeUndefined();
+    expect(planDeployment(3, undefined, Strategies.oneAtATime()).minimumHealthyHosts).toBeUndefined();
+  });
+
   it('promote --full jumps to the switch step', () => {
     const plan = planDeployment(3, current, Strategies.linear(25, 2));
     expect(plan.steps[plan.fullIndex!]!.kind).toBe('promoteReplacement');

@@ -31,10 +31,15 @@ function setup(overrides: Partial<DeploymentGroup> = {}) {
     ...overrides,
   };
 
-  function start(label: string, strategy: Strategy, options: Partial<DeploymentOptions> = {}) {
+  function start(
+    label: string,
+    strategy: Strategy,
+    options: Partial<DeploymentOptions> = {},
+    unhealthy: string[] = [],
+  ) {
     const state = reduce(ledger.read().events);
     const current = state.fleet
-      ? { slot: state.fleet.slot, revision: state.fleet.revision.label }
+      ? { slot: state.fleet.slot, revision: state.fleet.revision.label, unhealthy }
       : undefined;
     const plan = planDeployment(3, current, strategy);
     const id = createDeployment(ledger, clock, {
@@ -63,8 +68,13 @@ function setup(overrides: Partial<DeploymentGroup> = {}) {
     return promise;
   }
 
-  async function deploy(label: string, strategy: Strategy, options: Partial<DeploymentOptions> = {}) {
-    return drive(start(label, strategy, options).done);
+  async function deploy(
+    label: string,
+    strategy: Strategy,
+    options: Partial<DeploymentOptions> = {},
+    unhealthy: string[] = [],
+  ) {
+    return drive(start(label, strategy, options, unhealthy).done);
   }
 
   function request(
@@ -491,6 +501,44 @@ describe('Runner in fake time', () => {
     expect(kinds[0]).toBe('started');
     expect(kinds.filter((k) => k === 'step').length).toBe(3);
     expect(kinds.at(-1)).toBe('rolled-back');
+  });
+
+  it('a dead instance is replaced first, so one-at-a-time never serves from fewer healthy instances (#12, seed 5019)', async () => {
+    const t = setup();
+    await t.deploy('v1', Strategies.allAtOnce());
+    t.provider.instances.get('a-3')!.running = false;
+    t.provider.routes = [];
+    const d = await t.deploy('v2', Strategies.oneAtATime(), {}, ['a-3']);
+    expect(d.status).toBe('Succeeded');
+    const installs = t.provider.lifecycleCalls.filter(
+      (c) => c.revision === 'v2' && c.events.includes('Install'),
+    );
+    expect(installs.map((c) => c.instances.join())).toEqual(['a-3', 'a-1', 'a-2']);
+    // a-1 and a-2 (the healthy ones) both serve until a-3 is back on v2; never fewer than two serve after.
+    const back = t.provider.routes.findIndex((r) => r.route.stable.includes('a-3'));
+    expect(back).toBeGreaterThan(0);
+    for (const r of t.provider.routes.slice(0, back)) expect(r.route.stable).toEqual(['a-1', 'a-2']);
+    expect(Math.min(...t.provider.routes.map((r) => r.route.stable.length))).toBe(2);
+    expect(t.provider.servingRevisions().stable).toEqual(['v2']);
+  });
+
+  it('a batch that would leave fewer healthy instances than the minimum fails the deployment before it starts', async () => {
+    const t = setup();
+    await t.deploy('v1', Strategies.allAtOnce());
+    // Dead after the plan was made (the plan still has it last): taking a-1 out would leave a-2 alone.
+    t.provider.instances.get('a-3')!.running = false;
+    t.provider.routes = [];
+    const d = await t.deploy('v2', Strategies.oneAtATime());
+    expect(d.status).toBe('RolledBack');
+    expect(d.reason).toMatch(
+      /minimum healthy hosts not met: taking batch 1 \[a-1\] out of service would leave 1 healthy instance\(s\) in service, the strategy keeps at least 2 \(a-3 connection refused\)/,
+    );
+    // Nothing was taken out or installed: a-1 and a-2 served v1 throughout.
+    expect(t.provider.lifecycleCalls.filter((c) => c.revision === 'v2')).toEqual([]);
+    expect(
+      t.provider.routes.every((r) => r.route.stable.includes('a-1') && r.route.stable.includes('a-2')),
+    ).toBe(true);
+    expect(t.provider.servingRevisions().stable).toEqual(['v1']);
   });
 
   it('half-at-a-time keeps at least half the fleet serving during each batch', async () => {
