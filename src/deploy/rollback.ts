@@ -12,7 +12,7 @@ import {
   revisionOf,
 } from './runner-context.js';
 import { runGroupScript } from './scripts.js';
-import type { DeploymentState } from './state.js';
+import { type DeploymentState, lastGoodBefore } from './state.js';
 import type { StepExecutor } from './step-execution.js';
 import { ALLOW_TRAFFIC, BLOCK_TRAFFIC, IN_PLACE_INSTALL } from './strategies/events.js';
 import type { TrafficChanges } from './traffic-changes.js';
@@ -161,6 +161,18 @@ export class RollbackExecutor {
 
   private async redeployLastGood(d: DeploymentState): Promise<{ ok: boolean; message: string }> {
     const group = this.ctx.groupState();
+    if (!d.previous) {
+      // Nothing served when this deployment started (after `down`), but the ledger still knows the last good
+      // revision: the fresh fleet goes back to it, whatever the strategy, as an in-place rollback does.
+      const lastGood = lastGoodBefore(group, d.id);
+      if (lastGood) {
+        const slot = d.plan.targetSlot;
+        const fresh = [
+          ...new Set(d.plan.steps.flatMap((s) => (s.kind === 'lifecycle' ? s.instances : []))),
+        ].filter((i) => i.startsWith(`${slot}-`));
+        return this.restoreLastGood(d, lastGood, fresh, slot, fresh);
+      }
+    }
     const lastGood = d.previous?.revision;
     // Instances of the steps done and of the one under way; a next step that never started touched nothing.
     const began = (i: number) => i < d.step || (i === d.step && d.startedStep === i);
@@ -169,7 +181,7 @@ export class RollbackExecutor {
     ];
     const fleetInstances = group.fleet?.instances ?? [];
     if (!lastGood) {
-      // First deployment of the group: nothing to go back to. Take the broken instances out and stop them.
+      // No deployment of the group ever succeeded: nothing to go back to. Take the broken instances out and stop them.
       const table = this.traffic.current(d);
       await this.traffic.route(
         {

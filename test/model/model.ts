@@ -148,15 +148,16 @@ export class FleetModel {
 
   /** Final statuses allowed for a new deployment of this kind of revision with this strategy. */
   private outcomes(kind: RevisionKind, strategy: StrategyName): DeploymentStatus[] {
-    // After `down` nothing serves: a failed deployment has nothing to roll back to and may end Failed.
-    const first = this.serving === undefined || this.down;
     if (kind === 'good') return ['Succeeded'];
-    if (kind === 'broken') return first ? ['Failed', 'RolledBack'] : ['RolledBack'];
-    // erroring: only gates see 500s; in-place and blue/green have none, and the first deploy has nothing to compare.
-    if (first || !GATED.includes(strategy)) return ['Succeeded'];
+    // Only when no deployment ever succeeded is there nothing to roll back to; after `down` the ledger still knows
+    // the last good revision and the fresh fleet goes back to it, whatever the strategy (#12).
+    if (kind === 'broken') return this.serving === undefined ? ['Failed', 'RolledBack'] : ['RolledBack'];
+    // erroring: only gates see 500s; in-place and blue/green have none, and a fresh fleet (the first deploy, or one
+    // after `down`) has nothing to compare.
+    if (this.serving === undefined || this.down || !GATED.includes(strategy)) return ['Succeeded'];
     // A manual pause can be promoted --full before a gate reading fails it.
     if (MANUAL.includes(strategy)) return ['RolledBack', 'Succeeded'];
-    return this.down ? ['RolledBack', 'Failed'] : ['RolledBack'];
+    return ['RolledBack'];
   }
 
   /**
@@ -325,16 +326,19 @@ export class FleetModel {
   private readonly reported = new Set<string>();
 
   /**
-   * When a deployment started after `down` failed: the time it ended. Whether the group is down again (nothing to
-   * roll back to) or serves (an in-place rollback restarted the last good revision) is read from the router.
+   * When a deployment started after `down` failed: the time it ended, and whether it rolled back (then the last good
+   * revision serves again) or failed (nothing ever succeeded: the group is down again).
    */
-  failedAfterDown: number | undefined;
+  failedAfterDown: { at: number; rolledBack: boolean } | undefined;
 
   private finish(row: HistoryRow): void {
     const want = this.rows.find((r) => r.id === row.id);
     if (want) want.allowed = [row.status];
     if (want?.afterDown && row.status !== 'Succeeded')
-      this.failedAfterDown = Date.parse(row.createdAt) + row.durationMs;
+      this.failedAfterDown = {
+        at: Date.parse(row.createdAt) + row.durationMs,
+        rolledBack: row.status === 'RolledBack',
+      };
     if (row.status === 'Succeeded') {
       this.serving = row.revision;
       this.succeeded.push({

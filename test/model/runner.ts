@@ -183,7 +183,7 @@ export async function runSequence(opts: SequenceOptions): Promise<SequenceResult
       if (step > 0)
         for (const problem of model.sync(await history()))
           violation(step - 1, spans[step - 1]!.command, { invariant: 'e', message: problem });
-      if (step > 0) await downAgain();
+      if (step > 0) await downAgain(step - 1);
       const cmd = step === 0 ? sequence[0]! : gen.next(model);
       const text = describeCommand(cmd);
       result.commands.push(text);
@@ -218,7 +218,7 @@ export async function runSequence(opts: SequenceOptions): Promise<SequenceResult
       for (const problem of model.record(cmd, exp, { ...out, rows }, detached))
         violation(step, text, { invariant: 'e', message: problem });
 
-      await downAgain();
+      await downAgain(step);
       // Outages the user asked for: the command itself (until its deployment settled) when expected; a deployment
       // that takes every instance at once, until it ends; down or a killed router, until a command brings the
       // fleet back (without `up`, a killed router gets only a short grace: it should not stay down).
@@ -337,15 +337,23 @@ export async function runSequence(opts: SequenceOptions): Promise<SequenceResult
     }
   }
 
-  /** A deployment started after `down` failed: the group is down again unless the router serves something. */
-  async function downAgain(): Promise<void> {
+  /**
+   * A deployment started after `down` failed: rolled back, the last good revision serves again; failed (nothing ever
+   * succeeded), the group is down again.
+   */
+  async function downAgain(step: number): Promise<void> {
     const ended = model.failedAfterDown;
     if (ended === undefined) return;
     model.failedAfterDown = undefined;
     const r = await routerState(f).catch(() => undefined);
     if (r && r.table.stable.length + r.table.canary.length > 0) return;
+    if (ended.rolledBack)
+      violation(step, spans[step]!.command, {
+        invariant: 'e',
+        message: 'a deployment after down rolled back, but nothing serves',
+      });
     model.down = true;
-    outages.track('down', true, ended, Date.now());
+    outages.track('down', true, ended.at, Date.now());
   }
 
   /** Instances in a set with traffic that keeps another healthy instance: killing one must not drop a request. */

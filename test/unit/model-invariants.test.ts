@@ -178,6 +178,30 @@ describe('the model', () => {
     expect(m.expect({ kind: 'rollback' }).refused).toBe(true);
   });
 
+  it('after down, a failing deploy must roll back to the last good revision with every strategy (#12)', () => {
+    const m = new FleetModel(true);
+    const broken = (strategy: 'blue-green' | 'one-at-a-time') =>
+      m.expect({ kind: 'deploy', revision: 'broken', strategy, detach: false }, 'rX').creates?.allowed;
+    // Nothing ever succeeded: nothing to roll back to.
+    expect(broken('blue-green')).toEqual(['Failed', 'RolledBack']);
+    const cmd = { kind: 'deploy', revision: 'good', strategy: 'all-at-once', detach: false } as const;
+    const exp = m.expect(cmd, 'r1');
+    const row = {
+      id: 'd-1',
+      status: 'Succeeded' as const,
+      revision: 'r1',
+      strategy: 'all-at-once',
+      creator: 'user' as const,
+      reason: null,
+      createdAt: '',
+      durationMs: 0,
+    };
+    expect(m.record(cmd, exp, { code: 0, stdout: '', stderr: '', rows: [row] })).toEqual([]);
+    m.down = true;
+    expect(broken('blue-green')).toEqual(['RolledBack']);
+    expect(broken('one-at-a-time')).toEqual(['RolledBack']);
+  });
+
   it('flags an exit code that does not match the final status', () => {
     const m = new FleetModel(true);
     const cmd = { kind: 'deploy', revision: 'good', strategy: 'all-at-once', detach: false } as const;

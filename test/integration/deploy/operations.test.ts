@@ -3,7 +3,7 @@
  * a killed router, bring a stopped group back. Each checks what a user would: which revision answers and whether
  * `status` says what the router does (traffic during rollbacks and switches: operations-traffic.test.ts).
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -97,6 +97,34 @@ describe('operator sequences on the local fleet', () => {
       expect(s.router).toEqual(await routerTable(f));
       expect((await f.cli(['status'])).stdout).toMatch(/traffic +stable 100% v2 \[b-1, b-2\]/);
       expect((await f.cli(['history', '--json'])).stdout).not.toMatch(/"creator":"up"/);
+    },
+    SLOW,
+  );
+
+  it.each([
+    ['one-at-a-time', 'strategy: one-at-a-time'],
+    ['blue-green', 'strategy: { type: blue-green, terminateBlueAfterSeconds: 0 }'],
+    ['canary', 'strategy: { type: canary, percent: 50, intervalSeconds: 1 }'],
+  ])(
+    'down, then a failing deploy (%s) rolls back to the last good revision the ledger knows, not to nothing',
+    async (_name, strategy) => {
+      const f = group('strategy: { type: blue-green, terminateBlueAfterSeconds: 0 }');
+      expect((await f.cli(['deploy', '--revision', f.rev('v1')])).code).toBe(0);
+      // v2 serves from slot b; after down the failing deploy installs a fresh fleet in slot a.
+      expect((await f.cli(['deploy', '--revision', f.rev('v2')])).code).toBe(0);
+      expect((await f.cli(['down'])).code).toBe(0);
+      writeFileSync(f.config, readFileSync(f.config, 'utf8').replace(/^strategy:.*$/m, strategy));
+      f.script('v3', 'validate.sh', 'echo "broken on purpose" >&2\nexit 1');
+      const r = await f.cli(['deploy', '--revision', f.rev('v3')]);
+      // Before: Failed with "rollback failed: no earlier successful revision to roll back to" and nothing serving.
+      expect(r.code).toBe(1);
+      const s = JSON.parse((await f.cli(['status', '--json'])).stdout);
+      expect(s.deployment.status).toBe('RolledBack');
+      expect(s.deployment.reason).toMatch(/ValidateService failed/);
+      expect(s.deployment.reason).not.toMatch(/no earlier successful revision/);
+      expect(await sample(f, 8)).toEqual({ v2: 8 });
+      expect(s.router).toEqual(await routerTable(f));
+      expect((await f.cli(['status'])).stdout).toMatch(/traffic +stable 100% v2 \[a-1, a-2\]/);
     },
     SLOW,
   );
