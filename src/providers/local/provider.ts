@@ -9,7 +9,7 @@ import { STATE_HINT, storageFailure } from '../../core/errors.js';
 import { isDiskFull } from '../../core/files.js';
 import type { DeploymentGroup } from '../../documents/deployment-group/schema.js';
 import type { RoutingTable, Upstream } from '../../router/api.js';
-import { RouterClient } from '../../router/client.js';
+import { RouterClient, RouterUnavailableError } from '../../router/client.js';
 import { routerFiles } from '../../router/files.js';
 import { ensureRouter, stopRouter } from '../../router/launch.js';
 import type {
@@ -107,6 +107,20 @@ export class LocalProvider implements DeployProvider {
     return this.client!;
   }
 
+  /**
+   * One admin call; when the router is not there (killed with SIGKILL, crashed) the call is made once more after
+   * `prepare`, which waits for the supervisor to bring it back (or starts it). Every admin call is safe to repeat.
+   */
+  private async withRouter<T>(call: (client: RouterClient) => Promise<T>): Promise<T> {
+    try {
+      return await call(await this.router());
+    } catch (err) {
+      if (!(err instanceof RouterUnavailableError)) throw err;
+      this.client = undefined;
+      return call(await this.router());
+    }
+  }
+
   async runLifecycle(req: LifecycleRequest): Promise<InstanceOutcome[]> {
     const { group } = this.options;
     // A UUID, as CodeDeploy's DEPLOYMENT_GROUP_ID is.
@@ -192,7 +206,6 @@ export class LocalProvider implements DeployProvider {
   }
 
   async route(route: TrafficRoute): Promise<void> {
-    const client = await this.router();
     const table: RoutingTable = {
       stable: await Promise.all(route.stable.map((id) => this.upstream(id))),
       canary: await Promise.all(route.canary.map((id) => this.upstream(id))),
@@ -203,7 +216,7 @@ export class LocalProvider implements DeployProvider {
         ? { trustedProxies: this.options.group.local.trustedProxies }
         : {}),
     };
-    await client.setRouting(table);
+    await this.withRouter((client) => client.setRouting(table));
   }
 
   async observeTraffic(): Promise<ProviderTraffic | undefined> {
@@ -227,11 +240,11 @@ export class LocalProvider implements DeployProvider {
   }
 
   async metrics(windowMs: number): Promise<MetricsSnapshot> {
-    return (await this.router()).metrics(windowMs);
+    return this.withRouter((client) => client.metrics(windowMs));
   }
 
   async resetMetrics(): Promise<void> {
-    await (await this.router()).resetMetrics();
+    await this.withRouter((client) => client.resetMetrics());
   }
 
   private get drainMs(): number {

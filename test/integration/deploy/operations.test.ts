@@ -130,6 +130,29 @@ describe('operator sequences on the local fleet', () => {
   );
 
   it(
+    'kill -9 of the router during a blue/green wait, then rollback right away: rolled back, blue serves (seed 304)',
+    async () => {
+      const f = group('strategy: { type: blue-green, readyWait: {}, terminateBlueAfterSeconds: 0 }');
+      expect((await f.cli(['deploy', '--revision', f.rev('v1')])).code).toBe(0);
+      const d = await f.cli(['deploy', '--revision', f.rev('v2'), '--detach', '--json']);
+      expect(d.code, d.stderr).toBe(0);
+      await waitFor('the ready wait', async () =>
+        (await status(f)).deployment.status === 'Paused' ? true : undefined,
+      );
+      // The rollback starts before the supervisor has the router back: its first router call is refused.
+      await killAndWait((await routerState(f)).pid);
+      const r = await f.cli(['rollback']);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(r.stdout).not.toMatch(/ECONNREFUSED/);
+      const s = await status(f);
+      expect(s.deployment.status).toBe('RolledBack');
+      expect(await sample(f, 8)).toEqual({ v1: 8 });
+      expect(s.router).toEqual(await routerTable(f));
+    },
+    SLOW,
+  );
+
+  it(
     'a router killed with SIGKILL comes back by itself with its table; with its supervisor gone too, status gives the remedy and up restores it',
     async () => {
       const f = group('strategy: all-at-once', '', 1);
