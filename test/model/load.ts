@@ -56,7 +56,14 @@ export class SteadyLoad {
         while (running()) {
           const at = Date.now();
           const s = await routerState(this.f).catch(() => undefined);
-          this.capacity.push({ at, serving: s ? servingUpstreams(s).length : 0, routerUp: s !== undefined });
+          if (s) this.capacity.push({ at, serving: servingUpstreams(s).length, routerUp: true });
+          else {
+            // The admin call failed (on a loaded machine it can time out while requests are served): a request
+            // through the router's port says whether it serves. A 200 is capacity; only no answer is "not up".
+            const probe = await this.request();
+            if (probe.status !== 200)
+              this.capacity.push({ at, serving: 0, routerUp: probe.status !== 'error' });
+          }
           await sleep(this.options.capacityEveryMs ?? 120);
         }
       })(),
