@@ -76,8 +76,11 @@ export class StepWaits {
       const canaryLive = traffic !== undefined && traffic.canaryWeight > 0 && traffic.canary.length > 0;
       // A deployment paused by an inconclusive gate holds past its bake deadline until a human decides.
       if (until !== undefined && now >= until && d.status !== 'Paused') {
-        if (purpose === 'analysis' && gatesOn && analysis && canaryLive && lastResult === undefined) {
-          // A one-interval analysis ends just as its first reading falls due: take it, so it is judged on evidence.
+        // A one-interval analysis ends just as its first reading falls due: take it, so it is judged on evidence. A
+        // bake whose first reading fell due before a late wake-up (a loaded machine) takes it too: the new revision
+        // never gets all the traffic from a bake whose gates read nothing.
+        const due = purpose === 'analysis' || now >= nextGate;
+        if (gatesOn && analysis && canaryLive && lastResult === undefined && due) {
           nextGate = now + intervalMs;
           const outcome = await this.evaluate(index, analysis, intervalMs);
           if (outcome) return outcome;

@@ -147,6 +147,20 @@ describe('Runner in fake time', () => {
     expect(breach).toMatchObject({ measured: { requests: 50, errors: 20, errorRate: 0.4 } });
   });
 
+  it('a bake the runner wakes from late still takes its due gate reading before the switch (soak seed 7051)', async () => {
+    const t = setup({ analysis: { intervalSeconds: 0.5, maxErrorRate: 0.05, minRequests: 3 } });
+    await t.deploy('v1', Strategies.allAtOnce());
+    t.provider.canaryMetrics = { requests: 40, errors: 20 };
+    const run = t.start('v2', Strategies.linear(50, 0.6));
+    await t.until(run.id, (d) => d.bakeUntil !== undefined);
+    // A loaded machine: the runner, asleep until its first reading (0.5 s), gets the CPU back only after the
+    // 0.6 s bake ended. Before the fix the deadline won and 50% errors took all the traffic unjudged.
+    for (const w of Reflect.get(t.clock, 'waiters') as { at: number }[]) w.at += 1000;
+    const d = await t.drive(run.done);
+    expect(d.status).toBe('RolledBack');
+    expect(d.reason).toMatch(/gate breached: error rate 50.0% \(20\/40\)/);
+  });
+
   it('a pause without duration holds in Paused until another process appends promote', async () => {
     const t = setup();
     await t.deploy('v1', Strategies.allAtOnce());
