@@ -228,7 +228,11 @@ export class FleetModel {
     switch (cmd.kind) {
       case 'promote':
         if (got.code !== 0 && !raced) problems.push(`promote exited ${got.code}${tail(got)}`);
-        if (a) a.promoteRequested = true;
+        if (a) {
+          a.promoteRequested = true;
+          // promote cuts a bake short (docs/deploy.md): before a gate reading fails it, the revision goes on.
+          if (a.kind === 'erroring') a.allowed = [...new Set([...a.allowed, 'Succeeded' as const])];
+        }
         break;
       case 'abort':
       case 'rollback':
