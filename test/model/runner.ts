@@ -244,6 +244,8 @@ export async function runSequence(opts: SequenceOptions): Promise<SequenceResult
     const windows = outages.windows;
     // (c) and (d) over the whole run, each finding attributed to the command during or after which it happened.
     spans.forEach((span, i) => {
+      // A command cut short by Ctrl-C (the soak stopping) left the fleet half-done on purpose: judge the rest only.
+      if (opts.signal?.aborted && i === spans.length - 1) return;
       const to = spans[i + 1]?.start ?? stopAt;
       const answers = load.answers.filter((a) => a.at >= span.start && a.at < to);
       const { failed, findings } = checkFailures(answers, model.erroring, windows);
