@@ -58,11 +58,12 @@ export class SteadyLoad {
           const s = await routerState(this.f).catch(() => undefined);
           if (s) this.capacity.push({ at, serving: servingUpstreams(s).length, routerUp: true });
           else {
-            // The admin call failed (on a loaded machine it can time out while requests are served): a request
-            // through the router's port says whether it serves. A 200 is capacity; only no answer is "not up".
+            // The admin call failed: a request through the router's port says whether it serves (a 200 is
+            // capacity). The sample is dated when that was seen, not when the admin call began: a router killed
+            // (kill-router) while the call was under way is down from the kill on, not from before it.
             const probe = await this.request();
             if (probe.status !== 200)
-              this.capacity.push({ at, serving: 0, routerUp: probe.status !== 'error' });
+              this.capacity.push({ at: probe.at, serving: 0, routerUp: probe.status !== 'error' });
           }
           await sleep(this.options.capacityEveryMs ?? 120);
         }
