@@ -99,6 +99,7 @@ export class RollbackExecutor {
           group.fleet && group.fleet.slot === original.slot
             ? group.fleet.instances
             : d.plan.steps.flatMap((s) => (s.kind === 'terminate' ? s.instances : []));
+        await this.startStoppedFleet(d.id, original.revision, stableInstances);
         const started = this.ctx.clock.now();
         await this.ctx.deps.provider.route({
           stable: stableInstances,
@@ -157,6 +158,30 @@ export class RollbackExecutor {
     });
     if (!ok) return this.ctx.finish('Failed', 'failed', `${reason}; rollback failed: ${message}`);
     return this.ctx.finish('RolledBack', 'rolled-back', reason);
+  }
+
+  /**
+   * After `down` (or a reboot) the original fleet does not run: traffic sent back to it would find no healthy
+   * upstream. When none of its instances answers, they start first (from ApplicationStop on, as `up` does); with
+   * one healthy the fast path stays a single router call.
+   */
+  private async startStoppedFleet(id: string, revision: RevisionRef, instances: string[]): Promise<void> {
+    const reports = await this.ctx.deps.provider.checkHealth(instances, this.ctx.signal);
+    if (instances.length === 0 || reports.some((r) => r.healthy)) return;
+    const events = IN_PLACE_INSTALL.slice(IN_PLACE_INSTALL.indexOf('ApplicationStop'));
+    await this.ctx.deps.provider.runLifecycle({
+      deploymentId: `${id}-rollback`,
+      instances,
+      role: 'in-place',
+      events,
+      revision: revisionOf(revision),
+      lastRevision: revisionOf(revision),
+      ignoreApplicationStopFailures: true,
+      onTrafficEvent: async () => {},
+      onProgress: (p) => this.ctx.recordHook(p),
+      signal: this.ctx.signal,
+    });
+    await this.steps.healthCheck(instances);
   }
 
   private async redeployLastGood(d: DeploymentState): Promise<{ ok: boolean; message: string }> {

@@ -161,6 +161,21 @@ describe('Runner in fake time', () => {
     expect(d.reason).toMatch(/gate breached: error rate 50.0% \(20\/40\)/);
   });
 
+  it('abort of a blue/green wait after down starts the stopped blue fleet before traffic goes back (seed 12004)', async () => {
+    const t = setup();
+    await t.deploy('v1', Strategies.allAtOnce());
+    const run = t.start('v2', Strategies.blueGreen({ readyWait: { actionOnTimeout: 'stop' } }));
+    await t.until(run.id, (d) => d.status === 'Paused');
+    // `down` stopped every instance while the wait held (its runner was gone); the abort rolls back.
+    for (const i of t.provider.instances.values()) i.running = false;
+    t.request(run.id, { type: 'abort-requested', reason: 'aborted by user' });
+    const d = await t.drive(run.done);
+    expect(d.status).toBe('RolledBack');
+    expect(t.provider.routes.at(-1)?.route.stable).toEqual(['a-1', 'a-2', 'a-3']);
+    // Before the fix traffic went back to a-1…a-3 while none ran: every request a 503 no-healthy-upstream.
+    expect((await t.provider.checkHealth(['a-1', 'a-2', 'a-3'])).every((r) => r.healthy)).toBe(true);
+  });
+
   it('a pause without duration holds in Paused until another process appends promote', async () => {
     const t = setup();
     await t.deploy('v1', Strategies.allAtOnce());
