@@ -1,8 +1,10 @@
 /**
  * The router's metrics in Prometheus text exposition format (version 0.0.4), served on an opt-in
  * loopback listener of its own (never the traffic port). Counters are cumulative from the router's
- * start, per set and revision: a record is two or three array writes into the current revision's
- * series, found once per table change, so the proxy hot path allocates nothing.
+ * start, per set and revision. The revision is the one of the instance that answered (a set can mix
+ * revisions: in place, batch by batch); a request the set could not pass to any instance counts under
+ * the set's revisions, sorted and joined with `+` (as `status` names them). A record is two or three
+ * array writes into a series found once per table change, so the proxy hot path allocates nothing.
  */
 import http from 'node:http';
 
@@ -41,14 +43,15 @@ export interface ExpositionGauges {
 
 export class PrometheusCounters {
   private readonly series = new Map<string, Series>();
-  /** Indexed like the traffic rings: stable, canary, none. */
+  /** Indexed like the traffic rings: stable, canary, none — where requests no instance answered count. */
   private readonly current: [Series, Series, Series];
 
   constructor() {
     this.current = [this.seriesFor('stable', ''), this.seriesFor('canary', ''), this.seriesFor('none', '')];
   }
 
-  private seriesFor(set: string, revision: string): Series {
+  /** The series of `set` and `revision` (created on first use; a table change calls this, never a request). */
+  seriesFor(set: string, revision: string): Series {
     const key = `${set}\u0000${revision}`;
     let s = this.series.get(key);
     if (!s) {
@@ -58,14 +61,19 @@ export class PrometheusCounters {
     return s;
   }
 
-  /** A table change: later requests of each set count toward its new revision's series. */
+  /** A table change: each set's revisions (joined), for its requests that reached no instance. */
   setRevisions(stable: string, canary: string): void {
     this.current[0] = this.seriesFor('stable', stable);
     this.current[1] = this.seriesFor('canary', canary);
   }
 
-  record(setIndex: number, latencyMs: number, isError: boolean): void {
-    this.current[setIndex as 0 | 1 | 2].record(latencyMs, isError);
+  /** A request of `setIndex` is over: counted in `served`, the answering instance's series, when one answered. */
+  record(setIndex: number, latencyMs: number, isError: boolean, served?: Series | null): void {
+    const current = this.current[setIndex as 0 | 1 | 2];
+    let s = served ?? current;
+    // The instance moved to the other set while this request (placed in the first) was in flight.
+    if (s.set !== current.set) s = this.seriesFor(current.set, s.revision);
+    s.record(latencyMs, isError);
   }
 
   render(g: ExpositionGauges): string {
