@@ -23,6 +23,16 @@ export interface HookRecord {
   output?: string;
 }
 
+/** The latest verdict of one analysis check at one deployment point. */
+export interface CheckVerdictState extends GateVerdictRecord {
+  check: string;
+  provider?: string;
+  point?: string;
+  /** Its threshold: the condition judged (absent in ledgers older than this field). */
+  condition?: string;
+  at: number;
+}
+
 export interface DeploymentState {
   id: string;
   status: DeploymentStatus;
@@ -47,7 +57,11 @@ export interface DeploymentState {
   pendingAbort?: string;
   traffic?: TrafficTable;
   trafficRevisions?: { stable?: string; canary?: string };
+  /** The router-signal gate's latest verdict. */
   lastVerdict?: GateVerdictRecord & { at: number };
+  /** Each analysis check's latest verdict (per check and deployment point), in the order they first ran. */
+  checks?: CheckVerdictState[];
+  /** Verdicts recorded, the router's gate and the checks together. */
   verdicts: number;
   lastHook?: HookRecord;
   failedHook?: HookRecord;
@@ -182,8 +196,27 @@ export function reduce(events: readonly LedgerEvent[]): GroupState {
       }
       case 'verdict': {
         const { result, reasons, measured, thresholds } = e;
-        d.lastVerdict = { result, reasons, measured, thresholds, at: e.at };
         d.verdicts += 1;
+        if (e.check === undefined) {
+          d.lastVerdict = { result, reasons, measured, thresholds, at: e.at };
+          break;
+        }
+        const latest: CheckVerdictState = {
+          check: e.check,
+          ...(e.provider !== undefined ? { provider: e.provider } : {}),
+          ...(e.point !== undefined ? { point: e.point } : {}),
+          ...(e.condition !== undefined ? { condition: e.condition } : {}),
+          result,
+          reasons,
+          measured,
+          thresholds,
+          at: e.at,
+        };
+        const checks = d.checks ?? [];
+        const i = checks.findIndex((c) => c.check === e.check && c.point === e.point);
+        if (i < 0) checks.push(latest);
+        else checks[i] = latest;
+        d.checks = checks;
         break;
       }
       case 'override':
