@@ -17,14 +17,20 @@ export interface CliResult {
   stderr: string;
 }
 
+export interface CliOptions {
+  signal?: AbortSignal;
+  /** The CLI's environment (default: this process's). */
+  env?: Record<string, string | undefined>;
+}
+
 export interface GroupFixture {
   dir: string;
   config: string;
   rev(name: string): string;
   /** The CLI run in-process in the group's folder with --config; `signal` stops it like Ctrl-C. */
-  cli(args: string[], options?: { signal?: AbortSignal }): Promise<CliResult>;
+  cli(args: string[], options?: CliOptions): Promise<CliResult>;
   /** The CLI run in the group's folder without --config. */
-  bare(args: string[], options?: { signal?: AbortSignal }): Promise<CliResult>;
+  bare(args: string[], options?: CliOptions): Promise<CliResult>;
   routerPort(): number;
   get(path?: string): Promise<{ status: number; revision: string | null; body: string }>;
   /** Writes a hook script into a revision and makes it executable (or not). */
@@ -81,6 +87,7 @@ export function makeGroup(
         stderr: { write: (s: string) => (stderr += s) },
         cwd: dir,
         ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.env ? { env: options.env } : {}),
       });
       return { code, stdout, stderr };
     },
