@@ -8,13 +8,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { type GroupFixture, makeGroup, status, waitFor } from './helpers.js';
+import { status, useGroups, waitFor } from './helpers.js';
 
-const fixtures: GroupFixture[] = [];
+const group = useGroups();
 let server: http.Server | undefined;
 afterEach(async () => {
   vi.unstubAllEnvs();
-  for (const f of fixtures.splice(0)) await f.cleanup();
   server?.closeAllConnections();
   await new Promise((r) => (server ? server.close(r) : r(undefined)));
   server = undefined;
@@ -37,8 +36,7 @@ async function cloudwatchStandIn(): Promise<{ endpoint: string; scopes: string[]
 
 describe('deploy --detach', () => {
   it('gives the detached runner the same --region, --profile and environment as an in-process run', async () => {
-    const f = makeGroup('strategy: all-at-once');
-    fixtures.push(f);
+    const f = group('strategy: all-at-once');
     // A check after the last step, on every deployment of the group.
     writeFileSync(
       f.config,
