@@ -61,7 +61,7 @@ export interface DeploymentState {
   lastVerdict?: GateVerdictRecord & { at: number };
   /** Each analysis check's latest verdict (per check and deployment point), in the order they first ran. */
   checks?: CheckVerdictState[];
-  /** Verdicts recorded, the router's gate and the checks together. */
+  /** How many readings the router-signal gate has made (check verdicts are not counted here). */
   verdicts: number;
   lastHook?: HookRecord;
   failedHook?: HookRecord;
@@ -196,9 +196,9 @@ export function reduce(events: readonly LedgerEvent[]): GroupState {
       }
       case 'verdict': {
         const { result, reasons, measured, thresholds } = e;
-        d.verdicts += 1;
         if (e.check === undefined) {
           d.lastVerdict = { result, reasons, measured, thresholds, at: e.at };
+          d.verdicts += 1;
           break;
         }
         const latest: CheckVerdictState = {

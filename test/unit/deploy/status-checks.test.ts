@@ -94,8 +94,12 @@ describe('status with analysis checks', () => {
   it('--json carries the same verdicts under deployment.checks', async () => {
     const dir = groupWith([rate(0.01, 'pass'), router, rate(0.2, 'inconclusive')]);
     const { out } = await cli(['status', '--config', 'group.yml', '--json'], dir);
-    const s = JSON.parse(out) as { deployment: { checks: unknown[]; lastVerdict: { result: string } } };
+    const s = JSON.parse(out) as {
+      deployment: { checks: unknown[]; lastVerdict: { result: string }; verdicts: number };
+    };
     expect(s.deployment.lastVerdict).toMatchObject({ result: 'pass', measured: { errorRate: 0 } });
+    // The gate's reading count ("gate pass: … (N readings)") is the router gate's alone.
+    expect(s.deployment.verdicts).toBe(1);
     expect(s.deployment.checks).toEqual([
       {
         check: 'error-rate',
