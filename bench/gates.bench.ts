@@ -266,11 +266,13 @@ async function listenerCost(): Promise<void> {
     const cpuBest = (n.best!.cpuUsPerRequest ?? Number.NaN) / (o.best!.cpuUsPerRequest ?? Number.NaN);
     const rpsPaired = pairedRatio(n.runs, o.runs, (f) => f.rps);
     const cpuPaired = pairedRatio(n.runs, o.runs, (f) => f.cpuUsPerRequest);
-    const verdict = (r: number) => (Math.abs(r - 1) <= 0.03 ? 'OK' : 'MISSED');
+    // The listener may cost at most 3%: throughput on/off at least 0.97, CPU per request on/off at most 1.03.
+    const atLeast = (r: number) => (r >= 0.97 ? 'OK' : 'MISSED');
+    const atMost = (r: number) => (r <= 1.03 ? 'OK' : 'MISSED');
     console.log(
       `metrics listener on vs off: throughput ${pct(rpsBest)} (best rounds), ${pct(rpsPaired)} (median of per-round ratios); ` +
         `CPU per request ${pct(cpuBest)} (lowest rounds), ${pct(cpuPaired)} (median of per-round ratios); ` +
-        `within 3%: throughput ${verdict(rpsBest)}, CPU per request ${verdict(cpuBest)}; load average ${loadBefore} before, ${loadAverage()} after` +
+        `listener costs at most 3%: throughput ${atLeast(rpsBest)}, CPU per request ${atMost(cpuBest)}; load average ${loadBefore} before, ${loadAverage()} after` +
         (errors ? `; ${errors} failed requests` : ''),
     );
   } finally {
