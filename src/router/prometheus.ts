@@ -10,12 +10,18 @@ import http from 'node:http';
 
 /** Latency bucket upper bounds, in seconds (Prometheus convention). */
 export const LATENCY_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
+/** The same bounds in ms, the unit requests are timed in: recording divides nothing. */
+const LATENCY_BUCKETS_MS = LATENCY_BUCKETS_S.map((s) => Math.round(s * 1000));
 
-/** One (set, revision) series: counters and a cumulative-at-render latency histogram. */
+/**
+ * One (set, revision) series: counters and a latency histogram. A record is increments only (the
+ * bucket found by comparing with the bounds, all of them above a typical latency's bucket); buckets
+ * are made cumulative, and the sum turned into seconds, when a scrape renders them.
+ */
 export class Series {
   requests = 0;
   errors = 0;
-  sumSeconds = 0;
+  sumMs = 0;
   readonly buckets = new Float64Array(LATENCY_BUCKETS_S.length + 1);
   constructor(
     readonly set: string,
@@ -25,10 +31,9 @@ export class Series {
   record(latencyMs: number, isError: boolean): void {
     this.requests++;
     if (isError) this.errors++;
-    const s = latencyMs / 1000;
-    this.sumSeconds += s;
+    this.sumMs += latencyMs;
     let i = 0;
-    while (i < LATENCY_BUCKETS_S.length && s > LATENCY_BUCKETS_S[i]!) i++;
+    while (i < LATENCY_BUCKETS_MS.length && latencyMs > LATENCY_BUCKETS_MS[i]!) i++;
     this.buckets[i] = this.buckets[i]! + 1;
   }
 }
@@ -97,7 +102,7 @@ export class PrometheusCounters {
         );
       }
       out.push(`conveyor_router_request_duration_seconds_bucket{${lbl(s)},le="+Inf"} ${s.requests}`);
-      out.push(`conveyor_router_request_duration_seconds_sum{${lbl(s)}} ${s.sumSeconds}`);
+      out.push(`conveyor_router_request_duration_seconds_sum{${lbl(s)}} ${s.sumMs / 1000}`);
       out.push(`conveyor_router_request_duration_seconds_count{${lbl(s)}} ${s.requests}`);
     }
     out.push('# HELP conveyor_router_in_flight Requests in flight now, per set.');

@@ -244,7 +244,8 @@ export class RouterServer implements RequestHost, UpgradeHost {
     const ex = new ProxyExchange(this, req, res, startedAt);
     const trusted = routing.trusted?.has(req.socket.remoteAddress) === true;
     readProxyRequest(req, routing.sticky, trusted, this.ownHost, ex);
-    res.once('close', () => ex.onClientClose());
+    // `on`, not `once`: a response closes once, and `once` would bind a wrapper per request.
+    res.on('close', () => ex.onClientClose());
     if (ex.refusal !== null) {
       this.traffic.started(SET_NONE);
       this.markRefused(req.socket);
