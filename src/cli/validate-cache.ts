@@ -138,12 +138,3 @@ export async function writeCache(
     // best effort
   }
 }
-
-/** An existsSync that remembers what it was asked, for the cache entry. */
-export function recordingExists(probes: Map<string, boolean>): (path: string) => boolean {
-  return (path) => {
-    const found = existsSync(path);
-    probes.set(path, found);
-    return found;
-  };
-}
