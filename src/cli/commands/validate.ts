@@ -132,9 +132,11 @@ const command: Command = {
         `${JSON.stringify({ files: result.files, diagnostics: result.diagnostics, summary }, null, 2)}\n`,
       );
     } else {
-      if (format === 'text')
-        for (const d of result.diagnostics) ctx.stdout.write(`${formatSourceDiagnostic(d)}\n`);
-      else
+      if (format === 'text') {
+        // One write: a line per write costs a system call each on a large run.
+        if (result.diagnostics.length > 0)
+          ctx.stdout.write(`${result.diagnostics.map(formatSourceDiagnostic).join('\n')}\n`);
+      } else
         ctx.stdout.write(
           await renderFindings(format, { diagnostics: result.diagnostics, exitCode: verdict.exitCode, args }),
         );
