@@ -244,11 +244,30 @@ function corpusCopies(into: string, count: number): number {
   return valid.length;
 }
 
-/** Wall time of one process, in ms. */
-function timed(args: string[], cwd: string): number {
+/**
+ * CPU time (user + system) of the waited-for children so far, in ms, from /proc (Linux; 10 ms ticks), or
+ * undefined elsewhere. On a loaded machine wall times say how long a user waits; CPU time says how much work
+ * each program does, which the load does not change.
+ */
+function childrenCpuMs(): number | undefined {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[13]) + Number(fields[14])) * 10;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Wall time of one process, in ms; its CPU time goes to `cpu` when known. */
+function timed(args: string[], cwd: string, cpu?: number[]): number {
+  const c = childrenCpuMs();
   const t = performance.now();
   execFileSync(process.execPath, args, { cwd, stdio: 'ignore' });
-  return performance.now() - t;
+  const wall = performance.now() - t;
+  const after = childrenCpuMs();
+  if (cpu && c !== undefined && after !== undefined) cpu.push(after - c);
+  return wall;
 }
 
 /**
@@ -290,14 +309,21 @@ async function sideBySide(): Promise<void> {
       node: [] as number[],
       one: [] as number[],
     };
+    const cpu = {
+      floor: [] as number[],
+      cold: [] as number[],
+      warm: [] as number[],
+      node: [] as number[],
+      one: [] as number[],
+    };
     const loadBefore = loadavg();
     for (let i = 0; i < runs; i++) {
-      t.floor.push(timed([floor, docs], dir));
-      t.cold.push(timed([cli, 'validate', docs], dir));
+      t.floor.push(timed([floor, docs], dir, cpu.floor));
+      t.cold.push(timed([cli, 'validate', docs], dir, cpu.cold));
       for (let j = 0; j < 3; j++) {
-        t.warm.push(timed([cli, 'validate', '--cache-location', cacheAt, docs], dir));
-        t.node.push(timed(['-e', '0'], dir));
-        t.one.push(timed([cli, 'validate', one], dir));
+        t.warm.push(timed([cli, 'validate', '--cache-location', cacheAt, docs], dir, cpu.warm));
+        t.node.push(timed(['-e', '0'], dir, cpu.node));
+        t.one.push(timed([cli, 'validate', one], dir, cpu.one));
       }
     }
     const loadAfter = loadavg();
@@ -312,9 +338,12 @@ async function sideBySide(): Promise<void> {
       number
     >;
     const ms = (x: number) => `${x.toFixed(0).padStart(6)} ms`;
+    const c = Object.fromEntries(
+      Object.entries(cpu).map(([k, v]) => [k, v.length ? median(v) : Number.NaN]),
+    ) as Record<keyof typeof t, number>;
     const row = (label: string, k: keyof typeof t, base: keyof typeof t, unit: string, target: string) =>
       console.log(
-        `  ${label.padEnd(34)} ${ms(best[k])} ${(best[k] / best[base]).toFixed(2)}x ${unit}   (median ${ms(m[k])} ${(m[k] / m[base]).toFixed(2)}x)${target}`,
+        `  ${label.padEnd(34)} ${ms(best[k])} ${(best[k] / best[base]).toFixed(2)}x ${unit}   (median ${ms(m[k])} ${(m[k] / m[base]).toFixed(2)}x; cpu ${ms(c[k])} ${(c[k] / c[base]).toFixed(2)}x)${target}`,
       );
     const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ');
     console.log(
