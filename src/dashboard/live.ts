@@ -12,13 +12,14 @@ import { runsDir } from '../local-ci/run-store.js';
 import { RouterClient } from '../router/client.js';
 import { routerFiles } from '../router/files.js';
 import { findGroups, groupKey } from './groups.js';
+import { type GroupChange, groupChange } from './patch.js';
 import type { ApprovalView, GroupView, RunView, SignalSample, Snapshot } from './protocol.js';
 import { readRuns } from './runs.js';
 import { SignalHistory, sampleOf } from './signals.js';
 import { type GroupInfo, groupView } from './view.js';
 
 export type LiveMessage =
-  | { type: 'group'; group: GroupView }
+  | GroupChange
   | { type: 'signal'; group: string; sample: SignalSample }
   | { type: 'runs'; runs: RunView[]; approvals: ApprovalView[] }
   | { type: 'groups'; keys: string[] };
@@ -38,7 +39,6 @@ interface WatchedGroup {
   /** Ledger size and mtime last read, so the fallback check reads only when something was written. */
   seen: string;
   view?: GroupView;
-  json?: string;
   signals: SignalHistory;
   client: RouterClient;
   sampling: boolean;
@@ -191,11 +191,10 @@ export class LiveModel {
       const { events, problems } = g.ctx.ledger.read();
       const lines = problems.length ? [describeLedgerProblems(g.ctx, problems)] : [];
       const view = groupView(infoOf(g.ctx, lines), events);
-      const json = JSON.stringify(view);
-      if (json === g.json) return;
+      // Only what changed goes to the page: a growing ledger does not mean a growing message.
+      const change = groupChange(g.view, view);
       g.view = view;
-      g.json = json;
-      this.emit({ type: 'group', group: view });
+      if (change) this.emit(change);
     } catch (err) {
       g.view = { ...infoOf(g.ctx, [errorMessage(err)]), history: [] };
     }
