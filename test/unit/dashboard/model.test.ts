@@ -4,7 +4,7 @@ import { applyPatch, groupChange } from '../../../src/dashboard/patch.js';
 import type { GroupView } from '../../../src/dashboard/protocol.js';
 import { allowedHosts, refuse } from '../../../src/dashboard/security.js';
 import { mergeSamples, SignalHistory } from '../../../src/dashboard/signals.js';
-import { groupView, LIMITS } from '../../../src/dashboard/view.js';
+import { GroupFollower, groupView, LIMITS } from '../../../src/dashboard/view.js';
 import type { LedgerEvent } from '../../../src/deploy/events.js';
 
 const plan = {
@@ -118,15 +118,25 @@ describe('groupView', () => {
 });
 
 describe('groupChange / applyPatch (the live stream sends what changed)', () => {
-  /** What the page holds after each event of the ledger, applying what the server sends. */
+  /**
+   * The server as the dashboard runs it (one follower fed each event in turn) and what the page holds after each
+   * event, applying what the server sends; both must equal the model built from scratch from the same events.
+   */
   function follow(events: LedgerEvent[]) {
+    const follower = new GroupFollower();
     let server: GroupView | undefined;
+    let sentJson = '';
     let page: GroupView | undefined;
     const sizes: number[] = [];
     for (let n = 1; n <= events.length; n++) {
-      const next = groupView(info, events.slice(0, n));
+      follower.add(events[n - 1]!);
+      const next = follower.view(info);
+      expect(next).toEqual(groupView(info, events.slice(0, n)));
+      // The model sent before is left as it was (the next patch is computed against it).
+      if (server) expect(JSON.stringify(server)).toBe(sentJson);
       const change = groupChange(server, next);
       server = next;
+      sentJson = JSON.stringify(next);
       if (!change) continue;
       sizes.push(JSON.stringify(change).length);
       // The page parses what crosses the wire.
