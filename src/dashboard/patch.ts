@@ -28,16 +28,21 @@ export interface GroupPatch {
 
 export type GroupChange = { type: 'group'; group: GroupView } | { type: 'patch'; patch: GroupPatch };
 
+/** Same value: the same object (the model keeps the items it did not change), else the same JSON. */
+function same(x: unknown, y: unknown): boolean {
+  return x === y || JSON.stringify(x) === JSON.stringify(y);
+}
+
 function listAppend(before: unknown[], after: unknown[]): ListAppend | undefined {
   if (before.length === 0 || after.length === 0) return undefined;
-  const b = before.map((x) => JSON.stringify(x));
-  const a = after.map((x) => JSON.stringify(x));
-  // The last old item still there marks where the new ones start.
-  const last = a.lastIndexOf(b[b.length - 1]!);
+  // The last old item still there marks where the new ones start (searched from the end: usually one step).
+  const tail = before[before.length - 1];
+  let last = after.length - 1;
+  while (last >= 0 && !same(after[last], tail)) last--;
   if (last < 0) return undefined;
-  const drop = b.length - (last + 1);
+  const drop = before.length - (last + 1);
   if (drop < 0) return undefined;
-  for (let i = 0; i <= last; i++) if (a[i] !== b[drop + i]) return undefined;
+  for (let i = 0; i <= last; i++) if (!same(after[i], before[drop + i])) return undefined;
   return { drop, items: after.slice(last + 1) };
 }
 
@@ -52,7 +57,7 @@ function changes(
   for (const [k, v] of Object.entries(after)) {
     if (skip.includes(k)) continue;
     const old = before[k];
-    if (old !== undefined && JSON.stringify(old) === JSON.stringify(v)) continue;
+    if (old !== undefined && same(old, v)) continue;
     const grown = lists && Array.isArray(old) && Array.isArray(v) ? listAppend(old, v) : undefined;
     if (grown) out.append[k] = grown;
     else out.set[k] = v;
