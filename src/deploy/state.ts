@@ -94,17 +94,30 @@ export function isTerminal(status: DeploymentStatus): boolean {
 }
 
 export function reduce(events: readonly LedgerEvent[]): GroupState {
-  const byId = new Map<string, DeploymentState>();
-  const order: DeploymentState[] = [];
-  const group: GroupState = { deployments: order };
-  for (const e of events) {
+  const r = new GroupReducer();
+  for (const e of events) r.add(e);
+  return r.state();
+}
+
+/**
+ * `reduce`, one event at a time: what a follower of a growing ledger uses (the dashboard), so each new line costs
+ * one step, not a pass over the whole ledger. `state()` is the same as `reduce` of every event added.
+ */
+export class GroupReducer {
+  private readonly byId = new Map<string, DeploymentState>();
+  private readonly order: DeploymentState[] = [];
+  private readonly group: GroupState = { deployments: this.order };
+
+  /** The deployment an event was about (after the event), if the reducer knows it. */
+  add(e: LedgerEvent): DeploymentState | undefined {
+    const { byId, order, group } = this;
     if (e.type === 'compacted') {
       if (e.fleet) group.fleet = e.fleet;
       if (e.traffic) group.traffic = e.traffic;
       if (e.lastGood) group.lastGood = e.lastGood;
       if (e.stopped) group.stopped = true;
       group.compacted = { deployments: e.deployments, ...(e.lastGood ? { lastGood: e.lastGood } : {}) };
-      continue;
+      return undefined;
     }
     if (e.type === 'created') {
       const d: DeploymentState = {
@@ -124,7 +137,7 @@ export function reduce(events: readonly LedgerEvent[]): GroupState {
       };
       byId.set(d.id, d);
       order.push(d);
-      continue;
+      return d;
     }
     const d = byId.get(e.deploymentId);
     if (e.type === 'fleet') {
@@ -137,7 +150,7 @@ export function reduce(events: readonly LedgerEvent[]): GroupState {
       group.traffic = { stable: [], canary: [], canaryWeight: 0 };
     }
     if (e.type === 'up') group.stopped = undefined;
-    if (!d) continue;
+    if (!d) return undefined;
     d.updatedAt = e.at;
     d.eventCount += 1;
     switch (e.type) {
@@ -245,9 +258,13 @@ export function reduce(events: readonly LedgerEvent[]): GroupState {
       default:
         break;
     }
+    return d;
   }
-  group.active = order.findLast((d) => !isTerminal(d.status));
-  return group;
+
+  state(): GroupState {
+    this.group.active = this.order.findLast((d) => !isTerminal(d.status));
+    return this.group;
+  }
 }
 
 /** The deployment a command means: by id, else the active one, else the latest. */
