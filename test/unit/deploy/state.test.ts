@@ -140,6 +140,25 @@ describe('a deployment as the ledger tells it', () => {
     });
   });
 
+  it('a deployment rolled back before its runner started is InProgress while rolling back, then RolledBack', () => {
+    const lines: [string, LedgerEventBody][] = [
+      ['d-1', created('v2')],
+      ['d-1', { type: 'rollback-started', reason: 'runner lost', trigger: 'manual' }],
+    ];
+    const rolling = reduce(ledger(...lines));
+    expect(rolling.deployments[0]!.status).toBe('InProgress');
+    expect(rolling.active?.id).toBe('d-1');
+    lines.push(
+      ['d-1', { type: 'rollback-finished', ok: true }],
+      ['d-1', { type: 'finished', status: 'RolledBack' }],
+    );
+    expect(only(...lines).status).toBe('RolledBack');
+    // A rollback line written after the end (a second process racing the runner) does not reopen it.
+    lines.push(['d-1', { type: 'rollback-started', reason: 'again', trigger: 'manual' }]);
+    expect(only(...lines).status).toBe('RolledBack');
+    expect(reduce(ledger(...lines)).active).toBeUndefined();
+  });
+
   it('a rollback that only shows its end is still reported, with its message', () => {
     const d = only(
       ['d-1', created('v2')],
