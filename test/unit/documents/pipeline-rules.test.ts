@@ -1,0 +1,85 @@
+/**
+ * Pipeline rules as a user meets them: a small CodePipeline declaration (YAML, so positions read easily) and the
+ * exact lines `conveyor validate` prints for it (`file:line:col severity rule-id message`). Built to the structure
+ * rules CodePipeline enforces (reference: aws-definitions-rules.md §4).
+ */
+import { describe, expect, it } from 'vitest';
+import { formatDiagnostic } from '../../../src/documents/diagnostics.js';
+import { validateText } from '../../../src/documents/validate.js';
+
+/** What `conveyor validate pipeline.yml` prints for this text, one line per finding. */
+function lines(text: string): string[] {
+  return validateText(text, 'pipeline.yml', { kind: 'pipeline' }).diagnostics.map(formatDiagnostic);
+}
+
+const head =
+  'pipeline:\n  name: app\n  roleArn: arn:aws:iam::123456789012:role/p\n  artifactStore: {type: S3, location: bucket}\n';
+const sourceAction =
+  '      - name: Repo\n        actionTypeId: {category: Source, owner: AWS, provider: S3, version: "1"}\n' +
+  '        configuration: {S3Bucket: b, S3ObjectKey: k}\n        outputArtifacts: [{name: Src}]\n';
+const buildAction = (name: string) =>
+  `      - name: ${name}\n        actionTypeId: {category: Build, owner: AWS, provider: CodeBuild, version: "1"}\n` +
+  '        configuration: {ProjectName: p}\n        inputArtifacts: [{name: Src}]\n';
+const stage = (name: string | undefined, actions: string) =>
+  `${name === undefined ? '    -' : `    - name: ${name}\n     `} actions:\n${actions}`;
+
+describe('pipeline structure rules', () => {
+  it('a pipeline needs two stages, and says how many it has', () => {
+    expect(lines(`${head}  stages:\n${stage('Source', sourceAction)}`)).toEqual([
+      'pipeline.yml:5:3 error pipeline/min-stages the pipeline has 1 stage; a pipeline needs at least 2 (a source stage and one more)',
+    ]);
+    expect(lines(`${head}  stages: []\n`)).toEqual([
+      'pipeline.yml:5:3 error pipeline/min-stages the pipeline has 0 stages; a pipeline needs at least 2 (a source stage and one more)',
+    ]);
+  });
+
+  it('at most 500 actions in a pipeline: 501 are named, 500 pass', () => {
+    const builds = (n: number) => Array.from({ length: n }, (_, i) => buildAction(`B${i}`)).join('');
+    const declaration = (actions: number) => {
+      const stages = [stage('Source', sourceAction)];
+      for (let left = actions - 1, s = 1; left > 0; left -= 50, s++)
+        stages.push(stage(`Build${s}`, builds(Math.min(50, left))));
+      return `${head}  stages:\n${stages.join('')}`;
+    };
+    expect(lines(declaration(501))).toEqual([
+      'pipeline.yml:5:3 error pipeline/action-limit the pipeline has 501 actions; at most 500 are allowed',
+    ]);
+    expect(lines(declaration(500))).toEqual([]);
+  });
+
+  it('stages without a name are reported missing a name, not as duplicates of each other', () => {
+    expect(
+      lines(`${head}  stages:\n${stage(undefined, sourceAction)}${stage(undefined, buildAction('B'))}`),
+    ).toEqual([
+      'pipeline.yml:6:7 error pipeline/missing-key missing required key `name` in `pipeline.stages[0]`',
+      'pipeline.yml:11:7 error pipeline/missing-key missing required key `name` in `pipeline.stages[1]`',
+    ]);
+  });
+
+  it('a first stage without a source action is named, and so is the source action in a later stage', () => {
+    expect(
+      lines(`${head}  stages:\n${stage('Build', buildAction('B'))}${stage('Source', sourceAction)}`),
+    ).toEqual([
+      'pipeline.yml:6:7 error pipeline/first-stage-source the first stage (Build) has no source action; a pipeline starts with a stage of source actions',
+      'pipeline.yml:11:33 error pipeline/artifact-order artifact `Src` is consumed by Build/B (runOrder 1) before Source/Repo (runOrder 1) produces it',
+      'pipeline.yml:15:34 error pipeline/source-not-first source action Source/Repo is in stage 2; source actions may only be in the first stage',
+    ]);
+  });
+
+  it('a first stage with no actions is reported once, by its empty list', () => {
+    const text = `${head}  stages:\n    - name: Source\n      actions: []\n${stage('Build', buildAction('B'))}`;
+    expect(lines(text)).toEqual([
+      'pipeline.yml:7:7 error pipeline/invalid-value `pipeline.stages[0].actions` has 0 entries; allowed: 1 to 50 entries',
+      'pipeline.yml:13:33 error pipeline/artifact-not-produced input artifact `Src` of Build/B is not produced by any action; produced: none',
+    ]);
+  });
+
+  it('a declaration that is not a mapping, or stages that are not a list, get one finding each', () => {
+    expect(lines('pipeline: null\n')).toEqual([
+      'pipeline.yml:1:11 error pipeline/invalid-type `pipeline` must be a mapping, found nothing (an empty value)',
+    ]);
+    expect(lines(`${head}  stages: {Source: {}}\n`)).toEqual([
+      'pipeline.yml:5:3 error pipeline/invalid-type `pipeline.stages` must be a list, found a mapping',
+    ]);
+  });
+});
