@@ -83,3 +83,44 @@ describe('pipeline structure rules', () => {
     ]);
   });
 });
+
+describe('pipeline artifact store rules', () => {
+  const top = 'pipeline:\n  name: app\n  roleArn: arn:aws:iam::123456789012:role/p\n';
+  const store = '  artifactStore: {type: S3, location: bucket}\n';
+  const stores =
+    '  artifactStores:\n    us-east-1: {type: S3, location: bucket-east}\n    eu-west-1: {type: S3, location: bucket-west}\n';
+  const inRegion = (name: string, region: string) => `${buildAction(name)}        region: ${region}\n`;
+  const stages = (builds: string) => `  stages:\n${stage('Source', sourceAction)}${stage('Build', builds)}`;
+
+  it('exactly one of artifactStore and artifactStores', () => {
+    expect(lines(top + store + stores + stages(buildAction('B')))).toEqual([
+      'pipeline.yml:5:3 error pipeline/artifact-store the pipeline sets both `artifactStore` and `artifactStores`; set exactly one',
+    ]);
+    expect(lines(top + stages(buildAction('B')))).toEqual([
+      'pipeline.yml:1:1 error pipeline/artifact-store the pipeline has neither `artifactStore` nor `artifactStores`; set exactly one (an S3 bucket for artifacts)',
+    ]);
+    expect(lines(top + stores + stages(buildAction('B')))).toEqual([]);
+  });
+
+  it('artifactStores written as a list is shown as the map CodePipeline takes, with its own bucket', () => {
+    expect(
+      lines(`${top}  artifactStores:\n    - {type: S3, location: bucket-east}\n${stages(buildAction('B'))}`),
+    ).toEqual([
+      'pipeline.yml:4:3 error pipeline/artifact-store `artifactStores` is a list, but CodePipeline takes a map from region to store (write `"artifactStores": { "us-east-1": { "type": "S3", "location": "bucket-east" } }`, one entry per region, or use `artifactStore` for a single-region pipeline)',
+    ]);
+    expect(lines(`${top}  artifactStores:\n    - {type: S3}\n${stages(buildAction('B'))}`)).toEqual([
+      'pipeline.yml:4:3 error pipeline/artifact-store `artifactStores` is a list, but CodePipeline takes a map from region to store (write `"artifactStores": { "us-east-1": { "type": "S3", "location": "my-bucket" } }`, one entry per region, or use `artifactStore` for a single-region pipeline)',
+    ]);
+  });
+
+  it('a cross-region action needs a store in its region; one store serves one region only', () => {
+    const twoRegions = inRegion('B', 'us-west-2') + inRegion('C', 'eu-west-1');
+    expect(lines(top + stores + stages(twoRegions))).toEqual([
+      'pipeline.yml:20:17 error pipeline/artifact-store action Build/B runs in us-west-2, but artifactStores has no store for that region (has: us-east-1, eu-west-1)',
+    ]);
+    expect(lines(top + store + stages(twoRegions))).toEqual([
+      'pipeline.yml:4:3 error pipeline/artifact-store actions run in 2 regions (us-west-2, eu-west-1); cross-region actions need `artifactStores` with one store per region',
+    ]);
+    expect(lines(top + store + stages(inRegion('B', 'us-west-2') + inRegion('C', 'us-west-2')))).toEqual([]);
+  });
+});
