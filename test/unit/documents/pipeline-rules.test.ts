@@ -124,3 +124,29 @@ describe('pipeline artifact store rules', () => {
     expect(lines(top + store + stages(inRegion('B', 'us-west-2') + inRegion('C', 'us-west-2')))).toEqual([]);
   });
 });
+
+describe('pipeline artifact flow rules', () => {
+  const connection =
+    '      - name: Repo\n        actionTypeId: {category: Source, owner: AWS, provider: CodeStarSourceConnection, version: "1"}\n' +
+    '        configuration: {ConnectionArn: "arn:aws:codeconnections:us-east-1:123456789012:connection/x", FullRepositoryId: o/r, BranchName: main, OutputArtifactFormat: CODEBUILD_CLONE_REF}\n' +
+    '        outputArtifacts: [{name: Src}]\n';
+  const deploy =
+    '      - name: Ship\n        actionTypeId: {category: Deploy, owner: AWS, provider: CodeDeploy, version: "1"}\n' +
+    '        configuration: {ApplicationName: a, DeploymentGroupName: g}\n        inputArtifacts: [{name: Src}]\n';
+
+  it('a CODEBUILD_CLONE_REF source artifact is for CodeBuild only', () => {
+    expect(
+      lines(`${head}  stages:\n${stage('Source', connection)}${stage('Build', buildAction('B'))}`),
+    ).toEqual([]);
+    expect(lines(`${head}  stages:\n${stage('Source', connection)}${stage('Deploy', deploy)}`)).toEqual([
+      'pipeline.yml:17:33 error pipeline/clone-ref-consumer artifact `Src` is a CODEBUILD_CLONE_REF (a git clone reference) that only CodeBuild actions can use; Deploy/Ship is CodeDeploy',
+    ]);
+  });
+
+  it('an input artifact nobody produces is named with the produced one it was probably meant to be', () => {
+    const text = `${head}  stages:\n${stage('Source', sourceAction)}${stage('Build', buildAction('B').replace('{name: Src}', '{name: Srcs}'))}`;
+    expect(lines(text)).toEqual([
+      'pipeline.yml:17:33 error pipeline/artifact-not-produced input artifact `Srcs` of Build/B is not produced by any action; produced: Src (did you mean `Src`?)',
+    ]);
+  });
+});
