@@ -150,3 +150,77 @@ describe('pipeline artifact flow rules', () => {
     ]);
   });
 });
+
+describe('pipeline namespace and variable rules', () => {
+  const v2 = (extra = '') => `${head}  pipelineType: V2\n${extra}`;
+  const repo =
+    '      - name: Repo\n        namespace: SourceVars\n' +
+    '        actionTypeId: {category: Source, owner: AWS, provider: S3, version: "1"}\n' +
+    '        configuration: {S3Bucket: b, S3ObjectKey: k}\n        outputArtifacts: [{name: Src}]\n';
+  const build = (name: string, namespace: string, project = 'p') =>
+    `      - name: ${name}\n        namespace: ${namespace}\n` +
+    '        actionTypeId: {category: Build, owner: AWS, provider: CodeBuild, version: "1"}\n' +
+    `        configuration: {ProjectName: "${project}"}\n        inputArtifacts: [{name: Src}]\n`;
+  const stages = (builds: string) => `  stages:\n${stage('Source', repo)}${stage('Build', builds)}`;
+
+  it('a namespace is declared once, is no artifact name and not a reserved one', () => {
+    expect(lines(v2() + stages(build('A', 'BuildVars') + build('B', 'BuildVars')))).toEqual([
+      'pipeline.yml:22:20 error pipeline/namespace-conflict namespace `BuildVars` is already declared by Build/A; namespaces must be unique',
+    ]);
+    expect(lines(v2() + stages(build('A', 'Src')))).toEqual([
+      'pipeline.yml:17:20 error pipeline/namespace-conflict namespace `Src` has the same name as an artifact; namespaces cannot match artifact names',
+    ]);
+    expect(lines(v2() + stages(build('A', 'codepipeline') + build('B', 'variables')))).toEqual([
+      'pipeline.yml:17:20 error pipeline/namespace-conflict namespace `codepipeline` is reserved by CodePipeline',
+      'pipeline.yml:22:20 error pipeline/namespace-conflict namespace `variables` is reserved by CodePipeline',
+    ]);
+  });
+
+  it('#{variables.X} names a declared pipeline variable; the declared ones are listed', () => {
+    const declared = '  variables:\n    - {name: Env}\n    - {name: Region}\n';
+    expect(lines(v2(declared) + stages(build('A', 'X', 'p-#{variables.Envv}')))).toEqual([
+      'pipeline.yml:22:41 error pipeline/unknown-variable #{variables.Envv} names pipeline variable `Envv`, which `variables` does not declare (declared: Env, Region) (did you mean `Env`?)',
+    ]);
+    expect(lines(v2(declared) + stages(build('A', 'X', 'p-#{variables.Region}')))).toEqual([]);
+    // Nothing declared (or a variable without a name): no list of declared ones.
+    expect(lines(v2() + stages(build('A', 'X', 'p-#{variables.Env}')))).toEqual([
+      'pipeline.yml:19:41 error pipeline/unknown-variable #{variables.Env} names pipeline variable `Env`, which `variables` does not declare',
+    ]);
+    expect(
+      lines(v2('  variables:\n    - {defaultValue: x}\n') + stages(build('A', 'X', 'p-#{variables.Env}'))),
+    ).toEqual([
+      'pipeline.yml:7:7 error pipeline/missing-key missing required key `name` in `pipeline.variables[0]`',
+      'pipeline.yml:21:41 error pipeline/unknown-variable #{variables.Env} names pipeline variable `Env`, which `variables` does not declare',
+    ]);
+  });
+
+  it('a namespace no action declares is named with the declared ones; SecretsManager references are not checked', () => {
+    expect(lines(v2() + stages(build('A', 'BuildVars', 'p-#{Sourcevars.ETag}')))).toEqual([
+      'pipeline.yml:19:41 error pipeline/unknown-variable #{Sourcevars.ETag} uses namespace `Sourcevars`, which no action declares; declared: SourceVars, BuildVars (did you mean `SourceVars`?)',
+    ]);
+    expect(lines(v2() + stages(build('A', 'X', 'p-#{SecretsManager.db}')))).toEqual([]);
+  });
+
+  it('a stage condition rule reads variables too, and is named by its stage and place when unnamed', () => {
+    const text =
+      `${v2()}  stages:\n${stage('Source', repo)}    - beforeEntry:\n        conditions:\n          - rules:\n` +
+      '              - ruleTypeId: {category: Rule, owner: AWS, provider: VariableCheck, version: "1"}\n' +
+      '                configuration: {Variable: "#{codepipeline.Nope}", Value: x, Operator: EQ}\n' +
+      `      actions:\n${build('A', 'X')}`;
+    expect(lines(text)).toEqual([
+      'pipeline.yml:14:7 error pipeline/missing-key missing required key `name` in `pipeline.stages[1]`',
+      'pipeline.yml:17:17 error pipeline/missing-key missing required key `name` in `pipeline.stages[1].beforeEntry.conditions[0].rules[0]`',
+      'pipeline.yml:18:44 error pipeline/unknown-output-variable #{codepipeline.Nope} in stage 2 beforeEntry rule 1 names `Nope`, which the reserved codepipeline namespace does not have (has: PipelineExecutionId)',
+    ]);
+  });
+
+  it('a condition without rules, or with a rule that is not a mapping, gets the schema finding only', () => {
+    const text =
+      `${v2()}  stages:\n${stage('Source', repo)}    - name: Build\n      beforeEntry:\n        conditions:\n` +
+      `          - result: FAIL\n          - rules: [x]\n      actions:\n${build('A', 'X')}`;
+    expect(lines(text)).toEqual([
+      'pipeline.yml:16:9 error pipeline/invalid-value `pipeline.stages[1].beforeEntry.conditions` has 2 entries; allowed: exactly 1 entry',
+      'pipeline.yml:18:21 error pipeline/invalid-type `pipeline.stages[1].beforeEntry.conditions[1].rules[0]` must be a mapping, found the string "x"',
+    ]);
+  });
+});
