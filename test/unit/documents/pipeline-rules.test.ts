@@ -143,6 +143,21 @@ describe('pipeline artifact flow rules', () => {
     ]);
   });
 
+  it('a CodeCommit source can hand over a CODEBUILD_CLONE_REF too, for CodeBuild only', () => {
+    const codecommit =
+      '      - name: Repo\n        actionTypeId: {category: Source, owner: AWS, provider: CodeCommit, version: "1"}\n' +
+      '        configuration: {RepositoryName: app, BranchName: main, OutputArtifactFormat: CODEBUILD_CLONE_REF}\n' +
+      '        outputArtifacts: [{name: Src}]\n';
+    expect(
+      lines(`${head}  stages:\n${stage('Source', codecommit)}${stage('Build', buildAction('B'))}`),
+    ).toEqual([]);
+    expect(lines(`${head}  stages:\n${stage('Source', codecommit)}${stage('Deploy', deploy)}`)).toEqual([
+      'pipeline.yml:17:33 error pipeline/clone-ref-consumer artifact `Src` is a CODEBUILD_CLONE_REF (a git clone reference) that only CodeBuild actions can use; Deploy/Ship is CodeDeploy',
+    ]);
+    const zip = codecommit.replace('CODEBUILD_CLONE_REF', 'CODE_ZIP');
+    expect(lines(`${head}  stages:\n${stage('Source', zip)}${stage('Deploy', deploy)}`)).toEqual([]);
+  });
+
   it('an input artifact nobody produces is named with the produced one it was probably meant to be', () => {
     const text = `${head}  stages:\n${stage('Source', sourceAction)}${stage('Build', buildAction('B').replace('{name: Src}', '{name: Srcs}'))}`;
     expect(lines(text)).toEqual([
