@@ -239,3 +239,98 @@ describe('pipeline namespace and variable rules', () => {
     ]);
   });
 });
+
+describe('V2 pipeline rules: triggers, their filters and stage conditions', () => {
+  const declaration = (type: string, extra = '') =>
+    `pipeline:\n  name: app\n  roleArn: arn:aws:iam::123456789012:role/p\n  artifactStore: {type: S3, location: bucket}\n${type ? `  pipelineType: ${type}\n` : ''}${extra}`;
+  const connection =
+    '      - name: Repo\n        actionTypeId: {category: Source, owner: AWS, provider: CodeStarSourceConnection, version: "1"}\n' +
+    '        configuration: {ConnectionArn: "arn:aws:codeconnections:us-east-1:123456789012:connection/x", FullRepositoryId: o/r, BranchName: main}\n' +
+    '        outputArtifacts: [{name: Src}]\n';
+  const build =
+    '      - name: B\n        actionTypeId: {category: Build, owner: AWS, provider: CodeBuild, version: "1"}\n' +
+    '        configuration: {ProjectName: p}\n        inputArtifacts: [{name: Src}]\n';
+  const stages = (buildStageExtra = '') =>
+    `  stages:\n    - name: Source\n      actions:\n${connection}    - name: Build\n${buildStageExtra}      actions:\n${build}`;
+  const trigger = (source: string, filters: string) =>
+    `    - providerType: CodeStarSourceConnection\n      gitConfiguration:\n        sourceActionName: ${source}\n${filters}`;
+  const triggers = (...list: string[]) =>
+    lines(declaration('V2', `  triggers:\n${list.join('')}`) + stages());
+  const onMain = '        push: [{branches: {includes: [main]}}]\n';
+
+  it('a trigger names a source action of the pipeline, and one trigger per source action', () => {
+    expect(triggers(trigger('Repoo', onMain))).toEqual([
+      'pipeline.yml:9:27 error pipeline/trigger-source-action trigger names source action `Repoo`, which is not a source action of this pipeline; CodeStarSourceConnection actions: Repo',
+    ]);
+    expect(
+      triggers(trigger('Repo', onMain), trigger('Repo', '        push: [{tags: {includes: [v1]}}]\n')),
+    ).toEqual([
+      'pipeline.yml:13:27 error pipeline/trigger-source-action source action `Repo` already has trigger 1; each source action takes one trigger',
+    ]);
+    expect(triggers(trigger('Repo', onMain))).toEqual([]);
+  });
+
+  it('filters: tags, branches, or branches + filePaths on push; branches (+ filePaths) on pull requests', () => {
+    expect(triggers(trigger('Repo', '        pullRequest: [{filePaths: {includes: [src]}}]\n'))).toEqual([
+      'pipeline.yml:10:23 error pipeline/trigger-filter a pullRequest filter needs branches',
+      'pipeline.yml:10:24 error pipeline/trigger-filter a pullRequest filter with filePaths also needs branches (valid: branches, or branches + filePaths)',
+    ]);
+    expect(
+      triggers(trigger('Repo', '        push: [{tags: {includes: [v1]}, branches: {includes: [main]}}]\n')),
+    ).toEqual([
+      'pipeline.yml:10:17 error pipeline/trigger-filter a push filter on tags cannot also filter branches or file paths (valid: tags, branches, or branches + filePaths)',
+    ]);
+    expect(triggers(trigger('Repo', '        pullRequest: [{events: [OPEN]}]\n'))).toEqual([
+      'pipeline.yml:10:23 error pipeline/trigger-filter a pullRequest filter needs branches',
+    ]);
+    expect(
+      triggers(
+        trigger(
+          'Repo',
+          '        pullRequest: [{events: [OPEN], branches: {includes: [main]}, filePaths: {includes: [src]}}]\n',
+        ),
+      ),
+    ).toEqual([]);
+  });
+
+  it('triggers in a V1 pipeline are an error; QUEUED without a type makes it V2 (a warning)', () => {
+    expect(lines(declaration('V1', `  triggers:\n${trigger('Repo', onMain)}`) + stages())).toEqual([
+      'pipeline.yml:6:3 error pipeline/v2-only `triggers` needs a V2 pipeline; this pipeline is V1 (set `pipelineType: V2`)',
+    ]);
+    expect(lines(declaration('', '  executionMode: QUEUED\n') + stages())).toEqual([
+      'pipeline.yml:5:3 warning pipeline/implicit-v2 pipelineType is not set, and executionMode QUEUED makes CodePipeline create this pipeline as V2 (with V2 pricing) (write `pipelineType: V2` so the file says what AWS creates)',
+    ]);
+  });
+
+  it('stage conditions take the results their place allows; SKIP on entry takes LambdaInvoke and VariableCheck rules', () => {
+    expect(lines(declaration('V2') + stages('      onFailure:\n        result: FAIL\n'))).toEqual([
+      'pipeline.yml:15:17 error pipeline/condition-result onFailure result is FAIL; allowed: ROLLBACK, RETRY',
+    ]);
+    const window =
+      '              - name: W\n                ruleTypeId: {category: Rule, owner: AWS, provider: DeploymentWindow, version: "1"}\n' +
+      '                configuration: {Cron: "0 9 ? * MON-FRI *"}\n';
+    expect(
+      lines(
+        declaration('V2') +
+          stages(
+            `      beforeEntry:\n        conditions:\n          - result: ROLLBACK\n            rules:\n${window}`,
+          ),
+      ),
+    ).toEqual([
+      'pipeline.yml:16:21 error pipeline/condition-result a beforeEntry condition result is ROLLBACK; allowed: FAIL, SKIP',
+    ]);
+    const skipRules =
+      '              - name: V\n                ruleTypeId: {category: Rule, owner: AWS, provider: VariableCheck, version: "1"}\n' +
+      '                configuration: {Variable: "#{codepipeline.PipelineExecutionId}", Value: x, Operator: EQ}\n' +
+      '              - name: L\n                ruleTypeId: {category: Rule, owner: AWS, provider: LambdaInvoke, version: "1"}\n' +
+      '                configuration: {FunctionName: f}\n';
+    expect(
+      lines(
+        declaration('V2') +
+          stages(
+            `      beforeEntry:\n        conditions:\n          - result: SKIP\n            rules:\n${skipRules}`,
+          ),
+      ),
+    ).toEqual([]);
+  });
+});
