@@ -334,3 +334,192 @@ describe('V2 pipeline rules: triggers, their filters and stage conditions', () =
     ).toEqual([]);
   });
 });
+
+describe('per-action rules', () => {
+  const s3Source = (name: string, artifact: string) =>
+    `      - name: ${name}\n        actionTypeId: {category: Source, owner: AWS, provider: S3, version: "1"}\n` +
+    `        configuration: {S3Bucket: b, S3ObjectKey: k}\n        outputArtifacts: [{name: ${artifact}}]\n`;
+  /** One action `A` in stage Work, after a source stage producing Src and Cfg. */
+  const act = (
+    category: string,
+    provider: string,
+    configuration: string,
+    inputs = '[{name: Src}]',
+    extra = '',
+  ) =>
+    `      - name: A\n        actionTypeId: {category: ${category}, owner: AWS, provider: ${provider}, version: "1"}\n` +
+    `        configuration: ${configuration}\n        inputArtifacts: ${inputs}\n${extra}`;
+  const work = (action: string) =>
+    `${head}  stages:\n    - name: Source\n      actions:\n${s3Source('Repo', 'Src')}${s3Source('Conf', 'Cfg')}    - name: Work\n      actions:\n${action}`;
+
+  it('CodeBuild: PrimarySource names one of several inputs; EnvironmentVariables is a JSON array of name/value/type', () => {
+    expect(lines(work(act('Build', 'CodeBuild', '{ProjectName: p}', '[{name: Src}, {name: Cfg}]')))).toEqual([
+      'pipeline.yml:20:9 error pipeline/missing-configuration CodeBuild action Work/A has 2 input artifacts, so it needs `PrimarySource` naming one of them',
+    ]);
+    expect(
+      lines(
+        work(act('Build', 'CodeBuild', '{ProjectName: p, PrimarySource: Cfg}', '[{name: Src}, {name: Cfg}]')),
+      ),
+    ).toEqual([]);
+    expect(lines(work(act('Build', 'CodeBuild', '{ProjectName: p, PrimarySource: Cfg}')))).toEqual([
+      'pipeline.yml:20:56 error pipeline/configuration-value PrimarySource of Work/A is `Cfg`, which is not one of its input artifacts (Src)',
+    ]);
+    expect(
+      lines(work(act('Build', 'CodeBuild', `{ProjectName: p, EnvironmentVariables: '[{"name":'}`))),
+    ).toEqual([
+      'pipeline.yml:20:63 error pipeline/configuration-value EnvironmentVariables of Work/A is not valid JSON; write a JSON array of {"name","value","type"} objects',
+    ]);
+    expect(
+      lines(work(act('Build', 'CodeBuild', `{ProjectName: p, EnvironmentVariables: '{"name":"A"}'}`))),
+    ).toEqual([
+      'pipeline.yml:20:63 error pipeline/configuration-value EnvironmentVariables of Work/A must be a JSON array of {"name","value","type"} objects',
+    ]);
+    expect(
+      lines(
+        work(
+          act(
+            'Build',
+            'CodeBuild',
+            `{ProjectName: p, EnvironmentVariables: '[{"name":"A","value":"1"},{"name":"B"}]'}`,
+          ),
+        ),
+      ),
+    ).toEqual([
+      'pipeline.yml:20:63 error pipeline/configuration-value EnvironmentVariables of Work/A entry 1 needs a "name" and a "value"',
+    ]);
+    expect(
+      lines(
+        work(
+          act(
+            'Build',
+            'CodeBuild',
+            `{ProjectName: p, EnvironmentVariables: '[{"name":"A","value":"1","type":"SECRET"}]'}`,
+          ),
+        ),
+      ),
+    ).toEqual([
+      'pipeline.yml:20:63 error pipeline/configuration-value EnvironmentVariables of Work/A entry 0 has type "SECRET"; allowed: PLAINTEXT, PARAMETER_STORE, SECRETS_MANAGER',
+    ]);
+    expect(
+      lines(
+        work(
+          act(
+            'Build',
+            'CodeBuild',
+            `{ProjectName: p, EnvironmentVariables: '[{"name":"A","value":"1","type":"PARAMETER_STORE"},{"name":"B","value":"2"}]'}`,
+          ),
+        ),
+      ),
+    ).toEqual([]);
+    expect(
+      lines(work(act('Build', 'CodeBuild', '{ProjectName: p, BatchEnabled: yes, CombineArtifacts: TRUE}'))),
+    ).toEqual([
+      'pipeline.yml:20:55 error pipeline/configuration-value BatchEnabled is `yes`; allowed: true, false',
+      'pipeline.yml:20:78 error pipeline/invalid-type `pipeline.stages[1].actions[0].configuration.CombineArtifacts` must be a string, found the boolean true (quote it: "true")',
+    ]);
+  });
+
+  it('CodeDeployToECS: template artifacts are inputs, and image artifact and container names come in pairs', () => {
+    expect(
+      lines(
+        work(
+          act(
+            'Deploy',
+            'CodeDeployToECS',
+            '{ApplicationName: a, DeploymentGroupName: g, TaskDefinitionTemplateArtifact: Src, AppSpecTemplateArtifact: Nope, Image1ArtifactName: Src, Image2ContainerName: web}',
+          ),
+        ),
+      ),
+    ).toEqual([
+      'pipeline.yml:20:9 error pipeline/missing-configuration Work/A sets only one of Image1ArtifactName and Image1ContainerName; `Image1ContainerName` is missing',
+      'pipeline.yml:20:9 error pipeline/missing-configuration Work/A sets only one of Image2ArtifactName and Image2ContainerName; `Image2ArtifactName` is missing',
+      'pipeline.yml:20:131 error pipeline/configuration-value AppSpecTemplateArtifact of Work/A is `Nope`, which is not one of its input artifacts (Src)',
+    ]);
+  });
+
+  it('CloudFormation: a known ActionMode with the keys it needs, ArtifactName::path, known capabilities', () => {
+    expect(lines(work(act('Deploy', 'CloudFormation', '{ActionMode: CREATE, StackName: s}')))).toEqual([
+      'pipeline.yml:20:37 error pipeline/configuration-value ActionMode is `CREATE`; allowed: CREATE_UPDATE, DELETE_ONLY, REPLACE_ON_FAILURE, CHANGE_SET_REPLACE, CHANGE_SET_EXECUTE',
+    ]);
+    expect(
+      lines(work(act('Deploy', 'CloudFormation', '{ActionMode: CHANGE_SET_REPLACE, StackName: s}'))),
+    ).toEqual([
+      'pipeline.yml:20:9 error pipeline/missing-configuration CloudFormation action Work/A in ActionMode CHANGE_SET_REPLACE is missing `ChangeSetName` (required for CHANGE_SET_REPLACE, CHANGE_SET_EXECUTE)',
+      'pipeline.yml:20:9 error pipeline/missing-configuration CloudFormation action Work/A in ActionMode CHANGE_SET_REPLACE is missing `RoleArn` (required for CREATE_UPDATE, REPLACE_ON_FAILURE, DELETE_ONLY, CHANGE_SET_REPLACE)',
+      'pipeline.yml:20:9 error pipeline/missing-configuration CloudFormation action Work/A in ActionMode CHANGE_SET_REPLACE is missing `TemplatePath` (required for CREATE_UPDATE, REPLACE_ON_FAILURE, CHANGE_SET_REPLACE)',
+    ]);
+    expect(
+      lines(
+        work(
+          act(
+            'Deploy',
+            'CloudFormation',
+            '{ActionMode: CHANGE_SET_EXECUTE, StackName: s, ChangeSetName: c, TemplatePath: "Src", TemplateConfiguration: "Other::c.json", Capabilities: "CAPABILITY_IAM, CAPABILITY_ALL"}',
+          ),
+        ),
+      ),
+    ).toEqual([
+      'pipeline.yml:20:103 error pipeline/configuration-value TemplatePath is `Src`; write it as ArtifactName::path/in/artifact',
+      'pipeline.yml:20:133 error pipeline/configuration-value TemplateConfiguration reads artifact `Other`, which is not an input artifact of Work/A (Src)',
+      'pipeline.yml:20:164 error pipeline/configuration-value Capabilities lists `CAPABILITY_ALL`; allowed: CAPABILITY_IAM, CAPABILITY_NAMED_IAM, CAPABILITY_AUTO_EXPAND (comma-separated)',
+    ]);
+    expect(
+      lines(
+        work(
+          act(
+            'Deploy',
+            'CloudFormation',
+            '{ActionMode: CHANGE_SET_EXECUTE, StackName: s, ChangeSetName: c, TemplatePath: "Src::t.yml", TemplateConfiguration: "#{Vars.Art}::c.json", Capabilities: "CAPABILITY_IAM,CAPABILITY_AUTO_EXPAND"}',
+          ),
+        ),
+      ),
+    ).toEqual([
+      'pipeline.yml:20:141 error pipeline/unknown-variable #{Vars.Art} uses namespace `Vars`, which no action declares',
+    ]);
+  });
+
+  it('S3 deploy: Extract is true or false, and false needs ObjectKey', () => {
+    expect(lines(work(act('Deploy', 'S3', '{BucketName: b, Extract: "no"}')))).toEqual([
+      'pipeline.yml:20:49 error pipeline/configuration-value Extract is `no`; allowed: true, false',
+    ]);
+    expect(lines(work(act('Deploy', 'S3', '{BucketName: b, Extract: "FALSE"}')))).toEqual([
+      'pipeline.yml:20:9 error pipeline/missing-configuration S3 deploy action Work/A has Extract false, so it needs `ObjectKey`',
+    ]);
+    expect(lines(work(act('Deploy', 'S3', '{BucketName: b, Extract: "false", ObjectKey: app.zip}')))).toEqual(
+      [],
+    );
+  });
+
+  it('artifact counts and required configuration per provider; timeoutInMinutes is for approvals', () => {
+    expect(
+      lines(work(act('Deploy', 'CodeDeploy', '{ApplicationName: a}', '[{name: Src}, {name: Cfg}]'))),
+    ).toEqual([
+      'pipeline.yml:20:9 error pipeline/missing-configuration CodeDeploy action Work/A is missing required configuration `DeploymentGroupName`; required: ApplicationName, DeploymentGroupName',
+      'pipeline.yml:21:9 error pipeline/artifact-count CodeDeploy action Work/A has 2 input artifacts; AWS/Deploy/CodeDeploy takes exactly 1',
+    ]);
+    expect(
+      lines(work(act('Approval', 'Manual', '{}', '[{name: Src}]', '        timeoutInMinutes: 60\n'))),
+    ).toEqual([
+      'pipeline.yml:21:9 error pipeline/artifact-count Manual action Work/A has 1 input artifact; AWS/Approval/Manual takes exactly 0',
+    ]);
+    expect(
+      lines(
+        work(
+          act('Build', 'CodeBuild', '{ProjectName: p}', '[{name: Src}]', '        timeoutInMinutes: 60\n'),
+        ),
+      ),
+    ).toEqual([
+      'pipeline.yml:22:9 warning pipeline/action-timeout timeoutInMinutes is set on CodeBuild action Work/A; CodePipeline applies it only to manual approval actions',
+    ]);
+    expect(
+      lines(
+        work(
+          act('Build', 'Jenkins', '{ProjectName: p}', '[{name: Src}]', '').replace(
+            'owner: AWS',
+            'owner: Custom',
+          ),
+        ),
+      ),
+    ).toEqual([]);
+  });
+});
