@@ -229,6 +229,24 @@ describe('pipeline namespace and variable rules', () => {
     ]);
   });
 
+  it('empty stage and rule entries are reported as such, and references are still checked around them', () => {
+    const reading =
+      '      - name: B\n        actionTypeId: {category: Build, owner: AWS, provider: CodeBuild, version: "1"}\n' +
+      '        configuration: {ProjectName: "p-#{Vars.X}"}\n        inputArtifacts: [{name: Src}]\n';
+    const sourceOnly =
+      '      - name: Repo\n        actionTypeId: {category: Source, owner: AWS, provider: S3, version: "1"}\n' +
+      '        configuration: {S3Bucket: b, S3ObjectKey: k}\n        outputArtifacts: [{name: Src}]\n';
+    const text =
+      `${head}  stages:\n${stage('Source', sourceOnly)}    -\n    - name: Build\n      beforeEntry:\n        conditions:\n` +
+      `          - rules:\n              -\n      actions:\n${reading}`;
+    expect(lines(text)).toEqual([
+      'pipeline.yml:12:6 error pipeline/invalid-type `pipeline.stages[1]` must be a mapping, found nothing (an empty value)',
+      'pipeline.yml:14:7 warning pipeline/implicit-v2 pipelineType is not set, and stage `beforeEntry` makes CodePipeline create this pipeline as V2 (with V2 pricing) (write `pipelineType: V2` so the file says what AWS creates)',
+      'pipeline.yml:17:16 error pipeline/invalid-type `pipeline.stages[2].beforeEntry.conditions[0].rules[0]` must be a mapping, found nothing (an empty value)',
+      'pipeline.yml:21:41 error pipeline/unknown-variable #{Vars.X} uses namespace `Vars`, which no action declares',
+    ]);
+  });
+
   it('a condition without rules, or with a rule that is not a mapping, gets the schema finding only', () => {
     const text =
       `${v2()}  stages:\n${stage('Source', repo)}    - name: Build\n      beforeEntry:\n        conditions:\n` +
