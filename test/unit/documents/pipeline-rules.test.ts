@@ -541,3 +541,43 @@ describe('per-action rules', () => {
     ).toEqual([]);
   });
 });
+
+describe('per-action rules: source formats, V2-only providers, custom actions', () => {
+  const typed = (type: string) =>
+    `pipeline:\n  name: app\n  roleArn: arn:aws:iam::123456789012:role/p\n  artifactStore: {type: S3, location: bucket}\n  pipelineType: ${type}\n`;
+  const codecommit = (format: string) =>
+    '      - name: Repo\n        actionTypeId: {category: Source, owner: AWS, provider: CodeCommit, version: "1"}\n' +
+    `        configuration: {RepositoryName: app, BranchName: main, OutputArtifactFormat: ${format}, PollForSourceChanges: "falsey"}\n` +
+    '        outputArtifacts: [{name: Src}]\n';
+  const work = (type: string, source: string, action: string) =>
+    `${typed(type)}  stages:\n    - name: Source\n      actions:\n${source}    - name: Work\n      actions:\n      - name: A\n${action}`;
+  const s3Deploy =
+    '        actionTypeId: {category: Deploy, owner: AWS, provider: S3, version: "1"}\n' +
+    '        configuration: {BucketName: b, Extract: "notfalse"}\n        inputArtifacts: [{name: Src}]\n';
+  const commands =
+    '        actionTypeId: {category: Compute, owner: AWS, provider: Commands, version: "1"}\n' +
+    '        commands: [make]\n        inputArtifacts: [{name: Src}]\n';
+  const jenkins =
+    '        actionTypeId: {category: Build, owner: Custom, provider: Jenkins, version: "1"}\n' +
+    '        configuration: {ProjectName: p}\n' +
+    '        inputArtifacts: [{name: Src}, {name: Src}, {name: Src}, {name: Src}, {name: Src}, {name: Src}]\n';
+
+  it('a source format, a true/false flag and Extract are checked as whole words', () => {
+    expect(lines(work('V2', codecommit('ZIP'), s3Deploy))).toEqual([
+      'pipeline.yml:11:86 error pipeline/configuration-value OutputArtifactFormat is `ZIP`; allowed: CODE_ZIP, CODEBUILD_CLONE_REF',
+      'pipeline.yml:11:113 error pipeline/configuration-value PollForSourceChanges is `falsey`; allowed: true, false',
+      'pipeline.yml:17:49 error pipeline/configuration-value Extract is `notfalse`; allowed: true, false',
+    ]);
+  });
+
+  it('a Commands action in a V1 pipeline is named; a custom action takes 0 to 5 artifacts', () => {
+    expect(lines(work('V1', codecommit('CODE_ZIP'), commands))).toEqual([
+      'pipeline.yml:11:118 error pipeline/configuration-value PollForSourceChanges is `falsey`; allowed: true, false',
+      'pipeline.yml:16:65 error pipeline/v2-only the Commands action is available only in V2 pipelines; this pipeline is V1 (set `pipelineType: V2`)',
+    ]);
+    expect(lines(work('V2', codecommit('CODE_ZIP'), jenkins))).toEqual([
+      'pipeline.yml:11:118 error pipeline/configuration-value PollForSourceChanges is `falsey`; allowed: true, false',
+      'pipeline.yml:18:9 error pipeline/artifact-count Jenkins action Work/A has 6 input artifacts; Custom/Build/Jenkins takes 0 to 5',
+    ]);
+  });
+});
