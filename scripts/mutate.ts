@@ -32,8 +32,6 @@ const DOCUMENT_TESTS = [
   'test/unit/documents/rendered-json.test.ts',
   'test/unit/documents/rules.test.ts',
   'test/unit/documents/pipeline-rules.test.ts',
-  'test/unit/documents/buildspec-rules.test.ts',
-  'test/unit/documents/appspec-rules.test.ts',
 ];
 
 export const SCOPES: Record<string, Scope> = {
