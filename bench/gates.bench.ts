@@ -7,11 +7,10 @@
  *    protocol via AWS_ENDPOINT_URL) or a real process (`command`: /bin/true), beside the router gate's own
  *    pure evaluation (evaluateAnalysis) for scale. Loopback round trips are most of it: a real server adds
  *    its own query time on top.
- * 2. Router throughput with the metrics listener on and off, side by side: two router processes over the
- *    same upstream, autocannon (50 keep-alive connections) against each in interleaved rounds, while a
- *    scraper reads /metrics of the one with the listener every 250 ms (as Prometheus would).
+ * 2. Router throughput and CPU per request with the metrics listener on and off, side by side: two router
+ *    processes over the same upstream, pinned and measured as in router.bench.ts (bench/harness.ts), while
+ *    a scraper reads /metrics of the one with the listener every 250 ms (as Prometheus would).
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -32,10 +31,22 @@ import { commandProvider } from '../src/deploy/checks/command.js';
 import { httpProvider } from '../src/deploy/checks/http.js';
 import { prometheusProvider } from '../src/deploy/checks/prometheus.js';
 import type { CheckSpec } from '../src/documents/deployment-group/checks-schema.js';
-import { ensureRouter, readRouterPid, stopRouter } from '../src/router/launch.js';
+import {
+  CONNECTIONS,
+  CPU_LOAD,
+  type Figures,
+  interleavedRounds,
+  killChildren,
+  loadAverage,
+  pairedRatio,
+  startNodeScript,
+  startRouterProcess,
+  type Target,
+  UPSTREAM_JS,
+} from './harness.js';
 
 const N = Number(process.env.GATES_BENCH_N ?? 300);
-const ROUNDS = Number(process.env.GATES_BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.GATES_BENCH_ROUNDS ?? 5);
 const SECONDS = Number(process.env.GATES_BENCH_SECONDS ?? 3);
 
 const ctx: CheckContext = {
@@ -184,108 +195,96 @@ async function evaluationCosts(): Promise<void> {
   }
 }
 
-const UPSTREAM_JS = `
-const http = require('node:http');
-const s = http.createServer((req, res) => { res.writeHead(200, { 'content-length': '2' }); res.end('ok'); });
-s.keepAliveTimeout = 65000;
-s.listen(0, '127.0.0.1', () => console.log('PORT ' + s.address().port));
-`;
-
-function autocannon(url: string, seconds: number): Promise<number> {
-  const bin = join(packageRoot, 'node_modules', 'autocannon', 'autocannon.js');
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, '-j', '-c', '50', '-d', String(seconds), url], {
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
-    let out = '';
-    child.stdout.on('data', (b: Buffer) => (out += b));
-    child.on('error', reject);
-    child.on('close', () => {
-      try {
-        const j = JSON.parse(out) as { requests: { average: number }; errors: number; non2xx: number };
-        if (j.errors + j.non2xx > 0) reject(new Error(`${j.errors + j.non2xx} failed requests`));
-        resolve(j.requests.average);
-      } catch (err) {
-        reject(err);
-      }
-    });
-  });
-}
-
+/**
+ * Router throughput with the Prometheus listener off and on, measured like router.bench.ts: upstream and
+ * load generator on cpu 0, both routers on cpu 1 (only the one under load is busy), a 1 s warm-up each,
+ * interleaved rounds (order reversed every other round), best of N for req/s, lowest CPU per request of
+ * the router process, and the median of per-round ratios (each pair taken at nearly the same moment).
+ * A scraper reads /metrics of the listener every 250 ms throughout, as Prometheus would.
+ */
 async function listenerCost(): Promise<void> {
-  const up = spawn(process.execPath, ['-e', UPSTREAM_JS], { stdio: ['ignore', 'pipe', 'ignore'] });
-  const dirs: string[] = [];
+  const dir = mkdtempSync(join(tmpdir(), 'cv-gates-bench-'));
   let scraping = true;
+  let scraper: Promise<void> = Promise.resolve();
   try {
-    const port = await new Promise<number>((resolve) => {
-      up.stdout.on('data', (b: Buffer) => {
-        const m = /PORT (\d+)/.exec(String(b));
-        if (m) resolve(Number(m[1]));
-      });
-    });
-    const start = async (metrics: boolean) => {
-      const stateDir = mkdtempSync(join(tmpdir(), 'cv-gates-bench-'));
-      dirs.push(stateDir);
-      const r = await ensureRouter({ stateDir, port: 0, ...(metrics ? { metricsPort: 0 } : {}) });
-      await r.client.setRouting({
-        stable: [{ id: 's', host: '127.0.0.1', port, revision: 'v1' }],
-        canary: [{ id: 'c', host: '127.0.0.1', port, revision: 'v2' }],
-        canaryWeight: 20,
-      });
-      const state = await r.client.getState();
-      return {
-        url: `http://127.0.0.1:${state.listen.port}/`,
-        stateDir,
-        metricsPort: readRouterPid(stateDir)?.metricsPort,
-      };
+    const up = await startNodeScript(dir, 'upstream.cjs', UPSTREAM_JS, CPU_LOAD);
+    const table = {
+      stable: [{ id: 's', host: '127.0.0.1', port: up.port, revision: 'v1' }],
+      canary: [{ id: 'c', host: '127.0.0.1', port: up.port, revision: 'v2' }],
+      canaryWeight: 20,
     };
-    const off = await start(false);
-    const on = await start(true);
+    const off = await startRouterProcess(dir, packageRoot, 'router-off');
+    const on = await startRouterProcess(dir, packageRoot, 'router-on', ['--metrics-port', '0']);
+    if (on.metricsPort === undefined)
+      throw new Error('the router started with --metrics-port named no metrics port');
+    await off.client.setRouting(table);
+    await on.client.setRouting(table);
     let scrapes = 0;
-    const scraper = (async () => {
+    let lastScrape = '';
+    scraper = (async () => {
       while (scraping) {
         const res = await fetch(`http://127.0.0.1:${on.metricsPort}/metrics`).catch(() => undefined);
         if (res) {
-          await res.text();
+          lastScrape = await res.text();
           scrapes++;
         }
         await new Promise((r) => setTimeout(r, 250));
       }
     })();
-    await autocannon(off.url, 1);
-    await autocannon(on.url, 1);
-    const rows: { off: number; on: number }[] = [];
-    for (let i = 0; i < ROUNDS; i++) {
-      // Alternate which goes first, so neither always gets the quieter moment.
-      if (i % 2 === 0)
-        rows.push({ off: await autocannon(off.url, SECONDS), on: await autocannon(on.url, SECONDS) });
-      else {
-        const o = await autocannon(on.url, SECONDS);
-        rows.push({ off: await autocannon(off.url, SECONDS), on: o });
-      }
-    }
+    const targets: Target[] = [
+      { name: 'off', url: `http://127.0.0.1:${off.port}/`, pids: () => [off.pid], runs: [] },
+      { name: 'on', url: `http://127.0.0.1:${on.port}/`, pids: () => [on.pid], runs: [] },
+    ];
+    const loadBefore = loadAverage();
+    await interleavedRounds(targets, ROUNDS, SECONDS);
     scraping = false;
     await scraper;
-    const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-    for (const [i, r] of rows.entries()) {
+    const [o, n] = targets as [Target, Target];
+    for (let i = 0; i < ROUNDS; i++) {
+      const a = o.runs[i]!;
+      const b = n.runs[i]!;
       console.log(
-        `router throughput round ${i + 1}: metrics listener off ${r.off.toFixed(0)} req/s, on ${r.on.toFixed(0)} req/s`,
+        `router round ${i + 1}: metrics listener off ${a.rps.toFixed(0)} req/s ${cpu(a)}, ` +
+          `on ${b.rps.toFixed(0)} req/s ${cpu(b)}`,
       );
     }
-    const offMed = med(rows.map((r) => r.off));
-    const onMed = med(rows.map((r) => r.on));
+    const errors = [...o.runs, ...n.runs].reduce((sum, f) => sum + f.errors, 0);
+    const counted = /conveyor_router_requests_total\{set="stable",revision="v1"\} (\d+)/.exec(
+      lastScrape,
+    )?.[1];
     console.log(
-      `router throughput (median of ${ROUNDS}, 50 conns, ${SECONDS}s): listener off ${offMed.toFixed(0)} req/s, on ${onMed.toFixed(0)} req/s ` +
-        `(${(((onMed - offMed) / offMed) * 100).toFixed(1)}%; target within 3%), ${scrapes} scrapes of /metrics meanwhile`,
+      `router with metrics listener off (best of ${ROUNDS} interleaved ${SECONDS} s runs, ${CONNECTIONS} conns): ` +
+        `${o.best!.rps.toFixed(0)} req/s, ${cpu(o.best!)}`,
+    );
+    console.log(
+      `router with metrics listener on  (best of ${ROUNDS} interleaved ${SECONDS} s runs, ${CONNECTIONS} conns): ` +
+        `${n.best!.rps.toFixed(0)} req/s, ${cpu(n.best!)}; ${scrapes} scrapes of /metrics meanwhile ` +
+        `(last: ${counted ?? '?'} stable requests counted)`,
+    );
+    const pct = (r: number) => `${((r - 1) * 100).toFixed(1)}%`;
+    const rpsBest = n.best!.rps / o.best!.rps;
+    const cpuBest = (n.best!.cpuUsPerRequest ?? Number.NaN) / (o.best!.cpuUsPerRequest ?? Number.NaN);
+    const rpsPaired = pairedRatio(n.runs, o.runs, (f) => f.rps);
+    const cpuPaired = pairedRatio(n.runs, o.runs, (f) => f.cpuUsPerRequest);
+    // The listener may cost at most 3%: throughput on/off at least 0.97, CPU per request on/off at most 1.03.
+    const atLeast = (r: number) => (r >= 0.97 ? 'OK' : 'MISSED');
+    const atMost = (r: number) => (r <= 1.03 ? 'OK' : 'MISSED');
+    console.log(
+      `metrics listener on vs off: throughput ${pct(rpsBest)} (best rounds), ${pct(rpsPaired)} (median of per-round ratios); ` +
+        `CPU per request ${pct(cpuBest)} (lowest rounds), ${pct(cpuPaired)} (median of per-round ratios); ` +
+        `listener costs at most 3%: throughput ${atLeast(rpsBest)}, CPU per request ${atMost(cpuBest)}; load average ${loadBefore} before, ${loadAverage()} after` +
+        (errors ? `; ${errors} failed requests` : ''),
     );
   } finally {
     scraping = false;
-    for (const d of dirs) {
-      await stopRouter(d, 3000).catch(() => {});
-      rmSync(d, { recursive: true, force: true });
-    }
-    up.kill();
+    await scraper;
+    killChildren();
+    rmSync(dir, { recursive: true, force: true });
   }
+}
+
+function cpu(f: Figures): string {
+  return f.cpuUsPerRequest ? `cpu ${f.cpuUsPerRequest.toFixed(1)} us/req` : 'cpu ?';
 }
 
 export default async function bench(): Promise<void> {

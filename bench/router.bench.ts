@@ -11,20 +11,38 @@
  * reference; the time from an admin weight change to the first response routed by the new weight; and
  * WebSocket-style upgrades: handshake time and echo round trip on an open tunnel, direct and via the router.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import { connect, createServer, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { packageRoot } from '../src/core/paths.js';
 import type { MetricsSnapshot } from '../src/router/api.js';
-import { RouterClient } from '../src/router/client.js';
+import type { RouterClient } from '../src/router/client.js';
+import {
+  autocannon,
+  CONNECTIONS,
+  CPU_LOAD,
+  CPU_PROXY,
+  childPids,
+  commandExists,
+  type Figures,
+  freePort,
+  hasTaskset,
+  interleavedRounds,
+  killChildren,
+  loadAverage,
+  pairedRatio,
+  pinned,
+  runChild,
+  startNodeScript,
+  startRouterProcess,
+  type Target,
+  UPSTREAM_JS,
+  waitForPort,
+} from './harness.js';
 
-const CPU_LOAD = '0';
-const CPU_PROXY = '1';
-const CONNECTIONS = 50;
 const DURATION_S = Number(process.env.ROUTER_BENCH_SECONDS ?? 3);
 const ROUNDS = Number(process.env.ROUTER_BENCH_ROUNDS ?? 3);
 const RATE = 1000;
@@ -33,17 +51,6 @@ const RATE = 1000;
  * row in the same interleaved rounds, e.g. the commit before a change to the request path.
  */
 const BASELINE = process.env.ROUTER_BENCH_BASELINE;
-
-const UPSTREAM_JS = `
-const http = require('node:http');
-const body = Buffer.from('ok');
-const s = http.createServer((req, res) => {
-  res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '2' });
-  res.end(body);
-});
-s.keepAliveTimeout = 65000;
-s.listen(0, '127.0.0.1', () => console.log('PORT ' + s.address().port));
-`;
 
 // The baseline: what a straightforward node proxy looks like (keep-alive agent, pipe both ways).
 const PLAIN_PROXY_JS = `
@@ -104,162 +111,6 @@ function report() {
 setTimeout(tick, 1);
 `;
 
-interface Figures {
-  rps: number;
-  p50: number;
-  p99: number;
-  errors: number;
-  total: number;
-  /** CPU the process under test spent per request, in microseconds (robust to a noisy neighbour). */
-  cpuUsPerRequest?: number;
-}
-
-const children: ChildProcess[] = [];
-const hasTaskset = commandExists('taskset');
-
-function commandExists(cmd: string): boolean {
-  try {
-    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function pinned(cpu: string, cmd: string, args: string[]): ChildProcess {
-  const child = hasTaskset
-    ? spawn('taskset', ['-c', cpu, cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
-    : spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  return child;
-}
-
-function portFrom(child: ChildProcess): Promise<number> {
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /PORT (\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
-    });
-    child.once('exit', (code) => reject(new Error(`child exited (${code}) before listening: ${out}`)));
-  });
-}
-
-async function startNodeScript(dir: string, name: string, source: string, cpu: string, args: string[] = []) {
-  const file = join(dir, name);
-  writeFileSync(file, source);
-  const child = pinned(cpu, process.execPath, [file, ...args]);
-  return { child, port: await portFrom(child) };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForPort(port: number, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const ok = await new Promise<boolean>((resolve) => {
-      http
-        .get({ host: '127.0.0.1', port, path: '/', agent: false }, (res) => {
-          res.resume();
-          resolve(true);
-        })
-        .on('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`nothing answered on port ${port}`);
-}
-
-function runChild(cpu: string, cmd: string, args: string[], timeoutMs = 60_000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = pinned(cpu, cmd, args);
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${cmd} ${args.join(' ')} did not finish within ${timeoutMs} ms`));
-    }, timeoutMs);
-    let out = '';
-    let err = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-    });
-    child.stderr!.on('data', (d: Buffer) => {
-      err += d.toString();
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      if (code === 0) resolve(out);
-      else reject(new Error(`${cmd} exited ${code}: ${err}`));
-    });
-  });
-}
-
-/** CPU time (user + system) of processes, in ms, from /proc (0 where unavailable). */
-function cpuMs(pids: number[]): number {
-  let ticks = 0;
-  for (const pid of pids) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {
-      // not on Linux, or gone
-    }
-  }
-  return ticks * 10; // USER_HZ is 100 on Linux
-}
-
-function childPids(pid: number): number[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
-      .trim()
-      .split(/\s+/)
-      .filter(Boolean)
-      .map(Number);
-  } catch {
-    return [];
-  }
-}
-
-const autocannonBin = join(packageRoot, 'node_modules', 'autocannon', 'autocannon.js');
-
-async function autocannon(url: string, seconds: number, rate?: number): Promise<Figures> {
-  const args = [autocannonBin, '-j', '-c', String(rate ? 10 : CONNECTIONS), '-d', String(seconds)];
-  if (rate) args.push('-R', String(rate));
-  const out = await runChild(CPU_LOAD, process.execPath, [...args, url]);
-  const j = JSON.parse(out) as {
-    requests: { average: number; total: number };
-    latency: { p50: number; p99: number };
-    errors: number;
-    non2xx: number;
-  };
-  return {
-    rps: j.requests.average,
-    p50: j.latency.p50,
-    p99: j.latency.p99,
-    errors: j.errors + j.non2xx,
-    total: j.requests.total,
-  };
-}
-
-async function measure(url: string, pids: number[], warmUp: boolean): Promise<Figures> {
-  if (warmUp) await autocannon(url, 1); // JIT, connection pools
-  const before = cpuMs(pids);
-  const f = await autocannon(url, DURATION_S);
-  const spent = cpuMs(pids) - before;
-  if (spent > 0 && f.total > 0) f.cpuUsPerRequest = (spent * 1000) / f.total;
-  return f;
-}
-
 interface RateFigures {
   n: number;
   p50: number;
@@ -280,29 +131,6 @@ async function fixedRate(dir: string, urls: string[]) {
     String(DURATION_S * 1000),
   ]);
   return JSON.parse(out) as { sent: number; errors: number; results: RateFigures[] };
-}
-
-async function startRouterProcess(
-  dir: string,
-  root = packageRoot,
-  name = 'router',
-): Promise<{ client: RouterClient; port: number; pid: number }> {
-  const stateDir = join(dir, name);
-  const child = pinned(CPU_PROXY, process.execPath, [
-    join(root, 'dist', 'router', 'main.js'),
-    '--state-dir',
-    stateDir,
-    '--port',
-    '0',
-  ]);
-  const pidFile = join(stateDir, 'router.pid');
-  const deadline = Date.now() + 5000;
-  while (!existsSync(pidFile)) {
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error('router did not start');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  const info = JSON.parse(readFileSync(pidFile, 'utf8')) as { port: number };
-  return { client: new RouterClient(join(stateDir, 'router.sock')), port: info.port, pid: child.pid! };
 }
 
 async function startNginx(
@@ -512,30 +340,29 @@ export default async function routerBench(): Promise<void> {
     const splitTable = { stable: [up('a', upA.port)], canary: [up('b', upB.port)], canaryWeight: 50 };
     let splitMetrics: MetricsSnapshot | undefined;
 
-    interface Target {
-      name: string;
-      url: string;
-      pids: () => number[];
-      before?: () => Promise<void>;
-      after?: () => Promise<void>;
-      best?: Figures;
-    }
     const targets: Target[] = [
-      { name: 'direct', url: `http://127.0.0.1:${directUp.port}/`, pids: () => [directUp.child.pid!] },
+      {
+        name: 'direct',
+        url: `http://127.0.0.1:${directUp.port}/`,
+        pids: () => [directUp.child.pid!],
+        runs: [],
+      },
       ...(ng
         ? [
             {
               name: 'nginx',
               url: `http://127.0.0.1:${ng.port}/`,
               pids: () => [ng!.master.pid!, ...childPids(ng!.master.pid!)],
+              runs: [],
             },
           ]
         : []),
-      { name: 'plain', url: `http://127.0.0.1:${plain.port}/`, pids: () => [plain.child.pid!] },
+      { name: 'plain', url: `http://127.0.0.1:${plain.port}/`, pids: () => [plain.child.pid!], runs: [] },
       {
         name: 'router',
         url: routerUrl,
         pids: () => [router.pid],
+        runs: [],
         before: async () => {
           await router.client.setRouting(stableTable);
         },
@@ -546,6 +373,7 @@ export default async function routerBench(): Promise<void> {
               name: 'baseline',
               url: `http://127.0.0.1:${baseline.port}/`,
               pids: () => [baseline.pid],
+              runs: [],
               before: async () => {
                 await baseline.client.setRouting(stableTable);
               },
@@ -556,6 +384,7 @@ export default async function routerBench(): Promise<void> {
         name: 'split',
         url: routerUrl,
         pids: () => [router.pid],
+        runs: [],
         before: async () => {
           await router.client.setRouting(splitTable);
           await router.client.resetMetrics();
@@ -566,19 +395,10 @@ export default async function routerBench(): Promise<void> {
         },
       },
     ];
-    for (let round = 0; round < ROUNDS; round++) {
-      for (const t of targets) {
-        await t.before?.();
-        const f = await measure(t.url, t.pids(), round === 0);
-        await t.after?.();
-        if (!t.best || f.rps > t.best.rps)
-          t.best = { ...f, cpuUsPerRequest: t.best?.cpuUsPerRequest ?? f.cpuUsPerRequest };
-        if (f.cpuUsPerRequest && (!t.best.cpuUsPerRequest || f.cpuUsPerRequest < t.best.cpuUsPerRequest)) {
-          t.best.cpuUsPerRequest = f.cpuUsPerRequest;
-        }
-      }
-    }
+    const loadBefore = loadAverage();
+    await interleavedRounds(targets, ROUNDS, DURATION_S);
     const get = (name: string) => targets.find((t) => t.name === name)?.best;
+    const runsOf = (name: string) => targets.find((t) => t.name === name)?.runs ?? [];
     const direct = get('direct')!;
     const nginx = get('nginx');
     const plainFigures = get('plain')!;
@@ -604,7 +424,10 @@ export default async function routerBench(): Promise<void> {
       console.log(row('router (baseline build), stable only', base, direct, nginx));
       console.log(
         `router/baseline build (${BASELINE}): throughput ${(stableOnly.rps / base.rps).toFixed(3)}, ` +
-          `CPU per request ${((stableOnly.cpuUsPerRequest ?? 0) / (base.cpuUsPerRequest ?? 1)).toFixed(3)}`,
+          `CPU per request ${((stableOnly.cpuUsPerRequest ?? 0) / (base.cpuUsPerRequest ?? 1)).toFixed(3)} (best rounds); ` +
+          `median of per-round ratios: throughput ${pairedRatio(runsOf('router'), runsOf('baseline'), (f) => f.rps).toFixed(3)}, ` +
+          `CPU per request ${pairedRatio(runsOf('router'), runsOf('baseline'), (f) => f.cpuUsPerRequest).toFixed(3)}; ` +
+          `load average ${loadBefore} before, ${loadAverage()} after`,
       );
     }
     console.log(
@@ -673,7 +496,7 @@ export default async function routerBench(): Promise<void> {
         `router ${ms(ug.echo[1])}; added p50 ${(ug.echo[1].p50 - ug.echo[0].p50).toFixed(3)} ms`,
     );
   } finally {
-    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+    killChildren();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -23,6 +23,8 @@ const ENTRY_POINTS: Record<string, string> = {
   // 'conveyor/define': the builders alone, what definition sources need (synth loads sources with it).
   define: 'src/synth/index.ts',
   'cli/main': 'src/cli/main.ts',
+  // The worker threads of a large validate run (documents/validate-pool.ts).
+  'cli/validate-worker': 'src/cli/validate-worker.ts',
   'router/main': 'src/router/main.ts',
   'router/supervisor-main': 'src/router/supervisor-main.ts',
   'deploy/runner-main': 'src/deploy/runner-main.ts',

@@ -2,6 +2,8 @@
 
 export type { AwsSettings } from './aws/clients.js';
 export { createCodeBuildClient, createCodeDeployClient, createCodePipelineClient } from './aws/clients.js';
+export type { DeploymentGroupPolicyOptions } from './aws/iam/deployment-group-policy.js';
+export { deploymentGroupPolicy } from './aws/iam/deployment-group-policy.js';
 export type {
   PipelinePolicyOptions,
   PipelinePolicyResult,

@@ -14,7 +14,7 @@ import {
   openGroup,
   readGroupState,
 } from '../deploy/group.js';
-import { formatEvent, formatTraffic } from '../deploy/render.js';
+import { formatCheckVerdict, formatEvent, formatTraffic } from '../deploy/render.js';
 import { appspecFile } from '../deploy/revision.js';
 import type { AwsOverrides } from '../deploy/run-options.js';
 import type { DeploymentState } from '../deploy/state.js';
@@ -218,8 +218,9 @@ export function liveLines(d: DeploymentState, o: LiveLinesOptions): string[] {
   if (o.router !== undefined) lines.push(`  router  ${o.router}`);
   lines.push(
     `  gate    ${d.lastVerdict ? `${d.lastVerdict.result}: ${d.lastVerdict.reasons.join('; ')}${d.verdicts > 1 ? ` (${d.verdicts} readings)` : ''}` : '-'}`,
-    `  hook    ${o.hook || '-'}`,
   );
+  for (const c of d.checks ?? []) lines.push(`  check   ${formatCheckVerdict(c)}`);
+  lines.push(`  hook    ${o.hook || '-'}`);
   if (d.reason) lines.push(`  reason  ${d.reason}`);
   if (o.runner) lines.push(`  runner  ${o.runner}`);
   if (o.events) {

@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { walkDocuments } from '../documents/walk.js';
 import type { ReportedDiagnostic } from './formats/findings.js';
@@ -41,8 +41,11 @@ export function cacheFile(cwd: string, location: string | undefined): string {
   return abs;
 }
 
-/** Per document: size and mtime when it was hashed, and its content hash (git's index does the same). */
-type Hashes = Record<string, [size: number, mtimeMs: number, hash: string]>;
+/**
+ * Per document: size, mtime and inode when it was hashed, and its content hash (git's index and ESLint's
+ * metadata strategy do the same): a file whose three are unchanged is not read again.
+ */
+type Hashes = Record<string, [size: number, mtimeMs: number, ino: number, hash: string]>;
 
 export interface Lookup {
   /** undefined when the run cannot be cached (a TS source among the paths, a path that does not exist). */
@@ -51,12 +54,32 @@ export interface Lookup {
   hashes: Hashes;
 }
 
-async function readEntry(file: string): Promise<CacheEntry | undefined> {
+/**
+ * The cache file's entry, or undefined when there is none or it is damaged (not JSON, or not the shape this
+ * version writes): a damaged cache is ignored, never trusted. Synchronous: one small read before anything
+ * else happens.
+ */
+function readEntry(file: string): CacheEntry | undefined {
+  let entry: Partial<CacheEntry>;
   try {
-    return JSON.parse(await readFile(file, 'utf8')) as CacheEntry;
+    entry = JSON.parse(readFileSync(file, 'utf8')) as Partial<CacheEntry>;
   } catch {
     return undefined;
   }
+  const isObject = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (
+    !isObject(entry) ||
+    typeof entry.key !== 'string' ||
+    !isObject(entry.hashes) ||
+    !Array.isArray(entry.files) ||
+    !entry.files.every((f) => typeof f === 'string') ||
+    !Array.isArray(entry.diagnostics) ||
+    !entry.diagnostics.every(isObject) ||
+    !Array.isArray(entry.probes) ||
+    !entry.probes.every((p) => Array.isArray(p) && typeof p[0] === 'string' && typeof p[1] === 'boolean')
+  )
+    return undefined;
+  return entry as CacheEntry;
 }
 
 /**
@@ -71,7 +94,7 @@ export async function lookup(
   options: Record<string, unknown>,
 ): Promise<Lookup> {
   if (options.revision !== null) return { hashes: {} };
-  const previous = await readEntry(file);
+  const previous = readEntry(file);
   const known: Hashes = previous?.hashes ?? {};
   const hashes: Hashes = {};
   const hash = createHash('sha256');
@@ -96,20 +119,20 @@ export async function lookup(
   if (ts.length > 0) return { hashes };
   for (const f of found) {
     const st = statSync(f.abs, { throwIfNoEntry: false });
-    const old = known[f.abs];
+    const old = Array.isArray(known[f.abs]) && known[f.abs]!.length === 4 ? known[f.abs] : undefined;
     let digest = 'unreadable';
-    if (st && old && old[0] === st.size && old[1] === st.mtimeMs) digest = old[2];
+    if (st && old && old[0] === st.size && old[1] === st.mtimeMs && old[2] === st.ino) digest = old[3];
     else if (st) {
       try {
         digest = createHash('sha256').update(readFileSync(f.abs)).digest('hex');
-        hashes[f.abs] = [st.size, st.mtimeMs, digest];
+        hashes[f.abs] = [st.size, st.mtimeMs, st.ino, digest];
       } catch {}
     }
-    if (old && digest === old[2]) hashes[f.abs] = old;
+    if (old && digest === old[3]) hashes[f.abs] = old;
     hash.update(`\0${f.shown}\0${digest}`);
   }
   const key = hash.digest('hex');
-  if (!previous || previous.key !== key || !Array.isArray(previous.probes)) return { key, hashes };
+  if (!previous || previous.key !== key) return { key, hashes };
   for (const [path, existed] of previous.probes) if (existsSync(path) !== existed) return { key, hashes };
   return { key, hashes, hit: { files: previous.files, diagnostics: previous.diagnostics } };
 }
@@ -137,13 +160,4 @@ export async function writeCache(
   } catch {
     // best effort
   }
-}
-
-/** An existsSync that remembers what it was asked, for the cache entry. */
-export function recordingExists(probes: Map<string, boolean>): (path: string) => boolean {
-  return (path) => {
-    const found = existsSync(path);
-    probes.set(path, found);
-    return found;
-  };
 }

@@ -74,7 +74,7 @@ export function performAction(
         { creator: 'rollback', rollbackOf: of.id, ignoreApplicationStopFailures: true, skipAnalysis: true },
         deps.clock,
       );
-      spawnDetachedRunner(ctx, id, ctx.stateDir);
+      spawnDetachedRunner(ctx, id, { stateDirArg: ctx.stateDir, env: deps.env });
       return `rolling back ${of.revision.label} (${of.id}) to ${target.label}: deployment ${id}`;
     }
   }

@@ -1,24 +1,27 @@
 /**
- * The dashboard's live model: the groups' ledgers and the run records, watched (fs.watch, with a once-a-second
- * size check in case a watch misses a write), turned into page models and pushed to subscribers only when they
- * change; golden signals sampled from each group's router once a second into bounded history.
+ * The dashboard's live model: the groups' ledgers and the run records, watched (fs.watch, acted on at once, with
+ * a once-a-second size check in case a watch misses a write); each ledger read decodes only the appended lines and
+ * feeds them to the group's page model one by one (view.ts), and only what changed goes to subscribers (patch.ts);
+ * golden signals are sampled from each group's router once a second into bounded history.
  */
 import { existsSync, type FSWatcher, readFileSync, statSync, watch } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock } from '../core/clock.js';
 import { errorMessage } from '../core/errors.js';
 import { describeLedgerProblems, type GroupContext } from '../deploy/group.js';
+import { Ledger } from '../deploy/ledger.js';
 import { runsDir } from '../local-ci/run-store.js';
 import { RouterClient } from '../router/client.js';
 import { routerFiles } from '../router/files.js';
 import { findGroups, groupKey } from './groups.js';
+import { type GroupChange, groupChange } from './patch.js';
 import type { ApprovalView, GroupView, RunView, SignalSample, Snapshot } from './protocol.js';
 import { readRuns } from './runs.js';
 import { SignalHistory, sampleOf } from './signals.js';
-import { type GroupInfo, groupView } from './view.js';
+import { GroupFollower, type GroupInfo } from './view.js';
 
 export type LiveMessage =
-  | { type: 'group'; group: GroupView }
+  | GroupChange
   | { type: 'signal'; group: string; sample: SignalSample }
   | { type: 'runs'; runs: RunView[]; approvals: ApprovalView[] }
   | { type: 'groups'; keys: string[] };
@@ -37,8 +40,10 @@ interface WatchedGroup {
   watcher?: FSWatcher;
   /** Ledger size and mtime last read, so the fallback check reads only when something was written. */
   seen: string;
+  /** The dashboard's own reader of the ledger: each refresh decodes only the lines appended since the last. */
+  ledger: Ledger;
+  follower: GroupFollower;
   view?: GroupView;
-  json?: string;
   signals: SignalHistory;
   client: RouterClient;
   sampling: boolean;
@@ -153,6 +158,8 @@ export class LiveModel {
         ctx,
         key,
         seen: '',
+        ledger: new Ledger(ctx.ledger.file, ctx.ledger.limits),
+        follower: new GroupFollower(),
         signals: new SignalHistory(),
         client: new RouterClient(routerFiles(join(ctx.groupDir, 'router')).socket, { timeoutMs: 800 }),
         sampling: false,
@@ -188,14 +195,16 @@ export class LiveModel {
     if (!force && stamp === g.seen) return;
     g.seen = stamp;
     try {
-      const { events, problems } = g.ctx.ledger.read();
+      const { events, problems, restarted } = g.ledger.readNew();
+      // A compacted (replaced) ledger is read again from its top.
+      if (restarted) g.follower = new GroupFollower();
+      for (const e of events) g.follower.add(e);
       const lines = problems.length ? [describeLedgerProblems(g.ctx, problems)] : [];
-      const view = groupView(infoOf(g.ctx, lines), events);
-      const json = JSON.stringify(view);
-      if (json === g.json) return;
+      const view = g.follower.view(infoOf(g.ctx, lines));
+      // Only what changed goes to the page: a growing ledger does not mean a growing message.
+      const change = groupChange(g.view, view);
       g.view = view;
-      g.json = json;
-      this.emit({ type: 'group', group: view });
+      if (change) this.emit(change);
     } catch (err) {
       g.view = { ...infoOf(g.ctx, [errorMessage(err)]), history: [] };
     }

@@ -1,11 +1,12 @@
 /**
- * A group's page model from its ledger events: pure, so it is unit-tested on recorded events. Lists that grow with
- * a deployment's length (verdicts, hooks, events) keep their latest entries only, so an hour-long canary sends
- * the page a page's worth, not the whole ledger.
+ * A group's page model from its ledger events, built one event at a time (`GroupFollower`: the dashboard feeds it
+ * the lines appended to the ledger, so each costs one step and nothing grows with the ledger) or from a list
+ * (`groupView`, the same follower). Lists that grow with a deployment's length (verdicts, hooks, events) keep their
+ * latest entries only and the split is thinned, so an hour-long canary holds and sends a page's worth.
  */
 import type { LedgerEvent } from '../deploy/events.js';
 import { formatEvent } from '../deploy/render.js';
-import { type DeploymentState, type GroupState, reduce } from '../deploy/state.js';
+import { type DeploymentState, GroupReducer, isTerminal } from '../deploy/state.js';
 import { describeStep } from '../deploy/steps.js';
 import type {
   DeploymentSummary,
@@ -56,36 +57,54 @@ export function thin<T>(list: T[], max: number): T[] {
   return out;
 }
 
-export function deploymentView(d: DeploymentState, events: readonly LedgerEvent[]): DeploymentView {
-  const mine = events.filter((e) => e.deploymentId === d.id);
-  const started = new Map<number, number>();
-  const completed = new Map<number, number>();
-  const split: SplitPoint[] = [];
-  const verdicts: VerdictView[] = [];
-  const hooks: HookView[] = [];
-  for (const e of mine) {
-    if (e.type === 'step') (e.phase === 'started' ? started : completed).set(e.index, e.at);
+/** What a deployment's page shows beyond its state, gathered event by event and bounded. */
+class DeploymentLists {
+  readonly started = new Map<number, number>();
+  readonly completed = new Map<number, number>();
+  split: SplitPoint[] = [];
+  verdicts: VerdictView[] = [];
+  verdictCount = 0;
+  hooks: HookView[] = [];
+  events: LedgerEvent[] = [];
+
+  add(e: LedgerEvent): void {
+    if (e.type === 'step') (e.phase === 'started' ? this.started : this.completed).set(e.index, e.at);
     else if (e.type === 'traffic') {
-      split.push({
-        at: e.at,
-        canary: e.table.canary.length ? e.table.canaryWeight : 0,
-        ...(e.revisions.stable ? { stable: e.revisions.stable } : {}),
-        ...(e.revisions.canary ? { canaryRevision: e.revisions.canary } : {}),
-      });
+      // New arrays, never changed in place: the last view sent still holds the old ones (patch.ts compares them).
+      this.split = [
+        ...this.split,
+        {
+          at: e.at,
+          canary: e.table.canary.length ? e.table.canaryWeight : 0,
+          ...(e.revisions.stable ? { stable: e.revisions.stable } : {}),
+          ...(e.revisions.canary ? { canaryRevision: e.revisions.canary } : {}),
+        },
+      ];
+      // Thinned past 4× what the page gets, so a day-long canary holds a bounded split.
+      if (this.split.length > 4 * LIMITS.split) this.split = thin(this.split, 2 * LIMITS.split);
     } else if (e.type === 'verdict') {
       const { index, result, reasons, measured, thresholds } = e;
-      verdicts.push({ at: e.at, index, result, reasons, measured, thresholds });
+      this.verdicts = keepLast(
+        [...this.verdicts, { at: e.at, index, result, reasons, measured, thresholds }],
+        LIMITS.verdicts,
+      );
+      this.verdictCount += 1;
     } else if (e.type === 'hook') {
       const { type: _t, deploymentId: _d, output, ...hook } = e;
       // A `started` line is replaced by the same hook's outcome: one row per instance and event.
-      const open = hooks.findLastIndex(
+      const open = this.hooks.findLastIndex(
         (h) => h.instance === e.instance && h.event === e.event && h.status === 'started',
       );
       const row: HookView = { ...hook, ...(output ? { output: output.slice(-LIMITS.output) } : {}) };
-      if (open >= 0 && e.status !== 'started') hooks[open] = row;
-      else hooks.push(row);
+      if (open >= 0 && e.status !== 'started') this.hooks = this.hooks.map((h, i) => (i === open ? row : h));
+      else this.hooks = keepLast([...this.hooks, row], LIMITS.hooks);
     }
+    this.events = keepLast([...this.events, e], LIMITS.events);
   }
+}
+
+function deploymentView(d: DeploymentState, lists: DeploymentLists): DeploymentView {
+  const { started, completed } = lists;
   const finished = d.finishedAt !== undefined;
   const steps: StepView[] = d.plan.steps.map((step, index) => ({
     index,
@@ -116,23 +135,55 @@ export function deploymentView(d: DeploymentState, events: readonly LedgerEvent[
     ...(d.pendingAbort !== undefined ? { pendingAbort: d.pendingAbort } : {}),
     ...(d.traffic ? { traffic: d.traffic } : {}),
     ...(d.trafficRevisions ? { trafficRevisions: d.trafficRevisions } : {}),
-    split: thin(split, LIMITS.split),
-    verdicts: keepLast(verdicts, LIMITS.verdicts),
-    verdictCount: verdicts.length,
-    hooks: keepLast(hooks, LIMITS.hooks),
+    split: thin(lists.split, LIMITS.split),
+    verdicts: lists.verdicts,
+    verdictCount: lists.verdictCount,
+    hooks: lists.hooks,
     ...(d.rollback ? { rollback: d.rollback } : {}),
-    overrides: d.overrides,
-    events: keepLast(mine, LIMITS.events).map((e) => ({ at: e.at, text: formatEvent(e, d) })),
+    overrides: [...d.overrides],
+    events: lists.events.map((e) => ({ at: e.at, text: formatEvent(e, d) })),
   };
 }
 
-/** The group as the page shows it: the unfinished (or latest) deployment in full, the others as history. */
-export function groupView(info: GroupInfo, events: readonly LedgerEvent[], state?: GroupState): GroupView {
-  const s = state ?? reduce(events);
-  const current = s.active ?? s.deployments[s.deployments.length - 1];
-  return {
-    ...info,
-    ...(current ? { current: deploymentView(current, events) } : {}),
-    history: keepLast(s.deployments, LIMITS.history).map(summary).reverse(),
-  };
+/**
+ * A group's page model kept up to date one ledger event at a time. It holds the state `reduce` would (a summary per
+ * deployment) and the lists of the deployments that can still be shown (the unfinished one and the latest), each
+ * bounded: its memory does not grow with the length of a deployment.
+ */
+export class GroupFollower {
+  private readonly reducer = new GroupReducer();
+  private readonly lists = new Map<string, DeploymentLists>();
+
+  add(e: LedgerEvent): void {
+    const d = this.reducer.add(e);
+    if (!d) return;
+    if (e.type === 'created') {
+      // Only the unfinished deployment or the latest is ever shown: the others' lists are let go.
+      for (const [id] of this.lists) {
+        const other = this.reducer.state().deployments.find((x) => x.id === id);
+        if (!other || isTerminal(other.status)) this.lists.delete(id);
+      }
+      this.lists.set(d.id, new DeploymentLists());
+    }
+    this.lists.get(d.id)?.add(e);
+  }
+
+  /** The group as the page shows it: the unfinished (or latest) deployment in full, the others as history. */
+  view(info: GroupInfo): GroupView {
+    const s = this.reducer.state();
+    const current = s.active ?? s.deployments[s.deployments.length - 1];
+    const lists = current ? this.lists.get(current.id) : undefined;
+    return {
+      ...info,
+      ...(current ? { current: deploymentView(current, lists ?? new DeploymentLists()) } : {}),
+      history: keepLast(s.deployments, LIMITS.history).map(summary).reverse(),
+    };
+  }
+}
+
+/** The group's page model from a list of events (what a follower fed them in turn shows). */
+export function groupView(info: GroupInfo, events: readonly LedgerEvent[]): GroupView {
+  const f = new GroupFollower();
+  for (const e of events) f.add(e);
+  return f.view(info);
 }

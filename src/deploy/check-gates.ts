@@ -5,7 +5,13 @@
  * with the check's name, provider, numbers and output.
  */
 import type { CheckPoint, CheckSpec } from '../documents/deployment-group/checks-schema.js';
-import { type CheckContext, type CheckState, evaluateCheck, measureCheck } from './checks/check.js';
+import {
+  type CheckContext,
+  type CheckState,
+  conditionOf,
+  evaluateCheck,
+  measureCheck,
+} from './checks/check.js';
 import { type CheckProviders, defaultCheckProviders } from './checks/providers.js';
 import type { RunnerContext, StepOutcome } from './runner-context.js';
 
@@ -102,6 +108,7 @@ export class CheckGates {
       check: spec.name,
       provider: spec.provider,
       point,
+      condition: conditionOf(spec),
       ...(output !== undefined ? { output } : {}),
     });
     if (action === 'rollback') {

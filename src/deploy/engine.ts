@@ -9,6 +9,7 @@ import { ensureStateDir } from '../core/files.js';
 import { distEntry } from '../core/paths.js';
 import { processAlive } from '../core/process.js';
 import type { DeployProvider } from '../providers/provider.js';
+import { checkProvidersFor } from './checks/providers.js';
 import type { DeploymentOptions, LedgerEvent, RevisionRef } from './events.js';
 import { fleetSize, type GroupContext, providerFor, readGroupState, rememberGroupFile } from './group.js';
 import { acquireLock, type LockInfo, readLock, releaseLock, transferLock } from './lock.js';
@@ -197,6 +198,7 @@ function makeRunner(ctx: GroupContext, id: string, provider: DeployProvider, opt
       configDir: ctx.loaded.dir,
       notifier,
       signal: opts.signal,
+      checkProviders: checkProvidersFor(opts.env ?? process.env, opts.aws),
       ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
       ...(opts.evaluateGate ? { evaluateGate: opts.evaluateGate } : {}),
       ...(opts.pollMs ? { pollMs: opts.pollMs } : {}),
@@ -220,11 +222,29 @@ export async function runHeld(ctx: GroupContext, id: string, opts: RunOptions): 
   }
 }
 
-/** Starts the runner as a detached process and hands it the lock; returns its pid. */
-export function spawnDetachedRunner(ctx: GroupContext, id: string, stateDirArg: string | undefined): number {
+/**
+ * Starts the runner as a detached process and hands it the lock; returns its pid. The runner gets what the
+ * command would have run with in process: the group, the state folder, `--region` / `--profile` and the
+ * environment.
+ */
+export function spawnDetachedRunner(
+  ctx: GroupContext,
+  id: string,
+  opts: {
+    stateDirArg?: string | undefined;
+    aws?: AwsOverrides;
+    env?: Record<string, string | undefined>;
+  } = {},
+): number {
   const args = [distEntry('deploy/runner-main.js'), '--config', ctx.loaded.file, '--id', id];
-  if (stateDirArg) args.push('--state-dir', ctx.stateDir);
-  const child = spawn(process.execPath, args, { detached: true, stdio: 'ignore' });
+  if (opts.stateDirArg) args.push('--state-dir', ctx.stateDir);
+  if (opts.aws?.region) args.push('--region', opts.aws.region);
+  if (opts.aws?.profile) args.push('--profile', opts.aws.profile);
+  const child = spawn(process.execPath, args, {
+    detached: true,
+    stdio: 'ignore',
+    ...(opts.env ? { env: opts.env } : {}),
+  });
   child.unref();
   if (!child.pid) throw new WorkFailedError('could not start the detached runner');
   transferLock(ctx.groupDir, { pid: child.pid, deploymentId: id, since: Date.now() });

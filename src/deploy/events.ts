@@ -39,13 +39,15 @@ export interface GateVerdictRecord {
 
 /**
  * Set on the verdicts of `analysis.checks` (absent on the router's own gate): which check, its provider,
- * the deployment point it ran at, and the output a command or HTTP check produced (trimmed).
+ * the deployment point it ran at, its condition, and the output a command or HTTP check produced (trimmed).
  */
 export interface CheckVerdictFields {
   check?: string;
   provider?: string;
   point?: string;
   output?: string;
+  /** The condition the check was judged on (its threshold), as written or the provider's default. */
+  condition?: string;
 }
 
 export interface DeploymentOptions {

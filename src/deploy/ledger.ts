@@ -94,6 +94,8 @@ interface ReadState {
   offset: number;
   nextLine: number;
   fold: LedgerFold;
+  /** Set by `readNew`: decoded events go here instead of the fold, and are not kept. */
+  sink?: LedgerEvent[];
   problems: LedgerProblem[];
   moreProblems: number;
 }
@@ -122,12 +124,32 @@ export class Ledger {
   }
 
   read(): LedgerContents {
+    const { tail, gone } = this.readAppended();
+    if (gone) return { events: [], problems: [] };
+    return { events: this.cache.fold.contents(), problems: this.problemsOf(tail) };
+  }
+
+  /**
+   * The events appended since the last call, without keeping any (for a follower that folds them itself, like the
+   * dashboard: its memory then does not grow with the ledger). `restarted`: the file was replaced (compacted),
+   * shortened or removed, so `events` start again from the top of the file. Do not mix with `read()` on one Ledger.
+   */
+  readNew(): LedgerContents & { restarted: boolean } {
+    const sink: LedgerEvent[] = [];
+    const before = this.cache;
+    this.cache.sink = sink;
+    const { tail, gone } = this.readAppended(sink);
+    const restarted = this.cache !== before || gone;
+    return { events: gone ? [] : sink, problems: gone ? [] : this.problemsOf(tail), restarted };
+  }
+
+  private readAppended(sink?: LedgerEvent[]): { tail: boolean; gone: boolean } {
     let fd: number;
     try {
       fd = openSync(this.file, 'r');
     } catch {
       this.cache = this.fresh(0);
-      return { events: [], problems: [] };
+      return { tail: false, gone: true };
     }
     let tail = false;
     try {
@@ -135,12 +157,18 @@ export class Ledger {
       // Another file (compacted and renamed into place) or a shorter one: start over.
       if (ino !== this.cache.ino || size < this.cache.offset || !sameHead(fd, this.cache.head)) {
         this.cache = this.fresh(ino);
+        if (sink) this.cache.sink = sink;
       }
       if (this.cache.offset === 0) this.cache.head = readHead(fd, Math.min(HEAD_BYTES, size));
       tail = this.readFrom(fd, size);
     } finally {
       closeSync(fd);
+      this.cache.sink = undefined;
     }
+    return { tail, gone: false };
+  }
+
+  private problemsOf(tail: boolean): LedgerProblem[] {
     const c = this.cache;
     const problems = [...c.problems];
     if (c.moreProblems > 0) {
@@ -148,7 +176,7 @@ export class Ledger {
     }
     // An unfinished last line (a crash mid-write, or a write in progress) is reported, never used.
     if (tail) problems.push({ line: c.nextLine, reason: 'torn write (incomplete last line)' });
-    return { events: c.fold.contents(), problems };
+    return problems;
   }
 
   /** Decodes whole lines from the cached offset up to `size`, a chunk at a time; true if a partial line is left. */
@@ -165,8 +193,10 @@ export class Ledger {
       let start = 0;
       for (let nl = data.indexOf(10, start); nl !== -1; nl = data.indexOf(10, start)) {
         const decoded = decodeLine(data, start, nl);
-        if (typeof decoded !== 'string') c.fold.add(decoded);
-        else if (c.problems.length < MAX_PROBLEMS) c.problems.push({ line: c.nextLine, reason: decoded });
+        if (typeof decoded !== 'string') {
+          if (c.sink) c.sink.push(decoded);
+          else c.fold.add(decoded);
+        } else if (c.problems.length < MAX_PROBLEMS) c.problems.push({ line: c.nextLine, reason: decoded });
         else c.moreProblems++;
         c.nextLine++;
         c.offset += nl + 1 - start;

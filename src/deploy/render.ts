@@ -2,7 +2,7 @@
 import type { CodeDeployPreview } from './codedeploy-preview.js';
 import type { LedgerEvent, TrafficTable } from './events.js';
 import { type LifecycleEvent, planInstanceEvents } from './lifecycle-events.js';
-import type { DeploymentState } from './state.js';
+import type { CheckVerdictState, DeploymentState } from './state.js';
 import { configuredSeconds, describeStep, type Step } from './steps.js';
 import type { Plan } from './strategies/plan.js';
 
@@ -27,6 +27,18 @@ function numbers(rec: Record<string, number>): string {
   return Object.entries(rec)
     .map(([k, v]) => `${k}=${v}`)
     .join(' ');
+}
+
+/**
+ * One analysis check's latest verdict: its name (and deployment point when not the rollout), the result, the
+ * values measured (or why there were none) and its condition, the threshold it is judged on.
+ */
+export function formatCheckVerdict(c: CheckVerdictState): string {
+  const where = c.point !== undefined && c.point !== 'rollout' ? ` at ${c.point}` : '';
+  const values =
+    numbers(c.measured) ||
+    c.reasons.map((r) => (r.startsWith(`${c.check}: `) ? r.slice(c.check.length + 2) : r)).join('; ');
+  return `${c.check}${where} ${c.result}: ${values}${c.condition ? ` (threshold: ${c.condition})` : ''}`;
 }
 
 export function formatEvent(e: LedgerEvent, d?: DeploymentState): string {
@@ -154,6 +166,7 @@ export function formatStatus(
       `  last gate  ${d.lastVerdict.result}: ${numbers(d.lastVerdict.measured)} (${d.lastVerdict.reasons.join('; ')})`,
     );
   }
+  for (const c of d.checks ?? []) lines.push(`  check      ${formatCheckVerdict(c)}`);
   if (d.lastHook) lines.push(`  last hook  ${d.lastHook.instance} ${d.lastHook.event} ${d.lastHook.status}`);
   if (d.failedHook)
     lines.push(`  failed     ${d.failedHook.instance} ${d.failedHook.event}: ${d.failedHook.message ?? ''}`);

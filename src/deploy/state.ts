@@ -23,6 +23,16 @@ export interface HookRecord {
   output?: string;
 }
 
+/** The latest verdict of one analysis check at one deployment point. */
+export interface CheckVerdictState extends GateVerdictRecord {
+  check: string;
+  provider?: string;
+  point?: string;
+  /** Its threshold: the condition judged (absent in ledgers older than this field). */
+  condition?: string;
+  at: number;
+}
+
 export interface DeploymentState {
   id: string;
   status: DeploymentStatus;
@@ -47,7 +57,11 @@ export interface DeploymentState {
   pendingAbort?: string;
   traffic?: TrafficTable;
   trafficRevisions?: { stable?: string; canary?: string };
+  /** The router-signal gate's latest verdict. */
   lastVerdict?: GateVerdictRecord & { at: number };
+  /** Each analysis check's latest verdict (per check and deployment point), in the order they first ran. */
+  checks?: CheckVerdictState[];
+  /** How many readings the router-signal gate has made (check verdicts are not counted here). */
   verdicts: number;
   lastHook?: HookRecord;
   failedHook?: HookRecord;
@@ -80,17 +94,30 @@ export function isTerminal(status: DeploymentStatus): boolean {
 }
 
 export function reduce(events: readonly LedgerEvent[]): GroupState {
-  const byId = new Map<string, DeploymentState>();
-  const order: DeploymentState[] = [];
-  const group: GroupState = { deployments: order };
-  for (const e of events) {
+  const r = new GroupReducer();
+  for (const e of events) r.add(e);
+  return r.state();
+}
+
+/**
+ * `reduce`, one event at a time: what a follower of a growing ledger uses (the dashboard), so each new line costs
+ * one step, not a pass over the whole ledger. `state()` is the same as `reduce` of every event added.
+ */
+export class GroupReducer {
+  private readonly byId = new Map<string, DeploymentState>();
+  private readonly order: DeploymentState[] = [];
+  private readonly group: GroupState = { deployments: this.order };
+
+  /** The deployment an event was about (after the event), if the reducer knows it. */
+  add(e: LedgerEvent): DeploymentState | undefined {
+    const { byId, order, group } = this;
     if (e.type === 'compacted') {
       if (e.fleet) group.fleet = e.fleet;
       if (e.traffic) group.traffic = e.traffic;
       if (e.lastGood) group.lastGood = e.lastGood;
       if (e.stopped) group.stopped = true;
       group.compacted = { deployments: e.deployments, ...(e.lastGood ? { lastGood: e.lastGood } : {}) };
-      continue;
+      return undefined;
     }
     if (e.type === 'created') {
       const d: DeploymentState = {
@@ -110,7 +137,7 @@ export function reduce(events: readonly LedgerEvent[]): GroupState {
       };
       byId.set(d.id, d);
       order.push(d);
-      continue;
+      return d;
     }
     const d = byId.get(e.deploymentId);
     if (e.type === 'fleet') {
@@ -123,7 +150,7 @@ export function reduce(events: readonly LedgerEvent[]): GroupState {
       group.traffic = { stable: [], canary: [], canaryWeight: 0 };
     }
     if (e.type === 'up') group.stopped = undefined;
-    if (!d) continue;
+    if (!d) return undefined;
     d.updatedAt = e.at;
     d.eventCount += 1;
     switch (e.type) {
@@ -182,8 +209,27 @@ export function reduce(events: readonly LedgerEvent[]): GroupState {
       }
       case 'verdict': {
         const { result, reasons, measured, thresholds } = e;
-        d.lastVerdict = { result, reasons, measured, thresholds, at: e.at };
-        d.verdicts += 1;
+        if (e.check === undefined) {
+          d.lastVerdict = { result, reasons, measured, thresholds, at: e.at };
+          d.verdicts += 1;
+          break;
+        }
+        const latest: CheckVerdictState = {
+          check: e.check,
+          ...(e.provider !== undefined ? { provider: e.provider } : {}),
+          ...(e.point !== undefined ? { point: e.point } : {}),
+          ...(e.condition !== undefined ? { condition: e.condition } : {}),
+          result,
+          reasons,
+          measured,
+          thresholds,
+          at: e.at,
+        };
+        const checks = d.checks ?? [];
+        const i = checks.findIndex((c) => c.check === e.check && c.point === e.point);
+        if (i < 0) checks.push(latest);
+        else checks[i] = latest;
+        d.checks = checks;
         break;
       }
       case 'override':
@@ -214,9 +260,13 @@ export function reduce(events: readonly LedgerEvent[]): GroupState {
       default:
         break;
     }
+    return d;
   }
-  group.active = order.findLast((d) => !isTerminal(d.status));
-  return group;
+
+  state(): GroupState {
+    this.group.active = this.order.findLast((d) => !isTerminal(d.status));
+    return this.group;
+  }
 }
 
 /** The deployment a command means: by id, else the active one, else the latest. */

@@ -44,24 +44,41 @@ function at(
   };
 }
 
+/** The buildspecs of a run, with their file names as buildspecFor compares them (worked out once per run). */
+interface Buildspecs {
+  docs: CheckedDocument[];
+  /** Per doc: the file name without extension, lowercased, and that name without a `buildspec` prefix. */
+  names: { name: string; rest: string }[];
+}
+
+function indexBuildspecs(docs: CheckedDocument[]): Buildspecs {
+  return {
+    docs,
+    names: docs.map((b) => {
+      const name = basename(b.file)
+        .toLowerCase()
+        .replace(/\.(ya?ml|json)$/, '');
+      return { name, rest: name.replace(/^buildspec[-_.]?/, '') };
+    }),
+  };
+}
+
 /** The buildspec a CodeBuild action runs: the only one checked, or the one named like the project. */
-function buildspecFor(action: ActionInfo, buildspecs: CheckedDocument[]): CheckedDocument | undefined {
-  if (buildspecs.length === 1) return buildspecs[0];
+function buildspecFor(action: ActionInfo, buildspecs: Buildspecs): CheckedDocument | undefined {
+  if (buildspecs.docs.length === 1) return buildspecs.docs[0];
   const project =
     typeof action.configuration.ProjectName === 'string'
       ? action.configuration.ProjectName.toLowerCase()
       : '';
   if (!project) return undefined;
-  const named = buildspecs.filter((b) => {
-    const name = basename(b.file)
-      .toLowerCase()
-      .replace(/\.(ya?ml|json)$/, '');
-    return (
-      name.includes(project) ||
-      (name.replace(/^buildspec[-_.]?/, '') !== '' && project.includes(name.replace(/^buildspec[-_.]?/, '')))
-    );
-  });
-  return named.length === 1 ? named[0] : undefined;
+  let found: CheckedDocument | undefined;
+  for (let i = 0; i < buildspecs.docs.length; i++) {
+    const { name, rest } = buildspecs.names[i]!;
+    if (!(name.includes(project) || (rest !== '' && project.includes(rest)))) continue;
+    if (found) return undefined; // more than one: none is the one
+    found = buildspecs.docs[i];
+  }
+  return found;
 }
 
 function asList(v: unknown): string[] {
@@ -116,8 +133,8 @@ export function artifactCarriesRootFile(
  */
 export function checkCrossFile(docs: CheckedDocument[]): Diagnostic[] {
   const out: Diagnostic[] = [];
-  const buildspecs = docs.filter((d) => d.kind === 'buildspec' && isRecord(d.value));
-  if (buildspecs.length === 0) return out;
+  const buildspecs = indexBuildspecs(docs.filter((d) => d.kind === 'buildspec' && isRecord(d.value)));
+  if (buildspecs.docs.length === 0) return out;
   for (const doc of docs) {
     if (doc.kind !== 'pipeline' || !isRecord(doc.value) || !isRecord(doc.value.pipeline)) continue;
     const actions = collectActions(doc.value.pipeline, ['pipeline']);
@@ -251,7 +268,7 @@ function checkEcsTemplates(
 function checkExportedVariables(
   doc: CheckedDocument,
   actions: ActionInfo[],
-  buildspecs: CheckedDocument[],
+  buildspecs: Buildspecs,
   out: Diagnostic[],
 ): void {
   const exportedBy = new Map<string, { action: ActionInfo; spec: CheckedDocument; names: string[] }>();

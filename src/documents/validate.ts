@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename, dirname, relative, resolve } from 'node:path';
 import { UsageError } from '../core/errors.js';
-import { NotUtf8Error, readTextFileAsync } from '../core/files.js';
+import { NotUtf8Error, readTextFile } from '../core/files.js';
 import { type CheckedDocument, checkCrossFile } from './cross-file.js';
 import { detectKind, kindFromName } from './detect.js';
 import { type Diagnostic, sortDiagnostics } from './diagnostics.js';
@@ -146,9 +146,24 @@ export interface ValidatePathsOptions {
   optional?: boolean;
   /** Finding no document is fine (the caller checks other sources, e.g. TS definitions). */
   allowEmpty?: boolean;
-  /** Existence checks (revision files, hook scripts); `--cache` records them. Defaults to existsSync. */
+  /** Existence checks (revision files, hook scripts). Defaults to existsSync. Runs on this thread only. */
   fileExists?: (absolutePath: string) => boolean;
+  /** Every existence check the rules made, with its answer (`--cache` re-checks them), from any thread. */
+  probes?: Map<string, boolean>;
+  /**
+   * Checks a set of at least `threshold` files (default PARALLEL_THRESHOLD) elsewhere, e.g. on worker threads
+   * (validate-pool.ts), with the same `groupChecks`; undefined from it means "check here". Not used with
+   * `fileExists`, which cannot cross to another thread.
+   */
+  parallel?: { check: ParallelCheck; threshold?: number };
 }
+
+/** Checks jobs elsewhere: one outcome per job, in order (existence checks recorded into `probes`), or undefined. */
+export type ParallelCheck = (
+  jobs: FileJob[],
+  textOpts: PortableTextOptions,
+  probes: Map<string, boolean> | undefined,
+) => Promise<FileOutcome[] | undefined>;
 
 export interface ValidatePathsResult {
   /** The files checked, as displayed in diagnostics. */
@@ -156,10 +171,62 @@ export interface ValidatePathsResult {
   diagnostics: Diagnostic[];
 }
 
+/** One file of a run, in the order its result is reported. */
+export interface FileJob {
+  abs: string;
+  shown: string;
+  /** Named by the user (an unknown kind is an error) rather than found in a folder (skipped). */
+  explicit: boolean;
+  /** The revision folder its AppSpec is checked against, when it is a revision's appspec.yml. */
+  revisionDir?: string;
+}
+
+/** What checking one file found: what validatePaths merges, on this thread or from a worker. */
+export interface FileOutcome {
+  /** false for a walked file that is none of our kinds (not reported, not counted). */
+  counted: boolean;
+  diagnostics: Diagnostic[];
+  /** For cross-file rules: the document's kind and value, with its source (or its text, from a worker). */
+  doc?: { kind: DocumentKind; value: unknown; source?: ParsedSource; text?: string };
+}
+
+/** The options of validateText that can be sent to a worker thread (no functions). */
+export type PortableTextOptions = Pick<ValidateTextOptions, 'kind' | 'revisionDir' | 'codebuildImage'>;
+
+/** Reads and checks one file of a run. Never throws for bad input. */
+export function checkFile(job: FileJob, textOpts: ValidateTextOptions): FileOutcome {
+  let text: string;
+  try {
+    text = readTextFile(job.abs);
+  } catch (err) {
+    if (err instanceof NotUtf8Error) return { counted: true, diagnostics: [notUtf8(job.shown, err)] };
+    return {
+      counted: true,
+      diagnostics: [
+        {
+          ruleId: 'source/unreadable',
+          severity: 'error',
+          file: job.shown,
+          line: 0,
+          col: 0,
+          message: `cannot read the file: ${err instanceof Error ? err.message : String(err)}`,
+        },
+      ],
+    };
+  }
+  const opts = job.revisionDir !== undefined ? { ...textOpts, revisionDir: job.revisionDir } : textOpts;
+  const r = check(text, job.shown, opts, job.explicit);
+  if (!r) return { counted: false, diagnostics: [] };
+  const out: FileOutcome = { counted: true, diagnostics: r.diagnostics };
+  if (r.kind && r.value !== undefined) out.doc = { kind: r.kind, value: r.value, source: r.source, text };
+  return out;
+}
+
 /**
  * Validates files and folders (walked recursively; in folders, files that are none of our kinds are
  * skipped). Throws UsageError for a path that does not exist or when no document is found.
- * Cross-file rules run over all documents of the call.
+ * Cross-file rules run over all documents of the call. With `workers`, a set above the threshold is
+ * checked on worker threads; the result is the same, byte for byte.
  */
 export async function validatePaths(
   paths: string[],
@@ -189,59 +256,62 @@ export async function validatePaths(
       `${missing.length === 1 ? 'path does not exist' : 'paths do not exist'}: ${missing.join(', ')}`,
     );
   }
-  const docs: CheckedDocument[] = [];
-  const diagnostics: Diagnostic[] = [];
-  const files: string[] = [];
-  const seen = new Set<string>();
-  const textOpts: ValidateTextOptions = {
+  const portable: PortableTextOptions = {
     ...(opts.kind ? { kind: opts.kind } : {}),
     ...(opts.revisionDir ? { revisionDir: resolve(opts.cwd, opts.revisionDir) } : {}),
     ...(opts.codebuildImage ? { codebuildImage: opts.codebuildImage } : {}),
-    ...(opts.groupChecks ? { groupChecks: opts.groupChecks } : {}),
-    ...(opts.fileExists ? { fileExists: opts.fileExists } : {}),
   };
+  const jobs: FileJob[] = [];
+  const seen = new Set<string>();
   for (const [entry, isExplicit] of [
     ...explicit.map((e) => [e, true] as const),
     ...walked.map((e) => [e, false] as const),
   ]) {
     if (seen.has(entry.abs)) continue;
     seen.add(entry.abs);
-    let text: string;
-    try {
-      text = await readTextFileAsync(entry.abs);
-    } catch (err) {
-      files.push(entry.shown);
-      if (err instanceof NotUtf8Error) {
-        diagnostics.push(notUtf8(entry.shown, err));
-        continue;
-      }
-      diagnostics.push({
-        ruleId: 'source/unreadable',
-        severity: 'error',
-        file: entry.shown,
-        line: 0,
-        col: 0,
-        message: `cannot read the file: ${err instanceof Error ? err.message : String(err)}`,
-      });
-      continue;
-    }
     const revisionRoot = dirname(entry.abs);
     const isRevisionAppSpec =
-      !textOpts.revisionDir &&
+      !portable.revisionDir &&
       revisionRoots.has(revisionRoot) &&
       /^appspec\.ya?ml$/i.test(basename(entry.abs));
-    const r = check(
-      text,
-      entry.shown,
-      isRevisionAppSpec ? { ...textOpts, revisionDir: revisionRoot } : textOpts,
-      isExplicit,
-    );
-    if (!r) continue;
-    files.push(entry.shown);
-    diagnostics.push(...r.diagnostics);
-    if (r.kind && r.value !== undefined)
-      docs.push({ file: entry.shown, kind: r.kind, value: r.value, source: r.source });
+    jobs.push({
+      ...entry,
+      explicit: isExplicit,
+      ...(isRevisionAppSpec ? { revisionDir: revisionRoot } : {}),
+    });
   }
+  let outcomes: FileOutcome[] | undefined;
+  if (opts.parallel && !opts.fileExists && jobs.length >= (opts.parallel.threshold ?? PARALLEL_THRESHOLD))
+    outcomes = await opts.parallel.check(jobs, portable, opts.probes);
+  if (!outcomes) {
+    const probes = opts.probes;
+    const textOpts: ValidateTextOptions = {
+      ...portable,
+      ...(opts.groupChecks ? { groupChecks: opts.groupChecks } : {}),
+      ...(opts.fileExists
+        ? { fileExists: opts.fileExists }
+        : probes
+          ? { fileExists: recordingExists(probes) }
+          : {}),
+    };
+    outcomes = jobs.map((job) => checkFile(job, textOpts));
+  }
+  const docs: CheckedDocument[] = [];
+  const diagnostics: Diagnostic[] = [];
+  const files: string[] = [];
+  outcomes.forEach((r, i) => {
+    if (!r.counted) return;
+    const shown = jobs[i]!.shown;
+    files.push(shown);
+    diagnostics.push(...r.diagnostics);
+    if (r.doc)
+      docs.push({
+        file: shown,
+        kind: r.doc.kind,
+        value: r.doc.value,
+        source: r.doc.source ?? lazySource(r.doc.text ?? '', shown, r.doc.value),
+      });
+  });
   if (files.length === 0 && !opts.allowEmpty) {
     const where = paths.map((p) => relative(opts.cwd, resolve(opts.cwd, p)) || '.').join(', ');
     throw new UsageError(
@@ -251,4 +321,40 @@ export async function validatePaths(
   }
   diagnostics.push(...checkCrossFile(docs));
   return { files, diagnostics: sortDiagnostics(diagnostics) };
+}
+
+/**
+ * Below this many files a run stays on one thread: starting a worker and compiling the validators in it
+ * costs about as much CPU as checking 150-200 files (~1.5 ms each on the corpus), so a smaller set gains
+ * nothing from a second core. An estimate from CPU profiles, not a tuned figure.
+ */
+export const PARALLEL_THRESHOLD = 400;
+
+/** An existsSync that remembers what it was asked (for `--cache`). */
+export function recordingExists(probes: Map<string, boolean>): (path: string) => boolean {
+  return (path) => {
+    const found = existsSync(path);
+    probes.set(path, found);
+    return found;
+  };
+}
+
+/**
+ * A document checked on a worker, for cross-file rules: its value came back; positions (needed only when
+ * a cross-file rule reports on it, which is rare) come from parsing its text again on first use.
+ */
+function lazySource(text: string, file: string, value: unknown): ParsedSource {
+  let parsed: ParsedSource | undefined;
+  const get = () => {
+    parsed ??= parseSource(text, file);
+    return parsed;
+  };
+  return {
+    file,
+    value,
+    diagnostics: [],
+    locate: (path, part) => get().locate(path, part),
+    scalarStyle: (path) => get().scalarStyle(path),
+    keyAt: (path) => get().keyAt(path),
+  };
 }

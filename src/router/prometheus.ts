@@ -1,19 +1,27 @@
 /**
  * The router's metrics in Prometheus text exposition format (version 0.0.4), served on an opt-in
  * loopback listener of its own (never the traffic port). Counters are cumulative from the router's
- * start, per set and revision: a record is two or three array writes into the current revision's
- * series, found once per table change, so the proxy hot path allocates nothing.
+ * start, per set and revision. The revision is the one of the instance that answered (a set can mix
+ * revisions: in place, batch by batch); a request the set could not pass to any instance counts under
+ * the set's revisions, sorted and joined with `+` (as `status` names them). A record is two or three
+ * array writes into a series found once per table change, so the proxy hot path allocates nothing.
  */
 import http from 'node:http';
 
 /** Latency bucket upper bounds, in seconds (Prometheus convention). */
 export const LATENCY_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
+/** The same bounds in ms, the unit requests are timed in: recording divides nothing. */
+const LATENCY_BUCKETS_MS = LATENCY_BUCKETS_S.map((s) => Math.round(s * 1000));
 
-/** One (set, revision) series: counters and a cumulative-at-render latency histogram. */
+/**
+ * One (set, revision) series: counters and a latency histogram. A record is increments only (the
+ * bucket found by comparing with the bounds, all of them above a typical latency's bucket); buckets
+ * are made cumulative, and the sum turned into seconds, when a scrape renders them.
+ */
 export class Series {
   requests = 0;
   errors = 0;
-  sumSeconds = 0;
+  sumMs = 0;
   readonly buckets = new Float64Array(LATENCY_BUCKETS_S.length + 1);
   constructor(
     readonly set: string,
@@ -23,10 +31,9 @@ export class Series {
   record(latencyMs: number, isError: boolean): void {
     this.requests++;
     if (isError) this.errors++;
-    const s = latencyMs / 1000;
-    this.sumSeconds += s;
+    this.sumMs += latencyMs;
     let i = 0;
-    while (i < LATENCY_BUCKETS_S.length && s > LATENCY_BUCKETS_S[i]!) i++;
+    while (i < LATENCY_BUCKETS_MS.length && latencyMs > LATENCY_BUCKETS_MS[i]!) i++;
     this.buckets[i] = this.buckets[i]! + 1;
   }
 }
@@ -41,14 +48,15 @@ export interface ExpositionGauges {
 
 export class PrometheusCounters {
   private readonly series = new Map<string, Series>();
-  /** Indexed like the traffic rings: stable, canary, none. */
+  /** Indexed like the traffic rings: stable, canary, none — where requests no instance answered count. */
   private readonly current: [Series, Series, Series];
 
   constructor() {
     this.current = [this.seriesFor('stable', ''), this.seriesFor('canary', ''), this.seriesFor('none', '')];
   }
 
-  private seriesFor(set: string, revision: string): Series {
+  /** The series of `set` and `revision` (created on first use; a table change calls this, never a request). */
+  seriesFor(set: string, revision: string): Series {
     const key = `${set}\u0000${revision}`;
     let s = this.series.get(key);
     if (!s) {
@@ -58,14 +66,19 @@ export class PrometheusCounters {
     return s;
   }
 
-  /** A table change: later requests of each set count toward its new revision's series. */
+  /** A table change: each set's revisions (joined), for its requests that reached no instance. */
   setRevisions(stable: string, canary: string): void {
     this.current[0] = this.seriesFor('stable', stable);
     this.current[1] = this.seriesFor('canary', canary);
   }
 
-  record(setIndex: number, latencyMs: number, isError: boolean): void {
-    this.current[setIndex as 0 | 1 | 2].record(latencyMs, isError);
+  /** A request of `setIndex` is over: counted in `served`, the answering instance's series, when one answered. */
+  record(setIndex: number, latencyMs: number, isError: boolean, served?: Series | null): void {
+    const current = this.current[setIndex as 0 | 1 | 2];
+    let s = served ?? current;
+    // The instance moved to the other set while this request (placed in the first) was in flight.
+    if (s.set !== current.set) s = this.seriesFor(current.set, s.revision);
+    s.record(latencyMs, isError);
   }
 
   render(g: ExpositionGauges): string {
@@ -89,7 +102,7 @@ export class PrometheusCounters {
         );
       }
       out.push(`conveyor_router_request_duration_seconds_bucket{${lbl(s)},le="+Inf"} ${s.requests}`);
-      out.push(`conveyor_router_request_duration_seconds_sum{${lbl(s)}} ${s.sumSeconds}`);
+      out.push(`conveyor_router_request_duration_seconds_sum{${lbl(s)}} ${s.sumMs / 1000}`);
       out.push(`conveyor_router_request_duration_seconds_count{${lbl(s)}} ${s.requests}`);
     }
     out.push('# HELP conveyor_router_in_flight Requests in flight now, per set.');

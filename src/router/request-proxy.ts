@@ -25,6 +25,8 @@ const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE'])
 /** Per-request state and the upstream response handler: one object instead of a handful of closures. */
 export class ProxyExchange implements ResponseHandler, ProxyRequestHead {
   upstream: UpstreamRuntime | null = null;
+  /** The last instance the request was sent to (kept after release: the metrics name its revision). */
+  sentTo: UpstreamRuntime | null = null;
   conn: UpstreamConnection | null = null;
   setIndex = SET_NONE;
   attempts = 0;
@@ -54,6 +56,7 @@ export class ProxyExchange implements ResponseHandler, ProxyRequestHead {
       return;
     }
     this.upstream = u;
+    this.sentTo = u;
     this.attempts++;
     u.inFlight++;
     u.requests++;

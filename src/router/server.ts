@@ -170,7 +170,7 @@ export class RouterServer implements RequestHost, UpgradeHost {
       this.startDraining(rt, drainMs);
     }
     this.routing = buildRouting(this.routing.generation + 1, table, stable, canary);
-    this.traffic.prometheus?.setRevisions(revisionOf(table.stable), revisionOf(table.canary));
+    this.labelPrometheusSeries();
     this.selector.resetWeight();
     this.appliedAt = performance.now();
     this.firstRequestAt = 0;
@@ -244,7 +244,8 @@ export class RouterServer implements RequestHost, UpgradeHost {
     const ex = new ProxyExchange(this, req, res, startedAt);
     const trusted = routing.trusted?.has(req.socket.remoteAddress) === true;
     readProxyRequest(req, routing.sticky, trusted, this.ownHost, ex);
-    res.once('close', () => ex.onClientClose());
+    // `on`, not `once`: a response closes once, and `once` would bind a wrapper per request.
+    res.on('close', () => ex.onClientClose());
     if (ex.refusal !== null) {
       this.traffic.started(SET_NONE);
       this.markRefused(req.socket);
@@ -347,7 +348,7 @@ export class RouterServer implements RequestHost, UpgradeHost {
   }
 
   requestClosed(ex: ProxyExchange): void {
-    this.traffic.requestEnded(ex.setIndex, ex.startedAt, ex.isError);
+    this.traffic.requestEnded(ex.setIndex, ex.startedAt, ex.isError, ex.sentTo?.series);
     if (this.closing) this.maybeExitAfterDrain();
   }
 
@@ -363,7 +364,13 @@ export class RouterServer implements RequestHost, UpgradeHost {
   }
 
   settled(ux: UpgradeExchange, outcome: UpgradeOutcome): void {
-    this.traffic.upgradeSettled(ux.setIndex, ux.startedAt, outcome.kind === 'opened', outcome.isError);
+    this.traffic.upgradeSettled(
+      ux.setIndex,
+      ux.startedAt,
+      outcome.kind === 'opened',
+      outcome.isError,
+      ux.upstream?.series,
+    );
     if (this.closing) this.maybeExitAfterDrain();
   }
 
@@ -416,8 +423,16 @@ export class RouterServer implements RequestHost, UpgradeHost {
   enablePrometheus(): void {
     if (this.traffic.prometheus) return;
     this.traffic.prometheus = new PrometheusCounters();
-    const t = this.routing.table;
-    this.traffic.prometheus.setRevisions(revisionOf(t.stable), revisionOf(t.canary));
+    this.labelPrometheusSeries();
+  }
+
+  /** After a table change: each instance's series (its set, its own revision) and each set's revisions. */
+  private labelPrometheusSeries(): void {
+    const p = this.traffic.prometheus;
+    if (!p) return;
+    const r = this.routing;
+    for (const rt of [...r.stable, ...r.canary]) rt.series = p.seriesFor(rt.set, rt.upstream.revision ?? '');
+    p.setRevisions(revisionsOf(r.table.stable), revisionsOf(r.table.canary));
   }
 
   /** The Prometheus text exposition; enablePrometheus() must have been called. */
@@ -472,8 +487,7 @@ export class RouterServer implements RequestHost, UpgradeHost {
   }
 }
 
-/** The revision label of a set: its upstreams' revision (the first one named), '' when none is. */
-function revisionOf(list: Upstream[]): string {
-  for (const u of list) if (u.revision) return u.revision;
-  return '';
+/** The revision label of a set as a whole: its upstreams' revisions, sorted, joined with `+`; '' when none is named. */
+function revisionsOf(list: Upstream[]): string {
+  return [...new Set(list.flatMap((u) => (u.revision ? [u.revision] : [])))].sort().join('+');
 }

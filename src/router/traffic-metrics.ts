@@ -6,7 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import type { MetricsSnapshot } from './api.js';
 import { emptyAccumulator, SetMetricsRing, summarize } from './metrics.js';
-import type { PrometheusCounters } from './prometheus.js';
+import type { PrometheusCounters, Series } from './prometheus.js';
 import { SET_CANARY, SET_NONE, SET_STABLE } from './set-selection.js';
 
 export class TrafficMetrics {
@@ -26,13 +26,16 @@ export class TrafficMetrics {
     this.rings[setIndex as 0 | 1 | 2].inFlight++;
   }
 
-  /** A request's response is over. A client that hangs up early is not the revision's fault: only 5xx and upstream failures count. */
-  requestEnded(setIndex: number, startedAt: number, isError: boolean): void {
+  /**
+   * A request's response is over; `served` is the Prometheus series of the instance that answered, if any.
+   * A client that hangs up early is not the revision's fault: only 5xx and upstream failures count.
+   */
+  requestEnded(setIndex: number, startedAt: number, isError: boolean, served?: Series | null): void {
     const ring = this.rings[setIndex as 0 | 1 | 2];
     ring.inFlight--;
     const latency = performance.now() - startedAt;
     ring.record(this.now(), latency, isError);
-    this.prometheus?.record(setIndex, latency, isError);
+    this.prometheus?.record(setIndex, latency, isError, served);
   }
 
   /**
@@ -51,13 +54,19 @@ export class TrafficMetrics {
    * An upgrade handshake is over. Its latency ends at the 101 (or the relayed answer), never at the
    * tunnel's close. A client that leaves early counts as a request, not as an error (as for requests).
    */
-  upgradeSettled(setIndex: number, startedAt: number, opened: boolean, isError: boolean): void {
+  upgradeSettled(
+    setIndex: number,
+    startedAt: number,
+    opened: boolean,
+    isError: boolean,
+    served?: Series | null,
+  ): void {
     const ring = this.rings[setIndex as 0 | 1];
     ring.inFlight--;
     const now = this.now();
     const latency = performance.now() - startedAt;
     ring.record(now, latency, isError);
-    this.prometheus?.record(setIndex, latency, isError);
+    this.prometheus?.record(setIndex, latency, isError, served);
     if (opened) {
       ring.recordUpgrade(now, true);
       ring.openUpgrades++;

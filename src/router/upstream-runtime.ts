@@ -4,6 +4,7 @@
  * The lowest router module after api.ts: the request path, the upgrade path and the server all build on it.
  */
 import type { TargetSetName, Upstream } from './api.js';
+import type { Series } from './prometheus.js';
 import { UpstreamPool } from './upstream-pool.js';
 
 /** An open upgrade exchange or tunnel on an instance: all the instance needs is to cut it. */
@@ -30,6 +31,8 @@ export class UpstreamRuntime {
   readonly upgrades = new Set<OpenUpgrade>();
   /** Label `set/id` for the upstream header; rebuilt when the set changes. */
   label: string;
+  /** Its Prometheus series (set, its own revision) while the listener is on; set with each table. */
+  series: Series | null = null;
 
   constructor(
     readonly upstream: Upstream,

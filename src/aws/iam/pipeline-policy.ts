@@ -9,19 +9,9 @@
  * - An action with its own roleArn runs under that role, so the pipeline role only needs sts:AssumeRole on it.
  */
 import type { ActionDeclaration, ArtifactStore, PipelineDeclaration } from '@aws-sdk/client-codepipeline';
+import { PolicyBuilder, type PolicyDocument } from './policy.js';
 
-export interface PolicyStatement {
-  Sid: string;
-  Effect: 'Allow';
-  Action: string[];
-  Resource: string[];
-  Condition?: Record<string, Record<string, string | string[]>>;
-}
-
-export interface PolicyDocument {
-  Version: '2012-10-17';
-  Statement: PolicyStatement[];
-}
+export type { PolicyDocument, PolicyStatement } from './policy.js';
 
 export interface PipelinePolicyOptions {
   /** Home region of the pipeline (default: `*`). */
@@ -47,33 +37,6 @@ interface Scope {
 function seg(value: string | undefined): string {
   if (!value) return '*';
   return value.replace(/#\{[^}]*\}/g, '*');
-}
-
-class PolicyBuilder {
-  private readonly statements = new Map<string, PolicyStatement>();
-
-  allow(sid: string, actions: string[], resources: string[], condition?: PolicyStatement['Condition']): void {
-    const existing = this.statements.get(sid);
-    if (existing) {
-      for (const a of actions) if (!existing.Action.includes(a)) existing.Action.push(a);
-      for (const r of resources) if (!existing.Resource.includes(r)) existing.Resource.push(r);
-      return;
-    }
-    this.statements.set(sid, {
-      Sid: sid,
-      Effect: 'Allow',
-      Action: [...new Set(actions)],
-      Resource: [...new Set(resources)],
-      ...(condition ? { Condition: condition } : {}),
-    });
-  }
-
-  build(): PolicyDocument {
-    const Statement = [...this.statements.values()]
-      .map((s) => ({ ...s, Action: [...s.Action].sort(), Resource: [...s.Resource].sort() }))
-      .sort((a, b) => a.Sid.localeCompare(b.Sid));
-    return { Version: '2012-10-17', Statement };
-  }
 }
 
 function scopeOf(pipeline: PipelineDeclaration, options: PipelinePolicyOptions): Scope {

@@ -133,7 +133,7 @@ const command: Command = {
     await checkBeforeCreate(group, planned, { clock: ctx.clock, env: ctx.env, aws, ...deployOptions });
     const id = createUnderLock(group, planned, deployOptions, ctx.clock);
     if (values.detach) {
-      const pid = spawnDetachedRunner(group, id, values['state-dir']);
+      const pid = spawnDetachedRunner(group, id, { stateDirArg: values['state-dir'], aws, env: ctx.env });
       ctx.stdout.write(json ? `${JSON.stringify({ deploymentId: id, pid })}\n` : `${id}\n`);
       return ExitCode.Ok;
     }

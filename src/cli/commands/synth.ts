@@ -21,6 +21,7 @@ documents), validates it, and writes the files AWS consumes to DIR (default: ${D
   pipelines/<name>.iam-policy.json      least-privilege policy for the pipeline's service role
   deployment-configs/<name>.json        create-deployment-config input
   deployment-groups/<app>.<group>.yml   conveyor deploy --config file
+  deployment-groups/<app>.<group>.iam-policy.json   the runner's policy for cloudwatch checks
 The output folder is owned by synth: it is replaced as a whole, and nothing is written on any error.
 
 Options:

@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { UsageError } from '../../core/errors.js';
+import { packageRoot } from '../../core/paths.js';
 import { CODEBUILD_IMAGES, runtimesOfImage } from '../../documents/buildspec/runtimes.js';
 import { formatSourceDiagnostic } from '../../documents/diagnostics.js';
 import { DOCUMENT_KINDS, type DocumentKind } from '../../documents/kind.js';
@@ -92,9 +93,10 @@ const command: Command = {
     const key = found?.key;
     let result = found?.hit;
     if (!result) {
-      const [{ validateWithSources }, { codeDeployGroupFindings }] = await Promise.all([
+      const [{ validateWithSources }, { codeDeployGroupFindings }, { workerPool }] = await Promise.all([
         import('../../synth/validate-sources.js'),
         import('../../deploy/codedeploy-preview.js'),
+        import('../../documents/validate-pool.js'),
       ]);
       const probes = new Map<string, boolean>();
       result = await validateWithSources(paths, {
@@ -102,8 +104,10 @@ const command: Command = {
         ...(kind ? { kind: kind as DocumentKind } : {}),
         ...(revision ? { revisionDir: revision } : {}),
         ...(image ? { codebuildImage: image } : {}),
-        ...(cache && key ? { fileExists: cache.recordingExists(probes) } : {}),
+        ...(cache && key ? { probes } : {}),
         groupChecks: codeDeployGroupFindings,
+        // Large sets on worker threads: the same checks, the same output (validate-worker.ts).
+        parallel: { check: workerPool(join(packageRoot, 'dist/cli/validate-worker.js')) },
         optional: useDefaults,
         signal: ctx.signal,
       });
@@ -128,9 +132,11 @@ const command: Command = {
         `${JSON.stringify({ files: result.files, diagnostics: result.diagnostics, summary }, null, 2)}\n`,
       );
     } else {
-      if (format === 'text')
-        for (const d of result.diagnostics) ctx.stdout.write(`${formatSourceDiagnostic(d)}\n`);
-      else
+      if (format === 'text') {
+        // One write: a line per write costs a system call each on a large run.
+        if (result.diagnostics.length > 0)
+          ctx.stdout.write(`${result.diagnostics.map(formatSourceDiagnostic).join('\n')}\n`);
+      } else
         ctx.stdout.write(
           await renderFindings(format, { diagnostics: result.diagnostics, exitCode: verdict.exitCode, args }),
         );

@@ -1,5 +1,5 @@
 /// <reference lib="dom" />
-/** uPlot inside Preact: made once per mount, fed new data on each render, sized to its container. */
+/** uPlot inside Preact: made once per mount, fed new data when the page is idle, sized to its container. */
 import { html } from 'htm/preact';
 import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
@@ -52,7 +52,12 @@ export function Chart(props: ChartProps) {
   }, [shape]);
 
   useEffect(() => {
-    plot.current?.setData(props.data);
+    // Redrawn when the page is idle (at most a second later), so a redraw never delays a live update, and data
+    // that arrives before the redraw replaces it (one redraw for several updates).
+    const draw = () => plot.current?.setData(props.data);
+    if (typeof requestIdleCallback !== 'function') return void draw();
+    const id = requestIdleCallback(draw, { timeout: 1000 });
+    return () => cancelIdleCallback(id);
   }, [props.data]);
 
   return html`<figure class="chart" data-testid=${props.testId}>

@@ -1,11 +1,15 @@
 /// <reference lib="dom" />
-/** A group's page: the deployment (actions, timeline, split, signals, gates, hooks, rollback) and its history. */
+/**
+ * A group's page: the deployment (actions, timeline, split, signals, gates, hooks, rollback) and its history. Each
+ * section is memoized on the fields it shows, so a patch (a ledger event) re-renders only the sections it changed;
+ * clocks (bake countdown, the chart's "now") tick inside their own small components.
+ */
 import { html } from 'htm/preact';
-import { useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import uPlot from 'uplot';
 import type { ActionName, DeploymentView, GroupView, SignalSample } from '../protocol.js';
 import { Chart } from './chart.js';
-import { fmtDuration, fmtNumber, fmtTime, sendAction, statusClass } from './util.js';
+import { fmtDuration, fmtNumber, fmtTime, memo, sendAction, statusClass } from './util.js';
 
 const ACTIVE = ['Created', 'InProgress', 'Paused'];
 
@@ -23,15 +27,33 @@ const EXPLAIN: Record<ActionName, string> = {
   rollback: 'roll back the unfinished deployment, or redeploy the previous good revision',
 };
 
-function Actions({ group, d }: { group: GroupView; d: DeploymentView | undefined }) {
+/** The server's clock (the page's plus the offset measured at the snapshot), ticking every `everyMs`. */
+function useNow(offset: number, everyMs: number): number {
+  const [now, setNow] = useState(Date.now() + offset);
+  useEffect(() => {
+    const t = window.setInterval(() => setNow(Date.now() + offset), everyMs);
+    return () => window.clearInterval(t);
+  }, [offset, everyMs]);
+  return now;
+}
+
+const Actions = memo(function Actions({
+  groupKey,
+  id,
+  status,
+}: {
+  groupKey: string;
+  id: string | undefined;
+  status: string | undefined;
+}) {
   const [asking, setAsking] = useState<ActionName | null>(null);
   const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null);
-  const active = d !== undefined && ACTIVE.includes(d.status);
+  const active = status !== undefined && ACTIVE.includes(status);
   const enabled: Record<ActionName, boolean> = {
     promote: active,
     'promote-full': active,
     abort: active,
-    rollback: d !== undefined,
+    rollback: id !== undefined,
   };
   const confirm = async () => {
     const action = asking;
@@ -39,9 +61,9 @@ function Actions({ group, d }: { group: GroupView; d: DeploymentView | undefined
     if (!action) return;
     try {
       const text = await sendAction({
-        group: group.key,
+        group: groupKey,
         action,
-        ...(active && d ? { deploymentId: d.id } : {}),
+        ...(active && id ? { deploymentId: id } : {}),
       });
       setResult({ ok: true, text });
     } catch (err) {
@@ -60,7 +82,7 @@ function Actions({ group, d }: { group: GroupView; d: DeploymentView | undefined
       asking &&
       html`<div class="modal-back">
         <div class="modal" role="dialog" aria-modal="true" aria-labelledby="confirm-title">
-          <h3 id="confirm-title">${LABELS[asking]} ${asking === 'rollback' && !active ? group.key : (d?.id ?? '')}?</h3>
+          <h3 id="confirm-title">${LABELS[asking]} ${asking === 'rollback' && !active ? groupKey : (id ?? '')}?</h3>
           <p>This will ${EXPLAIN[asking]}. It writes the same request as <code>conveyor ${asking === 'promote-full' ? 'promote --full' : asking}</code>.</p>
           <div class="modal-buttons">
             <button type="button" class="confirm" onClick=${confirm}>Confirm</button>
@@ -70,39 +92,75 @@ function Actions({ group, d }: { group: GroupView; d: DeploymentView | undefined
       </div>`
     }
   </div>`;
+});
+
+function Countdown({ until, offset }: { until: number; offset: number }) {
+  const now = useNow(offset, 1000);
+  return html`<span class="countdown" data-testid="bake-countdown">${Math.max(0, Math.ceil((until - now) / 1000))}s left</span>`;
 }
 
-function Timeline({ d, now }: { d: DeploymentView; now: number }) {
+const Timeline = memo(function Timeline({
+  steps,
+  bakeUntil,
+  status,
+  pausedReason,
+  offset,
+}: {
+  steps: DeploymentView['steps'];
+  bakeUntil: number | undefined;
+  status: string;
+  pausedReason: string | undefined;
+  offset: number;
+}) {
   return html`<ol class="timeline" aria-label="plan">
-    ${d.steps.map((s) => {
+    ${steps.map((s) => {
       const current = s.state === 'current';
-      const left = current && d.bakeUntil ? Math.max(0, Math.ceil((d.bakeUntil - now) / 1000)) : undefined;
-      const waiting = current && d.status === 'Paused';
-      return html`<li class=${`step ${s.state}${waiting ? ' waiting' : ''}`} aria-current=${current ? 'step' : undefined}>
+      const waiting = current && status === 'Paused';
+      return html`<li key=${s.index} class=${`step ${s.state}${waiting ? ' waiting' : ''}`} aria-current=${current ? 'step' : undefined}>
         <span class="step-n">${s.index + 1}</span>
         <span class="step-text">${s.description}</span>
-        ${left !== undefined && html`<span class="countdown" data-testid="bake-countdown">${left}s left</span>`}
-        ${waiting && html`<span class="waiting-note">waiting for a human: ${d.pausedReason ?? 'promote to continue'}</span>`}
+        ${current && bakeUntil ? html`<${Countdown} until=${bakeUntil} offset=${offset} />` : ''}
+        ${waiting && html`<span class="waiting-note">waiting for a human: ${pausedReason ?? 'promote to continue'}</span>`}
         ${s.completedAt && s.startedAt ? html`<span class="step-time">${fmtDuration(s.completedAt - s.startedAt)}</span>` : ''}
       </li>`;
     })}
   </ol>`;
-}
+});
 
-function Split({ d, now }: { d: DeploymentView; now: number }) {
-  const canary = d.traffic?.canary.length ? d.traffic.canaryWeight : 0;
-  const revs = d.trafficRevisions ?? {};
+/** The split as it is now: the numbers a person watches, re-rendered by a traffic change and nothing else. */
+const SplitNow = memo(function SplitNow({
+  traffic,
+  revisions,
+}: {
+  traffic: DeploymentView['traffic'];
+  revisions: DeploymentView['trafficRevisions'];
+}) {
+  const canary = traffic?.canary.length ? traffic.canaryWeight : 0;
+  return html`<p class="split-now">
+    <span class="set stable">stable <b data-testid="stable-weight">${100 - canary}%</b> ${revisions?.stable ?? ''}</span>
+    <span class="set canary">canary <b data-testid="canary-weight">${canary}%</b> ${revisions?.canary ?? ''}</span>
+  </p>`;
+});
+
+/** The split over time, extended to "now" every 5 s. */
+const SplitChart = memo(function SplitChart({
+  split,
+  revisions,
+  revision,
+  offset,
+}: {
+  split: DeploymentView['split'];
+  revisions: DeploymentView['trafficRevisions'];
+  revision: string;
+  offset: number;
+}) {
+  const now = useNow(offset, 5000);
+  const revs = revisions ?? {};
   const data = useMemo((): uPlot.AlignedData => {
-    const pts = d.split.length ? [...d.split, { ...d.split[d.split.length - 1]!, at: now }] : [];
+    const pts = split.length ? [...split, { ...split[split.length - 1]!, at: now }] : [];
     return [pts.map((p) => p.at / 1000), pts.map(() => 100), pts.map((p) => p.canary)];
-  }, [d.split, Math.floor(now / 5000)]);
-  return html`<section class="split">
-    <h3>Traffic split</h3>
-    <p class="split-now">
-      <span class="set stable">stable <b data-testid="stable-weight">${100 - canary}%</b> ${revs.stable ?? ''}</span>
-      <span class="set canary">canary <b data-testid="canary-weight">${canary}%</b> ${revs.canary ?? ''}</span>
-    </p>
-    <${Chart}
+  }, [split, now]);
+  return html`<${Chart}
       title="Share of requests by set (%)"
       testId="split-chart"
       yRange=${[0, 100]}
@@ -115,15 +173,14 @@ function Split({ d, now }: { d: DeploymentView; now: number }) {
           paths: stepped,
         },
         {
-          label: `canary ${revs.canary ?? d.revision}`,
+          label: `canary ${revs.canary ?? revision}`,
           stroke: '#e0892b',
           fill: 'rgba(224,137,43,0.45)',
           paths: stepped,
         },
       ]}
-    />
-  </section>`;
-}
+    />`;
+});
 
 const stepped = uPlot.paths.stepped!({ align: 1 });
 
@@ -131,8 +188,13 @@ const STABLE = { stroke: '#3b7dd8', width: 1.5 };
 const CANARY = { stroke: '#e0892b', width: 1.5 };
 const LIMIT = { stroke: '#c62828', dash: [6, 4], width: 1.5 };
 
-function Signals({ group, samples }: { group: GroupView; samples: SignalSample[] }) {
-  const t = group.thresholds;
+const Signals = memo(function Signals({
+  t,
+  samples,
+}: {
+  t: GroupView['thresholds'];
+  samples: SignalSample[];
+}) {
   // Rebuilt only when a sample arrives, so a ledger change does not redraw the charts.
   const data = useMemo(() => {
     const x = samples.map((s) => s.at / 1000);
@@ -186,7 +248,7 @@ function Signals({ group, samples }: { group: GroupView; samples: SignalSample[]
         ]} />
     </div>
   </section>`;
-}
+});
 
 /** The numbers a gate decides on (the verdict records more: windows, in-flight counts). */
 const MEASURED = ['requests', 'errorRate', 'p99LatencyMs', 'stableErrorRate', 'stableP99LatencyMs'];
@@ -205,19 +267,26 @@ function pick(rec: Record<string, number>, keys: string[]): string {
   return shown.map(([k, n]) => `${k} ${fmtNumber(k, n)}`).join(', ');
 }
 
-function Verdicts({ d }: { d: DeploymentView }) {
-  if (!d.verdicts.length)
+const Verdicts = memo(function Verdicts({
+  verdicts,
+  verdictCount,
+}: {
+  verdicts: DeploymentView['verdicts'];
+  verdictCount: number;
+}) {
+  if (!verdicts.length)
     return html`<section><h3>Gate verdicts</h3><p class="muted">No gate reading yet.</p></section>`;
   return html`<section class="verdicts">
-    <h3>Gate verdicts <span class="muted">(${d.verdictCount} in all, newest first)</span></h3>
+    <h3>Gate verdicts <span class="muted">(${verdictCount} in all, newest first)</span></h3>
     <table>
       <thead><tr><th>time</th><th>step</th><th>verdict</th><th>measured</th><th>thresholds</th><th>why</th></tr></thead>
       <tbody>
-        ${[...d.verdicts]
+        ${verdicts
+          .slice(-30)
           .reverse()
-          .slice(0, 30)
           .map(
-            (v) => html`<tr class=${`verdict ${v.result}`}>
+            // Keyed: a new verdict inserts one row at the top instead of rewriting every row.
+            (v) => html`<tr key=${`${v.at}:${v.index}`} class=${`verdict ${v.result}`}>
             <td>${fmtTime(v.at)}</td><td>${v.index + 1}</td>
             <td><span class=${`badge ${statusClass(v.result)}`}>${v.result}</span></td>
             <td>${pick(v.measured, MEASURED)}</td>
@@ -228,12 +297,12 @@ function Verdicts({ d }: { d: DeploymentView }) {
       </tbody>
     </table>
   </section>`;
-}
+});
 
-function Hooks({ d }: { d: DeploymentView }) {
-  if (!d.hooks.length) return '';
+const Hooks = memo(function Hooks({ hooks }: { hooks: DeploymentView['hooks'] }) {
+  if (!hooks.length) return '';
   const byInstance = new Map<string, DeploymentView['hooks']>();
-  for (const h of d.hooks) byInstance.set(h.instance, [...(byInstance.get(h.instance) ?? []), h]);
+  for (const h of hooks) byInstance.set(h.instance, [...(byInstance.get(h.instance) ?? []), h]);
   return html`<section class="hooks">
     <h3>Lifecycle hooks</h3>
     <div class="instances">
@@ -254,11 +323,18 @@ function Hooks({ d }: { d: DeploymentView }) {
       )}
     </div>
   </section>`;
-}
+});
 
-function Rollback({ d }: { d: DeploymentView }) {
-  if (!d.rollback && !d.reason) return '';
-  const r = d.rollback;
+const Rollback = memo(function Rollback({
+  rollback: r,
+  reason,
+  status,
+}: {
+  rollback: DeploymentView['rollback'];
+  reason: string | undefined;
+  status: string;
+}) {
+  if (!r && !reason) return '';
   return html`<section class="rollback" data-testid="rollback">
     <h3>${r ? 'Rollback' : 'Outcome'}</h3>
     ${
@@ -266,18 +342,26 @@ function Rollback({ d }: { d: DeploymentView }) {
       html`<p>Reason: <b>${r.reason}</b> (trigger: ${r.trigger})${r.ok === undefined ? ', in progress' : r.ok ? ', done' : `, failed: ${r.message ?? ''}`}
       ${r.trafficRestoredMs !== undefined ? html`; traffic back on stable in ${r.trafficRestoredMs} ms` : ''}</p>`
     }
-    ${d.reason && html`<p>${d.status}: ${d.reason}</p>`}
+    ${reason && html`<p>${status}: ${reason}</p>`}
   </section>`;
-}
+});
 
-function History({ group, onPick }: { group: GroupView; onPick?: (id: string) => void }) {
+const Events = memo(function Events({ events }: { events: DeploymentView['events'] }) {
+  return html`<section class="events"><h3>Events</h3><ul>${[...events]
+    .reverse()
+    .map(
+      (e) => html`<li key=${`${e.at}:${e.text}`}><span class="muted">${fmtTime(e.at)}</span> ${e.text}</li>`,
+    )}</ul></section>`;
+});
+
+const History = memo(function History({ history }: { history: GroupView['history'] }) {
   return html`<section class="history">
     <h3>History</h3>
     <table>
       <thead><tr><th>deployment</th><th>revision</th><th>status</th><th>started</th><th>took</th><th>why</th></tr></thead>
       <tbody>
-        ${group.history.map(
-          (h) => html`<tr onClick=${() => onPick?.(h.id)}>
+        ${history.map(
+          (h) => html`<tr key=${h.id}>
             <td><code>${h.id}</code>${h.rollbackOf ? ' (rollback)' : ''}</td><td>${h.revision}</td>
             <td><span class=${`badge ${statusClass(h.status)}`}>${h.status}</span></td>
             <td>${fmtTime(h.createdAt)}</td><td>${h.finishedAt ? fmtDuration(h.finishedAt - h.createdAt) : ''}</td>
@@ -287,16 +371,17 @@ function History({ group, onPick }: { group: GroupView; onPick?: (id: string) =>
       </tbody>
     </table>
   </section>`;
-}
+});
 
 export function GroupPanel({
   group,
   samples,
-  now,
+  offset,
 }: {
   group: GroupView;
   samples: SignalSample[];
-  now: number;
+  /** Server clock minus the page's, for countdowns. */
+  offset: number;
 }) {
   const d = group.current;
   return html`<article class="group" data-group=${group.key}>
@@ -307,20 +392,25 @@ export function GroupPanel({
       ${group.routerUrl && html`<span class="muted">serving at ${group.routerUrl}</span>`}
     </header>
     ${group.problems.map((p) => html`<p class="problem">${p}</p>`)}
-    <${Actions} group=${group} d=${d} />
+    <${Actions} groupKey=${group.key} id=${d?.id} status=${d?.status} />
     ${
       d
         ? html`<div class="grid">
-          <section><h3>Plan</h3><${Timeline} d=${d} now=${now} /></section>
-          <${Split} d=${d} now=${now} />
+          <section><h3>Plan</h3><${Timeline} steps=${d.steps} bakeUntil=${d.bakeUntil} status=${d.status}
+            pausedReason=${d.pausedReason} offset=${offset} /></section>
+          <section class="split">
+            <h3>Traffic split</h3>
+            <${SplitNow} traffic=${d.traffic} revisions=${d.trafficRevisions} />
+            <${SplitChart} split=${d.split} revisions=${d.trafficRevisions} revision=${d.revision} offset=${offset} />
+          </section>
         </div>
-        <${Signals} group=${group} samples=${samples} />
-        <${Rollback} d=${d} />
-        <${Verdicts} d=${d} />
-        <${Hooks} d=${d} />
-        <section class="events"><h3>Events</h3><ul>${[...d.events].reverse().map((e) => html`<li><span class="muted">${fmtTime(e.at)}</span> ${e.text}</li>`)}</ul></section>`
+        <${Signals} t=${group.thresholds} samples=${samples} />
+        <${Rollback} rollback=${d.rollback} reason=${d.reason} status=${d.status} />
+        <${Verdicts} verdicts=${d.verdicts} verdictCount=${d.verdictCount} />
+        <${Hooks} hooks=${d.hooks} />
+        <${Events} events=${d.events} />`
         : html`<p class="muted">No deployment in this group yet.</p>`
     }
-    <${History} group=${group} />
+    <${History} history=${group.history} />
   </article>`;
 }

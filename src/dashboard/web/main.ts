@@ -1,13 +1,15 @@
 /// <reference lib="dom" />
 /**
- * The dashboard page: one Server-Sent Events stream (`/api/events`) carries a snapshot, then each change — a
- * group's new page model when its ledger grows, a signal sample a second, the runs when a record changes. The page
- * never polls the state. When the stream drops (the dashboard restarted) it reconnects and takes a new snapshot.
+ * The dashboard page: one Server-Sent Events stream (`/api/events`) carries a snapshot, then each change — a patch
+ * of a group's page model when its ledger grows (only the fields that changed, patch.ts; a whole model when another
+ * deployment starts), a signal sample a second, the runs when a record changes. The page never polls the state.
+ * When the stream drops (the dashboard restarted) it reconnects and takes a new snapshot.
  */
 import 'uplot/dist/uPlot.min.css';
 import './style.css';
 import { html, render } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
+import { applyPatch, type GroupPatch } from '../patch.js';
 import type { GroupView, SignalSample, Snapshot } from '../protocol.js';
 import { GroupPanel } from './deployment.js';
 import { RunsPanel } from './pipelines.js';
@@ -55,6 +57,25 @@ function useLive(): { snap: Snapshot | null; conn: Connection; offset: number } 
           s ? { ...s, signals: { ...s.signals, [group]: addSample(s.signals[group] ?? [], sample) } } : s,
         ),
       );
+      on<{ patch: GroupPatch }>('patch', ({ patch }) =>
+        setSnap((s) => {
+          if (!s) return s;
+          let applied = false;
+          const groups = s.groups.map((g) => {
+            const next = g.key === patch.key ? applyPatch(g, patch) : undefined;
+            if (next) applied = true;
+            return next ?? g;
+          });
+          if (!applied) {
+            // Not about the model held (cannot happen on one ordered stream): start over from a snapshot.
+            window.setTimeout(() => {
+              es?.close();
+              connect();
+            }, 0);
+          }
+          return applied ? { ...s, groups } : s;
+        }),
+      );
       on<Pick<Snapshot, 'runs' | 'approvals'>>('runs', ({ runs, approvals }) =>
         setSnap((s) => (s ? { ...s, runs, approvals } : s)),
       );
@@ -85,19 +106,8 @@ function useLive(): { snap: Snapshot | null; conn: Connection; offset: number } 
   return { snap, conn, offset };
 }
 
-/** Ticks once a second: bake countdowns and the "now" end of the split chart. */
-function useNow(offset: number): number {
-  const [now, setNow] = useState(Date.now() + offset);
-  useEffect(() => {
-    const t = window.setInterval(() => setNow(Date.now() + offset), 1000);
-    return () => window.clearInterval(t);
-  }, [offset]);
-  return now;
-}
-
 function App() {
   const { snap, conn, offset } = useLive();
-  const now = useNow(offset);
   const [view, setView] = useState<string>(() => decodeURIComponent(location.hash.slice(1)) || '');
   useEffect(() => {
     const onHash = () => setView(decodeURIComponent(location.hash.slice(1)));
@@ -135,7 +145,7 @@ function App() {
       ${snap?.problems.map((p) => html`<p class="problem">${p}</p>`)}
       ${!snap && html`<p class="muted">Connecting…</p>`}
       ${snap && current === 'runs' && html`<${RunsPanel} runs=${snap.runs} approvals=${snap.approvals} />`}
-      ${snap && group && html`<${GroupPanel} group=${group} samples=${snap.signals[group.key] ?? []} now=${now} />`}
+      ${snap && group && html`<${GroupPanel} group=${group} samples=${snap.signals[group.key] ?? []} offset=${offset} />`}
     </main>
   </div>`;
 }

@@ -119,7 +119,7 @@ export function evaluateCheck(
   if (state.failed) return verdict('fail', [`check ${spec.name} already failed`]);
   if ('vars' in reading) {
     state.consecutiveErrors = 0;
-    const parsed = parseCondition(spec.condition ?? defaultCondition(spec));
+    const parsed = parseCondition(conditionOf(spec));
     if ('error' in parsed) {
       state.failed = true;
       return verdict('fail', [parsed.error], reading.measured);
@@ -164,7 +164,9 @@ export function evaluateCheck(
   return verdict('inconclusive', [why]);
 }
 
-function defaultCondition(spec: CheckSpec): string {
+/** The condition a check is judged on: as written, or its provider's default. */
+export function conditionOf(spec: CheckSpec): string {
+  if (spec.condition !== undefined) return spec.condition;
   if (spec.provider === 'command') return 'exitCode == 0';
   if (spec.provider === 'http') return 'status >= 200 && status < 300';
   if (spec.provider === 'cloudwatch' && spec.alarmName !== undefined) return "state != 'ALARM'";

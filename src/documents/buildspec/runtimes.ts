@@ -127,11 +127,18 @@ export const KNOWN_RUNTIMES: readonly string[] = [
   ...new Set(Object.values(CODEBUILD_IMAGE_RUNTIMES).flatMap((r) => Object.keys(r))),
 ].sort();
 
-/** Every version of `runtime` any listed image has, newest image first. */
-export function versionsOfRuntime(runtime: string): string[] {
-  return [...new Set(Object.values(CODEBUILD_IMAGE_RUNTIMES).flatMap((r) => r[runtime] ?? []))].sort((a, b) =>
-    b.localeCompare(a, 'en', { numeric: true }),
-  );
+const versionsByRuntime = new Map<string, readonly string[]>();
+
+/** Every version of `runtime` any listed image has, newest image first (worked out once per runtime). */
+export function versionsOfRuntime(runtime: string): readonly string[] {
+  let versions = versionsByRuntime.get(runtime);
+  if (!versions) {
+    versions = [...new Set(Object.values(CODEBUILD_IMAGE_RUNTIMES).flatMap((r) => r[runtime] ?? []))].sort(
+      (a, b) => b.localeCompare(a, 'en', { numeric: true }),
+    );
+    versionsByRuntime.set(runtime, versions);
+  }
+  return versions;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { deploymentGroupPolicy } from '../../aws/iam/deployment-group-policy.js';
 import { pipelinePolicyWithNotes } from '../../aws/iam/pipeline-policy.js';
 import type { Definition } from '../definition.js';
 import {
@@ -114,6 +115,17 @@ export function emitDefinition(definition: Definition, source: string): EmittedF
           definition,
         },
       ];
+      // What the runner's identity needs for the group's checks that call AWS (cloudwatch), when any do.
+      const policy = deploymentGroupPolicy(definition.document);
+      if (policy) {
+        files.push({
+          path: `deployment-groups/${definition.name}.iam-policy.json`,
+          kind: 'iam-policy',
+          document: policy,
+          text: renderJson(policy),
+          definition,
+        });
+      }
       if (definition.deploymentConfig) files.push(...emitDefinition(definition.deploymentConfig, source));
       return files;
     }

@@ -1,17 +1,9 @@
 import { spawn } from 'node:child_process';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { distEntry } from '../../../src/core/paths.js';
-import { type GroupFixture, makeGroup, sample, status, waitFor } from './helpers.js';
+import { type GroupFixture, killAndWait, sample, status, useGroups, waitFor } from './helpers.js';
 
-const fixtures: GroupFixture[] = [];
-afterEach(async () => {
-  for (const f of fixtures.splice(0)) await f.cleanup();
-});
-function group(strategy: string, extra = '') {
-  const f = makeGroup(strategy, extra);
-  fixtures.push(f);
-  return f;
-}
+const group = useGroups();
 
 async function detachedCanaryBaking(f: GroupFixture): Promise<{ id: string; pid: number }> {
   expect((await f.cli(['deploy', '--revision', f.rev('v1')])).code).toBe(0);
@@ -22,23 +14,11 @@ async function detachedCanaryBaking(f: GroupFixture): Promise<{ id: string; pid:
   return { id: deploymentId, pid };
 }
 
-async function waitDead(pid: number) {
-  await waitFor(`pid ${pid} to exit`, async () => {
-    try {
-      process.kill(pid, 0);
-      return undefined;
-    } catch {
-      return true;
-    }
-  });
-}
-
 describe('the runner dies, the data plane does not', () => {
   it('SIGKILL during a canary bake: traffic stays, status says so, rollback restores the stable revision', async () => {
     const f = group('strategy:\n  type: canary\n  steps:\n    - setWeight: 50\n    - pause: { seconds: 30 }');
     const { pid } = await detachedCanaryBaking(f);
-    process.kill(pid, 'SIGKILL');
-    await waitDead(pid);
+    await killAndWait(pid);
     const s = await status(f);
     expect(s.deployment.status).toBe('InProgress');
     expect(s.runner.alive).toBe(false);
@@ -60,8 +40,7 @@ describe('the runner dies, the data plane does not', () => {
     const f = group('strategy:\n  type: canary\n  steps:\n    - setWeight: 50\n    - pause: { seconds: 4 }');
     const { pid } = await detachedCanaryBaking(f);
     const { bakeUntil } = (await status(f)).deployment;
-    process.kill(pid, 'SIGKILL');
-    await waitDead(pid);
+    await killAndWait(pid);
     await new Promise((r) => setTimeout(r, 1500));
     const resumed = await f.cli(['deploy', '--resume']);
     expect(resumed.code, resumed.stderr).toBe(0);

@@ -1,16 +1,8 @@
 import { existsSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
-import { type GroupFixture, makeGroup, sample, waitFor } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { sample, useGroups, waitFor } from './helpers.js';
 
-const fixtures: GroupFixture[] = [];
-afterEach(async () => {
-  for (const f of fixtures.splice(0)) await f.cleanup();
-});
-function group(strategy: string, extra = '', instances = 1) {
-  const f = makeGroup(strategy, extra, { instances });
-  fixtures.push(f);
-  return f;
-}
+const group = useGroups();
 
 describe('conveyor deploy on the local fleet', () => {
   it('deploys v1 then v2 in place, one instance at a time, behind the router', async () => {

@@ -2,19 +2,13 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type GroupFixture, makeGroup, type StatusJson, sample, status, waitFor } from './helpers.js';
+import { type StatusJson, sample, status, useGroups, waitFor } from './helpers.js';
 
-const fixtures: GroupFixture[] = [];
+const group = useGroups();
 const servers: Server[] = [];
-afterEach(async () => {
-  for (const f of fixtures.splice(0)) await f.cleanup();
+afterEach(() => {
   for (const s of servers.splice(0)) s.close();
 });
-function group(strategy: string, extra = '') {
-  const f = makeGroup(strategy, extra);
-  fixtures.push(f);
-  return f;
-}
 
 describe('faults around the fleet', () => {
   it('a second deploy on the same group is refused, naming the running one', async () => {

@@ -2,7 +2,7 @@
 import { chmodSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect } from 'vitest';
+import { afterEach, expect } from 'vitest';
 import { runCli } from '../../../src/cli/run-cli.js';
 import { packageRoot } from '../../../src/core/paths.js';
 import type { LedgerEvent } from '../../../src/deploy/events.js';
@@ -17,14 +17,20 @@ export interface CliResult {
   stderr: string;
 }
 
+export interface CliOptions {
+  signal?: AbortSignal;
+  /** The CLI's environment (default: this process's). */
+  env?: Record<string, string | undefined>;
+}
+
 export interface GroupFixture {
   dir: string;
   config: string;
   rev(name: string): string;
   /** The CLI run in-process in the group's folder with --config; `signal` stops it like Ctrl-C. */
-  cli(args: string[], options?: { signal?: AbortSignal }): Promise<CliResult>;
+  cli(args: string[], options?: CliOptions): Promise<CliResult>;
   /** The CLI run in the group's folder without --config. */
-  bare(args: string[], options?: { signal?: AbortSignal }): Promise<CliResult>;
+  bare(args: string[], options?: CliOptions): Promise<CliResult>;
   routerPort(): number;
   get(path?: string): Promise<{ status: number; revision: string | null; body: string }>;
   /** Writes a hook script into a revision and makes it executable (or not). */
@@ -81,6 +87,7 @@ export function makeGroup(
         stderr: { write: (s: string) => (stderr += s) },
         cwd: dir,
         ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.env ? { env: options.env } : {}),
       });
       return { code, stdout, stderr };
     },
@@ -112,6 +119,25 @@ export function makeGroup(
     },
   };
   return fixture;
+}
+
+/** Several real deployments per test: bounded, but more than the default 30 s on a loaded machine. */
+export const SLOW = 90_000;
+
+/**
+ * The groups of one test file: call at its top level; `group(strategy, extra, instances)` makes a group, and
+ * every group a test made is stopped and removed after that test.
+ */
+export function useGroups(defaultInstances = 1) {
+  const fixtures: GroupFixture[] = [];
+  afterEach(async () => {
+    for (const f of fixtures.splice(0)) await f.cleanup();
+  });
+  return (strategy: string, extra = '', instances = defaultInstances): GroupFixture => {
+    const f = makeGroup(strategy, extra, { instances });
+    fixtures.push(f);
+    return f;
+  };
 }
 
 /** Revisions served over `n` requests through the router. */
@@ -308,4 +334,10 @@ export async function routerTable(f: GroupFixture) {
     canary: t.canary.map((u) => u.id).sort(),
     canaryWeight: t.canaryWeight,
   };
+}
+
+/** SIGKILL to `pid`, then waits until the process is gone. */
+export async function killAndWait(pid: number): Promise<void> {
+  process.kill(pid, 'SIGKILL');
+  await waitFor(`pid ${pid} to die`, async () => (running(pid) ? undefined : true));
 }

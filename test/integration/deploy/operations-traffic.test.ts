@@ -2,29 +2,10 @@
  * Traffic during everyday operations (issue #12): a rollback with nothing in progress, an all-at-once deploy and a
  * blue/green ready wait — no request fails that need not, and traffic lines and `status` name what actually serves.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import {
-  type GroupFixture,
-  makeGroup,
-  routerTable,
-  sample,
-  status,
-  underTraffic,
-  waitFor,
-} from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { routerTable, SLOW, sample, status, underTraffic, useGroups, waitFor } from './helpers.js';
 
-/** Several real deployments per test: bounded, but more than the default 30 s on a loaded machine. */
-const SLOW = 90_000;
-
-const fixtures: GroupFixture[] = [];
-afterEach(async () => {
-  for (const f of fixtures.splice(0)) await f.cleanup();
-});
-function group(strategy: string, extra = '', instances = 2) {
-  const f = makeGroup(strategy, extra, { instances });
-  fixtures.push(f);
-  return f;
-}
+const group = useGroups(2);
 
 describe('traffic during operations on the local fleet', () => {
   it.each([

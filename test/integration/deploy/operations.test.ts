@@ -5,37 +5,21 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
-  type GroupFixture,
-  makeGroup,
+  killAndWait,
   routerState,
   routerTable,
-  running,
+  SLOW,
   sample,
   status,
+  useGroups,
   waitFor,
 } from './helpers.js';
 
-/** Several real deployments per test: bounded, but more than the default 30 s on a loaded machine. */
-const SLOW = 90_000;
-
-const fixtures: GroupFixture[] = [];
-afterEach(async () => {
-  for (const f of fixtures.splice(0)) await f.cleanup();
-});
-function group(strategy: string, extra = '', instances = 2) {
-  const f = makeGroup(strategy, extra, { instances });
-  fixtures.push(f);
-  return f;
-}
+const group = useGroups(2);
 
 const PAUSED_CANARY = 'strategy:\n  type: canary\n  steps:\n    - setWeight: 50\n    - pause: {}';
-
-async function killAndWait(pid: number) {
-  process.kill(pid, 'SIGKILL');
-  await waitFor(`pid ${pid} to die`, async () => (running(pid) ? undefined : true));
-}
 
 describe('operator sequences on the local fleet', () => {
   it(

@@ -21,10 +21,10 @@ import {
   requestAbort,
   requestPromote,
 } from '../../../src/deploy/engine.js';
-import { openGroup, readGroupState } from '../../../src/deploy/group.js';
+import { type GroupContext, openGroup, readGroupState } from '../../../src/deploy/group.js';
 import { createDeployment } from '../../../src/deploy/runner.js';
-import { sdkCodeDeployPort } from '../../../src/providers/codedeploy/port.js';
-import { CodeDeployProvider } from '../../../src/providers/codedeploy/provider.js';
+import type { CodeDeployProvider } from '../../../src/providers/codedeploy/provider.js';
+import { mockedCodeDeployProvider } from './helpers.js';
 
 const cd = mockClient(CodeDeployClient);
 let dir: string;
@@ -76,12 +76,19 @@ async function runUntil(run: Promise<unknown>, until: () => boolean) {
   }
 }
 
+/** The CodeDeploy runner of a recorded deployment, over `provider`. */
+function runHeld(ctx: GroupContext, id: string, provider: CodeDeployProvider, pollMs?: number) {
+  return runCodeDeployHeld(ctx, id, {
+    clock,
+    signal: new AbortController().signal,
+    codeDeploy: provider,
+    ...(pollMs ? { pollMs } : {}),
+  });
+}
+
 async function start() {
   const ctx = openGroup('group.yml', { cwd: dir });
-  const provider = new CodeDeployProvider(sdkCodeDeployPort(new CodeDeployClient({ region: 'eu-west-1' })), {
-    clock,
-    pollMs: 15_000,
-  });
+  const provider = mockedCodeDeployProvider(clock, 15_000);
   const planned = prepareDeployment(ctx, { revisionDir: 'v2', cwd: dir });
   await checkCodeDeployDeployment(ctx, planned.revision, { clock, codeDeploy: provider });
   const id = createUnderLock(
@@ -90,12 +97,7 @@ async function start() {
     { ignoreApplicationStopFailures: false, skipAnalysis: false },
     clock,
   );
-  const run = runCodeDeployHeld(ctx, id, {
-    clock,
-    signal: new AbortController().signal,
-    codeDeploy: provider,
-    pollMs: 1000,
-  });
+  const run = runHeld(ctx, id, provider, 1000);
   return { ctx, id, run };
 }
 
@@ -188,10 +190,7 @@ describe('deploy engine with provider codedeploy', () => {
       GROUP.replace('strategy:\n  type: blue-green\n  readyWait: {}\n', 'strategy: canary\n'),
     );
     const ctx = openGroup('group.yml', { cwd: dir });
-    const provider = new CodeDeployProvider(
-      sdkCodeDeployPort(new CodeDeployClient({ region: 'eu-west-1' })),
-      { clock },
-    );
+    const provider = mockedCodeDeployProvider(clock);
     const planned = prepareDeployment(ctx, { revisionDir: 'v2', cwd: dir });
     await expect(
       checkCodeDeployDeployment(ctx, planned.revision, { clock, codeDeploy: provider }),
@@ -249,10 +248,7 @@ describe('options recorded with the deployment', () => {
       deploymentInfo: { deploymentId: 'd-ENGINE001', status: 'Succeeded' },
     });
     const ctx = openGroup('group.yml', { cwd: dir });
-    const provider = new CodeDeployProvider(
-      sdkCodeDeployPort(new CodeDeployClient({ region: 'eu-west-1' })),
-      { clock },
-    );
+    const provider = mockedCodeDeployProvider(clock);
     const planned = prepareDeployment(ctx, { revisionDir: 'v2', cwd: dir });
     // Without the override the analysis gates are refused before anything is recorded.
     await expect(
@@ -269,11 +265,7 @@ describe('options recorded with the deployment', () => {
       { ignoreApplicationStopFailures: true, skipAnalysis: true },
       clock,
     );
-    const run = runCodeDeployHeld(ctx, id, {
-      clock,
-      signal: new AbortController().signal,
-      codeDeploy: provider,
-    });
+    const run = runHeld(ctx, id, provider);
     await runUntil(run, () => false);
     expect((await run).status).toBe('Succeeded');
     expect(cd.commandCalls(CreateDeploymentCommand)[0]!.args[0].input).toMatchObject({
@@ -285,10 +277,7 @@ describe('options recorded with the deployment', () => {
 
   it("runs the strategy recorded with the deployment, not the group file's (a detached runner reads only the file)", async () => {
     const ctx = openGroup('group.yml', { cwd: dir });
-    const provider = new CodeDeployProvider(
-      sdkCodeDeployPort(new CodeDeployClient({ region: 'eu-west-1' })),
-      { clock },
-    );
+    const provider = mockedCodeDeployProvider(clock);
     const planned = prepareDeployment(ctx, { revisionDir: 'v2', cwd: dir, strategy: 'all-at-once' });
     const id = createUnderLock(
       ctx,
@@ -297,11 +286,7 @@ describe('options recorded with the deployment', () => {
       clock,
     );
     expect(readGroupState(ctx).state.deployments[0]!.options.strategy).toEqual(planned.strategy);
-    const final = await runCodeDeployHeld(ctx, id, {
-      clock,
-      signal: new AbortController().signal,
-      codeDeploy: provider,
-    });
+    const final = await runHeld(ctx, id, provider);
     // all-at-once, as planned, is what reached CodeDeploy's checks (this group is blue/green on AWS).
     expect(final.status).toBe('Failed');
     expect(final.reason).toMatch(/blue\/green/);
@@ -311,21 +296,14 @@ describe('options recorded with the deployment', () => {
 
   it('a deployment recorded without its strategy refuses a group file whose strategy differs', async () => {
     const ctx = openGroup('group.yml', { cwd: dir });
-    const provider = new CodeDeployProvider(
-      sdkCodeDeployPort(new CodeDeployClient({ region: 'eu-west-1' })),
-      { clock },
-    );
+    const provider = mockedCodeDeployProvider(clock);
     const planned = prepareDeployment(ctx, { revisionDir: 'v2', cwd: dir, strategy: 'all-at-once' });
     const id = createDeployment(ctx.ledger, clock, {
       revision: { label: 'v2', dir: join(dir, 'v2') },
       plan: planned.plan,
       options: { creator: 'user', ignoreApplicationStopFailures: false, skipAnalysis: false },
     });
-    const final = await runCodeDeployHeld(ctx, id, {
-      clock,
-      signal: new AbortController().signal,
-      codeDeploy: provider,
-    });
+    const final = await runHeld(ctx, id, provider);
     expect(final.status).toBe('Failed');
     expect(final.reason).toBe(
       "the deployment was planned with strategy 'all-at-once' but the group file now says 'blue-green'",

@@ -15,13 +15,12 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../../src/core/clock.js';
-import { sdkCodeDeployPort } from '../../../src/providers/codedeploy/port.js';
-import {
-  type CodeDeployDeploymentRequest,
+import type {
+  CodeDeployDeploymentRequest,
   CodeDeployProvider,
 } from '../../../src/providers/codedeploy/provider.js';
 import type { CodeDeployEvent, Strategy, TrafficStep } from '../../../src/providers/codedeploy/types.js';
-import { settleInFakeTime } from './helpers.js';
+import { mockedCodeDeployProvider, settleInFakeTime } from './helpers.js';
 
 const cd = mockClient(CodeDeployClient);
 const S3_REVISION = {
@@ -55,10 +54,7 @@ let provider: CodeDeployProvider;
 beforeEach(() => {
   cd.reset();
   clock = new FakeClock(at(0).getTime());
-  provider = new CodeDeployProvider(sdkCodeDeployPort(new CodeDeployClient({ region: 'eu-west-1' })), {
-    clock,
-    pollMs: 15_000,
-  });
+  provider = mockedCodeDeployProvider(clock, 15_000);
 });
 
 function serverTarget(deploymentId: string, id: string, done: number, failAt?: string): DeploymentTarget {

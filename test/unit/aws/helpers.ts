@@ -1,8 +1,22 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import type { CliContext } from '../../../src/cli/context.js';
 import { FakeClock } from '../../../src/core/clock.js';
+import { sdkCodeDeployPort } from '../../../src/providers/codedeploy/port.js';
+import { CodeDeployProvider } from '../../../src/providers/codedeploy/provider.js';
+
+/**
+ * A CodeDeploy provider over the SDK port with a client in eu-west-1: what `mockClient(CodeDeployClient)` answers
+ * in the CodeDeploy tests.
+ */
+export function mockedCodeDeployProvider(clock: FakeClock, pollMs?: number): CodeDeployProvider {
+  return new CodeDeployProvider(sdkCodeDeployPort(new CodeDeployClient({ region: 'eu-west-1' })), {
+    clock,
+    ...(pollMs ? { pollMs } : {}),
+  });
+}
 
 export const FIXTURES = join(import.meta.dirname, '..', '..', 'fixtures', 'aws');
 

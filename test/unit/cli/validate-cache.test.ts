@@ -2,7 +2,7 @@
  * `validate --cache`: an unchanged run reuses the last result (kept under .conveyor/ or --cache-location);
  * a changed document, option or existence check (a revision's hook script) validates again.
  */
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useCliProject } from '../../cli-project.js';
@@ -85,5 +85,41 @@ describe('validate --cache', () => {
     markCache('tmp/cache/validate.json');
     expect((await run(['validate', '--cache-location', 'tmp/cache/', 'ci'])).stdout).toContain('(cached)');
     expect(existsSync(join(project.dir, CACHE))).toBe(false);
+  });
+
+  it('ignores a damaged cache file and writes a sound one', async () => {
+    write('ci/buildspec.yml', WARNING);
+    const fresh = await run(['validate', '--cache', 'ci']);
+    const sound = readFileSync(join(project.dir, CACHE), 'utf8');
+    for (const damaged of [
+      sound.slice(0, sound.length / 2),
+      JSON.stringify({ ...JSON.parse(sound), diagnostics: 'none' }),
+      JSON.stringify({ ...JSON.parse(sound), hashes: null }),
+      '[]',
+    ]) {
+      writeFileSync(join(project.dir, CACHE), damaged);
+      const again = await run(['validate', '--cache', 'ci']);
+      expect(again).toEqual(fresh);
+      expect(JSON.parse(readFileSync(join(project.dir, CACHE), 'utf8')).key).toBe(JSON.parse(sound).key);
+    }
+  });
+
+  it('notices a file replaced by one of the same size and mtime (another inode, as editors save)', async () => {
+    write('ci/buildspec.yml', WARNING);
+    const file = join(project.dir, 'ci/buildspec.yml');
+    const mtime = 1_700_000_000; // whole seconds: set exactly on both files
+    utimesSync(file, mtime, mtime);
+    await run(['validate', '--cache', 'ci']);
+    markCache();
+    const edited = WARNING.replace('version: 0.2', 'version: 0.9');
+    expect(edited.length).toBe(WARNING.length);
+    writeFileSync(`${file}.new`, edited);
+    utimesSync(`${file}.new`, mtime, mtime);
+    renameSync(`${file}.new`, file);
+    expect(statSync(file).mtimeMs).toBe(mtime * 1000);
+    const changed = await run(['validate', '--cache', 'ci']);
+    expect(changed.stdout).not.toContain('(cached)');
+    expect(changed.code).toBe(1);
+    expect(changed.stdout).toMatch(/ci\/buildspec\.yml:1:\d+ error /);
   });
 });

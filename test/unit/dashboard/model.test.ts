@@ -1,8 +1,10 @@
 /** The dashboard's pure parts: page models from ledger events, bounded signal history, the request rules. */
 import { describe, expect, it } from 'vitest';
+import { applyPatch, groupChange } from '../../../src/dashboard/patch.js';
+import type { GroupView } from '../../../src/dashboard/protocol.js';
 import { allowedHosts, refuse } from '../../../src/dashboard/security.js';
 import { mergeSamples, SignalHistory } from '../../../src/dashboard/signals.js';
-import { groupView, LIMITS } from '../../../src/dashboard/view.js';
+import { GroupFollower, groupView, LIMITS } from '../../../src/dashboard/view.js';
 import type { LedgerEvent } from '../../../src/deploy/events.js';
 
 const plan = {
@@ -112,6 +114,101 @@ describe('groupView', () => {
     const d = groupView(info, events).current!;
     expect(d.steps.map((s) => s.state)).toEqual(['done', 'stopped', 'pending']);
     expect(d.reason).toBe('gate breached');
+  });
+});
+
+describe('groupChange / applyPatch (the live stream sends what changed)', () => {
+  /**
+   * The server as the dashboard runs it (one follower fed each event in turn) and what the page holds after each
+   * event, applying what the server sends; both must equal the model built from scratch from the same events.
+   */
+  function follow(events: LedgerEvent[]) {
+    const follower = new GroupFollower();
+    let server: GroupView | undefined;
+    let sentJson = '';
+    let page: GroupView | undefined;
+    const sizes: number[] = [];
+    for (let n = 1; n <= events.length; n++) {
+      follower.add(events[n - 1]!);
+      const next = follower.view(info);
+      expect(next).toEqual(groupView(info, events.slice(0, n)));
+      // The model sent before is left as it was (the next patch is computed against it).
+      if (server) expect(JSON.stringify(server)).toBe(sentJson);
+      const change = groupChange(server, next);
+      server = next;
+      sentJson = JSON.stringify(next);
+      if (!change) continue;
+      sizes.push(JSON.stringify(change).length);
+      // The page parses what crosses the wire.
+      const sent = JSON.parse(JSON.stringify(change)) as typeof change;
+      page = sent.type === 'group' ? sent.group : applyPatch(page!, sent.patch);
+      expect(page).toEqual(server);
+    }
+    return { page: page!, server: server!, sizes };
+  }
+
+  it('brings the page to the same model as the server after every event, and removes fields that went away', () => {
+    const events: LedgerEvent[] = [
+      ...canaryEvents(3),
+      { type: 'resumed', index: 1, by: 'promote', at: at(20), deploymentId: id },
+      { type: 'bake', index: 2, until: at(99), at: at(21), deploymentId: id },
+      { type: 'finished', status: 'Succeeded', at: at(22), deploymentId: id },
+    ];
+    const { page } = follow(events);
+    expect(page.current!.status).toBe('Succeeded');
+    expect(page.current!.pausedReason).toBeUndefined();
+    expect(page.current!.bakeUntil).toBeUndefined();
+  });
+
+  it('sends a verdict of a long deployment as the new row, not the whole list', () => {
+    const { sizes } = follow(canaryEvents(LIMITS.verdicts + 20));
+    const wholeList = JSON.stringify(groupView(info, canaryEvents(LIMITS.verdicts + 20)).current!.verdicts);
+    expect(sizes.at(-1)!).toBeLessThan(1000);
+    expect(wholeList.length).toBeGreaterThan(10 * sizes.at(-1)!);
+  });
+
+  it('keeps the identity of what a patch does not change (the page re-renders only what changed)', () => {
+    const events = canaryEvents(2);
+    const before = groupView(info, events);
+    const after = groupView(info, [
+      ...events,
+      {
+        type: 'traffic',
+        table: { stable: ['a-1'], canary: ['b-1'], canaryWeight: 40 },
+        revisions: { stable: 'v1', canary: 'v2' },
+        at: at(30),
+        deploymentId: id,
+      },
+    ]);
+    const change = groupChange(before, after);
+    expect(change?.type).toBe('patch');
+    if (change?.type !== 'patch') return;
+    const page = applyPatch(before, change.patch)!;
+    expect(page.current!.traffic!.canaryWeight).toBe(40);
+    expect(page.current!.split.map((p) => p.canary)).toEqual([20, 40]);
+    expect(page.current!.verdicts).toBe(before.current!.verdicts);
+    expect(page.current!.steps).toBe(before.current!.steps);
+    expect(page.history).toBe(before.history);
+  });
+
+  it('sends the whole model when another deployment is shown, and nothing when nothing changed', () => {
+    const first = groupView(info, canaryEvents(1));
+    const other = groupView(info, [
+      ...canaryEvents(1),
+      { type: 'finished', status: 'Succeeded', at: at(40), deploymentId: id },
+      { ...(canaryEvents(0)[0] as LedgerEvent), deploymentId: 'd-2', at: at(41) },
+    ]);
+    expect(groupChange(first, other)?.type).toBe('group');
+    expect(groupChange(other, groupView(info, [...canaryEvents(1)]))?.type).toBe('group');
+    expect(groupChange(first, groupView(info, canaryEvents(1)))).toBeUndefined();
+  });
+
+  it('is refused for a model about another deployment', () => {
+    const a = groupView(info, canaryEvents(1));
+    const b = groupView(info, canaryEvents(2));
+    const change = groupChange(a, b);
+    if (change?.type !== 'patch') throw new Error('expected a patch');
+    expect(applyPatch({ ...a, current: { ...a.current!, id: 'd-9' } }, change.patch)).toBeUndefined();
   });
 });
 

@@ -115,6 +115,7 @@ describe('analysis.checks in the runner', () => {
       check: 'error-rate',
       provider: 'prometheus',
       point: 'rollout',
+      condition: 'result < 0.05',
       measured: { result: 0.01 },
       thresholds: { failureLimit: 1 },
       reasons: ['error-rate: result < 0.05 holds (result=0.01)'],
@@ -167,6 +168,11 @@ describe('analysis.checks in the runner', () => {
     const { d, checkVerdicts } = await t.deploy('v2', Strategies.linear(50, 1));
     expect(d.status).toBe('Succeeded');
     expect(checkVerdicts.map((v) => v.point)).toEqual(['confirm-promotion', 'post-rollout']);
+    // status keeps the latest verdict of the check at each point.
+    expect(d.checks?.map((c) => `${c.point} ${c.check} ${c.result} ${c.condition}`)).toEqual([
+      'confirm-promotion error-rate pass result < 0.05',
+      'post-rollout error-rate pass result < 0.05',
+    ]);
   });
 
   it('a rollback runs the rollback point checks once, after traffic is back on stable', async () => {

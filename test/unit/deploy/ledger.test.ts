@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -86,6 +86,37 @@ describe('Ledger', () => {
     expect(state.lastGood?.label).toBe('v1');
     expect(state.active?.id).toBe('d-2');
     expect(state.active?.status).toBe('InProgress');
+  });
+});
+
+describe('Ledger.readNew (a follower that keeps nothing)', () => {
+  it('gives each appended event once, and starts over from the top when the file is replaced', () => {
+    const l = ledger();
+    const follower = new Ledger(l.file);
+    expect(follower.readNew()).toEqual({ events: [], problems: [], restarted: true });
+    l.append({ type: 'started', pid: 1, at: 1, deploymentId: 'd-1' });
+    l.append({ type: 'paused', index: 2, reason: 'x', at: 2, deploymentId: 'd-1' });
+    expect(follower.readNew().events.map((e) => e.at)).toEqual([1, 2]);
+    l.append({ type: 'resumed', index: 2, by: 'promote', at: 3, deploymentId: 'd-1' });
+    expect(follower.readNew()).toEqual({
+      events: [{ type: 'resumed', index: 2, by: 'promote', at: 3, deploymentId: 'd-1' }],
+      problems: [],
+      restarted: false,
+    });
+    expect(follower.readNew()).toEqual({ events: [], problems: [], restarted: false });
+    // Replaced by another file (what compaction does): everything again, marked as a restart.
+    const other = ledger();
+    other.append({ type: 'started', pid: 9, at: 9, deploymentId: 'd-2' });
+    writeFileSync(`${l.file}.new`, readFileSync(other.file));
+    renameSync(`${l.file}.new`, l.file);
+    expect(follower.readNew()).toMatchObject({ events: [{ at: 9 }], restarted: true });
+    // A torn last line is reported, and its event given once it is whole.
+    const line = readFileSync(other.file, 'utf8').replace('"pid":9,"at":9', '"pid":9,"at":10');
+    appendFileSync(l.file, line.slice(0, 20));
+    expect(follower.readNew()).toMatchObject({
+      events: [],
+      problems: [{ reason: 'torn write (incomplete last line)' }],
+    });
   });
 });
 

@@ -55,6 +55,25 @@ describe('the Prometheus exposition', () => {
     expect(text).toContain('# TYPE conveyor_router_request_duration_seconds histogram\n');
   });
 
+  it('books a request to the answering instance’s revision, in the set it was placed in; else to the set’s revisions', () => {
+    const c = new PrometheusCounters();
+    c.setRevisions('v1+v2', '');
+    const stableV2 = c.seriesFor('stable', 'v2');
+    c.record(0, 1, true, stableV2); // answered by a v2 instance of the stable set
+    c.record(1, 1, false, stableV2); // placed in canary; the instance moved to stable meanwhile
+    c.record(0, 1, true, null); // no instance answered
+    const text = c.render({ inFlight: [], upstreams: [], generation: 1, startedAtMs: 0 });
+    const count = (series: string) =>
+      text
+        .split('\n')
+        .find((l) => l.startsWith(`${series} `))
+        ?.split(' ')[1];
+    expect(count('conveyor_router_errors_total{set="stable",revision="v2"}')).toBe('1');
+    expect(count('conveyor_router_requests_total{set="canary",revision="v2"}')).toBe('1');
+    expect(count('conveyor_router_errors_total{set="stable",revision="v1+v2"}')).toBe('1');
+    expect(count('conveyor_router_requests_total{set="stable",revision="v2"}')).toBe('1');
+  });
+
   it('the listener answers GET /metrics on loopback and 404 for anything else', async () => {
     const { server, port } = await startMetricsListener('127.0.0.1', 0, () => 'x 1\n');
     try {

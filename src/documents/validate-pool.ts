@@ -1,0 +1,142 @@
+/**
+ * Large `conveyor validate` runs on worker threads: one worker per core (`os.availableParallelism()`), each
+ * reading, parsing and checking batches of files it asks for, so a slow file holds up only its own worker.
+ * Outcomes are stored by the file's index, so validatePaths merges them exactly as it merges its own:
+ * the same files, diagnostics, order and exit code as on one thread. Cross-file rules run afterwards on
+ * the main thread, over the values the workers send back.
+ *
+ * Used only above PARALLEL_THRESHOLD files (validate.ts); a worker that cannot start or fails leaves the
+ * whole run to the main thread, which then checks every file itself.
+ */
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import type { GroupChecks } from './kind.js';
+import {
+  checkFile,
+  type FileJob,
+  type FileOutcome,
+  type ParallelCheck,
+  type PortableTextOptions,
+  recordingExists,
+} from './validate.js';
+
+/** Files a worker asks for at a time: small enough to balance, large enough that messages cost little. */
+const BATCH = 24;
+
+/** Young generation of each worker (V8 sizes it for a browser tab by default). */
+const YOUNG_GENERATION_MB = 32;
+
+interface Setup {
+  textOpts: PortableTextOptions;
+  recordProbes: boolean;
+}
+
+/** Worker → main thread. */
+type Reply =
+  | { type: 'ready' }
+  | { type: 'done'; start: number; outcomes: FileOutcome[]; probes: [string, boolean][] };
+
+/** Main thread → worker: the next batch (files [start, end) of the jobs), or none left. */
+type Request = { start: number; jobs: FileJob[] } | null;
+
+/**
+ * validatePaths' `parallel.check` over the built worker `script` (which calls serveValidation): resolves to
+ * one outcome per job, in order, or undefined when the workers could not do the work (the caller then checks
+ * on its own thread).
+ */
+export function workerPool(script: string, threads = availableParallelism()): ParallelCheck {
+  return (jobs, textOpts, probes) => checkOnWorkers(script, threads, jobs, textOpts, probes);
+}
+
+async function checkOnWorkers(
+  script: string,
+  threads: number,
+  jobs: FileJob[],
+  textOpts: PortableTextOptions,
+  probes: Map<string, boolean> | undefined,
+): Promise<FileOutcome[] | undefined> {
+  const count = Math.min(threads, Math.ceil(jobs.length / BATCH));
+  if (count < 2 || !existsSync(script)) return undefined;
+  const outcomes: FileOutcome[] = new Array(jobs.length);
+  const setup: Setup = { textOpts, recordProbes: probes !== undefined };
+  let next = 0;
+  const workers: Worker[] = [];
+  const take = (): Request => {
+    if (next >= jobs.length) return null;
+    const start = next;
+    next = Math.min(jobs.length, next + BATCH);
+    return { start, jobs: jobs.slice(start, next) };
+  };
+  try {
+    await Promise.all(
+      Array.from({ length: count }, () => {
+        const worker = new Worker(script, {
+          workerData: setup,
+          stdout: false,
+          stderr: false,
+          // Parsing allocates many short-lived objects: a larger young generation means far fewer scavenges.
+          resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
+        });
+        workers.push(worker);
+        return new Promise<void>((resolveWorker, rejectWorker) => {
+          worker.on('message', (reply: Reply) => {
+            if (reply.type === 'done') {
+              reply.outcomes.forEach((o, i) => {
+                outcomes[reply.start + i] = o;
+              });
+              for (const [path, found] of reply.probes) probes?.set(path, found);
+            }
+            const request = take();
+            worker.postMessage(request);
+            if (request === null) resolveWorker();
+          });
+          worker.on('error', rejectWorker);
+          worker.on('exit', (code) => rejectWorker(new Error(`validation worker exited with code ${code}`)));
+        });
+      }),
+    );
+  } catch {
+    return undefined;
+  } finally {
+    for (const w of workers) void w.terminate();
+  }
+  return outcomes;
+}
+
+/**
+ * The worker's side: checks each batch it is sent and sends back what the main thread merges. A
+ * document's value and text go back only for the kinds cross-file rules read.
+ */
+export function serveValidation(groupChecks: GroupChecks): void {
+  if (isMainThread || !parentPort) throw new Error('serveValidation runs in a worker thread');
+  const port = parentPort;
+  const setup = workerData as Setup;
+  const probes = new Map<string, boolean>();
+  const textOpts = {
+    ...setup.textOpts,
+    groupChecks,
+    ...(setup.recordProbes ? { fileExists: recordingExists(probes) } : {}),
+  };
+  port.on('message', (request: Request) => {
+    if (request === null) {
+      port.close();
+      return;
+    }
+    const outcomes = request.jobs.map((job): FileOutcome => {
+      const o = checkFile(job, textOpts);
+      const doc = o.doc;
+      if (!doc || (doc.kind !== 'pipeline' && doc.kind !== 'buildspec'))
+        return { counted: o.counted, diagnostics: o.diagnostics };
+      return {
+        counted: o.counted,
+        diagnostics: o.diagnostics,
+        doc: { kind: doc.kind, value: doc.value, ...(doc.text !== undefined ? { text: doc.text } : {}) },
+      };
+    });
+    const reply: Reply = { type: 'done', start: request.start, outcomes, probes: [...probes] };
+    probes.clear();
+    port.postMessage(reply);
+  });
+  port.postMessage({ type: 'ready' } satisfies Reply);
+}
