@@ -31,6 +31,7 @@ const DOCUMENT_TESTS = [
   'test/unit/documents/output-variables.test.ts',
   'test/unit/documents/rendered-json.test.ts',
   'test/unit/documents/rules.test.ts',
+  'test/unit/documents/pipeline-rules.test.ts',
 ];
 
 export const SCOPES: Record<string, Scope> = {
@@ -64,10 +65,21 @@ export const SCOPES: Record<string, Scope> = {
     mutate: ['src/documents/deployment-group/rules.ts'],
     tests: DOCUMENT_TESTS,
   },
-  'documents/pipeline': {
-    mutate: ['src/documents/pipeline/rules.ts', 'src/documents/pipeline/*-rules.ts'],
+  // The pipeline rules, one scope per rule family (all of them at once is too long a run for this machine).
+  'documents/pipeline/structure': {
+    mutate: ['src/documents/pipeline/rules.ts', 'src/documents/pipeline/structure-rules.ts'],
     tests: DOCUMENT_TESTS,
   },
+  'documents/pipeline/artifacts': {
+    mutate: ['src/documents/pipeline/artifact-rules.ts'],
+    tests: DOCUMENT_TESTS,
+  },
+  'documents/pipeline/variables': {
+    mutate: ['src/documents/pipeline/variable-rules.ts'],
+    tests: DOCUMENT_TESTS,
+  },
+  'documents/pipeline/actions': { mutate: ['src/documents/pipeline/action-rules.ts'], tests: DOCUMENT_TESTS },
+  'documents/pipeline/v2': { mutate: ['src/documents/pipeline/v2-rules.ts'], tests: DOCUMENT_TESTS },
 };
 
 function selectScopes(args: string[]): string[] {

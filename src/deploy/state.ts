@@ -238,7 +238,9 @@ export class GroupReducer {
       case 'rollback-started':
         d.rollback = { reason: e.reason, trigger: e.trigger };
         d.pendingAbort = undefined;
-        if (d.status === 'Paused') d.status = 'InProgress';
+        // A rollback is work in progress, also of a deployment whose runner never started (`conveyor rollback`
+        // of one left Created): CodeDeploy shows a rollback InProgress until it ends. A finished one stays finished.
+        if (!isTerminal(d.status)) d.status = 'InProgress';
         break;
       case 'rollback-finished':
         d.rollback = {

@@ -99,7 +99,8 @@ export const PredefinedConfigs: Readonly<Record<string, Strategy>> = {
 
 const canaryName = /^(?:CodeDeployDefault\.)?(?:Lambda|ECS)?Canary(\d+)Percent(\d+)Minutes?$/;
 const linearName = /^(?:CodeDeployDefault\.)?(?:Lambda|ECS)?Linear(\d+)PercentEvery(\d+)Minutes?$/;
-const allAtOnceName = /^(?:CodeDeployDefault\.)?(?:Lambda|ECS)?AllAtOnce$/;
+// AllAtOnce itself is in PredefinedConfigs (EC2's config); the pattern adds the Lambda and ECS spellings.
+const allAtOnceName = /^(?:CodeDeployDefault\.)?(?:Lambda|ECS)AllAtOnce$/;
 
 /** Resolves a predefined config name (with or without the `CodeDeployDefault.`, `Lambda`, `ECS` prefixes). */
 export function predefinedStrategy(name: string): Strategy | undefined {

@@ -92,7 +92,8 @@ export function checkArtifacts({ ctx, actions }: PipelineRuleInput): void {
           `artifact \`${name}\` is consumed by ${actionLabel(a)} (runOrder ${a.runOrder}) before ${actionLabel(producer)} (runOrder ${producer.runOrder}) produces it`,
         );
       } else if (
-        producer.provider === 'CodeStarSourceConnection' &&
+        // Both source providers that can hand over a git clone reference instead of a zip (reference §4.4).
+        (producer.provider === 'CodeStarSourceConnection' || producer.provider === 'CodeCommit') &&
         producer.configuration.OutputArtifactFormat === 'CODEBUILD_CLONE_REF' &&
         a.provider !== 'CodeBuild'
       ) {

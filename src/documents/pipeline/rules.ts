@@ -27,6 +27,7 @@ export function checkPipelineRules(ctx: KindContext): void {
   const input: PipelineRuleInput = {
     ctx,
     pipeline,
+    // Stryker disable next-line ArrayDeclaration: equivalent, an entry that is not a mapping is skipped like no entry
     stages: Array.isArray(pipeline.stages) ? pipeline.stages : [],
     actions,
     base,

@@ -58,10 +58,11 @@ export function checkUniqueNames({ ctx, stages, actions, base }: PipelineRuleInp
 }
 
 /** Source actions: all in the first stage, and the first stage holds only sources. */
-export function checkSourceStage({ ctx, stages, actions, base }: PipelineRuleInput): void {
+export function checkSourceStage({ ctx, actions, base }: PipelineRuleInput): void {
   const r = ctx.reporter;
   const first = actions.filter((a) => a.stage === 0);
-  if (stages.length > 0 && first.length > 0 && !first.some((a) => a.category === 'Source')) {
+  // A first stage without actions is the schema's finding (`actions` has 0 entries), not this one.
+  if (first.length > 0 && !first.some((a) => a.category === 'Source')) {
     r.report(
       'pipeline/first-stage-source',
       [...base, 'stages', 0],

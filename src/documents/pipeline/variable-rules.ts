@@ -34,6 +34,7 @@ function variableConsumers(
     runOrder: a.runOrder,
     refs: variableReferences(a),
   }));
+  // Stryker disable next-line ArrayDeclaration: equivalent, an entry that is not a mapping is skipped like no entry
   const stages = Array.isArray(pipeline.stages) ? pipeline.stages : [];
   stages.forEach((stage, s) => {
     if (!isRecord(stage)) return;

@@ -140,6 +140,25 @@ describe('a deployment as the ledger tells it', () => {
     });
   });
 
+  it('a deployment rolled back before its runner started is InProgress while rolling back, then RolledBack', () => {
+    const lines: [string, LedgerEventBody][] = [
+      ['d-1', created('v2')],
+      ['d-1', { type: 'rollback-started', reason: 'runner lost', trigger: 'manual' }],
+    ];
+    const rolling = reduce(ledger(...lines));
+    expect(rolling.deployments[0]!.status).toBe('InProgress');
+    expect(rolling.active?.id).toBe('d-1');
+    lines.push(
+      ['d-1', { type: 'rollback-finished', ok: true }],
+      ['d-1', { type: 'finished', status: 'RolledBack' }],
+    );
+    expect(only(...lines).status).toBe('RolledBack');
+    // A rollback line written after the end (a second process racing the runner) does not reopen it.
+    lines.push(['d-1', { type: 'rollback-started', reason: 'again', trigger: 'manual' }]);
+    expect(only(...lines).status).toBe('RolledBack');
+    expect(reduce(ledger(...lines)).active).toBeUndefined();
+  });
+
   it('a rollback that only shows its end is still reported, with its message', () => {
     const d = only(
       ['d-1', created('v2')],
@@ -251,6 +270,62 @@ describe('the group as the ledger tells it', () => {
     expect(state.deployments).toEqual([]);
     expect(state.traffic).toEqual(table);
     expect(state.fleet?.instances).toEqual(['a-1']);
+  });
+
+  it('after `down` nothing serves and the group is stopped, until `up` or a new fleet', () => {
+    const table = { stable: ['b-1'], canary: [], canaryWeight: 0 };
+    const lines: [string, LedgerEventBody][] = [
+      ['d-1', created('v1')],
+      ['d-1', { type: 'traffic', table, revisions: { stable: 'v1' } }],
+      ['d-1', { type: 'fleet', slot: 'b', revision: rev('v1'), instances: ['b-1'] }],
+      ['d-1', { type: 'finished', status: 'Succeeded' }],
+      ['d-1', { type: 'down', stopped: ['b-1'] }],
+    ];
+    const down = reduce(ledger(...lines));
+    const nothing = { stable: [], canary: [], canaryWeight: 0 };
+    expect(down.stopped).toBe(true);
+    expect(down.traffic).toEqual(nothing);
+    expect(down.deployments[0]).toMatchObject({ traffic: nothing, trafficRevisions: {} });
+    // The fleet is still recorded (what `up` starts again); it just does not run.
+    expect(down.fleet?.instances).toEqual(['b-1']);
+    const up = reduce(
+      ledger(...lines, ['d-1', { type: 'up', revision: rev('v1'), instances: ['b-1'], started: ['b-1'] }]),
+    );
+    expect(up.stopped).toBeUndefined();
+    const redeployed = reduce(
+      ledger(
+        ...lines,
+        ['d-2', created('v2')],
+        ['d-2', { type: 'fleet', slot: 'a', revision: rev('v2'), instances: ['a-1'] }],
+      ),
+    );
+    expect(redeployed.stopped).toBeUndefined();
+    // Another deployment's lines do not start a stopped group.
+    expect(reduce(ledger(...lines, ['d-2', created('v2')])).stopped).toBe(true);
+  });
+
+  it('a compacted ledger starts from what the folded deployments left: fleet, traffic, last good, stopped', () => {
+    const table = { stable: ['a-1'], canary: [], canaryWeight: 0 };
+    const fleet = { slot: 'a' as const, revision: rev('v7'), instances: ['a-1'] };
+    const folded: LedgerEventBody = {
+      type: 'compacted',
+      deployments: 40,
+      fleet,
+      traffic: table,
+      lastGood: rev('v7'),
+      stopped: true,
+    } as LedgerEventBody;
+    const state = reduce(ledger(['', folded], ['d-41', created('v8')]));
+    expect(state).toMatchObject({ fleet, traffic: table, lastGood: rev('v7'), stopped: true });
+    expect(state.compacted).toEqual({ deployments: 40, lastGood: rev('v7') });
+    expect(state.deployments.map((d) => d.id)).toEqual(['d-41']);
+    const bare = reduce(ledger(['', { type: 'compacted', deployments: 3 } as LedgerEventBody]));
+    expect(bare.compacted).toStrictEqual({ deployments: 3 });
+    expect(bare.fleet).toBeUndefined();
+    expect(bare.traffic).toBeUndefined();
+    expect(bare.lastGood).toBeUndefined();
+    expect(bare.stopped).toBeUndefined();
+    expect(bare.deployments).toEqual([]);
   });
 
   it('the active deployment is the unfinished one; `status` means it, else the latest', () => {

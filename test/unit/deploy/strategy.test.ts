@@ -77,6 +77,8 @@ describe('CodeDeploy config names', () => {
   it.each([
     'XAllAtOnce',
     'AllAtOnceX',
+    'XLambdaAllAtOnce',
+    'ECSAllAtOnceX',
     'Lambda.AllAtOnce',
     'XCanary10Percent5Minutes',
     'Canary10Percent5MinutesX',
