@@ -215,10 +215,14 @@ async function listenerCost(): Promise<void> {
     };
     const off = await startRouterProcess(dir, packageRoot, 'router-off');
     const on = await startRouterProcess(dir, packageRoot, 'router-on', ['--metrics-port', '0']);
+    // A second router with the listener off: off vs control is what this method reads between two
+    // identical routers, the smallest on/off difference the run can tell from noise.
+    const control = await startRouterProcess(dir, packageRoot, 'router-control');
     if (on.metricsPort === undefined)
       throw new Error('the router started with --metrics-port named no metrics port');
     await off.client.setRouting(table);
     await on.client.setRouting(table);
+    await control.client.setRouting(table);
     let scrapes = 0;
     let lastScrape = '';
     scraper = (async () => {
@@ -234,21 +238,22 @@ async function listenerCost(): Promise<void> {
     const targets: Target[] = [
       { name: 'off', url: `http://127.0.0.1:${off.port}/`, pids: () => [off.pid], runs: [] },
       { name: 'on', url: `http://127.0.0.1:${on.port}/`, pids: () => [on.pid], runs: [] },
+      { name: 'control', url: `http://127.0.0.1:${control.port}/`, pids: () => [control.pid], runs: [] },
     ];
     const loadBefore = loadAverage();
     await interleavedRounds(targets, ROUNDS, SECONDS);
     scraping = false;
     await scraper;
-    const [o, n] = targets as [Target, Target];
+    const [o, n, c] = targets as [Target, Target, Target];
     for (let i = 0; i < ROUNDS; i++) {
       const a = o.runs[i]!;
       const b = n.runs[i]!;
       console.log(
         `router round ${i + 1}: metrics listener off ${a.rps.toFixed(0)} req/s ${cpu(a)}, ` +
-          `on ${b.rps.toFixed(0)} req/s ${cpu(b)}`,
+          `on ${b.rps.toFixed(0)} req/s ${cpu(b)}, control (off) ${c.runs[i]!.rps.toFixed(0)} req/s ${cpu(c.runs[i]!)}`,
       );
     }
-    const errors = [...o.runs, ...n.runs].reduce((sum, f) => sum + f.errors, 0);
+    const errors = [...o.runs, ...n.runs, ...c.runs].reduce((sum, f) => sum + f.errors, 0);
     const counted = /conveyor_router_requests_total\{set="stable",revision="v1"\} (\d+)/.exec(
       lastScrape,
     )?.[1];
@@ -274,6 +279,13 @@ async function listenerCost(): Promise<void> {
         `CPU per request ${pct(cpuBest)} (lowest rounds), ${pct(cpuPaired)} (median of per-round ratios); ` +
         `listener costs at most 3%: throughput ${atLeast(rpsBest)}, CPU per request ${atMost(cpuBest)}; load average ${loadBefore} before, ${loadAverage()} after` +
         (errors ? `; ${errors} failed requests` : ''),
+    );
+    const rpsNoise = pairedRatio(c.runs, o.runs, (f) => f.rps);
+    const cpuNoise = pairedRatio(c.runs, o.runs, (f) => f.cpuUsPerRequest);
+    console.log(
+      `control: two identical routers, listener off in both: throughput ${pct(c.best!.rps / o.best!.rps)} (best rounds), ` +
+        `${pct(rpsNoise)} (median of per-round ratios); CPU per request ${pct(cpuNoise)} (median of per-round ratios): ` +
+        `on/off differences smaller than these are noise in this run`,
     );
   } finally {
     scraping = false;
