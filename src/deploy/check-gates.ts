@@ -126,14 +126,7 @@ export class CheckGates {
         trigger: 'gate',
       };
     }
-    if (action === 'pause' && d.status !== 'Paused') {
-      const paused = this.ctx.record({
-        type: 'paused',
-        index,
-        reason: `analysis inconclusive: ${verdict.reasons.join('; ')}`,
-      });
-      this.ctx.notify('paused', paused, { step: index });
-    }
+    if (action === 'pause') this.ctx.pauseForInconclusiveAnalysis(d, index, verdict.reasons);
     return undefined;
   }
 }

@@ -105,6 +105,21 @@ export class RunnerContext {
     });
   }
 
+  /**
+   * An inconclusive reading whose policy is `pause`: pauses the deployment (once) until evidence arrives or
+   * a person resumes it; `d` is the deployment as the reading left it. The router gate and the analysis checks share it, and its reason text, which a
+   * passing reading later looks for to resume by itself.
+   */
+  pauseForInconclusiveAnalysis(d: DeploymentState, index: number, reasons: string[]): void {
+    if (d.status === 'Paused') return;
+    const paused = this.record({
+      type: 'paused',
+      index,
+      reason: `analysis inconclusive: ${reasons.join('; ')}`,
+    });
+    this.notify('paused', paused, { step: index });
+  }
+
   /** Records the terminal status and notifies about it. */
   finish(
     status: 'Failed' | 'RolledBack' | 'Stopped',

@@ -167,14 +167,7 @@ export class StepWaits {
       this.ctx.record({ type: 'resumed', index, by: 'gate' });
       return undefined;
     }
-    if (action === 'pause' && d.status !== 'Paused') {
-      const paused = this.ctx.record({
-        type: 'paused',
-        index,
-        reason: `analysis inconclusive: ${verdict.reasons.join('; ')}`,
-      });
-      this.ctx.notify('paused', paused, { step: index });
-    }
+    if (action === 'pause') this.ctx.pauseForInconclusiveAnalysis(d, index, verdict.reasons);
     return undefined;
   }
 }
