@@ -144,38 +144,18 @@ async function evaluationCosts(): Promise<void> {
     ],
   ];
   try {
-    const snapshot = {
-      stable: {
-        requests: 100,
-        errors: 0,
-        errorRate: 0,
-        requestsPerSecond: 100,
-        latencyMs: { p50: 1, p90: 2, p99: 3 },
-        inFlight: 0,
-        windowMs: 1000,
-        upgrades: { opened: 0, failed: 0, open: 0 },
-      },
-      canary: {
-        requests: 100,
-        errors: 1,
-        errorRate: 0.01,
-        requestsPerSecond: 100,
-        latencyMs: { p50: 1, p90: 2, p99: 3 },
-        inFlight: 0,
-        windowMs: 1000,
-        upgrades: { opened: 0, failed: 0, open: 0 },
-      },
-      total: {
-        requests: 200,
-        errors: 1,
-        errorRate: 0.005,
-        requestsPerSecond: 200,
-        latencyMs: { p50: 1, p90: 2, p99: 3 },
-        inFlight: 0,
-        windowMs: 1000,
-        upgrades: { opened: 0, failed: 0, open: 0 },
-      },
-    };
+    // One second of router signals per set: `requests` answered, `errors` of them failed.
+    const set = (requests: number, errors: number) => ({
+      requests,
+      errors,
+      errorRate: errors / requests,
+      requestsPerSecond: requests,
+      latencyMs: { p50: 1, p90: 2, p99: 3 },
+      inFlight: 0,
+      windowMs: 1000,
+      upgrades: { opened: 0, failed: 0, open: 0 },
+    });
+    const snapshot = { stable: set(100, 0), canary: set(100, 1), total: set(200, 1) };
     const routerGate = await timeIt(N * 10, () =>
       evaluateAnalysis(undefined, snapshot, { maxErrorRate: 0.05, minRequests: 10 }),
     );
