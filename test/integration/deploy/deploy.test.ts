@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { sample, useGroups, waitFor } from './helpers.js';
+import { sample, underTraffic, useGroups, waitFor } from './helpers.js';
 
 const group = useGroups();
 
@@ -61,15 +61,8 @@ describe('conveyor deploy on the local fleet', () => {
   it('rolls a broken canary back automatically when the gates see its errors', async () => {
     const f = group('strategy: { type: canary, percent: 50, intervalSeconds: 8 }');
     expect((await f.cli(['deploy', '--revision', f.rev('v1')])).code).toBe(0);
-    const deploying = f.cli(['deploy', '--revision', f.rev('v3')]);
     // Steady traffic so the gate has evidence.
-    let done = false;
-    void deploying.finally(() => (done = true));
-    while (!done) {
-      await f.get().catch(() => undefined);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    const r = await deploying;
+    const { result: r } = await underTraffic(f, f.cli(['deploy', '--revision', f.rev('v3')]));
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/gate fail: error rate/);
     expect(r.stdout).toMatch(/rollback finished, traffic back on stable in \d+ ms/);

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort, hasPrometheus, PROMETHEUS, startPrometheus } from '../prometheus.js';
-import { type GroupFixture, makeGroup, sample } from './helpers.js';
+import { type GroupFixture, makeGroup, sample, underTraffic } from './helpers.js';
 
 if (!hasPrometheus) console.log(`skipped: ${PROMETHEUS} is absent (apt-get install prometheus)`);
 
@@ -43,14 +43,8 @@ describe.skipIf(!hasPrometheus)('deploy gated on a Prometheus query over the rou
       );
     writeFileSync(f.config, text);
     expect((await f.cli(['deploy', '--revision', f.rev('v1')])).code).toBe(0);
-    const deploying = f.cli(['deploy', '--revision', f.rev('v3')]);
-    let done = false;
-    void deploying.finally(() => (done = true));
-    while (!done) {
-      await f.get().catch(() => undefined);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    const r = await deploying;
+    // Steady traffic so the gate has evidence.
+    const { result: r } = await underTraffic(f, f.cli(['deploy', '--revision', f.rev('v3')]));
     expect(r.code, r.stdout + r.stderr).toBe(1);
     const s = JSON.parse((await f.cli(['status', '--json'])).stdout) as {
       deployment: { status: string; reason: string };
