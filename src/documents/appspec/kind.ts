@@ -3,14 +3,17 @@ import { isRecord } from '../report.js';
 import { reportSchemaErrors } from '../schema-report.js';
 import type { PathSegment } from '../source.js';
 import { getValidator } from '../validators.js';
+import { checkEcsRules } from './ecs-rules.js';
+import { checkLambdaRules } from './lambda-rules.js';
 import {
   detectPlatform,
   EC2_ONLY_SECTIONS,
   normalizeServiceAppSpec,
   writtenServiceKeys,
 } from './normalize.js';
-import { checkEc2Rules, checkEcsRules, checkLambdaRules, checkVersion } from './rules.js';
+import { checkEc2Rules } from './rules.js';
 import { EC2_HOOKS } from './types.js';
+import { checkVersion } from './version-rules.js';
 
 const BUILDSPEC_KEYS = new Set([
   'phases',
