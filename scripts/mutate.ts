@@ -34,6 +34,22 @@ const DOCUMENT_TESTS = [
   'test/unit/documents/pipeline-rules.test.ts',
 ];
 
+/**
+ * What validates a buildspec or an appspec: the golden files (a mutant runs only the cases that reach it), the
+ * rule tests and the kind's own rule tests.
+ */
+const BUILDSPEC_TESTS = [
+  'test/unit/documents/golden.test.ts',
+  'test/unit/documents/rules.test.ts',
+  'test/unit/documents/cross-file.test.ts',
+  'test/unit/documents/buildspec-rules.test.ts',
+];
+const APPSPEC_TESTS = [
+  'test/unit/documents/golden.test.ts',
+  'test/unit/documents/rules.test.ts',
+  'test/unit/documents/appspec-rules.test.ts',
+];
+
 export const SCOPES: Record<string, Scope> = {
   'deploy/strategies': {
     mutate: ['src/deploy/strategies/*.ts'],
@@ -59,8 +75,36 @@ export const SCOPES: Record<string, Scope> = {
     mutate: ['src/router/table.ts', 'src/router/set-selection.ts'],
     tests: ['test/unit/router/table.test.ts', 'test/unit/router/set-selection.test.ts'],
   },
-  'documents/buildspec': { mutate: ['src/documents/buildspec/rules.ts'], tests: DOCUMENT_TESTS },
-  'documents/appspec': { mutate: ['src/documents/appspec/rules.ts'], tests: DOCUMENT_TESTS },
+  // The buildspec and appspec rules, one scope per rule family, each with only the tests that validate that kind.
+  'documents/buildspec/structure': {
+    mutate: ['src/documents/buildspec/rules.ts', 'src/documents/buildspec/phase-rules.ts'],
+    tests: BUILDSPEC_TESTS,
+  },
+  'documents/buildspec/runtimes': {
+    mutate: ['src/documents/buildspec/runtime-rules.ts'],
+    tests: BUILDSPEC_TESTS,
+  },
+  'documents/buildspec/variables': {
+    mutate: ['src/documents/buildspec/variable-rules.ts'],
+    tests: BUILDSPEC_TESTS,
+  },
+  'documents/buildspec/batch': { mutate: ['src/documents/buildspec/batch-rules.ts'], tests: BUILDSPEC_TESTS },
+  'documents/buildspec/reports': {
+    mutate: ['src/documents/buildspec/report-rules.ts'],
+    tests: BUILDSPEC_TESTS,
+  },
+  'documents/appspec/version': { mutate: ['src/documents/appspec/version-rules.ts'], tests: APPSPEC_TESTS },
+  'documents/appspec/hooks': { mutate: ['src/documents/appspec/hook-rules.ts'], tests: APPSPEC_TESTS },
+  'documents/appspec/files': {
+    mutate: ['src/documents/appspec/rules.ts', 'src/documents/appspec/file-rules.ts'],
+    tests: APPSPEC_TESTS,
+  },
+  'documents/appspec/permissions': {
+    mutate: ['src/documents/appspec/permission-rules.ts'],
+    tests: APPSPEC_TESTS,
+  },
+  'documents/appspec/ecs': { mutate: ['src/documents/appspec/ecs-rules.ts'], tests: APPSPEC_TESTS },
+  'documents/appspec/lambda': { mutate: ['src/documents/appspec/lambda-rules.ts'], tests: APPSPEC_TESTS },
   'documents/deployment-group': {
     mutate: ['src/documents/deployment-group/rules.ts'],
     tests: DOCUMENT_TESTS,
