@@ -1,7 +1,7 @@
 /** The deployment state rebuilt from the ledger: what `status`, `history` and the manual commands show and act on. */
 import { describe, expect, it } from 'vitest';
 import type { LedgerEvent, LedgerEventBody } from '../../../src/deploy/events.js';
-import { findDeployment, isTerminal, reduce } from '../../../src/deploy/state.js';
+import { findDeployment, isTerminal, lastGoodBefore, reduce } from '../../../src/deploy/state.js';
 
 const plan = { strategy: 'canary', steps: [], targetSlot: 'b' as const, replacement: true };
 const options = { creator: 'user' as const, ignoreApplicationStopFailures: false, skipAnalysis: false };
@@ -326,6 +326,38 @@ describe('the group as the ledger tells it', () => {
     expect(bare.lastGood).toBeUndefined();
     expect(bare.stopped).toBeUndefined();
     expect(bare.deployments).toEqual([]);
+  });
+
+  it('a rollback after `down` goes back to the newest revision that succeeded before the failed deployment', () => {
+    const done = (status: 'Succeeded' | 'Failed' | 'RolledBack'): LedgerEventBody => ({
+      type: 'finished',
+      status,
+    });
+    const state = reduce(
+      ledger(
+        ['d-1', created('v1')],
+        ['d-1', done('Succeeded')],
+        ['d-2', created('v2')],
+        ['d-2', done('Succeeded')],
+        ['d-3', created('v3')],
+        ['d-3', done('RolledBack')],
+        ['d-4', created('v4')],
+        ['d-4', done('Failed')],
+        ['d-5', created('v5')],
+        ['d-5', done('Succeeded')],
+      ),
+    );
+    // Not v1 (the oldest good one), not v5 (it came after), not v3 (it rolled back).
+    expect(lastGoodBefore(state, 'd-4')).toEqual(rev('v2'));
+    expect(lastGoodBefore(state, 'd-2')).toEqual(rev('v1'));
+    expect(lastGoodBefore(state, 'd-1')).toBeUndefined();
+    // The deployments folded by compaction count: their last good revision is where the search starts.
+    const folded = { type: 'compacted', deployments: 40, lastGood: rev('v7') } as LedgerEventBody;
+    const compacted = reduce(
+      ledger(['', folded], ['d-41', created('v8')], ['d-41', done('Failed')], ['d-42', created('v9')]),
+    );
+    expect(lastGoodBefore(compacted, 'd-41')).toEqual(rev('v7'));
+    expect(lastGoodBefore(compacted, 'd-42')).toEqual(rev('v7'));
   });
 
   it('the active deployment is the unfinished one; `status` means it, else the latest', () => {
