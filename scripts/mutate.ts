@@ -42,6 +42,7 @@ const BUILDSPEC_TESTS = [
   'test/unit/documents/golden.test.ts',
   'test/unit/documents/rules.test.ts',
   'test/unit/documents/cross-file.test.ts',
+  'test/unit/documents/runtime-versions.test.ts',
   'test/unit/documents/buildspec-rules.test.ts',
 ];
 const APPSPEC_TESTS = [

@@ -38,11 +38,7 @@ export function checkBuildspecRules(ctx: KindContext): void {
   }
   if (isRecord(doc.phases)) checkPhases(ctx, doc.phases);
 
-  if (
-    doc.version !== undefined &&
-    (doc.version === 0.2 || doc.version === '0.2') &&
-    doc.environment_variables !== undefined
-  ) {
+  if ((doc.version === 0.2 || doc.version === '0.2') && doc.environment_variables !== undefined) {
     r.report(
       'buildspec/version-key',
       ['environment_variables'],

@@ -5,6 +5,7 @@ import { isRecord } from '../report.js';
 import type { PathSegment } from '../source.js';
 
 export function checkVariables(ctx: KindContext, doc: Record<string, unknown>): void {
+  // Stryker disable next-line ArrayDeclaration: equivalent, a string in the list is skipped like variables that are not a mapping
   const maps: { path: PathSegment[]; value: unknown }[] = [];
   if (isRecord(doc.env)) maps.push({ path: ['env', 'variables'], value: doc.env.variables });
   if (isRecord(doc.environment_variables))
@@ -44,9 +45,10 @@ export function checkVariables(ctx: KindContext, doc: Record<string, unknown>): 
       checkYaml11Boolean(ctx, 'buildspec/yaml11-boolean', p);
     }
   }
-  if (isRecord(doc.env) && doc.env['exported-variables'] !== undefined) {
+  if (isRecord(doc.env)) {
     const exported = doc.env['exported-variables'];
-    const names = typeof exported === 'string' ? [exported] : Array.isArray(exported) ? exported : [];
+    // One name, or a list of them; anything else holds no name (the schema reports its type).
+    const names: unknown[] = Array.isArray(exported) ? exported : [exported];
     names.forEach((n, i) => {
       if (typeof n === 'string' && n.startsWith('AWS_')) {
         const path =
