@@ -152,3 +152,100 @@ describe('buildspec variables', () => {
     ]);
   });
 });
+
+describe('buildspec batches', () => {
+  const batch = (body: string) => lines(`version: 0.2\n${build}batch:\n${body}`);
+
+  it('a second batch kind is named at its key (its range in --json)', () => {
+    const [d, ...rest] = validateText(
+      `version: 0.2\n${build}batch:\n  build-list:\n    - identifier: a\n  build-matrix:\n    static: {}\n`,
+      'buildspec.yml',
+    ).diagnostics;
+    expect(rest).toEqual([]);
+    expect(formatDiagnostic(d!)).toBe(
+      'buildspec.yml:8:3 error buildspec/batch-kind batch has build-list, build-matrix; a batch takes exactly one of build-list, build-matrix, build-graph, build-fanout',
+    );
+    expect([d!.endLine, d!.endCol]).toEqual([8, 15]);
+  });
+
+  it('builds without an identifier are missing one, not duplicates; a build list has no dependencies', () => {
+    expect(
+      batch(
+        '  build-list:\n    - buildspec: a.yml\n    - buildspec: b.yml\n    - identifier: a\n      depend-on: [x]\n',
+      ),
+    ).toEqual([
+      'buildspec.yml:7:7 error buildspec/missing-key missing required key `identifier` in `batch.build-list[0]`',
+      'buildspec.yml:8:7 error buildspec/missing-key missing required key `identifier` in `batch.build-list[1]`',
+      'buildspec.yml:10:7 warning buildspec/unknown-key unknown key `depend-on` in `batch.build-list[2]` (AWS ignores it); allowed keys: identifier, buildspec, debug-session, ignore-failure, env',
+    ]);
+  });
+
+  it("a graph build without an identifier, or a dependency that is not a name, is the schema's finding only", () => {
+    expect(
+      batch(
+        '  build-graph:\n    - buildspec: a.yml\n      depend-on: [x]\n    - identifier: b\n      depend-on: [5]\n',
+      ),
+    ).toEqual([
+      'buildspec.yml:7:7 error buildspec/missing-key missing required key `identifier` in `batch.build-graph[0]`',
+      'buildspec.yml:10:19 error buildspec/invalid-type `batch.build-graph[1].depend-on[0]` must be a string, found the number 5 (quote it: "5")',
+    ]);
+  });
+
+  it('a cycle reached through another build names only its own builds, from the first in name order, at that build', () => {
+    expect(
+      batch(
+        '  build-graph:\n    - identifier: a\n      depend-on: [c]\n    - identifier: b\n      depend-on: [c]\n    - identifier: c\n      depend-on: [b]\n',
+      ),
+    ).toEqual([
+      'buildspec.yml:10:7 error buildspec/batch-cycle build-graph dependencies form a cycle: b -> c -> b',
+    ]);
+  });
+
+  it('a dependency already searched is not part of a later cycle', () => {
+    expect(
+      batch(
+        '  build-graph:\n    - identifier: a\n      depend-on: [b, c]\n    - identifier: b\n    - identifier: c\n      depend-on: [a]\n',
+      ),
+    ).toEqual([
+      'buildspec.yml:8:7 error buildspec/batch-cycle build-graph dependencies form a cycle: a -> c -> a',
+    ]);
+  });
+
+  it('each cycle is named once, a dependency written twice too, and cycles whose names join alike are both named', () => {
+    expect(
+      batch(
+        '  build-graph:\n    - identifier: ab\n      depend-on: [c]\n    - identifier: c\n      depend-on: [ab]\n    - identifier: a\n      depend-on: [bc]\n    - identifier: bc\n      depend-on: [a, a]\n',
+      ),
+    ).toEqual([
+      'buildspec.yml:8:7 error buildspec/batch-cycle build-graph dependencies form a cycle: ab -> c -> ab',
+      'buildspec.yml:12:7 error buildspec/batch-cycle build-graph dependencies form a cycle: a -> bc -> a',
+    ]);
+  });
+});
+
+describe('buildspec reports', () => {
+  const group = (name: string) => `  ${name}:\n    files: [r.xml]\n`;
+
+  it('five report groups are allowed; the sixth is named at its key (its range in --json)', () => {
+    const five = ['g0', 'g1', 'g2', 'g3', 'g4'].map(group).join('');
+    expect(lines(`version: 0.2\n${build}reports:\n${five}`)).toEqual([]);
+    const [d, ...rest] = validateText(
+      `version: 0.2\n${build}reports:\n${five}${group('g5')}`,
+      'buildspec.yml',
+    ).diagnostics;
+    expect(rest).toEqual([]);
+    expect(formatDiagnostic(d!)).toBe(
+      'buildspec.yml:16:3 error buildspec/report-group-limit reports lists 6 report groups; a project may have at most 5',
+    );
+    expect([d!.endLine, d!.endCol]).toEqual([16, 5]);
+  });
+
+  it('a file format that is not text is named as the value found', () => {
+    expect(
+      lines(`version: 0.2\n${build}reports:\n  unit:\n    files: [r.xml]\n    file-format: 5\n`),
+    ).toEqual([
+      'buildspec.yml:8:18 error buildspec/invalid-type `reports.unit.file-format` must be a string, found the number 5 (quote it: "5")',
+      'buildspec.yml:8:18 error buildspec/report-file-format `reports.unit.file-format` is the number 5; allowed (any case): CUCUMBERJSON, JUNITXML, NUNITXML, NUNIT3XML, TESTNGXML, VISUALSTUDIOTRX, CLOVERXML, COBERTURAXML, JACOCOXML, SIMPLECOV',
+    ]);
+  });
+});
