@@ -49,6 +49,8 @@ const APPSPEC_TESTS = [
   'test/unit/documents/golden.test.ts',
   'test/unit/documents/rules.test.ts',
   'test/unit/documents/appspec-rules.test.ts',
+  // --revision: sources, hook scripts and links checked against a real folder.
+  'test/unit/cli/validate.test.ts',
 ];
 
 export const SCOPES: Record<string, Scope> = {

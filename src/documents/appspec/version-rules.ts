@@ -33,7 +33,7 @@ export function checkVersion(
     }
     return;
   }
-  if (v === '0.0' || (typeof v === 'string' && v.trim() === '0.0')) {
+  if (typeof v === 'string' && v.trim() === '0.0') {
     if (platform === 'ec2') {
       ctx.reporter.report(
         'appspec/quoted-version',
