@@ -47,3 +47,90 @@ describe('appspec version', () => {
     ).toEqual([]);
   });
 });
+
+describe('appspec Lambda resources', () => {
+  it('a version given as text equal to the current one is the version already serving', () => {
+    expect(lines(lambda('Name: f, Alias: live, CurrentVersion: 2, TargetVersion: "2"'))).toEqual([
+      'appspec.yml:5:76 warning appspec/lambda-same-version TargetVersion equals CurrentVersion (2); the deployment would shift traffic to the version already serving it',
+    ]);
+  });
+
+  it('a version is a positive whole number: " 3 " is one, 3.5 and "07" are not', () => {
+    expect(lines(lambda('Name: f, Alias: live, CurrentVersion: " 3 ", TargetVersion: 3.5'))).toEqual([
+      'appspec.yml:5:80 error appspec/invalid-type `Resources[0].fn.Properties.TargetVersion` must be a positive whole number, found the number 3.5',
+      'appspec.yml:5:80 error appspec/lambda-version TargetVersion is the number 3.5; a Lambda version is a positive whole number such as 3',
+    ]);
+    expect(lines(lambda('Name: f, Alias: live, CurrentVersion: 1, TargetVersion: "07"'))).toEqual([
+      'appspec.yml:5:76 error appspec/lambda-version TargetVersion is the string "07"; a Lambda version is a positive whole number such as 3',
+    ]);
+  });
+
+  it('a name or alias YAML 1.1 reads as a boolean is named; without a current version nothing is compared', () => {
+    expect(lines(lambda('Name: yes, Alias: no, TargetVersion: 4'))).toEqual([
+      'appspec.yml:5:7 error appspec/missing-key missing required key `CurrentVersion` in `Resources[0].fn.Properties`',
+      'appspec.yml:5:26 warning appspec/yaml11-boolean `Resources[0].fn.Properties.Name` is the unquoted word `yes`, which YAML 1.1 parsers read as a boolean, not the text "yes" (quote it: "yes")',
+      'appspec.yml:5:38 warning appspec/yaml11-boolean `Resources[0].fn.Properties.Alias` is the unquoted word `no`, which YAML 1.1 parsers read as a boolean, not the text "no" (quote it: "no")',
+    ]);
+  });
+});
+
+describe('appspec ECS resources', () => {
+  const ecs = (props: string) =>
+    `version: 0.0\nResources:\n  - svc:\n      Type: AWS::ECS::Service\n      Properties:\n${props}`;
+
+  it('a full service passes: a China-region ARN with a revision, port 65535, all three network settings, one base', () => {
+    expect(
+      lines(
+        ecs(
+          '        TaskDefinition: arn:aws-cn:ecs:cn-north-1:123456789012:task-definition/web:12\n' +
+            '        LoadBalancerInfo: {ContainerName: web, ContainerPort: 65535}\n' +
+            '        NetworkConfiguration:\n' +
+            '          AwsvpcConfiguration: {Subnets: [s], SecurityGroups: [g], AssignPublicIp: DISABLED}\n' +
+            '        CapacityProviderStrategy:\n' +
+            '          - {CapacityProvider: A, Base: 1, Weight: 1}\n' +
+            '          - {CapacityProvider: B, Base: 0, Weight: 0}\n',
+        ),
+      ),
+    ).toEqual([]);
+  });
+
+  it('port 0 is out of range, port 1 is not; a port written as text is named with its number', () => {
+    expect(
+      lines(
+        ecs(
+          '        TaskDefinition: <TASK_DEFINITION>\n        LoadBalancerInfo: {ContainerName: web, ContainerPort: 0}\n',
+        ),
+      ),
+    ).toEqual(['appspec.yml:7:63 warning appspec/container-port ContainerPort is 0; a port is 1 to 65535']);
+    expect(
+      lines(
+        ecs(
+          '        TaskDefinition: arn:aws:ecs:us-east-1:123456789012:task-definition/web\n' +
+            '        LoadBalancerInfo: {ContainerName: web, ContainerPort: "8080"}\n' +
+            '        CapacityProviderStrategy: []\n',
+        ),
+      ),
+    ).toEqual([
+      'appspec.yml:7:63 warning appspec/container-port ContainerPort is the string "8080"; the reference types it as a number (write `ContainerPort: 8080`)',
+    ]);
+  });
+
+  it('an empty task definition is an empty value, and a revision that is not a number is not an ARN', () => {
+    expect(
+      lines(
+        ecs('        TaskDefinition: ""\n        LoadBalancerInfo: {ContainerName: web, ContainerPort: 1}\n'),
+      ),
+    ).toEqual([
+      'appspec.yml:6:25 error appspec/invalid-value `Resources[0].svc.Properties.TaskDefinition` is empty; it needs a value',
+    ]);
+    expect(
+      lines(
+        ecs(
+          '        TaskDefinition: arn:aws:ecs:us-east-1:123456789012:task-definition/web:1x\n        LoadBalancerInfo: {ContainerName: web, ContainerPort: 1}\n',
+        ),
+      ),
+    ).toEqual([
+      'appspec.yml:6:25 error appspec/ecs-task-definition TaskDefinition is the string "arn:aws:ecs:us-east-1:123456789012:task-definition/web:1x"; expected a task definition ARN, or the placeholder <TASK_DEFINITION> that CodePipeline fills in',
+    ]);
+  });
+});
