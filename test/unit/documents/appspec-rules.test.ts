@@ -134,3 +134,57 @@ describe('appspec ECS resources', () => {
     ]);
   });
 });
+
+describe('appspec hooks', () => {
+  it('timeouts: text is converted with a warning, 0 is too short, and their sum is named at the event', () => {
+    expect(
+      lines(
+        'version: 0.0\nos: linux\nhooks:\n  AfterInstall:\n    - location: scripts/a.sh\n      timeout: "60"\n      runas: yes\n    - location: scripts/b.sh\n      timeout: 0\n    - location: ../outside.sh\n      timeout: 3600\n',
+        ['scripts/a.sh', 'scripts/b.sh'],
+      ),
+    ).toEqual([
+      "appspec.yml:4:3 error appspec/hook-timeout-total the timeouts of AfterInstall's scripts add up to 3660 seconds; one lifecycle event may take at most 3600",
+      'appspec.yml:6:16 warning appspec/quoted-timeout timeout is the string "60"; the agent converts it, but write a number (write `timeout: 60`)',
+      'appspec.yml:7:14 warning appspec/yaml11-boolean `hooks.AfterInstall[0].runas` is the unquoted word `yes`, which YAML 1.1 parsers read as a boolean, not the text "yes" (quote it: "yes")',
+      'appspec.yml:9:16 error appspec/hook-timeout-max AfterInstall script timeout 0 must be at least 1 second',
+      'appspec.yml:9:16 error appspec/invalid-value `hooks.AfterInstall[1].timeout` is the number 0; allowed: at least 1',
+      'appspec.yml:10:17 error appspec/file-source-escapes hook script `../outside.sh` points outside the revision folder',
+    ]);
+  });
+
+  it('one script over 3600 seconds is named alone, not the sum too; two scripts of exactly 3600 in all pass', () => {
+    expect(
+      lines(
+        'version: 0.0\nos: linux\nhooks:\n  BeforeInstall:\n    - location: scripts/a.sh\n      timeout: 3601\n    - location: scripts/b.sh\n      timeout: 3600\n  ValidateService:\n    - location: scripts/c.sh\n      timeout: 1800\n    - location: scripts/d.sh\n      timeout: 1800\n',
+        ['scripts/a.sh', 'scripts/b.sh', 'scripts/c.sh'],
+      ),
+    ).toEqual([
+      'appspec.yml:6:16 error appspec/hook-timeout-max BeforeInstall script timeout 3601 exceeds the maximum of 3600 seconds',
+      'appspec.yml:12:17 error appspec/hook-script-missing hook script `scripts/d.sh` does not exist in the revision',
+    ]);
+  });
+
+  it('on Windows, runas is named and a script path with backslashes is found in the revision', () => {
+    expect(
+      lines(
+        'version: 0.0\nos: windows\nhooks:\n  ApplicationStart:\n    - location: \\scripts\\start.ps1\n      runas: admin\n',
+        ['scripts/start.ps1'],
+      ),
+    ).toEqual([
+      'appspec.yml:6:7 warning appspec/runas-windows `runas` applies only to Linux instances; Windows hooks run as the agent user',
+    ]);
+  });
+
+  it('Lambda hooks written lowercase are checked: reserved, misspelt, and an ECS event', () => {
+    const hooks = '  - AllowTraffic: Fn\n  - BeforeAllowTraffik: Fn\n  - AfterAllowTestTraffic: Fn\n';
+    const may = 'a Lambda AppSpec may hook: BeforeAllowTraffic, AfterAllowTraffic';
+    expect(
+      lines(lambda('Name: f, Alias: live, CurrentVersion: 1, TargetVersion: 2') + `hooks:\n${hooks}`),
+    ).toEqual([
+      'appspec.yml:6:1 warning appspec/key-casing this AppSpec mixes PascalCase keys (`Resources`) and lowercase keys (`hooks`); CodeDeploy accepts both, but pick one',
+      `appspec.yml:7:5 error appspec/reserved-hook \`AllowTraffic\` is run by CodeDeploy itself and cannot have hooks; ${may}`,
+      `appspec.yml:8:5 error appspec/hook-name unknown lifecycle event \`BeforeAllowTraffik\`; ${may} (did you mean \`BeforeAllowTraffic\`?)`,
+      `appspec.yml:9:5 error appspec/hook-name \`AfterAllowTestTraffic\` is an ECS lifecycle event; ${may} (did you mean \`AfterAllowTraffic\`?)`,
+    ]);
+  });
+});
