@@ -188,3 +188,68 @@ describe('appspec hooks', () => {
     ]);
   });
 });
+
+describe('appspec files', () => {
+  it('sources are paths inside the revision, backslashes too; destinations are absolute on Linux', () => {
+    expect(
+      lines(
+        'version: 0.0\nos: linux\nfiles:\n  - source: \\config\\app.conf\n    destination: etc/app\n  - source: ..\n    destination: /srv\n  - source: /\n    destination: C:\\app\n  - source: dist\n    destination: /srv/app\n',
+        ['config/app.conf'],
+      ),
+    ).toEqual([
+      'appspec.yml:5:18 warning appspec/file-destination-relative files destination `etc/app` is not a fully qualified path; the agent would place files relative to its own working folder',
+      'appspec.yml:6:13 error appspec/file-source-escapes files source `..` points outside the revision folder',
+      'appspec.yml:9:18 warning appspec/file-destination-relative files destination `C:\\app` is not a fully qualified path; the agent would place files relative to its own working folder',
+      'appspec.yml:10:13 error appspec/file-source-missing files source `dist` does not exist in the revision',
+    ]);
+  });
+
+  it('on Windows a drive, a share or a leading backslash is absolute; a URL in any case is not a source', () => {
+    expect(
+      lines(
+        'version: 0.0\nos: windows\nfiles:\n  - source: /\n    destination: C:\\app\n  - source: /\n    destination: \\\\server\\share\n  - source: /\n    destination: \\app\n  - source: /\n    destination: app\n  - source: HTTPS://example.com/a.zip\n    destination: D:/x\n',
+      ),
+    ).toEqual([
+      'appspec.yml:11:18 warning appspec/file-destination-relative files destination `app` is not a fully qualified path; the agent would place files relative to its own working folder',
+      'appspec.yml:12:13 error appspec/file-source-url files source `HTTPS://example.com/a.zip` is a URL; a source is a path inside the revision (`/` for all of it)',
+    ]);
+  });
+});
+
+describe('appspec permissions', () => {
+  const perms = (body: string) =>
+    lines(`version: 0.0\nos: linux\nfiles:\n  - source: /\n    destination: /srv\npermissions:\n${body}`);
+
+  it('modes: a leading zero unquoted is read as octal; 888 is no mode; "0755" and 644 are', () => {
+    expect(
+      perms(
+        '  - object: /srv\n    owner: yes\n    group: no\n    mode: 0750\n  - object: /srv/a\n    mode: "0755"\n  - object: /srv/b\n    mode: 888\n  - object: /srv/c\n    mode: 644\n  - object: /srv/d\n    mode: 07555\n',
+      ),
+    ).toEqual([
+      'appspec.yml:8:12 warning appspec/yaml11-boolean `permissions[0].owner` is the unquoted word `yes`, which YAML 1.1 parsers read as a boolean, not the text "yes" (quote it: "yes")',
+      'appspec.yml:9:12 warning appspec/yaml11-boolean `permissions[0].group` is the unquoted word `no`, which YAML 1.1 parsers read as a boolean, not the text "no" (quote it: "no")',
+      'appspec.yml:10:11 warning appspec/octal-mode mode 0750 is unquoted: the CodeDeploy agent\'s YAML 1.1 parser reads a leading zero as octal (0750 becomes 488), giving the wrong permissions (quote it ("0750") or drop the leading zero (750))',
+      'appspec.yml:14:11 error appspec/permission-mode mode is the number 888; a mode is 3 or 4 octal digits (0-7), such as 644 or "0755"',
+      'appspec.yml:18:11 warning appspec/octal-mode mode 07555 is unquoted: the CodeDeploy agent\'s YAML 1.1 parser reads a leading zero as octal (07555 becomes 3949), giving the wrong permissions (quote it ("07555") or drop the leading zero (7555))',
+    ]);
+  });
+
+  it('ACL entries: each malformed part is named; default entries only on folders; SELinux ranges', () => {
+    expect(
+      perms(
+        '  - object: /srv\n    acls:\n      - d:u:bob:rwx\n      - default:user:bob:7\n      - u:bob\n      - x:bob:rw\n      - u:bob:rwxx\n      - m:bob:r\n      - u::rw\n      - d:u::rx\n      - a:b:c:d:e\n      - o::r\n      - g:staff:r-x\n' +
+          '  - object: /srv/f\n    type: [file]\n    acls: [d:u:bob:r, u:bob:r]\n    context:\n      type: t\n      range: s0-s1:c0.c255,c3\n' +
+          '  - object: /srv/g\n    context:\n      type: t\n      range: x0\n',
+      ),
+    ).toEqual([
+      'appspec.yml:11:9 error appspec/acl-entry acl entry `u:bob` has permissions `bob`; write one octal digit or letters from rwx-',
+      'appspec.yml:12:9 error appspec/acl-entry acl entry `x:bob:rw` has type `x`; allowed: u, g, m, o (user, group, mask, other)',
+      'appspec.yml:13:9 error appspec/acl-entry acl entry `u:bob:rwxx` has permissions `rwxx`; write one octal digit or letters from rwx-',
+      'appspec.yml:14:9 error appspec/acl-entry acl entry `m:bob:r` names a user or group, but mask and other entries take no name',
+      'appspec.yml:15:9 error appspec/acl-entry acl entry `u::rw` has no user or group name; use `mode` to set the base entry',
+      'appspec.yml:17:9 error appspec/acl-entry acl entry `a:b:c:d:e` must look like `u:name:rwx`, `g:name:rw`, `m::r` or `d:u:name:rx`',
+      'appspec.yml:22:12 error appspec/acl-entry acl entry `d:u:bob:r` is a default ACL entry, which applies only to directories',
+      'appspec.yml:29:14 error appspec/selinux-range SELinux range `x0` is not of the form s<low>[-s<high>][:c<a>[.c<b>],...]',
+    ]);
+  });
+});
