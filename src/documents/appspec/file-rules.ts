@@ -18,7 +18,7 @@ export function checkFiles(ctx: KindContext, files: unknown[], os: unknown): voi
         );
       } else {
         const rel = source.replace(/\\/g, '/').replace(/^\/+/, '');
-        const normal = rel === '' ? '.' : posix.normalize(rel);
+        const normal = posix.normalize(rel); // '.' for the whole revision (`/`)
         if (normal === '..' || normal.startsWith('../')) {
           ctx.reporter.report(
             'appspec/file-source-escapes',
@@ -41,11 +41,9 @@ export function checkFiles(ctx: KindContext, files: unknown[], os: unknown): voi
     }
     const dest = entry.destination;
     if (typeof dest === 'string') {
-      const windowsAbsolute = /^[A-Za-z]:[\\/]/.test(dest) || dest.startsWith('\\\\');
+      // A drive (C:\ or C:/), or a root or share (\ or \\); `/…` is absolute to isAbsolute on every host.
       const absolute =
-        os === 'windows'
-          ? windowsAbsolute || dest.startsWith('/') || dest.startsWith('\\')
-          : dest.startsWith('/');
+        os === 'windows' ? /^[A-Za-z]:[\\/]/.test(dest) || dest.startsWith('\\') : dest.startsWith('/');
       if (!absolute && !isAbsolute(dest)) {
         ctx.reporter.report(
           'appspec/file-destination-relative',
@@ -67,6 +65,7 @@ function checkLinksOutside(
   source: string,
   path: PathSegment[],
 ): void {
+  // Stryker disable next-line OptionalChaining,ArrayDeclaration: equivalent, every validation given a revision folder also gives linksOutside
   const links = ctx.linksOutside?.(abs, revisionDir) ?? [];
   for (const { link, target } of links.slice(0, LINKS_NAMED)) {
     ctx.reporter.report(

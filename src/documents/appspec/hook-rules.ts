@@ -20,14 +20,9 @@ const A_PLATFORM: Record<ComputePlatform, string> = {
   lambda: 'a Lambda',
 };
 
-function hookListCheck(
-  ctx: KindContext,
-  name: string,
-  path: PathSegment[],
-  platform: ComputePlatform,
-): boolean {
+function hookListCheck(ctx: KindContext, name: string, path: PathSegment[], platform: ComputePlatform): void {
   const allowed = HOOKS_BY_PLATFORM[platform];
-  if (allowed.includes(name)) return true;
+  if (allowed.includes(name)) return;
   const where = A_PLATFORM[platform];
   if (RESERVED_HOOKS[platform].includes(name)) {
     ctx.reporter.report(
@@ -38,10 +33,11 @@ function hookListCheck(
         part: 'key',
       },
     );
-    return false;
+    return;
   }
-  const other = (Object.keys(HOOKS_BY_PLATFORM) as ComputePlatform[]).find(
-    (p) => p !== platform && HOOKS_BY_PLATFORM[p].includes(name),
+  // Not this platform's (it returned above): the platform whose event it is, if any.
+  const other = (Object.keys(HOOKS_BY_PLATFORM) as ComputePlatform[]).find((p) =>
+    HOOKS_BY_PLATFORM[p].includes(name),
   );
   const guess = suggest(name, allowed);
   ctx.reporter.report(
@@ -55,7 +51,6 @@ function hookListCheck(
       ...(guess ? { hint: `did you mean \`${guess}\`?` } : {}),
     },
   );
-  return false;
 }
 
 export function checkEc2Hooks(ctx: KindContext, hooks: Record<string, unknown>, os: unknown): void {
@@ -155,7 +150,8 @@ export function checkServiceHooks(
   platform: ComputePlatform,
 ): void {
   if (!Array.isArray(doc.Hooks)) return;
-  const key = Object.keys(ctx.value as object).find((k) => k.toLowerCase() === 'hooks') ?? 'Hooks';
+  // doc.Hooks was read from this key, written in any case.
+  const key = Object.keys(ctx.value as object).find((k) => k.toLowerCase() === 'hooks')!;
   doc.Hooks.forEach((entry, i) => {
     if (!isRecord(entry)) return;
     for (const name of Object.keys(entry)) hookListCheck(ctx, name, [key, i, name], platform);

@@ -138,6 +138,33 @@ describe('conveyor validate', () => {
     ]);
   });
 
+  it('names at most five outside links per files source and counts the rest', async () => {
+    write(
+      'rev/appspec.yml',
+      'version: 0.0\nos: linux\nfiles:\n  - source: five\n    destination: /srv/five\n  - source: seven\n    destination: /srv/seven\n',
+    );
+    write('outside/victim', 'secret');
+    for (const [folder, count] of [
+      ['five', 5],
+      ['seven', 7],
+    ] as const) {
+      write(`rev/${folder}/index.html`, 'i');
+      for (let i = 0; i < count; i++)
+        symlinkSync(join(project.dir, 'outside/victim'), join(project.dir, `rev/${folder}/link${i}`));
+    }
+    const r = await run(['--revision', 'rev', 'rev/appspec.yml']);
+    const found = r.stdout.split('\n').filter((l) => l.includes('appspec/link-outside-revision'));
+    expect(
+      found.filter((l) => l.startsWith('rev/appspec.yml:4:13 ') && l.includes('holds the link')),
+    ).toHaveLength(5);
+    expect(
+      found.filter((l) => l.startsWith('rev/appspec.yml:6:13 ') && l.includes('holds the link')),
+    ).toHaveLength(5);
+    expect(found.filter((l) => !l.includes('holds the link'))).toEqual([
+      'rev/appspec.yml:6:13 warning appspec/link-outside-revision files source `seven` holds 2 more links that point outside the revision',
+    ]);
+  });
+
   it('treats a folder given by name with appspec.yml at its root as the revision', async () => {
     write(
       'rev/appspec.yml',

@@ -253,3 +253,72 @@ describe('appspec permissions', () => {
     ]);
   });
 });
+
+describe('appspec hooks and files written oddly', () => {
+  it('a hook given as one string, an empty script item, and timeouts that are not whole numbers of seconds', () => {
+    expect(
+      lines(
+        'version: 0.0\nos: linux\nhooks:\n  AfterInstall: scripts/a.sh\n  BeforeInstall:\n    -\n    - location: a.sh\n      timeout: [60]\n    - location: b.sh\n      timeout: 60s\n    - location: c.sh\n      timeout: 5m\n',
+        ['a.sh', 'b.sh', 'c.sh'],
+      ),
+    ).toEqual([
+      'appspec.yml:4:17 error appspec/invalid-type `hooks.AfterInstall` must be a list of mappings or empty, found the string "scripts/a.sh"',
+    ]);
+  });
+
+  it('a script without a timeout still lets the others add up; a timeout of 1.5 is not counted', () => {
+    const [total, ...rest] = validateText(
+      'version: 0.0\nos: linux\nhooks:\n  ValidateService:\n    - location: a.sh\n    - location: b.sh\n      timeout: 1800\n    - location: c.sh\n      timeout: 1801\n  AfterInstall:\n    - location: d.sh\n      timeout: 3599\n    - location: e.sh\n      timeout: 1.5\n',
+      'appspec.yml',
+    ).diagnostics;
+    expect([total, ...rest].map(formatDiagnostic)).toEqual([
+      "appspec.yml:4:3 error appspec/hook-timeout-total the timeouts of ValidateService's scripts add up to 3601 seconds; one lifecycle event may take at most 3600",
+      'appspec.yml:14:16 error appspec/invalid-type `hooks.AfterInstall[1].timeout` must be a whole number of seconds, found the number 1.5',
+    ]);
+    // The event's key, not its whole script list (what --json gives as the end).
+    expect([total!.endLine, total!.endCol]).toEqual([4, 18]);
+  });
+
+  it('a Windows script without runas is fine', () => {
+    expect(
+      lines('version: 0.0\nos: windows\nhooks:\n  ApplicationStart:\n    - location: start.ps1\n', [
+        'start.ps1',
+      ]),
+    ).toEqual([]);
+  });
+
+  it('a service hook written as a string is a type error only', () => {
+    expect(
+      lines(
+        `${lambda('Name: f, Alias: live, CurrentVersion: 1, TargetVersion: 2')}Hooks:\n  - BeforeAllowTraffic\n`,
+      ),
+    ).toEqual([
+      'appspec.yml:7:5 error appspec/invalid-type `Hooks[0]` must be a mapping, found the string "BeforeAllowTraffic"',
+    ]);
+  });
+
+  it('an empty files item, a source with two leading slashes, a destination ending in a slash, none at all', () => {
+    expect(
+      lines(
+        'version: 0.0\nos: linux\nfiles:\n  -\n  - source: //dist\n    destination: srv/app/\n  - source: /\n',
+        ['dist'],
+      ),
+    ).toEqual([
+      'appspec.yml:4:4 error appspec/invalid-type `files[0]` must be a mapping, found nothing (an empty value)',
+      'appspec.yml:6:18 warning appspec/file-destination-relative files destination `srv/app/` is not a fully qualified path; the agent would place files relative to its own working folder',
+      'appspec.yml:7:5 error appspec/missing-key missing required key `destination` in `files[2]`',
+    ]);
+  });
+
+  it('permissions on Windows are named at their key (its range in --json); an empty item is a type error', () => {
+    const ds = validateText(
+      'version: 0.0\nos: windows\nfiles:\n  - source: /\n    destination: C:\\app\npermissions:\n  -\n  - object: C:\\app\n    owner: me\n',
+      'appspec.yml',
+    ).diagnostics;
+    expect(ds.map(formatDiagnostic)).toEqual([
+      'appspec.yml:6:1 error appspec/permissions-windows `permissions` apply only to Linux instances; this AppSpec targets os: windows',
+      'appspec.yml:7:4 error appspec/invalid-type `permissions[0]` must be a mapping, found nothing (an empty value)',
+    ]);
+    expect([ds[0]!.endLine, ds[0]!.endCol]).toEqual([6, 12]);
+  });
+});
