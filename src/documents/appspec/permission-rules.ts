@@ -61,12 +61,17 @@ function aclProblem(ace: string, fileOnly: boolean): string | undefined {
   }
   if (parts.length < 2 || parts.length > 3)
     return 'must look like `u:name:rwx`, `g:name:rw`, `m::r` or `d:u:name:rx`';
-  const [type, name, perms] = parts.length === 3 ? parts : [parts[0], '', parts[1]];
-  if (!/^(u(ser)?|g(roup)?|m(ask)?|o(ther)?)$/.test(type ?? ''))
+  // Two or three parts (checked above): type, name (empty when two), permissions.
+  const [type, name, perms] = (parts.length === 3 ? parts : [parts[0], '', parts[1]]) as [
+    string,
+    string,
+    string,
+  ];
+  if (!/^(u(ser)?|g(roup)?|m(ask)?|o(ther)?)$/.test(type))
     return `has type \`${type}\`; allowed: u, g, m, o (user, group, mask, other)`;
-  if (!ACL_PERMS.test(perms ?? ''))
+  if (!ACL_PERMS.test(perms))
     return `has permissions \`${perms}\`; write one octal digit or letters from rwx-`;
-  const isMaskOrOther = /^(m|o)/.test(type ?? '');
+  const isMaskOrOther = /^(m|o)/.test(type);
   if (isMaskOrOther && name) return 'names a user or group, but mask and other entries take no name';
   if (!isMaskOrOther && !name && !isDefault)
     return 'has no user or group name; use `mode` to set the base entry';

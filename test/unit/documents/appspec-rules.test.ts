@@ -322,3 +322,52 @@ describe('appspec hooks and files written oddly', () => {
     expect([ds[0]!.endLine, ds[0]!.endCol]).toEqual([6, 12]);
   });
 });
+
+describe('appspec permissions: modes, ACLs and SELinux ranges at their edges', () => {
+  const perms = (body: string) =>
+    lines(`version: 0.0\nos: linux\nfiles:\n  - source: /\n    destination: /srv\npermissions:\n${body}`);
+  const mode = 'a mode is 3 or 4 octal digits (0-7), such as 644 or "0755"';
+  const octal = (text: string, value: number, hint: string) =>
+    `warning appspec/octal-mode mode ${text} is unquoted: the CodeDeploy agent's YAML 1.1 parser reads a leading zero as octal (${text} becomes ${value}), giving the wrong permissions (quote it ("${text}") or drop the leading zero (${hint}))`;
+
+  it('modes: 0758 is no octal number, the hint keeps three digits, and 644.0, 8644, 10750 are no modes', () => {
+    expect(
+      perms(
+        ['0758', '00644', '0064', '644.0', '8644', '10750']
+          .map((m, i) => `  - object: /${i}\n    mode: ${m}\n`)
+          .join(''),
+      ),
+    ).toEqual([
+      `appspec.yml:8:11 error appspec/permission-mode mode is the number 758; ${mode}`,
+      `appspec.yml:10:11 ${octal('00644', 420, '644')}`,
+      `appspec.yml:12:11 ${octal('0064', 52, '064')}`,
+      `appspec.yml:14:11 error appspec/permission-mode mode is the number 644; ${mode}`,
+      `appspec.yml:16:11 error appspec/permission-mode mode is the number 8644; ${mode}`,
+      `appspec.yml:18:11 error appspec/permission-mode mode is the number 10750; ${mode}`,
+    ]);
+  });
+
+  it('ACLs: default entries on a folder, two-part entries, entries that are not text or have one part', () => {
+    expect(
+      perms(
+        '  - object: /a\n    type: [directory]\n    acls: [d:u:bob:r, d:o:r, m:r, 5, rwx, users:bob:r]\n    context:\n      type: t\n      range: s10-s15:c100.c255,c300.c400\n',
+      ),
+    ).toEqual([
+      'appspec.yml:9:35 error appspec/invalid-type `permissions[0].acls[3]` must be a string, found the number 5 (quote it: "5")',
+      'appspec.yml:9:38 error appspec/acl-entry acl entry `rwx` must look like `u:name:rwx`, `g:name:rw`, `m::r` or `d:u:name:rx`',
+      'appspec.yml:9:43 error appspec/acl-entry acl entry `users:bob:r` has type `users`; allowed: u, g, m, o (user, group, mask, other)',
+    ]);
+  });
+
+  it('SELinux ranges: s0 alone is one; xs0 and s0-s1x are not; a number is a type error only', () => {
+    expect(
+      perms(
+        '  - object: /b\n    context:\n      type: t\n      range: 5\n  - object: /c\n    context: {type: t, range: s0}\n  - object: /d\n    context: {type: t, range: xs0}\n  - object: /e\n    context: {type: t, range: s0-s1x}\n',
+      ),
+    ).toEqual([
+      'appspec.yml:10:14 error appspec/invalid-type `permissions[0].context.range` must be a string, found the number 5 (quote it: "5")',
+      'appspec.yml:14:31 error appspec/selinux-range SELinux range `xs0` is not of the form s<low>[-s<high>][:c<a>[.c<b>],...]',
+      'appspec.yml:16:31 error appspec/selinux-range SELinux range `s0-s1x` is not of the form s<low>[-s<high>][:c<a>[.c<b>],...]',
+    ]);
+  });
+});
