@@ -62,7 +62,11 @@ export function checkBatch(ctx: KindContext, batch: Record<string, unknown>): vo
   }
 }
 
-/** Each elementary cycle once, starting from its smallest member, found by DFS with an explicit stack. */
+/**
+ * Cycles found by a depth-first search from each build in name order, so the findings do not depend on the order
+ * the builds are listed in: at least one cycle among builds that wait on each other, each named once from its
+ * smallest member. Not every elementary cycle (a graph can hold exponentially many; one is enough to fix).
+ */
 function findCycles(graph: Map<string, string[]>): string[][] {
   const cycles: string[][] = [];
   const seen = new Set<string>();

@@ -249,3 +249,23 @@ describe('buildspec reports', () => {
     ]);
   });
 });
+
+describe('buildspec batch cycles, whatever the order of the list', () => {
+  const graph = (order: string[]) => {
+    const deps: Record<string, string[]> = { a: ['b', 'd'], b: ['c', 'd'], c: ['d'], d: ['b', 'a'] };
+    const items = order.map((id) => `    - identifier: ${id}\n      depend-on: [${deps[id]!.join(', ')}]\n`);
+    return validateText(
+      `version: 0.2\n${build}batch:\n  build-graph:\n${items.join('')}`,
+      'buildspec.yml',
+    ).diagnostics.map((d) => d.message);
+  };
+
+  it('names the same cycles, once each, however the builds are listed', () => {
+    const cycles = [
+      'build-graph dependencies form a cycle: a -> b -> c -> d -> a',
+      'build-graph dependencies form a cycle: b -> c -> d -> b',
+    ];
+    expect(graph(['a', 'b', 'c', 'd'])).toEqual(cycles);
+    expect(graph(['d', 'a', 'b', 'c']).sort()).toEqual(cycles);
+  });
+});
