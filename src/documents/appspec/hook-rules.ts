@@ -74,7 +74,7 @@ export function checkEc2Hooks(ctx: KindContext, hooks: Record<string, unknown>, 
       const p: PathSegment[] = ['hooks', event, i];
       const t = script.timeout;
       let seconds: number | undefined;
-      if (typeof t === 'number' && Number.isInteger(t)) seconds = t;
+      if (Number.isInteger(t)) seconds = t as number;
       else if (typeof t === 'string' && /^\s*[0-9]+\s*$/.test(t)) {
         seconds = Number(t);
         ctx.reporter.report(

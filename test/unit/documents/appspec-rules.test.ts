@@ -36,6 +36,9 @@ describe('appspec version', () => {
       `appspec.yml:1:10 warning appspec/version-format version is written \`0.00\`; the AppSpec version is written 0.0 ${hint}`,
     ]);
     expect(lines('os: linux\nversion: 0.0\n')).toEqual([]);
+    expect(lines('version: 1.0\nos: linux\n')).toEqual([
+      'appspec.yml:1:10 error appspec/version version is 1.0; the only AppSpec version is 0.0',
+    ]);
   });
 
   it('a quoted version is rejected by the EC2 agent, spaces and all; ECS and Lambda take it', () => {
@@ -279,12 +282,15 @@ describe('appspec hooks and files written oddly', () => {
     expect([found[0]!.endLine, found[0]!.endCol]).toEqual([4, 18]);
   });
 
-  it('a Windows script without runas is fine', () => {
+  it('a Windows script without runas is fine; a location is found without its spaces; none at all is missing', () => {
     expect(
-      lines('version: 0.0\nos: windows\nhooks:\n  ApplicationStart:\n    - location: start.ps1\n', [
-        'start.ps1',
-      ]),
-    ).toEqual([]);
+      lines(
+        'version: 0.0\nos: windows\nhooks:\n  ApplicationStart:\n    - location: start.ps1\n    - location: " stop.ps1 "\n    - timeout: 10\n',
+        ['start.ps1', 'stop.ps1'],
+      ),
+    ).toEqual([
+      'appspec.yml:7:7 error appspec/missing-key missing required key `location` in `hooks.ApplicationStart[2]`',
+    ]);
   });
 
   it('a service hook written as a string is a type error only', () => {
