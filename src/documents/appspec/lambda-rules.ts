@@ -15,7 +15,7 @@ export function checkLambdaRules(ctx: KindContext, doc: Record<string, unknown>)
         const v = resource.Properties[key];
         if (v === undefined) continue;
         const ok =
-          (typeof v === 'number' && Number.isInteger(v) && v > 0) ||
+          (Number.isInteger(v) && (v as number) > 0) ||
           (typeof v === 'string' && /^[1-9][0-9]*$/.test(v.trim()));
         if (!ok) {
           ctx.reporter.report(

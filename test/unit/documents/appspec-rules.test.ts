@@ -77,6 +77,29 @@ describe('appspec Lambda resources', () => {
   });
 });
 
+describe('appspec Lambda resources written oddly', () => {
+  const hook = 'Hooks:\n  - BeforeAllowTraffic: Check\n';
+
+  it('Resources as a mapping, or an empty entry, are type errors only', () => {
+    expect(lines(`version: 0.0\nResources: {fn: {Type: AWS::Lambda::Function}}\n${hook}`)).toEqual([
+      'appspec.yml:2:1 error appspec/invalid-type `Resources` must be a list, found a mapping',
+    ]);
+    expect(lines(`version: 0.0\nResources:\n  -\n${hook}`)).toEqual([
+      'appspec.yml:3:4 error appspec/invalid-type `Resources[0]` must be a mapping, found nothing (an empty value)',
+    ]);
+  });
+
+  it('"12" is a version and "3.0" is not; with neither version nothing is compared', () => {
+    expect(lines(lambda('Name: f, Alias: live, CurrentVersion: "12", TargetVersion: "3.0"'))).toEqual([
+      'appspec.yml:5:79 error appspec/lambda-version TargetVersion is the string "3.0"; a Lambda version is a positive whole number such as 3',
+    ]);
+    expect(lines(lambda('Name: f, Alias: live'))).toEqual([
+      'appspec.yml:5:7 error appspec/missing-key missing required key `CurrentVersion` in `Resources[0].fn.Properties`',
+      'appspec.yml:5:7 error appspec/missing-key missing required key `TargetVersion` in `Resources[0].fn.Properties`',
+    ]);
+  });
+});
+
 describe('appspec ECS resources', () => {
   const ecs = (props: string) =>
     `version: 0.0\nResources:\n  - svc:\n      Type: AWS::ECS::Service\n      Properties:\n${props}`;
