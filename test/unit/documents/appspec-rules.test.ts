@@ -400,3 +400,55 @@ describe('appspec permissions: modes, ACLs and SELinux ranges at their edges', (
     ]);
   });
 });
+
+describe('appspec ECS resources written oddly', () => {
+  const hook = 'Hooks:\n  - BeforeInstall: Check\n';
+  const service = (props: string) =>
+    `version: 0.0\nResources:\n  - svc:\n      Type: AWS::ECS::Service\n      Properties:\n${props}`;
+
+  it('Resources as a mapping, an empty entry, a service without Properties: the schema findings only', () => {
+    expect(lines(`version: 0.0\nResources: {svc: {Type: AWS::ECS::Service}}\n${hook}`)).toEqual([
+      'appspec.yml:2:1 error appspec/invalid-type `Resources` must be a list, found a mapping',
+    ]);
+    expect(lines(`version: 0.0\nResources:\n  -\n  - svc:\n      Type: AWS::ECS::Service\n${hook}`)).toEqual([
+      'appspec.yml:2:1 error appspec/invalid-value `Resources` has 2 entries; allowed: exactly 1 entry',
+      'appspec.yml:3:4 error appspec/invalid-type `Resources[0]` must be a mapping, found nothing (an empty value)',
+      'appspec.yml:4:5 error appspec/missing-key missing required key `Properties` in `Resources[1].svc`',
+    ]);
+    expect(lines(service('        TaskDefinition: <TASK_DEFINITION>\n'))).toEqual([
+      'appspec.yml:5:7 error appspec/missing-key missing required key `LoadBalancerInfo` in `Resources[0].svc.Properties`',
+    ]);
+  });
+
+  it('a task definition or port of the wrong type, and an empty network configuration, are the schema findings only', () => {
+    expect(
+      lines(
+        service(
+          '        TaskDefinition: 5\n        LoadBalancerInfo: {ContainerName: web, ContainerPort: abc}\n        NetworkConfiguration:\n          AwsvpcConfiguration: {}\n',
+        ),
+      ),
+    ).toEqual([
+      'appspec.yml:6:25 error appspec/invalid-type `Resources[0].svc.Properties.TaskDefinition` must be a string, found the number 5 (quote it: "5")',
+      'appspec.yml:7:63 error appspec/invalid-value `Resources[0].svc.Properties.LoadBalancerInfo.ContainerPort` is the string "abc", which is not allowed; expected a port number',
+    ]);
+  });
+
+  it('a port with its protocol, two of three network settings, capacity providers whose numbers are text', () => {
+    expect(
+      lines(
+        service(
+          '        TaskDefinition: <TASK_DEFINITION>\n        LoadBalancerInfo: {ContainerName: web, ContainerPort: 8080/tcp}\n' +
+            '        NetworkConfiguration:\n          AwsvpcConfiguration: {Subnets: [s], SecurityGroups: [g]}\n' +
+            '        CapacityProviderStrategy:\n          -\n          - {CapacityProvider: A, Base: "1", Weight: "1"}\n          - {CapacityProvider: B, Base: 1, Weight: 0}\n',
+        ),
+      ),
+    ).toEqual([
+      'appspec.yml:7:63 error appspec/invalid-value `Resources[0].svc.Properties.LoadBalancerInfo.ContainerPort` is the string "8080/tcp", which is not allowed; expected a port number',
+      'appspec.yml:9:11 error appspec/ecs-network-configuration AwsvpcConfiguration sets Subnets, SecurityGroups but not AssignPublicIp; give all three or none',
+      'appspec.yml:10:9 error appspec/ecs-capacity-provider no capacity provider has a Weight above 0; at least one must',
+      'appspec.yml:11:12 error appspec/invalid-type `Resources[0].svc.Properties.CapacityProviderStrategy[0]` must be a mapping, found nothing (an empty value)',
+      'appspec.yml:12:41 error appspec/invalid-type `Resources[0].svc.Properties.CapacityProviderStrategy[1].Base` must be a whole number, found the string "1"',
+      'appspec.yml:12:54 error appspec/invalid-type `Resources[0].svc.Properties.CapacityProviderStrategy[1].Weight` must be a whole number, found the string "1"',
+    ]);
+  });
+});
