@@ -11,7 +11,8 @@ export function checkPermission(ctx: KindContext, perm: Record<string, unknown>,
   const mode = perm.mode;
   if (mode !== undefined) {
     const style = ctx.source.scalarStyle([...p, 'mode']);
-    if (typeof mode === 'number' && style?.type === 'PLAIN' && /^0[0-7]+$/.test(style.text)) {
+    // Unquoted digits are a number to YAML: the agent's YAML 1.1 reads a leading zero as octal.
+    if (style?.type === 'PLAIN' && /^0[0-7]+$/.test(style.text)) {
       ctx.reporter.report(
         'appspec/octal-mode',
         [...p, 'mode'],
