@@ -22,7 +22,8 @@ export function checkPermission(ctx: KindContext, perm: Record<string, unknown>,
         },
       );
     } else {
-      const text = style?.type === 'PLAIN' && typeof mode === 'number' ? style.text : String(mode);
+      // A number as written (644.0 is not 644); an unquoted word is its own text.
+      const text = style?.type === 'PLAIN' ? style.text : String(mode);
       if (!/^[0-7]{1,4}$/.test(text)) {
         ctx.reporter.report(
           'appspec/permission-mode',

@@ -388,6 +388,17 @@ describe('appspec permissions: modes, ACLs and SELinux ranges at their edges', (
     ]);
   });
 
+  it('ACLs: a two-part d: entry is a type d, "defaults" is no default, group: is a group; s0:c1 is a range', () => {
+    expect(
+      perms(
+        '  - object: /a\n    acls: [d:r, defaults:u:bob:r, group:staff:rx]\n    context: {type: t, range: s0:c1}\n',
+      ),
+    ).toEqual([
+      'appspec.yml:8:12 error appspec/acl-entry acl entry `d:r` has type `d`; allowed: u, g, m, o (user, group, mask, other)',
+      'appspec.yml:8:17 error appspec/acl-entry acl entry `defaults:u:bob:r` must look like `u:name:rwx`, `g:name:rw`, `m::r` or `d:u:name:rx`',
+    ]);
+  });
+
   it('SELinux ranges: s0 alone is one; xs0 and s0-s1x are not; a number is a type error only', () => {
     expect(
       perms(
