@@ -219,6 +219,69 @@ describe('a deployment as the ledger tells it', () => {
     expect(d.verdicts).toBe(2);
   });
 
+  it('keeps the latest reading of each analysis check at each deployment point, apart from the router gate', () => {
+    const reading = (
+      check: string,
+      result: 'pass' | 'fail',
+      extra: { provider?: string; point?: string; condition?: string } = {},
+    ): LedgerEventBody => ({
+      type: 'verdict',
+      index: 2,
+      result,
+      reasons: [`${check} ${result}`],
+      measured: { value: result === 'pass' ? 1 : 9 },
+      thresholds: {},
+      check,
+      ...extra,
+    });
+    const d = only(
+      ['d-1', created('v2')],
+      ['d-1', reading('errors', 'pass', { provider: 'prometheus', condition: 'value < 5' })],
+      ['d-1', reading('smoke', 'pass', { provider: 'http', point: 'before-traffic' })],
+      ['d-1', reading('smoke', 'fail', { provider: 'http', point: 'after-switch' })],
+      ['d-1', reading('errors', 'fail', { provider: 'prometheus', condition: 'value < 5' })],
+    );
+    expect(d.checks).toEqual([
+      {
+        check: 'errors',
+        provider: 'prometheus',
+        condition: 'value < 5',
+        result: 'fail',
+        reasons: ['errors fail'],
+        measured: { value: 9 },
+        thresholds: {},
+        at: 50,
+      },
+      {
+        check: 'smoke',
+        provider: 'http',
+        point: 'before-traffic',
+        result: 'pass',
+        reasons: ['smoke pass'],
+        measured: { value: 1 },
+        thresholds: {},
+        at: 30,
+      },
+      {
+        check: 'smoke',
+        provider: 'http',
+        point: 'after-switch',
+        result: 'fail',
+        reasons: ['smoke fail'],
+        measured: { value: 9 },
+        thresholds: {},
+        at: 40,
+      },
+    ]);
+    // Check readings are not the router gate's: no last verdict, none counted.
+    expect(d.lastVerdict).toBeUndefined();
+    expect(d.verdicts).toBe(0);
+    // A reading without provider, point or condition keeps none of them.
+    expect(only(['d-1', created('v2')], ['d-1', reading('cmd', 'pass')]).checks).toStrictEqual([
+      { check: 'cmd', result: 'pass', reasons: ['cmd pass'], measured: { value: 1 }, thresholds: {}, at: 20 },
+    ]);
+  });
+
   it('lists the overrides used, in order', () => {
     const d = only(
       ['d-1', created('v2')],
