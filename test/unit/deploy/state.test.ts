@@ -276,9 +276,19 @@ describe('a deployment as the ledger tells it', () => {
     // Check readings are not the router gate's: no last verdict, none counted.
     expect(d.lastVerdict).toBeUndefined();
     expect(d.verdicts).toBe(0);
-    // A reading without provider, point or condition keeps none of them.
-    expect(only(['d-1', created('v2')], ['d-1', reading('cmd', 'pass')]).checks).toStrictEqual([
+    // A reading without provider, point or condition keeps none of them; two such checks are two rows.
+    expect(
+      only(['d-1', created('v2')], ['d-1', reading('cmd', 'pass')], ['d-1', reading('disk', 'fail')]).checks,
+    ).toStrictEqual([
       { check: 'cmd', result: 'pass', reasons: ['cmd pass'], measured: { value: 1 }, thresholds: {}, at: 20 },
+      {
+        check: 'disk',
+        result: 'fail',
+        reasons: ['disk fail'],
+        measured: { value: 9 },
+        thresholds: {},
+        at: 30,
+      },
     ]);
   });
 
