@@ -13,7 +13,7 @@ import { availableParallelism } from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import type { GroupChecks } from './kind.js';
 import {
-  checkFile,
+  checkFiles,
   type FileJob,
   type FileOutcome,
   type ParallelCheck,
@@ -106,25 +106,31 @@ async function checkOnWorkers(
 
 /**
  * The worker's side: checks each batch it is sent and sends back what the main thread merges. A
- * document's value and text go back only for the kinds cross-file rules read.
+ * document's value and text go back only for the kinds cross-file rules read. The deploy core's group
+ * checks are loaded the first time a batch holds a deployment-group file.
  */
-export function serveValidation(groupChecks: GroupChecks): void {
+export function serveValidation(loadGroupChecks: () => Promise<GroupChecks>): void {
   if (isMainThread || !parentPort) throw new Error('serveValidation runs in a worker thread');
   const port = parentPort;
   const setup = workerData as Setup;
   const probes = new Map<string, boolean>();
   const textOpts = {
     ...setup.textOpts,
-    groupChecks,
     ...(setup.recordProbes ? { fileExists: recordingExists(probes) } : {}),
   };
-  port.on('message', (request: Request) => {
+  let groupChecks: Promise<GroupChecks> | undefined;
+  const loadOnce = () => {
+    groupChecks ??= loadGroupChecks();
+    return groupChecks;
+  };
+  // One batch at a time: the main thread sends the next one only after this one's reply.
+  port.on('message', async (request: Request) => {
     if (request === null) {
       port.close();
       return;
     }
-    const outcomes = request.jobs.map((job): FileOutcome => {
-      const o = checkFile(job, textOpts);
+    const checked = await checkFiles(request.jobs, textOpts, loadOnce);
+    const outcomes = checked.map((o): FileOutcome => {
       const doc = o.doc;
       if (!doc || (doc.kind !== 'pipeline' && doc.kind !== 'buildspec'))
         return { counted: o.counted, diagnostics: o.diagnostics };

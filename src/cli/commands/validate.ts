@@ -93,9 +93,8 @@ const command: Command = {
     const key = found?.key;
     let result = found?.hit;
     if (!result) {
-      const [{ validateWithSources }, { codeDeployGroupFindings }, { workerPool }] = await Promise.all([
+      const [{ validateWithSources }, { workerPool }] = await Promise.all([
         import('../../synth/validate-sources.js'),
-        import('../../deploy/codedeploy-preview.js'),
         import('../../documents/validate-pool.js'),
       ]);
       const probes = new Map<string, boolean>();
@@ -105,7 +104,9 @@ const command: Command = {
         ...(revision ? { revisionDir: revision } : {}),
         ...(image ? { codebuildImage: image } : {}),
         ...(cache && key ? { probes } : {}),
-        groupChecks: codeDeployGroupFindings,
+        // The deploy core's checks (TypeBox, the CodeDeploy mapping): loaded only for a deployment-group file.
+        loadGroupChecks: async () =>
+          (await import('../../deploy/codedeploy-preview.js')).codeDeployGroupFindings,
         // Large sets on worker threads: the same checks, the same output (validate-worker.ts).
         parallel: { check: workerPool(join(packageRoot, 'dist/cli/validate-worker.js')) },
         optional: useDefaults,
