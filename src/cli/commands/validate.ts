@@ -93,10 +93,7 @@ const command: Command = {
     const key = found?.key;
     let result = found?.hit;
     if (!result) {
-      const [{ validateWithSources }, { workerPool }] = await Promise.all([
-        import('../../synth/validate-sources.js'),
-        import('../../documents/validate-pool.js'),
-      ]);
+      const { validateWithSources } = await import('../../synth/validate-sources.js');
       const probes = new Map<string, boolean>();
       result = await validateWithSources(paths, {
         cwd: ctx.cwd,
@@ -107,8 +104,14 @@ const command: Command = {
         // The deploy core's checks (TypeBox, the CodeDeploy mapping): loaded only for a deployment-group file.
         loadGroupChecks: async () =>
           (await import('../../deploy/codedeploy-preview.js')).codeDeployGroupFindings,
-        // Large sets on worker threads: the same checks, the same output (validate-worker.ts).
-        parallel: { check: workerPool(join(packageRoot, 'dist/cli/validate-worker.js')) },
+        // Large sets on worker threads: the same checks, the same output (validate-worker.ts). The pool, and
+        // node:worker_threads with it, load only for a set that large.
+        parallel: {
+          check: async (jobs, textOpts, probes) =>
+            (await import('../../documents/validate-pool.js')).workerPool(
+              join(packageRoot, 'dist/cli/validate-worker.js'),
+            )(jobs, textOpts, probes),
+        },
         optional: useDefaults,
         signal: ctx.signal,
       });
