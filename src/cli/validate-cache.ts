@@ -25,12 +25,8 @@ export interface CachedRun {
   diagnostics: ReportedDiagnostic[];
 }
 
-interface CacheEntry extends CachedRun {
-  key: string;
-  hashes: Hashes;
-  /** Absolute path → whether it existed when the rules asked. */
-  probes: [string, boolean][];
-}
+/** Absolute path → whether it existed when the rules asked. */
+type Probes = [string, boolean][];
 
 /** The file `--cache-location` names: a folder (existing, or ending in `/`) holds `validate.json`. */
 export function cacheFile(cwd: string, location: string | undefined): string {
@@ -50,42 +46,92 @@ type Hashes = Record<string, [size: number, mtimeMs: number, ino: number, hash: 
 export interface Lookup {
   /** undefined when the run cannot be cached (a TS source among the paths, a path that does not exist). */
   key?: string;
+  /**
+   * The run's options, paths, and every document's name, path, size, mtime and inode, hashed: when it equals
+   * the recorded one, no document changed and the recorded key holds. undefined when a document could not
+   * be hashed (unreadable), so such a run always takes the long way.
+   */
+  stamp?: string;
   hit?: CachedRun;
   hashes: Hashes;
 }
 
 /**
- * The cache file's entry, or undefined when there is none or it is damaged (not JSON, or not the shape this
- * version writes): a damaged cache is ignored, never trusted. Synchronous: one small read before anything
- * else happens.
+ * The cache file, three JSON lines so a hit parses only what it needs: the header (key and stamp), the
+ * result (files, diagnostics, existence checks), and the documents' hashes (read only when the stamp
+ * differs). A file that is not this shape (damaged, or written by an older version) is ignored, never
+ * trusted.
  */
-function readEntry(file: string): CacheEntry | undefined {
-  let entry: Partial<CacheEntry>;
+const FORMAT = 2;
+
+interface CacheFile {
+  key: string;
+  stamp: string | null;
+  /** The result line, parsed and checked; undefined when damaged. */
+  result(): (CachedRun & { probes: Probes }) | undefined;
+  /** The hashes line, parsed and checked; undefined when damaged. */
+  hashes(): Hashes | undefined;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function parseLine(text: string): unknown {
   try {
-    entry = JSON.parse(readFileSync(file, 'utf8')) as Partial<CacheEntry>;
+    return JSON.parse(text);
   } catch {
     return undefined;
   }
-  const isObject = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Synchronous: one read before anything else happens. */
+function readCacheFile(file: string): CacheFile | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const end1 = text.indexOf('\n');
+  const end2 = end1 < 0 ? -1 : text.indexOf('\n', end1 + 1);
+  if (end2 < 0) return undefined;
+  const header = parseLine(text.slice(0, end1));
   if (
-    !isObject(entry) ||
-    typeof entry.key !== 'string' ||
-    !isObject(entry.hashes) ||
-    !Array.isArray(entry.files) ||
-    !entry.files.every((f) => typeof f === 'string') ||
-    !Array.isArray(entry.diagnostics) ||
-    !entry.diagnostics.every(isObject) ||
-    !Array.isArray(entry.probes) ||
-    !entry.probes.every((p) => Array.isArray(p) && typeof p[0] === 'string' && typeof p[1] === 'boolean')
+    !isObject(header) ||
+    header.format !== FORMAT ||
+    typeof header.key !== 'string' ||
+    !(typeof header.stamp === 'string' || header.stamp === null)
   )
     return undefined;
-  return entry as CacheEntry;
+  return {
+    key: header.key,
+    stamp: header.stamp,
+    result() {
+      const r = parseLine(text.slice(end1 + 1, end2));
+      if (
+        !isObject(r) ||
+        !Array.isArray(r.files) ||
+        !r.files.every((f) => typeof f === 'string') ||
+        !Array.isArray(r.diagnostics) ||
+        !r.diagnostics.every(isObject) ||
+        !Array.isArray(r.probes) ||
+        !r.probes.every((p) => Array.isArray(p) && typeof p[0] === 'string' && typeof p[1] === 'boolean')
+      )
+        return undefined;
+      return r as unknown as CachedRun & { probes: Probes };
+    },
+    hashes() {
+      const h = parseLine(text.slice(end2 + 1));
+      return isObject(h) ? (h as Hashes) : undefined;
+    },
+  };
 }
 
 /**
  * The run's key and, when the cache holds a result for it whose existence checks still hold, that result.
- * A document whose size and mtime are those recorded keeps its recorded content hash; any other is read
- * and hashed.
+ * When every document's size, mtime and inode are those recorded (the stamp), the recorded key is the
+ * run's; otherwise a document whose three are unchanged keeps its recorded content hash, and any other is
+ * read and hashed.
  */
 export async function lookup(
   file: string,
@@ -94,11 +140,9 @@ export async function lookup(
   options: Record<string, unknown>,
 ): Promise<Lookup> {
   if (options.revision !== null) return { hashes: {} };
-  const previous = readEntry(file);
-  const known: Hashes = previous?.hashes ?? {};
   const hashes: Hashes = {};
-  const hash = createHash('sha256');
-  hash.update(JSON.stringify({ version: VERSION, options, paths }));
+  const head = JSON.stringify({ version: VERSION, options, paths });
+  let layout = '';
   const found: { abs: string; shown: string }[] = [];
   const ts: string[] = [];
   for (const p of paths) {
@@ -114,12 +158,33 @@ export async function lookup(
     if (st.isDirectory()) walkDocuments(abs, p, found, ts);
     else if (/\.m?ts$/.test(p)) return { hashes };
     else found.push({ abs, shown: p });
-    hash.update(`\0${p}:${st.isDirectory() ? 'dir' : 'file'}`);
+    layout += `\0${p}:${st.isDirectory() ? 'dir' : 'file'}`;
   }
   if (ts.length > 0) return { hashes };
-  for (const f of found) {
-    const st = statSync(f.abs, { throwIfNoEntry: false });
-    const old = Array.isArray(known[f.abs]) && known[f.abs]!.length === 4 ? known[f.abs] : undefined;
+  const stats = found.map((f) => statSync(f.abs, { throwIfNoEntry: false }));
+  // One string hashed once: a warm run does little more than this per document.
+  let stamped = `${head}${layout}`;
+  for (let i = 0; i < found.length; i++) {
+    const st = stats[i];
+    stamped += st ? `\0${found[i]!.shown}\0${found[i]!.abs}\0${st.size}:${st.mtimeMs}:${st.ino}` : '\0-';
+  }
+  const stamp = createHash('sha256').update(stamped).digest('hex');
+  const previous = readCacheFile(file);
+  if (previous && previous.stamp === stamp) {
+    const hit = hitOf(previous);
+    if (hit) return { key: previous.key, stamp, hashes, hit };
+  }
+
+  const known = previous?.hashes();
+  const sound = previous && known && previous.result() ? previous : undefined;
+  const hash = createHash('sha256');
+  let hashed = `${head}${layout}`;
+  let unreadable = false;
+  for (let i = 0; i < found.length; i++) {
+    const f = found[i]!;
+    const st = stats[i];
+    const recorded = sound ? known![f.abs] : undefined;
+    const old = Array.isArray(recorded) && recorded.length === 4 ? recorded : undefined;
     let digest = 'unreadable';
     if (st && old && old[0] === st.size && old[1] === st.mtimeMs && old[2] === st.ino) digest = old[3];
     else if (st) {
@@ -129,12 +194,22 @@ export async function lookup(
       } catch {}
     }
     if (old && digest === old[3]) hashes[f.abs] = old;
-    hash.update(`\0${f.shown}\0${digest}`);
+    if (!hashes[f.abs]) unreadable = true;
+    hashed += `\0${f.shown}\0${digest}`;
   }
-  const key = hash.digest('hex');
-  if (!previous || previous.key !== key) return { key, hashes };
-  for (const [path, existed] of previous.probes) if (existsSync(path) !== existed) return { key, hashes };
-  return { key, hashes, hit: { files: previous.files, diagnostics: previous.diagnostics } };
+  const key = hash.update(hashed).digest('hex');
+  const out: Lookup = { key, hashes, ...(unreadable ? {} : { stamp }) };
+  if (!sound || sound.key !== key) return out;
+  const hit = hitOf(sound);
+  return hit ? { ...out, hit } : out;
+}
+
+/** The recorded result, when it is sound and every existence check the rules made still answers the same. */
+function hitOf(entry: CacheFile): CachedRun | undefined {
+  const r = entry.result();
+  if (!r) return undefined;
+  for (const [path, existed] of r.probes) if (existsSync(path) !== existed) return undefined;
+  return { files: r.files, diagnostics: r.diagnostics };
 }
 
 /** Writes the entry atomically (a rename), so a concurrent run never reads half a file. A cache that
@@ -145,17 +220,15 @@ export async function writeCache(
   run: CachedRun,
   probes: Map<string, boolean>,
 ): Promise<void> {
-  const entry: CacheEntry = {
-    key: found.key,
-    hashes: found.hashes,
-    files: run.files,
-    diagnostics: run.diagnostics,
-    probes: [...probes],
-  };
+  const lines = [
+    JSON.stringify({ format: FORMAT, key: found.key, stamp: found.stamp ?? null }),
+    JSON.stringify({ files: run.files, diagnostics: run.diagnostics, probes: [...probes] }),
+    JSON.stringify(found.hashes),
+  ];
   try {
     await mkdir(dirname(file), { recursive: true });
     const tmp = `${file}.${process.pid}.tmp`;
-    await writeFile(tmp, JSON.stringify(entry));
+    await writeFile(tmp, `${lines.join('\n')}\n`);
     await rename(tmp, file);
   } catch {
     // best effort
