@@ -32,6 +32,7 @@ export function walkDocuments(
       walkDocuments(abs, prefix + e.name, out, ts);
     } else if (e.isFile() && DOCUMENT_EXT.test(e.name)) {
       out.push({ abs, shown: prefix + e.name });
-    } else if (ts && e.isFile() && /\.m?ts$/.test(e.name) && !/\.d\.m?ts$/.test(e.name)) ts.push(prefix + e.name);
+    } else if (ts && e.isFile() && /\.m?ts$/.test(e.name) && !/\.d\.m?ts$/.test(e.name))
+      ts.push(prefix + e.name);
   }
 }

@@ -15,7 +15,9 @@ const CACHE = '.conveyor/cache/validate.json';
 const WARNING = 'version: 0.2\nphases:\n  build:\n    commands:\n      - make\n      -\n';
 
 /** The cache file's three JSON lines: header (key, stamp), result, hashes. */
-function cacheLines(file = CACHE): [Record<string, unknown>, { diagnostics: { message: string }[] }, unknown] {
+function cacheLines(
+  file = CACHE,
+): [Record<string, unknown>, { diagnostics: { message: string }[] }, unknown] {
   const [header, result, hashes] = readFileSync(join(project.dir, file), 'utf8').split('\n');
   return [JSON.parse(header!), JSON.parse(result!), JSON.parse(hashes!)];
 }
