@@ -43,10 +43,13 @@ type Request = { start: number; jobs: FileJob[] } | null;
 /**
  * validatePaths' `parallel.check` over the built worker `script` (which calls serveValidation): resolves to
  * one outcome per job, in order, or undefined when the workers could not do the work (the caller then checks
- * on its own thread).
+ * on its own thread). `threads` counts this thread: it checks batches too, beside `threads - 1` workers,
+ * so a 2-core machine starts one worker, not two (each costs a Node start and the validators'
+ * compilation) while this thread would only wait.
  */
 export function workerPool(script: string, threads = availableParallelism()): ParallelCheck {
-  return (jobs, textOpts, probes) => checkOnWorkers(script, threads, jobs, textOpts, probes);
+  return (jobs, textOpts, probes, loadGroupChecks) =>
+    checkOnWorkers(script, threads, jobs, textOpts, probes, loadGroupChecks);
 }
 
 async function checkOnWorkers(
@@ -55,12 +58,14 @@ async function checkOnWorkers(
   jobs: FileJob[],
   textOpts: PortableTextOptions,
   probes: Map<string, boolean> | undefined,
+  loadGroupChecks: (() => Promise<GroupChecks>) | undefined,
 ): Promise<FileOutcome[] | undefined> {
-  const count = Math.min(threads, Math.ceil(jobs.length / BATCH));
-  if (count < 2 || !existsSync(script)) return undefined;
+  const count = Math.min(threads - 1, Math.ceil(jobs.length / BATCH) - 1);
+  if (count < 1 || !existsSync(script)) return undefined;
   const outcomes: FileOutcome[] = new Array(jobs.length);
   const setup: Setup = { textOpts, recordProbes: probes !== undefined };
   let next = 0;
+  let failed = false;
   const workers: Worker[] = [];
   const take = (): Request => {
     if (next >= jobs.length) return null;
@@ -68,9 +73,23 @@ async function checkOnWorkers(
     next = Math.min(jobs.length, next + BATCH);
     return { start, jobs: jobs.slice(start, next) };
   };
+  const store = (start: number, checked: FileOutcome[]) => {
+    checked.forEach((o, i) => {
+      outcomes[start + i] = o;
+    });
+  };
+  const here = async () => {
+    const opts = { ...textOpts, ...(probes ? { fileExists: recordingExists(probes) } : {}) };
+    for (let request = take(); request && !failed; request = take()) {
+      store(request.start, await checkFiles(request.jobs, opts, loadGroupChecks));
+      // Between batches, let the workers' replies in (each is then sent its next batch).
+      await new Promise((resolveTurn) => setImmediate(resolveTurn));
+    }
+  };
   try {
-    await Promise.all(
-      Array.from({ length: count }, () => {
+    await Promise.all([
+      here(),
+      ...Array.from({ length: count }, () => {
         const worker = new Worker(script, {
           workerData: setup,
           stdout: false,
@@ -80,23 +99,38 @@ async function checkOnWorkers(
         });
         workers.push(worker);
         return new Promise<void>((resolveWorker, rejectWorker) => {
+          // Two batches in flight: the worker has the next one at hand while this thread checks its own.
+          let inFlight = 0;
+          let closed = false;
+          const send = () => {
+            const request = closed ? null : take();
+            if (request) {
+              inFlight++;
+              worker.postMessage(request);
+            } else if (inFlight === 0 && !closed) {
+              closed = true;
+              worker.postMessage(null);
+              resolveWorker();
+            }
+          };
           worker.on('message', (reply: Reply) => {
             if (reply.type === 'done') {
-              reply.outcomes.forEach((o, i) => {
-                outcomes[reply.start + i] = o;
-              });
+              inFlight--;
+              store(reply.start, reply.outcomes);
               for (const [path, found] of reply.probes) probes?.set(path, found);
+              send();
+            } else {
+              send();
+              send();
             }
-            const request = take();
-            worker.postMessage(request);
-            if (request === null) resolveWorker();
           });
           worker.on('error', rejectWorker);
           worker.on('exit', (code) => rejectWorker(new Error(`validation worker exited with code ${code}`)));
         });
       }),
-    );
+    ]);
   } catch {
+    failed = true;
     return undefined;
   } finally {
     for (const w of workers) void w.terminate();

@@ -185,11 +185,15 @@ export interface ValidatePathsOptions {
   parallel?: { check: ParallelCheck; threshold?: number };
 }
 
-/** Checks jobs elsewhere: one outcome per job, in order (existence checks recorded into `probes`), or undefined. */
+/**
+ * Checks jobs elsewhere: one outcome per job, in order (existence checks recorded into `probes`), or
+ * undefined. `loadGroupChecks` gives the run's deployment-group checks to files checked on this thread.
+ */
 export type ParallelCheck = (
   jobs: FileJob[],
   textOpts: PortableTextOptions,
   probes: Map<string, boolean> | undefined,
+  loadGroupChecks?: () => Promise<GroupChecks>,
 ) => Promise<FileOutcome[] | undefined>;
 
 export interface ValidatePathsResult {
@@ -347,7 +351,7 @@ export async function validatePaths(
   }
   let outcomes: FileOutcome[] | undefined;
   if (opts.parallel && !opts.fileExists && jobs.length >= (opts.parallel.threshold ?? PARALLEL_THRESHOLD))
-    outcomes = await opts.parallel.check(jobs, portable, opts.probes);
+    outcomes = await opts.parallel.check(jobs, portable, opts.probes, groupChecksOf(opts));
   if (!outcomes) {
     const probes = opts.probes;
     const textOpts: ValidateTextOptions = {
@@ -359,7 +363,7 @@ export async function validatePaths(
           ? { fileExists: recordingExists(probes) }
           : {}),
     };
-    outcomes = await checkFiles(jobs, textOpts, opts.loadGroupChecks);
+    outcomes = await checkFiles(jobs, textOpts, groupChecksOf(opts));
   }
   const docs: CheckedDocument[] = [];
   const diagnostics: Diagnostic[] = [];
@@ -386,6 +390,12 @@ export async function validatePaths(
   }
   diagnostics.push(...checkCrossFile(docs));
   return { files, diagnostics: sortDiagnostics(diagnostics) };
+}
+
+/** The run's deployment-group checks, given or loaded when first needed. */
+function groupChecksOf(opts: ValidatePathsOptions): (() => Promise<GroupChecks>) | undefined {
+  const given = opts.groupChecks;
+  return given ? async () => given : opts.loadGroupChecks;
 }
 
 /**

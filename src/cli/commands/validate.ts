@@ -107,10 +107,10 @@ const command: Command = {
         // Large sets on worker threads: the same checks, the same output (validate-worker.ts). The pool, and
         // node:worker_threads with it, load only for a set that large.
         parallel: {
-          check: async (jobs, textOpts, probes) =>
+          check: async (jobs, textOpts, probes, loadGroupChecks) =>
             (await import('../../documents/validate-pool.js')).workerPool(
               join(packageRoot, 'dist/cli/validate-worker.js'),
-            )(jobs, textOpts, probes),
+            )(jobs, textOpts, probes, loadGroupChecks),
         },
         optional: useDefaults,
         signal: ctx.signal,

@@ -149,8 +149,8 @@ describe('validate on worker threads', () => {
   it('reports what the single-threaded run reports, byte for byte, cross-file findings included', async () => {
     const pool = workerPool(distEntry('cli/validate-worker.js'), 2);
     let usedWorkers = false;
-    const parallel = await run(async (jobs, textOpts, probes) => {
-      const outcomes = await pool(jobs, textOpts, probes);
+    const parallel = await run(async (jobs, textOpts, probes, loadGroupChecks) => {
+      const outcomes = await pool(jobs, textOpts, probes, loadGroupChecks);
       usedWorkers = outcomes !== undefined;
       return outcomes;
     });
