@@ -1,6 +1,7 @@
 /**
- * Large `conveyor validate` runs on worker threads: one worker per core (`os.availableParallelism()`), each
- * reading, parsing and checking batches of files it asks for, so a slow file holds up only its own worker.
+ * Large `conveyor validate` runs on several threads: the main thread and one worker per further core
+ * (`os.availableParallelism()` - 1), each reading, parsing and checking batches of files as it gets to them,
+ * so a slow file holds up only its own thread.
  * Outcomes are stored by the file's index, so validatePaths merges them exactly as it merges its own:
  * the same files, diagnostics, order and exit code as on one thread. Cross-file rules run afterwards on
  * the main thread, over the values the workers send back.
