@@ -27,6 +27,32 @@ export interface VerdictView extends GateVerdictRecord {
   index: number;
 }
 
+/** One measurement of a named check, as its row's chart shows it. */
+export interface CheckPoint {
+  at: number;
+  /** The charted number (see `CheckView.metric`); absent when the measurement failed or found no data. */
+  value?: number;
+  result: GateVerdictRecord['result'];
+}
+
+/** One named `analysis.checks` entry of the deployment: its latest verdict and its measurements over time. */
+export interface CheckView {
+  name: string;
+  provider?: string;
+  /** The condition it is judged on, as written or the provider's default. */
+  condition?: string;
+  /**
+   * The measured number charted: `result` when the check measures one (prometheus, metric math), else the first
+   * it measures (`alarm` 1/0, an HTTP `status`, a command's `exitCode`).
+   */
+  metric?: string;
+  latest: VerdictView & { point?: string; output?: string };
+  /** Oldest first; thinned past a page's worth, always keeping the first and the latest. */
+  points: CheckPoint[];
+  /** Measurements in all, and how many of them were verdicts of each kind. */
+  counts: Record<GateVerdictRecord['result'], number>;
+}
+
 export interface HookView {
   at: number;
   instance: string;
@@ -63,6 +89,8 @@ export interface DeploymentView extends DeploymentSummary {
   verdicts: VerdictView[];
   /** How many verdicts there were in all (the list keeps the latest). */
   verdictCount: number;
+  /** The named analysis checks that have measured, in the order they first did. */
+  checks: CheckView[];
   hooks: HookView[];
   rollback?: { reason: string; trigger: string; ok?: boolean; message?: string; trafficRestoredMs?: number };
   overrides: string[];

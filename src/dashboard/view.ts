@@ -9,6 +9,7 @@ import { formatEvent } from '../deploy/render.js';
 import { type DeploymentState, GroupReducer, isTerminal } from '../deploy/state.js';
 import { describeStep } from '../deploy/steps.js';
 import type {
+  CheckView,
   DeploymentSummary,
   DeploymentView,
   GroupView,
@@ -19,7 +20,15 @@ import type {
   VerdictView,
 } from './protocol.js';
 
-export const LIMITS = { verdicts: 120, hooks: 200, events: 40, history: 50, split: 400, output: 4000 };
+export const LIMITS = {
+  verdicts: 120,
+  hooks: 200,
+  events: 40,
+  history: 50,
+  split: 400,
+  output: 4000,
+  checkPoints: 120,
+};
 
 export interface GroupInfo {
   key: string;
@@ -65,6 +74,8 @@ class DeploymentLists {
   verdicts: VerdictView[] = [];
   verdictCount = 0;
   hooks: HookView[] = [];
+  /** Per named check, its points unthinned up to 4× what the page gets (thinned to 2× past that). */
+  checks: CheckView[] = [];
   events: LedgerEvent[] = [];
 
   add(e: LedgerEvent): void {
@@ -89,6 +100,7 @@ class DeploymentLists {
         LIMITS.verdicts,
       );
       this.verdictCount += 1;
+      if (e.check !== undefined) this.addCheck(e);
     } else if (e.type === 'hook') {
       const { type: _t, deploymentId: _d, output, ...hook } = e;
       // A `started` line is replaced by the same hook's outcome: one row per instance and event.
@@ -100,6 +112,41 @@ class DeploymentLists {
       else this.hooks = keepLast([...this.hooks, row], LIMITS.hooks);
     }
     this.events = keepLast([...this.events, e], LIMITS.events);
+  }
+
+  /** A check's verdict: its row replaced by a new object (the others keep their identity, as patch.ts wants). */
+  private addCheck(e: Extract<LedgerEvent, { type: 'verdict' }>): void {
+    const name = e.check!;
+    const i = this.checks.findIndex((c) => c.name === name);
+    const old = this.checks[i];
+    const metric = old?.metric ?? ('result' in e.measured ? 'result' : Object.keys(e.measured)[0]);
+    const value = metric !== undefined ? e.measured[metric] : undefined;
+    let points = [
+      ...(old?.points ?? []),
+      { at: e.at, ...(value !== undefined ? { value } : {}), result: e.result },
+    ];
+    if (points.length > 4 * LIMITS.checkPoints) points = thin(points, 2 * LIMITS.checkPoints);
+    const counts = { ...(old?.counts ?? { pass: 0, fail: 0, inconclusive: 0 }) };
+    counts[e.result] += 1;
+    const row: CheckView = {
+      name,
+      ...(e.provider !== undefined ? { provider: e.provider } : {}),
+      ...(e.condition !== undefined ? { condition: e.condition } : {}),
+      ...(metric !== undefined ? { metric } : {}),
+      latest: {
+        at: e.at,
+        index: e.index,
+        result: e.result,
+        reasons: e.reasons,
+        measured: e.measured,
+        thresholds: e.thresholds,
+        ...(e.point !== undefined ? { point: e.point } : {}),
+        ...(e.output !== undefined ? { output: e.output.slice(-LIMITS.output) } : {}),
+      },
+      points,
+      counts,
+    };
+    this.checks = i >= 0 ? this.checks.map((c, j) => (j === i ? row : c)) : [...this.checks, row];
   }
 }
 
@@ -138,6 +185,9 @@ function deploymentView(d: DeploymentState, lists: DeploymentLists): DeploymentV
     split: thin(lists.split, LIMITS.split),
     verdicts: lists.verdicts,
     verdictCount: lists.verdictCount,
+    checks: lists.checks.map((c) =>
+      c.points.length > LIMITS.checkPoints ? { ...c, points: thin(c.points, LIMITS.checkPoints) } : c,
+    ),
     hooks: lists.hooks,
     ...(d.rollback ? { rollback: d.rollback } : {}),
     overrides: [...d.overrides],

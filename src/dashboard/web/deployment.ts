@@ -1,13 +1,14 @@
 /// <reference lib="dom" />
 /**
- * A group's page: the deployment (actions, timeline, split, signals, gates, hooks, rollback) and its history. Each
+ * A group's page: the deployment (actions, timeline, split, signals, analysis checks, gates, hooks, rollback) and
+ * its history. Each
  * section is memoized on the fields it shows, so a patch (a ledger event) re-renders only the sections it changed;
  * clocks (bake countdown, the chart's "now") tick inside their own small components.
  */
 import { html } from 'htm/preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import uPlot from 'uplot';
-import type { ActionName, DeploymentView, GroupView, SignalSample } from '../protocol.js';
+import type { ActionName, CheckView, DeploymentView, GroupView, SignalSample } from '../protocol.js';
 import { Chart } from './chart.js';
 import { fmtDuration, fmtNumber, fmtTime, memo, sendAction, statusClass } from './util.js';
 
@@ -299,6 +300,71 @@ const Verdicts = memo(function Verdicts({
   </section>`;
 });
 
+const SPARK = { w: 160, h: 28, pad: 3 };
+
+/** A check's numbers as measured (a query result of 0.004 is not rounded away): four significant digits. */
+function measuredText(measured: Record<string, number>): string {
+  const parts = Object.entries(measured).map(([k, n]) => `${k} ${Number(n.toPrecision(4))}`);
+  return parts.length ? parts.join(', ') : 'nothing measured';
+}
+
+/** A check's charted number over time: a line, one dot per measurement coloured by its verdict. */
+function Spark({ points, metric }: { points: CheckView['points']; metric: string | undefined }) {
+  const t0 = points[0]?.at ?? 0;
+  const span = Math.max(1, (points.at(-1)?.at ?? 0) - t0);
+  const values = points.flatMap((p) => (p.value === undefined ? [] : [p.value]));
+  const lo = Math.min(...values);
+  const hi = Math.max(...values);
+  const x = (at: number) => SPARK.pad + ((at - t0) / span) * (SPARK.w - 2 * SPARK.pad);
+  // A flat series sits in the middle; no value (a failed measurement) sits on the bottom edge.
+  const y = (v: number | undefined) =>
+    v === undefined
+      ? SPARK.h - 1
+      : hi === lo
+        ? SPARK.h / 2
+        : SPARK.pad + (1 - (v - lo) / (hi - lo)) * (SPARK.h - 2 * SPARK.pad);
+  const line = points
+    .filter((p) => p.value !== undefined)
+    .map((p) => `${x(p.at).toFixed(1)},${y(p.value).toFixed(1)}`)
+    .join(' ');
+  return html`<svg class="spark" width=${SPARK.w} height=${SPARK.h} role="img"
+    aria-label=${`${metric ?? 'value'} over ${points.length} measurements`}>
+    <polyline points=${line} />
+    ${points.map(
+      (
+        p,
+      ) => html`<circle cx=${x(p.at).toFixed(1)} cy=${y(p.value).toFixed(1)} r="2" class=${statusClass(p.result)}>
+        <title>${fmtTime(p.at)} ${metric ?? ''} ${p.value ?? 'no value'}: ${p.result}</title>
+      </circle>`,
+    )}
+  </svg>`;
+}
+
+/** The named analysis checks: each one's condition, latest reading and verdict, and its readings over time. */
+const Checks = memo(function Checks({ checks }: { checks: DeploymentView['checks'] }) {
+  if (!checks.length) return '';
+  return html`<section class="checks" data-testid="checks">
+    <h3>Analysis checks</h3>
+    <table>
+      <thead><tr><th>check</th><th>condition</th><th>latest</th><th>verdict</th><th>over time</th><th>measurements</th></tr></thead>
+      <tbody>
+        ${checks.map(
+          (c) => html`<tr key=${c.name} class=${`check ${c.latest.result}`} data-check=${c.name}>
+            <td><b>${c.name}</b> <span class="muted">${c.provider ?? ''}</span></td>
+            <td><code>${c.condition ?? ''}</code></td>
+            <td>${measuredText(c.latest.measured)} <span class="muted">at ${fmtTime(c.latest.at)}${c.latest.point ? `, ${c.latest.point}` : ''}</span></td>
+            <td><span class=${`badge ${statusClass(c.latest.result)}`}>${c.latest.result}</span>
+              <div class="muted">${c.latest.reasons.join('; ')}</div>
+              ${c.latest.output ? html`<details><summary>output</summary><pre>${c.latest.output}</pre></details>` : ''}</td>
+            <td><${Spark} points=${c.points} metric=${c.metric} /></td>
+            <td>${c.counts.pass} pass, ${c.counts.fail} fail, ${c.counts.inconclusive} inconclusive</td>
+          </tr>`,
+        )}
+      </tbody>
+    </table>
+  </section>`;
+});
+
 const Hooks = memo(function Hooks({ hooks }: { hooks: DeploymentView['hooks'] }) {
   if (!hooks.length) return '';
   const byInstance = new Map<string, DeploymentView['hooks']>();
@@ -406,6 +472,7 @@ export function GroupPanel({
         </div>
         <${Signals} t=${group.thresholds} samples=${samples} />
         <${Rollback} rollback=${d.rollback} reason=${d.reason} status=${d.status} />
+        <${Checks} checks=${d.checks} />
         <${Verdicts} verdicts=${d.verdicts} verdictCount=${d.verdictCount} />
         <${Hooks} hooks=${d.hooks} />
         <${Events} events=${d.events} />`

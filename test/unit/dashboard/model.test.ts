@@ -117,6 +117,99 @@ describe('groupView', () => {
   });
 });
 
+/** Verdicts of two named checks, interleaved with the router gate's: `errors` passes then fails, `smoke` passes. */
+function checkEvents(n: number): LedgerEvent[] {
+  const e = canaryEvents(1);
+  for (let i = 0; i < n; i++) {
+    const failing = i === n - 1;
+    e.push({
+      type: 'verdict',
+      index: 1,
+      result: failing ? 'fail' : 'pass',
+      reasons: [failing ? 'errors: result < 0.01 does not hold (result=0.2)' : 'errors: result < 0.01 holds'],
+      measured: { result: failing ? 0.2 : 0.004 },
+      thresholds: { failureLimit: 1, measurementErrorLimit: 3 },
+      check: 'errors',
+      provider: 'prometheus',
+      point: 'rollout',
+      condition: 'result < 0.01',
+      at: at(100 + 2 * i),
+      deploymentId: id,
+    });
+    e.push({
+      type: 'verdict',
+      index: 1,
+      result: 'pass',
+      reasons: ['smoke: exitCode == 0 holds (exitCode=0)'],
+      measured: { exitCode: 0 },
+      thresholds: { failureLimit: 1, measurementErrorLimit: 3 },
+      check: 'smoke',
+      provider: 'command',
+      point: 'rollout',
+      condition: 'exitCode == 0',
+      output: 'all 12 smoke tests passed',
+      at: at(101 + 2 * i),
+      deploymentId: id,
+    });
+  }
+  return e;
+}
+
+describe('analysis checks on the deployment view', () => {
+  it('one row per named check: condition, latest verdict and output, the charted number over time, counts', () => {
+    const d = groupView(info, checkEvents(3)).current!;
+    // The router gate's own verdict (no check name) is not a check row; both are still in the verdict list.
+    expect(d.checks.map((c) => c.name)).toEqual(['errors', 'smoke']);
+    expect(d.verdictCount).toBe(7);
+    const [errors, smoke] = d.checks;
+    expect(errors).toMatchObject({
+      provider: 'prometheus',
+      condition: 'result < 0.01',
+      metric: 'result',
+      latest: {
+        result: 'fail',
+        at: at(104),
+        point: 'rollout',
+        measured: { result: 0.2 },
+        reasons: ['errors: result < 0.01 does not hold (result=0.2)'],
+      },
+      counts: { pass: 2, fail: 1, inconclusive: 0 },
+    });
+    expect(errors!.points).toEqual([
+      { at: at(100), value: 0.004, result: 'pass' },
+      { at: at(102), value: 0.004, result: 'pass' },
+      { at: at(104), value: 0.2, result: 'fail' },
+    ]);
+    expect(smoke).toMatchObject({
+      metric: 'exitCode',
+      latest: { result: 'pass', output: 'all 12 smoke tests passed' },
+      counts: { pass: 3, fail: 0, inconclusive: 0 },
+    });
+  });
+
+  it('a failed measurement is a point without a value; the chart keeps to a page of points, first and latest kept', () => {
+    const events = checkEvents(2 * LIMITS.checkPoints + 7);
+    events.push({
+      type: 'verdict',
+      index: 1,
+      result: 'inconclusive',
+      reasons: ['smoke: measurement failed: timed out after 10s'],
+      measured: {},
+      thresholds: { failureLimit: 1, measurementErrorLimit: 3 },
+      check: 'smoke',
+      provider: 'command',
+      at: at(10_000),
+      deploymentId: id,
+    });
+    const smoke = groupView(info, events).current!.checks[1]!;
+    expect(smoke.points.length).toBeLessThanOrEqual(LIMITS.checkPoints + 1);
+    expect(smoke.points[0]!.at).toBe(at(101));
+    expect(smoke.points.at(-1)).toEqual({ at: at(10_000), result: 'inconclusive' });
+    expect(smoke.metric).toBe('exitCode');
+    expect(smoke.counts.pass + smoke.counts.inconclusive).toBe(2 * LIMITS.checkPoints + 8);
+  });
+});
+
 describe('groupChange / applyPatch (the live stream sends what changed)', () => {
   /**
    * The server as the dashboard runs it (one follower fed each event in turn) and what the page holds after each
@@ -158,6 +251,14 @@ describe('groupChange / applyPatch (the live stream sends what changed)', () => 
     expect(page.current!.status).toBe('Succeeded');
     expect(page.current!.pausedReason).toBeUndefined();
     expect(page.current!.bakeUntil).toBeUndefined();
+  });
+
+  it('brings the page to the server model through check verdicts too', () => {
+    const { page } = follow(checkEvents(4));
+    expect(page.current!.checks.map((c) => [c.name, c.latest.result, c.points.length])).toEqual([
+      ['errors', 'fail', 4],
+      ['smoke', 'pass', 4],
+    ]);
   });
 
   it('sends a verdict of a long deployment as the new row, not the whole list', () => {
