@@ -19,7 +19,11 @@
  *   measures them one at a time instead, in **palindromic slots** (A B C C B A, the first configuration
  *   rotated each round, reversed every third) so a linear drift of the machine during a round cancels.
  * - **An A/A control** in every round: a second listener-off router treated exactly like the others.
- *   Its reading (control/off) is this run's noise; the verdict is judged against it.
+ *   Its reading (control/off) is this run's noise; the verdict is judged against it. The on router is
+ *   compared with both listener-off routers (their geometric mean), so on/off is a little less noisy than
+ *   the control's reading: the control is the stricter of the two.
+ * - **Median of per-round ratios** with a 95% bootstrap interval of that median, the IQR and min–max: a
+ *   round disturbed by a neighbour moves one ratio, not the verdict.
  * - One long-lived load generator (autocannon, in its own node process) and the upstream pinned to cpu 0,
  *   the routers on cpu 1, this process on cpu 0 too; everything started from here inherits this process's
  *   nice value, printed with the figures.
@@ -28,7 +32,7 @@
  * sequential: per slot, two slots each), LISTENER_BENCH_WARMUP_SECONDS (default 1), LISTENER_BENCH_RATE
  * req/s per router (default 3000; 0 = closed loop over 50 connections, and req/s ratios are printed too),
  * LISTENER_BENCH_MODE (concurrent | sequential), LISTENER_BENCH_SCRAPE_MS (default 250: a scrape of /metrics
- * that often, 60× Prometheus's default, counts in the listener's cost).
+ * that often, 60× Prometheus's default, counts in the listener's cost; 0: no scrapes, the listener idle).
  */
 import { type ChildProcess, execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -177,18 +181,40 @@ function quantile(sorted: number[], p: number): number {
 
 const pct = (r: number) => `${r >= 1 ? '+' : '−'}${(Math.abs(r - 1) * 100).toFixed(1)}%`;
 
-/** "median +0.4% (IQR −0.6%..+1.2%, min–max −2.0%..+2.9%, n=12)" over per-round ratios. */
+/** A 95% bootstrap interval of the median (seeded: the same rounds print the same interval). */
+function medianInterval(sorted: number[]): [number, number] {
+  let seed = 0x2545f491;
+  const random = () => {
+    // mulberry32
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const medians: number[] = [];
+  for (let b = 0; b < 2000; b++) {
+    medians.push(median(sorted.map(() => sorted[Math.floor(random() * sorted.length)]!)));
+  }
+  medians.sort((a, b) => a - b);
+  return [quantile(medians, 0.025), quantile(medians, 0.975)];
+}
+
+/** "median +0.4% (95% CI −0.3%..+1.0%; IQR −0.6%..+1.2%, min–max −2.0%..+2.9%, n=12)" over per-round ratios. */
 function spread(ratios: number[]): { median: number; text: string } {
   const s = ratios.filter(Number.isFinite).sort((a, b) => a - b);
   if (s.length === 0) return { median: Number.NaN, text: 'no rounds' };
   const m = median(s);
+  const [lo, hi] = medianInterval(s);
   return {
     median: m,
     text:
-      `median ${pct(m)} (IQR ${pct(quantile(s, 0.25))}..${pct(quantile(s, 0.75))}, ` +
+      `median ${pct(m)} (95% CI of the median ${pct(lo)}..${pct(hi)}; IQR ${pct(quantile(s, 0.25))}..${pct(quantile(s, 0.75))}, ` +
       `min–max ${pct(s[0]!)}..${pct(s.at(-1)!)}, n=${s.length})`,
   };
 }
+
+/** A round's on/off: the listener-on router against both listener-off ones (geometric mean of off and control). */
+const onOff = (r: Round, f: (s: Slot[]) => number) => f(r.on) / Math.sqrt(f(r.off) * f(r.control));
 
 /** The verdict of one run: the on/off reading judged against the A/A control's. */
 export function listenerVerdict(onOff: number, control: number): 'OK' | 'MISSED' | 'INCONCLUSIVE' {
@@ -215,11 +241,24 @@ export async function listenerCost(): Promise<void> {
   if (affinity)
     execFileSync('taskset', ['-a', '-c', '-p', CPU_LOAD, String(process.pid)], { stdio: 'ignore' });
   let scrapeTarget: number | undefined;
-  let scraping = true;
+  const stopScraping = new AbortController();
   let scrapes = 0;
   let lastScrape = '';
+  // Its wait ends at once when stopped, however long the interval.
+  const pause = () =>
+    new Promise<void>((r) => {
+      const stop = () => {
+        clearTimeout(t);
+        r();
+      };
+      const t = setTimeout(() => {
+        stopScraping.signal.removeEventListener('abort', stop);
+        r();
+      }, SCRAPE_MS);
+      stopScraping.signal.addEventListener('abort', stop, { once: true });
+    });
   const scraper = (async () => {
-    while (scraping) {
+    while (SCRAPE_MS > 0 && !stopScraping.signal.aborted) {
       if (scrapeTarget !== undefined) {
         const res = await fetch(`http://127.0.0.1:${scrapeTarget}/metrics`).catch(() => undefined);
         if (res?.ok) {
@@ -227,7 +266,7 @@ export async function listenerCost(): Promise<void> {
           scrapes++;
         }
       }
-      await new Promise((r) => setTimeout(r, SCRAPE_MS));
+      await pause();
     }
   })();
   try {
@@ -312,7 +351,7 @@ export async function listenerCost(): Promise<void> {
         console.log(
           `listener round ${String(round + 1).padStart(2)} (${r.order.join(' ')}): cpu per request ` +
             CONFIGS.map((n) => `${n} ${perRequestUs(r[n]).toFixed(2)} us`).join(', ') +
-            `; on/off ${pct(perRequestUs(r.on) / perRequestUs(r.off))}, control/off ${pct(perRequestUs(r.control) / perRequestUs(r.off))}` +
+            `; on/off ${pct(onOff(r, perRequestUs))}, control/off ${pct(perRequestUs(r.control) / perRequestUs(r.off))}` +
             (RATE > 0
               ? ''
               : `; req/s ${CONFIGS.map((n) => `${n} ${perSecond(r[n]).toFixed(0)}`).join(', ')}`),
@@ -322,11 +361,12 @@ export async function listenerCost(): Promise<void> {
         await Promise.all(CONFIGS.map((n) => stopRouter(routers[n])));
       }
     }
-    scraping = false;
+    stopScraping.abort();
     await scraper;
-    const ratio = (n: ConfigName, f: (s: Slot[]) => number) => rounds.map((r) => f(r[n]) / f(r.off));
-    const cpuOn = spread(ratio('on', perRequestUs));
-    const cpuControl = spread(ratio('control', perRequestUs));
+    const aa = (f: (s: Slot[]) => number) => rounds.map((r) => f(r.control) / f(r.off));
+    const cpuOn = spread(rounds.map((r) => onOff(r, perRequestUs)));
+    const cpuControl = spread(aa(perRequestUs));
+    const achieved = CONFIGS.map((n) => `${n} ${median(rounds.map((r) => perSecond(r[n]))).toFixed(0)}`);
     const errors = rounds.reduce(
       (s, r) => s + CONFIGS.reduce((t, n) => t + r[n].reduce((u, x) => u + x.errors, 0), 0),
       0,
@@ -344,26 +384,30 @@ export async function listenerCost(): Promise<void> {
           ? `all 3 under load at once for ${SECONDS} s (${loadShape} each)`
           : `one at a time in slots A B C C B A of ${SECONDS} s (${loadShape})`) +
         ` after ${WARMUP_SECONDS} s warm-up; routers on cpu 1, load and upstream on cpu 0; nice ${getPriority()}; ` +
-        `${scrapes} scrapes of /metrics every ${SCRAPE_MS} ms (last: ${counted ?? '?'} stable requests counted)`,
+        (SCRAPE_MS > 0
+          ? `${scrapes} scrapes of /metrics every ${SCRAPE_MS} ms (last: ${counted ?? '?'} stable requests counted); `
+          : 'no scrapes (the listener idle); ') +
+        `req/s served per router, median of rounds: ${achieved.join(', ')}`,
     );
-    console.log(`listener on/off, router CPU per request:       ${cpuOn.text}`);
-    console.log(`A/A control/off (both listener off), same:     ${cpuControl.text}`);
+    // "off" in on/off is the geometric mean of the two listener-off routers: less noise than either alone.
+    console.log(`listener on/off, router CPU per request:  ${cpuOn.text}`);
+    console.log(`A/A control/off (both listener off):      ${cpuControl.text}`);
     if (RATE === 0) {
-      console.log(`listener on/off, throughput (req/s):           ${spread(ratio('on', perSecond)).text}`);
       console.log(
-        `A/A control/off, throughput (req/s):           ${spread(ratio('control', perSecond)).text}`,
+        `listener on/off, throughput (req/s):      ${spread(rounds.map((r) => onOff(r, perSecond))).text}`,
       );
+      console.log(`A/A control/off, throughput (req/s):      ${spread(aa(perSecond)).text}`);
     }
     const pctAbs = (x: number) => `${(x * 100).toFixed(1)}%`;
     console.log(
       `listener verdict: ${listenerVerdict(cpuOn.median, cpuControl.median)} ` +
-        `(rule, on the medians of CPU per request: OK if |on/off − 1| < ${pctAbs(TARGET)} and |control/off − 1| < ${pctAbs(NOISE_LIMIT)}; ` +
+        `(rule, on the medians of CPU per request, off = both listener-off routers: OK if |on/off − 1| < ${pctAbs(TARGET)} and |control/off − 1| < ${pctAbs(NOISE_LIMIT)}; ` +
         `MISSED if |on/off − 1| ≥ ${pctAbs(TARGET)} with the control under ${pctAbs(NOISE_LIMIT)}; INCONCLUSIVE when the control reads ${pctAbs(NOISE_LIMIT)} or more); ` +
         `load average ${loadBefore} before, ${loadAverage()} after` +
         (errors ? `; ${errors} failed requests` : ''),
     );
   } finally {
-    scraping = false;
+    stopScraping.abort();
     await scraper;
     killChildren();
     if (affinity)
