@@ -31,8 +31,11 @@
  * Env: LISTENER_BENCH_ROUNDS (default 16), LISTENER_BENCH_SECONDS measured per router and round (default 2;
  * sequential: per slot, two slots each), LISTENER_BENCH_WARMUP_SECONDS (default 1), LISTENER_BENCH_RATE
  * req/s per router (default 3000; 0 = closed loop over 50 connections, and req/s ratios are printed too),
- * LISTENER_BENCH_MODE (concurrent | sequential), LISTENER_BENCH_SCRAPE_MS (default 250: a scrape of /metrics
- * that often, 60× Prometheus's default, counts in the listener's cost; 0: no scrapes, the listener idle).
+ * LISTENER_BENCH_MODE (concurrent | sequential), LISTENER_BENCH_SCRAPE_MS (default 0: no scrapes during the
+ * load, so on/off is the listener's cost per request; 250 scrapes the on router that often meanwhile, and its
+ * renders count in on/off). A scrape's own CPU is measured apart each round, the router idle, and printed as
+ * a share of this run's router CPU at 15 s, 1 s and 250 ms scrape intervals: a scrape every 250 ms over a
+ * short slot at a low request rate is a cost per second, not per request, and would swamp the comparison.
  */
 import { type ChildProcess, execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -57,7 +60,9 @@ const ROUNDS = Number(process.env.LISTENER_BENCH_ROUNDS ?? 16);
 const SECONDS = Number(process.env.LISTENER_BENCH_SECONDS ?? 2);
 const WARMUP_SECONDS = Number(process.env.LISTENER_BENCH_WARMUP_SECONDS ?? 1);
 const RATE = Number(process.env.LISTENER_BENCH_RATE ?? 3000);
-const SCRAPE_MS = Number(process.env.LISTENER_BENCH_SCRAPE_MS ?? 250);
+const SCRAPE_MS = Number(process.env.LISTENER_BENCH_SCRAPE_MS ?? 0);
+/** Scrapes per round whose CPU is measured on their own, the router idle. */
+const SCRAPES_MEASURED = 20;
 const CONCURRENT = process.env.LISTENER_BENCH_MODE !== 'sequential';
 
 /** The verdict rule, printed with the verdict. */
@@ -164,7 +169,7 @@ interface Slot {
 }
 
 /** Each round's two slots per configuration. */
-type Round = { order: ConfigName[] } & Record<ConfigName, Slot[]>;
+type Round = { order: ConfigName[]; scrapeNs: number } & Record<ConfigName, Slot[]>;
 
 const perRequestUs = (slots: Slot[]) =>
   slots.reduce((s, x) => s + x.cpuNs, 0) / 1000 / slots.reduce((s, x) => s + x.requests, 0);
@@ -200,13 +205,23 @@ function medianInterval(sorted: number[]): [number, number] {
 }
 
 /** "median +0.4% (95% CI −0.3%..+1.0%; IQR −0.6%..+1.2%, min–max −2.0%..+2.9%, n=12)" over per-round ratios. */
-function spread(ratios: number[]): { median: number; text: string } {
+interface Reading {
+  median: number;
+  /** The 95% bootstrap interval of the median. */
+  lo: number;
+  hi: number;
+  text: string;
+}
+
+function spread(ratios: number[]): Reading {
   const s = ratios.filter(Number.isFinite).sort((a, b) => a - b);
-  if (s.length === 0) return { median: Number.NaN, text: 'no rounds' };
+  if (s.length === 0) return { median: Number.NaN, lo: Number.NaN, hi: Number.NaN, text: 'no rounds' };
   const m = median(s);
   const [lo, hi] = medianInterval(s);
   return {
     median: m,
+    lo,
+    hi,
     text:
       `median ${pct(m)} (95% CI of the median ${pct(lo)}..${pct(hi)}; IQR ${pct(quantile(s, 0.25))}..${pct(quantile(s, 0.75))}, ` +
       `min–max ${pct(s[0]!)}..${pct(s.at(-1)!)}, n=${s.length})`,
@@ -216,10 +231,18 @@ function spread(ratios: number[]): { median: number; text: string } {
 /** A round's on/off: the listener-on router against both listener-off ones (geometric mean of off and control). */
 const onOff = (r: Round, f: (s: Slot[]) => number) => f(r.on) / Math.sqrt(f(r.off) * f(r.control));
 
-/** The verdict of one run: the on/off reading judged against the A/A control's. */
-export function listenerVerdict(onOff: number, control: number): 'OK' | 'MISSED' | 'INCONCLUSIVE' {
-  if (!(Math.abs(control - 1) < NOISE_LIMIT)) return 'INCONCLUSIVE';
-  return Math.abs(onOff - 1) < TARGET ? 'OK' : 'MISSED';
+/**
+ * The verdict of one run: the on/off reading judged against the A/A control's. The control must read
+ * near zero (its median within NOISE_LIMIT, its interval containing zero: no bias between two identical
+ * routers); then the on/off interval decides, inside ±TARGET (OK), wholly outside (MISSED), or across it.
+ */
+export function listenerVerdict(onOff: Reading, control: Reading): 'OK' | 'MISSED' | 'INCONCLUSIVE' {
+  if (!(Math.abs(control.median - 1) < NOISE_LIMIT) || !(control.lo <= 1 && control.hi >= 1)) {
+    return 'INCONCLUSIVE';
+  }
+  if (onOff.lo > 1 - TARGET && onOff.hi < 1 + TARGET) return 'OK';
+  if (onOff.lo >= 1 + TARGET || onOff.hi <= 1 - TARGET) return 'MISSED';
+  return 'INCONCLUSIVE';
 }
 
 async function stopRouter(r: RouterProcess): Promise<void> {
@@ -317,7 +340,7 @@ export async function listenerCost(): Promise<void> {
           if (WARMUP_SECONDS > 0) await load.run(CONFIGS.map(url), WARMUP_SECONDS);
           // Which autocannon instance and which connection order serve which router changes each round.
           const order = CONFIGS.map((_, i) => CONFIGS[(i + round) % CONFIGS.length]!);
-          r = { order, off: [], on: [], control: [] };
+          r = { order, scrapeNs: Number.NaN, off: [], on: [], control: [] };
           const before = order.map((n) => cpuNs(pid(n)));
           const runs = await load.run(order.map(url), SECONDS);
           order.forEach((n, i) => {
@@ -335,7 +358,7 @@ export async function listenerCost(): Promise<void> {
           const rotated = CONFIGS.map((_, i) => CONFIGS[(i + round) % CONFIGS.length]!);
           const half = Math.floor(round / CONFIGS.length) % 2 === 1 ? rotated.reverse() : rotated;
           const order = [...half, ...[...half].reverse()];
-          r = { order, off: [], on: [], control: [] };
+          r = { order, scrapeNs: Number.NaN, off: [], on: [], control: [] };
           for (const n of order) {
             const before = cpuNs(pid(n));
             const [run] = await load.run([url(n)], SECONDS);
@@ -347,6 +370,12 @@ export async function listenerCost(): Promise<void> {
             });
           }
         }
+        // What one scrape costs the router on its own (no traffic): the render and its HTTP exchange.
+        const scrapeUrl = `http://127.0.0.1:${routers.on.metricsPort}/metrics`;
+        await (await fetch(scrapeUrl)).text(); // the connection, and a first render
+        const beforeScrapes = cpuNs(pid('on'));
+        for (let i = 0; i < SCRAPES_MEASURED; i++) lastScrape = await (await fetch(scrapeUrl)).text();
+        r.scrapeNs = (cpuNs(pid('on')) - beforeScrapes) / SCRAPES_MEASURED;
         rounds.push(r);
         console.log(
           `listener round ${String(round + 1).padStart(2)} (${r.order.join(' ')}): cpu per request ` +
@@ -367,6 +396,12 @@ export async function listenerCost(): Promise<void> {
     const cpuOn = spread(rounds.map((r) => onOff(r, perRequestUs)));
     const cpuControl = spread(aa(perRequestUs));
     const achieved = CONFIGS.map((n) => `${n} ${median(rounds.map((r) => perSecond(r[n]))).toFixed(0)}`);
+    // A scrape's share of the router's CPU at this run's load, for a given scrape interval.
+    const scrapeUs = median(rounds.map((r) => r.scrapeNs)) / 1000;
+    const onCpuPerSecondUs = median(rounds.map((r) => perRequestUs(r.on) * perSecond(r.on)));
+    const scrapeShare = (intervalS: number) =>
+      `${((scrapeUs / intervalS / onCpuPerSecondUs) * 100).toFixed(2)}%`;
+    const series = lastScrape.split('\n').filter((l) => l && !l.startsWith('#')).length;
     const errors = rounds.reduce(
       (s, r) => s + CONFIGS.reduce((t, n) => t + r[n].reduce((u, x) => u + x.errors, 0), 0),
       0,
@@ -398,11 +433,18 @@ export async function listenerCost(): Promise<void> {
       );
       console.log(`A/A control/off, throughput (req/s):      ${spread(aa(perSecond)).text}`);
     }
+    console.log(
+      `a scrape of /metrics (${series} samples) costs the router ${scrapeUs.toFixed(0)} us of CPU (median of rounds, ${SCRAPES_MEASURED} each, no traffic); ` +
+        `at this run's load that adds ${scrapeShare(15)} at a 15 s scrape interval, ${scrapeShare(1)} at 1 s, ${scrapeShare(0.25)} at 250 ms` +
+        (SCRAPE_MS > 0
+          ? ' (scrapes during the load are already in on/off above)'
+          : ' (none of it in on/off above)'),
+    );
     const pctAbs = (x: number) => `${(x * 100).toFixed(1)}%`;
     console.log(
-      `listener verdict: ${listenerVerdict(cpuOn.median, cpuControl.median)} ` +
-        `(rule, on the medians of CPU per request, off = both listener-off routers: OK if |on/off − 1| < ${pctAbs(TARGET)} and |control/off − 1| < ${pctAbs(NOISE_LIMIT)}; ` +
-        `MISSED if |on/off − 1| ≥ ${pctAbs(TARGET)} with the control under ${pctAbs(NOISE_LIMIT)}; INCONCLUSIVE when the control reads ${pctAbs(NOISE_LIMIT)} or more); ` +
+      `listener verdict: ${listenerVerdict(cpuOn, cpuControl)} ` +
+        `(rule, on CPU per request, off = both listener-off routers: INCONCLUSIVE unless the A/A control's median is within ±${pctAbs(NOISE_LIMIT)} ` +
+        `and its 95% CI contains 0; then OK if the on/off 95% CI lies inside ±${pctAbs(TARGET)}, MISSED if it lies wholly outside, INCONCLUSIVE if it straddles ±${pctAbs(TARGET)}); ` +
         `load average ${loadBefore} before, ${loadAverage()} after` +
         (errors ? `; ${errors} failed requests` : ''),
     );
