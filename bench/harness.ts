@@ -249,7 +249,8 @@ export async function startRouterProcess(
     ...extraArgs,
   ]);
   const pidFile = join(stateDir, 'router.pid');
-  const deadline = Date.now() + 5000;
+  // Generous: on a loaded 2-core machine a node process can take seconds to start.
+  const deadline = Date.now() + 15_000;
   let info: { port: number; metricsPort?: number } | undefined;
   while (!info) {
     if (Date.now() > deadline || child.exitCode !== null) throw new Error('router did not start');
