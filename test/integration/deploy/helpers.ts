@@ -10,6 +10,7 @@ import { describeStep, type Step } from '../../../src/deploy/steps.js';
 import { type RouterState, UPSTREAM_HEADER } from '../../../src/router/api.js';
 import { RouterClient } from '../../../src/router/client.js';
 import { routerFiles } from '../../../src/router/files.js';
+import { ownTempDir } from '../owned-processes.js';
 
 export interface CliResult {
   code: number;
@@ -63,7 +64,8 @@ export function makeGroup(
   extra = '',
   options: { instances?: number } = {},
 ): GroupFixture {
-  const dir = mkdtempSync(join(tmpdir(), 'conveyor-it-'));
+  // Its router, instances and runners die with this process, also when it is killed (owned-processes.ts).
+  const dir = ownTempDir(mkdtempSync(join(tmpdir(), 'conveyor-it-')));
   for (const v of ['v1', 'v2', 'v3']) {
     cpSync(join(packageRoot, 'examples', 'hello-web', v), join(dir, v), { recursive: true });
   }
