@@ -29,6 +29,7 @@ export interface VerdictView extends GateVerdictRecord {
 
 /** One measurement of a named check, as its row's chart shows it. */
 export interface CheckPoint {
+  check: string;
   at: number;
   /** The charted number (see `CheckView.metric`); absent when the measurement failed or found no data. */
   value?: number;
@@ -47,9 +48,7 @@ export interface CheckView {
    */
   metric?: string;
   latest: VerdictView & { point?: string; output?: string };
-  /** Oldest first; thinned past a page's worth, always keeping the first and the latest. */
-  points: CheckPoint[];
-  /** Measurements in all, and how many of them were verdicts of each kind. */
+  /** How many of its measurements were verdicts of each kind (its points are in `DeploymentView.checkPoints`). */
   counts: Record<GateVerdictRecord['result'], number>;
 }
 
@@ -91,6 +90,11 @@ export interface DeploymentView extends DeploymentSummary {
   verdictCount: number;
   /** The named analysis checks that have measured, in the order they first did. */
   checks: CheckView[];
+  /**
+   * Every check's measurements, oldest first, the latest ones kept: one list that only grows at the end, so
+   * the live stream sends a reading as one new item (patch.ts), not each check's whole series again.
+   */
+  checkPoints: CheckPoint[];
   hooks: HookView[];
   rollback?: { reason: string; trigger: string; ok?: boolean; message?: string; trafficRestoredMs?: number };
   overrides: string[];

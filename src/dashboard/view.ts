@@ -9,6 +9,7 @@ import { formatEvent } from '../deploy/render.js';
 import { type DeploymentState, GroupReducer, isTerminal } from '../deploy/state.js';
 import { describeStep } from '../deploy/steps.js';
 import type {
+  CheckPoint,
   CheckView,
   DeploymentSummary,
   DeploymentView,
@@ -27,7 +28,7 @@ export const LIMITS = {
   history: 50,
   split: 400,
   output: 4000,
-  checkPoints: 120,
+  checkPoints: 480,
 };
 
 export interface GroupInfo {
@@ -74,8 +75,8 @@ class DeploymentLists {
   verdicts: VerdictView[] = [];
   verdictCount = 0;
   hooks: HookView[] = [];
-  /** Per named check, its points unthinned up to 4× what the page gets (thinned to 2× past that). */
   checks: CheckView[] = [];
+  checkPoints: CheckPoint[] = [];
   events: LedgerEvent[] = [];
 
   add(e: LedgerEvent): void {
@@ -121,11 +122,14 @@ class DeploymentLists {
     const old = this.checks[i];
     const metric = old?.metric ?? ('result' in e.measured ? 'result' : Object.keys(e.measured)[0]);
     const value = metric !== undefined ? e.measured[metric] : undefined;
-    let points = [
-      ...(old?.points ?? []),
-      { at: e.at, ...(value !== undefined ? { value } : {}), result: e.result },
-    ];
-    if (points.length > 4 * LIMITS.checkPoints) points = thin(points, 2 * LIMITS.checkPoints);
+    // Kept, not thinned: thinning would rewrite the list the page holds instead of appending to it.
+    this.checkPoints = keepLast(
+      [
+        ...this.checkPoints,
+        { check: name, at: e.at, ...(value !== undefined ? { value } : {}), result: e.result },
+      ],
+      LIMITS.checkPoints,
+    );
     const counts = { ...(old?.counts ?? { pass: 0, fail: 0, inconclusive: 0 }) };
     counts[e.result] += 1;
     const row: CheckView = {
@@ -143,7 +147,6 @@ class DeploymentLists {
         ...(e.point !== undefined ? { point: e.point } : {}),
         ...(e.output !== undefined ? { output: e.output.slice(-LIMITS.output) } : {}),
       },
-      points,
       counts,
     };
     this.checks = i >= 0 ? this.checks.map((c, j) => (j === i ? row : c)) : [...this.checks, row];
@@ -185,9 +188,8 @@ function deploymentView(d: DeploymentState, lists: DeploymentLists): DeploymentV
     split: thin(lists.split, LIMITS.split),
     verdicts: lists.verdicts,
     verdictCount: lists.verdictCount,
-    checks: lists.checks.map((c) =>
-      c.points.length > LIMITS.checkPoints ? { ...c, points: thin(c.points, LIMITS.checkPoints) } : c,
-    ),
+    checks: lists.checks,
+    checkPoints: lists.checkPoints,
     hooks: lists.hooks,
     ...(d.rollback ? { rollback: d.rollback } : {}),
     overrides: [...d.overrides],

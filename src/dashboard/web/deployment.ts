@@ -8,7 +8,7 @@
 import { html } from 'htm/preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import uPlot from 'uplot';
-import type { ActionName, CheckView, DeploymentView, GroupView, SignalSample } from '../protocol.js';
+import type { ActionName, CheckPoint, DeploymentView, GroupView, SignalSample } from '../protocol.js';
 import { Chart } from './chart.js';
 import { fmtDuration, fmtNumber, fmtTime, memo, sendAction, statusClass } from './util.js';
 
@@ -309,7 +309,7 @@ function measuredText(measured: Record<string, number>): string {
 }
 
 /** A check's charted number over time: a line, one dot per measurement coloured by its verdict. */
-function Spark({ points, metric }: { points: CheckView['points']; metric: string | undefined }) {
+function Spark({ points, metric }: { points: CheckPoint[]; metric: string | undefined }) {
   const t0 = points[0]?.at ?? 0;
   const span = Math.max(1, (points.at(-1)?.at ?? 0) - t0);
   const values = points.flatMap((p) => (p.value === undefined ? [] : [p.value]));
@@ -341,7 +341,22 @@ function Spark({ points, metric }: { points: CheckView['points']; metric: string
 }
 
 /** The named analysis checks: each one's condition, latest reading and verdict, and its readings over time. */
-const Checks = memo(function Checks({ checks }: { checks: DeploymentView['checks'] }) {
+const Checks = memo(function Checks({
+  checks,
+  points,
+}: {
+  checks: DeploymentView['checks'];
+  points: DeploymentView['checkPoints'];
+}) {
+  const byCheck = useMemo(() => {
+    const m = new Map<string, CheckPoint[]>();
+    for (const p of points) {
+      const list = m.get(p.check);
+      if (list) list.push(p);
+      else m.set(p.check, [p]);
+    }
+    return m;
+  }, [points]);
   if (!checks.length) return '';
   return html`<section class="checks" data-testid="checks">
     <h3>Analysis checks</h3>
@@ -356,7 +371,7 @@ const Checks = memo(function Checks({ checks }: { checks: DeploymentView['checks
             <td><span class=${`badge ${statusClass(c.latest.result)}`}>${c.latest.result}</span>
               <div class="muted">${c.latest.reasons.join('; ')}</div>
               ${c.latest.output ? html`<details><summary>output</summary><pre>${c.latest.output}</pre></details>` : ''}</td>
-            <td><${Spark} points=${c.points} metric=${c.metric} /></td>
+            <td><${Spark} points=${byCheck.get(c.name) ?? []} metric=${c.metric} /></td>
             <td>${c.counts.pass} pass, ${c.counts.fail} fail, ${c.counts.inconclusive} inconclusive</td>
           </tr>`,
         )}
@@ -472,7 +487,7 @@ export function GroupPanel({
         </div>
         <${Signals} t=${group.thresholds} samples=${samples} />
         <${Rollback} rollback=${d.rollback} reason=${d.reason} status=${d.status} />
-        <${Checks} checks=${d.checks} />
+        <${Checks} checks=${d.checks} points=${d.checkPoints} />
         <${Verdicts} verdicts=${d.verdicts} verdictCount=${d.verdictCount} />
         <${Hooks} hooks=${d.hooks} />
         <${Events} events=${d.events} />`

@@ -175,10 +175,10 @@ describe('analysis checks on the deployment view', () => {
       },
       counts: { pass: 2, fail: 1, inconclusive: 0 },
     });
-    expect(errors!.points).toEqual([
-      { at: at(100), value: 0.004, result: 'pass' },
-      { at: at(102), value: 0.004, result: 'pass' },
-      { at: at(104), value: 0.2, result: 'fail' },
+    expect(d.checkPoints.filter((p) => p.check === 'errors')).toEqual([
+      { check: 'errors', at: at(100), value: 0.004, result: 'pass' },
+      { check: 'errors', at: at(102), value: 0.004, result: 'pass' },
+      { check: 'errors', at: at(104), value: 0.2, result: 'fail' },
     ]);
     expect(smoke).toMatchObject({
       metric: 'exitCode',
@@ -187,8 +187,8 @@ describe('analysis checks on the deployment view', () => {
     });
   });
 
-  it('a failed measurement is a point without a value; the chart keeps to a page of points, first and latest kept', () => {
-    const events = checkEvents(2 * LIMITS.checkPoints + 7);
+  it('a failed measurement is a point without a value; a long deployment keeps its latest readings', () => {
+    const events = checkEvents(LIMITS.checkPoints);
     events.push({
       type: 'verdict',
       index: 1,
@@ -201,12 +201,14 @@ describe('analysis checks on the deployment view', () => {
       at: at(10_000),
       deploymentId: id,
     });
-    const smoke = groupView(info, events).current!.checks[1]!;
-    expect(smoke.points.length).toBeLessThanOrEqual(LIMITS.checkPoints + 1);
-    expect(smoke.points[0]!.at).toBe(at(101));
-    expect(smoke.points.at(-1)).toEqual({ at: at(10_000), result: 'inconclusive' });
+    const d = groupView(info, events).current!;
+    expect(d.checkPoints).toHaveLength(LIMITS.checkPoints);
+    expect(d.checkPoints.at(-1)).toEqual({ check: 'smoke', at: at(10_000), result: 'inconclusive' });
+    // The oldest went first; the counts still count every reading.
+    expect(d.checkPoints[0]!.at).toBeGreaterThan(at(101));
+    const smoke = d.checks[1]!;
     expect(smoke.metric).toBe('exitCode');
-    expect(smoke.counts.pass + smoke.counts.inconclusive).toBe(2 * LIMITS.checkPoints + 8);
+    expect(smoke.counts).toEqual({ pass: LIMITS.checkPoints, fail: 0, inconclusive: 1 });
   });
 });
 
@@ -255,10 +257,24 @@ describe('groupChange / applyPatch (the live stream sends what changed)', () => 
 
   it('brings the page to the server model through check verdicts too', () => {
     const { page } = follow(checkEvents(4));
-    expect(page.current!.checks.map((c) => [c.name, c.latest.result, c.points.length])).toEqual([
-      ['errors', 'fail', 4],
-      ['smoke', 'pass', 4],
+    expect(page.current!.checks.map((c) => [c.name, c.latest.result])).toEqual([
+      ['errors', 'fail'],
+      ['smoke', 'pass'],
     ]);
+    expect(page.current!.checkPoints).toHaveLength(8);
+  });
+
+  it('sends a check reading of a long deployment as one new point, not every check’s series', () => {
+    // Past the bound: the oldest point drops off the front as the new one is added.
+    const events = checkEvents(LIMITS.checkPoints);
+    const before = groupView(info, events.slice(0, -1));
+    const after = groupView(info, events);
+    const change = groupChange(before, after)!;
+    const size = JSON.stringify(change).length;
+    expect(size).toBeLessThan(2000);
+    expect(JSON.stringify(after.current!.checkPoints).length).toBeGreaterThan(10 * size);
+    const page = change.type === 'patch' ? applyPatch(before, change.patch) : undefined;
+    expect(page).toEqual(after);
   });
 
   it('sends a verdict of a long deployment as the new row, not the whole list', () => {
