@@ -4,11 +4,12 @@
  * section is memoized on the fields it shows, so a patch (a ledger event) re-renders only the sections it changed;
  * clocks (bake countdown, the chart's "now") tick inside their own small components.
  */
-import { html } from 'htm/preact';
+
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import uPlot from 'uplot';
 import type { ActionName, DeploymentView, GroupView, SignalSample } from '../protocol.js';
 import { Chart } from './chart.js';
+import { html } from './html.js';
 import { fmtDuration, fmtNumber, fmtTime, memo, sendAction, statusClass } from './util.js';
 
 const ACTIVE = ['Created', 'InProgress', 'Paused'];
