@@ -100,6 +100,30 @@ function Countdown({ until, offset }: { until: number; offset: number }) {
   return html`<span class="countdown" data-testid="bake-countdown">${Math.max(0, Math.ceil((until - now) / 1000))}s left</span>`;
 }
 
+/** One step of the plan: rendered again only when its own row changed (a patch replaces just those, patch.ts). */
+const Step = memo(function Step({
+  step: s,
+  bakeUntil,
+  pausedReason,
+  waiting,
+  offset,
+}: {
+  step: DeploymentView['steps'][number];
+  bakeUntil: number | undefined;
+  pausedReason: string | undefined;
+  waiting: boolean;
+  offset: number;
+}) {
+  const current = s.state === 'current';
+  return html`<li class=${`step ${s.state}${waiting ? ' waiting' : ''}`} aria-current=${current ? 'step' : undefined}>
+    <span class="step-n">${s.index + 1}</span>
+    <span class="step-text">${s.description}</span>
+    ${current && bakeUntil ? html`<${Countdown} until=${bakeUntil} offset=${offset} />` : ''}
+    ${waiting && html`<span class="waiting-note">waiting for a human: ${pausedReason ?? 'promote to continue'}</span>`}
+    ${s.completedAt && s.startedAt ? html`<span class="step-time">${fmtDuration(s.completedAt - s.startedAt)}</span>` : ''}
+  </li>`;
+});
+
 const Timeline = memo(function Timeline({
   steps,
   bakeUntil,
@@ -116,14 +140,9 @@ const Timeline = memo(function Timeline({
   return html`<ol class="timeline" aria-label="plan">
     ${steps.map((s) => {
       const current = s.state === 'current';
-      const waiting = current && status === 'Paused';
-      return html`<li key=${s.index} class=${`step ${s.state}${waiting ? ' waiting' : ''}`} aria-current=${current ? 'step' : undefined}>
-        <span class="step-n">${s.index + 1}</span>
-        <span class="step-text">${s.description}</span>
-        ${current && bakeUntil ? html`<${Countdown} until=${bakeUntil} offset=${offset} />` : ''}
-        ${waiting && html`<span class="waiting-note">waiting for a human: ${pausedReason ?? 'promote to continue'}</span>`}
-        ${s.completedAt && s.startedAt ? html`<span class="step-time">${fmtDuration(s.completedAt - s.startedAt)}</span>` : ''}
-      </li>`;
+      // Only the current step gets the clock and the pause: the other rows' props stay the same objects.
+      return html`<${Step} key=${s.index} step=${s} bakeUntil=${current ? bakeUntil : undefined}
+        pausedReason=${current ? pausedReason : undefined} waiting=${current && status === 'Paused'} offset=${offset} />`;
     })}
   </ol>`;
 });
@@ -348,11 +367,12 @@ const Rollback = memo(function Rollback({
 });
 
 const Events = memo(function Events({ events }: { events: DeploymentView['events'] }) {
-  return html`<section class="events"><h3>Events</h3><ul>${[...events]
-    .reverse()
-    .map(
-      (e) => html`<li key=${`${e.at}:${e.text}`}><span class="muted">${fmtTime(e.at)}</span> ${e.text}</li>`,
-    )}</ul></section>`;
+  // The server keeps a deployment's latest events only (view.ts LIMITS), so the list never grows past them.
+  const rows = [...events].reverse();
+  return html`<section class="events">
+    <h3>Events <span class="muted">(the latest ${events.length}, newest first)</span></h3>
+    <ul>${rows.map((e) => html`<li key=${`${e.at}:${e.text}`}><span class="muted">${fmtTime(e.at)}</span> ${e.text}</li>`)}</ul>
+  </section>`;
 });
 
 const History = memo(function History({ history }: { history: GroupView['history'] }) {
