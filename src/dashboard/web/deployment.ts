@@ -124,26 +124,36 @@ const Step = memo(function Step({
   </li>`;
 });
 
+/** Rows a long plan shows, from a few before the current step on: a 1,000-step plan keeps a small page. */
+const STEPS_SHOWN = 60;
+
 const Timeline = memo(function Timeline({
   steps,
+  step,
   bakeUntil,
   status,
   pausedReason,
   offset,
 }: {
   steps: DeploymentView['steps'];
+  step: number;
   bakeUntil: number | undefined;
   status: string;
   pausedReason: string | undefined;
   offset: number;
 }) {
+  const from = Math.max(0, Math.min(step - 5, steps.length - STEPS_SHOWN));
+  const shown = steps.slice(from, from + STEPS_SHOWN);
+  const later = steps.length - from - shown.length;
   return html`<ol class="timeline" aria-label="plan">
-    ${steps.map((s) => {
+    ${from > 0 && html`<li key="before" class="step more" data-testid="steps-before">steps 1–${from} not shown</li>`}
+    ${shown.map((s) => {
       const current = s.state === 'current';
       // Only the current step gets the clock and the pause: the other rows' props stay the same objects.
       return html`<${Step} key=${s.index} step=${s} bakeUntil=${current ? bakeUntil : undefined}
         pausedReason=${current ? pausedReason : undefined} waiting=${current && status === 'Paused'} offset=${offset} />`;
     })}
+    ${later > 0 && html`<li key="after" class="step more" data-testid="steps-after">${later} more steps</li>`}
   </ol>`;
 });
 
@@ -417,7 +427,7 @@ export function GroupPanel({
     ${
       d
         ? html`<div class="grid">
-          <section><h3>Plan</h3><${Timeline} steps=${d.steps} bakeUntil=${d.bakeUntil} status=${d.status}
+          <section><h3>Plan</h3><${Timeline} steps=${d.steps} step=${d.step} bakeUntil=${d.bakeUntil} status=${d.status}
             pausedReason=${d.pausedReason} offset=${offset} /></section>
           <section class="split">
             <h3>Traffic split</h3>

@@ -29,6 +29,7 @@ async function pageMemory(cdp: CDPSession, page: Page) {
     inDocument,
     heapMb: metrics.get('JSHeapUsedSize')! / 2 ** 20,
     eventRows: await page.locator('section.events li').count(),
+    stepRows: await page.locator('ol.timeline li.step:not(.more)').count(),
     verdictRows: await page.locator('tr.verdict').count(),
   };
 }
@@ -117,9 +118,12 @@ describe.skipIf(!haveChromium)('dashboard in chromium: a long deployment', () =>
     await weightSteps(weights - 10);
     const after = await pageMemory(cdp, page);
 
-    // The lists a person reads stay a screenful: 30 verdict rows, the latest 40 events.
+    // The lists a person reads stay a screenful: 30 verdict rows, the latest 40 events, 60 of the plan's 80 steps
+    // (from a few before the current one; the page says which are not shown).
     expect(after.verdictRows).toBe(30);
     expect(after.eventRows).toBe(40);
+    expect(after.stepRows).toBe(60);
+    expect(await page.getByTestId('steps-before').textContent()).toBe('steps 1–20 not shown');
     // No element of an earlier render is kept alive outside the document (the page that leaked kept 2,874 here).
     expect(after.nodes - after.inDocument).toBeLessThan(100);
     // 30 more weight steps (240 events) leave nothing behind in the heap (the page that leaked grew 3.1 MB here).
