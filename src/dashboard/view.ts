@@ -2,7 +2,7 @@
  * A group's page model from its ledger events, built one event at a time (`GroupFollower`: the dashboard feeds it
  * the lines appended to the ledger, so each costs one step and nothing grows with the ledger) or from a list
  * (`groupView`, the same follower). Lists that grow with a deployment's length (verdicts, hooks, events) keep their
- * latest entries only and the split is thinned, so an hour-long canary holds and sends a page's worth.
+ * latest entries only and the split's older half is thinned, so an hour-long canary holds and sends a page's worth.
  */
 import type { LedgerEvent } from '../deploy/events.js';
 import { formatEvent } from '../deploy/render.js';
@@ -58,13 +58,16 @@ function keepLast<T>(list: T[], max: number): T[] {
   return list.length > max ? list.slice(list.length - max) : list;
 }
 
-/** Thins a series to at most `max` points, always keeping the first and the latest ones. */
-export function thin<T>(list: T[], max: number): T[] {
-  if (list.length <= max) return list;
-  const stride = Math.ceil(list.length / max);
-  const out = list.filter((_, i) => i % stride === 0);
-  if (out[out.length - 1] !== list[list.length - 1]) out.push(list[list.length - 1]!);
-  return out;
+/**
+ * The split with one more point, at most `max` points: past that the older half is thinned to every other point
+ * (the first kept), so recent changes stay exact. Between two thinnings (one every `max / 4` points) the list
+ * only grows at the end, which the live stream sends as the new points alone (patch.ts).
+ */
+export function addSplitPoint(list: SplitPoint[], point: SplitPoint, max: number): SplitPoint[] {
+  const next = [...list, point];
+  if (next.length <= max) return next;
+  const half = Math.floor(next.length / 2);
+  return [...next.slice(0, half).filter((_, i) => i % 2 === 0), ...next.slice(half)];
 }
 
 /** What a deployment's page shows beyond its state, gathered event by event and bounded. */
@@ -83,17 +86,16 @@ class DeploymentLists {
     if (e.type === 'step') (e.phase === 'started' ? this.started : this.completed).set(e.index, e.at);
     else if (e.type === 'traffic') {
       // New arrays, never changed in place: the last view sent still holds the old ones (patch.ts compares them).
-      this.split = [
-        ...this.split,
+      this.split = addSplitPoint(
+        this.split,
         {
           at: e.at,
           canary: e.table.canary.length ? e.table.canaryWeight : 0,
           ...(e.revisions.stable ? { stable: e.revisions.stable } : {}),
           ...(e.revisions.canary ? { canaryRevision: e.revisions.canary } : {}),
         },
-      ];
-      // Thinned past 4× what the page gets, so a day-long canary holds a bounded split.
-      if (this.split.length > 4 * LIMITS.split) this.split = thin(this.split, 2 * LIMITS.split);
+        LIMITS.split,
+      );
     } else if (e.type === 'verdict') {
       const { index, result, reasons, measured, thresholds } = e;
       this.verdicts = keepLast(
@@ -185,7 +187,7 @@ function deploymentView(d: DeploymentState, lists: DeploymentLists): DeploymentV
     ...(d.pendingAbort !== undefined ? { pendingAbort: d.pendingAbort } : {}),
     ...(d.traffic ? { traffic: d.traffic } : {}),
     ...(d.trafficRevisions ? { trafficRevisions: d.trafficRevisions } : {}),
-    split: thin(lists.split, LIMITS.split),
+    split: lists.split,
     verdicts: lists.verdicts,
     verdictCount: lists.verdictCount,
     checks: lists.checks,

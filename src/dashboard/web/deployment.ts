@@ -5,11 +5,12 @@
  * section is memoized on the fields it shows, so a patch (a ledger event) re-renders only the sections it changed;
  * clocks (bake countdown, the chart's "now") tick inside their own small components.
  */
-import { html } from 'htm/preact';
+
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import uPlot from 'uplot';
 import type { ActionName, CheckPoint, DeploymentView, GroupView, SignalSample } from '../protocol.js';
 import { Chart } from './chart.js';
+import { html } from './html.js';
 import { fmtDuration, fmtNumber, fmtTime, memo, sendAction, statusClass } from './util.js';
 
 const ACTIVE = ['Created', 'InProgress', 'Paused'];
@@ -100,31 +101,60 @@ function Countdown({ until, offset }: { until: number; offset: number }) {
   return html`<span class="countdown" data-testid="bake-countdown">${Math.max(0, Math.ceil((until - now) / 1000))}s left</span>`;
 }
 
+/** One step of the plan: rendered again only when its own row changed (a patch replaces just those, patch.ts). */
+const Step = memo(function Step({
+  step: s,
+  bakeUntil,
+  pausedReason,
+  waiting,
+  offset,
+}: {
+  step: DeploymentView['steps'][number];
+  bakeUntil: number | undefined;
+  pausedReason: string | undefined;
+  waiting: boolean;
+  offset: number;
+}) {
+  const current = s.state === 'current';
+  return html`<li class=${`step ${s.state}${waiting ? ' waiting' : ''}`} aria-current=${current ? 'step' : undefined}>
+    <span class="step-n">${s.index + 1}</span>
+    <span class="step-text">${s.description}</span>
+    ${current && bakeUntil ? html`<${Countdown} until=${bakeUntil} offset=${offset} />` : ''}
+    ${waiting && html`<span class="waiting-note">waiting for a human: ${pausedReason ?? 'promote to continue'}</span>`}
+    ${s.completedAt && s.startedAt ? html`<span class="step-time">${fmtDuration(s.completedAt - s.startedAt)}</span>` : ''}
+  </li>`;
+});
+
+/** Rows a long plan shows, from a few before the current step on: a 1,000-step plan keeps a small page. */
+const STEPS_SHOWN = 60;
+
 const Timeline = memo(function Timeline({
   steps,
+  step,
   bakeUntil,
   status,
   pausedReason,
   offset,
 }: {
   steps: DeploymentView['steps'];
+  step: number;
   bakeUntil: number | undefined;
   status: string;
   pausedReason: string | undefined;
   offset: number;
 }) {
+  const from = Math.max(0, Math.min(step - 5, steps.length - STEPS_SHOWN));
+  const shown = steps.slice(from, from + STEPS_SHOWN);
+  const later = steps.length - from - shown.length;
   return html`<ol class="timeline" aria-label="plan">
-    ${steps.map((s) => {
+    ${from > 0 && html`<li key="before" class="step more" data-testid="steps-before">steps 1–${from} not shown</li>`}
+    ${shown.map((s) => {
       const current = s.state === 'current';
-      const waiting = current && status === 'Paused';
-      return html`<li key=${s.index} class=${`step ${s.state}${waiting ? ' waiting' : ''}`} aria-current=${current ? 'step' : undefined}>
-        <span class="step-n">${s.index + 1}</span>
-        <span class="step-text">${s.description}</span>
-        ${current && bakeUntil ? html`<${Countdown} until=${bakeUntil} offset=${offset} />` : ''}
-        ${waiting && html`<span class="waiting-note">waiting for a human: ${pausedReason ?? 'promote to continue'}</span>`}
-        ${s.completedAt && s.startedAt ? html`<span class="step-time">${fmtDuration(s.completedAt - s.startedAt)}</span>` : ''}
-      </li>`;
+      // Only the current step gets the clock and the pause: the other rows' props stay the same objects.
+      return html`<${Step} key=${s.index} step=${s} bakeUntil=${current ? bakeUntil : undefined}
+        pausedReason=${current ? pausedReason : undefined} waiting=${current && status === 'Paused'} offset=${offset} />`;
     })}
+    ${later > 0 && html`<li key="after" class="step more" data-testid="steps-after">${later} more steps</li>`}
   </ol>`;
 });
 
@@ -428,11 +458,12 @@ const Rollback = memo(function Rollback({
 });
 
 const Events = memo(function Events({ events }: { events: DeploymentView['events'] }) {
-  return html`<section class="events"><h3>Events</h3><ul>${[...events]
-    .reverse()
-    .map(
-      (e) => html`<li key=${`${e.at}:${e.text}`}><span class="muted">${fmtTime(e.at)}</span> ${e.text}</li>`,
-    )}</ul></section>`;
+  // The server keeps a deployment's latest events only (view.ts LIMITS), so the list never grows past them.
+  const rows = [...events].reverse();
+  return html`<section class="events">
+    <h3>Events <span class="muted">(the latest ${events.length}, newest first)</span></h3>
+    <ul>${rows.map((e) => html`<li key=${`${e.at}:${e.text}`}><span class="muted">${fmtTime(e.at)}</span> ${e.text}</li>`)}</ul>
+  </section>`;
 });
 
 const History = memo(function History({ history }: { history: GroupView['history'] }) {
@@ -477,7 +508,7 @@ export function GroupPanel({
     ${
       d
         ? html`<div class="grid">
-          <section><h3>Plan</h3><${Timeline} steps=${d.steps} bakeUntil=${d.bakeUntil} status=${d.status}
+          <section><h3>Plan</h3><${Timeline} steps=${d.steps} step=${d.step} bakeUntil=${d.bakeUntil} status=${d.status}
             pausedReason=${d.pausedReason} offset=${offset} /></section>
           <section class="split">
             <h3>Traffic split</h3>

@@ -284,6 +284,74 @@ describe('groupChange / applyPatch (the live stream sends what changed)', () => 
     expect(wholeList.length).toBeGreaterThan(10 * sizes.at(-1)!);
   });
 
+  /** A canary of `weights` weight steps, each followed by a bake with one verdict, as the runner writes it. */
+  function longCanary(weights: number): LedgerEvent[] {
+    const steps = Array.from({ length: weights }, (_, i) => [
+      { kind: 'setWeight' as const, percent: (i % 19) * 5 + 5 },
+      { kind: 'pause' as const, seconds: 3 },
+    ]).flat();
+    let t = 0;
+    const e = (event: Record<string, unknown>) =>
+      ({ ...event, at: at(t++), deploymentId: id }) as LedgerEvent;
+    const out: LedgerEvent[] = [
+      e({ ...canaryEvents(0)[0]!, plan: { ...plan, steps } }),
+      e({ type: 'started', pid: 1 }),
+    ];
+    steps.forEach((s, index) => {
+      out.push(e({ type: 'step', index, phase: 'started', description: '' }));
+      if (s.kind === 'setWeight') {
+        const table = { stable: ['a-1'], canary: ['b-1'], canaryWeight: s.percent };
+        out.push(e({ type: 'traffic', table, revisions: { stable: 'v1', canary: 'v2' } }));
+      } else {
+        out.push(e({ type: 'bake', index, until: at(t + 3000) }));
+        const verdict = { index, result: 'pass', reasons: [], measured: {}, thresholds: {} };
+        out.push(e({ type: 'verdict', ...verdict }));
+      }
+      out.push(e({ type: 'step', index, phase: 'completed', description: '' }));
+    });
+    return out;
+  }
+
+  it('sends a step of a long plan as the steps that changed, not the whole timeline', () => {
+    const { page, sizes } = follow(longCanary(40));
+    expect(page.current!.steps).toHaveLength(80);
+    expect(page.current!.steps.every((s) => s.state === 'done')).toBe(true);
+    // A step starting or finishing changes one or two rows of the plan (sizes[0] is the whole first model).
+    const wholePlan = JSON.stringify(page.current!.steps).length;
+    expect(Math.max(...sizes.slice(1))).toBeLessThan(1000);
+    expect(wholePlan).toBeGreaterThan(5 * Math.max(...sizes.slice(1)));
+  });
+
+  it("keeps a long canary's split bounded with its latest changes exact, and sends new points alone", () => {
+    const traffic = Array.from(
+      { length: 1000 },
+      (_, i): LedgerEvent => ({
+        type: 'traffic',
+        table: { stable: ['a-1'], canary: ['b-1'], canaryWeight: (i % 19) * 5 + 5 },
+        revisions: { stable: 'v1', canary: 'v2' },
+        at: at(100 + i),
+        deploymentId: id,
+      }),
+    );
+    const events = [...canaryEvents(0), ...traffic];
+    const follower = new GroupFollower();
+    let sent: GroupView | undefined;
+    let whole = 0;
+    for (const e of events) {
+      follower.add(e);
+      const next = follower.view(info);
+      const change = groupChange(sent, next);
+      if (change?.type === 'patch' && 'split' in change.patch.current.set) whole += 1;
+      sent = next;
+    }
+    const split = sent!.current!.split;
+    expect(split.length).toBeLessThanOrEqual(LIMITS.split);
+    expect(split[0]!.at).toBe(at(5));
+    expect(split.slice(-200).map((p) => p.at)).toEqual(traffic.slice(-200).map((e) => e.at));
+    // Whole with its first point, then only when the older half is thinned: once every LIMITS.split / 4 points.
+    expect(whole).toBe(1 + Math.ceil((1001 - LIMITS.split) / (LIMITS.split / 4)));
+  });
+
   it('keeps the identity of what a patch does not change (the page re-renders only what changed)', () => {
     const events = canaryEvents(2);
     const before = groupView(info, events);
