@@ -9,6 +9,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { Socket } from 'node:net';
+import { basename, isAbsolute } from 'node:path';
 
 /** The watchdog, plain CommonJS for `node -e` so it starts in milliseconds. */
 const WATCHDOG = String.raw`
@@ -19,7 +20,9 @@ process.stdin.setEncoding('utf8');
 process.stdin.on('data', (chunk) => {
   pending += chunk;
   for (let i = pending.indexOf('\n'); i !== -1; i = pending.indexOf('\n')) {
-    dirs.add(pending.slice(0, i));
+    const dir = pending.slice(0, i);
+    // Only a temp folder's own name: an empty or short line would match every process on the machine.
+    if (/^\/.+\/[^/]{8,}$/.test(dir)) dirs.add(dir);
     pending = pending.slice(i + 1);
   }
 });
@@ -56,6 +59,7 @@ let watchdog: ChildProcess | undefined;
  * is killed and the folder removed. Call it right after mkdtemp, before anything is started there.
  */
 export function ownTempDir(dir: string): string {
+  if (!isAbsolute(dir) || basename(dir).length < 8) throw new Error(`ownTempDir: not a temp folder's path: ${dir}`);
   if (!watchdog) {
     // Its own session: Ctrl-C at the terminal and vitest killing workers do not reach it.
     watchdog = spawn(process.execPath, ['-e', WATCHDOG], {
