@@ -161,7 +161,10 @@ export default async function main(): Promise<void> {
     // Each stream message that carries a traffic table, with the time the page received it.
     await page.addInitScript(() => {
       const got: { at: number; data: string }[] = [];
-      (window as unknown as { got: typeof got }).got = got;
+      // And the size of every group message (model or patch), as numbers only: what the stream costs the page.
+      const stream = { messages: 0, bytes: 0, largest: 0 };
+      (window as unknown as { got: typeof got; stream: typeof stream }).got = got;
+      (window as unknown as { stream: typeof stream }).stream = stream;
       const Native = window.EventSource;
       window.EventSource = class extends Native {
         constructor(u: string | URL, init?: EventSourceInit) {
@@ -170,6 +173,9 @@ export default async function main(): Promise<void> {
             this.addEventListener(type, (e) => {
               const data = (e as MessageEvent<string>).data;
               if (data.includes('"traffic"')) got.push({ at: Date.now(), data });
+              stream.messages += 1;
+              stream.bytes += data.length;
+              stream.largest = Math.max(stream.largest, data.length);
             });
         }
       };
@@ -187,12 +193,21 @@ export default async function main(): Promise<void> {
     });
     const cdp = await context.newCDPSession(page);
     await cdp.send('Performance.enable');
-    // After a full collection: the heap and DOM nodes the page keeps, not garbage waiting to be collected.
+    // After a full collection: the heap and DOM nodes the page keeps, not garbage waiting to be collected. Nodes
+    // counts every node alive, in the document or not; the ones in the document are counted too, so nodes kept
+    // alive after they left it (a leak) show as the difference.
     const pageMetrics = async () => {
       await cdp.send('HeapProfiler.collectGarbage');
-      return Object.fromEntries(
+      const metrics = Object.fromEntries(
         (await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]),
       ) as Record<string, number>;
+      metrics.inDocument = await page.evaluate(() => {
+        let n = 1;
+        const walker = document.createTreeWalker(document, NodeFilter.SHOW_ALL);
+        while (walker.nextNode()) n++;
+        return n;
+      });
+      return metrics;
     };
 
     const samples: Usage[] = [];
@@ -217,6 +232,9 @@ export default async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 300));
     const seen = await page.evaluate(
       () => (window as unknown as { seen: { at: number; text: string }[] }).seen,
+    );
+    const stream = await page.evaluate(
+      () => (window as unknown as { stream: { messages: number; bytes: number; largest: number } }).stream,
     );
     const got = await page.evaluate(() =>
       (window as unknown as { got: { at: number; data: string }[] }).got.map(({ at, data }) => {
@@ -300,7 +318,10 @@ export default async function main(): Promise<void> {
     );
     const busy = (k: string) => (pageAfter[k] ?? 0) - (pageBefore[k] ?? 0);
     console.log(
-      `  page (chromium): main thread busy ${busy('TaskDuration').toFixed(1)} s (script ${busy('ScriptDuration').toFixed(1)} s, layout ${busy('LayoutDuration').toFixed(1)} s), JS heap after GC ${mb((pageBefore.JSHeapUsedSize ?? 0) / 2 ** 20)} -> ${mb((pageAfter.JSHeapUsedSize ?? 0) / 2 ** 20)} MB, DOM nodes ${pageBefore.Nodes} -> ${pageAfter.Nodes}`,
+      `  page (chromium): main thread busy ${busy('TaskDuration').toFixed(1)} s (script ${busy('ScriptDuration').toFixed(1)} s, layout ${busy('LayoutDuration').toFixed(1)} s), JS heap after GC ${mb((pageBefore.JSHeapUsedSize ?? 0) / 2 ** 20)} -> ${mb((pageAfter.JSHeapUsedSize ?? 0) / 2 ** 20)} MB, DOM nodes ${pageBefore.Nodes} -> ${pageAfter.Nodes} (in the document ${pageBefore.inDocument} -> ${pageAfter.inDocument})`,
+    );
+    console.log(
+      `  page (chromium): ${stream.messages} group messages (models and patches), ${mb(stream.bytes / 2 ** 20)} MB in all, largest ${(stream.largest / 1024).toFixed(1)} kB`,
     );
   } finally {
     loading = false;

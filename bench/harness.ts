@@ -8,7 +8,7 @@
  * target is its least disturbed one, and interleaving gives every target the same moments of the machine.
  * CPU microseconds per request of the process under test move far less with neighbours than req/s do.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, type StdioOptions, spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { createServer } from 'node:net';
@@ -56,10 +56,16 @@ export function commandExists(cmd: string): boolean {
 
 export const hasTaskset = commandExists('taskset');
 
-export function pinned(cpu: string, cmd: string, args: string[]): ChildProcess {
+export function pinned(
+  cpu: string,
+  cmd: string,
+  args: string[],
+  stdin: 'ignore' | 'pipe' = 'ignore',
+): ChildProcess {
+  const stdio: StdioOptions = [stdin, 'pipe', 'pipe'];
   const child = hasTaskset
-    ? spawn('taskset', ['-c', cpu, cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
-    : spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    ? spawn('taskset', ['-c', cpu, cmd, ...args], { stdio })
+    : spawn(cmd, args, { stdio });
   children.push(child);
   return child;
 }
@@ -221,6 +227,7 @@ export interface RouterProcess {
   client: RouterClient;
   port: number;
   pid: number;
+  child: ChildProcess;
   /** The Prometheus listener's port, when started with `--metrics-port`. */
   metricsPort?: number;
 }
@@ -242,16 +249,22 @@ export async function startRouterProcess(
     ...extraArgs,
   ]);
   const pidFile = join(stateDir, 'router.pid');
-  const deadline = Date.now() + 5000;
-  while (!existsSync(pidFile)) {
+  // Generous: on a loaded 2-core machine a node process can take seconds to start.
+  const deadline = Date.now() + 15_000;
+  let info: { port: number; metricsPort?: number } | undefined;
+  while (!info) {
     if (Date.now() > deadline || child.exitCode !== null) throw new Error('router did not start');
-    await new Promise((r) => setTimeout(r, 20));
+    // Read until whole: the file can be seen between its creation and its write.
+    try {
+      if (existsSync(pidFile)) info = JSON.parse(readFileSync(pidFile, 'utf8'));
+    } catch {}
+    if (!info) await new Promise((r) => setTimeout(r, 20));
   }
-  const info = JSON.parse(readFileSync(pidFile, 'utf8')) as { port: number; metricsPort?: number };
   return {
     client: new RouterClient(join(stateDir, 'router.sock')),
     port: info.port,
     pid: child.pid!,
+    child,
     ...(info.metricsPort !== undefined ? { metricsPort: info.metricsPort } : {}),
   };
 }

@@ -11,7 +11,7 @@
  * and the lighter 'conveyor/define'), the CLI, and the two detached processes (router, deploy runner). The AWS SDK and esbuild stay external: the SDK is
  * loaded only by AWS commands, esbuild carries a native binary.
  */
-import { rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -48,9 +48,17 @@ const result = await build({
   banner: {
     js: "import { createRequire as __conveyorCreateRequire } from 'node:module'; let __conveyorRequire; function require(id) { __conveyorRequire ??= __conveyorCreateRequire(import.meta.url); return __conveyorRequire(id); }",
   },
+  // validators.ts loads each schema's precompiled validator from here, only when a document needs it.
+  define: { CONVEYOR_GENERATED_DIR: JSON.stringify('dist/documents/generated') },
   logLevel: 'warning',
   metafile: true,
 });
+// The precompiled validators (scripts/gen-validators.ts): one CommonJS file per schema, copied as they are,
+// not bundled, so a run reads only the ones of the kinds it meets.
+const generated = join(root, 'src/documents/generated');
+mkdirSync(join(root, 'dist/documents/generated'), { recursive: true });
+for (const f of readdirSync(generated).filter((n) => n.endsWith('.cjs')))
+  copyFileSync(join(generated, f), join(root, 'dist/documents/generated', f));
 // The dashboard's page (Preact, htm, uPlot and its CSS): a browser bundle of its own, read from disk only by
 // `conveyor dashboard` when a browser asks for it, so no other command loads or parses any of it.
 await build({

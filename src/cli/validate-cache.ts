@@ -6,9 +6,9 @@
  * definition sources or check a revision folder are not cached (their imports, files and symlinks are
  * not tracked).
  *
- * A hit needs neither the YAML parser nor the validators: this module loads only node built-ins.
+ * A hit needs neither the YAML parser nor the validators, nor node:crypto: when no document's size, mtime
+ * or inode changed (the stamp), the recorded key holds; this module loads only node built-ins.
  */
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -25,12 +25,8 @@ export interface CachedRun {
   diagnostics: ReportedDiagnostic[];
 }
 
-interface CacheEntry extends CachedRun {
-  key: string;
-  hashes: Hashes;
-  /** Absolute path → whether it existed when the rules asked. */
-  probes: [string, boolean][];
-}
+/** Absolute path → whether it existed when the rules asked. */
+type Probes = [string, boolean][];
 
 /** The file `--cache-location` names: a folder (existing, or ending in `/`) holds `validate.json`. */
 export function cacheFile(cwd: string, location: string | undefined): string {
@@ -50,42 +46,92 @@ type Hashes = Record<string, [size: number, mtimeMs: number, ino: number, hash: 
 export interface Lookup {
   /** undefined when the run cannot be cached (a TS source among the paths, a path that does not exist). */
   key?: string;
+  /**
+   * The run's options, paths, and every document's name, path, size, mtime and inode, hashed: when it equals
+   * the recorded one, no document changed and the recorded key holds. undefined when a document could not
+   * be hashed (unreadable), so such a run always takes the long way.
+   */
+  stamp?: string;
   hit?: CachedRun;
   hashes: Hashes;
 }
 
 /**
- * The cache file's entry, or undefined when there is none or it is damaged (not JSON, or not the shape this
- * version writes): a damaged cache is ignored, never trusted. Synchronous: one small read before anything
- * else happens.
+ * The cache file, three JSON lines so a hit parses only what it needs: the header (key and stamp), the
+ * result (files, diagnostics, existence checks), and the documents' hashes (read only when the stamp
+ * differs). A file that is not this shape (damaged, or written by an older version) is ignored, never
+ * trusted.
  */
-function readEntry(file: string): CacheEntry | undefined {
-  let entry: Partial<CacheEntry>;
+const FORMAT = 2;
+
+interface CacheFile {
+  key: string;
+  stamp: string | null;
+  /** The result line, parsed and checked; undefined when damaged. */
+  result(): (CachedRun & { probes: Probes }) | undefined;
+  /** The hashes line, parsed and checked; undefined when damaged. */
+  hashes(): Hashes | undefined;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function parseLine(text: string): unknown {
   try {
-    entry = JSON.parse(readFileSync(file, 'utf8')) as Partial<CacheEntry>;
+    return JSON.parse(text);
   } catch {
     return undefined;
   }
-  const isObject = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Synchronous: one read before anything else happens. */
+function readCacheFile(file: string): CacheFile | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const end1 = text.indexOf('\n');
+  const end2 = end1 < 0 ? -1 : text.indexOf('\n', end1 + 1);
+  if (end2 < 0) return undefined;
+  const header = parseLine(text.slice(0, end1));
   if (
-    !isObject(entry) ||
-    typeof entry.key !== 'string' ||
-    !isObject(entry.hashes) ||
-    !Array.isArray(entry.files) ||
-    !entry.files.every((f) => typeof f === 'string') ||
-    !Array.isArray(entry.diagnostics) ||
-    !entry.diagnostics.every(isObject) ||
-    !Array.isArray(entry.probes) ||
-    !entry.probes.every((p) => Array.isArray(p) && typeof p[0] === 'string' && typeof p[1] === 'boolean')
+    !isObject(header) ||
+    header.format !== FORMAT ||
+    typeof header.key !== 'string' ||
+    !(typeof header.stamp === 'string' || header.stamp === null)
   )
     return undefined;
-  return entry as CacheEntry;
+  return {
+    key: header.key,
+    stamp: header.stamp,
+    result() {
+      const r = parseLine(text.slice(end1 + 1, end2));
+      if (
+        !isObject(r) ||
+        !Array.isArray(r.files) ||
+        !r.files.every((f) => typeof f === 'string') ||
+        !Array.isArray(r.diagnostics) ||
+        !r.diagnostics.every(isObject) ||
+        !Array.isArray(r.probes) ||
+        !r.probes.every((p) => Array.isArray(p) && typeof p[0] === 'string' && typeof p[1] === 'boolean')
+      )
+        return undefined;
+      return r as unknown as CachedRun & { probes: Probes };
+    },
+    hashes() {
+      const h = parseLine(text.slice(end2 + 1));
+      return isObject(h) ? (h as Hashes) : undefined;
+    },
+  };
 }
 
 /**
  * The run's key and, when the cache holds a result for it whose existence checks still hold, that result.
- * A document whose size and mtime are those recorded keeps its recorded content hash; any other is read
- * and hashed.
+ * When every document's size, mtime and inode are those recorded (the stamp), the recorded key is the
+ * run's; otherwise a document whose three are unchanged keeps its recorded content hash, and any other is
+ * read and hashed.
  */
 export async function lookup(
   file: string,
@@ -94,11 +140,9 @@ export async function lookup(
   options: Record<string, unknown>,
 ): Promise<Lookup> {
   if (options.revision !== null) return { hashes: {} };
-  const previous = readEntry(file);
-  const known: Hashes = previous?.hashes ?? {};
   const hashes: Hashes = {};
-  const hash = createHash('sha256');
-  hash.update(JSON.stringify({ version: VERSION, options, paths }));
+  const head = JSON.stringify({ version: VERSION, options, paths });
+  let layout = '';
   const found: { abs: string; shown: string }[] = [];
   const ts: string[] = [];
   for (const p of paths) {
@@ -114,27 +158,103 @@ export async function lookup(
     if (st.isDirectory()) walkDocuments(abs, p, found, ts);
     else if (/\.m?ts$/.test(p)) return { hashes };
     else found.push({ abs, shown: p });
-    hash.update(`\0${p}:${st.isDirectory() ? 'dir' : 'file'}`);
+    layout += `\0${p}:${st.isDirectory() ? 'dir' : 'file'}`;
   }
   if (ts.length > 0) return { hashes };
-  for (const f of found) {
+  // Each document's size, mtime and inode, kept as numbers (NaN: no such file) rather than Stats objects:
+  // 2,000 of them, each with four Dates, kept alive made the young-generation collections copy them.
+  const size = new Float64Array(found.length);
+  const mtime = new Float64Array(found.length);
+  const ino = new Float64Array(found.length);
+  const stamp = new Stamp();
+  stamp.add(head).add(layout);
+  for (let i = 0; i < found.length; i++) {
+    const f = found[i]!;
     const st = statSync(f.abs, { throwIfNoEntry: false });
-    const old = Array.isArray(known[f.abs]) && known[f.abs]!.length === 4 ? known[f.abs] : undefined;
+    size[i] = st ? st.size : Number.NaN;
+    mtime[i] = st ? st.mtimeMs : Number.NaN;
+    ino[i] = st ? st.ino : Number.NaN;
+    stamp.add(st ? `\0${f.shown}\0${f.abs}\0${st.size}:${st.mtimeMs}:${st.ino}` : '\0-');
+  }
+  const stamped = stamp.digest();
+  const previous = readCacheFile(file);
+  if (previous && previous.stamp === stamped) {
+    const hit = hitOf(previous);
+    if (hit) return { key: previous.key, stamp: stamped, hashes, hit };
+  }
+
+  // Content hashes: node:crypto (a few milliseconds to load) only when a document may have changed.
+  const { createHash } = await import('node:crypto');
+  const known = previous?.hashes();
+  const sound = previous && known && previous.result() ? previous : undefined;
+  const hash = createHash('sha256');
+  let hashed = `${head}${layout}`;
+  let unreadable = false;
+  for (let i = 0; i < found.length; i++) {
+    const f = found[i]!;
+    const exists = !Number.isNaN(size[i]!);
+    const recorded = sound ? known![f.abs] : undefined;
+    const old = Array.isArray(recorded) && recorded.length === 4 ? recorded : undefined;
     let digest = 'unreadable';
-    if (st && old && old[0] === st.size && old[1] === st.mtimeMs && old[2] === st.ino) digest = old[3];
-    else if (st) {
+    if (exists && old && old[0] === size[i] && old[1] === mtime[i] && old[2] === ino[i]) digest = old[3];
+    else if (exists) {
       try {
         digest = createHash('sha256').update(readFileSync(f.abs)).digest('hex');
-        hashes[f.abs] = [st.size, st.mtimeMs, st.ino, digest];
+        hashes[f.abs] = [size[i]!, mtime[i]!, ino[i]!, digest];
       } catch {}
     }
     if (old && digest === old[3]) hashes[f.abs] = old;
-    hash.update(`\0${f.shown}\0${digest}`);
+    if (!hashes[f.abs]) unreadable = true;
+    hashed += `\0${f.shown}\0${digest}`;
   }
-  const key = hash.digest('hex');
-  if (!previous || previous.key !== key) return { key, hashes };
-  for (const [path, existed] of previous.probes) if (existsSync(path) !== existed) return { key, hashes };
-  return { key, hashes, hit: { files: previous.files, diagnostics: previous.diagnostics } };
+  const key = hash.update(hashed).digest('hex');
+  const out: Lookup = { key, hashes, ...(unreadable ? {} : { stamp: stamped }) };
+  if (!sound || sound.key !== key) return out;
+  const hit = hitOf(sound);
+  return hit ? { ...out, hit } : out;
+}
+
+/**
+ * A 64-bit hash (two 32-bit multiply-xor lanes, as cyrb53) of the strings added, with their count of
+ * characters. Not cryptographic: it only tells whether any document's name, size, mtime or inode differs
+ * from the last run, as ESLint's metadata cache compares them; what a cache hit trusts is still the key,
+ * which hashes every document's content with SHA-256. Plain JS, so a hit never loads node:crypto.
+ */
+class Stamp {
+  #h1 = 0xdeadbeef;
+  #h2 = 0x41c6ce57;
+  #length = 0;
+
+  add(text: string): this {
+    let h1 = this.#h1;
+    let h2 = this.#h2;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      h1 = Math.imul(h1 ^ c, 2654435761);
+      h2 = Math.imul(h2 ^ c, 1597334677);
+    }
+    this.#h1 = h1;
+    this.#h2 = h2;
+    this.#length += text.length;
+    return this;
+  }
+
+  digest(): string {
+    let h1 = Math.imul(this.#h1 ^ (this.#h1 >>> 16), 2246822507);
+    h1 ^= Math.imul(this.#h2 ^ (this.#h2 >>> 13), 3266489909);
+    let h2 = Math.imul(this.#h2 ^ (this.#h2 >>> 16), 2246822507);
+    h2 ^= Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+    const hex = (n: number) => (n >>> 0).toString(16).padStart(8, '0');
+    return `${this.#length}:${hex(h2)}${hex(h1)}`;
+  }
+}
+
+/** The recorded result, when it is sound and every existence check the rules made still answers the same. */
+function hitOf(entry: CacheFile): CachedRun | undefined {
+  const r = entry.result();
+  if (!r) return undefined;
+  for (const [path, existed] of r.probes) if (existsSync(path) !== existed) return undefined;
+  return { files: r.files, diagnostics: r.diagnostics };
 }
 
 /** Writes the entry atomically (a rename), so a concurrent run never reads half a file. A cache that
@@ -145,17 +265,15 @@ export async function writeCache(
   run: CachedRun,
   probes: Map<string, boolean>,
 ): Promise<void> {
-  const entry: CacheEntry = {
-    key: found.key,
-    hashes: found.hashes,
-    files: run.files,
-    diagnostics: run.diagnostics,
-    probes: [...probes],
-  };
+  const lines = [
+    JSON.stringify({ format: FORMAT, key: found.key, stamp: found.stamp ?? null }),
+    JSON.stringify({ files: run.files, diagnostics: run.diagnostics, probes: [...probes] }),
+    JSON.stringify(found.hashes),
+  ];
   try {
     await mkdir(dirname(file), { recursive: true });
     const tmp = `${file}.${process.pid}.tmp`;
-    await writeFile(tmp, JSON.stringify(entry));
+    await writeFile(tmp, `${lines.join('\n')}\n`);
     await rename(tmp, file);
   } catch {
     // best effort

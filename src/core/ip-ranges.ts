@@ -2,7 +2,18 @@
  * IP addresses and CIDR ranges as users write them (`10.0.0.0/8`, `127.0.0.1`, `fd00::/8`): parsed
  * once, checked the same way by the group file's rules and by the router that applies them.
  */
-import { isIP } from 'node:net';
+import { createRequire } from 'node:module';
+
+let netIsIP: ((input: string) => number) | undefined;
+
+/**
+ * node:net's isIP, loaded on first use: importing node:net loads Node's socket and stream internals, which
+ * `validate` (whose deployment-group rules import this module) needs only when a group file names an address.
+ */
+function isIP(address: string): number {
+  netIsIP ??= (createRequire(import.meta.url)('node:net') as typeof import('node:net')).isIP;
+  return netIsIP(address);
+}
 
 export interface IpRange {
   address: string;

@@ -1,7 +1,7 @@
 /**
- * What changed between two page models of a group, as the live stream sends it: only the fields that changed, and
- * for lists that only grew at the end (verdicts, events, the split) only the new items and how many old ones fell
- * off the front. The page applies it to the model it holds, so unchanged parts keep their identity and are not
+ * What changed between two page models of a group, as the live stream sends it: only the fields that changed, for
+ * lists that only grew at the end (verdicts, events, the split) only the new items and how many old ones fell off
+ * the front, and for a list that kept its length (the plan's steps) only the items that changed. The page applies it to the model it holds, so unchanged parts keep their identity and are not
  * rendered again. Pure, and bundled into the page too (no Node import).
  */
 import type { DeploymentView, GroupView } from './protocol.js';
@@ -12,10 +12,14 @@ export interface ListAppend {
   items: unknown[];
 }
 
+/** Items of a list that kept its length, replaced in place: `[index, item]`. */
+export type ListReplace = [number, unknown][];
+
 export interface FieldChanges {
   set: Record<string, unknown>;
   unset: string[];
   append: Record<string, ListAppend>;
+  replace: Record<string, ListReplace>;
 }
 
 export interface GroupPatch {
@@ -46,27 +50,43 @@ function listAppend(before: unknown[], after: unknown[]): ListAppend | undefined
   return { drop, items: after.slice(last + 1) };
 }
 
+function listReplace(before: unknown[], after: unknown[]): ListReplace | undefined {
+  if (before.length !== after.length) return undefined;
+  const changed: ListReplace = [];
+  for (let i = 0; i < after.length; i++) if (!same(before[i], after[i])) changed.push([i, after[i]]);
+  // A step starting or finishing changes one or two of a plan's steps; a list mostly rewritten goes whole.
+  return changed.length <= after.length / 2 ? changed : undefined;
+}
+
 function changes(
   before: Record<string, unknown>,
   after: Record<string, unknown>,
   skip: string[],
   lists: boolean,
 ): FieldChanges {
-  const out: FieldChanges = { set: {}, unset: [], append: {} };
+  const out: FieldChanges = { set: {}, unset: [], append: {}, replace: {} };
   for (const k of Object.keys(before)) if (!(k in after) && !skip.includes(k)) out.unset.push(k);
   for (const [k, v] of Object.entries(after)) {
     if (skip.includes(k)) continue;
     const old = before[k];
     if (old !== undefined && same(old, v)) continue;
-    const grown = lists && Array.isArray(old) && Array.isArray(v) ? listAppend(old, v) : undefined;
+    const both = lists && Array.isArray(old) && Array.isArray(v);
+    const grown = both ? listAppend(old, v) : undefined;
+    const replaced = both && !grown ? listReplace(old, v) : undefined;
     if (grown) out.append[k] = grown;
+    else if (replaced) out.replace[k] = replaced;
     else out.set[k] = v;
   }
   return out;
 }
 
 function empty(c: FieldChanges): boolean {
-  return !Object.keys(c.set).length && !c.unset.length && !Object.keys(c.append).length;
+  return (
+    !Object.keys(c.set).length &&
+    !c.unset.length &&
+    !Object.keys(c.append).length &&
+    !Object.keys(c.replace).length
+  );
 }
 
 /** The message that brings a page holding `before` to `after`; undefined when nothing it shows changed. */
@@ -100,6 +120,11 @@ function apply<T>(target: T, c: FieldChanges): T {
   Object.assign(out, c.set);
   for (const [k, { drop, items }] of Object.entries(c.append)) {
     out[k] = [...((out[k] as unknown[] | undefined) ?? []).slice(drop), ...items];
+  }
+  for (const [k, items] of Object.entries(c.replace)) {
+    const list = [...((out[k] as unknown[] | undefined) ?? [])];
+    for (const [i, item] of items) list[i] = item;
+    out[k] = list;
   }
   return out as T;
 }

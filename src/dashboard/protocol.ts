@@ -27,6 +27,31 @@ export interface VerdictView extends GateVerdictRecord {
   index: number;
 }
 
+/** One measurement of a named check, as its row's chart shows it. */
+export interface CheckPoint {
+  check: string;
+  at: number;
+  /** The charted number (see `CheckView.metric`); absent when the measurement failed or found no data. */
+  value?: number;
+  result: GateVerdictRecord['result'];
+}
+
+/** One named `analysis.checks` entry of the deployment: its latest verdict and its measurements over time. */
+export interface CheckView {
+  name: string;
+  provider?: string;
+  /** The condition it is judged on, as written or the provider's default. */
+  condition?: string;
+  /**
+   * The measured number charted: `result` when the check measures one (prometheus, metric math), else the first
+   * it measures (`alarm` 1/0, an HTTP `status`, a command's `exitCode`).
+   */
+  metric?: string;
+  latest: VerdictView & { point?: string; output?: string };
+  /** How many of its measurements were verdicts of each kind (its points are in `DeploymentView.checkPoints`). */
+  counts: Record<GateVerdictRecord['result'], number>;
+}
+
 export interface HookView {
   at: number;
   instance: string;
@@ -63,6 +88,13 @@ export interface DeploymentView extends DeploymentSummary {
   verdicts: VerdictView[];
   /** How many verdicts there were in all (the list keeps the latest). */
   verdictCount: number;
+  /** The named analysis checks that have measured, in the order they first did. */
+  checks: CheckView[];
+  /**
+   * Every check's measurements, oldest first, the latest ones kept: one list that only grows at the end, so
+   * the live stream sends a reading as one new item (patch.ts), not each check's whole series again.
+   */
+  checkPoints: CheckPoint[];
   hooks: HookView[];
   rollback?: { reason: string; trigger: string; ok?: boolean; message?: string; trafficRestoredMs?: number };
   overrides: string[];

@@ -2,13 +2,15 @@
  * A group's page model from its ledger events, built one event at a time (`GroupFollower`: the dashboard feeds it
  * the lines appended to the ledger, so each costs one step and nothing grows with the ledger) or from a list
  * (`groupView`, the same follower). Lists that grow with a deployment's length (verdicts, hooks, events) keep their
- * latest entries only and the split is thinned, so an hour-long canary holds and sends a page's worth.
+ * latest entries only and the split's older half is thinned, so an hour-long canary holds and sends a page's worth.
  */
 import type { LedgerEvent } from '../deploy/events.js';
 import { formatEvent } from '../deploy/render.js';
 import { type DeploymentState, GroupReducer, isTerminal } from '../deploy/state.js';
 import { describeStep } from '../deploy/steps.js';
 import type {
+  CheckPoint,
+  CheckView,
   DeploymentSummary,
   DeploymentView,
   GroupView,
@@ -19,7 +21,15 @@ import type {
   VerdictView,
 } from './protocol.js';
 
-export const LIMITS = { verdicts: 120, hooks: 200, events: 40, history: 50, split: 400, output: 4000 };
+export const LIMITS = {
+  verdicts: 120,
+  hooks: 200,
+  events: 40,
+  history: 50,
+  split: 400,
+  output: 4000,
+  checkPoints: 480,
+};
 
 export interface GroupInfo {
   key: string;
@@ -48,13 +58,16 @@ function keepLast<T>(list: T[], max: number): T[] {
   return list.length > max ? list.slice(list.length - max) : list;
 }
 
-/** Thins a series to at most `max` points, always keeping the first and the latest ones. */
-export function thin<T>(list: T[], max: number): T[] {
-  if (list.length <= max) return list;
-  const stride = Math.ceil(list.length / max);
-  const out = list.filter((_, i) => i % stride === 0);
-  if (out[out.length - 1] !== list[list.length - 1]) out.push(list[list.length - 1]!);
-  return out;
+/**
+ * The split with one more point, at most `max` points: past that the older half is thinned to every other point
+ * (the first kept), so recent changes stay exact. Between two thinnings (one every `max / 4` points) the list
+ * only grows at the end, which the live stream sends as the new points alone (patch.ts).
+ */
+export function addSplitPoint(list: SplitPoint[], point: SplitPoint, max: number): SplitPoint[] {
+  const next = [...list, point];
+  if (next.length <= max) return next;
+  const half = Math.floor(next.length / 2);
+  return [...next.slice(0, half).filter((_, i) => i % 2 === 0), ...next.slice(half)];
 }
 
 /** What a deployment's page shows beyond its state, gathered event by event and bounded. */
@@ -65,23 +78,24 @@ class DeploymentLists {
   verdicts: VerdictView[] = [];
   verdictCount = 0;
   hooks: HookView[] = [];
+  checks: CheckView[] = [];
+  checkPoints: CheckPoint[] = [];
   events: LedgerEvent[] = [];
 
   add(e: LedgerEvent): void {
     if (e.type === 'step') (e.phase === 'started' ? this.started : this.completed).set(e.index, e.at);
     else if (e.type === 'traffic') {
       // New arrays, never changed in place: the last view sent still holds the old ones (patch.ts compares them).
-      this.split = [
-        ...this.split,
+      this.split = addSplitPoint(
+        this.split,
         {
           at: e.at,
           canary: e.table.canary.length ? e.table.canaryWeight : 0,
           ...(e.revisions.stable ? { stable: e.revisions.stable } : {}),
           ...(e.revisions.canary ? { canaryRevision: e.revisions.canary } : {}),
         },
-      ];
-      // Thinned past 4× what the page gets, so a day-long canary holds a bounded split.
-      if (this.split.length > 4 * LIMITS.split) this.split = thin(this.split, 2 * LIMITS.split);
+        LIMITS.split,
+      );
     } else if (e.type === 'verdict') {
       const { index, result, reasons, measured, thresholds } = e;
       this.verdicts = keepLast(
@@ -89,6 +103,7 @@ class DeploymentLists {
         LIMITS.verdicts,
       );
       this.verdictCount += 1;
+      if (e.check !== undefined) this.addCheck(e);
     } else if (e.type === 'hook') {
       const { type: _t, deploymentId: _d, output, ...hook } = e;
       // A `started` line is replaced by the same hook's outcome: one row per instance and event.
@@ -100,6 +115,43 @@ class DeploymentLists {
       else this.hooks = keepLast([...this.hooks, row], LIMITS.hooks);
     }
     this.events = keepLast([...this.events, e], LIMITS.events);
+  }
+
+  /** A check's verdict: its row replaced by a new object (the others keep their identity, as patch.ts wants). */
+  private addCheck(e: Extract<LedgerEvent, { type: 'verdict' }>): void {
+    const name = e.check!;
+    const i = this.checks.findIndex((c) => c.name === name);
+    const old = this.checks[i];
+    const metric = old?.metric ?? ('result' in e.measured ? 'result' : Object.keys(e.measured)[0]);
+    const value = metric !== undefined ? e.measured[metric] : undefined;
+    // Kept, not thinned: thinning would rewrite the list the page holds instead of appending to it.
+    this.checkPoints = keepLast(
+      [
+        ...this.checkPoints,
+        { check: name, at: e.at, ...(value !== undefined ? { value } : {}), result: e.result },
+      ],
+      LIMITS.checkPoints,
+    );
+    const counts = { ...(old?.counts ?? { pass: 0, fail: 0, inconclusive: 0 }) };
+    counts[e.result] += 1;
+    const row: CheckView = {
+      name,
+      ...(e.provider !== undefined ? { provider: e.provider } : {}),
+      ...(e.condition !== undefined ? { condition: e.condition } : {}),
+      ...(metric !== undefined ? { metric } : {}),
+      latest: {
+        at: e.at,
+        index: e.index,
+        result: e.result,
+        reasons: e.reasons,
+        measured: e.measured,
+        thresholds: e.thresholds,
+        ...(e.point !== undefined ? { point: e.point } : {}),
+        ...(e.output !== undefined ? { output: e.output.slice(-LIMITS.output) } : {}),
+      },
+      counts,
+    };
+    this.checks = i >= 0 ? this.checks.map((c, j) => (j === i ? row : c)) : [...this.checks, row];
   }
 }
 
@@ -135,9 +187,11 @@ function deploymentView(d: DeploymentState, lists: DeploymentLists): DeploymentV
     ...(d.pendingAbort !== undefined ? { pendingAbort: d.pendingAbort } : {}),
     ...(d.traffic ? { traffic: d.traffic } : {}),
     ...(d.trafficRevisions ? { trafficRevisions: d.trafficRevisions } : {}),
-    split: thin(lists.split, LIMITS.split),
+    split: lists.split,
     verdicts: lists.verdicts,
     verdictCount: lists.verdictCount,
+    checks: lists.checks,
+    checkPoints: lists.checkPoints,
     hooks: lists.hooks,
     ...(d.rollback ? { rollback: d.rollback } : {}),
     overrides: [...d.overrides],

@@ -9,13 +9,3 @@ export const AJV_OPTIONS = {
   verbose: true,
   allowUnionTypes: true,
 } as const;
-
-/** Export names of the generated module, by schema name. */
-export const VALIDATOR_EXPORTS = {
-  buildspec: 'buildspec',
-  'appspec-ec2': 'appspec_ec2',
-  'appspec-ecs': 'appspec_ecs',
-  'appspec-lambda': 'appspec_lambda',
-  pipeline: 'pipeline',
-  'deployment-group': 'deployment_group',
-} as const;

@@ -1,6 +1,6 @@
 /**
  * Every JSON Schema the validator compiles, by name. Build-time only: the CLI loads the precompiled
- * validators in generated/validators.ts (see scripts/gen-validators.ts), never TypeBox or ajv.
+ * validators in generated/<schema>.cjs (see scripts/gen-validators.ts), never TypeBox or ajv.
  */
 import { Ec2AppSpecSchema, EcsAppSpecSchema, LambdaAppSpecSchema } from './appspec/schema.js';
 import { BuildspecSchema } from './buildspec/schema.js';

@@ -11,6 +11,7 @@ import {
   parseDocument,
 } from 'yaml';
 import type { Diagnostic } from './diagnostics.js';
+import { indexJson, type JsonNode, type JsonWalked, lineStarts, walkJson } from './json-positions.js';
 import { findDuplicateJsonKeys, findJsonSyntaxError } from './json-syntax.js';
 import { explainShellTests } from './shell-test-lines.js';
 import {
@@ -277,10 +278,24 @@ export function parseSource(text: string, file: string): ParsedSource {
     doc ??= parseYaml();
     return doc;
   };
-  const walk = (path: readonly PathSegment[]) => walkPath(getDoc(), path);
-  const rangePos = (
-    range: readonly [number, number, number] | null | undefined,
-  ): SourcePosition | undefined => {
+  // JSON is located over its own index (json-positions.ts): building the YAML tree of a large JSON file
+  // only to place one diagnostic cost far more than validating it. Same ranges, same positions.
+  let json: JsonNode | undefined;
+  const jsonIndex = (): JsonNode => {
+    if (!json) {
+      json = indexJson(text);
+      for (const offset of lineStarts(text)) lineCounter.addNewLine(offset);
+    }
+    return json;
+  };
+  const walk = (path: readonly PathSegment[]): Walked =>
+    isJson ? fromJson(walkJson(jsonIndex(), path)) : fromYaml(walkPath(getDoc(), path));
+  const rootRange = (): Range | undefined => {
+    if (isJson) return jsonIndex().range;
+    const contents = getDoc().contents;
+    return isNodeLike(contents) ? contents.range : undefined;
+  };
+  const rangePos = (range: Range | null | undefined): SourcePosition | undefined => {
     if (!range) return undefined;
     const s = pos(range[0]);
     const e = pos(range[1]);
@@ -294,10 +309,10 @@ export function parseSource(text: string, file: string): ParsedSource {
     locate(path, part = 'value') {
       try {
         const w = walk(path);
-        const keyPos = w.pair && isNodeLike(w.pair.key) ? rangePos(w.pair.key.range) : undefined;
+        const keyPos = w.key ? rangePos(w.key.range) : undefined;
         if (w.complete) {
           if (part === 'key' && keyPos) return keyPos;
-          if (w.node && (isMap(w.node) || isSeq(w.node)) && keyPos) {
+          if (w.node?.collection && keyPos) {
             const whole = rangePos(w.node.range);
             return whole
               ? { line: keyPos.line, col: keyPos.col, endLine: whole.endLine, endCol: whole.endCol }
@@ -311,8 +326,7 @@ export function parseSource(text: string, file: string): ParsedSource {
           const nodePos = w.node ? rangePos(w.node.range) : undefined;
           if (nodePos) return nodePos;
         }
-        const contents = getDoc().contents;
-        const contentPos = isNodeLike(contents) ? rangePos(contents.range) : undefined;
+        const contentPos = rangePos(rootRange());
         return contentPos ? { ...contentPos, endLine: contentPos.line, endCol: contentPos.col } : START;
       } catch {
         return START;
@@ -320,13 +334,13 @@ export function parseSource(text: string, file: string): ParsedSource {
     },
     scalarStyle(path) {
       const w = walk(path);
-      if (!w.complete || !w.node || !isScalar(w.node) || !w.node.range) return undefined;
-      return { type: String(w.node.type ?? 'PLAIN'), text: text.slice(w.node.range[0], w.node.range[1]) };
+      if (!w.complete || w.node?.scalarType === undefined || !w.node.range) return undefined;
+      return { type: w.node.scalarType, text: text.slice(w.node.range[0], w.node.range[1]) };
     },
     keyAt(path) {
       const w = walk(path);
-      if (!w.complete || !w.pair) return undefined;
-      return isScalar(w.pair.key) ? String(w.pair.key.value) : undefined;
+      if (!w.complete || !w.key) return undefined;
+      return w.key.text;
     },
   };
 }
@@ -408,14 +422,53 @@ function keyText(pair: Pair): string | undefined {
   return typeof k === 'object' ? undefined : String(k);
 }
 
+type Range = readonly [number, number, ...number[]];
+
+/** What a path leads to, read from either tree: the value reached and the key of the last pair passed. */
 interface Walked {
+  node: { range: Range | undefined; collection: boolean; scalarType: string | undefined } | undefined;
+  key: { range: Range | undefined; text: string | undefined } | undefined;
+  complete: boolean;
+}
+
+function fromYaml(w: YamlWalked): Walked {
+  const n = w.node;
+  const k = w.pair?.key;
+  return {
+    node: n && {
+      range: n.range ?? undefined,
+      collection: isMap(n) || isSeq(n),
+      scalarType: isScalar(n) ? String(n.type ?? 'PLAIN') : undefined,
+    },
+    key: w.pair && {
+      range: isNodeLike(k) ? (k.range ?? undefined) : undefined,
+      text: isScalar(k) ? String(k.value) : undefined,
+    },
+    complete: w.complete,
+  };
+}
+
+function fromJson(w: JsonWalked): Walked {
+  const n = w.node;
+  return {
+    node: n && {
+      range: n.range,
+      collection: n.kind !== 'scalar',
+      scalarType: n.kind === 'scalar' ? (n.quoted ? 'QUOTE_DOUBLE' : 'PLAIN') : undefined,
+    },
+    key: w.pair && { range: w.pair.keyRange, text: w.pair.key },
+    complete: w.complete,
+  };
+}
+
+interface YamlWalked {
   node: Node | undefined;
   pair: Pair | undefined;
   complete: boolean;
 }
 
 /** Follows `path` through maps and sequences. Keys match exactly first, then case-insensitively. */
-function walkPath(doc: Document.Parsed, path: readonly PathSegment[]): Walked {
+function walkPath(doc: Document.Parsed, path: readonly PathSegment[]): YamlWalked {
   let node: unknown = doc.contents;
   let pair: Pair | undefined;
   for (let i = 0; i < path.length; i++) {

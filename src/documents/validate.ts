@@ -44,19 +44,28 @@ interface CheckedText extends ValidateTextResult {
   source: ParsedSource;
 }
 
-function check(
+/** A document read and its kind told, not yet checked (what decides which checks must be loaded). */
+interface Prepared {
+  source: ParsedSource;
+  kind?: DocumentKind;
+  diagnostics: Diagnostic[];
+  /** The schema and rules run (the text was read as a document of a known kind). */
+  checkable: boolean;
+}
+
+function prepare(
   text: string,
   file: string,
   opts: ValidateTextOptions,
   requireKind: boolean,
-): CheckedText | undefined {
+): Prepared | undefined {
   const source = parseSource(text, file);
   const diagnostics = [...source.diagnostics];
   const blocking = diagnostics.some((d) => d.severity === 'error' && !RECOVERABLE.has(d.ruleId));
   if (blocking || source.value === undefined) {
     const kind = opts.kind ?? kindFromName(file)?.kind;
     if (!kind && !requireKind) return undefined;
-    return { ...(kind ? { kind } : {}), diagnostics, source };
+    return { ...(kind ? { kind } : {}), diagnostics, source, checkable: false };
   }
   const kind = opts.kind ?? detectKind(file, source.value);
   if (!kind) {
@@ -70,8 +79,14 @@ function check(
       message: 'cannot tell whether this is a buildspec, appspec, pipeline or deployment-group file',
       hint: 'name it buildspec.yml / appspec.yml / *pipeline*.json, or pass --kind',
     });
-    return { diagnostics, source };
+    return { diagnostics, source, checkable: false };
   }
+  return { kind, diagnostics, source, checkable: true };
+}
+
+function finish(p: Prepared, opts: ValidateTextOptions): CheckedText {
+  const { source, kind, diagnostics } = p;
+  if (!p.checkable || !kind) return { ...(kind ? { kind } : {}), diagnostics, source };
   const mod = KINDS[kind];
   const reporter = runChecks(kind, source, {
     ...(opts.revisionDir !== undefined ? { revisionDir: opts.revisionDir } : {}),
@@ -83,6 +98,16 @@ function check(
   diagnostics.push(...reporter.diagnostics);
   const value = mod.normalize ? mod.normalize(source.value) : source.value;
   return { kind, value, diagnostics: sortDiagnostics(diagnostics), source };
+}
+
+function check(
+  text: string,
+  file: string,
+  opts: ValidateTextOptions,
+  requireKind: boolean,
+): CheckedText | undefined {
+  const p = prepare(text, file, opts, requireKind);
+  return p && finish(p, opts);
 }
 
 /** Validates one document's text. Never throws for bad input. */
@@ -142,6 +167,8 @@ export interface ValidatePathsOptions {
   revisionDir?: string;
   codebuildImage?: string;
   groupChecks?: GroupChecks;
+  /** `groupChecks`, loaded only when a run meets a deployment-group file (and used by the workers too). */
+  loadGroupChecks?: () => Promise<GroupChecks>;
   /** Paths that may be missing without an error (the default folders). */
   optional?: boolean;
   /** Finding no document is fine (the caller checks other sources, e.g. TS definitions). */
@@ -158,11 +185,15 @@ export interface ValidatePathsOptions {
   parallel?: { check: ParallelCheck; threshold?: number };
 }
 
-/** Checks jobs elsewhere: one outcome per job, in order (existence checks recorded into `probes`), or undefined. */
+/**
+ * Checks jobs elsewhere: one outcome per job, in order (existence checks recorded into `probes`), or
+ * undefined. `loadGroupChecks` gives the run's deployment-group checks to files checked on this thread.
+ */
 export type ParallelCheck = (
   jobs: FileJob[],
   textOpts: PortableTextOptions,
   probes: Map<string, boolean> | undefined,
+  loadGroupChecks?: () => Promise<GroupChecks>,
 ) => Promise<FileOutcome[] | undefined>;
 
 export interface ValidatePathsResult {
@@ -193,33 +224,71 @@ export interface FileOutcome {
 /** The options of validateText that can be sent to a worker thread (no functions). */
 export type PortableTextOptions = Pick<ValidateTextOptions, 'kind' | 'revisionDir' | 'codebuildImage'>;
 
-/** Reads and checks one file of a run. Never throws for bad input. */
-export function checkFile(job: FileJob, textOpts: ValidateTextOptions): FileOutcome {
+/** A file of a run read and prepared, or already decided (unreadable, not a document of ours). */
+type PreparedFile =
+  | { done: FileOutcome }
+  | { done?: undefined; prepared: Prepared; text: string; opts: ValidateTextOptions };
+
+function readAndPrepare(job: FileJob, textOpts: ValidateTextOptions): PreparedFile {
   let text: string;
   try {
     text = readTextFile(job.abs);
   } catch (err) {
-    if (err instanceof NotUtf8Error) return { counted: true, diagnostics: [notUtf8(job.shown, err)] };
+    if (err instanceof NotUtf8Error)
+      return { done: { counted: true, diagnostics: [notUtf8(job.shown, err)] } };
     return {
-      counted: true,
-      diagnostics: [
-        {
-          ruleId: 'source/unreadable',
-          severity: 'error',
-          file: job.shown,
-          line: 0,
-          col: 0,
-          message: `cannot read the file: ${err instanceof Error ? err.message : String(err)}`,
-        },
-      ],
+      done: {
+        counted: true,
+        diagnostics: [
+          {
+            ruleId: 'source/unreadable',
+            severity: 'error',
+            file: job.shown,
+            line: 0,
+            col: 0,
+            message: `cannot read the file: ${err instanceof Error ? err.message : String(err)}`,
+          },
+        ],
+      },
     };
   }
   const opts = job.revisionDir !== undefined ? { ...textOpts, revisionDir: job.revisionDir } : textOpts;
-  const r = check(text, job.shown, opts, job.explicit);
-  if (!r) return { counted: false, diagnostics: [] };
+  const prepared = prepare(text, job.shown, opts, job.explicit);
+  if (!prepared) return { done: { counted: false, diagnostics: [] } };
+  return { prepared, text, opts };
+}
+
+function finishFile(p: PreparedFile, groupChecks: GroupChecks | undefined): FileOutcome {
+  if (p.done) return p.done;
+  const r = finish(p.prepared, groupChecks ? { ...p.opts, groupChecks } : p.opts);
   const out: FileOutcome = { counted: true, diagnostics: r.diagnostics };
-  if (r.kind && r.value !== undefined) out.doc = { kind: r.kind, value: r.value, source: r.source, text };
+  if (r.kind && r.value !== undefined)
+    out.doc = { kind: r.kind, value: r.value, source: r.source, text: p.text };
   return out;
+}
+
+/** Reads and checks one file of a run. Never throws for bad input. */
+export function checkFile(job: FileJob, textOpts: ValidateTextOptions): FileOutcome {
+  return finishFile(readAndPrepare(job, textOpts), undefined);
+}
+
+/**
+ * Reads and checks the files of a run (or of a worker's batch). The deploy core's checks of
+ * deployment-group files (`loadGroupChecks`, which loads TypeBox and the CodeDeploy mapping) are loaded
+ * only when one of the files is a deployment group whose schema and rules will run.
+ */
+export async function checkFiles(
+  jobs: readonly FileJob[],
+  textOpts: ValidateTextOptions,
+  loadGroupChecks?: () => Promise<GroupChecks>,
+): Promise<FileOutcome[]> {
+  const prepared = jobs.map((job) => readAndPrepare(job, textOpts));
+  const needsGroupChecks =
+    !textOpts.groupChecks &&
+    loadGroupChecks !== undefined &&
+    prepared.some((p) => !p.done && p.prepared.checkable && p.prepared.kind === 'deployment-group');
+  const groupChecks = needsGroupChecks ? await loadGroupChecks() : undefined;
+  return prepared.map((p) => finishFile(p, groupChecks));
 }
 
 /**
@@ -282,7 +351,7 @@ export async function validatePaths(
   }
   let outcomes: FileOutcome[] | undefined;
   if (opts.parallel && !opts.fileExists && jobs.length >= (opts.parallel.threshold ?? PARALLEL_THRESHOLD))
-    outcomes = await opts.parallel.check(jobs, portable, opts.probes);
+    outcomes = await opts.parallel.check(jobs, portable, opts.probes, groupChecksOf(opts));
   if (!outcomes) {
     const probes = opts.probes;
     const textOpts: ValidateTextOptions = {
@@ -294,7 +363,7 @@ export async function validatePaths(
           ? { fileExists: recordingExists(probes) }
           : {}),
     };
-    outcomes = jobs.map((job) => checkFile(job, textOpts));
+    outcomes = await checkFiles(jobs, textOpts, groupChecksOf(opts));
   }
   const docs: CheckedDocument[] = [];
   const diagnostics: Diagnostic[] = [];
@@ -321,6 +390,12 @@ export async function validatePaths(
   }
   diagnostics.push(...checkCrossFile(docs));
   return { files, diagnostics: sortDiagnostics(diagnostics) };
+}
+
+/** The run's deployment-group checks, given or loaded when first needed. */
+function groupChecksOf(opts: ValidatePathsOptions): (() => Promise<GroupChecks>) | undefined {
+  const given = opts.groupChecks;
+  return given ? async () => given : opts.loadGroupChecks;
 }
 
 /**

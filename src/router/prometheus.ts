@@ -1,7 +1,8 @@
 /**
  * The router's metrics in Prometheus text exposition format (version 0.0.4), served on an opt-in
  * loopback listener of its own (never the traffic port). Counters are cumulative from the router's
- * start, per set and revision. The revision is the one of the instance that answered (a set can mix
+ * start, per set and revision, and start at zero again when the router process restarts: not persisted on
+ * purpose, since Prometheus's rate()/increase() read a drop as a reset; process_start_time_seconds shows when. The revision is the one of the instance that answered (a set can mix
  * revisions: in place, batch by batch); a request the set could not pass to any instance counts under
  * the set's revisions, sorted and joined with `+` (as `status` names them). A record is two or three
  * array writes into a series found once per table change, so the proxy hot path allocates nothing.
@@ -121,6 +122,12 @@ export class PrometheusCounters {
     out.push('# HELP conveyor_router_start_time_seconds When this router process started.');
     out.push('# TYPE conveyor_router_start_time_seconds gauge');
     out.push(`conveyor_router_start_time_seconds ${g.startedAtMs / 1000}`);
+    // The name Prometheus's own clients export, so existing boards and `changes()` alerts see restarts too.
+    out.push(
+      '# HELP process_start_time_seconds Start time of the router process since the Unix epoch, in seconds; its counters start at zero then.',
+    );
+    out.push('# TYPE process_start_time_seconds gauge');
+    out.push(`process_start_time_seconds ${g.startedAtMs / 1000}`);
     return `${out.join('\n')}\n`;
   }
 }

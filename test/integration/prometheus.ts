@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ownTempDir } from './owned-processes.js';
 
 export const PROMETHEUS = '/usr/bin/prometheus';
 export const hasPrometheus = existsSync(PROMETHEUS);
@@ -30,7 +31,7 @@ export function freePort(): Promise<number> {
 
 /** Starts Prometheus scraping 127.0.0.1:metricsPort every 250 ms; `cleanups` gets what stops it. */
 export async function startPrometheus(metricsPort: number, cleanups: (() => void)[]): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), 'cv-prom-'));
+  const dir = ownTempDir(mkdtempSync(join(tmpdir(), 'cv-prom-')));
   const port = await freePort();
   writeFileSync(
     join(dir, 'prometheus.yml'),

@@ -149,7 +149,7 @@ describe('the packed package installed into a fresh project', () => {
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  it('the tarball holds only what runs: bundles, the dashboard stylesheet, type declarations, package.json and README', () => {
+  it('the tarball holds only what runs: bundles, the validators, the dashboard stylesheet, type declarations, package.json and README', () => {
     const list = ok(sh('tar', ['tzf', tarball], work))
       .trim()
       .split('\n');
@@ -161,10 +161,13 @@ describe('the packed package installed into a fresh project', () => {
     // The dashboard's browser bundle, served from disk by `conveyor dashboard`.
     expect(list).toContain('package/dist/dashboard/app.js');
     expect(list).toContain('package/dist/dashboard/app.css');
+    // The precompiled validators, one CommonJS module per schema, loaded by `validate` as it meets each kind.
+    expect(list).toContain('package/dist/documents/generated/buildspec.cjs');
     const strays = list.filter(
       (f) =>
         !/^package\/(package\.json|README\.md|LICENSE)$/.test(f) &&
-        !/^package\/dist\/.*\.(js|d\.ts|css)$/.test(f),
+        !/^package\/dist\/.*\.(js|d\.ts|css)$/.test(f) &&
+        !/^package\/dist\/documents\/generated\/[a-z0-9-]+\.cjs$/.test(f),
     );
     expect(strays).toEqual([]);
     expect(size).toBeLessThan(1024 * 1024);

@@ -4,8 +4,10 @@
  * longer exists next to the chunk), and a chunk that fails to load. Both are checked here.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { commands } from '../../src/cli/commands.js';
 import { packageRoot } from '../../src/core/paths.js';
@@ -102,5 +104,77 @@ describe.skipIf(!existsSync(metaFile))('what each command loads at start-up', ()
       );
       expect(page, out).toEqual([]);
     }
+  });
+});
+
+const cliMain = join(packageRoot, 'dist/cli/main.js');
+describe.skipIf(!existsSync(metaFile) || !existsSync(cliMain))('what `conveyor validate` loads', () => {
+  /** The source modules (from the bundle's chunks) and generated validators the last of `runs` runs loads. */
+  function loadedBy(
+    args: string[],
+    runs = 1,
+  ): { sources: string[]; validators: string[]; status: number | null } {
+    const dir = mkdtempSync(join(tmpdir(), 'conveyor-loads-'));
+    try {
+      const log = join(dir, 'loaded.txt');
+      // ESM imports through a loader hook, require()d files (the validators) from require.cache at exit.
+      writeFileSync(
+        join(dir, 'hooks.mjs'),
+        `import { appendFileSync } from 'node:fs';\nexport async function load(url, context, next) { appendFileSync(${JSON.stringify(log)}, url + '\\n'); return next(url, context); }\n`,
+      );
+      writeFileSync(
+        join(dir, 'register.mjs'),
+        `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(join(dir, 'hooks.mjs')).href)});\n`,
+      );
+      writeFileSync(
+        join(dir, 'preload.cjs'),
+        `process.on('exit', () => require('node:fs').appendFileSync(${JSON.stringify(log)}, Object.keys(require.cache).join('\\n') + '\\n'));\n`,
+      );
+      writeFileSync(
+        join(dir, 'buildspec.yml'),
+        'version: 0.2\nphases:\n  build:\n    commands:\n      - make\n',
+      );
+      for (let i = 1; i < runs; i++)
+        spawnSync(process.execPath, [cliMain, ...args], { cwd: dir, timeout: 20_000 });
+      const r = spawnSync(
+        process.execPath,
+        ['--require', join(dir, 'preload.cjs'), '--import', join(dir, 'register.mjs'), cliMain, ...args],
+        { cwd: dir, encoding: 'utf8', timeout: 20_000 },
+      );
+      const meta = JSON.parse(readFileSync(metaFile, 'utf8')) as BundleMeta;
+      const lines = readFileSync(log, 'utf8').split('\n');
+      const chunks = lines
+        .filter((l) => l.startsWith('file://'))
+        .map((l) => relative(packageRoot, fileURLToPath(l)));
+      return {
+        sources: chunks.flatMap((c) => Object.keys(meta.outputs[c]?.inputs ?? {})),
+        validators: lines.filter((l) => l.includes('/generated/')).map((l) => relative(packageRoot, l)),
+        status: r.status,
+      };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('one buildspec: its validator alone, and neither TypeBox, the deploy core, the worker pool nor the cache', () => {
+    const { sources, validators, status } = loadedBy(['validate', 'buildspec.yml']);
+    expect(status).toBe(0);
+    expect(validators).toEqual(['dist/documents/generated/buildspec.cjs']);
+    expect(sources.some((s) => s === 'src/documents/validate.ts')).toBe(true);
+    expect(
+      sources.filter((s) =>
+        /node_modules\/@sinclair\/typebox\/|^src\/deploy\/|^src\/providers\/|validate-pool|validate-cache/.test(
+          s,
+        ),
+      ),
+    ).toEqual([]);
+  });
+
+  it('a --cache hit: neither the YAML parser nor any validator', () => {
+    const { sources, validators, status } = loadedBy(['validate', '--cache', 'buildspec.yml'], 2);
+    expect(status).toBe(0);
+    expect(sources.some((s) => s === 'src/cli/validate-cache.ts')).toBe(true);
+    expect(validators).toEqual([]);
+    expect(sources.filter((s) => /node_modules\/yaml\/|^src\/documents\/validate\.ts$/.test(s))).toEqual([]);
   });
 });

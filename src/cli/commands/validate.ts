@@ -93,11 +93,7 @@ const command: Command = {
     const key = found?.key;
     let result = found?.hit;
     if (!result) {
-      const [{ validateWithSources }, { codeDeployGroupFindings }, { workerPool }] = await Promise.all([
-        import('../../synth/validate-sources.js'),
-        import('../../deploy/codedeploy-preview.js'),
-        import('../../documents/validate-pool.js'),
-      ]);
+      const { validateWithSources } = await import('../../synth/validate-sources.js');
       const probes = new Map<string, boolean>();
       result = await validateWithSources(paths, {
         cwd: ctx.cwd,
@@ -105,9 +101,17 @@ const command: Command = {
         ...(revision ? { revisionDir: revision } : {}),
         ...(image ? { codebuildImage: image } : {}),
         ...(cache && key ? { probes } : {}),
-        groupChecks: codeDeployGroupFindings,
-        // Large sets on worker threads: the same checks, the same output (validate-worker.ts).
-        parallel: { check: workerPool(join(packageRoot, 'dist/cli/validate-worker.js')) },
+        // The deploy core's checks (TypeBox, the CodeDeploy mapping): loaded only for a deployment-group file.
+        loadGroupChecks: async () =>
+          (await import('../../deploy/codedeploy-preview.js')).codeDeployGroupFindings,
+        // Large sets on worker threads: the same checks, the same output (validate-worker.ts). The pool, and
+        // node:worker_threads with it, load only for a set that large.
+        parallel: {
+          check: async (jobs, textOpts, probes, loadGroupChecks) =>
+            (await import('../../documents/validate-pool.js')).workerPool(
+              join(packageRoot, 'dist/cli/validate-worker.js'),
+            )(jobs, textOpts, probes, loadGroupChecks),
+        },
         optional: useDefaults,
         signal: ctx.signal,
       });

@@ -1,8 +1,9 @@
 /// <reference lib="dom" />
 /** uPlot inside Preact: made once per mount, fed new data when the page is idle, sized to its container. */
-import { html } from 'htm/preact';
+
 import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
+import { html } from './html.js';
 
 export interface ChartProps {
   title: string;

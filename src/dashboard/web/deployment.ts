@@ -1,14 +1,16 @@
 /// <reference lib="dom" />
 /**
- * A group's page: the deployment (actions, timeline, split, signals, gates, hooks, rollback) and its history. Each
+ * A group's page: the deployment (actions, timeline, split, signals, analysis checks, gates, hooks, rollback) and
+ * its history. Each
  * section is memoized on the fields it shows, so a patch (a ledger event) re-renders only the sections it changed;
  * clocks (bake countdown, the chart's "now") tick inside their own small components.
  */
-import { html } from 'htm/preact';
+
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import uPlot from 'uplot';
-import type { ActionName, DeploymentView, GroupView, SignalSample } from '../protocol.js';
+import type { ActionName, CheckPoint, DeploymentView, GroupView, SignalSample } from '../protocol.js';
 import { Chart } from './chart.js';
+import { html } from './html.js';
 import { fmtDuration, fmtNumber, fmtTime, memo, sendAction, statusClass } from './util.js';
 
 const ACTIVE = ['Created', 'InProgress', 'Paused'];
@@ -99,31 +101,60 @@ function Countdown({ until, offset }: { until: number; offset: number }) {
   return html`<span class="countdown" data-testid="bake-countdown">${Math.max(0, Math.ceil((until - now) / 1000))}s left</span>`;
 }
 
+/** One step of the plan: rendered again only when its own row changed (a patch replaces just those, patch.ts). */
+const Step = memo(function Step({
+  step: s,
+  bakeUntil,
+  pausedReason,
+  waiting,
+  offset,
+}: {
+  step: DeploymentView['steps'][number];
+  bakeUntil: number | undefined;
+  pausedReason: string | undefined;
+  waiting: boolean;
+  offset: number;
+}) {
+  const current = s.state === 'current';
+  return html`<li class=${`step ${s.state}${waiting ? ' waiting' : ''}`} aria-current=${current ? 'step' : undefined}>
+    <span class="step-n">${s.index + 1}</span>
+    <span class="step-text">${s.description}</span>
+    ${current && bakeUntil ? html`<${Countdown} until=${bakeUntil} offset=${offset} />` : ''}
+    ${waiting && html`<span class="waiting-note">waiting for a human: ${pausedReason ?? 'promote to continue'}</span>`}
+    ${s.completedAt && s.startedAt ? html`<span class="step-time">${fmtDuration(s.completedAt - s.startedAt)}</span>` : ''}
+  </li>`;
+});
+
+/** Rows a long plan shows, from a few before the current step on: a 1,000-step plan keeps a small page. */
+const STEPS_SHOWN = 60;
+
 const Timeline = memo(function Timeline({
   steps,
+  step,
   bakeUntil,
   status,
   pausedReason,
   offset,
 }: {
   steps: DeploymentView['steps'];
+  step: number;
   bakeUntil: number | undefined;
   status: string;
   pausedReason: string | undefined;
   offset: number;
 }) {
+  const from = Math.max(0, Math.min(step - 5, steps.length - STEPS_SHOWN));
+  const shown = steps.slice(from, from + STEPS_SHOWN);
+  const later = steps.length - from - shown.length;
   return html`<ol class="timeline" aria-label="plan">
-    ${steps.map((s) => {
+    ${from > 0 && html`<li key="before" class="step more" data-testid="steps-before">steps 1–${from} not shown</li>`}
+    ${shown.map((s) => {
       const current = s.state === 'current';
-      const waiting = current && status === 'Paused';
-      return html`<li key=${s.index} class=${`step ${s.state}${waiting ? ' waiting' : ''}`} aria-current=${current ? 'step' : undefined}>
-        <span class="step-n">${s.index + 1}</span>
-        <span class="step-text">${s.description}</span>
-        ${current && bakeUntil ? html`<${Countdown} until=${bakeUntil} offset=${offset} />` : ''}
-        ${waiting && html`<span class="waiting-note">waiting for a human: ${pausedReason ?? 'promote to continue'}</span>`}
-        ${s.completedAt && s.startedAt ? html`<span class="step-time">${fmtDuration(s.completedAt - s.startedAt)}</span>` : ''}
-      </li>`;
+      // Only the current step gets the clock and the pause: the other rows' props stay the same objects.
+      return html`<${Step} key=${s.index} step=${s} bakeUntil=${current ? bakeUntil : undefined}
+        pausedReason=${current ? pausedReason : undefined} waiting=${current && status === 'Paused'} offset=${offset} />`;
     })}
+    ${later > 0 && html`<li key="after" class="step more" data-testid="steps-after">${later} more steps</li>`}
   </ol>`;
 });
 
@@ -299,6 +330,86 @@ const Verdicts = memo(function Verdicts({
   </section>`;
 });
 
+const SPARK = { w: 160, h: 28, pad: 3 };
+
+/** A check's numbers as measured (a query result of 0.004 is not rounded away): four significant digits. */
+function measuredText(measured: Record<string, number>): string {
+  const parts = Object.entries(measured).map(([k, n]) => `${k} ${Number(n.toPrecision(4))}`);
+  return parts.length ? parts.join(', ') : 'nothing measured';
+}
+
+/** A check's charted number over time: a line, one dot per measurement coloured by its verdict. */
+function Spark({ points, metric }: { points: CheckPoint[]; metric: string | undefined }) {
+  const t0 = points[0]?.at ?? 0;
+  const span = Math.max(1, (points.at(-1)?.at ?? 0) - t0);
+  const values = points.flatMap((p) => (p.value === undefined ? [] : [p.value]));
+  const lo = Math.min(...values);
+  const hi = Math.max(...values);
+  const x = (at: number) => SPARK.pad + ((at - t0) / span) * (SPARK.w - 2 * SPARK.pad);
+  // A flat series sits in the middle; no value (a failed measurement) sits on the bottom edge.
+  const y = (v: number | undefined) =>
+    v === undefined
+      ? SPARK.h - 1
+      : hi === lo
+        ? SPARK.h / 2
+        : SPARK.pad + (1 - (v - lo) / (hi - lo)) * (SPARK.h - 2 * SPARK.pad);
+  const line = points
+    .filter((p) => p.value !== undefined)
+    .map((p) => `${x(p.at).toFixed(1)},${y(p.value).toFixed(1)}`)
+    .join(' ');
+  return html`<svg class="spark" width=${SPARK.w} height=${SPARK.h} role="img"
+    aria-label=${`${metric ?? 'value'} over ${points.length} measurements`}>
+    <polyline points=${line} />
+    ${points.map(
+      (
+        p,
+      ) => html`<circle cx=${x(p.at).toFixed(1)} cy=${y(p.value).toFixed(1)} r="2" class=${statusClass(p.result)}>
+        <title>${fmtTime(p.at)} ${metric ?? ''} ${p.value ?? 'no value'}: ${p.result}</title>
+      </circle>`,
+    )}
+  </svg>`;
+}
+
+/** The named analysis checks: each one's condition, latest reading and verdict, and its readings over time. */
+const Checks = memo(function Checks({
+  checks,
+  points,
+}: {
+  checks: DeploymentView['checks'];
+  points: DeploymentView['checkPoints'];
+}) {
+  const byCheck = useMemo(() => {
+    const m = new Map<string, CheckPoint[]>();
+    for (const p of points) {
+      const list = m.get(p.check);
+      if (list) list.push(p);
+      else m.set(p.check, [p]);
+    }
+    return m;
+  }, [points]);
+  if (!checks.length) return '';
+  return html`<section class="checks" data-testid="checks">
+    <h3>Analysis checks</h3>
+    <table>
+      <thead><tr><th>check</th><th>condition</th><th>latest</th><th>verdict</th><th>over time</th><th>measurements</th></tr></thead>
+      <tbody>
+        ${checks.map(
+          (c) => html`<tr key=${c.name} class=${`check ${c.latest.result}`} data-check=${c.name}>
+            <td><b>${c.name}</b> <span class="muted">${c.provider ?? ''}</span></td>
+            <td><code>${c.condition ?? ''}</code></td>
+            <td>${measuredText(c.latest.measured)} <span class="muted">at ${fmtTime(c.latest.at)}${c.latest.point ? `, ${c.latest.point}` : ''}</span></td>
+            <td><span class=${`badge ${statusClass(c.latest.result)}`}>${c.latest.result}</span>
+              <div class="muted">${c.latest.reasons.join('; ')}</div>
+              ${c.latest.output ? html`<details><summary>output</summary><pre>${c.latest.output}</pre></details>` : ''}</td>
+            <td><${Spark} points=${byCheck.get(c.name) ?? []} metric=${c.metric} /></td>
+            <td>${c.counts.pass} pass, ${c.counts.fail} fail, ${c.counts.inconclusive} inconclusive</td>
+          </tr>`,
+        )}
+      </tbody>
+    </table>
+  </section>`;
+});
+
 const Hooks = memo(function Hooks({ hooks }: { hooks: DeploymentView['hooks'] }) {
   if (!hooks.length) return '';
   const byInstance = new Map<string, DeploymentView['hooks']>();
@@ -347,11 +458,12 @@ const Rollback = memo(function Rollback({
 });
 
 const Events = memo(function Events({ events }: { events: DeploymentView['events'] }) {
-  return html`<section class="events"><h3>Events</h3><ul>${[...events]
-    .reverse()
-    .map(
-      (e) => html`<li key=${`${e.at}:${e.text}`}><span class="muted">${fmtTime(e.at)}</span> ${e.text}</li>`,
-    )}</ul></section>`;
+  // The server keeps a deployment's latest events only (view.ts LIMITS), so the list never grows past them.
+  const rows = [...events].reverse();
+  return html`<section class="events">
+    <h3>Events <span class="muted">(the latest ${events.length}, newest first)</span></h3>
+    <ul>${rows.map((e) => html`<li key=${`${e.at}:${e.text}`}><span class="muted">${fmtTime(e.at)}</span> ${e.text}</li>`)}</ul>
+  </section>`;
 });
 
 const History = memo(function History({ history }: { history: GroupView['history'] }) {
@@ -396,7 +508,7 @@ export function GroupPanel({
     ${
       d
         ? html`<div class="grid">
-          <section><h3>Plan</h3><${Timeline} steps=${d.steps} bakeUntil=${d.bakeUntil} status=${d.status}
+          <section><h3>Plan</h3><${Timeline} steps=${d.steps} step=${d.step} bakeUntil=${d.bakeUntil} status=${d.status}
             pausedReason=${d.pausedReason} offset=${offset} /></section>
           <section class="split">
             <h3>Traffic split</h3>
@@ -406,6 +518,7 @@ export function GroupPanel({
         </div>
         <${Signals} t=${group.thresholds} samples=${samples} />
         <${Rollback} rollback=${d.rollback} reason=${d.reason} status=${d.status} />
+        <${Checks} checks=${d.checks} points=${d.checkPoints} />
         <${Verdicts} verdicts=${d.verdicts} verdictCount=${d.verdictCount} />
         <${Hooks} hooks=${d.hooks} />
         <${Events} events=${d.events} />`

@@ -7,11 +7,12 @@
  */
 import 'uplot/dist/uPlot.min.css';
 import './style.css';
-import { html, render } from 'htm/preact';
+import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { applyPatch, type GroupPatch } from '../patch.js';
 import type { GroupView, SignalSample, Snapshot } from '../protocol.js';
 import { GroupPanel } from './deployment.js';
+import { html } from './html.js';
 import { RunsPanel } from './pipelines.js';
 
 type Connection = 'connecting' | 'live' | 'reconnecting' | 'refused';

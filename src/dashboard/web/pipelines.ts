@@ -1,8 +1,9 @@
 /// <reference lib="dom" />
 /** Local pipeline runs and builds: waiting approvals, the stage/action graph, phase timelines, live logs. */
-import { html } from 'htm/preact';
+
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ApprovalView, RunView } from '../protocol.js';
+import { html } from './html.js';
 import { fmtDuration, fmtTime, sendApproval, statusClass } from './util.js';
 
 function Approvals({ approvals }: { approvals: ApprovalView[] }) {

@@ -1,5 +1,6 @@
 /**
- * `cloudwatch` checks: an alarm's state (DescribeAlarms; ALARM fails, INSUFFICIENT_DATA is no data) or
+ * `cloudwatch` checks: an alarm's state, metric or composite (DescribeAlarms; ALARM fails, INSUFFICIENT_DATA
+ * is no data) or
  * GetMetricData with metric math over a window ending now. Talks to CloudWatch through a narrow port
  * (the two commands used), so tests assert exact inputs with aws-sdk-client-mock; the SDK is loaded
  * lazily (src/aws/clients.ts) only when a group has a cloudwatch check.
@@ -58,9 +59,14 @@ export function cloudwatchProvider(
       const client = await clientFor(spec.region);
       const sdk = await loadCloudWatch();
       if (spec.alarmName !== undefined) {
-        const out = await client.send(new sdk.DescribeAlarmsCommand({ AlarmNames: [spec.alarmName] }), {
-          abortSignal: signal,
-        });
+        // Without AlarmTypes, DescribeAlarms returns metric alarms only: a composite alarm would read as missing.
+        const out = await client.send(
+          new sdk.DescribeAlarmsCommand({
+            AlarmNames: [spec.alarmName],
+            AlarmTypes: ['CompositeAlarm', 'MetricAlarm'],
+          }),
+          { abortSignal: signal },
+        );
         const alarm = out.MetricAlarms?.[0] ?? out.CompositeAlarms?.[0];
         if (!alarm) return { error: `alarm '${spec.alarmName}' does not exist` };
         const state = alarm.StateValue ?? 'INSUFFICIENT_DATA';

@@ -81,7 +81,7 @@ export const CheckSpecSchema = Type.Union([
       provider: Type.Literal('cloudwatch'),
       /** @default AWS_REGION, AWS_DEFAULT_REGION or the profile's region */
       region: Type.Optional(Type.String({ pattern: '^[a-z]{2}(-[a-z]+)+-\\d$' })),
-      /** An alarm's state: the condition sees `state` (default condition `state != 'ALARM'`). */
+      /** A metric or composite alarm's state: the condition sees `state` (default condition `state != 'ALARM'`). */
       alarmName: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
       /**
        * GetMetricData queries (metric math allowed); the condition sees `result`, the newest value of the

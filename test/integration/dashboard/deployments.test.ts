@@ -1,8 +1,11 @@
 /**
  * The dashboard in a real browser, on real deployments: a paused canary under steady load (split and signals
- * shown and updated live, Promote from the page), and a failing canary (the gate breach and the rollback).
+ * shown and updated live, Promote from the page), a failing canary (the gate breach and the rollback), and a
+ * canary judged by analysis checks (each check's row, its readings over time, the one that failed).
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -135,6 +138,76 @@ describe.skipIf(!haveChromium)('dashboard in chromium: deployments', () => {
     expect(await testIdText(page, 'canary-weight')).toBe('0%');
     expect(await page.locator('.step.stopped').textContent()).toContain('bake for 8s');
     await shot(page, 'deployment-rolled-back');
+    await page.close();
+  }, 60_000);
+
+  it('shows each analysis check: its condition, latest reading and verdict, and its readings over time', async () => {
+    // A business endpoint the http check reads: within budget until the test says otherwise.
+    let rate = 0.01;
+    const budget = http.createServer((_req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ rate }));
+    });
+    await new Promise<void>((r) => budget.listen(0, '127.0.0.1', r));
+    cleanups.push(async () => {
+      budget.closeAllConnections();
+      await new Promise((r) => budget.close(r));
+    });
+    const budgetUrl = `http://127.0.0.1:${(budget.address() as AddressInfo).port}/budget`;
+    const f = makeGroup(
+      'strategy:\n  type: canary\n  steps:\n    - setWeight: 50\n    - pause: {seconds: 30}',
+    );
+    cleanups.push(() => f.cleanup());
+    expect((await f.cli(['deploy', '--revision', f.rev('v1')])).code).toBe(0);
+    // The checks are added for the canary only (the first deployment has no canary to judge).
+    const checks = [
+      '  checks:',
+      '    - name: smoke',
+      '      provider: command',
+      '      command: echo smoke ok',
+      '    - name: error-budget',
+      '      provider: http',
+      `      url: ${budgetUrl}`,
+      '      condition: body.rate < 0.05',
+      '',
+    ].join('\n');
+    writeFileSync(
+      f.config,
+      readFileSync(f.config, 'utf8').replace('  noDataPolicy: pass\n', `  noDataPolicy: pass\n${checks}`),
+    );
+    const load = steadyLoad(() => `http://127.0.0.1:${f.routerPort()}/`);
+    cleanups.push(() => load.stop());
+    const dash = await startDashboard(f.dir);
+    cleanups.push(() => dash.stop());
+    const page = await browser.newPage();
+    await page.goto(dash.url);
+    const v2 = await f.cli(['deploy', '--revision', f.rev('v2'), '--detach', '--json']);
+    expect(v2.code, v2.stderr).toBe(0);
+
+    const row = (name: string) => page.locator(`tr.check[data-check="${name}"]`);
+    const points = (name: string) => row(name).locator('svg.spark circle').count();
+    // Both checks measure every interval while the canary bakes: rows with their conditions and a growing chart.
+    await expect.poll(() => points('error-budget'), { timeout: 15_000 }).toBeGreaterThanOrEqual(2);
+    await expect.poll(() => points('smoke'), { timeout: 5000 }).toBeGreaterThanOrEqual(2);
+    expect(await row('smoke').textContent()).toMatch(/smoke.*command.*exitCode == 0.*exitCode 0.*pass/);
+    expect(await row('smoke').locator('details pre').textContent()).toContain('smoke ok');
+    expect(await row('error-budget').textContent()).toMatch(
+      /error-budget.*http.*body\.rate < 0\.05.*status 200.*pass/,
+    );
+    expect(await testIdText(page, 'deployment-status')).toBe('InProgress');
+    await shot(page, 'deployment-checks-passing');
+
+    rate = 0.2;
+    await expect.poll(() => testIdText(page, 'deployment-status'), { timeout: 20_000 }).toBe('RolledBack');
+    await expect.poll(() => row('error-budget').getAttribute('class')).toBe('check fail');
+    expect(await row('error-budget').locator('.badge').textContent()).toBe('fail');
+    expect(await row('error-budget').textContent()).toContain('body.rate < 0.05 does not hold');
+    // The chart ends on the failing reading, after the passing ones.
+    expect(await row('error-budget').locator('svg.spark circle.bad').count()).toBeGreaterThanOrEqual(1);
+    expect(await row('error-budget').locator('svg.spark circle.ok').count()).toBeGreaterThanOrEqual(2);
+    expect(await row('smoke').locator('.badge').textContent()).toBe('pass');
+    expect(await testIdText(page, 'rollback')).toContain('error-budget');
+    await shot(page, 'deployment-check-failed');
     await page.close();
   }, 60_000);
 });

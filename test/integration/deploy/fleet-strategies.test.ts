@@ -11,9 +11,11 @@ import {
   type Capacity,
   type GroupFixture,
   makeGroup,
+  preloadCli,
   routerState,
   running,
   type Served,
+  SLOW,
   sample,
   serverPid,
   stepsDone,
@@ -21,6 +23,7 @@ import {
 } from './helpers.js';
 
 const fixtures: GroupFixture[] = [];
+preloadCli();
 afterEach(async () => {
   for (const f of fixtures.splice(0)) await f.cleanup();
 });
@@ -81,7 +84,9 @@ function minServing(capacity: Capacity[]): number {
   return Math.min(...capacity.map((c) => c.serving.length));
 }
 
-describe('rolling with additional batch on real processes', () => {
+// Each test deploys twice to two instances plus an extra batch, 11-14 lifecycle runs in sequence: 8-18 s at load
+// 12-16 here, ~23 s alone at load 20+, and one passed 30 s in a full run there (SLOW bounds them all the same).
+describe('rolling with additional batch on real processes', { timeout: SLOW }, () => {
   it('adds the extra batch first, rolls the originals under traffic without a failed request, then retires it', async () => {
     const f = await servingV1(RWAB, 2);
     f.script('v2', 'traffic-hook.sh', 'echo "$LIFECYCLE_EVENT on $INSTANCE_ID"');

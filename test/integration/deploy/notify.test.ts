@@ -2,9 +2,10 @@ import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from '
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type GroupFixture, makeGroup } from './helpers.js';
+import { type GroupFixture, makeGroup, preloadCli } from './helpers.js';
 
 const fixtures: GroupFixture[] = [];
+preloadCli();
 const servers: Server[] = [];
 afterEach(async () => {
   for (const f of fixtures.splice(0)) await f.cleanup();

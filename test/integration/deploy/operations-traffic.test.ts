@@ -2,8 +2,10 @@
  * Traffic during everyday operations (issue #12): a rollback with nothing in progress, an all-at-once deploy and a
  * blue/green ready wait — no request fails that need not, and traffic lines and `status` name what actually serves.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
+  killAndWait,
   routerState,
   routerTable,
   running,
@@ -144,6 +146,92 @@ describe('traffic during operations on the local fleet', () => {
       );
       expect(await sample(f, 10)).toEqual({ v1: 10 });
       expect(await routerTable(f)).toEqual({ stable: ['a-1'], canary: [], canaryWeight: 0 });
+    },
+    SLOW,
+  );
+
+  it(
+    'soak seed 12004: blue/green wait, kill -9 of the router and the runner, up refused, down, abort: blue starts again and serves',
+    async () => {
+      // The sequence `npm run soak -- --seed 12004 --count 1 --length 6` runs, on the seed's fleet of 2.
+      const f = group('strategy: all-at-once');
+      expect((await f.cli(['deploy', '--revision', f.rev('v1')])).code).toBe(0);
+      writeFileSync(
+        f.config,
+        readFileSync(f.config, 'utf8').replace(
+          /^strategy:.*$/m,
+          'strategy: { type: blue-green, readyWait: {}, terminateBlueAfterSeconds: 0 }',
+        ),
+      );
+      const started = await f.cli(['deploy', '--revision', f.rev('v2'), '--detach', '--json']);
+      expect(started.code, started.stderr).toBe(0);
+      const { deploymentId, pid: runner } = JSON.parse(started.stdout.trim().split('\n').pop()!) as {
+        deploymentId: string;
+        pid: number;
+      };
+      await waitFor('the ready wait', async () =>
+        (await status(f)).deployment.status === 'Paused' ? true : undefined,
+      );
+
+      // Blue keeps serving through a killed router (its supervisor starts it again), a killed runner and `up`.
+      const crashes = await underTraffic(
+        f,
+        (async () => {
+          const first = (await routerState(f)).pid;
+          await killAndWait(first);
+          await waitFor('the supervised router to come back', async () => {
+            const s = await routerState(f).catch(() => undefined);
+            return s && s.pid !== first ? true : undefined;
+          });
+          const backAt = Date.now();
+          await killAndWait(runner);
+          const up = await f.cli(['up']);
+          return { backAt, up, answers: await sample(f, 10) };
+        })(),
+      );
+      const { backAt, up, answers } = crashes.result;
+      expect(answers).toEqual({ v1: 10 });
+      // Only while no router ran may a request fail, and then only by a refused connection, never an answer.
+      expect(crashes.served.filter((s) => s.status !== 200 && s.status !== 'error')).toEqual([]);
+      const afterBack = crashes.served.filter((s) => s.at >= backAt);
+      expect(afterBack.length).toBeGreaterThan(0);
+      expect(afterBack.filter((s) => s.status !== 200 || s.revision !== 'v1')).toEqual([]);
+      expect(up.code).toBe(2);
+      expect(up.stderr).toMatch(
+        new RegExp(`deployment ${deploymentId} \\(v2\\) is Paused and its runner is gone`),
+      );
+      const paused = await status(f);
+      expect(paused.deployment.status).toBe('Paused');
+      expect(paused.runner.alive).toBe(false);
+      expect(paused.router).toEqual(await routerTable(f));
+
+      // down stops both fleets: blue serving and green waiting (the runner that would have cleaned up is gone).
+      const down = await f.cli(['down', '--json']);
+      expect(down.code, down.stdout + down.stderr).toBe(0);
+      expect(JSON.parse(down.stdout)).toEqual({
+        stopped: ['router', 'instance a-1', 'instance a-2', 'instance b-1', 'instance b-2'],
+      });
+
+      const abort = await underTraffic(f, f.cli(['abort']));
+      expect(abort.result.code, abort.result.stdout + abort.result.stderr).toBe(0);
+      expect(abort.result.stdout).toContain(`${deploymentId} RolledBack: aborted by user`);
+      // Nothing serves after down until the abort brings blue back; once it answers, it keeps answering.
+      const firstOk = abort.served.findIndex((s) => s.status === 200);
+      expect(abort.served.filter((s) => s.revision === 'v2')).toEqual([]);
+      if (firstOk >= 0)
+        expect(abort.served.slice(firstOk).filter((s) => s.status !== 200 || s.revision !== 'v1')).toEqual(
+          [],
+        );
+      // Before the fix traffic went back to a-1, a-2 while neither ran: every request a 503 no-healthy-upstream.
+      expect(await sample(f, 12)).toEqual({ v1: 12 });
+      const s = await status(f);
+      expect(s.deployment.status).toBe('RolledBack');
+      expect(s.router).toEqual({ stable: ['a-1', 'a-2'], canary: [], canaryWeight: 0 });
+      expect(s.router).toEqual(await routerTable(f));
+      expect((await routerState(f)).upstreams.filter((u) => u.healthy).map((u) => u.id)).toEqual(
+        expect.arrayContaining(['a-1', 'a-2']),
+      );
+      expect((await f.cli(['status'])).stdout).toMatch(/traffic +stable 100% v1 \[a-1, a-2\]/);
     },
     SLOW,
   );

@@ -18,6 +18,7 @@ import {
   readRouterPid,
   stopRouter,
 } from '../../../src/router/launch.js';
+import { ownTempDir } from '../owned-processes.js';
 
 export interface UpstreamBehaviour {
   /** Milliseconds before answering. */
@@ -111,7 +112,7 @@ export interface TestRouter {
 const routers: TestRouter[] = [];
 
 export async function startRouter(opts: Partial<EnsureRouterOptions> = {}): Promise<TestRouter> {
-  const stateDir = opts.stateDir ?? mkdtempSync(join(tmpdir(), 'cvr-'));
+  const stateDir = opts.stateDir ?? ownTempDir(mkdtempSync(join(tmpdir(), 'cvr-')));
   const { client, pid } = await ensureRouter({ port: 0, ...opts, stateDir });
   const state = await client.getState();
   const router: TestRouter = {

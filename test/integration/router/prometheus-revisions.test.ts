@@ -1,10 +1,20 @@
 /**
  * A set that mixes revisions (in place, batch by batch): the router's Prometheus series name the revision of
  * the instance that answered each request, so a query for one revision sees exactly that revision's traffic.
+ * And a restarted router: its counters start from zero, and its start time says when.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { readRouterPid } from '../../../src/router/launch.js';
-import { request, startRouter, startUpstream, stopAllRouters, type TestUpstream, table } from './helpers.js';
+import {
+  killQuietly,
+  request,
+  startRouter,
+  startUpstream,
+  stopAllRouters,
+  type TestUpstream,
+  table,
+  until,
+} from './helpers.js';
 
 const upstreams: TestUpstream[] = [];
 afterEach(async () => {
@@ -47,5 +57,51 @@ describe('router metrics of a set with two revisions', () => {
     );
     // No request is booked to a series no instance serves.
     expect(text).not.toMatch(/revision="v1\+v2"\} [1-9]/);
+  }, 30_000);
+
+  it('a router restarted by its supervisor counts from zero again, and process_start_time_seconds moves', async () => {
+    const v1 = await startUpstream('v1');
+    upstreams.push(v1);
+    const router = await startRouter({ metricsPort: 0, supervise: true });
+    await router.client.setRouting(table([v1.upstream('i-1')]));
+    // Ports may change across the restart (both are 0 here): always read them from the pid file.
+    const scrape = async () => {
+      const info = readRouterPid(router.stateDir)!;
+      const res = await fetch(`http://127.0.0.1:${info.metricsPort}/metrics`);
+      return res.text();
+    };
+    const served = async (n: number) => {
+      for (let i = 0; i < n; i++) {
+        const r = await request(`http://127.0.0.1:${readRouterPid(router.stateDir)!.port}/`);
+        expect(r.status).toBe(200);
+      }
+    };
+    const counted = 'conveyor_router_requests_total{set="stable",revision="v1"}';
+    await served(5);
+    const before = await scrape();
+    expect(sample(before, counted)).toBe(5);
+    const firstStart = sample(before, 'process_start_time_seconds')!;
+    expect(sample(before, 'conveyor_router_start_time_seconds')).toBe(firstStart);
+    expect(firstStart * 1000).toBeLessThanOrEqual(Date.now());
+
+    const first = readRouterPid(router.stateDir)!.pid;
+    killQuietly(first);
+    await until(
+      async () => {
+        const info = readRouterPid(router.stateDir);
+        if (!info || info.pid === first) return false;
+        return scrape().then(
+          (t) => (sample(t, 'process_start_time_seconds') ?? 0) > firstStart,
+          () => false,
+        );
+      },
+      10_000,
+      'the supervisor to start the router again with its metrics listener',
+    );
+    // It reloaded its table and serves; the counter counts this process's requests only.
+    await served(2);
+    const after = await scrape();
+    expect(sample(after, counted)).toBe(2);
+    expect(sample(after, 'process_start_time_seconds')).toBeGreaterThan(firstStart);
   }, 30_000);
 });

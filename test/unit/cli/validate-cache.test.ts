@@ -14,12 +14,23 @@ const run = (args: string[]) => project.run(args, { env: {} });
 const CACHE = '.conveyor/cache/validate.json';
 const WARNING = 'version: 0.2\nphases:\n  build:\n    commands:\n      - make\n      -\n';
 
+/** The cache file's three JSON lines: header (key, stamp), result, hashes. */
+function cacheLines(
+  file = CACHE,
+): [Record<string, unknown>, { diagnostics: { message: string }[] }, unknown] {
+  const [header, result, hashes] = readFileSync(join(project.dir, file), 'utf8').split('\n');
+  return [JSON.parse(header!), JSON.parse(result!), JSON.parse(hashes!)];
+}
+
+function writeCacheLines(lines: unknown[], file = CACHE) {
+  writeFileSync(join(project.dir, file), `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`);
+}
+
 /** Marks the cached messages, so a run that reuses the cache shows it. */
 function markCache(file = CACHE) {
-  const path = join(project.dir, file);
-  const entry = JSON.parse(readFileSync(path, 'utf8'));
-  for (const d of entry.diagnostics) d.message = `(cached) ${d.message}`;
-  writeFileSync(path, JSON.stringify(entry));
+  const [header, result, hashes] = cacheLines(file);
+  for (const d of result.diagnostics) d.message = `(cached) ${d.message}`;
+  writeCacheLines([header, result, hashes], file);
 }
 
 describe('validate --cache', () => {
@@ -87,21 +98,41 @@ describe('validate --cache', () => {
     expect(existsSync(join(project.dir, CACHE))).toBe(false);
   });
 
-  it('ignores a damaged cache file and writes a sound one', async () => {
+  it('ignores a damaged cache file (or one an older version wrote) and writes a sound one', async () => {
     write('ci/buildspec.yml', WARNING);
     const fresh = await run(['validate', '--cache', 'ci']);
-    const sound = readFileSync(join(project.dir, CACHE), 'utf8');
-    for (const damaged of [
-      sound.slice(0, sound.length / 2),
-      JSON.stringify({ ...JSON.parse(sound), diagnostics: 'none' }),
-      JSON.stringify({ ...JSON.parse(sound), hashes: null }),
-      '[]',
-    ]) {
+    const [header, result, hashes] = cacheLines();
+    const line = (...l: unknown[]) => `${l.map((x) => JSON.stringify(x)).join('\n')}\n`;
+    const sound = line(header, result, hashes);
+    let mtime = 1_700_000_000;
+    // `touch`: the document's mtime changes, so its recorded hash is needed (the hashes line is read).
+    for (const [damaged, touch] of [
+      [sound.slice(0, sound.length / 2), false],
+      [line(header, { ...result, diagnostics: 'none' }, hashes), false],
+      [line(header, result, null), true],
+      [line({ ...header, format: 1 }, result, hashes), false],
+      // The single JSON object of earlier versions.
+      [JSON.stringify({ key: header.key, hashes, ...result }), false],
+      ['[]', false],
+    ] as const) {
       writeFileSync(join(project.dir, CACHE), damaged);
+      if (touch) utimesSync(join(project.dir, 'ci/buildspec.yml'), mtime, ++mtime);
       const again = await run(['validate', '--cache', 'ci']);
       expect(again).toEqual(fresh);
-      expect(JSON.parse(readFileSync(join(project.dir, CACHE), 'utf8')).key).toBe(JSON.parse(sound).key);
+      const [rewritten, rewrittenResult] = cacheLines();
+      expect(rewritten.key).toBe(header.key);
+      expect(rewrittenResult).toEqual(result);
     }
+  });
+
+  it('reuses the result when only the stamp is stale (a file touched, its content the same)', async () => {
+    write('ci/buildspec.yml', WARNING);
+    await run(['validate', '--cache', 'ci']);
+    markCache();
+    const file = join(project.dir, 'ci/buildspec.yml');
+    utimesSync(file, 1_700_000_000, 1_700_000_000);
+    const touched = await run(['validate', '--cache', 'ci']);
+    expect(touched.stdout).toContain('(cached)');
   });
 
   it('notices a file replaced by one of the same size and mtime (another inode, as editors save)', async () => {

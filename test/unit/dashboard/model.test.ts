@@ -117,6 +117,101 @@ describe('groupView', () => {
   });
 });
 
+/** Verdicts of two named checks, interleaved with the router gate's: `errors` passes then fails, `smoke` passes. */
+function checkEvents(n: number): LedgerEvent[] {
+  const e = canaryEvents(1);
+  for (let i = 0; i < n; i++) {
+    const failing = i === n - 1;
+    e.push({
+      type: 'verdict',
+      index: 1,
+      result: failing ? 'fail' : 'pass',
+      reasons: [failing ? 'errors: result < 0.01 does not hold (result=0.2)' : 'errors: result < 0.01 holds'],
+      measured: { result: failing ? 0.2 : 0.004 },
+      thresholds: { failureLimit: 1, measurementErrorLimit: 3 },
+      check: 'errors',
+      provider: 'prometheus',
+      point: 'rollout',
+      condition: 'result < 0.01',
+      at: at(100 + 2 * i),
+      deploymentId: id,
+    });
+    e.push({
+      type: 'verdict',
+      index: 1,
+      result: 'pass',
+      reasons: ['smoke: exitCode == 0 holds (exitCode=0)'],
+      measured: { exitCode: 0 },
+      thresholds: { failureLimit: 1, measurementErrorLimit: 3 },
+      check: 'smoke',
+      provider: 'command',
+      point: 'rollout',
+      condition: 'exitCode == 0',
+      output: 'all 12 smoke tests passed',
+      at: at(101 + 2 * i),
+      deploymentId: id,
+    });
+  }
+  return e;
+}
+
+describe('analysis checks on the deployment view', () => {
+  it('one row per named check: condition, latest verdict and output, the charted number over time, counts', () => {
+    const d = groupView(info, checkEvents(3)).current!;
+    // The router gate's own verdict (no check name) is not a check row; both are still in the verdict list.
+    expect(d.checks.map((c) => c.name)).toEqual(['errors', 'smoke']);
+    expect(d.verdictCount).toBe(7);
+    const [errors, smoke] = d.checks;
+    expect(errors).toMatchObject({
+      provider: 'prometheus',
+      condition: 'result < 0.01',
+      metric: 'result',
+      latest: {
+        result: 'fail',
+        at: at(104),
+        point: 'rollout',
+        measured: { result: 0.2 },
+        reasons: ['errors: result < 0.01 does not hold (result=0.2)'],
+      },
+      counts: { pass: 2, fail: 1, inconclusive: 0 },
+    });
+    expect(d.checkPoints.filter((p) => p.check === 'errors')).toEqual([
+      { check: 'errors', at: at(100), value: 0.004, result: 'pass' },
+      { check: 'errors', at: at(102), value: 0.004, result: 'pass' },
+      { check: 'errors', at: at(104), value: 0.2, result: 'fail' },
+    ]);
+    expect(smoke).toMatchObject({
+      metric: 'exitCode',
+      latest: { result: 'pass', output: 'all 12 smoke tests passed' },
+      counts: { pass: 3, fail: 0, inconclusive: 0 },
+    });
+  });
+
+  it('a failed measurement is a point without a value; a long deployment keeps its latest readings', () => {
+    const events = checkEvents(LIMITS.checkPoints);
+    events.push({
+      type: 'verdict',
+      index: 1,
+      result: 'inconclusive',
+      reasons: ['smoke: measurement failed: timed out after 10s'],
+      measured: {},
+      thresholds: { failureLimit: 1, measurementErrorLimit: 3 },
+      check: 'smoke',
+      provider: 'command',
+      at: at(10_000),
+      deploymentId: id,
+    });
+    const d = groupView(info, events).current!;
+    expect(d.checkPoints).toHaveLength(LIMITS.checkPoints);
+    expect(d.checkPoints.at(-1)).toEqual({ check: 'smoke', at: at(10_000), result: 'inconclusive' });
+    // The oldest went first; the counts still count every reading.
+    expect(d.checkPoints[0]!.at).toBeGreaterThan(at(101));
+    const smoke = d.checks[1]!;
+    expect(smoke.metric).toBe('exitCode');
+    expect(smoke.counts).toEqual({ pass: LIMITS.checkPoints, fail: 0, inconclusive: 1 });
+  });
+});
+
 describe('groupChange / applyPatch (the live stream sends what changed)', () => {
   /**
    * The server as the dashboard runs it (one follower fed each event in turn) and what the page holds after each
@@ -160,11 +255,101 @@ describe('groupChange / applyPatch (the live stream sends what changed)', () => 
     expect(page.current!.bakeUntil).toBeUndefined();
   });
 
+  it('brings the page to the server model through check verdicts too', () => {
+    const { page } = follow(checkEvents(4));
+    expect(page.current!.checks.map((c) => [c.name, c.latest.result])).toEqual([
+      ['errors', 'fail'],
+      ['smoke', 'pass'],
+    ]);
+    expect(page.current!.checkPoints).toHaveLength(8);
+  });
+
+  it('sends a check reading of a long deployment as one new point, not every check’s series', () => {
+    // Past the bound: the oldest point drops off the front as the new one is added.
+    const events = checkEvents(LIMITS.checkPoints);
+    const before = groupView(info, events.slice(0, -1));
+    const after = groupView(info, events);
+    const change = groupChange(before, after)!;
+    const size = JSON.stringify(change).length;
+    expect(size).toBeLessThan(2000);
+    expect(JSON.stringify(after.current!.checkPoints).length).toBeGreaterThan(10 * size);
+    const page = change.type === 'patch' ? applyPatch(before, change.patch) : undefined;
+    expect(page).toEqual(after);
+  });
+
   it('sends a verdict of a long deployment as the new row, not the whole list', () => {
     const { sizes } = follow(canaryEvents(LIMITS.verdicts + 20));
     const wholeList = JSON.stringify(groupView(info, canaryEvents(LIMITS.verdicts + 20)).current!.verdicts);
     expect(sizes.at(-1)!).toBeLessThan(1000);
     expect(wholeList.length).toBeGreaterThan(10 * sizes.at(-1)!);
+  });
+
+  /** A canary of `weights` weight steps, each followed by a bake with one verdict, as the runner writes it. */
+  function longCanary(weights: number): LedgerEvent[] {
+    const steps = Array.from({ length: weights }, (_, i) => [
+      { kind: 'setWeight' as const, percent: (i % 19) * 5 + 5 },
+      { kind: 'pause' as const, seconds: 3 },
+    ]).flat();
+    let t = 0;
+    const e = (event: Record<string, unknown>) =>
+      ({ ...event, at: at(t++), deploymentId: id }) as LedgerEvent;
+    const out: LedgerEvent[] = [
+      e({ ...canaryEvents(0)[0]!, plan: { ...plan, steps } }),
+      e({ type: 'started', pid: 1 }),
+    ];
+    steps.forEach((s, index) => {
+      out.push(e({ type: 'step', index, phase: 'started', description: '' }));
+      if (s.kind === 'setWeight') {
+        const table = { stable: ['a-1'], canary: ['b-1'], canaryWeight: s.percent };
+        out.push(e({ type: 'traffic', table, revisions: { stable: 'v1', canary: 'v2' } }));
+      } else {
+        out.push(e({ type: 'bake', index, until: at(t + 3000) }));
+        const verdict = { index, result: 'pass', reasons: [], measured: {}, thresholds: {} };
+        out.push(e({ type: 'verdict', ...verdict }));
+      }
+      out.push(e({ type: 'step', index, phase: 'completed', description: '' }));
+    });
+    return out;
+  }
+
+  it('sends a step of a long plan as the steps that changed, not the whole timeline', () => {
+    const { page, sizes } = follow(longCanary(40));
+    expect(page.current!.steps).toHaveLength(80);
+    expect(page.current!.steps.every((s) => s.state === 'done')).toBe(true);
+    // A step starting or finishing changes one or two rows of the plan (sizes[0] is the whole first model).
+    const wholePlan = JSON.stringify(page.current!.steps).length;
+    expect(Math.max(...sizes.slice(1))).toBeLessThan(1000);
+    expect(wholePlan).toBeGreaterThan(5 * Math.max(...sizes.slice(1)));
+  });
+
+  it("keeps a long canary's split bounded with its latest changes exact, and sends new points alone", () => {
+    const traffic = Array.from(
+      { length: 1000 },
+      (_, i): LedgerEvent => ({
+        type: 'traffic',
+        table: { stable: ['a-1'], canary: ['b-1'], canaryWeight: (i % 19) * 5 + 5 },
+        revisions: { stable: 'v1', canary: 'v2' },
+        at: at(100 + i),
+        deploymentId: id,
+      }),
+    );
+    const events = [...canaryEvents(0), ...traffic];
+    const follower = new GroupFollower();
+    let sent: GroupView | undefined;
+    let whole = 0;
+    for (const e of events) {
+      follower.add(e);
+      const next = follower.view(info);
+      const change = groupChange(sent, next);
+      if (change?.type === 'patch' && 'split' in change.patch.current.set) whole += 1;
+      sent = next;
+    }
+    const split = sent!.current!.split;
+    expect(split.length).toBeLessThanOrEqual(LIMITS.split);
+    expect(split[0]!.at).toBe(at(5));
+    expect(split.slice(-200).map((p) => p.at)).toEqual(traffic.slice(-200).map((e) => e.at));
+    // Whole with its first point, then only when the older half is thinned: once every LIMITS.split / 4 points.
+    expect(whole).toBe(1 + Math.ceil((1001 - LIMITS.split) / (LIMITS.split / 4)));
   });
 
   it('keeps the identity of what a patch does not change (the page re-renders only what changed)', () => {

@@ -19,7 +19,7 @@ import {
   type LambdaAppSpec,
 } from '../../../src/documents/appspec/types.js';
 import type { Buildspec } from '../../../src/documents/buildspec/types.js';
-import { compileValidator, generateValidatorsSource } from '../../../src/documents/generate-validators.js';
+import { compileValidator, generateValidatorSources } from '../../../src/documents/generate-validators.js';
 import type { PipelineDeclaration, PipelineDocument } from '../../../src/documents/pipeline/types.js';
 import { SCHEMAS } from '../../../src/documents/schemas.js';
 import { validateText } from '../../../src/documents/validate.js';
@@ -40,8 +40,16 @@ function propertyNames(schema: unknown, out = new Set<string>()): Set<string> {
 
 describe('schemas and types stay in step', () => {
   it('the generated validators are up to date with the schemas (run `npm run build` if not)', () => {
-    const current = readFileSync(join(root, 'src/documents/generated/validators.js'), 'utf8');
-    expect(current === generateValidatorsSource()).toBe(true);
+    const expected = generateValidatorSources();
+    expect(Object.keys(expected).sort()).toEqual(
+      Object.keys(SCHEMAS)
+        .map((n) => `${n}.cjs`)
+        .sort(),
+    );
+    for (const [file, code] of Object.entries(expected)) {
+      const current = readFileSync(join(root, 'src/documents/generated', file), 'utf8');
+      expect(current === code, file).toBe(true);
+    }
   });
 
   it('every schema compiles under ajv strict mode', () => {

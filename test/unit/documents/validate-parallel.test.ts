@@ -74,6 +74,21 @@ const pipeline = (n: string, variable: string) =>
     2,
   );
 
+const CANARY_ON_SERVER = `application: api
+deploymentGroup: prod
+provider: codedeploy
+codedeploy:
+  computePlatform: Server
+  region: eu-west-1
+  revision:
+    s3: { bucket: conveyor-revisions-111122223333, key: api/v2.zip, bundleType: zip }
+strategy:
+  type: canary
+  steps:
+    - setWeight: 10
+    - pause: { seconds: 300 }
+`;
+
 /** A set above the threshold: every outcome a file can have, and pipelines checked against buildspecs. */
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'conveyor-parallel-'));
@@ -97,6 +112,8 @@ beforeAll(() => {
           'application: web\ndeploymentGroup: dev\nrollback:\n  hooks:\n    beforeRollback: scripts/before.sh\n',
         );
         if (i % 4 === 0) write(`svc${n}/scripts/before.sh`, '#!/bin/sh\n');
+        // A group deploy refuses (a canary on EC2): the deploy core's checks, loaded only for such files.
+        if (i % 60 === 2) write(`svc${n}/api.deploy.yml`, CANARY_ON_SERVER);
         break;
       case 3:
         write(
@@ -119,7 +136,11 @@ afterAll(() => {
 
 async function run(parallel?: ParallelCheck) {
   const probes = new Map<string, boolean>();
-  const opts: ValidatePathsOptions = { cwd: dir, groupChecks: codeDeployGroupFindings, probes };
+  const opts: ValidatePathsOptions = {
+    cwd: dir,
+    loadGroupChecks: async () => codeDeployGroupFindings,
+    probes,
+  };
   const result = await validatePaths([dir], parallel ? { ...opts, parallel: { check: parallel } } : opts);
   return { ...result, text: result.diagnostics.map(formatSourceDiagnostic).join('\n'), probes };
 }
@@ -128,8 +149,8 @@ describe('validate on worker threads', () => {
   it('reports what the single-threaded run reports, byte for byte, cross-file findings included', async () => {
     const pool = workerPool(distEntry('cli/validate-worker.js'), 2);
     let usedWorkers = false;
-    const parallel = await run(async (jobs, textOpts, probes) => {
-      const outcomes = await pool(jobs, textOpts, probes);
+    const parallel = await run(async (jobs, textOpts, probes, loadGroupChecks) => {
+      const outcomes = await pool(jobs, textOpts, probes, loadGroupChecks);
       usedWorkers = outcomes !== undefined;
       return outcomes;
     });
@@ -143,6 +164,7 @@ describe('validate on worker threads', () => {
     for (const rule of [
       'cross/exported-variable',
       'deployment-group/rollback-hook-missing',
+      'deployment-group/provider-refuses',
       'source/yaml-syntax',
       'source/not-utf8',
       'buildspec/empty-command',

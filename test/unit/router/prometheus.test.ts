@@ -52,6 +52,11 @@ describe('the Prometheus exposition', () => {
     );
     expect(text).toContain('conveyor_router_in_flight{set="stable"} 2\n');
     expect(text).toContain('conveyor_router_table_generation 7\n');
+    // When the counters last started from zero: a router restarted by its supervisor shows a new start time.
+    expect(text).toContain('conveyor_router_start_time_seconds 1700000000\n');
+    expect(text).toContain(
+      '# TYPE process_start_time_seconds gauge\nprocess_start_time_seconds 1700000000\n',
+    );
     expect(text).toContain('# TYPE conveyor_router_request_duration_seconds histogram\n');
   });
 

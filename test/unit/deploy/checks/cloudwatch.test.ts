@@ -4,7 +4,12 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CloudWatchClient, DescribeAlarmsCommand, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import {
+  CloudWatchClient,
+  DescribeAlarmsCommand,
+  type DescribeAlarmsCommandInput,
+  GetMetricDataCommand,
+} from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createCloudWatchClient } from '../../../../src/aws/clients.js';
@@ -91,7 +96,7 @@ describe('cloudwatch checks through the SDK port', () => {
       reasons: ["alb-5xx: state != 'ALARM' does not hold (alarm=1)"],
     });
     expect(cw.commandCalls(DescribeAlarmsCommand).map((c) => c.args[0].input)).toEqual([
-      { AlarmNames: ['web-alb-5xx'] },
+      { AlarmNames: ['web-alb-5xx'], AlarmTypes: ['CompositeAlarm', 'MetricAlarm'] },
     ]);
     cw.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [{ StateValue: 'OK' }] });
     expect((await judge(alarmCheck)).result).toBe('pass');
@@ -100,6 +105,68 @@ describe('cloudwatch checks through the SDK port', () => {
     cw.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [] });
     expect((await judge(alarmCheck)).reasons).toEqual([
       "alb-5xx: measurement failed: alarm 'web-alb-5xx' does not exist",
+    ]);
+  });
+
+  it('a composite alarm is read too: ALARM fails, OK passes, INSUFFICIENT_DATA is no data', async () => {
+    // What CloudWatch answers for a composite alarm's name when AlarmTypes includes CompositeAlarm.
+    const composite = (StateValue: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA') => ({
+      MetricAlarms: [],
+      CompositeAlarms: [
+        {
+          AlarmName: 'web-health',
+          AlarmRule: 'ALARM(web-alb-5xx) OR ALARM(web-p99)',
+          StateValue,
+          StateReason: `arn:aws:cloudwatch:eu-west-1:111122223333:alarm:web-alb-5xx transitioned to ${StateValue}`,
+        },
+      ],
+    });
+    const spec: CheckSpec = {
+      name: 'web-health',
+      provider: 'cloudwatch',
+      alarmName: 'web-health',
+      timeoutSeconds: 5,
+    };
+    const exact: DescribeAlarmsCommandInput = {
+      AlarmNames: ['web-health'],
+      AlarmTypes: ['CompositeAlarm', 'MetricAlarm'],
+    };
+    cw.on(DescribeAlarmsCommand, exact, true).resolves(composite('ALARM'));
+    expect(await judge(spec)).toMatchObject({
+      result: 'fail',
+      action: 'rollback',
+      measured: { alarm: 1 },
+      output: 'arn:aws:cloudwatch:eu-west-1:111122223333:alarm:web-alb-5xx transitioned to ALARM',
+      reasons: ["web-health: state != 'ALARM' does not hold (alarm=1)"],
+    });
+    expect(cw.commandCalls(DescribeAlarmsCommand).map((c) => c.args[0].input)).toEqual([exact]);
+    cw.on(DescribeAlarmsCommand, exact, true).resolves(composite('OK'));
+    expect(await judge(spec)).toMatchObject({ result: 'pass', measured: { alarm: 0 } });
+    cw.on(DescribeAlarmsCommand, exact, true).resolves(composite('INSUFFICIENT_DATA'));
+    expect(await judge(spec)).toMatchObject({
+      result: 'inconclusive',
+      reasons: ['web-health: no data: alarm web-health has insufficient data'],
+    });
+  });
+
+  it('an alarm name that matches neither a metric nor a composite alarm is a failed measurement', async () => {
+    cw.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [], CompositeAlarms: [] });
+    const provider = cloudwatchProvider(
+      (r) => createCloudWatchClient({ env, ...(r ? { region: r } : {}) }),
+      () => NOW,
+    );
+    // Below the error limit the no-data policy decides (pause by default); the third in a row fails.
+    let state: Parameters<typeof evaluateCheck>[0];
+    const verdicts = [];
+    for (let i = 0; i < 3; i++) {
+      const next = evaluateCheck(state, await measureCheck(provider, alarmCheck, ctx), alarmCheck);
+      state = next.state;
+      verdicts.push(next.verdict);
+    }
+    expect(verdicts.map((v) => [v.result, v.reasons])).toEqual([
+      ['inconclusive', ["alb-5xx: measurement failed: alarm 'web-alb-5xx' does not exist"]],
+      ['inconclusive', ["alb-5xx: measurement failed: alarm 'web-alb-5xx' does not exist"]],
+      ['fail', ["alb-5xx: measurement failed: alarm 'web-alb-5xx' does not exist (3 in a row)"]],
     ]);
   });
 
@@ -196,7 +263,10 @@ describe('cloudwatch checks through a stand-in endpoint (AWS_ENDPOINT_URL)', () 
     expect(v.result).toBe('fail');
     expect(seen).toHaveLength(1);
     expect(seen[0]!.target).toBe('GraniteServiceVersion20100801.DescribeAlarms');
-    expect(seen[0]!.body).toEqual({ AlarmNames: ['web-alb-5xx'] });
+    expect(seen[0]!.body).toEqual({
+      AlarmNames: ['web-alb-5xx'],
+      AlarmTypes: ['CompositeAlarm', 'MetricAlarm'],
+    });
     expect(seen[0]!.auth).toMatch(/Credential=AKIDTEST\/\d{8}\/us-east-2\/monitoring\/aws4_request/);
   });
 
