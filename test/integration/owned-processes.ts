@@ -59,7 +59,8 @@ let watchdog: ChildProcess | undefined;
  * is killed and the folder removed. Call it right after mkdtemp, before anything is started there.
  */
 export function ownTempDir(dir: string): string {
-  if (!isAbsolute(dir) || basename(dir).length < 8) throw new Error(`ownTempDir: not a temp folder's path: ${dir}`);
+  if (!isAbsolute(dir) || basename(dir).length < 8)
+    throw new Error(`ownTempDir: not a temp folder's path: ${dir}`);
   if (!watchdog) {
     // Its own session: Ctrl-C at the terminal and vitest killing workers do not reach it.
     watchdog = spawn(process.execPath, ['-e', WATCHDOG], {
