@@ -70,6 +70,14 @@ export const SCOPES: Record<string, Scope> = {
     mutate: ['src/deploy/analysis.ts', 'src/deploy/gates.ts'],
     tests: ['test/unit/router/analysis.test.ts'],
   },
+  'deploy/checks': {
+    mutate: ['src/deploy/checks/check.ts', 'src/deploy/check-gates.ts'],
+    tests: [
+      'test/unit/deploy/check-gates.test.ts',
+      'test/unit/deploy/checks/condition.test.ts',
+      'test/unit/deploy/checks/cloudwatch.test.ts',
+    ],
+  },
   'deploy/lifecycle-events': {
     mutate: ['src/deploy/lifecycle-events.ts'],
     tests: ['test/unit/agent/lifecycle-events.test.ts', 'test/unit/deploy/plan.test.ts'],
