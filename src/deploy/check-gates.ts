@@ -65,9 +65,8 @@ export class CheckGates {
   /** Runs the checks that name this deployment point, once each; the first failure is the outcome. */
   async runAt(index: number, point: Exclude<CheckPoint, 'rollout'>): Promise<StepOutcome | undefined> {
     for (const spec of this.specs) {
-      if (!(spec.at ?? ['rollout']).includes(point)) continue;
-      // A point check is judged on its own: one measurement, its failure limit does not carry over.
-      this.states.delete(`${point}:${spec.name}`);
+      // A check without `at` runs during rollout only. The runner runs each point once: its checks start afresh.
+      if (!spec.at?.includes(point)) continue;
       const outcome = await this.measureOne(index, spec, point);
       if (outcome) return outcome;
     }
@@ -77,7 +76,7 @@ export class CheckGates {
   private context(): CheckContext {
     const d = this.ctx.deployment();
     return {
-      canaryRevision: d.trafficRevisions?.canary ?? d.revision.label ?? '',
+      canaryRevision: d.trafficRevisions?.canary ?? d.revision.label,
       stableRevision: d.trafficRevisions?.stable ?? d.previous?.revision.label ?? '',
       canarySet: 'canary',
       stableSet: 'stable',
@@ -90,7 +89,7 @@ export class CheckGates {
     spec: CheckSpec,
     point: CheckPoint,
   ): Promise<StepOutcome | undefined> {
-    const key = point === 'rollout' ? spec.name : `${point}:${spec.name}`;
+    const key = `${point}:${spec.name}`;
     const reading = await measureCheck(
       this.providers[spec.provider],
       spec,
@@ -101,6 +100,8 @@ export class CheckGates {
     const { state, verdict } = evaluateCheck(this.states.get(key), reading, spec);
     this.states.set(key, state);
     const { action, output, ...rest } = verdict;
+    // Stryker disable next-line StringLiteral: equivalent, a check's verdict has one reason
+    const why = verdict.reasons.join('; ');
     const d = this.ctx.record({
       type: 'verdict',
       index,
@@ -109,20 +110,21 @@ export class CheckGates {
       provider: spec.provider,
       point,
       condition: conditionOf(spec),
-      ...(output !== undefined ? { output } : {}),
+      output,
     });
     if (action === 'rollback') {
       return {
         kind: 'fail',
-        reason: `check ${spec.name} failed: ${verdict.reasons.join('; ')}`,
+        reason: `check ${spec.name} failed: ${why}`,
         trigger: 'gate',
       };
     }
-    if (action === 'pause' && point !== 'rollout') {
-      // At a deployment point there is no next interval to wait for: no evidence is no confirmation.
+    if (verdict.result === 'inconclusive' && point !== 'rollout') {
+      // At a deployment point there is no next interval to wait for: no evidence is no confirmation, and a
+      // breach under the failure limit is no pass (no second measurement follows it there).
       return {
         kind: 'fail',
-        reason: `check ${spec.name} at ${point} was inconclusive: ${verdict.reasons.join('; ')}`,
+        reason: `check ${spec.name} at ${point} was inconclusive: ${why}`,
         trigger: 'gate',
       };
     }

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../../src/core/clock.js';
-import type { CheckProvider, CheckReading } from '../../../src/deploy/checks/check.js';
+import { type CheckProvider, type CheckReading, renderTemplate } from '../../../src/deploy/checks/check.js';
 import type { CheckProviders } from '../../../src/deploy/checks/providers.js';
 import type { LedgerEvent } from '../../../src/deploy/events.js';
 import { Ledger } from '../../../src/deploy/ledger.js';
@@ -25,13 +25,22 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-/** A provider whose answer the test sets; it notes when it was asked and with which revisions. */
+/**
+ * A provider whose answer the test sets; it notes when it was asked, by which check, with which revisions, and
+ * the query as a provider sends it (templates rendered).
+ */
 function scripted(answer: () => CheckReading | 'hang') {
-  const calls: { at: number; canary: string; stable: string }[] = [];
+  const calls: { at: number; check: string; canary: string; stable: string; query: string }[] = [];
   let clock: FakeClock | undefined;
   const provider: CheckProvider = {
-    measure(_spec, ctx) {
-      calls.push({ at: clock!.now(), canary: ctx.canaryRevision, stable: ctx.stableRevision });
+    measure(spec, ctx) {
+      calls.push({
+        at: clock!.now(),
+        check: spec.name,
+        canary: ctx.canaryRevision,
+        stable: ctx.stableRevision,
+        query: 'query' in spec ? renderTemplate(spec.query, ctx) : '',
+      });
       const a = answer();
       return a === 'hang' ? new Promise(() => {}) : Promise.resolve(a);
     },
@@ -53,7 +62,8 @@ function setup(checks: CheckSpec[], prom: ReturnType<typeof scripted>) {
     command: none,
     cloudwatch: none,
   };
-  async function deploy(label: string, strategy: Strategy) {
+  /** `onTick` runs every 100 ms of fake time while the deployment runs (to request an abort, say). */
+  async function deploy(label: string, strategy: Strategy, onTick?: (id: string) => void) {
     const state = reduce(ledger.read().events);
     const current = state.fleet
       ? { slot: state.fleet.slot, revision: state.fleet.revision.label }
@@ -74,16 +84,25 @@ function setup(checks: CheckSpec[], prom: ReturnType<typeof scripted>) {
     const done = runner.run();
     let settled = false;
     void done.then(() => (settled = true));
-    for (let t = 0; t < 120_000 && !settled; t += 100) await clock.advance(100);
+    for (let t = 0; t < 120_000 && !settled; t += 100) {
+      onTick?.(id);
+      await clock.advance(100);
+    }
     const d = await done;
+    const events = ledger.read().events.filter((e) => e.deploymentId === id);
     const verdicts = ledger
       .read()
       .events.filter(
         (e): e is Extract<LedgerEvent, { type: 'verdict' }> => e.deploymentId === id && e.type === 'verdict',
       );
-    return { d, verdicts, checkVerdicts: verdicts.filter((v) => 'check' in v && v.check !== undefined) };
+    return {
+      d,
+      events,
+      verdicts,
+      checkVerdicts: verdicts.filter((v) => 'check' in v && v.check !== undefined),
+    };
   }
-  return { clock, provider, deploy };
+  return { clock, provider, ledger, deploy };
 }
 
 const errorRate = (extra: Partial<CheckSpec> = {}): CheckSpec =>
@@ -102,8 +121,10 @@ describe('analysis.checks in the runner', () => {
     const prom = scripted(() => ({ vars: { result: 0.01 }, measured: { result: 0.01 } }));
     const t = setup([errorRate()], prom);
     await t.deploy('v1', Strategies.allAtOnce());
-    const { d, verdicts, checkVerdicts } = await t.deploy('v2', Strategies.canary(10, 7));
+    const { d, events, verdicts, checkVerdicts } = await t.deploy('v2', Strategies.canary(10, 7));
     expect(d.status).toBe('Succeeded');
+    // Passing readings never pause the deployment.
+    expect(events.filter((e) => e.type === 'paused')).toEqual([]);
     // Every 2 s over a 7 s bake, while the router's gate runs every second.
     expect(checkVerdicts.length).toBe(3);
     expect(verdicts.length - checkVerdicts.length).toBeGreaterThanOrEqual(5);
@@ -188,5 +209,166 @@ describe('analysis.checks in the runner', () => {
       'after-rollback@rollback:fail',
     ]);
     expect(t.provider.servingRevisions().stable).toEqual(['v1']);
+  });
+
+  it('a check at pre-rollout only runs once before traffic shifts, never during the bake', async () => {
+    const prom = scripted(() => ({ vars: { result: 0 }, measured: { result: 0 } }));
+    const t = setup([errorRate({ at: ['pre-rollout'] })], prom);
+    await t.deploy('v1', Strategies.allAtOnce());
+    const { d, checkVerdicts } = await t.deploy('v2', Strategies.canary(10, 7));
+    expect(d.status).toBe('Succeeded');
+    expect(checkVerdicts.map((v) => `${v.point}:${v.result}`)).toEqual(['pre-rollout:pass']);
+  });
+
+  it('each new weight starts a check afresh: one breach per weight stays under a failure limit of 2', async () => {
+    const prom = scripted(() => ({ vars: { result: 0.3 }, measured: { result: 0.3 } }));
+    const t = setup([errorRate({ failureLimit: 2 })], prom);
+    await t.deploy('v1', Strategies.allAtOnce());
+    const { d, checkVerdicts } = await t.deploy(
+      'v2',
+      Strategies.steps([
+        { kind: 'setWeight', percent: 20 },
+        { kind: 'pause', seconds: 3 },
+        { kind: 'setWeight', percent: 40 },
+        { kind: 'pause', seconds: 3 },
+      ]),
+    );
+    expect(checkVerdicts.map((v) => v.reasons[0])).toEqual([
+      'error-rate: result < 0.05 does not hold (result=0.3); breach 1 of 2',
+      'error-rate: result < 0.05 does not hold (result=0.3); breach 1 of 2',
+    ]);
+    expect(d.status).toBe('Succeeded');
+  });
+
+  it('a check without its own interval is measured on the analysis interval', async () => {
+    const prom = scripted(() => ({ vars: { result: 0 }, measured: { result: 0 } }));
+    const { intervalSeconds: _, ...spec } = errorRate() as CheckSpec & { intervalSeconds?: number };
+    const t = setup([spec as CheckSpec], prom);
+    await t.deploy('v1', Strategies.allAtOnce());
+    const { checkVerdicts } = await t.deploy('v2', Strategies.canary(10, 4));
+    expect(checkVerdicts.length).toBe(3);
+    expect(prom.calls.slice(1).map((c, i) => c.at - prom.calls[i]!.at)).toEqual([1000, 1000]);
+  });
+
+  it('two checks keep their own intervals; checks falling due together are measured at the same instant', async () => {
+    const prom = scripted(() => ({ vars: { result: 0 }, measured: { result: 0 } }));
+    const t = setup(
+      [errorRate({ name: 'every-2s' }), errorRate({ name: 'every-3s', intervalSeconds: 3 })],
+      prom,
+    );
+    await t.deploy('v1', Strategies.allAtOnce());
+    const { d, checkVerdicts } = await t.deploy('v2', Strategies.canary(10, 7));
+    expect(d.status).toBe('Succeeded');
+    const start = prom.calls[0]!.at - 2000;
+    expect(prom.calls.map((c) => `${c.check}@${(c.at - start) / 1000}s`)).toEqual([
+      'every-2s@2s',
+      'every-3s@3s',
+      'every-2s@4s',
+      'every-2s@6s',
+      'every-3s@6s',
+    ]);
+    // The ledger (and status --json) read the same instants.
+    expect(checkVerdicts.map((v) => (v.at - start) / 1000)).toEqual([2, 3, 4, 6, 6]);
+  });
+
+  it('templates in a query are rendered: revisions, sets, the deployment id; an unknown name stays as written', async () => {
+    const prom = scripted(() => ({ vars: { result: 0 }, measured: { result: 0 } }));
+    const query =
+      'rate{revision="{{canaryRevision}}",set="{{ canarySet }}"} - rate{revision="{{stableRevision }}",set="{{ stableSet}}"} ' +
+      '# {{deploymentId}} {{ toString }} {{ nope }}';
+    const t = setup([errorRate({ query, at: ['pre-rollout', 'rollout', 'post-rollout'] })], prom);
+    const first = await t.deploy('v1', Strategies.canary(50, 2));
+    // A first deployment takes no canary steps: its check runs after the rollout, when v1 serves everywhere.
+    expect(prom.calls.map((c) => c.query)).toEqual([
+      `rate{revision="v1",set="canary"} - rate{revision="v1",set="stable"} # ${first.d.id} {{ toString }} {{ nope }}`,
+    ]);
+    prom.calls.length = 0;
+    const second = await t.deploy('v2', Strategies.canary(10, 3));
+    expect(second.d.status).toBe('Succeeded');
+    // Before traffic shifts (pre-rollout) and while it does (rollout), the stable revision is the previous
+    // deployment's; after the rollout (post-rollout) v2 serves everywhere.
+    const rendered = (canary: string, stable: string) =>
+      `rate{revision="${canary}",set="canary"} - rate{revision="${stable}",set="stable"} # ${second.d.id} {{ toString }} {{ nope }}`;
+    expect(prom.calls.map((c) => c.query)).toEqual([
+      rendered('v2', 'v1'),
+      rendered('v2', 'v1'),
+      rendered('v2', 'v2'),
+    ]);
+  });
+
+  it('a check’s output is kept with its verdict in the ledger', async () => {
+    const prom = scripted(() => ({ vars: { result: 0 }, measured: { result: 0 }, output: 'served by v2' }));
+    const t = setup([errorRate({ at: ['pre-rollout'] })], prom);
+    await t.deploy('v1', Strategies.allAtOnce());
+    const { checkVerdicts } = await t.deploy('v2', Strategies.canary(10, 1));
+    expect(checkVerdicts[0]).toMatchObject({ point: 'pre-rollout', result: 'pass', output: 'served by v2' });
+  });
+
+  it('a check with no data at a deployment point fails it: no evidence is no confirmation', async () => {
+    const prom = scripted(() => ({ noData: 'the query returned no series' }));
+    const t = setup([errorRate({ at: ['pre-rollout'] })], prom);
+    await t.deploy('v1', Strategies.allAtOnce());
+    const routesBefore = t.provider.routes.length;
+    const { d, checkVerdicts } = await t.deploy('v2', Strategies.canary(10, 5));
+    expect(d.status).toBe('RolledBack');
+    expect(d.rollback?.trigger).toBe('gate');
+    expect(d.reason).toBe(
+      'check error-rate at pre-rollout was inconclusive: error-rate: no data: the query returned no series',
+    );
+    expect(checkVerdicts.map((v) => `${v.point}:${v.result}`)).toEqual(['pre-rollout:inconclusive']);
+    expect(t.provider.routes.slice(routesBefore).every((r) => r.route.canaryWeight === 0)).toBe(true);
+  });
+
+  it('a breach under the failure limit at confirm-promotion fails it: no second measurement follows there', async () => {
+    const prom = scripted(() => ({ vars: { result: 0.3 }, measured: { result: 0.3 } }));
+    const t = setup([errorRate({ at: ['confirm-promotion'], failureLimit: 2 })], prom);
+    await t.deploy('v1', Strategies.allAtOnce());
+    const { d } = await t.deploy('v2', Strategies.canary(10, 2));
+    expect(d.status).toBe('RolledBack');
+    expect(d.reason).toBe(
+      'check error-rate at confirm-promotion was inconclusive: error-rate: result < 0.05 does not hold (result=0.3); breach 1 of 2',
+    );
+    expect(t.provider.servingRevisions().stable).toEqual(['v1']);
+  });
+
+  it('a check that failed before traffic shifted is measured afresh after the rollback', async () => {
+    const rates = [0.3, 0.01];
+    const prom = scripted(() => {
+      const r = rates.shift() ?? 0.01;
+      return { vars: { result: r }, measured: { result: r } };
+    });
+    const t = setup([errorRate({ at: ['pre-rollout', 'rollback'] })], prom);
+    await t.deploy('v1', Strategies.allAtOnce());
+    rates.splice(0, rates.length, 0.3, 0.01);
+    const { d, checkVerdicts } = await t.deploy('v2', Strategies.canary(10, 5));
+    expect(d.status).toBe('RolledBack');
+    expect(checkVerdicts.map((v) => `${v.point}:${v.result}: ${v.reasons[0]}`)).toEqual([
+      'pre-rollout:fail: error-rate: result < 0.05 does not hold (result=0.3)',
+      'rollback:pass: error-rate: result < 0.05 holds (result=0.01)',
+    ]);
+  });
+
+  it('no data while traffic shifts pauses the deployment with the check’s reason', async () => {
+    const prom = scripted(() => ({ noData: 'the query returned no series' }));
+    const t = setup([errorRate({ intervalSeconds: 0.5 })], prom);
+    await t.deploy('v1', Strategies.allAtOnce());
+    let asked = false;
+    const { d, events } = await t.deploy('v2', Strategies.canary(10, 30), (id) => {
+      const paused = t.ledger.read().events.some((e) => e.deploymentId === id && e.type === 'paused');
+      if (paused && !asked) {
+        asked = true;
+        t.ledger.append({
+          type: 'abort-requested',
+          deploymentId: id,
+          at: t.clock.now(),
+          reason: 'seen paused',
+        });
+      }
+    });
+    const paused = events.filter((e) => e.type === 'paused');
+    expect(paused[0]).toMatchObject({
+      reason: 'analysis inconclusive: error-rate: no data: the query returned no series',
+    });
+    expect(d.status).toBe('RolledBack');
   });
 });
