@@ -75,6 +75,7 @@ export const SCOPES: Record<string, Scope> = {
     tests: [
       'test/unit/deploy/check-gates.test.ts',
       'test/unit/deploy/checks/condition.test.ts',
+      'test/unit/deploy/checks/measure.test.ts',
       'test/unit/deploy/checks/cloudwatch.test.ts',
     ],
   },

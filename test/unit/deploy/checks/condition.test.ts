@@ -64,7 +64,11 @@ describe('evaluateCheck', () => {
     expect(b.verdict).toMatchObject({ result: 'pass', action: 'continue', measured: { result: 0.01 } });
     const c = evaluateCheck(evaluateCheck(b.state, breach, spec).state, breach, spec);
     expect(c.verdict).toMatchObject({ result: 'fail', action: 'rollback' });
-    expect(evaluateCheck(c.state, pass, spec).verdict.result).toBe('fail');
+    // Failed stays failed: a good reading afterwards does not bring it back.
+    expect(evaluateCheck(c.state, pass, spec).verdict).toMatchObject({
+      result: 'fail',
+      reasons: ['check err already failed'],
+    });
   });
 
   it('no data follows the no-data policy; failed measurements fail at their limit whatever the policy', () => {
@@ -97,5 +101,85 @@ describe('evaluateCheck', () => {
       result: 'fail',
       reasons: ["condition 'result <': the condition ends too early"],
     });
+  });
+
+  it('a check failed by the no-data policy, its error limit or a bad condition stays failed', () => {
+    const pass = { vars: { result: 0.01 }, measured: { result: 0.01 } };
+    const byPolicy = evaluateCheck(undefined, { noData: 'empty' }, { ...spec, noDataPolicy: 'fail' });
+    expect(byPolicy.verdict.reasons).toEqual(['err: no data: empty']);
+    const limited = { ...spec, measurementErrorLimit: 1 };
+    const byErrors = evaluateCheck(undefined, { error: 'HTTP 503' }, limited);
+    expect(byErrors.verdict.reasons).toEqual(['err: measurement failed: HTTP 503 (1 in a row)']);
+    const bad = { ...spec, condition: 'result <' };
+    const byCondition = evaluateCheck(undefined, pass, bad);
+    for (const [state, s] of [
+      [byPolicy.state, spec],
+      [byErrors.state, limited],
+      [byCondition.state, bad],
+    ] as const) {
+      expect(evaluateCheck(state, pass, s).verdict).toMatchObject({
+        result: 'fail',
+        action: 'rollback',
+        reasons: ['check err already failed'],
+      });
+    }
+  });
+
+  it('no data is not a failed measurement: it never counts toward the error limit', () => {
+    const passing = { ...spec, noDataPolicy: 'pass' as const, measurementErrorLimit: 2 };
+    let s = evaluateCheck(undefined, { noData: 'empty' }, passing);
+    for (let i = 0; i < 3; i++) s = evaluateCheck(s.state, { noData: 'empty' }, passing);
+    expect(s.verdict).toMatchObject({
+      result: 'pass',
+      reasons: ['err: no data: empty; the no-data policy passes it'],
+    });
+  });
+
+  it('a check without a condition is judged on its provider’s default, named in the verdict', () => {
+    const judge = (s: CheckSpec, vars: Record<string, unknown>, measured: Record<string, number>) => {
+      const v = evaluateCheck(undefined, { vars, measured }, s).verdict;
+      return `${v.result}: ${v.reasons[0]}`;
+    };
+    const smoke: CheckSpec = { name: 'smoke', provider: 'command', command: './smoke.sh' };
+    expect(judge(smoke, { exitCode: 0 }, { exitCode: 0 })).toBe(
+      'pass: smoke: exitCode == 0 holds (exitCode=0)',
+    );
+    expect(judge(smoke, { exitCode: 1 }, { exitCode: 1 })).toBe(
+      'fail: smoke: exitCode == 0 does not hold (exitCode=1)',
+    );
+    const web: CheckSpec = { name: 'web', provider: 'http', url: 'http://127.0.0.1:9/health' };
+    expect(judge(web, { status: 204 }, { status: 204 })).toBe(
+      'pass: web: status >= 200 && status < 300 holds (status=204)',
+    );
+    expect(judge(web, { status: 503 }, { status: 503 })).toBe(
+      'fail: web: status >= 200 && status < 300 does not hold (status=503)',
+    );
+    const alarm: CheckSpec = { name: 'alb', provider: 'cloudwatch', alarmName: 'web-5xx' };
+    expect(judge(alarm, { state: 'ALARM' }, { alarm: 1 })).toBe(
+      "fail: alb: state != 'ALARM' does not hold (alarm=1)",
+    );
+    expect(judge(alarm, { state: 'OK' }, { alarm: 0 })).toBe("pass: alb: state != 'ALARM' holds (alarm=0)");
+    // Metrics and Prometheus have no default threshold: any number read holds, NaN does not.
+    const metric: CheckSpec = {
+      name: 'rate',
+      provider: 'cloudwatch',
+      metricDataQueries: [{ id: 'm', expression: '1' }],
+    };
+    expect(judge(metric, { result: 7 }, { result: 7 })).toBe('pass: rate: result == result holds (result=7)');
+    const { condition: _, failureLimit: __, ...prom } = spec;
+    expect(judge(prom as CheckSpec, { result: Number.NaN }, { result: Number.NaN })).toBe(
+      'fail: err: result == result does not hold (result=NaN)',
+    );
+  });
+
+  it('a reading that measured no numbers says so in its reason', () => {
+    const custom: CheckSpec = {
+      name: 'flag',
+      provider: 'http',
+      url: 'http://127.0.0.1:9/',
+      condition: 'ok == true',
+    };
+    const v = evaluateCheck(undefined, { vars: { ok: true }, measured: {} }, custom).verdict;
+    expect(v.reasons).toEqual(['flag: ok == true holds (nothing measured)']);
   });
 });
