@@ -45,6 +45,7 @@ export async function measureCheck(
   const timeoutMs = (spec.timeoutSeconds ?? DEFAULT_CHECK_TIMEOUT_SECONDS) * 1000;
   const ac = new AbortController();
   const done = new AbortController();
+  // Stryker disable next-line OptionalChaining: equivalent, only a given outer signal calls it
   const onOuter = () => ac.abort(outer?.reason);
   // Stryker disable next-line ObjectLiteral,BooleanLiteral: equivalent, the listener is removed below when the race ends, and a signal aborts once
   outer?.addEventListener('abort', onOuter, { once: true });

@@ -371,4 +371,29 @@ describe('analysis.checks in the runner', () => {
     });
     expect(d.status).toBe('RolledBack');
   });
+
+  it('every check at a point runs: a second pre-rollout check that fails stops the deployment', async () => {
+    const prom = scripted(() => ({ vars: { result: 0.01 }, measured: { result: 0.01 } }));
+    const t = setup(
+      [
+        errorRate({ name: 'first', at: ['pre-rollout'] }),
+        errorRate({ name: 'second', at: ['pre-rollout'], condition: 'result > 1' }),
+      ],
+      prom,
+    );
+    await t.deploy('v1', Strategies.allAtOnce());
+    const { d, checkVerdicts } = await t.deploy('v2', Strategies.canary(10, 5));
+    expect(checkVerdicts.map((v) => `${v.check}:${v.result}`)).toEqual(['first:pass', 'second:fail']);
+    expect(d.status).toBe('RolledBack');
+    expect(d.reason).toBe('check second failed: second: result > 1 does not hold (result=0.01)');
+  });
+
+  it('a first deployment that fails has no stable revision for its rollback checks to name', async () => {
+    const prom = scripted(() => ({ vars: { result: 0 }, measured: { result: 0 } }));
+    const t = setup([errorRate({ query: 'stable={{stableRevision}}', at: ['rollback'] })], prom);
+    t.provider.failures.set('v1:ApplicationStart', 'port 8080 in use');
+    const { d } = await t.deploy('v1', Strategies.allAtOnce());
+    expect(d.status).toBe('Failed');
+    expect(prom.calls.map((c) => c.query)).toEqual(['stable=']);
+  });
 });

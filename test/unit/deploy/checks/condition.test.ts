@@ -172,7 +172,7 @@ describe('evaluateCheck', () => {
     );
   });
 
-  it('a reading that measured no numbers says so in its reason', () => {
+  it('a reading lists the numbers it measured in its reason, or says it measured none', () => {
     const custom: CheckSpec = {
       name: 'flag',
       provider: 'http',
@@ -181,5 +181,11 @@ describe('evaluateCheck', () => {
     };
     const v = evaluateCheck(undefined, { vars: { ok: true }, measured: {} }, custom).verdict;
     expect(v.reasons).toEqual(['flag: ok == true holds (nothing measured)']);
+    const two = evaluateCheck(
+      undefined,
+      { vars: { ok: true }, measured: { errors: 3, requests: 120 } },
+      custom,
+    );
+    expect(two.verdict.reasons).toEqual(['flag: ok == true holds (errors=3, requests=120)']);
   });
 });
