@@ -129,7 +129,16 @@ export class CheckGates {
         trigger: 'gate',
       };
     }
-    if (action === 'pause') this.ctx.pauseForInconclusiveAnalysis(d, index, verdict.reasons);
+    // A check's pause is its own: only its next passing reading (or a person) ends it, not the router gate's.
+    const pausedBy = `check ${spec.name} inconclusive`;
+    if (action === 'pause') this.ctx.pauseForInconclusiveAnalysis(d, index, verdict.reasons, pausedBy);
+    else if (
+      verdict.result === 'pass' &&
+      d.status === 'Paused' &&
+      d.pausedReason?.startsWith(`${pausedBy}:`)
+    ) {
+      this.ctx.record({ type: 'resumed', index, by: 'gate' });
+    }
     return undefined;
   }
 }

@@ -107,15 +107,20 @@ export class RunnerContext {
 
   /**
    * An inconclusive reading whose policy is `pause`: pauses the deployment (once) until evidence arrives or
-   * a person resumes it; `d` is the deployment as the reading left it. The router gate and the analysis checks share it, and its reason text, which a
-   * passing reading later looks for to resume by itself.
+   * a person resumes it; `d` is the deployment as the reading left it. The router gate and the analysis checks share it;
+   * `what` starts the reason text, which a passing reading of the same gate or check later looks for to resume by itself.
    */
-  pauseForInconclusiveAnalysis(d: DeploymentState, index: number, reasons: string[]): void {
+  pauseForInconclusiveAnalysis(
+    d: DeploymentState,
+    index: number,
+    reasons: string[],
+    what = 'analysis inconclusive',
+  ): void {
     if (d.status === 'Paused') return;
     const paused = this.record({
       type: 'paused',
       index,
-      reason: `analysis inconclusive: ${reasons.join('; ')}`,
+      reason: `${what}: ${reasons.join('; ')}`,
     });
     this.notify('paused', paused, { step: index });
   }

@@ -348,28 +348,43 @@ describe('analysis.checks in the runner', () => {
     ]);
   });
 
-  it('no data while traffic shifts pauses the deployment with the check’s reason', async () => {
+  it('no data while traffic shifts pauses the deployment with the check’s reason, past its bake', async () => {
     const prom = scripted(() => ({ noData: 'the query returned no series' }));
-    const t = setup([errorRate({ intervalSeconds: 0.5 })], prom);
+    const t = setup([errorRate()], prom);
     await t.deploy('v1', Strategies.allAtOnce());
-    let asked = false;
-    const { d, events } = await t.deploy('v2', Strategies.canary(10, 30), (id) => {
-      const paused = t.ledger.read().events.some((e) => e.deploymentId === id && e.type === 'paused');
-      if (paused && !asked) {
-        asked = true;
-        t.ledger.append({
-          type: 'abort-requested',
-          deploymentId: id,
-          at: t.clock.now(),
-          reason: 'seen paused',
-        });
-      }
+    let start: number | undefined;
+    const { d, events } = await t.deploy('v2', Strategies.canary(10, 10), (id) => {
+      start ??= t.clock.now();
+      // Long after the 10 s bake, a person aborts.
+      if (t.clock.now() - start === 30_000)
+        t.ledger.append({ type: 'abort-requested', deploymentId: id, at: t.clock.now(), reason: 'no data' });
     });
-    const paused = events.filter((e) => e.type === 'paused');
-    expect(paused[0]).toMatchObject({
-      reason: 'analysis inconclusive: error-rate: no data: the query returned no series',
-    });
+    // The router gate passes every second meanwhile: that is no evidence for the check, and ends no pause of it.
+    expect(events.filter((e) => e.type === 'paused' || e.type === 'resumed')).toMatchObject([
+      {
+        type: 'paused',
+        reason: 'check error-rate inconclusive: error-rate: no data: the query returned no series',
+      },
+    ]);
     expect(d.status).toBe('RolledBack');
+    expect(d.reason).toBe('no data');
+  });
+
+  it('a check’s pause for want of data ends when the check passes again', async () => {
+    const answers: CheckReading[] = [];
+    const prom = scripted(() => answers.shift() ?? { vars: { result: 0 }, measured: { result: 0 } });
+    const t = setup([errorRate()], prom);
+    await t.deploy('v1', Strategies.allAtOnce());
+    answers.push({ noData: 'the query returned no series' });
+    const { d, events } = await t.deploy('v2', Strategies.canary(10, 7));
+    expect(events.filter((e) => e.type === 'paused' || e.type === 'resumed')).toMatchObject([
+      {
+        type: 'paused',
+        reason: 'check error-rate inconclusive: error-rate: no data: the query returned no series',
+      },
+      { type: 'resumed', by: 'gate' },
+    ]);
+    expect(d.status).toBe('Succeeded');
   });
 
   it('every check at a point runs: a second pre-rollout check that fails stops the deployment', async () => {
