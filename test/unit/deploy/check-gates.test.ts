@@ -123,8 +123,8 @@ describe('analysis.checks in the runner', () => {
     await t.deploy('v1', Strategies.allAtOnce());
     const { d, events, verdicts, checkVerdicts } = await t.deploy('v2', Strategies.canary(10, 7));
     expect(d.status).toBe('Succeeded');
-    // Passing readings never pause the deployment.
-    expect(events.filter((e) => e.type === 'paused')).toEqual([]);
+    // Passing readings neither pause the deployment nor resume it.
+    expect(events.filter((e) => e.type === 'paused' || e.type === 'resumed')).toEqual([]);
     // Every 2 s over a 7 s bake, while the router's gate runs every second.
     expect(checkVerdicts.length).toBe(3);
     expect(verdicts.length - checkVerdicts.length).toBeGreaterThanOrEqual(5);
@@ -410,5 +410,49 @@ describe('analysis.checks in the runner', () => {
     const { d } = await t.deploy('v1', Strategies.allAtOnce());
     expect(d.status).toBe('Failed');
     expect(prom.calls.map((c) => c.query)).toEqual(['stable=']);
+  });
+
+  it('a check’s pause ends only on a pass: a breach under the failure limit keeps it paused', async () => {
+    const answers: CheckReading[] = [];
+    const prom = scripted(() => answers.shift() ?? { vars: { result: 0 }, measured: { result: 0 } });
+    const t = setup([errorRate({ failureLimit: 2 })], prom);
+    await t.deploy('v1', Strategies.allAtOnce());
+    answers.push(
+      { noData: 'the query returned no series' },
+      { vars: { result: 0.3 }, measured: { result: 0.3 } },
+    );
+    const { d, events } = await t.deploy('v2', Strategies.canary(10, 9));
+    const story = events.flatMap((e) =>
+      e.type === 'paused' || e.type === 'resumed'
+        ? [e.type]
+        : e.type === 'verdict' && e.check
+          ? [e.result]
+          : [],
+    );
+    expect(story).toEqual(['inconclusive', 'paused', 'inconclusive', 'pass', 'resumed', 'pass']);
+    expect(d.status).toBe('Succeeded');
+  });
+
+  it('a check’s pass does not end the router gate’s pause', async () => {
+    const prom = scripted(() => ({ vars: { result: 0 }, measured: { result: 0 } }));
+    const t = setup([errorRate()], prom);
+    await t.deploy('v1', Strategies.allAtOnce());
+    // Too few requests reach the canary: the router gate is inconclusive and pauses.
+    t.provider.canaryMetrics = { requests: 0, errors: 0 };
+    let start: number | undefined;
+    const { d, events } = await t.deploy('v2', Strategies.canary(10, 10), (id) => {
+      start ??= t.clock.now();
+      if (t.clock.now() - start === 30_000)
+        t.ledger.append({
+          type: 'abort-requested',
+          deploymentId: id,
+          at: t.clock.now(),
+          reason: 'no traffic',
+        });
+    });
+    const holds = events.filter((e) => e.type === 'paused' || e.type === 'resumed');
+    expect(holds.map((e) => e.type)).toEqual(['paused']);
+    expect(holds[0]).toMatchObject({ reason: expect.stringMatching(/^analysis inconclusive: /) });
+    expect(d.status).toBe('RolledBack');
   });
 });
