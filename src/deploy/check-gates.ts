@@ -132,10 +132,7 @@ export class CheckGates {
     // A check's pause is its own: only its next passing reading (or a person) ends it, not the router gate's.
     const pausedBy = `check ${spec.name} inconclusive`;
     if (action === 'pause') this.ctx.pauseForInconclusiveAnalysis(d, index, verdict.reasons, pausedBy);
-    // A pause reason is kept only while the deployment is paused.
-    else if (verdict.result === 'pass' && d.pausedReason?.startsWith(`${pausedBy}:`)) {
-      this.ctx.record({ type: 'resumed', index, by: 'gate' });
-    }
+    else if (verdict.result === 'pass') this.ctx.resumeAfterEvidence(d, index, pausedBy);
     return undefined;
   }
 }

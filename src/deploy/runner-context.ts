@@ -125,6 +125,16 @@ export class RunnerContext {
     this.notify('paused', paused, { step: index });
   }
 
+  /**
+   * A passing reading of the gate or check that paused for want of evidence (`what`, as given to
+   * pauseForInconclusiveAnalysis) ends that pause by itself; a pause of anything else stays. True when it resumed.
+   */
+  resumeAfterEvidence(d: DeploymentState, index: number, what = 'analysis inconclusive'): boolean {
+    if (d.status !== 'Paused' || !d.pausedReason?.startsWith(`${what}:`)) return false;
+    this.record({ type: 'resumed', index, by: 'gate' });
+    return true;
+  }
+
   /** Records the terminal status and notifies about it. */
   finish(
     status: 'Failed' | 'RolledBack' | 'Stopped',

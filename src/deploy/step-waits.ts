@@ -158,15 +158,8 @@ export class StepWaits {
     if (action === 'rollback' || verdict.result === 'fail') {
       return { kind: 'fail', reason: `gate breached: ${verdict.reasons.join('; ')}`, trigger: 'gate' };
     }
-    if (
-      verdict.result === 'pass' &&
-      d.status === 'Paused' &&
-      d.pausedReason?.startsWith('analysis inconclusive')
-    ) {
-      // Evidence arrived: a pause that only waited for data ends by itself.
-      this.ctx.record({ type: 'resumed', index, by: 'gate' });
-      return undefined;
-    }
+    // Evidence arrived: a pause that only waited for data ends by itself.
+    if (verdict.result === 'pass' && this.ctx.resumeAfterEvidence(d, index)) return undefined;
     if (action === 'pause') this.ctx.pauseForInconclusiveAnalysis(d, index, verdict.reasons);
     return undefined;
   }
