@@ -8,15 +8,14 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { LedgerEvent } from '../../../src/deploy/events.js';
 import { Ledger } from '../../../src/deploy/ledger.js';
 import { type GroupFixture, makeGroup, status, waitFor } from '../deploy/helpers.js';
 import {
-  type BrowserHandle,
+  browserSuite,
   type DashboardHandle,
   haveChromium,
-  launchBrowser,
   startDashboard,
   steadyLoad,
   testIdText,
@@ -35,16 +34,8 @@ function ledgerEvents(f: GroupFixture): LedgerEvent[] {
 }
 
 describe.skipIf(!haveChromium)('dashboard in chromium: deployments', () => {
-  let browser: BrowserHandle;
-  const cleanups: (() => Promise<unknown>)[] = [];
-
-  beforeAll(async () => {
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    for (const c of cleanups.reverse()) await c().catch(() => {});
-    await browser?.close();
-  });
+  const suite = browserSuite();
+  const cleanups = suite.cleanups;
 
   it('shows a paused canary live under load, and Promote from the page continues it', async () => {
     const f = makeGroup(
@@ -64,7 +55,7 @@ describe.skipIf(!haveChromium)('dashboard in chromium: deployments', () => {
 
     const dash: DashboardHandle = await startDashboard(f.dir);
     cleanups.push(() => dash.stop());
-    const page = await browser.newPage();
+    const page = await suite.browser.newPage();
     await page.goto(`${dash.url}`);
     // The token left the address bar for a cookie.
     expect(page.url()).toBe(`http://127.0.0.1:${dash.port}/`);
@@ -123,7 +114,7 @@ describe.skipIf(!haveChromium)('dashboard in chromium: deployments', () => {
     cleanups.push(() => load.stop());
     const dash = await startDashboard(f.dir);
     cleanups.push(() => dash.stop());
-    const page = await browser.newPage();
+    const page = await suite.browser.newPage();
     await page.goto(dash.url);
     await expect.poll(() => testIdText(page, 'deployment-status'), { timeout: 5000 }).toBe('Succeeded');
 
@@ -179,7 +170,7 @@ describe.skipIf(!haveChromium)('dashboard in chromium: deployments', () => {
     cleanups.push(() => load.stop());
     const dash = await startDashboard(f.dir);
     cleanups.push(() => dash.stop());
-    const page = await browser.newPage();
+    const page = await suite.browser.newPage();
     await page.goto(dash.url);
     const v2 = await f.cli(['deploy', '--revision', f.rev('v2'), '--detach', '--json']);
     expect(v2.code, v2.stderr).toBe(0);

@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 import { runCli } from '../../../src/cli/run-cli.js';
 
 export const CHROMIUM = process.env.CONVEYOR_CHROMIUM ?? '/usr/bin/chromium';
@@ -45,6 +46,29 @@ export async function launchBrowser(): Promise<BrowserHandle> {
       await context.close().catch(() => {});
       rmSync(profile, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * One browser for a describe block (call it there), and what its tests start, undone after the block in
+ * reverse order, also when a test failed.
+ */
+export function browserSuite(): { readonly browser: BrowserHandle; cleanups: (() => Promise<unknown>)[] } {
+  let browser: BrowserHandle | undefined;
+  const cleanups: (() => Promise<unknown>)[] = [];
+  beforeAll(async () => {
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    for (const c of cleanups.reverse()) await c().catch(() => {});
+    await browser?.close();
+  });
+  return {
+    get browser() {
+      if (!browser) throw new Error('browserSuite: the browser starts in beforeAll');
+      return browser;
+    },
+    cleanups,
   };
 }
 

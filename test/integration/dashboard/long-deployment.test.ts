@@ -6,11 +6,11 @@
  */
 import { join } from 'node:path';
 import type { CDPSession, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { LedgerEvent } from '../../../src/deploy/events.js';
 import { Ledger } from '../../../src/deploy/ledger.js';
 import { makeGroup } from '../deploy/helpers.js';
-import { type BrowserHandle, haveChromium, launchBrowser, startDashboard } from './helpers.js';
+import { browserSuite, haveChromium, startDashboard } from './helpers.js';
 
 const id = 'd-long';
 
@@ -35,16 +35,8 @@ async function pageMemory(cdp: CDPSession, page: Page) {
 }
 
 describe.skipIf(!haveChromium)('dashboard in chromium: a long deployment', () => {
-  let browser: BrowserHandle;
-  const cleanups: (() => Promise<unknown>)[] = [];
-
-  beforeAll(async () => {
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    for (const c of cleanups.reverse()) await c().catch(() => {});
-    await browser?.close();
-  });
+  const suite = browserSuite();
+  const cleanups = suite.cleanups;
 
   it('keeps the page bounded over hundreds of ledger events: capped rows, no DOM left behind, a flat heap', async () => {
     const weights = 40;
@@ -72,14 +64,14 @@ describe.skipIf(!haveChromium)('dashboard in chromium: a long deployment', () =>
     write({ type: 'started', pid: process.pid });
     const dash = await startDashboard(f.dir, ['--config', f.config]);
     cleanups.push(() => dash.stop());
-    const page = await browser.newPage();
+    const page = await suite.browser.newPage();
     cleanups.push(() => page.close());
     await page.goto(dash.url);
     await page
       .getByTestId('deployment-status')
       .filter({ hasText: 'InProgress' })
       .waitFor({ timeout: 10_000 });
-    const cdp = await browser.context.newCDPSession(page);
+    const cdp = await suite.browser.context.newCDPSession(page);
     await cdp.send('Performance.enable');
 
     // One weight step at a time, as the runner writes it, each shown before the next: every event is a render.
