@@ -1,6 +1,6 @@
 import { basename, dirname } from 'node:path';
-import { DETECTORS } from './detectors.js';
 import type { DocumentKind } from './kind.js';
+import { KINDS } from './kinds.js';
 
 /** What the file name says, and how sure it is (`appspec.json` of other tools exist, so names are hints). */
 export function kindFromName(file: string): { kind: DocumentKind; certain: boolean } | undefined {
@@ -30,16 +30,16 @@ export function detectKind(file: string, value: unknown): DocumentKind | undefin
   if (value === undefined || value === null) return hint?.kind;
   let best: DocumentKind | undefined;
   let bestScore = 0;
-  for (const [kind, detect] of Object.entries(DETECTORS) as [DocumentKind, (v: unknown) => number][]) {
+  for (const mod of Object.values(KINDS)) {
     let score = 0;
     try {
-      score = detect(value) + (hint?.kind === kind ? 0.15 : 0);
+      score = mod.detect(value) + (hint?.kind === mod.kind ? 0.15 : 0);
     } catch {
       // A detector tripping over odd content (e.g. extreme nesting) just does not claim the file.
     }
     if (score > bestScore) {
       bestScore = score;
-      best = kind;
+      best = mod.kind;
     }
   }
   if (best && bestScore >= 0.5) return best;

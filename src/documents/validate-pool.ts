@@ -20,7 +20,7 @@ import {
   type ParallelCheck,
   type PortableTextOptions,
   recordingExists,
-} from './validate-files.js';
+} from './validate.js';
 
 /** Files a worker asks for at a time: small enough to balance, large enough that messages cost little. */
 const BATCH = 24;

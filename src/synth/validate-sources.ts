@@ -7,11 +7,7 @@
 import { type Dirent, readdirSync, type Stats, statSync } from 'node:fs';
 import { basename, extname, relative, resolve, sep } from 'node:path';
 import { compareDiagnostics, type Diagnostic } from '../documents/diagnostics.js';
-import {
-  type ValidatePathsOptions,
-  type ValidatePathsResult,
-  validatePaths,
-} from '../documents/validate-files.js';
+import { type ValidatePathsOptions, type ValidatePathsResult, validatePaths } from '../documents/validate.js';
 
 /** A diagnostic from a TS source may be located by a logical path instead of a line. */
 export interface SourceDiagnostic extends Diagnostic {

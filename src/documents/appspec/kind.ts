@@ -3,7 +3,6 @@ import { isRecord } from '../report.js';
 import { reportSchemaErrors } from '../schema-report.js';
 import type { PathSegment } from '../source.js';
 import { getValidator } from '../validators.js';
-import { detectAppSpec } from './detect.js';
 import { checkEcsRules } from './ecs-rules.js';
 import { checkLambdaRules } from './lambda-rules.js';
 import {
@@ -68,6 +67,32 @@ function explainEc2UnknownKey(path: readonly PathSegment[], key: string) {
     };
   }
   return undefined;
+}
+
+/** Content that only an AppSpec has. */
+function detect(value: unknown): number {
+  if (!isRecord(value)) return 0;
+  const keys = Object.keys(value).map((k) => k.toLowerCase());
+  let score = 0;
+  if (keys.includes('version') && (value.version === 0 || value.version === '0.0' || value.Version === 0))
+    score += 0.4;
+  if (keys.includes('os')) score += 0.4;
+  if (keys.includes('files') && Array.isArray(value.files)) score += 0.2;
+  if (keys.includes('file_exists_behavior') || keys.includes('permissions')) score += 0.3;
+  if (keys.includes('hooks')) score += 0.3;
+  if (keys.includes('resources')) {
+    const r = value.Resources ?? value.resources;
+    const text = JSON.stringify(r ?? '');
+    if (
+      /AWS::(ECS::Service|Lambda::Function)|TaskDefinition|LoadBalancerInfo|currentversion|targetversion/i.test(
+        text,
+      )
+    )
+      score += 0.6;
+    else score += 0.1;
+  }
+  if (keys.includes('phases') || keys.includes('pipeline') || keys.includes('stages')) score -= 0.5;
+  return Math.max(0, Math.min(1, score));
 }
 
 function check(ctx: KindContext): void {
@@ -151,7 +176,7 @@ function checkKeyCasing(ctx: KindContext, raw: Record<string, unknown>): void {
 
 export const appspecKind: KindModule = {
   kind: 'appspec',
-  detect: detectAppSpec,
+  detect,
   check,
   normalize: (value) => (detectPlatform(value) === 'ec2' ? value : normalizeServiceAppSpec(value)),
 };

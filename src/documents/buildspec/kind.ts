@@ -1,8 +1,8 @@
 import type { KindContext, KindModule } from '../kind.js';
+import { isRecord } from '../report.js';
 import { reportSchemaErrors } from '../schema-report.js';
 import type { PathSegment } from '../source.js';
 import { getValidator } from '../validators.js';
-import { detectBuildspec } from './detect.js';
 import { checkBuildspecRules } from './rules.js';
 
 const PHASE_NAMES = new Set(['install', 'pre_build', 'build', 'post_build']);
@@ -55,6 +55,19 @@ function reportedByRules(
   return typeof e.data === 'number' || typeof e.data === 'boolean' || e.data === null;
 }
 
+function detect(value: unknown): number {
+  if (!isRecord(value)) return 0;
+  let score = 0;
+  if (isRecord(value.phases)) score += 0.7;
+  if (value.version === 0.2 || value.version === 0.1 || value.version === '0.2' || value.version === '0.1')
+    score += 0.4;
+  if (isRecord(value.batch)) score += 0.5;
+  if (isRecord(value.env) || isRecord(value.artifacts) || isRecord(value.cache) || isRecord(value.reports))
+    score += 0.2;
+  if ('os' in value || 'hooks' in value || 'pipeline' in value || 'Resources' in value) score -= 0.5;
+  return Math.max(0, Math.min(1, score));
+}
+
 function check(ctx: KindContext): void {
   const v = getValidator('buildspec');
   if (!v(ctx.value))
@@ -66,4 +79,4 @@ function check(ctx: KindContext): void {
   checkBuildspecRules(ctx);
 }
 
-export const buildspecKind: KindModule = { kind: 'buildspec', detect: detectBuildspec, check };
+export const buildspecKind: KindModule = { kind: 'buildspec', detect, check };

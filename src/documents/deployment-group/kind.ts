@@ -4,9 +4,18 @@ import type { KindContext, KindModule } from '../kind.js';
 import { isRecord } from '../report.js';
 import { reportSchemaErrors } from '../schema-report.js';
 import { getValidator } from '../validators.js';
-import { detectDeploymentGroup } from './detect.js';
 import { groupRules } from './rules.js';
 import type { DeploymentGroup } from './schema.js';
+
+function detect(value: unknown): number {
+  if (!isRecord(value)) return 0;
+  let score = 0;
+  if (typeof value.deploymentGroup === 'string') score += 0.5;
+  if (typeof value.application === 'string') score += 0.3;
+  if (value.provider === 'local' || value.provider === 'codedeploy') score += 0.3;
+  if (isRecord(value.strategy) || typeof value.strategy === 'string') score += 0.2;
+  return Math.min(1, score);
+}
 
 function check(ctx: KindContext): void {
   const v = getValidator('deployment-group');
@@ -46,8 +55,4 @@ function check(ctx: KindContext): void {
   }
 }
 
-export const deploymentGroupKind: KindModule = {
-  kind: 'deployment-group',
-  detect: detectDeploymentGroup,
-  check,
-};
+export const deploymentGroupKind: KindModule = { kind: 'deployment-group', detect, check };

@@ -2,8 +2,21 @@ import type { KindContext, KindModule } from '../kind.js';
 import { isRecord } from '../report.js';
 import { reportSchemaErrors } from '../schema-report.js';
 import { getValidator } from '../validators.js';
-import { detectPipeline } from './detect.js';
 import { checkPipelineRules } from './rules.js';
+
+function detect(value: unknown): number {
+  if (!isRecord(value)) return 0;
+  const inner = value.pipeline;
+  if (isRecord(inner)) {
+    let score = 0.5;
+    if (Array.isArray(inner.stages)) score += 0.4;
+    if ('roleArn' in inner || 'artifactStore' in inner || 'artifactStores' in inner) score += 0.2;
+    return Math.min(1, score);
+  }
+  // A bare declaration (without the `pipeline` wrapper) is still recognisably a pipeline.
+  if (Array.isArray(value.stages) && ('roleArn' in value || 'artifactStore' in value)) return 0.6;
+  return 0;
+}
 
 function check(ctx: KindContext): void {
   const value = ctx.value;
@@ -26,4 +39,4 @@ function check(ctx: KindContext): void {
   checkPipelineRules(ctx);
 }
 
-export const pipelineKind: KindModule = { kind: 'pipeline', detect: detectPipeline, check };
+export const pipelineKind: KindModule = { kind: 'pipeline', detect, check };
