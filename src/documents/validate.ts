@@ -261,8 +261,11 @@ function finishFile(p: PreparedFile, groupChecks: GroupChecks | undefined): File
   if (p.done) return p.done;
   const r = finish(p.prepared, groupChecks ? { ...p.opts, groupChecks } : p.opts);
   const out: FileOutcome = { counted: true, diagnostics: r.diagnostics };
-  if (r.kind && r.value !== undefined)
-    out.doc = { kind: r.kind, value: r.value, source: r.source, text: p.text };
+  // Only the kinds cross-file rules read, and their text rather than the parsed tree: a run keeps every
+  // such document until the end, and 2,000 YAML trees kept alive made each young-generation collection
+  // copy them (positions, rarely needed there, come from parsing the text again: lazySource).
+  if ((r.kind === 'pipeline' || r.kind === 'buildspec') && r.value !== undefined)
+    out.doc = { kind: r.kind, value: r.value, text: p.text };
   return out;
 }
 
