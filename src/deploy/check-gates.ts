@@ -98,6 +98,10 @@ export class CheckGates {
       this.ctx.signal,
       this.ctx.clock,
     );
+    // The runner is stopping (Ctrl-C, SIGTERM) and cut the measurement short: that is no reading of the check.
+    // Recorded, it was a failed measurement, and while traffic shifted a pause a resumed runner then held.
+    // Stryker disable next-line ObjectLiteral,StringLiteral: equivalent, the runner reads its own aborted signal after any outcome
+    if (this.ctx.signal.aborted) return { kind: 'interrupted' };
     const { state, verdict } = evaluateCheck(this.states.get(key), reading, spec);
     this.states.set(key, state);
     const { action, output, ...rest } = verdict;

@@ -310,7 +310,12 @@ export function requestAbort(
   return { deployment: d, runner: runnerAlive(ctx, d) };
 }
 
-/** Rolls back a deployment whose runner is gone: this process takes the lock and does it. */
+/**
+ * Rolls back a deployment whose runner is gone: this process takes the lock and does it. A deployment whose abort
+ * was requested (`conveyor abort`, the dashboard's abort) rolls back as an abort, as its runner would have: the
+ * trigger (`status`, the rollback hooks' CONVEYOR_ROLLBACK_TRIGGER) says what the person asked for, not whether
+ * the runner was still alive to do it. Otherwise (`conveyor rollback`) it is manual.
+ */
 export async function rollbackOrphan(
   ctx: GroupContext,
   d: DeploymentState,
@@ -328,7 +333,8 @@ export async function rollbackOrphan(
   try {
     const provider = opts.provider ?? (await providerFor(ctx));
     await provider.prepare();
-    return await makeRunner(ctx, d.id, provider, opts).rollback(reason, 'manual');
+    const aborted = findDeployment(state, d.id)?.pendingAbort !== undefined;
+    return await makeRunner(ctx, d.id, provider, opts).rollback(reason, aborted ? 'abort' : 'manual');
   } finally {
     releaseLock(ctx.groupDir);
   }

@@ -149,6 +149,11 @@ function renderText(s: Snapshot, group: GroupContext, ctx: CliContext, config: s
     extra.observed = s.observed ? formatTraffic(s.observed, s.observed.revisions) : routerDown(config);
   if (s.observed?.url) extra.url = s.observed.url;
   ctx.stdout.write(`${formatStatus(d, extra)}\n`);
+  // What to type next, as the live frame shows it: the paused event that says it is soon out of the recent events
+  // below, since a pause for evidence records a verdict every interval. A runner that is gone says it on its line.
+  if (s.runner.alive)
+    for (const [i, n] of (nextHint(d, s.runner, config) ?? []).entries())
+      ctx.stdout.write(`  ${i ? '         ' : 'next     '}  ${n}\n`);
   const told = story(s.events);
   const shown = told.slice(-RECENT_EVENTS);
   ctx.stdout.write(

@@ -47,7 +47,8 @@ export const commandProvider: CheckProvider = {
       });
       child.on('close', (code, sig) => {
         signal.removeEventListener('abort', kill);
-        if (signal.aborted) return resolve({ error: 'killed at its timeout', output });
+        // measureCheck answers a timeout itself: a stopped measurement is the runner stopping, or the timeout.
+        if (signal.aborted) return resolve({ error: 'stopped before it finished', output });
         if (code === null) return resolve({ error: `killed by ${sig}`, output });
         resolve({ vars: { exitCode: code }, measured: { exitCode: code }, output });
       });

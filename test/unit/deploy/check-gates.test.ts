@@ -29,11 +29,11 @@ afterEach(() => {
  * A provider whose answer the test sets; it notes when it was asked, by which check, with which revisions, and
  * the query as a provider sends it (templates rendered).
  */
-function scripted(answer: () => CheckReading | 'hang') {
+function scripted(answer: () => CheckReading | 'hang' | 'until-stopped') {
   const calls: { at: number; check: string; canary: string; stable: string; query: string }[] = [];
   let clock: FakeClock | undefined;
   const provider: CheckProvider = {
-    measure(spec, ctx) {
+    measure(spec, ctx, signal) {
       calls.push({
         at: clock!.now(),
         check: spec.name,
@@ -42,6 +42,11 @@ function scripted(answer: () => CheckReading | 'hang') {
         query: 'query' in spec ? renderTemplate(spec.query, ctx) : '',
       });
       const a = answer();
+      // 'until-stopped': a measurement that ends only when it is stopped, as a command is killed with its group.
+      if (a === 'until-stopped')
+        return new Promise((resolve) =>
+          signal.addEventListener('abort', () => resolve({ error: 'killed' }), { once: true }),
+        );
       return a === 'hang' ? new Promise(() => {}) : Promise.resolve(a);
     },
   };
@@ -63,7 +68,12 @@ function setup(checks: CheckSpec[], prom: ReturnType<typeof scripted>) {
     cloudwatch: none,
   };
   /** `onTick` runs every 100 ms of fake time while the deployment runs (to request an abort, say). */
-  async function deploy(label: string, strategy: Strategy, onTick?: (id: string) => void) {
+  async function deploy(
+    label: string,
+    strategy: Strategy,
+    onTick?: (id: string) => void,
+    signal?: AbortSignal,
+  ) {
     const state = reduce(ledger.read().events);
     const current = state.fleet
       ? { slot: state.fleet.slot, revision: state.fleet.revision.label }
@@ -80,7 +90,19 @@ function setup(checks: CheckSpec[], prom: ReturnType<typeof scripted>) {
       local: { instances: 3 },
       analysis: { intervalSeconds: 1, maxErrorRate: 0.05, minRequests: 10, checks },
     };
-    const runner = new Runner({ ledger, provider, clock, group, configDir: dir, checkProviders, pid: 1 }, id);
+    const runner = new Runner(
+      {
+        ledger,
+        provider,
+        clock,
+        group,
+        configDir: dir,
+        checkProviders,
+        pid: 1,
+        ...(signal ? { signal } : {}),
+      },
+      id,
+    );
     const done = runner.run();
     let settled = false;
     void done.then(() => (settled = true));
@@ -455,4 +477,35 @@ describe('analysis.checks in the runner', () => {
     expect(holds[0]).toMatchObject({ reason: expect.stringMatching(/^analysis inconclusive: /) });
     expect(d.status).toBe('RolledBack');
   });
+
+  it.each([
+    ['while traffic shifts', errorRate()],
+    ['at pre-rollout', errorRate({ at: ['pre-rollout'] })],
+  ])(
+    'a measurement cut short by the runner stopping (Ctrl-C, SIGTERM) %s is no reading: no verdict, no pause',
+    async (_when, check) => {
+      let slow = false;
+      const prom = scripted(() =>
+        slow ? 'until-stopped' : { vars: { result: 0 }, measured: { result: 0 } },
+      );
+      const t = setup([check], prom);
+      await t.deploy('v1', Strategies.allAtOnce());
+      slow = true;
+      const stop = new AbortController();
+      const { d, events, checkVerdicts } = await t.deploy(
+        'v2',
+        Strategies.canary(10, 10),
+        () => {
+          if (prom.calls.length > 0) stop.abort(new Error('SIGINT'));
+        },
+        stop.signal,
+      );
+      expect(prom.calls).toHaveLength(1);
+      // Before the fix: a verdict 'error-rate: measurement failed: killed', and while traffic shifted a pause for
+      // it (a 'paused' notification, and a resumed runner holding until the check passed or a person decided).
+      expect(checkVerdicts).toEqual([]);
+      expect(events.filter((e) => e.type === 'paused')).toEqual([]);
+      expect(d.status).toBe('InProgress');
+    },
+  );
 });

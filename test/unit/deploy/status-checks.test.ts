@@ -1,6 +1,6 @@
 /**
  * `status` shows each analysis check's latest verdict (name, values, condition) beside the router gate's,
- * in text and in --json, from the ledger alone.
+ * in text and in --json, from the ledger alone; a deployment a check paused says what to type next.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +10,7 @@ import { runCli } from '../../../src/cli/run-cli.js';
 import { FakeClock } from '../../../src/core/clock.js';
 import type { LedgerEvent } from '../../../src/deploy/events.js';
 import { Ledger } from '../../../src/deploy/ledger.js';
+import { acquireLock } from '../../../src/deploy/lock.js';
 import { createDeployment } from '../../../src/deploy/runner.js';
 import { planDeployment } from '../../../src/deploy/strategies/plan.js';
 import { Strategies } from '../../../src/deploy/strategies/strategy.js';
@@ -127,5 +128,64 @@ describe('status with analysis checks', () => {
     expect(out).toContain(
       '  check      error-rate inconclusive: no data: the query returned no series (threshold: result < 0.05)\n',
     );
+  });
+});
+
+describe('status of a deployment a check paused', () => {
+  /** Paused by the smoke check, then `readings` more verdicts of the check and the router gate, as a pause records. */
+  function pausedWith(readings: number): { dir: string; groupDir: string } {
+    const dir = groupWith([]);
+    const groupDir = join(dir, '.conveyor', 'groups', 'hello', 'dev');
+    const ledger = new Ledger(join(groupDir, 'ledger.ndjson'));
+    const reason = 'smoke: measurement failed: killed by SIGKILL';
+    const noData: Verdict = {
+      ...smoke,
+      result: 'inconclusive',
+      reasons: [reason],
+      measured: {},
+      point: 'rollout',
+    };
+    const at = 1_000_000;
+    ledger.append({ type: 'verdict', deploymentId: 'd-1', at, index: 1, ...noData });
+    ledger.append({
+      type: 'paused',
+      deploymentId: 'd-1',
+      at,
+      index: 1,
+      reason: `check smoke inconclusive: ${reason}`,
+    });
+    for (let i = 0; i < readings; i++) {
+      ledger.append({ type: 'verdict', deploymentId: 'd-1', at: at + i, index: 1, ...router });
+      ledger.append({ type: 'verdict', deploymentId: 'd-1', at: at + i, index: 1, ...noData });
+    }
+    return { dir, groupDir };
+  }
+
+  it('names promote and abort while its runner runs, also once the paused event is out of the recent events', async () => {
+    const { dir, groupDir } = pausedWith(6);
+    expect(acquireLock(groupDir, { pid: process.pid, deploymentId: 'd-1', since: 1_000_000 }).ok).toBe(true);
+    const { code, out } = await cli(['status', '--config', 'group.yml'], dir);
+    expect(code).toBe(0);
+    expect(out).toContain(
+      '  paused     check smoke inconclusive: smoke: measurement failed: killed by SIGKILL\n',
+    );
+    expect(out).not.toMatch(/ paused: check smoke/);
+    expect(out).toContain(
+      [
+        `  runner     running (pid ${process.pid})`,
+        '  next       conveyor promote d-1 --config group.yml  (--full: to the end)',
+        '             conveyor abort d-1 --config group.yml  (roll back)',
+        '  events     (last 10 of ',
+      ].join('\n'),
+    );
+  });
+
+  it('leaves what to do to the runner line when its runner is gone', async () => {
+    const { dir } = pausedWith(0);
+    const { out } = await cli(['status', '--config', 'group.yml'], dir);
+    expect(out).toContain(
+      "  runner     NOT RUNNING: traffic stays as the router has it; resume with 'conveyor deploy --resume --config group.yml' or undo with 'conveyor rollback --config group.yml'\n",
+    );
+    expect(out).not.toMatch(/^ {2}next /m);
   });
 });
