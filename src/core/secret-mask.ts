@@ -1,6 +1,7 @@
 /**
- * Masking of secret values (a build's `parameter-store` and `secrets-manager` values), as CodeBuild masks them in
- * its logs: every occurrence in command output, build.log, events, records and pipeline logs becomes `***`.
+ * Masking of secret values (a build's `parameter-store` and `secrets-manager` values; a deployment check's
+ * credentials), as CodeBuild masks them in its logs: every occurrence in command output, build.log, events,
+ * records, pipeline logs and check verdicts becomes `***`.
  *
  * Output arrives in chunks, and a secret may be split across two of them: a `MaskStream` holds back the end of a
  * chunk while it could still be the start of a secret, and lets it go with the next chunk (or at `flush`).

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MASK, SecretMasker } from '../../../src/local-ci/secret-mask.js';
+import { MASK, SecretMasker } from '../../../src/core/secret-mask.js';
 
 /** Feeds `chunks` through a masking stream and returns what came out, chunk by chunk. */
 function streamed(masker: SecretMasker, chunks: string[]): string[] {
