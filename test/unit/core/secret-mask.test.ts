@@ -70,4 +70,10 @@ describe('SecretMasker', () => {
     expect(none.maskDeep(record)).toBe(record);
     expect(streamed(none, ['a', 'b'])).toEqual(['a', 'b']);
   });
+
+  it('with a minimum length, leaves shorter values, lines and JSON fields alone', () => {
+    const json = JSON.stringify({ region: 'eu', key: 'k-1234567' });
+    const masker = new SecretMasker(['true', `-----BEGIN-----\nab\nline-of-key\n`, json], { minLength: 6 });
+    expect(masker.mask('true eu ab line-of-key k-1234567')).toBe(`true eu ab ${MASK} ${MASK}`);
+  });
 });
