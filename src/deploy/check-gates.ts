@@ -91,12 +91,16 @@ export class CheckGates {
     point: CheckPoint,
   ): Promise<StepOutcome | undefined> {
     const key = `${point}:${spec.name}`;
+    // Command checks run with this process's environment, cloudwatch checks read the run's: neither's
+    // credentials are kept.
+    const env = { ...process.env, ...this.ctx.deps.checkEnv };
     const reading = await measureCheck(
       this.providers[spec.provider],
       spec,
       this.context(),
       this.ctx.signal,
       this.ctx.clock,
+      env,
     );
     const { state, verdict } = evaluateCheck(this.states.get(key), reading, spec);
     this.states.set(key, state);
