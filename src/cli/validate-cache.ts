@@ -9,8 +9,7 @@
  * A hit needs neither the YAML parser nor the validators, nor node:crypto: when no document's size, mtime
  * or inode changed (the stamp), the recorded key holds; this module loads only node built-ins.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { walkDocuments } from '../documents/walk.js';
 import type { ReportedDiagnostic } from './formats/findings.js';
@@ -53,8 +52,20 @@ export interface Lookup {
    */
   stamp?: string;
   hit?: CachedRun;
+  /**
+   * The hit was found by content hashes (a document was touched, or was too new to trust its mtime last
+   * time), not by the stamp: rewriting the entry with today's stamp lets the next run skip the hashing.
+   */
+  refresh?: { probes: Probes };
   hashes: Hashes;
 }
+
+/**
+ * A document changed less than this long before it was hashed may change again within the same tick of
+ * its file system's clock (a jiffy on ext4, 2 s on FAT) and keep its size and mtime: its mtime is not
+ * trusted (it is hashed again next time) and the run records no stamp, as git treats "racily clean" files.
+ */
+const RACY_MS = 2000;
 
 /**
  * The cache file, three JSON lines so a hit parses only what it needs: the header (key and stamp), the
@@ -166,21 +177,22 @@ export async function lookup(
   const size = new Float64Array(found.length);
   const mtime = new Float64Array(found.length);
   const ino = new Float64Array(found.length);
+  // The working folder once: each document's absolute path is it joined with the name shown.
   const stamp = new Stamp();
-  stamp.add(head).add(layout);
+  stamp.add(head).add(layout).add(cwd);
   for (let i = 0; i < found.length; i++) {
     const f = found[i]!;
     const st = statSync(f.abs, { throwIfNoEntry: false });
     size[i] = st ? st.size : Number.NaN;
     mtime[i] = st ? st.mtimeMs : Number.NaN;
     ino[i] = st ? st.ino : Number.NaN;
-    stamp.add(st ? `\0${f.shown}\0${f.abs}\0${st.size}:${st.mtimeMs}:${st.ino}` : '\0-');
+    stamp.add(f.shown).number(size[i]!).number(mtime[i]!).number(ino[i]!);
   }
   const stamped = stamp.digest();
   const previous = readCacheFile(file);
   if (previous && previous.stamp === stamped) {
     const hit = hitOf(previous);
-    if (hit) return { key: previous.key, stamp: stamped, hashes, hit };
+    if (hit) return { key: previous.key, stamp: stamped, hashes, hit: hit.run };
   }
 
   // Content hashes: node:crypto (a few milliseconds to load) only when a document may have changed.
@@ -190,28 +202,35 @@ export async function lookup(
   const hash = createHash('sha256');
   let hashed = `${head}${layout}`;
   let unreadable = false;
+  let racy = false;
+  const hashedAt = Date.now();
   for (let i = 0; i < found.length; i++) {
     const f = found[i]!;
     const exists = !Number.isNaN(size[i]!);
     const recorded = sound ? known![f.abs] : undefined;
     const old = Array.isArray(recorded) && recorded.length === 4 ? recorded : undefined;
     let digest = 'unreadable';
-    if (exists && old && old[0] === size[i] && old[1] === mtime[i] && old[2] === ino[i]) digest = old[3];
-    else if (exists) {
+    if (exists && old && old[0] === size[i] && old[1] === mtime[i] && old[2] === ino[i]) {
+      digest = old[3];
+      hashes[f.abs] = old;
+    } else if (exists) {
       try {
         digest = createHash('sha256').update(readFileSync(f.abs)).digest('hex');
-        hashes[f.abs] = [size[i]!, mtime[i]!, ino[i]!, digest];
+        // Too new to trust its mtime: recorded with none, so the next run reads it again.
+        const settled = mtime[i]! < hashedAt - RACY_MS;
+        if (!settled) racy = true;
+        hashes[f.abs] = [size[i]!, settled ? mtime[i]! : -1, ino[i]!, digest];
       } catch {}
     }
-    if (old && digest === old[3]) hashes[f.abs] = old;
     if (!hashes[f.abs]) unreadable = true;
     hashed += `\0${f.shown}\0${digest}`;
   }
   const key = hash.update(hashed).digest('hex');
-  const out: Lookup = { key, hashes, ...(unreadable ? {} : { stamp: stamped }) };
+  const out: Lookup = { key, hashes, ...(unreadable || racy ? {} : { stamp: stamped }) };
   if (!sound || sound.key !== key) return out;
   const hit = hitOf(sound);
-  return hit ? { ...out, hit } : out;
+  if (!hit) return out;
+  return { ...out, hit: hit.run, ...(out.stamp !== undefined ? { refresh: { probes: hit.probes } } : {}) };
 }
 
 /**
@@ -220,12 +239,23 @@ export async function lookup(
  * from the last run, as ESLint's metadata cache compares them; what a cache hit trusts is still the key,
  * which hashes every document's content with SHA-256. Plain JS, so a hit never loads node:crypto.
  */
+const NUMBER = new Float64Array(1);
+const WORDS = new Uint32Array(NUMBER.buffer);
+
 class Stamp {
   #h1 = 0xdeadbeef;
   #h2 = 0x41c6ce57;
   #length = 0;
 
+  /** A number by its 64 bits (no string made for it: 2,000 of them per run). */
+  number(n: number): this {
+    NUMBER[0] = n;
+    return this.mix(WORDS[0]!).mix(WORDS[1]!);
+  }
+
+  /** A string, after its length (so that names run together cannot read as other names). */
   add(text: string): this {
+    this.mix(text.length);
     let h1 = this.#h1;
     let h2 = this.#h2;
     for (let i = 0; i < text.length; i++) {
@@ -236,6 +266,13 @@ class Stamp {
     this.#h1 = h1;
     this.#h2 = h2;
     this.#length += text.length;
+    return this;
+  }
+
+  private mix(word: number): this {
+    this.#h1 = Math.imul(this.#h1 ^ word, 2654435761);
+    this.#h2 = Math.imul(this.#h2 ^ word, 1597334677);
+    this.#length += 1;
     return this;
   }
 
@@ -250,11 +287,11 @@ class Stamp {
 }
 
 /** The recorded result, when it is sound and every existence check the rules made still answers the same. */
-function hitOf(entry: CacheFile): CachedRun | undefined {
+function hitOf(entry: CacheFile): { run: CachedRun; probes: Probes } | undefined {
   const r = entry.result();
   if (!r) return undefined;
   for (const [path, existed] of r.probes) if (existsSync(path) !== existed) return undefined;
-  return { files: r.files, diagnostics: r.diagnostics };
+  return { run: { files: r.files, diagnostics: r.diagnostics }, probes: r.probes };
 }
 
 /** Writes the entry atomically (a rename), so a concurrent run never reads half a file. A cache that
@@ -263,19 +300,20 @@ export async function writeCache(
   file: string,
   found: Lookup & { key: string },
   run: CachedRun,
-  probes: Map<string, boolean>,
+  probes: Map<string, boolean> | Probes,
 ): Promise<void> {
   const lines = [
     JSON.stringify({ format: FORMAT, key: found.key, stamp: found.stamp ?? null }),
     JSON.stringify({ files: run.files, diagnostics: run.diagnostics, probes: [...probes] }),
     JSON.stringify(found.hashes),
   ];
+  const tmp = `${file}.${process.pid}.tmp`;
   try {
-    await mkdir(dirname(file), { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
-    await writeFile(tmp, `${lines.join('\n')}\n`);
-    await rename(tmp, file);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(tmp, `${lines.join('\n')}\n`);
+    renameSync(tmp, file);
   } catch {
-    // best effort
+    // Best effort; a half-written temporary file is not left behind (a full disk).
+    rmSync(tmp, { force: true });
   }
 }

@@ -10,7 +10,6 @@ import {
   statfsSync,
   writeFileSync,
 } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UsageError } from './errors.js';
 
@@ -151,6 +150,9 @@ export function readTextFile(path: string): string {
 
 /** readTextFile, on the thread pool. */
 export async function readTextFileAsync(path: string): Promise<string> {
+  // Looked up here, not imported: node:fs/promises (with readline and the file watchers it loads) costs a
+  // couple of milliseconds at start-up, and the commands that read synchronously never need it.
+  const { open } = process.getBuiltinModule('node:fs/promises');
   const handle = await open(path, OPEN_FLAGS);
   try {
     const info = await handle.stat();

@@ -1,5 +1,4 @@
-import { existsSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { existsSync, type Stats, statSync } from 'node:fs';
 import { basename, dirname, relative, resolve } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { NotUtf8Error, readTextFile } from '../core/files.js';
@@ -307,10 +306,8 @@ export async function validatePaths(
   const revisionRoots = new Set<string>();
   for (const p of paths) {
     const abs = resolve(opts.cwd, p);
-    let st: Awaited<ReturnType<typeof stat>>;
-    try {
-      st = await stat(abs);
-    } catch {
+    const st = statOrUndefined(abs);
+    if (!st) {
       missing.push(p);
       continue;
     }
@@ -390,6 +387,15 @@ export async function validatePaths(
   }
   diagnostics.push(...checkCrossFile(docs));
   return { files, diagnostics: sortDiagnostics(diagnostics) };
+}
+
+/** The path's Stats, or undefined when it cannot be read (missing, a file in the way, no permission). */
+function statOrUndefined(abs: string): Stats | undefined {
+  try {
+    return statSync(abs, { throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
 }
 
 /** The run's deployment-group checks, given or loaded when first needed. */

@@ -4,8 +4,7 @@
  * `conveyor synth` reports, without writing anything). Synth, and esbuild with it, is imported only
  * when a TS source is present, so plain YAML validation starts as fast as before.
  */
-import { type Dirent, readdirSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { type Dirent, readdirSync, type Stats, statSync } from 'node:fs';
 import { basename, extname, relative, resolve, sep } from 'node:path';
 import { compareDiagnostics, type Diagnostic } from '../documents/diagnostics.js';
 import { type ValidatePathsOptions, type ValidatePathsResult, validatePaths } from '../documents/validate.js';
@@ -80,7 +79,12 @@ export async function validateWithSources(
   };
   for (const p of paths) {
     const abs = resolve(opts.cwd, p);
-    const st = await stat(abs).catch(() => undefined);
+    let st: Stats | undefined;
+    try {
+      st = statSync(abs, { throwIfNoEntry: false });
+    } catch {
+      st = undefined;
+    }
     if (st?.isFile() && isTsSource(p)) {
       addTs(p);
       continue;

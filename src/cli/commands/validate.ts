@@ -92,6 +92,9 @@ const command: Command = {
         : undefined;
     const key = found?.key;
     let result = found?.hit;
+    // A hit by content hashes: recorded again with today's stamp, so the next run needs no hashing.
+    if (result && cache && cacheFile && found?.refresh && key)
+      await cache.writeCache(cacheFile, { ...found, key }, result, found.refresh.probes);
     if (!result) {
       const { validateWithSources } = await import('../../synth/validate-sources.js');
       const probes = new Map<string, boolean>();

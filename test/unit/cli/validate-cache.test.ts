@@ -153,4 +153,42 @@ describe('validate --cache', () => {
     expect(changed.code).toBe(1);
     expect(changed.stdout).toMatch(/ci\/buildspec\.yml:1:\d+ error /);
   });
+
+  it('notices a same-size edit made within the clock tick of the run that hashed the file (racily clean)', async () => {
+    write('ci/buildspec.yml', WARNING);
+    const file = join(project.dir, 'ci/buildspec.yml');
+    // A file system whose clock ticks in whole seconds (or an edit within one jiffy): the edit below keeps
+    // the size, the inode and the mtime the run saw.
+    const now = Math.floor(Date.now() / 1000);
+    utimesSync(file, now, now);
+    await run(['validate', '--cache', 'ci']);
+    markCache();
+    const edited = WARNING.replace('version: 0.2', 'version: 0.9');
+    writeFileSync(file, edited); // in place: same inode
+    utimesSync(file, now, now);
+    const changed = await run(['validate', '--cache', 'ci']);
+    expect(changed.stdout).not.toContain('(cached)');
+    expect(changed.code).toBe(1);
+  });
+
+  it('records a fresh stamp after a hit by content hashes, so the next run needs no hashing', async () => {
+    write('ci/buildspec.yml', WARNING);
+    const file = join(project.dir, 'ci/buildspec.yml');
+    utimesSync(file, 1_700_000_000, 1_700_000_000);
+    await run(['validate', '--cache', 'ci']);
+    const [first] = cacheLines();
+    expect(first.stamp).toEqual(expect.any(String));
+    utimesSync(file, 1_700_000_100, 1_700_000_100); // touched: content the same
+    markCache();
+    expect((await run(['validate', '--cache', 'ci'])).stdout).toContain('(cached)');
+    const [second, secondResult] = cacheLines();
+    expect(second.key).toBe(first.key);
+    expect(second.stamp).toEqual(expect.any(String));
+    expect(second.stamp).not.toBe(first.stamp);
+    expect(secondResult.diagnostics[0]!.message).toMatch(/^\(cached\) /);
+    // The hashes line is not needed by a hit on the stamp: a damaged one proves the stamp was used.
+    const [header, result] = cacheLines();
+    writeCacheLines([header, result, 'damaged']);
+    expect((await run(['validate', '--cache', 'ci'])).stdout).toContain('(cached)');
+  });
 });
