@@ -14,6 +14,7 @@ import type { CheckProviders } from '../../../src/deploy/checks/providers.js';
 import type { LedgerEvent } from '../../../src/deploy/events.js';
 import { Ledger } from '../../../src/deploy/ledger.js';
 import { createDeployment, Runner } from '../../../src/deploy/runner.js';
+import type { RunnerDeps } from '../../../src/deploy/runner-context.js';
 import { reduce } from '../../../src/deploy/state.js';
 import { planDeployment } from '../../../src/deploy/strategies/plan.js';
 import { Strategies, type Strategy } from '../../../src/deploy/strategies/strategy.js';
@@ -48,7 +49,7 @@ function scripted(answer: () => CheckReading | 'hang') {
   return { provider, calls, bind: (c: FakeClock) => (clock = c) };
 }
 
-function setup(checks: CheckSpec[], prom: ReturnType<typeof scripted>) {
+function setup(checks: CheckSpec[], prom: ReturnType<typeof scripted>, deps: Partial<RunnerDeps> = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'conveyor-checks-'));
   dirs.push(dir);
   const ledger = new Ledger(join(dir, 'ledger.ndjson'));
@@ -80,7 +81,10 @@ function setup(checks: CheckSpec[], prom: ReturnType<typeof scripted>) {
       local: { instances: 3 },
       analysis: { intervalSeconds: 1, maxErrorRate: 0.05, minRequests: 10, checks },
     };
-    const runner = new Runner({ ledger, provider, clock, group, configDir: dir, checkProviders, pid: 1 }, id);
+    const runner = new Runner(
+      { ledger, provider, clock, group, configDir: dir, checkProviders, pid: 1, ...deps },
+      id,
+    );
     const done = runner.run();
     let settled = false;
     void done.then(() => (settled = true));
@@ -302,6 +306,30 @@ describe('analysis.checks in the runner', () => {
     await t.deploy('v1', Strategies.allAtOnce());
     const { checkVerdicts } = await t.deploy('v2', Strategies.canary(10, 1));
     expect(checkVerdicts[0]).toMatchObject({ point: 'pre-rollout', result: 'pass', output: 'served by v2' });
+  });
+
+  it('a check’s evidence keeps no credential of the run’s environment or of this process’s', async () => {
+    const prom = scripted(() => ({
+      error: 'denied for tok-run-env-1 and tok-process-2',
+      output: 'tok-run-env-1 tok-process-2',
+    }));
+    const t = setup([errorRate({ at: ['pre-rollout'] })], prom, {
+      checkEnv: { DEPLOY_TOKEN: 'tok-run-env-1' },
+    });
+    await t.deploy('v1', Strategies.allAtOnce());
+    process.env.CONVEYOR_GATES_TEST_TOKEN = 'tok-process-2';
+    try {
+      const { d, checkVerdicts } = await t.deploy('v2', Strategies.canary(10, 5));
+      expect(checkVerdicts[0]).toMatchObject({
+        reasons: ['error-rate: measurement failed: denied for *** and ***'],
+        output: '*** ***',
+      });
+      expect(d.reason).toBe(
+        'check error-rate at pre-rollout was inconclusive: error-rate: measurement failed: denied for *** and ***',
+      );
+    } finally {
+      delete process.env.CONVEYOR_GATES_TEST_TOKEN;
+    }
   });
 
   it('a check with no data at a deployment point fails it: no evidence is no confirmation', async () => {
