@@ -92,8 +92,9 @@ export class CheckGates {
   ): Promise<StepOutcome | undefined> {
     const key = `${point}:${spec.name}`;
     // Command checks run with this process's environment, cloudwatch checks read the run's: neither's
-    // credentials are kept.
-    const env = { ...process.env, ...this.ctx.deps.checkEnv };
+    // credentials are kept, also where the two give one name different values.
+    const checkEnv = this.ctx.deps.checkEnv;
+    const env = checkEnv && checkEnv !== process.env ? [process.env, checkEnv] : process.env;
     const reading = await measureCheck(
       this.providers[spec.provider],
       spec,

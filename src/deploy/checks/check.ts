@@ -42,11 +42,13 @@ export interface CheckProvider {
 
 export const DEFAULT_CHECK_TIMEOUT_SECONDS = 10;
 
+type Env = Record<string, string | undefined>;
+
 /**
  * Runs one measurement, bounded by the check's timeout whatever the provider does. The timeout runs on
  * the injected clock (fake time in unit tests); the provider's own I/O is aborted when it fires. The
- * reading comes back with the check's credentials masked (`secrets.ts`): those of `env` (the environment
- * the check runs with), of its headers and its URLs. Everything a verdict keeps comes from it.
+ * reading comes back with the check's credentials masked (`secrets.ts`): those of `env` (the environments
+ * the check runs with: one, or several whose values all count), of its headers and its URLs. Everything a verdict keeps comes from it.
  */
 export async function measureCheck(
   provider: CheckProvider,
@@ -54,9 +56,9 @@ export async function measureCheck(
   ctx: CheckContext,
   outer?: AbortSignal,
   clock: Clock = systemClock,
-  env: Record<string, string | undefined> = process.env,
+  env: Env | readonly Env[] = process.env,
 ): Promise<CheckReading> {
-  const masker = checkMasker(spec, env);
+  const masker = checkMasker(spec, ...(Array.isArray(env) ? (env as readonly Env[]) : [env as Env]));
   const timeoutMs = (spec.timeoutSeconds ?? DEFAULT_CHECK_TIMEOUT_SECONDS) * 1000;
   const ac = new AbortController();
   const done = new AbortController();

@@ -76,9 +76,9 @@ export function headerSecrets(headers: Record<string, string>): string[] {
   return out;
 }
 
-/** What one check must not keep, given the environment it (and the runner) runs with. */
-export function checkSecrets(spec: CheckSpec, env: Record<string, string | undefined>): string[] {
-  const out = envSecrets(env);
+/** What one check must not keep, given the environments it (and the runner) runs with. */
+export function checkSecrets(spec: CheckSpec, ...envs: Record<string, string | undefined>[]): string[] {
+  const out = envs.flatMap(envSecrets);
   if (spec.provider === 'http') {
     out.push(...urlSecrets(spec.url));
     if (spec.headers) out.push(...headerSecrets(spec.headers));
@@ -95,8 +95,8 @@ export function checkSecrets(spec: CheckSpec, env: Record<string, string | undef
   return [...known];
 }
 
-export function checkMasker(spec: CheckSpec, env: Record<string, string | undefined>): SecretMasker {
-  return new SecretMasker(checkSecrets(spec, env), { minLength: MIN_SECRET_LENGTH });
+export function checkMasker(spec: CheckSpec, ...envs: Record<string, string | undefined>[]): SecretMasker {
+  return new SecretMasker(checkSecrets(spec, ...envs), { minLength: MIN_SECRET_LENGTH });
 }
 
 /** `scheme://user:password@` anywhere in a text: the password, whoever's it is. */

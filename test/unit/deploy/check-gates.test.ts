@@ -308,14 +308,14 @@ describe('analysis.checks in the runner', () => {
     expect(checkVerdicts[0]).toMatchObject({ point: 'pre-rollout', result: 'pass', output: 'served by v2' });
   });
 
-  it('a check’s evidence keeps no credential of the run’s environment or of this process’s', async () => {
+  it('a check’s evidence keeps no credential of the run’s environment or of this process’s, even under one name', async () => {
     const prom = scripted(() => ({
       error: 'denied for tok-run-env-1 and tok-process-2',
       output: 'tok-run-env-1 tok-process-2',
     }));
-    const t = setup([errorRate({ at: ['pre-rollout'] })], prom, {
-      checkEnv: { DEPLOY_TOKEN: 'tok-run-env-1' },
-    });
+    // One name, two values: the command's (this process's) and the run's (what cloudwatch checks read).
+    const checkEnv = { CONVEYOR_GATES_TEST_TOKEN: 'tok-run-env-1' };
+    const t = setup([errorRate({ at: ['pre-rollout'] })], prom, { checkEnv });
     await t.deploy('v1', Strategies.allAtOnce());
     process.env.CONVEYOR_GATES_TEST_TOKEN = 'tok-process-2';
     try {
