@@ -12,10 +12,11 @@ import type { CheckSpec } from '../../documents/deployment-group/checks-schema.j
 
 /**
  * Names of environment variables that hold credentials: AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN,
- * GITHUB_TOKEN, NPM_TOKEN, DB_PASSWORD, STRIPE_API_KEY, … (`AUTH` but not `AUTHOR`: GIT_AUTHOR_NAME is no secret).
+ * GITHUB_TOKEN, NPM_TOKEN, DB_PASSWORD, STRIPE_API_KEY, … (`AUTH` but not `AUTHOR`: GIT_AUTHOR_NAME is no secret,
+ * HTTP_AUTHORIZATION is one).
  */
 const CREDENTIAL_NAME =
-  /SECRET|TOKEN|PASSWORD|PASSWD|PASSPHRASE|CREDENTIAL|PRIVATE_?KEY|API_?KEY|ACCESS_?KEY|SESSION|AUTH(?!OR)|COOKIE|SIGNATURE/i;
+  /SECRET|TOKEN|PASSWORD|PASSWD|PASSPHRASE|CREDENTIAL|PRIVATE_?KEY|API_?KEY|ACCESS_?KEY|SESSION|AUTH(?!OR(?!IZ))|COOKIE|SIGNATURE/i;
 
 /** Shorter values are never masked: "true", "1", "yes" would turn every output into stars. */
 export const MIN_SECRET_LENGTH = 6;

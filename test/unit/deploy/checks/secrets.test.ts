@@ -29,6 +29,7 @@ describe('credential-like variable names', () => {
     'STRIPE_API_KEY',
     'DATADOG_APIKEY',
     'BASIC_AUTH',
+    'HTTP_AUTHORIZATION',
     'session_cookie',
   ])('%s is one', (name) => expect(isCredentialName(name)).toBe(true));
 
