@@ -94,7 +94,7 @@ export class CheckGates {
     // Command checks run with this process's environment, cloudwatch checks read the run's: neither's
     // credentials are kept, also where the two give one name different values.
     const checkEnv = this.ctx.deps.checkEnv;
-    const env = checkEnv && checkEnv !== process.env ? [process.env, checkEnv] : process.env;
+    const env = checkEnv ? [process.env, checkEnv] : process.env;
     const reading = await measureCheck(
       this.providers[spec.provider],
       spec,
