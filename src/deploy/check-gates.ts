@@ -91,12 +91,17 @@ export class CheckGates {
     point: CheckPoint,
   ): Promise<StepOutcome | undefined> {
     const key = `${point}:${spec.name}`;
+    // Command checks run with this process's environment, cloudwatch checks read the run's: neither's
+    // credentials are kept, also where the two give one name different values.
+    const checkEnv = this.ctx.deps.checkEnv;
+    const env = checkEnv ? [process.env, checkEnv] : process.env;
     const reading = await measureCheck(
       this.providers[spec.provider],
       spec,
       this.context(),
       this.ctx.signal,
       this.ctx.clock,
+      env,
     );
     // The runner is stopping (Ctrl-C, SIGTERM) and cut the measurement short: that is no reading of the check.
     // Recorded, it was a failed measurement, and while traffic shifted a pause a resumed runner then held.

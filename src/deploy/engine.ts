@@ -217,6 +217,7 @@ function makeRunner(ctx: GroupContext, id: string, provider: DeployProvider, opt
       notifier,
       signal: opts.signal,
       checkProviders: checkProvidersFor(opts.env ?? process.env, opts.aws),
+      checkEnv: opts.env ?? process.env,
       ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
       ...(opts.evaluateGate ? { evaluateGate: opts.evaluateGate } : {}),
       ...(opts.pollMs ? { pollMs: opts.pollMs } : {}),

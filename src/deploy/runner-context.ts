@@ -26,6 +26,11 @@ export interface RunnerDeps {
   evaluateGate?: GateEvaluator;
   /** Providers of `analysis.checks`; tests inject fakes. @default defaultCheckProviders */
   checkProviders?: CheckProviders;
+  /**
+   * The run's environment, whose credentials (beside this process's own) the checks' evidence never keeps:
+   * cloudwatch checks read their AWS settings from it. @default process.env
+   */
+  checkEnv?: Record<string, string | undefined>;
   notifier?: Notifier;
   signal?: AbortSignal;
   /** Called after every recorded event (live progress). */

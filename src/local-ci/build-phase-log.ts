@@ -3,10 +3,10 @@
  * entering a phase, completing it with a status, and the runner's own notes between command output.
  */
 import type { Clock } from '../core/clock.js';
+import type { MaskStream } from '../core/secret-mask.js';
 import { skippedPhases } from './build-record.js';
 import type { BuildEvent } from './build-types.js';
 import type { PhaseRecord } from './run-store.js';
-import type { MaskStream } from './secret-mask.js';
 
 /** The time as build.log shows it: `2024-05-01 12:00:00` (UTC). */
 export function logTimestamp(ms: number): string {

@@ -6,6 +6,7 @@
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import type { MaskStream, SecretMasker } from '../core/secret-mask.js';
 import { provisionedEnvironment, readBack } from './build-environment.js';
 import { collectReports, openBuildCache, uploadArtifacts } from './build-outputs.js';
 import { PhaseLog } from './build-phase-log.js';
@@ -14,7 +15,6 @@ import type { AttemptOutcome, BuildEvent, BuildOptions } from './build-types.js'
 import type { ArtifactSpec, PhaseName } from './buildspec.js';
 import { formatMs } from './durations.js';
 import type { PhaseRecord, RunRecord } from './run-store.js';
-import type { MaskStream, SecretMasker } from './secret-mask.js';
 import { scratchFolder } from './shell-scratch.js';
 import { ShellSession } from './shell-session.js';
 

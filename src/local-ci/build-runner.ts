@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
+import { SecretMasker } from '../core/secret-mask.js';
 import { codebuildEnvironment, sourceRepoUrl } from './build-environment.js';
 import { logTimestamp } from './build-phase-log.js';
 import { runAttempt } from './build-phases.js';
@@ -14,7 +15,6 @@ import { PROGRESS_WRITE_MS, RecordWriter, recordOutcome, startedBuildRecord } fr
 import type { AttemptOutcome, BuildEvent, BuildOptions, BuildResult } from './build-types.js';
 import { headCommit } from './git.js';
 import { newRunId, nextBuildNumber, type RunRecord, writeRunInBackground } from './run-store.js';
-import { SecretMasker } from './secret-mask.js';
 
 export { recordInvalidBuild } from './build-record.js';
 export type { BuildEvent, BuildOptions, BuildResult } from './build-types.js';

@@ -5,8 +5,10 @@
  * `evaluateCheck` is pure, like `evaluateAnalysis`: it turns readings into verdicts with their numbers.
  */
 import { type Clock, systemClock } from '../../core/clock.js';
+import type { SecretMasker } from '../../core/secret-mask.js';
 import type { CheckSpec } from '../../documents/deployment-group/checks-schema.js';
 import { parseCondition } from '../../documents/deployment-group/condition.js';
+import { checkMasker, maskReading } from './secrets.js';
 
 /** What the templated queries may refer to. */
 export interface CheckContext {
@@ -26,14 +28,27 @@ export type CheckReading =
   | { error: string; output?: string };
 
 export interface CheckProvider {
-  measure(spec: CheckSpec, ctx: CheckContext, signal: AbortSignal): Promise<CheckReading>;
+  /**
+   * `masker` knows the check's credentials: a provider that cuts what it keeps masks before it cuts (a cut
+   * through a secret would leave part of it unrecognised); `measureCheck` masks the whole reading again.
+   */
+  measure(
+    spec: CheckSpec,
+    ctx: CheckContext,
+    signal: AbortSignal,
+    masker: SecretMasker,
+  ): Promise<CheckReading>;
 }
 
 export const DEFAULT_CHECK_TIMEOUT_SECONDS = 10;
 
+type Env = Record<string, string | undefined>;
+
 /**
  * Runs one measurement, bounded by the check's timeout whatever the provider does. The timeout runs on
- * the injected clock (fake time in unit tests); the provider's own I/O is aborted when it fires.
+ * the injected clock (fake time in unit tests); the provider's own I/O is aborted when it fires. The
+ * reading comes back with the check's credentials masked (`secrets.ts`): those of `env` (the environments
+ * the check runs with: one, or several whose values all count), of its headers and its URLs. Everything a verdict keeps comes from it.
  */
 export async function measureCheck(
   provider: CheckProvider,
@@ -41,7 +56,9 @@ export async function measureCheck(
   ctx: CheckContext,
   outer?: AbortSignal,
   clock: Clock = systemClock,
+  env: Env | readonly Env[] = process.env,
 ): Promise<CheckReading> {
+  const masker = checkMasker(spec, ...(Array.isArray(env) ? (env as readonly Env[]) : [env as Env]));
   const timeoutMs = (spec.timeoutSeconds ?? DEFAULT_CHECK_TIMEOUT_SECONDS) * 1000;
   const ac = new AbortController();
   const done = new AbortController();
@@ -59,12 +76,13 @@ export async function measureCheck(
     () => new Promise<CheckReading>(() => {}),
   );
   try {
-    return await Promise.race([
+    const reading = await Promise.race([
       provider
-        .measure(spec, ctx, ac.signal)
+        .measure(spec, ctx, ac.signal, masker)
         .catch((err: unknown): CheckReading => ({ error: err instanceof Error ? err.message : String(err) })),
       timedOut,
     ]);
+    return maskReading(reading, masker);
   } finally {
     done.abort();
     // Stryker disable next-line StringLiteral: equivalent, a later outer abort would abort a measurement that has answered

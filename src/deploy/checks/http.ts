@@ -1,13 +1,20 @@
 /**
  * `http` checks (Argo's "web" provider): GET or POST a URL; the condition sees `status`, `body` (the
  * parsed JSON, so `body.data.ok`) and `text`. A body that is not JSON leaves `body` unset: a condition
- * on it does not hold (it is never a pass by accident).
+ * on it does not hold (it is never a pass by accident). The first 2000 characters of the answer are kept,
+ * masked before the cut (an endpoint may echo the check's own Authorization header or URL token).
  */
+import type { SecretMasker } from '../../core/secret-mask.js';
 import type { CheckSpec } from '../../documents/deployment-group/checks-schema.js';
 import { type CheckContext, type CheckProvider, type CheckReading, renderTemplate } from './check.js';
 
 export const httpProvider: CheckProvider = {
-  async measure(spec: CheckSpec, ctx: CheckContext, signal: AbortSignal): Promise<CheckReading> {
+  async measure(
+    spec: CheckSpec,
+    ctx: CheckContext,
+    signal: AbortSignal,
+    masker: SecretMasker,
+  ): Promise<CheckReading> {
     if (spec.provider !== 'http') return { error: `not an http check: ${spec.provider}` };
     const init: RequestInit = { method: spec.method ?? 'GET', signal };
     if (spec.headers) init.headers = spec.headers;
@@ -20,7 +27,8 @@ export const httpProvider: CheckProvider = {
     } catch {
       body = undefined;
     }
-    const output = text.length > 2000 ? `${text.slice(0, 2000)}…` : text;
+    const shown = masker.mask(text);
+    const output = shown.length > 2000 ? `${shown.slice(0, 2000)}…` : shown;
     return { vars: { status: res.status, body, text }, measured: { status: res.status }, output };
   },
 };

@@ -3,6 +3,7 @@
  * one-series vector becomes `result`; several series become `result` (the first, by label order) and
  * `results`; an empty vector is no data; an error status or a non-JSON answer is a failed measurement.
  */
+import type { SecretMasker } from '../../core/secret-mask.js';
 import type { CheckSpec } from '../../documents/deployment-group/checks-schema.js';
 import { type CheckContext, type CheckProvider, type CheckReading, renderTemplate } from './check.js';
 
@@ -13,7 +14,12 @@ interface PromAnswer {
 }
 
 export const prometheusProvider: CheckProvider = {
-  async measure(spec: CheckSpec, ctx: CheckContext, signal: AbortSignal): Promise<CheckReading> {
+  async measure(
+    spec: CheckSpec,
+    ctx: CheckContext,
+    signal: AbortSignal,
+    masker: SecretMasker,
+  ): Promise<CheckReading> {
     if (spec.provider !== 'prometheus') return { error: `not a prometheus check: ${spec.provider}` };
     const query = renderTemplate(spec.query, ctx);
     const url = new URL('/api/v1/query', spec.address);
@@ -24,7 +30,10 @@ export const prometheusProvider: CheckProvider = {
     try {
       answer = JSON.parse(text) as PromAnswer;
     } catch {
-      return { error: `HTTP ${res.status} from ${spec.address}, not JSON: ${text.slice(0, 120)}` };
+      // Masked before the cut: a cut through a secret would leave part of it unrecognised.
+      return {
+        error: `HTTP ${res.status} from ${spec.address}, not JSON: ${masker.mask(text).slice(0, 120)}`,
+      };
     }
     if (answer.status !== 'success') {
       return { error: `query '${query}' failed: ${answer.error ?? `HTTP ${res.status}`}` };

@@ -5,8 +5,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '../../core/clock.js';
+import type { SecretMasker } from '../../core/secret-mask.js';
 import { type ActionRecord, type RunRecord, type RunTrigger, writeRun } from '../run-store.js';
-import type { SecretMasker } from '../secret-mask.js';
 import type { ExecutionMode } from './execution-mode.js';
 import type { PipelineDeclaration, StageDeclaration } from './model.js';
 import type { PipelineEvent, RunReporting } from './run-types.js';

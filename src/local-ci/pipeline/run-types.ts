@@ -3,8 +3,8 @@
  * running (`PipelineEvent`) and what one action returns (`ActionOutcome`). No behaviour lives here.
  */
 import type { Clock } from '../../core/clock.js';
+import type { SecretMasker } from '../../core/secret-mask.js';
 import type { ActionRecord, RunRecord, RunTrigger, StageRecord } from '../run-store.js';
-import type { SecretMasker } from '../secret-mask.js';
 import type { SecretsSource } from '../secrets.js';
 import type { LocalDeployer } from './deployer.js';
 import type { ExecutionMode } from './execution-mode.js';

@@ -6,8 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { SecretMasker } from '../../core/secret-mask.js';
 import { newRunId, type RunRecord } from '../run-store.js';
-import { SecretMasker } from '../secret-mask.js';
 import { type ExecutionMode, executionGate } from './execution-mode.js';
 import { newPipelineRunRecord, runJournal } from './run-record.js';
 import type { PipelineRunOptions, RunContext } from './run-types.js';

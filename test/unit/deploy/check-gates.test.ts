@@ -14,6 +14,7 @@ import type { CheckProviders } from '../../../src/deploy/checks/providers.js';
 import type { LedgerEvent } from '../../../src/deploy/events.js';
 import { Ledger } from '../../../src/deploy/ledger.js';
 import { createDeployment, Runner } from '../../../src/deploy/runner.js';
+import type { RunnerDeps } from '../../../src/deploy/runner-context.js';
 import { reduce } from '../../../src/deploy/state.js';
 import { planDeployment } from '../../../src/deploy/strategies/plan.js';
 import { Strategies, type Strategy } from '../../../src/deploy/strategies/strategy.js';
@@ -53,7 +54,7 @@ function scripted(answer: () => CheckReading | 'hang' | 'until-stopped') {
   return { provider, calls, bind: (c: FakeClock) => (clock = c) };
 }
 
-function setup(checks: CheckSpec[], prom: ReturnType<typeof scripted>) {
+function setup(checks: CheckSpec[], prom: ReturnType<typeof scripted>, deps: Partial<RunnerDeps> = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'conveyor-checks-'));
   dirs.push(dir);
   const ledger = new Ledger(join(dir, 'ledger.ndjson'));
@@ -99,6 +100,7 @@ function setup(checks: CheckSpec[], prom: ReturnType<typeof scripted>) {
         configDir: dir,
         checkProviders,
         pid: 1,
+        ...deps,
         ...(signal ? { signal } : {}),
       },
       id,
@@ -324,6 +326,30 @@ describe('analysis.checks in the runner', () => {
     await t.deploy('v1', Strategies.allAtOnce());
     const { checkVerdicts } = await t.deploy('v2', Strategies.canary(10, 1));
     expect(checkVerdicts[0]).toMatchObject({ point: 'pre-rollout', result: 'pass', output: 'served by v2' });
+  });
+
+  it('a check’s evidence keeps no credential of the run’s environment or of this process’s, even under one name', async () => {
+    const prom = scripted(() => ({
+      error: 'denied for tok-run-env-1 and tok-process-2',
+      output: 'tok-run-env-1 tok-process-2',
+    }));
+    // One name, two values: the command's (this process's) and the run's (what cloudwatch checks read).
+    const checkEnv = { CONVEYOR_GATES_TEST_TOKEN: 'tok-run-env-1' };
+    const t = setup([errorRate({ at: ['pre-rollout'] })], prom, { checkEnv });
+    await t.deploy('v1', Strategies.allAtOnce());
+    process.env.CONVEYOR_GATES_TEST_TOKEN = 'tok-process-2';
+    try {
+      const { d, checkVerdicts } = await t.deploy('v2', Strategies.canary(10, 5));
+      expect(checkVerdicts[0]).toMatchObject({
+        reasons: ['error-rate: measurement failed: denied for *** and ***'],
+        output: '*** ***',
+      });
+      expect(d.reason).toBe(
+        'check error-rate at pre-rollout was inconclusive: error-rate: measurement failed: denied for *** and ***',
+      );
+    } finally {
+      delete process.env.CONVEYOR_GATES_TEST_TOKEN;
+    }
   });
 
   it('a check with no data at a deployment point fails it: no evidence is no confirmation', async () => {

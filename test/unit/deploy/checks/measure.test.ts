@@ -55,4 +55,39 @@ describe('measureCheck', () => {
     // A pending timer would keep a `conveyor deploy` process alive until the check's timeout.
     expect(clock.pending).toBe(0);
   });
+
+  it('masks the reading with the credentials of the environment given, else of this process', async () => {
+    const clock = new FakeClock(0);
+    const masked: string[] = [];
+    const leaky: CheckProvider = {
+      measure: async (_s, _c, _signal, masker) => {
+        // The provider gets the same masker, to mask before it cuts what it keeps.
+        masked.push(masker.mask('tok-given-123 tok-process-456'));
+        return { error: 'rejected tok-given-123 and tok-process-456', output: 'tok-given-123' };
+      },
+    };
+    const given = await measureCheck(leaky, spec, ctx, undefined, clock, { DEPLOY_TOKEN: 'tok-given-123' });
+    expect(given).toEqual({ error: 'rejected *** and tok-process-456', output: '***' });
+    process.env.CONVEYOR_MEASURE_TEST_TOKEN = 'tok-process-456';
+    try {
+      const own = await measureCheck(leaky, spec, ctx, undefined, clock);
+      expect(own).toEqual({ error: 'rejected tok-given-123 and ***', output: 'tok-given-123' });
+    } finally {
+      delete process.env.CONVEYOR_MEASURE_TEST_TOKEN;
+    }
+    expect(masked).toEqual(['*** tok-process-456', 'tok-given-123 ***']);
+  });
+
+  it('a timed-out or thrown measurement is masked too', async () => {
+    const clock = new FakeClock(0);
+    const throws: CheckProvider = {
+      measure: async () => {
+        throw new Error('GET https://u:pw-somewhere@host/ with tok-given-123');
+      },
+    };
+    const env = { DEPLOY_TOKEN: 'tok-given-123' };
+    expect(await measureCheck(throws, spec, ctx, undefined, clock, env)).toEqual({
+      error: 'GET https://u:***@host/ with ***',
+    });
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MASK, SecretMasker } from '../../../src/local-ci/secret-mask.js';
+import { MASK, SecretMasker } from '../../../src/core/secret-mask.js';
 
 /** Feeds `chunks` through a masking stream and returns what came out, chunk by chunk. */
 function streamed(masker: SecretMasker, chunks: string[]): string[] {
@@ -69,5 +69,11 @@ describe('SecretMasker', () => {
     const none = new SecretMasker(['']);
     expect(none.maskDeep(record)).toBe(record);
     expect(streamed(none, ['a', 'b'])).toEqual(['a', 'b']);
+  });
+
+  it('with a minimum length, leaves shorter values, lines and JSON fields alone', () => {
+    const json = JSON.stringify({ region: 'eu', key: 'k-1234567' });
+    const masker = new SecretMasker(['true', `-----BEGIN-----\nab\nline-of-key\n`, json], { minLength: 6 });
+    expect(masker.mask('true eu ab line-of-key k-1234567')).toBe(`true eu ab ${MASK} ${MASK}`);
   });
 });

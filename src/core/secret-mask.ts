@@ -1,6 +1,7 @@
 /**
- * Masking of secret values (a build's `parameter-store` and `secrets-manager` values), as CodeBuild masks them in
- * its logs: every occurrence in command output, build.log, events, records and pipeline logs becomes `***`.
+ * Masking of secret values (a build's `parameter-store` and `secrets-manager` values; a deployment check's
+ * credentials), as CodeBuild masks them in its logs: every occurrence in command output, build.log, events,
+ * records, pipeline logs and check verdicts becomes `***`.
  *
  * Output arrives in chunks, and a secret may be split across two of them: a `MaskStream` holds back the end of a
  * chunk while it could still be the start of a secret, and lets it go with the next chunk (or at `flush`).
@@ -50,14 +51,23 @@ export class SecretMasker {
   private firstChars = new Set<string>();
   private longest = 0;
 
-  constructor(values: Iterable<string> = []) {
+  /**
+   * `minLength`: values (and lines, JSON fields of values) shorter than this are not masked, for values taken by
+   * a rule rather than named as secrets (a deployment check's environment), where "eu" or "true" would be
+   * masked everywhere.
+   */
+  constructor(
+    values: Iterable<string> = [],
+    private readonly options: { minLength?: number } = {},
+  ) {
     this.add(values);
   }
 
   /** Masks `values` from now on; also each line of a multi-line value and the string fields of a JSON object. */
   add(values: Iterable<string>): void {
     const known = new Set(this.values);
-    for (const value of values) for (const v of variants(value)) known.add(v);
+    const min = this.options.minLength ?? 1;
+    for (const value of values) for (const v of variants(value)) if (v.length >= min) known.add(v);
     this.values = [...known].sort((a, b) => b.length - a.length);
     this.firstChars = new Set(this.values.map((v) => v[0] as string));
     this.longest = this.values[0]?.length ?? 0;
