@@ -163,11 +163,14 @@ describe('runHookScripts', () => {
     const { revision, instanceRoot, request } = await setup();
     const pidFile = join(instanceRoot, 'server.pid');
     // The server inherits stdout/stderr and never closes them: the most common CodeDeploy mistake. The agent
-    // waits for the pipe until the timeout (30 s here) and fails; locally it fails after a short grace.
+    // waits for the pipe until the timeout (30 s here) and fails; locally it fails after a short grace. It
+    // writes once and then only holds the pipe: once the pipe is closed behind it, a server that wrote again
+    // would die of SIGPIPE (as after the real agent's timeout), and whether it was still alive when checked
+    // below would depend on the machine's load.
     await writeScript(
       revision,
       'start.sh',
-      `(while :; do echo serving; sleep 0.2; done) &\necho $! > "${pidFile}"\necho started`,
+      `(echo serving; exec sleep 30) &\necho $! > "${pidFile}"\necho started`,
     );
     const started = Date.now();
     const result = await runHookScripts(
