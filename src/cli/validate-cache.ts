@@ -46,9 +46,11 @@ export interface Lookup {
   /** undefined when the run cannot be cached (a TS source among the paths, a path that does not exist). */
   key?: string;
   /**
-   * The run's options, paths, and every document's name, path, size, mtime and inode, hashed: when it equals
-   * the recorded one, no document changed and the recorded key holds. undefined when a document could not
-   * be hashed (unreadable), so such a run always takes the long way.
+   * The run's options, paths and working folder, every document's name, and their sizes, mtimes and inodes
+   * (as the bytes of 64-bit numbers, base64): when it equals the recorded one, no document changed and the
+   * recorded key holds. Kept whole rather than hashed: comparing two strings is one native call, where
+   * hashing them in JavaScript took more of a warm run than reading them. undefined when a document could
+   * not be hashed (unreadable) or was too new to trust, so such a run takes the long way.
    */
   stamp?: string;
   hit?: CachedRun;
@@ -73,7 +75,7 @@ const RACY_MS = 2000;
  * differs). A file that is not this shape (damaged, or written by an older version) is ignored, never
  * trusted.
  */
-const FORMAT = 2;
+const FORMAT = 3;
 
 interface CacheFile {
   key: string;
@@ -174,21 +176,21 @@ export async function lookup(
   if (ts.length > 0) return { hashes };
   // Each document's size, mtime and inode, kept as numbers (NaN: no such file) rather than Stats objects:
   // 2,000 of them, each with four Dates, kept alive made the young-generation collections copy them.
-  const size = new Float64Array(found.length);
-  const mtime = new Float64Array(found.length);
-  const ino = new Float64Array(found.length);
+  const stats = new Float64Array(found.length * 3);
+  const size = (i: number) => stats[i * 3]!;
+  const mtime = (i: number) => stats[i * 3 + 1]!;
+  const ino = (i: number) => stats[i * 3 + 2]!;
   // The working folder once: each document's absolute path is it joined with the name shown.
-  const stamp = new Stamp();
-  stamp.add(head).add(layout).add(cwd);
+  const names: string[] = [head, layout, cwd];
   for (let i = 0; i < found.length; i++) {
     const f = found[i]!;
     const st = statSync(f.abs, { throwIfNoEntry: false });
-    size[i] = st ? st.size : Number.NaN;
-    mtime[i] = st ? st.mtimeMs : Number.NaN;
-    ino[i] = st ? st.ino : Number.NaN;
-    stamp.add(f.shown).number(size[i]!).number(mtime[i]!).number(ino[i]!);
+    stats[i * 3] = st ? st.size : Number.NaN;
+    stats[i * 3 + 1] = st ? st.mtimeMs : Number.NaN;
+    stats[i * 3 + 2] = st ? st.ino : Number.NaN;
+    names.push(f.shown);
   }
-  const stamped = stamp.digest();
+  const stamped = `${names.join('\n')}\n${Buffer.from(stats.buffer).toString('base64')}`;
   const previous = readCacheFile(file);
   if (previous && previous.stamp === stamped) {
     const hit = hitOf(previous);
@@ -206,20 +208,20 @@ export async function lookup(
   const hashedAt = Date.now();
   for (let i = 0; i < found.length; i++) {
     const f = found[i]!;
-    const exists = !Number.isNaN(size[i]!);
+    const exists = !Number.isNaN(size(i));
     const recorded = sound ? known![f.abs] : undefined;
     const old = Array.isArray(recorded) && recorded.length === 4 ? recorded : undefined;
     let digest = 'unreadable';
-    if (exists && old && old[0] === size[i] && old[1] === mtime[i] && old[2] === ino[i]) {
+    if (exists && old && old[0] === size(i) && old[1] === mtime(i) && old[2] === ino(i)) {
       digest = old[3];
       hashes[f.abs] = old;
     } else if (exists) {
       try {
         digest = createHash('sha256').update(readFileSync(f.abs)).digest('hex');
         // Too new to trust its mtime: recorded with none, so the next run reads it again.
-        const settled = mtime[i]! < hashedAt - RACY_MS;
+        const settled = mtime(i) < hashedAt - RACY_MS;
         if (!settled) racy = true;
-        hashes[f.abs] = [size[i]!, settled ? mtime[i]! : -1, ino[i]!, digest];
+        hashes[f.abs] = [size(i), settled ? mtime(i) : -1, ino(i), digest];
       } catch {}
     }
     if (!hashes[f.abs]) unreadable = true;
@@ -231,59 +233,6 @@ export async function lookup(
   const hit = hitOf(sound);
   if (!hit) return out;
   return { ...out, hit: hit.run, ...(out.stamp !== undefined ? { refresh: { probes: hit.probes } } : {}) };
-}
-
-/**
- * A 64-bit hash (two 32-bit multiply-xor lanes, as cyrb53) of the strings added, with their count of
- * characters. Not cryptographic: it only tells whether any document's name, size, mtime or inode differs
- * from the last run, as ESLint's metadata cache compares them; what a cache hit trusts is still the key,
- * which hashes every document's content with SHA-256. Plain JS, so a hit never loads node:crypto.
- */
-const NUMBER = new Float64Array(1);
-const WORDS = new Uint32Array(NUMBER.buffer);
-
-class Stamp {
-  #h1 = 0xdeadbeef;
-  #h2 = 0x41c6ce57;
-  #length = 0;
-
-  /** A number by its 64 bits (no string made for it: 2,000 of them per run). */
-  number(n: number): this {
-    NUMBER[0] = n;
-    return this.mix(WORDS[0]!).mix(WORDS[1]!);
-  }
-
-  /** A string, after its length (so that names run together cannot read as other names). */
-  add(text: string): this {
-    this.mix(text.length);
-    let h1 = this.#h1;
-    let h2 = this.#h2;
-    for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i);
-      h1 = Math.imul(h1 ^ c, 2654435761);
-      h2 = Math.imul(h2 ^ c, 1597334677);
-    }
-    this.#h1 = h1;
-    this.#h2 = h2;
-    this.#length += text.length;
-    return this;
-  }
-
-  private mix(word: number): this {
-    this.#h1 = Math.imul(this.#h1 ^ word, 2654435761);
-    this.#h2 = Math.imul(this.#h2 ^ word, 1597334677);
-    this.#length += 1;
-    return this;
-  }
-
-  digest(): string {
-    let h1 = Math.imul(this.#h1 ^ (this.#h1 >>> 16), 2246822507);
-    h1 ^= Math.imul(this.#h2 ^ (this.#h2 >>> 13), 3266489909);
-    let h2 = Math.imul(this.#h2 ^ (this.#h2 >>> 16), 2246822507);
-    h2 ^= Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-    const hex = (n: number) => (n >>> 0).toString(16).padStart(8, '0');
-    return `${this.#length}:${hex(h2)}${hex(h1)}`;
-  }
 }
 
 /** The recorded result, when it is sound and every existence check the rules made still answers the same. */
