@@ -82,6 +82,8 @@ export class CheckGates {
       canarySet: 'canary',
       stableSet: 'stable',
       deploymentId: d.id,
+      // Relative paths in a command check are the group file's, as a rollback hook's (rollback.ts).
+      configDir: this.ctx.deps.configDir,
     };
   }
 

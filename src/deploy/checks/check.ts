@@ -10,14 +10,28 @@ import type { CheckSpec } from '../../documents/deployment-group/checks-schema.j
 import { parseCondition } from '../../documents/deployment-group/condition.js';
 import { checkMasker, maskReading } from './secrets.js';
 
-/** What the templated queries may refer to. */
+/** What the templated queries may refer to, and where a command check runs. */
 export interface CheckContext {
   canaryRevision: string;
   stableRevision: string;
   canarySet: 'canary';
   stableSet: 'stable';
   deploymentId: string;
+  /**
+   * Folder the group file lives in: a command check runs there and its relative program path resolves from
+   * it, as rollback hooks do. Not a template variable. @default this process's working folder
+   */
+  configDir?: string;
 }
+
+/** The names `{{…}}` may use in queries, URLs, bodies and commands. */
+const TEMPLATE_NAMES: ReadonlySet<string> = new Set([
+  'canaryRevision',
+  'stableRevision',
+  'canarySet',
+  'stableSet',
+  'deploymentId',
+]);
 
 export type CheckReading =
   /** `vars` are what the condition sees (`result`, `status`, `body`, `exitCode`, …). */
@@ -92,7 +106,7 @@ export async function measureCheck(
 
 export function renderTemplate(text: string, ctx: CheckContext): string {
   return text.replace(/\{\{\s*(\w+)\s*\}\}/g, (all, name: string) =>
-    Object.hasOwn(ctx, name) ? String(ctx[name as keyof CheckContext]) : all,
+    TEMPLATE_NAMES.has(name) ? String(ctx[name as keyof CheckContext]) : all,
   );
 }
 

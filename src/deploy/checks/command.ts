@@ -4,8 +4,12 @@
  * runs with the whole environment (AWS credentials, tokens), and a cut through a secret would leave part of
  * it unrecognised, so the secrets are masked before the cut, never after. The check's timeout aborts
  * the whole process group, so a hanging smoke test cannot outlive its measurement.
+ * It runs in the group file's folder (`ctx.configDir`), as rollback hooks and notification commands do, so
+ * `./scripts/smoke.sh` means the same whichever folder `conveyor deploy` (or a resumed runner) started in.
  */
 import { spawn } from 'node:child_process';
+import { stat } from 'node:fs/promises';
+import { isAbsolute, resolve as resolvePath } from 'node:path';
 import type { SecretMasker } from '../../core/secret-mask.js';
 import type { CheckSpec } from '../../documents/deployment-group/checks-schema.js';
 import { type CheckContext, type CheckProvider, type CheckReading, renderTemplate } from './check.js';
@@ -13,22 +17,33 @@ import { type CheckContext, type CheckProvider, type CheckReading, renderTemplat
 const KEEP = 4096;
 
 export const commandProvider: CheckProvider = {
-  measure(
+  async measure(
     spec: CheckSpec,
     ctx: CheckContext,
     signal: AbortSignal,
     masker: SecretMasker,
   ): Promise<CheckReading> {
-    if (spec.provider !== 'command')
-      return Promise.resolve({ error: `not a command check: ${spec.provider}` });
+    if (spec.provider !== 'command') return { error: `not a command check: ${spec.provider}` };
+    const cwd = ctx.configDir;
+    if (cwd !== undefined) {
+      // spawn reports a missing cwd as its program missing (`spawn /bin/sh ENOENT`): say what is gone instead.
+      const folder = await stat(cwd).catch(() => undefined);
+      if (!folder?.isDirectory())
+        return { error: `cannot run in the group file's folder ${cwd}: it is not there (moved or deleted?)` };
+    }
     const env = {
       ...process.env,
       CONVEYOR_CANARY_REVISION: ctx.canaryRevision,
       CONVEYOR_STABLE_REVISION: ctx.stableRevision,
       CONVEYOR_DEPLOYMENT_ID: ctx.deploymentId,
+      // The runner's own PWD would name the folder it started in, not the one the check runs in.
+      ...(cwd !== undefined ? { PWD: cwd } : {}),
     };
     const argv =
       typeof spec.command === 'string' ? ['/bin/sh', '-c', renderTemplate(spec.command, ctx)] : spec.command;
+    // A relative program path (`./smoke.sh`, `scripts/smoke.sh`) is the group folder's; a bare name (`curl`) is
+    // looked up on PATH. The shell line runs in that folder, so its own relative paths resolve there too.
+    const program = programPath(argv[0]!, cwd);
     return new Promise((resolve) => {
       let output = '';
       // One stream for both pipes, as they interleave in `output`: a secret split across two writes is held
@@ -37,8 +52,9 @@ export const commandProvider: CheckProvider = {
         output = (output + text).slice(-KEEP);
       });
       const keep = (text: string) => kept.write(text);
-      const child = spawn(argv[0]!, argv.slice(1), {
+      const child = spawn(program, argv.slice(1), {
         env,
+        ...(cwd !== undefined ? { cwd } : {}),
         detached: true,
         stdio: ['ignore', 'pipe', 'pipe'],
       });
@@ -55,7 +71,7 @@ export const commandProvider: CheckProvider = {
       child.stderr.setEncoding('utf8').on('data', keep);
       child.on('error', (err) => {
         signal.removeEventListener('abort', kill);
-        resolve({ error: `cannot run ${argv[0]}: ${err.message}` });
+        resolve({ error: `cannot run ${argv[0]}: ${err.message}${spawnHint(err, argv[0]!, program, cwd)}` });
       });
       child.on('close', (code, sig) => {
         signal.removeEventListener('abort', kill);
@@ -68,3 +84,17 @@ export const commandProvider: CheckProvider = {
     });
   },
 };
+
+/** The program to start: a relative path with a slash resolved against the group folder, anything else as is. */
+function programPath(first: string, cwd: string | undefined): string {
+  return cwd !== undefined && first.includes('/') && !isAbsolute(first) ? resolvePath(cwd, first) : first;
+}
+
+/** What a failed start most likely means, for the two mistakes a smoke script invites. */
+function spawnHint(err: Error, first: string, program: string, cwd: string | undefined): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'EACCES') return ` (${first} is not executable: chmod +x it, or run it through a shell)`;
+  if (code === 'ENOENT' && program !== first)
+    return ` (relative paths are relative to the group file's folder ${cwd})`;
+  return '';
+}

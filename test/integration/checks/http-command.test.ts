@@ -1,10 +1,14 @@
 /**
  * `http` and `command` checks against real servers and processes on loopback: conditions on status and
  * JSON, a non-JSON answer, a server that never answers and a command that hangs (both bounded by the
- * check's timeout and recorded as failed measurements), and a command's output kept with its verdict.
+ * check's timeout and recorded as failed measurements), a command's output kept with its verdict, and a
+ * command run in the group file's folder whatever this process's own working folder is.
  */
+import { chmodSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type CheckContext, evaluateCheck, measureCheck } from '../../../src/deploy/checks/check.js';
 import { commandProvider } from '../../../src/deploy/checks/command.js';
@@ -133,5 +137,83 @@ describe('command checks', () => {
     expect(v.reasons[0]).toBe(
       'job: measurement failed: cannot run /nonexistent/smoke-test: spawn /nonexistent/smoke-test ENOENT',
     );
+  });
+});
+
+describe("command checks run in the group file's folder", () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+
+  /** A group folder (not this process's cwd) with `check.sh`, which prints its argument and where it ran. */
+  function groupFolder(): string {
+    const dir = realpathSync(mkdtempSync(join(tmpdir(), 'conveyor-check-cwd-')));
+    dirs.push(dir);
+    writeFileSync(join(dir, 'check.sh'), '#!/bin/sh\necho "$1 in $(pwd -P) with PWD=$PWD"\n');
+    chmodSync(join(dir, 'check.sh'), 0o755);
+    expect(process.cwd()).not.toBe(dir);
+    return dir;
+  }
+  const inFolder = (configDir: string) => ({ ...ctx, configDir });
+  async function judgeIn(configDir: string, spec: CheckSpec) {
+    return evaluateCheck(undefined, await measureCheck(commandProvider, spec, inFolder(configDir)), spec)
+      .verdict;
+  }
+
+  it('./check.sh in the group folder passes, as a shell line and as argv', async () => {
+    const dir = groupFolder();
+    expect(await judgeIn(dir, cmd('./check.sh shell'))).toMatchObject({
+      result: 'pass',
+      output: `shell in ${dir} with PWD=${dir}\n`,
+    });
+    expect(await judgeIn(dir, cmd(['./check.sh', 'argv']))).toMatchObject({
+      result: 'pass',
+      output: `argv in ${dir} with PWD=${dir}\n`,
+    });
+    // A path below the folder, without ./, is the folder's too; a bare name still comes from PATH.
+    mkdirSync(join(dir, 'scripts'));
+    writeFileSync(join(dir, 'scripts', 'smoke.sh'), '#!/bin/sh\necho smoke "$@"\n');
+    chmodSync(join(dir, 'scripts', 'smoke.sh'), 0o755);
+    expect(await judgeIn(dir, cmd(['scripts/smoke.sh', 'x']))).toMatchObject({
+      result: 'pass',
+      output: 'smoke x\n',
+    });
+    expect(await judgeIn(dir, cmd(['sh', '-c', 'pwd -P']))).toMatchObject({
+      result: 'pass',
+      output: `${dir}\n`,
+    });
+  });
+
+  it('a script that is not executable, or not there, is a failed measurement that says why', async () => {
+    const dir = groupFolder();
+    chmodSync(join(dir, 'check.sh'), 0o644);
+    const argv = await judgeIn(dir, cmd(['./check.sh'], { noDataPolicy: 'fail' }));
+    expect(argv.result).toBe('fail');
+    expect(argv.reasons[0]).toBe(
+      `job: measurement failed: cannot run ./check.sh: spawn ${dir}/check.sh EACCES (./check.sh is not executable: chmod +x it, or run it through a shell)`,
+    );
+    // Through a shell, the shell says so: exit 126 and its message.
+    const shell = await judgeIn(dir, cmd('./check.sh'));
+    expect(shell).toMatchObject({ result: 'fail', measured: { exitCode: 126 } });
+    expect(shell.output).toMatch(/check\.sh: Permission denied/);
+    const gone = await judgeIn(dir, cmd(['./gone.sh'], { noDataPolicy: 'fail' }));
+    expect(gone.reasons[0]).toBe(
+      `job: measurement failed: cannot run ./gone.sh: spawn ${dir}/gone.sh ENOENT (relative paths are relative to the group file's folder ${dir})`,
+    );
+  });
+
+  it('a group folder that is gone is a failed measurement that names it, for both forms', async () => {
+    const dir = join(groupFolder(), 'moved-away');
+    for (const spec of [
+      cmd('./check.sh', { noDataPolicy: 'fail' }),
+      cmd(['true'], { noDataPolicy: 'fail' }),
+    ]) {
+      const v = await judgeIn(dir, spec);
+      expect(v.result).toBe('fail');
+      expect(v.reasons[0]).toBe(
+        `job: measurement failed: cannot run in the group file's folder ${dir}: it is not there (moved or deleted?)`,
+      );
+    }
   });
 });
