@@ -248,6 +248,9 @@ export const rules = {
   'deployment-group/rollback-hook-missing': e(
     'a rollback hook script (rollback.hooks) that does not exist relative to the group file',
   ),
+  'deployment-group/check-command-missing': w(
+    "a command check (analysis.checks) whose program is a relative path (argv[0], or a shell line's plain first word such as ./smoke.sh) that does not exist relative to the group file, the folder the check runs in. A warning: the script may be written before `deploy` runs",
+  ),
 
   // ------------------------------------------------------------------ across files
   'cross/codebuild-secondary-artifacts': e(

@@ -2,7 +2,7 @@
  * What the schema cannot say about a deployment group: shapes that depend on the strategy type, and files the
  * group names. Pure (file existence is injected); reported by the kind's check (`conveyor validate`, `deploy`).
  */
-import { resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import { parseIpRange } from '../../core/ip-ranges.js';
 import { parseCondition } from './condition.js';
 import type { DeploymentGroup } from './schema.js';
@@ -11,7 +11,7 @@ export interface GroupFinding {
   path: (string | number)[];
   message: string;
   /** Defaults to `deployment-group/invalid-value`. */
-  ruleId?: 'deployment-group/rollback-hook-missing';
+  ruleId?: 'deployment-group/rollback-hook-missing' | 'deployment-group/check-command-missing';
 }
 
 export type GroupRule = (
@@ -41,6 +41,7 @@ export const groupRules: GroupRule[] = [
     }
     return out;
   },
+  commandCheckFiles,
   (group) => {
     const s = group.strategy;
     if (typeof s !== 'object') return [];
@@ -87,6 +88,38 @@ export const groupRules: GroupRule[] = [
     return out;
   },
 ];
+
+/**
+ * A command check whose program is a relative path (`./smoke.sh`, `scripts/smoke.sh`) that is not there
+ * beside the group file, where the runner starts it. A warning: the script may be generated before `deploy`.
+ * In a shell line only a plain first word is read; a bare name (`curl`) comes from PATH and is not checked.
+ */
+function commandCheckFiles(
+  group: DeploymentGroup,
+  dir: string,
+  fileExists: (path: string) => boolean,
+): GroupFinding[] {
+  const out: GroupFinding[] = [];
+  for (const [i, c] of (group.analysis?.checks ?? []).entries()) {
+    if (c.provider !== 'command') continue;
+    const argv = typeof c.command !== 'string';
+    const program = typeof c.command === 'string' ? firstWord(c.command) : c.command[0];
+    if (program === undefined || !program.includes('/') || isAbsolute(program)) continue;
+    if (fileExists(resolve(dir, program))) continue;
+    out.push({
+      path: ['analysis', 'checks', i, 'command', ...(argv ? [0] : [])],
+      ruleId: 'deployment-group/check-command-missing',
+      message: `command check '${c.name}' runs ${program}, which does not exist (paths are relative to the group file)`,
+    });
+  }
+  return out;
+}
+
+/** The program of a shell line when it is a plain path: no quotes, variables, templates or assignments. */
+function firstWord(line: string): string | undefined {
+  const word = line.trim().split(/\s+/)[0] ?? '';
+  return /^[\w./+@-]+$/.test(word) ? word : undefined;
+}
 
 /** `analysis.checks`: unique names and points, conditions that parse, a CloudWatch check that says what to read. */
 function checkRules(group: DeploymentGroup): GroupFinding[] {

@@ -79,6 +79,20 @@ describe('validate --cache', () => {
     expect(missing.stdout).toContain('deployment-group/rollback-hook-missing');
   });
 
+  it("validates again when a command check's script appears beside the group file", async () => {
+    write(
+      'groups/web.deploy.yml',
+      'application: web\ndeploymentGroup: dev\nanalysis:\n  checks:\n' +
+        '    - { name: smoke, provider: command, command: [./scripts/smoke.sh] }\n',
+    );
+    const group = join(project.dir, 'groups/web.deploy.yml');
+    const missing = await run(['validate', '--cache', group]);
+    expect(missing.code).toBe(0);
+    expect(missing.stdout).toContain('web.deploy.yml:5:51 warning deployment-group/check-command-missing');
+    write('groups/scripts/smoke.sh', '#!/bin/sh\n');
+    expect((await run(['validate', '--cache', group])).stdout).toBe('');
+  });
+
   it('does not cache a revision folder, whose files and symlinks it does not track', async () => {
     write(
       'rev/appspec.yml',

@@ -285,4 +285,32 @@ describe('deployment group rules', () => {
       rules(group('all-at-once', `rollback:\n  hooks:\n    afterRollback: ${import.meta.filename}\n`)),
     ).toEqual([]);
   });
+  it("warns at file:line:col about a command check's program that is not beside the group file", () => {
+    // Checked against the group file's folder, where the runner starts the check: this test file's own folder.
+    const here = import.meta.dirname;
+    const self = `./${import.meta.filename.slice(here.length + 1)}`;
+    const text = [
+      'application: hello',
+      'deploymentGroup: dev',
+      'analysis:',
+      '  checks:',
+      '    - { name: shell, provider: command, command: ./scripts/smoke.sh --fast }',
+      '    - name: argv',
+      '      provider: command',
+      '      command: [bin/probe, --fast]',
+      `    - { name: there, provider: command, command: [${self}] }`,
+      `    - { name: there-too, provider: command, command: ${self} --x }`,
+      '    - { name: path, provider: command, command: [curl, -fsS, http://127.0.0.1:1/] }',
+      '    - { name: variable, provider: command, command: $HOME/gone.sh x }',
+      '    - { name: absolute, provider: command, command: [/nonexistent/probe] }',
+      '',
+    ].join('\n');
+    const diagnostics = validateText(text, `${here}/group.yml`).diagnostics.map(
+      (d) => `group.yml:${d.line}:${d.col} ${d.severity} ${d.ruleId} ${d.message}`,
+    );
+    expect(diagnostics).toEqual([
+      "group.yml:5:50 warning deployment-group/check-command-missing command check 'shell' runs ./scripts/smoke.sh, which does not exist (paths are relative to the group file)",
+      "group.yml:8:17 warning deployment-group/check-command-missing command check 'argv' runs bin/probe, which does not exist (paths are relative to the group file)",
+    ]);
+  });
 });

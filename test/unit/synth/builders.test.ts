@@ -365,7 +365,10 @@ describe('defineDeploymentGroup', () => {
       'http:biz',
       'command:smoke',
     ]);
-    expect(validateText(JSON.stringify(g.document), 'g.json').diagnostics).toEqual([]);
+    // ./smoke.sh is the user's script, looked for beside the group file (deployment-group/check-command-missing).
+    expect(
+      validateText(JSON.stringify(g.document), 'g.json', { fileExists: () => true }).diagnostics,
+    ).toEqual([]);
     const bad = {
       ...g.document,
       analysis: { checks: [Checks.http('biz', { url: 'http://x/', condition: 'status =' })] },
