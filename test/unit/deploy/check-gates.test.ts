@@ -295,16 +295,16 @@ describe('analysis.checks in the runner', () => {
     expect(checkVerdicts.map((v) => (v.at - start) / 1000)).toEqual([2, 3, 4, 6, 6]);
   });
 
-  it('templates in a query are rendered: revisions, sets, the deployment id; an unknown name stays as written', async () => {
+  it('templates in a query are rendered: revisions, sets, the deployment id; an unknown name stays as written (configDir too: where a command runs, no template name)', async () => {
     const prom = scripted(() => ({ vars: { result: 0 }, measured: { result: 0 } }));
     const query =
       'rate{revision="{{canaryRevision}}",set="{{ canarySet }}"} - rate{revision="{{stableRevision }}",set="{{ stableSet}}"} ' +
-      '# {{deploymentId}} {{ toString }} {{ nope }}';
+      '# {{deploymentId}} {{ toString }} {{ nope }} {{configDir}}';
     const t = setup([errorRate({ query, at: ['pre-rollout', 'rollout', 'post-rollout'] })], prom);
     const first = await t.deploy('v1', Strategies.canary(50, 2));
     // A first deployment takes no canary steps: its check runs after the rollout, when v1 serves everywhere.
     expect(prom.calls.map((c) => c.query)).toEqual([
-      `rate{revision="v1",set="canary"} - rate{revision="v1",set="stable"} # ${first.d.id} {{ toString }} {{ nope }}`,
+      `rate{revision="v1",set="canary"} - rate{revision="v1",set="stable"} # ${first.d.id} {{ toString }} {{ nope }} {{configDir}}`,
     ]);
     prom.calls.length = 0;
     const second = await t.deploy('v2', Strategies.canary(10, 3));
@@ -312,7 +312,7 @@ describe('analysis.checks in the runner', () => {
     // Before traffic shifts (pre-rollout) and while it does (rollout), the stable revision is the previous
     // deployment's; after the rollout (post-rollout) v2 serves everywhere.
     const rendered = (canary: string, stable: string) =>
-      `rate{revision="${canary}",set="canary"} - rate{revision="${stable}",set="stable"} # ${second.d.id} {{ toString }} {{ nope }}`;
+      `rate{revision="${canary}",set="canary"} - rate{revision="${stable}",set="stable"} # ${second.d.id} {{ toString }} {{ nope }} {{configDir}}`;
     expect(prom.calls.map((c) => c.query)).toEqual([
       rendered('v2', 'v1'),
       rendered('v2', 'v1'),
