@@ -16,6 +16,7 @@ import { isBuiltin } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { asciiSource } from '../src/documents/generate-validators.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -79,7 +80,9 @@ for (const out of Object.keys(result.metafile.outputs).filter((f) => f.endsWith(
       })
       .join(' ');
   });
-  if (rewritten !== text) writeFileSync(file, rewritten);
+  // ASCII only (a comment's `§` or `—` made a whole chunk a two-byte string for V8): see asciiSource.
+  const ascii = asciiSource(rewritten);
+  if (ascii !== text) writeFileSync(file, ascii);
 }
 // The precompiled validators (scripts/gen-validators.ts): one CommonJS file per schema, copied as they are,
 // not bundled, so a run reads only the ones of the kinds it meets.

@@ -116,15 +116,18 @@ export function editDistance(a: string, b: string): number {
 
 export function suggest(found: string, allowed: readonly string[]): string | undefined {
   const lower = found.toLowerCase().replace(/[-_]/g, '');
+  const limit = Math.max(1, Math.floor(found.length / 4));
   let best: string | undefined;
   let bestScore = Number.POSITIVE_INFINITY;
   for (const a of allowed) {
     const al = a.toLowerCase().replace(/[-_]/g, '');
+    // Two words whose lengths differ by more than the limit are further apart than it: no need to measure.
+    if (Math.abs(al.length - lower.length) > limit) continue;
     const d = al === lower ? 0 : editDistance(lower, al);
     if (d < bestScore) {
       bestScore = d;
       best = a;
     }
   }
-  return best !== undefined && bestScore <= Math.max(1, Math.floor(found.length / 4)) ? best : undefined;
+  return best !== undefined && bestScore <= limit ? best : undefined;
 }

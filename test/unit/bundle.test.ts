@@ -41,6 +41,33 @@ describe('the bundled build', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('Usage');
   });
+
+  it.skipIf(!existsSync(cli))(
+    'is ASCII only, chunks and validators (one non-ASCII character makes V8 hold a whole file as two-byte text)',
+    () => {
+      const files = [
+        ...readdirSync(join(packageRoot, 'dist/chunks')).map((f) => join('dist/chunks', f)),
+        ...readdirSync(join(packageRoot, 'dist/documents/generated')).map((f) =>
+          join('dist/documents/generated', f),
+        ),
+      ].filter((f) => /\.c?js$/.test(f));
+      expect(files.length).toBeGreaterThan(20);
+      const nonAscii = files.filter((f) => /[^\x00-\x7f]/.test(readFileSync(join(packageRoot, f), 'utf8')));
+      expect(nonAscii).toEqual([]);
+    },
+  );
+});
+
+describe('asciiSource', () => {
+  it('escapes what is not ASCII without changing what the program means', async () => {
+    const { asciiSource } = await import('../../src/documents/generate-validators.js');
+    const code =
+      'return ["bash, cmd.exe, \u2026 – § é", /[–—]+/.test("a—b"), /😀/u.test("x😀"), "😀".length]; // § comment';
+    const escaped = asciiSource(code);
+    expect(escaped).toMatch(/^[\x00-\x7f]*$/);
+    expect(new Function(escaped)()).toEqual(new Function(code)());
+    expect(new Function(escaped)()).toEqual(['bash, cmd.exe, … – § é', true, true, 2]);
+  });
 });
 
 interface BundleMeta {
