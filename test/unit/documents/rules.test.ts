@@ -302,6 +302,8 @@ describe('deployment group rules', () => {
       `    - { name: there-too, provider: command, command: ${self} --x }`,
       '    - { name: path, provider: command, command: [curl, -fsS, http://127.0.0.1:1/] }',
       '    - { name: variable, provider: command, command: $HOME/gone.sh x }',
+      '    - { name: variable-path, provider: command, command: scripts/$TARGET.sh x }',
+      '    - { name: indented, provider: command, command: "  ./lead.sh x" }',
       '    - { name: absolute, provider: command, command: [/nonexistent/probe] }',
       '',
     ].join('\n');
@@ -311,6 +313,7 @@ describe('deployment group rules', () => {
     expect(diagnostics).toEqual([
       "group.yml:5:50 warning deployment-group/check-command-missing command check 'shell' runs ./scripts/smoke.sh, which does not exist (paths are relative to the group file)",
       "group.yml:8:17 warning deployment-group/check-command-missing command check 'argv' runs bin/probe, which does not exist (paths are relative to the group file)",
+      "group.yml:14:53 warning deployment-group/check-command-missing command check 'indented' runs ./lead.sh, which does not exist (paths are relative to the group file)",
     ]);
   });
 });
