@@ -39,8 +39,11 @@ export const commandProvider: CheckProvider = {
       // The runner's own PWD would name the folder it started in, not the one the check runs in.
       ...(cwd !== undefined ? { PWD: cwd } : {}),
     };
+    // Templates are filled in the argv form too, one argument at a time (no shell sees the values).
     const argv =
-      typeof spec.command === 'string' ? ['/bin/sh', '-c', renderTemplate(spec.command, ctx)] : spec.command;
+      typeof spec.command === 'string'
+        ? ['/bin/sh', '-c', renderTemplate(spec.command, ctx)]
+        : spec.command.map((arg) => renderTemplate(arg, ctx));
     // A relative program path (`./smoke.sh`, `scripts/smoke.sh`) is the group folder's; a bare name (`curl`) is
     // looked up on PATH. The shell line runs in that folder, so its own relative paths resolve there too.
     const program = programPath(argv[0]!, cwd);

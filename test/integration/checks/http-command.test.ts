@@ -121,6 +121,14 @@ describe('command checks', () => {
     expect(bad.reasons[0]).toBe('job: exitCode == 0 does not hold (exitCode=3)');
   });
 
+  it('an argv command gets the templates filled in too, each argument on its own (no shell)', async () => {
+    const v = await judge(
+      commandProvider,
+      cmd(['/bin/echo', '--canary={{canaryRevision}}', '{{ stableRevision }}; rm -rf /tmp/x', '{{unknown}}']),
+    );
+    expect(v).toMatchObject({ result: 'pass', output: '--canary=v2 v1; rm -rf /tmp/x {{unknown}}\n' });
+  });
+
   it('a command that hangs is killed with its children at the timeout and fails as a measurement', async () => {
     const started = Date.now();
     const v = await judge(
