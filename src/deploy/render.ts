@@ -78,7 +78,8 @@ export function formatEvent(e: LedgerEvent, d?: DeploymentState): string {
     case 'health':
       return `health ${e.ok ? 'ok' : 'FAILED'}: ${e.details.join('; ')}`;
     case 'verdict':
-      return `gate ${e.result}: ${e.reasons.join('; ')}`;
+      // A check's verdict says which check; the router's own gate keeps its name.
+      return `${e.check !== undefined ? `check ${e.check}` : 'gate'} ${e.result}: ${e.reasons.join('; ')}`;
     case 'override':
       return `override: ${e.what} — ${e.note}`;
     case 'rollback-started':

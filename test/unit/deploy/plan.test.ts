@@ -248,3 +248,23 @@ describe('deploy --dry-run', () => {
     expect(lastLine(text)).toBe('expected waiting time: 90s (hooks and health checks extra)');
   });
 });
+
+describe('events as status lists them', () => {
+  it("names a check's verdict by its check, and the router's own verdict as the gate", async () => {
+    const { formatEvent } = await import('../../../src/deploy/render.js');
+    const base = { type: 'verdict', index: 2, measured: {}, thresholds: {} } as const;
+    const at = { at: 0, deployment: 'd-1' };
+    expect(
+      formatEvent({
+        ...at,
+        ...base,
+        result: 'inconclusive',
+        reasons: ['smoke: no data'],
+        check: 'smoke',
+      } as never),
+    ).toBe('check smoke inconclusive: smoke: no data');
+    expect(
+      formatEvent({ ...at, ...base, result: 'pass', reasons: ['error rate 0.0% <= 5.0%'] } as never),
+    ).toBe('gate pass: error rate 0.0% <= 5.0%');
+  });
+});
