@@ -81,9 +81,21 @@ describe("command checks run in the group file's folder", () => {
         deploymentId: string;
         pid: number;
       };
+      // Killed before the ledger records the 50% step as done (the router moves first, the step's
+      // completion is written after it), the resumed runner redoes that step and its pre-rollout checks.
+      // So wait for the next step (the bake) to have started: the 50% step is then on record.
       await waitFor(
-        'the canary at 50%',
-        async () => ((await routerTable(f)).canaryWeight === 50 ? true : undefined),
+        'the canary at 50% and its step on record',
+        async () => {
+          if ((await routerTable(f)).canaryWeight !== 50) return undefined;
+          const { events } = JSON.parse((await f.cli(['status', '--json'])).stdout) as {
+            events: LedgerEvent[];
+          };
+          const moved = events.findIndex((e) => e.type === 'traffic' && e.table.canaryWeight === 50);
+          return moved >= 0 && events.slice(moved).some((e) => e.type === 'step' && e.phase === 'started')
+            ? true
+            : undefined;
+        },
         45_000,
       );
       await killAndWait(pid);
