@@ -52,9 +52,6 @@ export function fdOutput(fd: Fd, real: () => NodeJS.WriteStream, onClosed: () =>
   };
   return {
     isTTY: false,
-    get columns() {
-      return undefined;
-    },
     write(chunk: string): boolean {
       if (stream) return stream.write(chunk);
       if (closed) return false;

@@ -8,6 +8,7 @@ import {
   readFileSync,
   type Stats,
   statfsSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
@@ -32,6 +33,15 @@ export function readFileIfPresent(path: string): string | undefined {
     } finally {
       closeSync(fd);
     }
+  } catch {
+    return undefined;
+  }
+}
+
+/** The path's Stats, or undefined when it cannot be read (missing, a file in the way, no permission). */
+export function statIfPresent(path: string): Stats | undefined {
+  try {
+    return statSync(path, { throwIfNoEntry: false });
   } catch {
     return undefined;
   }

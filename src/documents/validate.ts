@@ -1,7 +1,7 @@
-import { existsSync, type Stats, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, dirname, relative, resolve } from 'node:path';
 import { UsageError } from '../core/errors.js';
-import { NotUtf8Error, readTextFile } from '../core/files.js';
+import { NotUtf8Error, readTextFile, statIfPresent } from '../core/files.js';
 import { type CheckedDocument, checkCrossFile } from './cross-file.js';
 import { detectKind, kindFromName } from './detect.js';
 import { type Diagnostic, sortDiagnostics } from './diagnostics.js';
@@ -309,7 +309,7 @@ export async function validatePaths(
   const revisionRoots = new Set<string>();
   for (const p of paths) {
     const abs = resolve(opts.cwd, p);
-    const st = statOrUndefined(abs);
+    const st = statIfPresent(abs);
     if (!st) {
       missing.push(p);
       continue;
@@ -390,15 +390,6 @@ export async function validatePaths(
   }
   diagnostics.push(...checkCrossFile(docs));
   return { files, diagnostics: sortDiagnostics(diagnostics) };
-}
-
-/** The path's Stats, or undefined when it cannot be read (missing, a file in the way, no permission). */
-function statOrUndefined(abs: string): Stats | undefined {
-  try {
-    return statSync(abs, { throwIfNoEntry: false });
-  } catch {
-    return undefined;
-  }
 }
 
 /** The run's deployment-group checks, given or loaded when first needed. */

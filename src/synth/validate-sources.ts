@@ -4,8 +4,9 @@
  * `conveyor synth` reports, without writing anything). Synth, and esbuild with it, is imported only
  * when a TS source is present, so plain YAML validation starts as fast as before.
  */
-import { type Dirent, readdirSync, type Stats, statSync } from 'node:fs';
+import { type Dirent, readdirSync } from 'node:fs';
 import { basename, extname, relative, resolve, sep } from 'node:path';
+import { statIfPresent } from '../core/files.js';
 import { compareDiagnostics, type Diagnostic } from '../documents/diagnostics.js';
 import { type ValidatePathsOptions, type ValidatePathsResult, validatePaths } from '../documents/validate.js';
 
@@ -79,12 +80,7 @@ export async function validateWithSources(
   };
   for (const p of paths) {
     const abs = resolve(opts.cwd, p);
-    let st: Stats | undefined;
-    try {
-      st = statSync(abs, { throwIfNoEntry: false });
-    } catch {
-      st = undefined;
-    }
+    const st = statIfPresent(abs);
     if (st?.isFile() && isTsSource(p)) {
       addTs(p);
       continue;
