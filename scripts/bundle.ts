@@ -38,6 +38,15 @@ rmSync(join(root, 'dist/chunks'), { recursive: true, force: true });
 const STATIC_BUILTIN_IMPORT =
   /^import ((?:[\w$]+\s*,\s*)?\{[^}]*\}|\*\s+as\s+[\w$]+|[\w$]+) from "([^"]+)";/gm;
 
+/** The binary's cached-answer module (src/cli/validate-cached.ts): imported by cli/main.js as a file of its own. */
+const VALIDATE_CACHED = /[\\/]validate-cached\.js$/;
+const NODE_REQUIRE_BANNER =
+  'import { createRequire as __conveyorCreateRequire } from "node:module"; let __conveyorRequire; function require(id) { __conveyorRequire ??= __conveyorCreateRequire(import.meta.url); return __conveyorRequire(id); }';
+/** yaml's ES module build (the same code as its CommonJS one): bundled, it is hoisted into one scope and
+ * unused parts are dropped, where the CommonJS build stays some seventy wrapped modules, each initialised
+ * on first use. A smaller, faster yaml chunk for every command that parses. */
+const YAML_ESM = './node_modules/yaml/browser/dist/index.js';
+
 const result = await build({
   absWorkingDir: root,
   entryPoints: ENTRY_POINTS,
@@ -50,22 +59,53 @@ const result = await build({
   target: 'node20',
   sourcemap: 'linked',
   external: ['@aws-sdk/*', '@smithy/*', 'esbuild'],
-  // Bundled CommonJS dependencies (yaml) call require() for Node built-ins; ESM has no require. Made on
-  // first use: most chunks never call it, and creating one costs a module-path lookup per chunk at start-up.
-  banner: {
-    js: 'import { createRequire as __conveyorCreateRequire } from "node:module"; let __conveyorRequire; function require(id) { __conveyorRequire ??= __conveyorCreateRequire(import.meta.url); return __conveyorRequire(id); }',
-  },
+  alias: { yaml: YAML_ESM },
+  plugins: [
+    {
+      // main.ts's import of validate-cached.js stays an import of the file built below, not a chunk.
+      name: 'validate-cached-apart',
+      setup(b) {
+        b.onResolve({ filter: VALIDATE_CACHED }, (args) =>
+          args.importer.endsWith('main.ts') ? { path: './validate-cached.js', external: true } : undefined,
+        );
+      },
+    },
+  ],
+  // Bundled CommonJS dependencies call require() for Node built-ins; ESM has no require. Made on first use:
+  // most chunks never call it, and creating one costs a module-path lookup per chunk at start-up.
+  banner: { js: NODE_REQUIRE_BANNER },
   // validators.ts loads each schema's precompiled validator from here, only when a document needs it.
   define: { CONVEYOR_GENERATED_DIR: JSON.stringify('dist/documents/generated') },
   logLevel: 'warning',
   metafile: true,
 });
+// `validate --cache` answered from the cache (src/cli/validate-cached.ts): one file with all it needs, no
+// chunks, because every module the ESM loader resolves, reads and links costs a start-up more than the
+// answer itself takes. It shares no state with the CLI: it returns an exit code, or nothing and the CLI runs.
+const cached = await build({
+  absWorkingDir: root,
+  entryPoints: { 'cli/validate-cached': 'src/cli/validate-cached.ts' },
+  outdir: 'dist',
+  bundle: true,
+  splitting: false,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  sourcemap: 'linked',
+  banner: { js: NODE_REQUIRE_BANNER },
+  logLevel: 'warning',
+  metafile: true,
+});
+const meta = {
+  inputs: { ...result.metafile.inputs, ...cached.metafile.inputs },
+  outputs: { ...result.metafile.outputs, ...cached.metafile.outputs },
+};
 // Node built-ins through process.getBuiltinModule instead of static ESM imports. An ESM import of a built-in
 // builds its namespace, which reads every export, and with them the lazy ones: `import { statSync } from
 // 'node:fs'` also loads fs/promises, readline and the file watchers, `node:util` loads worker_threads; about
 // 5 ms of a 30 ms Node start on every command. getBuiltinModule returns the module object as require() does,
 // touching only what is used. Rewritten line for line, so the source maps still hold.
-for (const out of Object.keys(result.metafile.outputs).filter((f) => f.endsWith('.js'))) {
+for (const out of Object.keys(meta.outputs).filter((f) => f.endsWith('.js'))) {
   const file = join(root, out);
   const text = readFileSync(file, 'utf8');
   const rewritten = text.replace(STATIC_BUILTIN_IMPORT, (whole, clause: string, id: string) => {
@@ -105,4 +145,4 @@ await build({
   logLevel: 'warning',
 });
 // Which modules each chunk holds and what it imports statically: tests check that start-up paths stay lean.
-writeFileSync(join(root, 'dist/bundle-meta.json'), JSON.stringify(result.metafile));
+writeFileSync(join(root, 'dist/bundle-meta.json'), JSON.stringify(meta));

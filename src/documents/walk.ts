@@ -10,16 +10,20 @@ export const SKIP_DIRS = new Set(['node_modules', '.git', 'dist', 'coverage', '.
 
 /**
  * Collects the .yml/.yaml/.json files under `dir`, sorted, skipping dependency, output and hidden folders;
- * TS files (possible definition sources) go to `ts` when given.
+ * TS files (possible definition sources) go to `ts` when given. `folders`, when given, gets every folder
+ * read, in walk order, and each document found records the index of its folder there (`--cache` keeps the
+ * list, so an unchanged tree need not be read again).
  */
 export function walkDocuments(
   dir: string,
   shown: string,
-  out: { abs: string; shown: string }[],
+  out: { abs: string; shown: string; folder?: number }[],
   ts?: string[],
+  folders?: string[],
 ): void {
   // Synchronous: a walk of many small folders waits on each readdir anyway, and the CLI has nothing else to do.
   const entries = readdirSync(dir, { withFileTypes: true });
+  const folder = folders ? folders.push(dir) - 1 : undefined;
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   // Paths by concatenation, prefixes made once per folder: `dir` is already resolved, and path.join per
   // entry took two thirds of the walk in a warm `--cache` run (code that runs once is never optimised).
@@ -29,9 +33,11 @@ export function walkDocuments(
     const abs = base + e.name;
     if (e.isDirectory()) {
       if (SKIP_DIRS.has(e.name) || (e.name.startsWith('.') && e.name !== '.codebuild')) continue;
-      walkDocuments(abs, prefix + e.name, out, ts);
+      walkDocuments(abs, prefix + e.name, out, ts, folders);
     } else if (e.isFile() && DOCUMENT_EXT.test(e.name)) {
-      out.push({ abs, shown: prefix + e.name });
+      out.push(
+        folder === undefined ? { abs, shown: prefix + e.name } : { abs, shown: prefix + e.name, folder },
+      );
     } else if (ts && e.isFile() && /\.m?ts$/.test(e.name) && !/\.d\.m?ts$/.test(e.name))
       ts.push(prefix + e.name);
   }

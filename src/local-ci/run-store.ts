@@ -168,7 +168,17 @@ export async function readRunRecord(
   if (!record || typeof record !== 'object' || typeof (record as RunRecord).id !== 'string') {
     return { unreadable: 'not a run record (no run id)', path };
   }
-  return { record: withLiveness(record as RunRecord, join(runsDir(root), id)) };
+  return { record: withLiveness(record as RunRecord, join(runsDir(root), id), () => rereadRecord(path)) };
+}
+
+/** The record as it is on disk now, when it is still a sound one. */
+function rereadRecord(path: string): RunRecord | undefined {
+  try {
+    const record = JSON.parse(readFileSync(path, 'utf8')) as RunRecord;
+    return record && typeof record === 'object' && typeof record.id === 'string' ? record : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Beside a Queued record: the pid of the process started to run it (a git hook queues, then starts it). */
@@ -183,9 +193,21 @@ function queuedRunAlive(runDir: string): boolean {
   }
 }
 
-function withLiveness(record: RunRecord, runDir: string): RunRecord {
+/**
+ * A record left Queued or InProgress by a process that is gone is Abandoned, unless that process finished it
+ * after the record was read: its last write (a rename) comes before it exits, so a record read again after
+ * seeing it gone is its last word. Without the second look, `runs` read during a run's final moments showed
+ * a run that succeeded as abandoned.
+ */
+export function withLiveness(
+  record: RunRecord,
+  runDir: string,
+  reread: () => RunRecord | undefined,
+): RunRecord {
   if (record.status === 'Queued' && !processAlive(record.pid) && queuedRunAlive(runDir)) return record;
   if ((record.status === 'InProgress' || record.status === 'Queued') && !processAlive(record.pid)) {
+    const now = reread();
+    if (now && now.id === record.id && now.status !== 'InProgress' && now.status !== 'Queued') return now;
     return {
       ...record,
       status: 'Abandoned',

@@ -4,7 +4,15 @@
  * longer exists next to the chunk), and a chunk that fails to load. Both are checked here.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -161,6 +169,8 @@ describe.skipIf(!existsSync(metaFile) || !existsSync(cliMain))('what `conveyor v
         join(dir, 'buildspec.yml'),
         'version: 0.2\nphases:\n  build:\n    commands:\n      - make\n',
       );
+      // Long unchanged, as in a checkout: an mtime this old is trusted by --cache (not racily clean).
+      utimesSync(join(dir, 'buildspec.yml'), 1_700_000_000, 1_700_000_000);
       for (let i = 1; i < runs; i++)
         spawnSync(process.execPath, [cliMain, ...args], { cwd: dir, timeout: 20_000 });
       const r = spawnSync(
@@ -197,10 +207,12 @@ describe.skipIf(!existsSync(metaFile) || !existsSync(cliMain))('what `conveyor v
     ).toEqual([]);
   });
 
-  it('a --cache hit: neither the YAML parser nor any validator', () => {
+  it('a --cache hit: answered before the CLI loads, without the YAML parser or any validator', () => {
     const { sources, validators, status } = loadedBy(['validate', '--cache', 'buildspec.yml'], 2);
     expect(status).toBe(0);
-    expect(sources.some((s) => s === 'src/cli/validate-cache.ts')).toBe(true);
+    expect(sources.some((s) => s === 'src/cli/validate-cached.ts')).toBe(true);
+    // The command table and the validate command's own module graph stay unloaded.
+    expect(sources.filter((s) => /^src\/cli\/(run-cli|commands|start)\.ts$/.test(s))).toEqual([]);
     expect(validators).toEqual([]);
     expect(sources.filter((s) => /node_modules\/yaml\/|^src\/documents\/validate\.ts$/.test(s))).toEqual([]);
   });

@@ -1,17 +1,10 @@
-import { statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { UsageError } from '../../core/errors.js';
+import { join } from 'node:path';
 import { packageRoot } from '../../core/paths.js';
-import { CODEBUILD_IMAGES, runtimesOfImage } from '../../documents/buildspec/runtimes.js';
-import { formatSourceDiagnostic } from '../../documents/diagnostics.js';
-import { DOCUMENT_KINDS, type DocumentKind } from '../../documents/kind.js';
-import { parseCommandArgs } from '../args.js';
+import { DOCUMENT_KINDS } from '../../documents/kind.js';
 import type { Command } from '../context.js';
-import { FORMAT_OPTIONS, FORMAT_USAGE, renderFindings, resolveFormat } from '../report-format.js';
-import { didYouMean } from '../suggest.js';
-import { judge, parseWarningPolicy, WARNING_POLICY_OPTIONS, WARNING_POLICY_USAGE } from '../verdict.js';
-
-export const DEFAULT_PATHS = ['appspec', 'buildspec', 'pipelines'];
+import { FORMAT_USAGE, renderFindings } from '../report-format.js';
+import { cacheOptions, DEFAULT_PATHS, parseValidateArgs, reportValidation } from '../validate-request.js';
+import { WARNING_POLICY_USAGE } from '../verdict.js';
 
 const usage = `Usage: conveyor validate [PATH...] [--kind KIND] [--revision DIR] [--image IMAGE] [--strict] [--max-warnings N] [--format F | --json] [--cache]
 
@@ -40,59 +33,19 @@ const command: Command = {
   summary: 'Validate buildspec, appspec, pipeline and deployment-group files',
   usage,
   async run(args, ctx) {
-    const { values, positionals } = parseCommandArgs({
-      args,
-      options: {
-        kind: { type: 'string' },
-        revision: { type: 'string' },
-        image: { type: 'string' },
-        ...FORMAT_OPTIONS,
-        ...WARNING_POLICY_OPTIONS,
-        cache: { type: 'boolean', default: false },
-        'cache-location': { type: 'string' },
-      },
-      allowPositionals: true,
-    });
-    const policy = parseWarningPolicy(values);
-    const format = resolveFormat(values, ctx);
-    const kind = values.kind as string | undefined;
-    if (kind !== undefined && !(DOCUMENT_KINDS as readonly string[]).includes(kind)) {
-      throw new UsageError(
-        `unknown kind '${kind}'; allowed: ${DOCUMENT_KINDS.join(', ')}`,
-        didYouMean(kind, DOCUMENT_KINDS),
-      );
-    }
-    const revision = values.revision as string | undefined;
-    if (
-      revision !== undefined &&
-      !statSync(resolve(ctx.cwd, revision), { throwIfNoEntry: false })?.isDirectory()
-    )
-      throw new UsageError(`revision folder ${revision} does not exist or is not a folder`);
-    const image = values.image as string | undefined;
-    if (image !== undefined && !runtimesOfImage(image))
-      throw new UsageError(
-        `unknown CodeBuild image '${image}'; runtime-versions can be checked against: ${CODEBUILD_IMAGES.join(', ')}`,
-        'custom images do not support runtime-versions; leave --image out to check against every current image',
-      );
-    const useDefaults = positionals.length === 0;
-    const paths = useDefaults ? DEFAULT_PATHS : positionals;
-    const cacheLocation = values['cache-location'] as string | undefined;
+    const request = parseValidateArgs(args, ctx);
+    const { paths, kind, revision, image, useDefaults } = request;
     // The cache is looked up before the parser, the validators and the rules are loaded: a hit needs none.
-    const cache =
-      values.cache || cacheLocation !== undefined ? await import('../validate-cache.js') : undefined;
-    const cacheFile = cache?.cacheFile(ctx.cwd, cacheLocation);
+    const cache = request.cache ? await import('../validate-cache.js') : undefined;
+    const cacheFile = cache?.cacheFile(ctx.cwd, request.cacheLocation);
     const found =
       cache && cacheFile
-        ? await cache.lookup(cacheFile, paths, ctx.cwd, {
-            kind: kind ?? null,
-            revision: revision === undefined ? null : resolve(ctx.cwd, revision),
-            image: image ?? null,
-            optional: useDefaults,
-          })
+        ? await cache.lookup(cacheFile, paths, ctx.cwd, cacheOptions(request, ctx.cwd))
         : undefined;
     const key = found?.key;
     let result = found?.hit;
-    // A hit by content hashes: recorded again with today's stamp, so the next run needs no hashing.
+    // A hit by content hashes (or after a walk that found a folder changed): recorded again, so the next run
+    // needs no hashing (or no walk).
     if (result && cache && cacheFile && found?.refresh && key)
       await cache.writeCache(cacheFile, { ...found, key }, result, found.refresh.probes);
     if (!result) {
@@ -100,7 +53,7 @@ const command: Command = {
       const probes = new Map<string, boolean>();
       result = await validateWithSources(paths, {
         cwd: ctx.cwd,
-        ...(kind ? { kind: kind as DocumentKind } : {}),
+        ...(kind ? { kind } : {}),
         ...(revision ? { revisionDir: revision } : {}),
         ...(image ? { codebuildImage: image } : {}),
         ...(cache && key ? { probes } : {}),
@@ -121,39 +74,7 @@ const command: Command = {
       if (cache && cacheFile && found && key)
         await cache.writeCache(cacheFile, { ...found, key }, result, probes);
     }
-    const count = (s: string) => result.diagnostics.filter((d) => d.severity === s).length;
-    const errors = count('error');
-    const warnings = count('warning');
-    const verdict = judge({ errors, warnings }, policy);
-    const summary = {
-      files: result.files.length,
-      errors,
-      warnings,
-      infos: count('info'),
-      valid: errors === 0,
-      /** Why the command exits 1: `errors`, or `strict` / `max-warnings` for warnings; null when it passes. */
-      failedBy: verdict.failedBy ?? null,
-    };
-    if (format === 'json') {
-      ctx.stdout.write(
-        `${JSON.stringify({ files: result.files, diagnostics: result.diagnostics, summary }, null, 2)}\n`,
-      );
-    } else {
-      if (format === 'text') {
-        // One write: a line per write costs a system call each on a large run.
-        if (result.diagnostics.length > 0)
-          ctx.stdout.write(`${result.diagnostics.map(formatSourceDiagnostic).join('\n')}\n`);
-      } else
-        ctx.stdout.write(
-          await renderFindings(format, { diagnostics: result.diagnostics, exitCode: verdict.exitCode, args }),
-        );
-      const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
-      ctx.stderr.write(
-        `${plural(summary.files, 'file')} checked: ${plural(summary.errors, 'error')}, ${plural(summary.warnings, 'warning')}\n`,
-      );
-      if (verdict.reason) ctx.stderr.write(`${verdict.reason}\n`);
-    }
-    return verdict.exitCode;
+    return reportValidation(result, request, ctx, args, renderFindings);
   },
 };
 export default command;

@@ -3,7 +3,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { QUEUED_RUN_PID_FILE, type RunRecord, readRun, writeRun } from '../../../src/local-ci/run-store.js';
+import {
+  QUEUED_RUN_PID_FILE,
+  type RunRecord,
+  readRun,
+  withLiveness,
+  writeRun,
+} from '../../../src/local-ci/run-store.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -55,5 +61,32 @@ describe('a Queued run record (queued by a git hook that has since exited)', () 
   it('a finished record is never changed by the pid file', async () => {
     const root = await project({ ...queued(deadPid()), status: 'Failed' }, process.pid);
     expect((await readRun(root, 'p-20261122-000000-abcdef'))?.status).toBe('Failed');
+  });
+});
+
+describe('a run whose process is gone', () => {
+  const inProgress = (pid: number): RunRecord => ({ ...queued(pid), status: 'InProgress' }) as RunRecord;
+
+  it('is the finished record when the process finished it after the first read (its last write, then exit)', () => {
+    const pid = deadPid();
+    const finished = { ...inProgress(pid), status: 'Succeeded' } as RunRecord;
+    expect(withLiveness(inProgress(pid), '/nonexistent', () => finished)).toEqual(finished);
+  });
+
+  it('is Abandoned when the record on disk is still unfinished, or gone', () => {
+    const pid = deadPid();
+    for (const reread of [() => inProgress(pid), () => undefined]) {
+      const seen = withLiveness(inProgress(pid), '/nonexistent', reread);
+      expect(seen.status).toBe('Abandoned');
+      expect(seen.message).toBe(`process ${pid} ended without finishing the run`);
+    }
+  });
+
+  it('is read from disk again by readRun: a record finished on disk reads as finished', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'conveyor-runs-'));
+    dirs.push(root);
+    const pid = deadPid();
+    await writeRun(root, { ...inProgress(pid), status: 'Succeeded' } as RunRecord);
+    expect((await readRun(root, inProgress(pid).id))?.status).toBe('Succeeded');
   });
 });
