@@ -194,6 +194,7 @@ export function createUnderLock(
 function makeRunner(ctx: GroupContext, id: string, provider: DeployProvider, opts: RunOptions): Runner {
   const notifier = createNotifier(ctx.loaded.group.notifications ?? [], {
     cwd: ctx.loaded.dir,
+    ...(opts.env ? { runEnv: opts.env } : {}),
     onFailure: (target, message) => {
       const event: LedgerEvent = {
         type: 'notification-failed',

@@ -4,6 +4,10 @@
  */
 import { spawn } from 'node:child_process';
 import type { NotificationSpec } from '../documents/deployment-group/schema.js';
+import { envMasker, MaskedTail } from './checks/secrets.js';
+
+/** How much of a failing command's stderr its failure message keeps. */
+const KEEP_STDERR = 500;
 
 export type NotificationKind =
   | 'started'
@@ -36,7 +40,13 @@ export const silentNotifier: Notifier = { notify: () => {}, flush: async () => {
 
 export function createNotifier(
   specs: readonly NotificationSpec[],
-  options: { cwd: string; onFailure(target: string, message: string): void; timeoutMs?: number },
+  options: {
+    cwd: string;
+    onFailure(target: string, message: string): void;
+    timeoutMs?: number;
+    /** The run's environment when not this process's: its credentials are masked in stderr too. */
+    runEnv?: Record<string, string | undefined>;
+  },
 ): Notifier {
   const inFlight = new Set<Promise<void>>();
   const timeoutMs = options.timeoutMs ?? 5000;
@@ -60,12 +70,14 @@ export function createNotifier(
         stdio: ['pipe', 'ignore', 'pipe'],
         timeout: timeoutMs,
       });
-      let stderr = '';
-      child.stderr.on('data', (c: Buffer) => {
-        stderr = (stderr + c.toString()).slice(-500);
-      });
+      // The command runs with this process's environment (AWS credentials, tokens), and its stderr goes to the
+      // ledger: masked as it arrives, before the cut.
+      const masker = envMasker(process.env, ...(options.runEnv ? [options.runEnv] : []));
+      const kept = new MaskedTail(masker, KEEP_STDERR);
+      child.stderr.setEncoding('utf8').on('data', (text: string) => kept.write(text));
       child.on('error', reject);
       child.on('close', (code, signal) => {
+        const stderr = kept.text();
         if (code === 0) resolve();
         else reject(new Error(`exited ${code ?? signal}${stderr ? `: ${stderr.trim()}` : ''}`));
       });

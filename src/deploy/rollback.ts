@@ -74,6 +74,7 @@ export class RollbackExecutor {
         cwd: this.ctx.deps.configDir,
         env: { ...hookEnv, LIFECYCLE_EVENT: name },
         timeoutMs: (hooks?.timeoutSeconds ?? 60) * 1000,
+        ...(this.ctx.deps.checkEnv ? { runEnv: this.ctx.deps.checkEnv } : {}),
       });
       this.ctx.record({
         type: 'hook',

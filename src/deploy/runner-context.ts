@@ -27,8 +27,8 @@ export interface RunnerDeps {
   /** Providers of `analysis.checks`; tests inject fakes. @default defaultCheckProviders */
   checkProviders?: CheckProviders;
   /**
-   * The run's environment, whose credentials (beside this process's own) the checks' evidence never keeps:
-   * cloudwatch checks read their AWS settings from it. @default process.env
+   * The run's environment, whose credentials (beside this process's own) the checks' evidence and rollback
+   * hooks' output never keep: cloudwatch checks read their AWS settings from it. @default process.env
    */
   checkEnv?: Record<string, string | undefined>;
   notifier?: Notifier;

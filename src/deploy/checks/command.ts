@@ -14,7 +14,7 @@ import { isAbsolute, resolve as resolvePath } from 'node:path';
 import type { SecretMasker } from '../../core/secret-mask.js';
 import type { CheckSpec } from '../../documents/deployment-group/checks-schema.js';
 import { type CheckContext, type CheckProvider, type CheckReading, renderTemplate } from './check.js';
-import { checkOutputStream } from './secrets.js';
+import { MaskedTail } from './secrets.js';
 
 const KEEP = 4096;
 
@@ -50,12 +50,9 @@ export const commandProvider: CheckProvider = {
     // looked up on PATH. The shell line runs in that folder, so its own relative paths resolve there too.
     const program = programPath(argv[0]!, cwd);
     return new Promise((resolve) => {
-      let output = '';
-      // One stream for both pipes, as they interleave in `output`: a secret or a URL with a password split
-      // across two writes is held back until it is whole, then masked, before the cut to KEEP.
-      const kept = checkOutputStream(masker, (text) => {
-        output = (output + text).slice(-KEEP);
-      });
+      // One stream for both pipes, as they interleave: a secret or a URL with a password split across two
+      // writes is held back until it is whole, then masked, before the cut to KEEP.
+      const kept = new MaskedTail(masker, KEEP);
       const keep = (text: string) => kept.write(text);
       const child = spawn(program, argv.slice(1), {
         env,
@@ -80,7 +77,7 @@ export const commandProvider: CheckProvider = {
       });
       child.on('close', (code, sig) => {
         signal.removeEventListener('abort', kill);
-        kept.flush();
+        const output = kept.text();
         // measureCheck answers a timeout itself: a stopped measurement is the runner stopping, or the timeout.
         if (signal.aborted) return resolve({ error: 'stopped before it finished', output });
         if (code === null) return resolve({ error: `killed by ${sig}`, output });

@@ -6,6 +6,8 @@
  * runs with, every value of its own headers, passwords and tokens in its URLs. `maskReading` applies it (and
  * hides the password of any other URL) to everything a reading keeps. Only the values themselves are known:
  * a transformed one (base64, hashed, reversed, cut in two by the program) is not recognised.
+ * Rollback hooks and notification commands run with the same environment and keep the end of their output:
+ * `envMasker` and `MaskedTail` mask it the same way (the credentials of the environment, any URL's password).
  */
 import { MASK, MaskStream, SecretMasker } from '../../core/secret-mask.js';
 import type { CheckSpec } from '../../documents/deployment-group/checks-schema.js';
@@ -77,8 +79,10 @@ export function headerSecrets(headers: Record<string, string>): string[] {
   return out;
 }
 
+type Env = Record<string, string | undefined>;
+
 /** What one check must not keep, given the environments it (and the runner) runs with. */
-export function checkSecrets(spec: CheckSpec, ...envs: Record<string, string | undefined>[]): string[] {
+export function checkSecrets(spec: CheckSpec, ...envs: Env[]): string[] {
   const out = envs.flatMap(envSecrets);
   if (spec.provider === 'http') {
     out.push(...urlSecrets(spec.url));
@@ -86,18 +90,30 @@ export function checkSecrets(spec: CheckSpec, ...envs: Record<string, string | u
   } else if (spec.provider === 'prometheus') {
     out.push(...urlSecrets(spec.address));
   }
+  return maskable(out);
+}
+
+export function checkMasker(spec: CheckSpec, ...envs: Env[]): SecretMasker {
+  return new SecretMasker(checkSecrets(spec, ...envs), { minLength: MIN_SECRET_LENGTH });
+}
+
+/**
+ * What any child process run with these environments must not have kept (a rollback hook's output, a
+ * notification command's stderr): their credentials, as for a command check.
+ */
+export function envMasker(...envs: Env[]): SecretMasker {
+  return new SecretMasker(maskable(envs.flatMap(envSecrets)), { minLength: MIN_SECRET_LENGTH });
+}
+
+/** The values long enough to mask, each also as printed inside a JSON string or a URL. */
+function maskable(values: readonly string[]): string[] {
   const known = new Set<string>();
-  for (const value of out) {
-    // As printed inside a JSON string or a URL, too.
+  for (const value of values) {
     for (const v of [value, JSON.stringify(value).slice(1, -1), encodeURIComponent(value)]) {
       if (v.trim().length >= MIN_SECRET_LENGTH) known.add(v);
     }
   }
   return [...known];
-}
-
-export function checkMasker(spec: CheckSpec, ...envs: Record<string, string | undefined>[]): SecretMasker {
-  return new SecretMasker(checkSecrets(spec, ...envs), { minLength: MIN_SECRET_LENGTH });
 }
 
 /**
@@ -150,6 +166,31 @@ export function checkOutputStream(masker: SecretMasker, write: (text: string) =>
     partialTail: (text: string) => Math.max(masker.partialTail(text), urlCredentialTail(text)),
   };
   return new MaskStream(masking, write);
+}
+
+/**
+ * The last `keep` characters of a child process's output (stdout and stderr interleaved, as they arrive),
+ * masked with `checkOutputStream` before the cut.
+ */
+export class MaskedTail {
+  private kept = '';
+  private readonly stream: MaskStream;
+
+  constructor(masker: SecretMasker, keep: number) {
+    this.stream = checkOutputStream(masker, (text) => {
+      this.kept = (this.kept + text).slice(-keep);
+    });
+  }
+
+  write(text: string): void {
+    this.stream.write(text);
+  }
+
+  /** What is kept, with the end held back for masking let go: read once the process has ended. */
+  text(): string {
+    this.stream.flush();
+    return this.kept;
+  }
 }
 
 /**

@@ -3,6 +3,8 @@
  * entries `LifecycleEvent - <event>`, `Script - <location>`, then each line the scripts wrote, prefixed `[stdout]`
  * or `[stderr]`. Every entry goes to the event's log file with a timestamp; the newest ~2 KB of whole entries are
  * kept in memory, and that tail is what a failure shows — the same text the agent sends to CodeDeploy.
+ * Not masked, unlike a rollback hook's or a command check's output: the real agent masks nothing, and a
+ * script's output here is to read as it would on an instance.
  */
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { mkdir, open } from 'node:fs/promises';

@@ -7,9 +7,11 @@ import {
   checkMasker,
   checkOutputStream,
   checkSecrets,
+  envMasker,
   envSecrets,
   headerSecrets,
   isCredentialName,
+  MaskedTail,
   maskReading,
   maskText,
   urlCredentialTail,
@@ -171,5 +173,28 @@ describe('URL passwords in a check output as it streams in', () => {
     expect(maskText(masker, 'url_postgres://app:pw-123@db and gres://app:pw-456@db')).toBe(
       'url_postgres://app:***@db and gres://app:***@db',
     );
+  });
+});
+
+describe('the kept end of any child process output (rollback hooks, notification commands)', () => {
+  const masker = envMasker(
+    { HOME: '/home/ci', NPM_TOKEN: 'npm_123456', AUTH_ENABLED: 'true' },
+    { API_KEY: 'k-98765' },
+  );
+
+  it('knows the credentials of every environment given, and nothing short or not named like one', () => {
+    expect(masker.secrets).toEqual(expect.arrayContaining(['npm_123456', 'k-98765']));
+    expect(masker.secrets).not.toContain('/home/ci');
+    expect(masker.secrets).not.toContain('true');
+  });
+
+  it('masks before the cut: a secret or a URL password split across writes, the cut inside it', () => {
+    const tail = new MaskedTail(masker, 10);
+    for (const chunk of ['token npm_12', '3456', ' db postgres://app:hunt', 'er2@db ok']) tail.write(chunk);
+    expect(tail.text()).toBe(':***@db ok');
+    const short = new MaskedTail(masker, 100);
+    short.write('auth true, key k-98');
+    // Held back until the process ends: it could have been the start of the key.
+    expect(short.text()).toBe('auth true, key k-98');
   });
 });
