@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { NotificationSpec } from '../documents/deployment-group/schema.js';
-import { envMasker, MaskedTail } from './checks/secrets.js';
+import { envMasker, MaskedTail, maskText } from './checks/secrets.js';
 
 /** How much of a failing command's stderr its failure message keeps. */
 const KEEP_STDERR = 500;
@@ -90,7 +90,13 @@ export function createNotifier(
       const body = JSON.stringify(event);
       for (const spec of specs) {
         if (spec.events && !spec.events.includes(event.kind)) continue;
-        const target = 'webhook' in spec ? spec.webhook : [spec.command].flat().join(' ');
+        const target =
+          'webhook' in spec
+            ? webhookLabel(spec.webhook)
+            : maskText(
+                envMasker(process.env, ...(options.runEnv ? [options.runEnv] : [])),
+                [spec.command].flat().join(' '),
+              );
         const p = deliver(spec, body).catch((err: unknown) => {
           options.onFailure(target, err instanceof Error ? err.message : String(err));
         });
@@ -106,4 +112,18 @@ export function createNotifier(
       ]);
     },
   };
+}
+
+/**
+ * A webhook as the ledger, `status` and the dashboard name it: its scheme and host, with the path and query
+ * masked. Chat webhooks carry their credential there (Slack's and Discord's in the path, Google Chat's in the
+ * query), so the whole URL is a secret; the host still tells a user which one failed.
+ */
+export function webhookLabel(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}${u.pathname === '/' && u.search === '' ? '/' : '/***'}`;
+  } catch {
+    return '***';
+  }
 }

@@ -154,4 +154,20 @@ describe('the output a deployment keeps of its own scripts holds no secret', () 
     expect(failure('./notify-token.sh')).toBe(`exited 1: ${token.expected.trim()}`);
     expect(failure('./notify-url.sh')).toBe(`exited 1: ${url.expected.trim()}`);
   });
+
+  it('a failing webhook, whose URL carries its credential in the path and the query (as chat webhooks do)', async () => {
+    // Nothing listens on port 1: the delivery fails, and the ledger names the webhook.
+    const webhook = `http://127.0.0.1:1/services/T0001/B0002/${TOKEN}?key=${PASSWORD}`;
+    const f = group(
+      'strategy: all-at-once',
+      `notifications:\n  - webhook: '${webhook}'\n    events: [succeeded]\n`,
+    );
+    const r = await f.cli(['deploy', '--revision', f.rev('v1')]);
+    expect(r.code, r.stderr).toBe(0);
+    const events = await expectNothingLeaked(f, r.stdout + r.stderr);
+    // Still says which webhook failed: by its host.
+    expect(events.filter((e) => e.type === 'notification-failed').map((e) => e.target)).toEqual([
+      'http://127.0.0.1:1/***',
+    ]);
+  });
 });

@@ -43,6 +43,6 @@ describe('notifications', () => {
     expect(kinds(fromCommand)).toEqual(['started', 'step', 'succeeded']);
     expect(kinds(received)).toEqual(['started', 'step', 'succeeded']);
     expect(received.find((e) => e.kind === 'succeeded')).toMatchObject({ status: 'Succeeded' });
-    expect(r.stdout).toMatch(/notification to http:\/\/127\.0\.0\.1:1\/nobody-listens failed/);
+    expect(r.stdout).toMatch(/notification to http:\/\/127\.0\.0\.1:1\/\*\*\* failed/);
   });
 });
