@@ -45,7 +45,15 @@ const STRUCTURAL_FIELDS = new Set([
   'commit',
 ]);
 
-export class SecretMasker {
+/** What a `MaskStream` masks with: a text's secrets, and how much of a text's end could still become one. */
+export interface StreamMasking {
+  mask(text: string): string;
+  partialTail(text: string): number;
+  /** Nothing to mask: the stream passes text on as it comes. */
+  readonly empty: boolean;
+}
+
+export class SecretMasker implements StreamMasking {
   /** Longest first, so a secret containing another one is masked whole. */
   private values: string[] = [];
   private firstChars = new Set<string>();
@@ -128,7 +136,7 @@ export class MaskStream {
   private held = '';
 
   constructor(
-    private readonly masker: SecretMasker,
+    private readonly masker: StreamMasking,
     private readonly out: (text: string) => void,
   ) {}
 

@@ -1,11 +1,11 @@
 /**
  * `command` checks (Argo's "job", Flagger's webhooks): run a command; `exitCode` decides by default.
  * Its output (stdout and stderr, the last 4 KiB) is kept with the verdict, masked as it arrives: the command
- * runs with the whole environment (AWS credentials, tokens), and a cut through a secret would leave part of
- * it unrecognised, so the secrets are masked before the cut, never after. The check's timeout aborts
- * the whole process group, so a hanging smoke test cannot outlive its measurement; the group is recorded in the
- * group's state while it runs, so one whose runner was killed with -9 is killed by whoever takes over
- * (check-processes.ts).
+ * runs with the whole environment (AWS credentials, tokens), and a cut through a secret or through
+ * `scheme://user:password@` would leave part of it unrecognised, so both are masked before the cut, never
+ * after. The check's timeout aborts the whole process group, so a hanging smoke test cannot outlive its
+ * measurement; the group is recorded in the group's state while it runs, so one whose runner was killed with -9
+ * is killed by whoever takes over (check-processes.ts).
  * It runs in the group file's folder (`ctx.configDir`), as rollback hooks and notification commands do, so
  * `./scripts/smoke.sh` means the same whichever folder `conveyor deploy` (or a resumed runner) started in.
  */
@@ -16,6 +16,7 @@ import { errorMessage } from '../../core/errors.js';
 import type { SecretMasker } from '../../core/secret-mask.js';
 import type { CheckSpec } from '../../documents/deployment-group/checks-schema.js';
 import { type CheckContext, type CheckProvider, type CheckReading, renderTemplate } from './check.js';
+import { checkOutputStream } from './secrets.js';
 
 const KEEP = 4096;
 
@@ -52,9 +53,9 @@ export const commandProvider: CheckProvider = {
     const program = programPath(argv[0]!, cwd);
     return new Promise((resolve) => {
       let output = '';
-      // One stream for both pipes, as they interleave in `output`: a secret split across two writes is held
-      // back until it is whole, then masked.
-      const kept = masker.stream((text) => {
+      // One stream for both pipes, as they interleave in `output`: a secret or a URL with a password split
+      // across two writes is held back until it is whole, then masked, before the cut to KEEP.
+      const kept = checkOutputStream(masker, (text) => {
         output = (output + text).slice(-KEEP);
       });
       const keep = (text: string) => kept.write(text);

@@ -6,6 +6,7 @@
 import type { SecretMasker } from '../../core/secret-mask.js';
 import type { CheckSpec } from '../../documents/deployment-group/checks-schema.js';
 import { type CheckContext, type CheckProvider, type CheckReading, renderTemplate } from './check.js';
+import { maskText } from './secrets.js';
 
 interface PromAnswer {
   status?: string;
@@ -32,7 +33,7 @@ export const prometheusProvider: CheckProvider = {
     } catch {
       // Masked before the cut: a cut through a secret would leave part of it unrecognised.
       return {
-        error: `HTTP ${res.status} from ${spec.address}, not JSON: ${masker.mask(text).slice(0, 120)}`,
+        error: `HTTP ${res.status} from ${spec.address}, not JSON: ${maskText(masker, text).slice(0, 120)}`,
       };
     }
     if (answer.status !== 'success') {

@@ -7,7 +7,7 @@
  * hides the password of any other URL) to everything a reading keeps. Only the values themselves are known:
  * a transformed one (base64, hashed, reversed, cut in two by the program) is not recognised.
  */
-import { MASK, SecretMasker } from '../../core/secret-mask.js';
+import { MASK, MaskStream, SecretMasker } from '../../core/secret-mask.js';
 import type { CheckSpec } from '../../documents/deployment-group/checks-schema.js';
 
 /**
@@ -100,11 +100,56 @@ export function checkMasker(spec: CheckSpec, ...envs: Record<string, string | un
   return new SecretMasker(checkSecrets(spec, ...envs), { minLength: MIN_SECRET_LENGTH });
 }
 
-/** `scheme://user:password@` anywhere in a text: the password, whoever's it is. */
-const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^\s/?#@:]*):[^\s/?#@]+@/gi;
+/**
+ * `scheme://user:password@` anywhere in a text: the password, whoever's it is. The scheme needs no word
+ * boundary before it (`_postgres://` or a cut's `gres://` still name one) and is at most 32 characters, which
+ * keeps the search linear on a long run of letters.
+ */
+const URL_PASSWORD = /([a-z][a-z0-9+.-]{0,31}:\/\/[^\s/?#@:]*):[^\s/?#@]+@/gi;
+/** A scheme at the end of a text, with as much of its `://` as has arrived. */
+const SCHEME_AT_END = /[a-z][a-z0-9+.-]{0,31}(?::\/{0,2})?$/i;
+const SCHEME_BEFORE_SLASHES = /[a-z][a-z0-9+.-]{0,31}$/i;
+/** What ends a URL's user or password (`/` also ends the `://`). */
+const CREDENTIAL_END = /[\s/?#@]/;
+/** Longer than any URL credential: a run of this many characters after `scheme://` is let go unmasked. */
+const MAX_URL_CREDENTIAL = 16 * 1024;
 
 export function maskText(masker: SecretMasker, text: string): string {
   return masker.mask(text).replace(URL_PASSWORD, `$1:${MASK}@`);
+}
+
+/**
+ * How many characters at the end of `text` could still become `scheme://user:password@` (a scheme, its `://`,
+ * a user, `user:` and part of a password): held back until the `@` masks it or a character it cannot hold
+ * shows it is none.
+ */
+export function urlCredentialTail(text: string): number {
+  // A scheme and its `://` take at most 35 characters.
+  const scheme = SCHEME_AT_END.exec(text.slice(-35));
+  const schemeTail = scheme ? scheme[0].length : 0;
+  let runStart = text.length;
+  while (runStart > 0 && !CREDENTIAL_END.test(text[runStart - 1] as string)) {
+    if (text.length - runStart >= MAX_URL_CREDENTIAL) return schemeTail;
+    runStart--;
+  }
+  const slashes = runStart - 3;
+  if (slashes < 1 || !text.startsWith('://', slashes)) return schemeTail;
+  const before = SCHEME_BEFORE_SLASHES.exec(text.slice(Math.max(0, slashes - 32), slashes));
+  return before ? Math.max(schemeTail, text.length - slashes + before[0].length) : schemeTail;
+}
+
+/**
+ * A check's output as it arrives, for a provider that keeps only part of it: the check's credentials and any
+ * URL's password are masked before the cut (a cut through `scheme://user:password@` leaves a password no
+ * pattern recognises), holding back an end that could still become either.
+ */
+export function checkOutputStream(masker: SecretMasker, write: (text: string) => void): MaskStream {
+  const masking = {
+    empty: false,
+    mask: (text: string) => maskText(masker, text),
+    partialTail: (text: string) => Math.max(masker.partialTail(text), urlCredentialTail(text)),
+  };
+  return new MaskStream(masking, write);
 }
 
 /**

@@ -77,6 +77,7 @@ export async function runDeployAction(
       cwd: options.root,
       logPath,
       env: options.baseEnv,
+      masker: ctx.masker,
       ...(options.signal ? { signal: options.signal } : {}),
     });
     const waited = waitedFor

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { distEntry } from '../../core/paths.js';
+import { SecretMasker } from '../../core/secret-mask.js';
 
 /** Runs one deployment of a revision folder to a deployment group, for a pipeline's CodeDeploy action. */
 export interface LocalDeployer {
@@ -11,6 +12,8 @@ export interface LocalDeployer {
     logPath: string;
     env: Record<string, string | undefined>;
     signal?: AbortSignal;
+    /** The run's secrets: masked in the log and the message as the deployment's output arrives. */
+    masker?: SecretMasker;
   }): Promise<{ ok: boolean; message: string }>;
 }
 
@@ -20,7 +23,7 @@ export interface LocalDeployer {
  * recorded in the group's own history like any other.
  */
 export const cliDeployer: LocalDeployer = {
-  deploy: ({ configFile, revisionDir, cwd, logPath, env, signal }) =>
+  deploy: ({ configFile, revisionDir, cwd, logPath, env, signal, masker = new SecretMasker() }) =>
     new Promise((resolve) => {
       const log = createWriteStream(logPath, { flags: 'a' });
       log.on('error', () => {});
@@ -34,12 +37,16 @@ export const cliDeployer: LocalDeployer = {
         },
       );
       let tail = '';
-      const onData = (chunk: Buffer) => {
-        log.write(chunk);
-        tail = (tail + chunk.toString('utf8')).slice(-2000);
-      };
-      child.stdout.on('data', onData);
-      child.stderr.on('data', onData);
+      // Masked before the cut to 2000 characters: the end of a secret the cut went through is none the
+      // run's masking of its record would recognise.
+      const output = masker.stream((text) => {
+        log.write(text);
+        tail = (tail + text).slice(-2000);
+      });
+      const onData = (text: string) => output.write(text);
+      // Decoded per pipe: a character split across two reads stays whole.
+      child.stdout.setEncoding('utf8').on('data', onData);
+      child.stderr.setEncoding('utf8').on('data', onData);
       const onAbort = () => child.kill('SIGTERM');
       signal?.addEventListener('abort', onAbort, { once: true });
       child.on('error', (err) => {
@@ -48,6 +55,7 @@ export const cliDeployer: LocalDeployer = {
       });
       child.on('close', (code) => {
         signal?.removeEventListener('abort', onAbort);
+        output.flush();
         log.end();
         const last = tail.trim().split('\n').filter(Boolean).pop() ?? '';
         resolve(

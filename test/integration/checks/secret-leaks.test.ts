@@ -158,6 +158,92 @@ describe('command checks keep no secret of their environment', () => {
   });
 });
 
+/**
+ * A password no variable names, known only by its `scheme://user:password@` shape, in a URL the check prints
+ * itself: masked before the 4 KiB cut, wherever the cut or a write boundary falls in the URL.
+ */
+const PRINTED_PASSWORD = 'hunter2-Vb7Yq4Ns';
+const PRINTED_URL = `postgres://dbuser:${PRINTED_PASSWORD}@db.example.com/app`;
+const AT = PRINTED_URL.indexOf('@');
+const KEEP = 4096;
+
+/** No 4 characters in a row of the printed password (what a cut through it would leave). */
+function expectNoPieceOfPrintedPassword(text: string): void {
+  for (let i = 0; i + 4 <= PRINTED_PASSWORD.length; i++)
+    expect(text).not.toContain(PRINTED_PASSWORD.slice(i, i + 4));
+}
+
+/** `n` times `char`, printed by the shell. */
+const fill = (n: number, char: string) => `head -c ${n} /dev/zero | tr '\\0' ${char}`;
+
+/**
+ * A command printing filler, `connecting to URL`, then as many x as puts the start of the last 4 KiB of the
+ * unmasked output at `cutAt` in the URL; the URL written in two parts (a pause between) when `splitAt` is given.
+ * Returns the command and what the check should keep: the last 4 KiB of the output with the password masked.
+ */
+function urlAtTheCut(cutAt: number, splitAt?: number): { line: string; expected: string } {
+  const tail = KEEP - (PRINTED_URL.length - cutAt) - 1;
+  const parts =
+    splitAt === undefined ? [PRINTED_URL] : [PRINTED_URL.slice(0, splitAt), PRINTED_URL.slice(splitAt)];
+  const line = [
+    fill(300, 'f'),
+    `printf '\\nconnecting to %s' '${parts[0]}'`,
+    ...(parts.length > 1 ? ['sleep 0.2', `printf '%s' '${parts[1]}'`] : []),
+    'echo',
+    fill(tail, 'x'),
+  ].join('; ');
+  const printed = `${'f'.repeat(300)}\nconnecting to ${PRINTED_URL}\n${'x'.repeat(tail)}`;
+  return { line, expected: printed.replace(PRINTED_PASSWORD, '***').slice(-KEEP) };
+}
+
+describe('command checks keep no URL password, wherever the 4 KiB cut falls in the URL', () => {
+  it.each([
+    ['in the scheme', 3],
+    ['in the //', 'postgres:/'.length],
+    ['right after the //', 'postgres://'.length],
+    ['in the user', 'postgres://db'.length],
+    ['at the colon before the password', 'postgres://dbuser'.length],
+    ['in the password', 'postgres://dbuser:hunt'.length],
+    ['4 characters before the @', AT - 4],
+    ['right before the @', AT - 1],
+  ])('the cut %s', async (_where, cutAt) => {
+    const { line, expected } = urlAtTheCut(cutAt);
+    const v = await judge(commandProvider, cmd(line));
+    expectNoPieceOfPrintedPassword(JSON.stringify(v));
+    expect(v.output).toBe(expected);
+  });
+
+  it.each([
+    ['in the scheme', 4],
+    ['in the ://', 'postgres:'.length],
+    ['in the user', 'postgres://dbu'.length],
+    ['at the colon', 'postgres://dbuser:'.length],
+    ['in the password', 'postgres://dbuser:hunter2'.length],
+    ['right before the @', AT],
+  ])('the URL split across two writes %s, the cut in its user', async (_where, splitAt) => {
+    const { line, expected } = urlAtTheCut('postgres://dbus'.length, splitAt);
+    const v = await judge(commandProvider, cmd(line));
+    expectNoPieceOfPrintedPassword(JSON.stringify(v));
+    expect(v.output).toBe(expected);
+  });
+
+  it('a short output with the URL split across two writes keeps the URL, its password masked', async () => {
+    const v = await judge(
+      commandProvider,
+      cmd(`printf 'to postgres://dbuser:hunt'; sleep 0.2; printf 'er2-Vb7Yq4Ns@db.example.com/app\\n'`),
+    );
+    expect(v.output).toBe('to postgres://dbuser:***@db.example.com/app\n');
+  });
+
+  it('a port is no password: http://host:8080/ is kept as it is', async () => {
+    const v = await judge(
+      commandProvider,
+      cmd(`printf 'GET http://api.internal:8'; sleep 0.2; echo '080/health 200'`),
+    );
+    expect(v.output).toBe('GET http://api.internal:8080/health 200\n');
+  });
+});
+
 const httpCheck = (url: string, extra: Partial<CheckSpec> = {}): CheckSpec =>
   ({ name: 'api', provider: 'http', url, timeoutSeconds: 2, ...extra }) as CheckSpec;
 
@@ -215,6 +301,14 @@ describe('http checks keep none of their own credentials', () => {
     expectNoSecret(JSON.stringify(v));
   });
 
+  it('a long answer cut at 2000 characters inside the password of a URL it prints', async () => {
+    // Cut first, the answer would end `postgres://dbuser:hunter2-Vb7…`: no `@` left to know it for a password.
+    const { url } = await serve((_req, res) => res.end(`${'z'.repeat(1970)} ${PRINTED_URL}`));
+    const v = await judge(httpProvider, httpCheck(url));
+    expect(v.output).toBe(`${'z'.repeat(1970)} postgres://dbuser:***@db.exam…`);
+    expectNoPieceOfPrintedPassword(JSON.stringify(v));
+  });
+
   it('a password in the URL, quoted by fetch in its error', async () => {
     const { port } = await echoServer();
     const v = await judge(
@@ -253,6 +347,20 @@ describe('other providers', () => {
     const v = await judge(prometheusProvider, spec);
     expect(v.result).toBe('fail');
     expectNoSecret(JSON.stringify(v));
+  });
+
+  it('a prometheus answer that is not JSON, cut at 120 characters inside the password of a URL in it', async () => {
+    const { url } = await serve((_req, res) => res.end(`${'z'.repeat(90)} ${PRINTED_URL}`));
+    const spec = {
+      name: 'rate',
+      provider: 'prometheus',
+      address: url,
+      query: 'up',
+      noDataPolicy: 'fail',
+    } as CheckSpec;
+    const v = await judge(prometheusProvider, spec);
+    expect(v.reasons[0]).toMatch(/not JSON: z{90} postgres:\/\/dbuser:\*\*\*@db\.exam$/);
+    expectNoPieceOfPrintedPassword(JSON.stringify(v));
   });
 
   it('an error text of any provider carrying a credential of the environment', async () => {

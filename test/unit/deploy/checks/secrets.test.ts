@@ -5,11 +5,14 @@
 import { describe, expect, it } from 'vitest';
 import {
   checkMasker,
+  checkOutputStream,
   checkSecrets,
   envSecrets,
   headerSecrets,
   isCredentialName,
   maskReading,
+  maskText,
+  urlCredentialTail,
   urlSecrets,
 } from '../../../../src/deploy/checks/secrets.js';
 import type { CheckSpec } from '../../../../src/documents/deployment-group/checks-schema.js';
@@ -124,5 +127,49 @@ describe('checkSecrets and the masking of a reading', () => {
   it('a command check has no spec secrets: only the environment’s', () => {
     const cmd = { name: 'job', provider: 'command', command: 'echo hi' } as CheckSpec;
     expect(checkSecrets(cmd, { HOME: '/home/ci', NPM_TOKEN: 'npm_123456' })).toEqual(['npm_123456']);
+  });
+});
+
+describe('URL passwords in a check output as it streams in', () => {
+  const cmd = { name: 'job', provider: 'command', command: 'true' } as CheckSpec;
+  const masker = checkMasker(cmd, { NPM_TOKEN: 'npm_123456' });
+  const streamed = (chunks: string[]): string[] => {
+    const out: string[] = [];
+    const stream = checkOutputStream(masker, (t) => out.push(t));
+    for (const c of chunks) stream.write(c);
+    stream.flush();
+    return out;
+  };
+  const text =
+    'to postgres://app:hunter2-secret@db.example.com/app, npm_123456 and http://host:8080/health\n';
+  const masked = 'to postgres://app:***@db.example.com/app, *** and http://host:8080/health\n';
+
+  it('masks a URL password split at every possible boundary, and one character at a time', () => {
+    expect(maskText(masker, text)).toBe(masked);
+    for (let cut = 1; cut < text.length; cut++) {
+      expect(streamed([text.slice(0, cut), text.slice(cut)]).join('')).toBe(masked);
+    }
+    expect(streamed([...text]).join('')).toBe(masked);
+  });
+
+  it('holds back only what could still become scheme://user:password@', () => {
+    expect(urlCredentialTail('connecting to postgres')).toBe('postgres'.length);
+    expect(urlCredentialTail('connecting to postgres:/')).toBe('postgres:/'.length);
+    expect(urlCredentialTail('connecting to postgres://app')).toBe('postgres://app'.length);
+    expect(urlCredentialTail('connecting to postgres://app:hunt')).toBe('postgres://app:hunt'.length);
+    expect(urlCredentialTail('GET http://host:8080/')).toBe(0);
+    expect(urlCredentialTail('done.\n')).toBe(0);
+    expect(urlCredentialTail('a://b:c@')).toBe(0);
+    // A cut's or a prefix's scheme: the last 32 characters that can be one.
+    expect(urlCredentialTail(`_${'s'.repeat(40)}://app:pw`)).toBe(32 + '://app:pw'.length);
+    expect(urlCredentialTail('://app:12')).toBe(0);
+    // Longer than any credential: let go.
+    expect(urlCredentialTail(`x://app:${'1'.repeat(20_000)}`)).toBe(0);
+  });
+
+  it('masks the password after a scheme glued to a word or cut short', () => {
+    expect(maskText(masker, 'url_postgres://app:pw-123@db and gres://app:pw-456@db')).toBe(
+      'url_postgres://app:***@db and gres://app:***@db',
+    );
   });
 });
