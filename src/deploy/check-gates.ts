@@ -84,6 +84,7 @@ export class CheckGates {
       deploymentId: d.id,
       // Relative paths in a command check are the group file's, as a rollback hook's (rollback.ts).
       configDir: this.ctx.deps.configDir,
+      ...(this.ctx.deps.checkProcesses ? { processes: this.ctx.deps.checkProcesses } : {}),
     };
   }
 

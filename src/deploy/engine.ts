@@ -9,6 +9,7 @@ import { ensureStateDir } from '../core/files.js';
 import { distEntry } from '../core/paths.js';
 import { processAlive } from '../core/process.js';
 import type { DeployProvider } from '../providers/provider.js';
+import { CheckProcessFiles, stopLeftoverCheckProcesses } from './checks/check-processes.js';
 import { checkProvidersFor } from './checks/providers.js';
 import type { DeploymentOptions, LedgerEvent, RevisionRef } from './events.js';
 import { fleetSize, type GroupContext, providerFor, readGroupState, rememberGroupFile } from './group.js';
@@ -219,6 +220,7 @@ function makeRunner(ctx: GroupContext, id: string, provider: DeployProvider, opt
       signal: opts.signal,
       checkProviders: checkProvidersFor(opts.env ?? process.env, opts.aws),
       checkEnv: opts.env ?? process.env,
+      checkProcesses: new CheckProcessFiles(ctx.groupDir, id),
       ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
       ...(opts.evaluateGate ? { evaluateGate: opts.evaluateGate } : {}),
       ...(opts.pollMs ? { pollMs: opts.pollMs } : {}),
@@ -235,6 +237,8 @@ export async function runHeld(ctx: GroupContext, id: string, opts: RunOptions): 
     return runCodeDeployHeld(ctx, id, opts);
   }
   try {
+    // A runner killed with -9 left its check's processes running: they go before this one runs checks again.
+    await stopLeftoverCheckProcesses(ctx.groupDir);
     const provider = opts.provider ?? (await providerFor(ctx));
     return await makeRunner(ctx, id, provider, opts).run();
   } finally {
@@ -333,6 +337,8 @@ export async function rollbackOrphan(
     return runHeld(ctx, d.id, opts);
   }
   try {
+    // The dead runner's check processes go first: the rollback runs its own checks and hooks.
+    await stopLeftoverCheckProcesses(ctx.groupDir);
     const provider = opts.provider ?? (await providerFor(ctx));
     await provider.prepare();
     const aborted = findDeployment(state, d.id)?.pendingAbort !== undefined;

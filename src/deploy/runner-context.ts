@@ -6,6 +6,7 @@
 import type { Clock } from '../core/clock.js';
 import type { DeploymentGroup } from '../documents/deployment-group/schema.js';
 import type { DeployProvider, LifecycleProgress, Revision } from '../providers/provider.js';
+import type { CheckProcessRecorder } from './checks/check.js';
 import type { CheckProviders } from './checks/providers.js';
 import type { LedgerEvent, LedgerEventBody, RevisionRef } from './events.js';
 import { defaultGateEvaluator, type GateEvaluator } from './gates.js';
@@ -31,6 +32,8 @@ export interface RunnerDeps {
    * hooks' output never keep: cloudwatch checks read their AWS settings from it. @default process.env
    */
   checkEnv?: Record<string, string | undefined>;
+  /** Where command checks record the process groups they run (check-processes.ts). @default not recorded */
+  checkProcesses?: CheckProcessRecorder;
   notifier?: Notifier;
   signal?: AbortSignal;
   /** Called after every recorded event (live progress). */

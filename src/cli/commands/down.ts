@@ -1,5 +1,6 @@
 import { UsageError } from '../../core/errors.js';
 import { ExitCode } from '../../core/exit-codes.js';
+import { stopLeftoverCheckProcesses } from '../../deploy/checks/check-processes.js';
 import { runnerAlive } from '../../deploy/engine.js';
 import { providerFor, readGroupState } from '../../deploy/group.js';
 import { findDeployment } from '../../deploy/state.js';
@@ -11,9 +12,9 @@ const command: Command = {
   summary: 'Stop the local router and instances of a group',
   usage: `Usage: conveyor down --config FILE [--force] [--json]
 
-Stops the group's router and every instance process it started, and records that the group is stopped: nothing
-serves until 'conveyor up' (the last good fleet again) or a deployment (a fresh fleet). Lists only what ran.
-Refuses while a deployment runs, unless --force.`,
+Stops the group's router, every instance process it started and any check a killed runner left running, and
+records that the group is stopped: nothing serves until 'conveyor up' (the last good fleet again) or a
+deployment (a fresh fleet). Lists only what ran. Refuses while a deployment runs, unless --force.`,
   async run(args, ctx) {
     const { values } = parseCommandArgs({
       args,
@@ -22,9 +23,10 @@ Refuses while a deployment runs, unless --force.`,
     });
     const group = openGroupFromArgs(values, ctx, 'down');
     const { state } = readGroupState(group);
-    if (state.active && runnerAlive(group, state.active).alive && !values.force) {
+    const live = state.active && runnerAlive(group, state.active).alive ? state.active : undefined;
+    if (live && !values.force) {
       throw new UsageError(
-        `deployment ${state.active.id} is running on this group`,
+        `deployment ${live.id} is running on this group`,
         `abort it first ('conveyor abort --config ${configLabel(group, ctx)}') or pass --force`,
       );
     }
@@ -36,7 +38,10 @@ Refuses while a deployment runs, unless --force.`,
       );
       return ExitCode.Ok;
     }
-    const { stopped } = await (await providerFor(group)).down();
+    // Checks a killed runner left running first (a live runner's are its own to end).
+    const checks = await stopLeftoverCheckProcesses(group.groupDir, live ? { keep: live.id } : {});
+    const { stopped: fleet } = await (await providerFor(group)).down();
+    const stopped = [...fleet, ...checks.map((c) => `check ${c.check} (pid ${c.pid})`)];
     // Recorded, so what serves is known from the ledger: nothing, until `up` or a deployment installs a fleet.
     const latest = findDeployment(readGroupState(group).state);
     if (latest) group.ledger.append({ type: 'down', stopped, at: ctx.clock.now(), deploymentId: latest.id });

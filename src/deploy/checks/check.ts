@@ -22,6 +22,19 @@ export interface CheckContext {
    * it, as rollback hooks do. Not a template variable. @default this process's working folder
    */
   configDir?: string;
+  /**
+   * Where a command check notes the process group it runs while it waits on it, so a group its runner left behind
+   * (the runner killed with -9) is stopped by whoever takes the deployment over. Not a template variable.
+   * @default nothing is noted (unit tests)
+   */
+  processes?: CheckProcessRecorder;
+}
+
+/** The record of the process groups command checks run now (check-processes.ts keeps it in the group's state). */
+export interface CheckProcessRecorder {
+  /** Called right after the spawn, before the check waits on it; a failure stops the check unmeasured. */
+  started(pid: number, check: string): void;
+  ended(pid: number): void;
 }
 
 /** The names `{{…}}` may use in queries, URLs, bodies and commands. */

@@ -4,13 +4,15 @@
  * runs with the whole environment (AWS credentials, tokens), and a cut through a secret or through
  * `scheme://user:password@` would leave part of it unrecognised, so both are masked before the cut, never
  * after. The check's timeout aborts the whole process group, so a hanging smoke test cannot outlive its
- * measurement.
+ * measurement; the group is recorded in the group's state while it runs, so one whose runner was killed with -9
+ * is killed by whoever takes over (check-processes.ts).
  * It runs in the group file's folder (`ctx.configDir`), as rollback hooks and notification commands do, so
  * `./scripts/smoke.sh` means the same whichever folder `conveyor deploy` (or a resumed runner) started in.
  */
 import { spawn } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import { isAbsolute, resolve as resolvePath } from 'node:path';
+import { errorMessage } from '../../core/errors.js';
 import type { SecretMasker } from '../../core/secret-mask.js';
 import type { CheckSpec } from '../../documents/deployment-group/checks-schema.js';
 import { type CheckContext, type CheckProvider, type CheckReading, renderTemplate } from './check.js';
@@ -67,17 +69,41 @@ export const commandProvider: CheckProvider = {
           // Already gone.
         }
       };
+      // Recorded before the check waits on it: if this runner is killed with -9, whoever takes the deployment
+      // over kills the group instead (check-processes.ts). A group that cannot be recorded is not left to run.
+      let recorded = false;
+      let unrecorded: string | undefined;
+      if (child.pid !== undefined && ctx.processes) {
+        try {
+          ctx.processes.started(child.pid, spec.name);
+          recorded = true;
+        } catch (err) {
+          unrecorded = errorMessage(err);
+          kill();
+        }
+      }
+      const forget = () => {
+        try {
+          if (recorded) ctx.processes?.ended(child.pid!);
+        } catch {
+          // A record left behind names a group that is gone: the next sweep finds nothing to kill and removes it.
+        }
+      };
       signal.addEventListener('abort', kill, { once: true });
       // Decoded per pipe: a character split across two reads stays whole.
       child.stdout.setEncoding('utf8').on('data', keep);
       child.stderr.setEncoding('utf8').on('data', keep);
       child.on('error', (err) => {
         signal.removeEventListener('abort', kill);
+        forget();
         resolve({ error: `cannot run ${argv[0]}: ${err.message}${spawnHint(err, argv[0]!, program, cwd)}` });
       });
       child.on('close', (code, sig) => {
         signal.removeEventListener('abort', kill);
+        forget();
         const output = kept.text();
+        if (unrecorded !== undefined)
+          return resolve({ error: `cannot record its process in the group's state: ${unrecorded}`, output });
         // measureCheck answers a timeout itself: a stopped measurement is the runner stopping, or the timeout.
         if (signal.aborted) return resolve({ error: 'stopped before it finished', output });
         if (code === null) return resolve({ error: `killed by ${sig}`, output });
