@@ -156,6 +156,8 @@ describe('the packed package installed into a fresh project', () => {
     const size = lstatSync(tarball).size;
     console.log(`conveyor tarball: ${(size / 1024).toFixed(0)} KiB packed, ${list.length} files`);
     expect(list).toContain('package/dist/cli/main.js');
+    // `validate --cache` on an unchanged repository is answered by this file alone, before the CLI loads.
+    expect(list).toContain('package/dist/cli/validate-cached.js');
     expect(list).toContain('package/dist/index.d.ts');
     expect(list).toContain('package/dist/synth/index.d.ts');
     // The dashboard's browser bundle, served from disk by `conveyor dashboard`.
